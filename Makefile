@@ -1,0 +1,43 @@
+# The single entry point. Every target creates .venv and installs the project first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BANGFU := $(VENV)/bin/bangfu
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: site demo test lint bench check fmt clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+## make site: check data/ and build the public site and open data into public/
+site: $(STAMP)
+	$(BANGFU) check
+	$(BANGFU) site --out public
+
+## make demo: the same site from synthetic data, banner-marked, into build/demo-site/
+demo: $(STAMP)
+	$(BANGFU) demo --households 2000 --seed 1 --out build/demo
+	$(BANGFU) site --data build/demo/data --out build/demo-site
+
+## make test: every test (unit, golden, end-to-end, browser, frictionless, git)
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check scripts tests
+	$(VENV)/bin/ruff format --check scripts tests
+
+check: $(STAMP)
+	$(BANGFU) check
+
+fmt: $(STAMP)
+	$(BANGFU) fmt
+
+bench: $(STAMP)
+	$(BANGFU) bench
+
+clean:
+	rm -rf public build

@@ -1,0 +1,63 @@
+"""The checker: load → schema → model → rules, collected into one sorted list of findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import model as model_mod
+from . import schema
+from .config import Config, UsageError
+from .findings import Finding
+from .load import Record, display, iter_files, load_paths
+from .rules import run_all
+from .rules.base import Context
+
+
+@dataclass(slots=True)
+class Result:
+    findings: list[Finding]
+    records: list[Record]
+    files_checked: int
+
+
+def load_all(cfg: Config) -> list[Record]:
+    return load_paths(iter_files(cfg.data_root), cfg.data_root)
+
+
+def validate_records(records: list[Record], cfg: Config) -> None:
+    for rec in records:
+        if rec.data is not None and not rec.findings:
+            rec.findings.extend(schema.validate(rec, cfg.schemas_dir))
+
+
+def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
+    """Check the whole data folder; with ``only``, report findings for those files only
+    (references are still resolved against everything)."""
+    records = load_all(cfg)
+    validate_records(records, cfg)
+    m = model_mod.build(records)
+    findings = [f for rec in records for f in rec.findings]
+    findings.extend(run_all(m, Context(as_of=cfg.as_of)))
+    files = len(records)
+    if only is not None:
+        wanted = _wanted(cfg, only)
+        findings = [f for f in findings if any(f.file == w or f.file.startswith(w + "/") for w in wanted)]
+        files = sum(1 for r in records if any(r.file == w or r.file.startswith(w + "/") for w in wanted))
+    findings.sort(key=Finding.sort_key)
+    return Result(findings, records, files)
+
+
+def _wanted(cfg: Config, only) -> list[str]:
+    out = []
+    root = cfg.data_root.resolve()
+    for p in only:
+        path = Path(p)
+        if not path.exists():
+            raise UsageError(f"路径 {p} 不存在")
+        rp = path.resolve()
+        if rp != root and root not in rp.parents:
+            raise UsageError(f"路径 {p} 不在数据文件夹 {cfg.data_root} 内")
+        out.append(display(rp, root))
+    return out

@@ -1,0 +1,52 @@
+"""Check digits of the two national identifiers we store."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def is_valid_uscc(value: object) -> bool:
+    """统一社会信用代码 (GB 32100-2015): 18 characters, the last a mod-31 check character."""
+    if not isinstance(value, str) or len(value) != 18:
+        return True  # length and alphabet are the schema pattern's job
+    if any(c not in _USCC_CHARS for c in value):
+        return True
+    return uscc_check_char(value[:17]) == value[17]
+
+
+def resident_id_check_char(first17: str) -> str:
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def is_valid_resident_id(value: object) -> bool:
+    """公民身份号码 (GB 11643-1999): a real birth date and a mod-11 check character."""
+    if not isinstance(value, str) or len(value) != 18 or not value[:17].isdigit():
+        return True  # the schema pattern reports the shape
+    try:
+        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return resident_id_check_char(value[:17]) == value[17]
+
+
+def is_valid_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+FORMATS = {"uscc": is_valid_uscc, "cn-resident-id": is_valid_resident_id, "date": is_valid_date}

@@ -1,0 +1,75 @@
+"""The ``bangfu`` command line: options are parsed into a Config, then the same functions the
+tests call do the work. Exit codes: 0 valid, 1 findings of severity error, 2 usage error."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from . import __version__
+from .config import Config, UsageError
+
+COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
+
+
+def command(name: str, help_text: str):
+    """Register a sub-command: ``add_args(parser)`` and ``run(args) -> exit code``."""
+
+    def deco(fn):
+        COMMANDS[name] = (help_text, fn.add_args, fn)
+        return fn
+
+    return deco
+
+
+def common(p: argparse.ArgumentParser, as_of: bool = True) -> None:
+    p.add_argument("--data", default="data", help="数据文件夹（默认 data）")
+    p.add_argument("--schemas", default=None, help="schemas 文件夹（默认：数据文件夹旁的 schemas/）")
+    if as_of:
+        p.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
+                       help="把这一天当作“今天”（也可设环境变量 BANGFU_AS_OF）")
+
+
+def config(args) -> Config:
+    return Config.make(args.data, args.schemas, getattr(args, "as_of", None))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import commands  # noqa: F401  (registers the sub-commands)
+
+    parser = argparse.ArgumentParser(
+        prog="bangfu", description="结对帮扶公开台账：检查记录、生成公开网站和开放数据。")
+    parser.add_argument("--version", action="version", version=f"bangfu {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    for name, (help_text, add_args, _) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add_args(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    run = COMMANDS[args.command][2]
+    try:
+        return run(args)
+    except UsageError as exc:
+        print(f"bangfu {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def out_path(value: str) -> Path:
+    return Path(value)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

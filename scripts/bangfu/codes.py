@@ -1,0 +1,105 @@
+"""The registry of finding codes. It is the one place a code is defined; the site's
+error-code reference and the docs test are generated from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .findings import ERROR, WARNING, Finding
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    severity: str
+    title: str
+    hint: str
+    example: str = ""
+
+
+_CODES = [
+    # --- file and encoding ---------------------------------------------------------------
+    Code("file.unreadable", ERROR, "文件无法读取", "检查文件是否存在、权限是否正确。"),
+    Code("file.too-large", ERROR, "文件过大", "一个记录文件应只有一条记录；把过大的内容拆分，或检查是否误放了别的文件。", "一个 50 MB 的 .yaml 文件"),
+    Code("file.unknown-kind", ERROR, "文件位置不对应任何记录类型", "按 README 中“记录放在哪里”一节，把文件移到正确的文件夹。", "data/misc/a.yaml"),
+    Code("file.not-yaml", ERROR, "data/ 下有非 YAML 文件", "记录文件的扩展名必须是 .yaml。", "data/households/x.yml"),
+    Code("encoding.not-utf8", ERROR, "文件不是 UTF-8 编码", "用编辑器把文件另存为 UTF-8（无 BOM）。", "用 GBK 保存的文件"),
+    Code("encoding.bom", ERROR, "文件开头有 BOM", "运行 bangfu fmt 或在编辑器中选择“UTF-8 无 BOM”保存。"),
+    Code("encoding.control-char", ERROR, "文件含有不可见的控制字符", "删除该位置的控制字符（常见于从网页或表格复制的内容）。"),
+    # --- YAML -----------------------------------------------------------------------------
+    Code("yaml.empty", ERROR, "文件是空的", "删除该文件，或用 bangfu new 生成记录骨架后填写。"),
+    Code("yaml.syntax", ERROR, "YAML 语法错误", "检查该行的缩进、冒号和引号；缩进只能用空格。", "name: \"未闭合的引号"),
+    Code("yaml.tab-indent", ERROR, "用 Tab 缩进", "YAML 只允许空格缩进：把该行开头的 Tab 换成两个空格。"),
+    Code("yaml.duplicate-key", ERROR, "重复的字段名", "同一层级中每个字段只能出现一次；删除或合并重复的字段。", "name 写了两次"),
+    Code("yaml.forbidden-tag", ERROR, "不允许的 YAML 标签", "记录只能使用普通的文字、数字、列表和映射；删除 !! 开头的标签。", "!!python/object"),
+    Code("yaml.too-deep", ERROR, "嵌套层级过深", "记录的嵌套不应超过限制；检查是否误粘贴了大量括号或缩进。"),
+    Code("yaml.too-many-nodes", ERROR, "内容过多或别名展开过大", "不要用锚点和别名（& 和 *）复制内容；直接写出需要的数据。", "billion laughs"),
+    Code("yaml.multiple-documents", ERROR, "一个文件中有多条记录", "一个文件只放一条记录；删除 --- 分隔的其余部分，另建文件。"),
+    Code("yaml.complex-key", ERROR, "字段名不是普通文字", "字段名必须是普通文字，不能是列表或映射。"),
+    Code("record.not-mapping", ERROR, "记录不是字段映射", "记录的最外层必须是“字段: 值”的形式，而不是列表或单个值。", "- a\n- b"),
+    # --- schema ---------------------------------------------------------------------------
+    Code("schema.required", ERROR, "缺少必填字段", "补上该字段；可参考 bangfu new 生成的骨架。"),
+    Code("schema.type", ERROR, "值的类型不对", "按数据字典填写正确类型，例如数字不要加引号或单位。"),
+    Code("schema.enum", ERROR, "值不在可选范围内", "从数据字典列出的可选值中选择一个。"),
+    Code("schema.const", ERROR, "值必须是固定值", "按数据字典填写。"),
+    Code("schema.pattern", ERROR, "格式不对", "按数据字典中的格式说明填写。"),
+    Code("schema.format", ERROR, "格式不对", "按数据字典中的格式说明填写。"),
+    Code("schema.date", ERROR, "日期无效", "日期写成 YYYY-MM-DD，且必须是真实存在的日期。", "2020-02-30"),
+    Code("schema.uscc-checksum", ERROR, "统一社会信用代码校验位不对", "核对登记证书上的 18 位代码，常见错误是抄错一位或把字母 O 写成数字 0。"),
+    Code("schema.resident-id-checksum", ERROR, "身份证号码校验位不对", "核对身份证原件上的 18 位号码。"),
+    Code("schema.minimum", ERROR, "数值小于下限", "金额、数量不能为负数；按数据字典的范围填写。", "per_capita: -100"),
+    Code("schema.maximum", ERROR, "数值超过上限", "检查是否多写了位数或单位。"),
+    Code("schema.additional-properties", ERROR, "多余的字段", "删除该字段或检查拼写；可用字段见数据字典。"),
+    Code("schema.min-items", ERROR, "列表项太少", "按数据字典补足列表项。"),
+    Code("schema.max-items", ERROR, "列表项太多", "拆分记录或删减列表项。"),
+    Code("schema.unique-items", ERROR, "列表中有重复项", "删除重复的项。"),
+    Code("schema.length", ERROR, "文字长度不符合要求", "按数据字典的长度要求填写。"),
+    Code("schema.one-of", ERROR, "字段组合不符合要求", "按数据字典的说明填写，例如帮扶条目只能填帮扶户或帮扶村中的一个。"),
+    Code("schema.invalid", ERROR, "不符合数据规范", "按数据字典检查该字段。"),
+    # --- identity and paths ---------------------------------------------------------------
+    Code("id.mismatch-path", ERROR, "编号与文件路径不一致", "把文件改名为 <编号>.yaml，或把编号改成与文件名一致。"),
+    Code("id.duplicate", ERROR, "编号重复", "每个编号在全库中只能出现一次；给其中一条记录换一个新编号。"),
+    Code("path.wrong-county", ERROR, "记录放在了错误的区县文件夹", "把文件移到其所属区县的文件夹下。"),
+    Code("path.wrong-village", ERROR, "户记录放在了错误的村文件夹", "把文件移到 data/households/<区县>/<村>/ 下。"),
+    Code("path.wrong-plan", ERROR, "进度报告放在了错误的方案文件夹", "把文件移到 data/plans/<区县>/<方案>/reports/ 下，或改正 plan 字段。"),
+    # --- references -----------------------------------------------------------------------
+    Code("ref.unknown-county", ERROR, "引用了不存在的区县", "检查区县编号，或先在 data/counties/ 添加该区县。"),
+    Code("ref.unknown-village", ERROR, "引用了不存在的村", "检查村编号，或先在所属区县记录中添加该村。"),
+    Code("ref.unknown-household", ERROR, "引用了不存在的户", "检查户编号，或先添加户记录。"),
+    Code("ref.unknown-organization", ERROR, "引用了不存在的帮扶主体", "检查主体编号，或先在 data/organizations/ 添加该主体。"),
+    Code("ref.unknown-campaign", ERROR, "引用了不存在的专项行动", "检查行动编号，或先在 data/campaigns/ 添加该行动。"),
+    Code("ref.unknown-plan", ERROR, "引用了不存在的方案", "检查方案编号。"),
+    Code("ref.unknown-source", ERROR, "引用了不存在的来源文件", "检查来源编号，或先在 data/sources/ 添加该文件。"),
+    Code("ref.not-a-target", ERROR, "条目对象不是本方案的帮扶对象", "把该户或村加入方案的 targets，或改正条目中的编号。"),
+    # --- dates ----------------------------------------------------------------------------
+    Code("date.period-reversed", ERROR, "结束日期早于开始日期", "检查起止日期是否写反。"),
+    Code("date.outside-parent", ERROR, "日期超出上级期间", "进度报告的期间要在方案期间内，条目日期要在报告期间内；改正日期或放到正确的报告中。"),
+    Code("date.out-of-order", ERROR, "步骤日期顺序颠倒", "按实际发生的先后顺序填写日期。"),
+    Code("date.in-future", ERROR, "日期在未来", "只记录已经发生的事；检查年份是否写错。"),
+    Code("date.submitted-early", ERROR, "报送日期早于报告期开始", "报送日期应在报告期开始之后。"),
+    Code("report.period-label", ERROR, "报送期编号与期间不符", "月报 2020-04 的期间应在 2020 年 4 月内；周报、季报同理。"),
+    # --- policy ---------------------------------------------------------------------------
+    Code("policy.no-line", WARNING, "找不到适用的监测线", "在 data/policy/ 中为该地区和年度添加政策参数。"),
+    Code("policy.category-income", ERROR, "监测类别与收入不符", "脱贫不稳定户、边缘易致贫户、低保边缘户的人均纯收入应低于监测线；核实收入或改正类别。"),
+    Code("policy.exit-below-line", ERROR, "收入低于监测线却标为退出", "收入稳定高于监测线才能退出；核实收入或改正监测状态。"),
+    Code("policy.notice-too-short", ERROR, "公示时间少于规定天数", "按政策参数补足公示天数，或核实公示起止日期。"),
+    Code("policy.notice-missing-end", WARNING, "评议公示没有截止日期", "填写公示截止日期（until），以便核对公示天数。"),
+    Code("policy.duplicate-scope", ERROR, "同一地区同一年度有两组政策参数", "合并为一条记录，或改正适用地区、年度。"),
+    Code("policy.incomplete", ERROR, "政策参数不完整", "补上回访间隔、公示天数等参数。"),
+    # --- formatting -----------------------------------------------------------------------
+    Code("fmt.not-canonical", ERROR, "记录格式不规范", "运行 bangfu fmt 自动整理格式（保留注释，不改数据）。"),
+    Code("fmt.unsafe", ERROR, "自动整理会改变数据，已跳过", "手工检查该文件；这通常说明文件用了不常见的 YAML 写法。"),
+]
+
+REGISTRY: dict[str, Code] = {c.code: c for c in _CODES}
+
+
+def make(code: str, file: str, message: str, *, line: int = 0, column: int = 0,
+         path: str = "$", hint: str | None = None, severity: str | None = None) -> Finding:
+    """Build a finding for a registered code (unknown codes are a programming error)."""
+    c = REGISTRY[code]
+    return Finding(code=code, severity=severity or c.severity, file=file, message=message,
+                   hint=c.hint if hint is None else hint, line=line, column=column, path=path)
+
+
+__all__ = ["REGISTRY", "Code", "make", "ERROR", "WARNING"]

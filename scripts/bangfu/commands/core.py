@@ -1,0 +1,112 @@
+"""Sub-commands of ``bangfu``. Each is thin: parse options, call the pipeline, render."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import check as check_mod
+from .. import render
+from ..cli import command, common, config
+from ..config import UsageError
+from ..findings import has_errors
+
+
+def _check(args) -> int:
+    cfg = config(args)
+    result = check_mod.run(cfg, args.paths or None)
+    sys.stdout.write(render.RENDERERS[args.format](result.findings, result.files_checked))
+    return 1 if has_errors(result.findings) else 0
+
+
+def _check_args(p):
+    p.add_argument("paths", nargs="*", help="只报告这些文件或文件夹的问题（默认整个数据文件夹）")
+    p.add_argument("--format", choices=sorted(render.RENDERERS), default="text", help="输出格式")
+    common(p)
+
+
+_check.add_args = _check_args
+command("check", "检查记录：结构、引用、日期和政策规则")(_check)
+
+
+def _fmt(args) -> int:
+    from ..fmt import format_file
+    from ..load import iter_files
+
+    cfg = config(args)
+    targets = [Path(p) for p in args.paths] or [cfg.data_root]
+    files = []
+    for t in targets:
+        if not t.exists():
+            raise UsageError(f"路径 {t} 不存在")
+        files.extend(sorted(iter_files(t)) if t.is_dir() else [t])
+    files = [f for f in files if f.suffix == ".yaml"]
+    findings, changed = [], 0
+    for f in files:
+        fs, ch = format_file(f, cfg.data_root, args.check)
+        findings.extend(fs)
+        changed += ch
+    findings.sort(key=lambda f: f.sort_key())
+    if findings:
+        sys.stdout.write(render.text(findings, len(files)))
+    verb = "需要整理" if args.check else "已整理"
+    print(f"{len(files)} 个文件，{verb} {changed} 个。")
+    return 1 if has_errors(findings) else 0
+
+
+def _fmt_args(p):
+    p.add_argument("paths", nargs="*", help="要整理的文件或文件夹（默认整个数据文件夹）")
+    p.add_argument("--check", action="store_true", help="只检查，不改文件；有需要整理的文件时退出码为 1")
+    common(p, as_of=False)
+
+
+_fmt.add_args = _fmt_args
+command("fmt", "按规范格式整理记录（保留注释，不改数据）")(_fmt)
+
+
+def _new(args) -> int:
+    from ..scaffold import create
+
+    cfg = config(args)
+    opts = {k: getattr(args, k) for k in ("id", "name", "province", "county", "village",
+                                           "campaign", "organization", "plan", "period", "source")}
+    path = create(args.kind, opts, cfg.data_root, cfg.as_of)
+    print(f"已创建 {path}")
+    return 0
+
+
+def _new_args(p):
+    p.add_argument("kind", choices=["source", "county", "organization", "household", "campaign",
+                                    "plan", "report", "policy"], help="记录类型")
+    for name, help_text in [("id", "编号"), ("name", "名称"), ("province", "省级名称"),
+                            ("county", "区县编号"), ("village", "村编号"), ("campaign", "专项行动编号"),
+                            ("organization", "帮扶主体编号"), ("plan", "方案编号"),
+                            ("period", "报送期，如 2020-04、2020-W18、2020-Q2"),
+                            ("source", "来源文件编号")]:
+        p.add_argument(f"--{name}", default=None, help=help_text)
+    common(p)
+
+
+_new.add_args = _new_args
+command("new", "在正确的位置生成一条新记录的骨架")(_new)
+
+
+def _demo(args) -> int:
+    from ..demo import DemoOptions, generate
+
+    cfg = config(args)
+    counts = generate(cfg, DemoOptions(households=args.households, seed=args.seed, out=Path(args.out)))
+    print("已生成演示数据（synthetic）：" + "，".join(f"{k} {v}" for k, v in counts.items())
+          + f"，位于 {Path(args.out) / 'data'}")
+    return 0
+
+
+def _demo_args(p):
+    p.add_argument("--households", type=int, default=2000, help="生成多少户（默认 2000）")
+    p.add_argument("--seed", type=int, default=1, help="随机种子；同一种子生成完全相同的数据")
+    p.add_argument("--out", default="build/demo", help="输出文件夹（默认 build/demo）")
+    common(p)
+
+
+_demo.add_args = _demo_args
+command("demo", "生成带“演示数据”标记的合成数据，用于演示和测试")(_demo)

@@ -1,0 +1,51 @@
+"""Typed configuration shared by every command: where the data is, and what "today" is."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .schema import PACKAGE_SCHEMAS
+
+AS_OF_ENV = "BANGFU_AS_OF"
+
+
+class UsageError(Exception):
+    """A problem with how the command was called (exit code 2)."""
+
+
+def parse_date(text: str, what: str = "日期") -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"{what} “{text}” 不是 YYYY-MM-DD 格式的日期") from exc
+
+
+def today(as_of: str | None = None) -> dt.date:
+    """``--as-of`` wins, then $BANGFU_AS_OF, then the real date."""
+    value = as_of or os.environ.get(AS_OF_ENV)
+    return parse_date(value, "--as-of") if value else dt.date.today()
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    data_root: Path
+    schemas_dir: Path
+    as_of: dt.date
+
+    @classmethod
+    def make(cls, data: str | Path = "data", schemas: str | Path | None = None,
+             as_of: str | None = None) -> Config:
+        root = Path(data)
+        if not root.is_dir():
+            raise UsageError(f"数据文件夹 {root} 不存在")
+        if schemas is None:
+            local = root.resolve().parent / "schemas"
+            schemas_dir = local if (local / "common.schema.json").is_file() else PACKAGE_SCHEMAS
+        else:
+            schemas_dir = Path(schemas)
+        if not (schemas_dir / "common.schema.json").is_file():
+            raise UsageError(f"在 {schemas_dir} 找不到 schemas")
+        return cls(root.resolve(), schemas_dir.resolve(), today(as_of))

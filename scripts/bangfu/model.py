@@ -1,0 +1,109 @@
+"""Model stage: records indexed by id and cross-referenced, for rules and aggregation."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .load import Record, expected_stem
+
+
+@dataclass(slots=True)
+class Village:
+    id: str
+    name: str
+    county: str
+    township: str
+    key_lists: tuple[str, ...]
+    record: Record
+    parts: tuple  # where in the county record
+
+
+@dataclass(slots=True)
+class Township:
+    id: str
+    name: str
+    county: str
+    key_lists: tuple[str, ...]
+    villages: list[str]
+    record: Record
+    parts: tuple
+
+
+@dataclass
+class Model:
+    records: list[Record] = field(default_factory=list)
+    by_kind: dict[str, dict[str, Record]] = field(default_factory=lambda: defaultdict(dict))
+    townships: dict[str, Township] = field(default_factory=dict)
+    villages: dict[str, Village] = field(default_factory=dict)
+    reports_by_plan: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+    duplicates: list[tuple[Record, tuple, str, object]] = field(default_factory=list)
+    # ids of records whose file could not be read; references to them are not reported again
+    broken: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def get(self, kind: str, id_: str) -> Record | None:
+        return self.by_kind[kind].get(id_)
+
+    def known(self, kind: str, id_: str) -> bool:
+        """True when the id exists, or names a file that is present but unreadable."""
+        if kind == "village":
+            return id_ in self.villages or bool(self.broken["county"])
+        return id_ in self.by_kind[kind] or id_ in self.broken[kind]
+
+    def ids(self, kind: str):
+        return self.by_kind[kind].keys()
+
+    def county_of_village(self, village_id: str) -> str | None:
+        v = self.villages.get(village_id)
+        return v.county if v else None
+
+
+def build(records: list[Record]) -> Model:
+    """Index every parsed record. Duplicate ids are kept aside for the identity rule."""
+    m = Model(records=records)
+    for rec in records:
+        if rec.kind is None:
+            continue
+        if not isinstance(rec.data, dict) or rec.id is None:
+            m.broken[rec.kind].add(expected_stem(rec.rel, rec.kind))
+            continue
+        rid = rec.id
+        if rec.kind == "report":
+            plan = rec.data.get("plan")
+            if isinstance(plan, str):
+                m.reports_by_plan[plan].append(rec)
+            continue
+        index = m.by_kind[rec.kind]
+        if rid in index:
+            m.duplicates.append((rec, ("id",), rec.kind, index[rid]))
+        else:
+            index[rid] = rec
+        if rec.kind == "county":
+            _index_places(m, rec)
+    for reps in m.reports_by_plan.values():
+        reps.sort(key=lambda r: r.file)
+    return m
+
+
+def _index_places(m: Model, rec: Record) -> None:
+    county = rec.id
+    for ti, t in enumerate(rec.data.get("townships") or []):
+        if not isinstance(t, dict) or not isinstance(t.get("id"), str):
+            continue
+        tparts = ("townships", ti)
+        vids = []
+        for vi, v in enumerate(t.get("villages") or []):
+            if not isinstance(v, dict) or not isinstance(v.get("id"), str):
+                continue
+            vparts = tparts + ("villages", vi)
+            if v["id"] in m.villages:
+                m.duplicates.append((rec, vparts + ("id",), "village", m.villages[v["id"]].record))
+                continue
+            m.villages[v["id"]] = Village(v["id"], str(v.get("name", "")), county, t["id"],
+                                          tuple(v.get("key_lists") or ()), rec, vparts)
+            vids.append(v["id"])
+        if t["id"] in m.townships:
+            m.duplicates.append((rec, tparts + ("id",), "township", m.townships[t["id"]].record))
+            continue
+        m.townships[t["id"]] = Township(t["id"], str(t.get("name", "")), county,
+                                        tuple(t.get("key_lists") or ()), vids, rec, tparts)

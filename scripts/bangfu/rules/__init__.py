@@ -1,0 +1,15 @@
+"""Cross-record rules. Each module exposes ``check(model, ctx)`` yielding findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Finding
+from . import dates, identity, monitoring, refs
+
+RULES = (identity, refs, dates, monitoring)
+
+
+def run_all(model, ctx) -> Iterator[Finding]:
+    for rule in RULES:
+        yield from rule.check(model, ctx)

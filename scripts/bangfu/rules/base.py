@@ -1,0 +1,39 @@
+"""Small helpers shared by the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..codes import make
+from ..findings import Finding, json_path
+from ..load import Record
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    as_of: dt.date
+
+
+def at(rec: Record, code: str, parts, message: str, **kw) -> Finding:
+    parts = tuple(parts)
+    line, col = rec.at(parts)
+    return make(code, rec.file, message, line=line, column=col, path=json_path(parts), **kw)
+
+
+def date_of(value) -> dt.date | None:
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def period_of(value) -> tuple[dt.date, dt.date] | None:
+    if not isinstance(value, dict):
+        return None
+    s, e = date_of(value.get("start")), date_of(value.get("end"))
+    if s is None or e is None:
+        return None
+    return s, e

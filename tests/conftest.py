@@ -1,0 +1,50 @@
+"""Shared fixtures. ``BANGFU_REQUIRE_SYSTEM=1`` (set by .ci/run) turns every skip for a
+missing system part (Chromium, Node) into a failure, so CI never passes by skipping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "cases"
+BASE = CASES / "base" / "data"
+DEFAULT_AS_OF = "2025-01-01"
+
+
+def require_system(what: str, available: bool) -> None:
+    if available:
+        return
+    if os.environ.get("BANGFU_REQUIRE_SYSTEM") == "1":
+        pytest.fail(f"{what} is required when BANGFU_REQUIRE_SYSTEM=1")
+    pytest.skip(f"{what} not installed")
+
+
+def make_case(tmp: Path, case_dir: Path | None, remove=()) -> Path:
+    """A data folder: the shared base records plus a case's overlay files."""
+    root = tmp / "repo"
+    shutil.copytree(BASE, root / "data")
+    shutil.copytree(ROOT / "schemas", root / "schemas")
+    for rel in remove:
+        (root / rel).unlink()
+    if case_dir is not None and (case_dir / "data").is_dir():
+        shutil.copytree(case_dir / "data", root / "data", dirs_exist_ok=True)
+    return root
+
+
+def bangfu(*args: str, cwd: Path, env: dict | None = None, timeout: int = 120,
+           input_: str | None = None) -> subprocess.CompletedProcess:
+    """Run the real CLI as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "bangfu", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout, input=input_)
+
+
+@pytest.fixture
+def base_repo(tmp_path) -> Path:
+    return make_case(tmp_path, None)
