@@ -110,3 +110,23 @@ def _demo_args(p):
 
 _demo.add_args = _demo_args
 command("demo", "生成带“演示数据”标记的合成数据，用于演示和测试")(_demo)
+
+
+def _docs(args) -> int:
+    from ..docs import readme_sync
+
+    ok = readme_sync(Path(args.readme), check=args.check)
+    if args.check and not ok:
+        print(f"{args.readme} 中的命令参考已过期：运行 bangfu docs 重新生成。", file=sys.stderr)
+        return 1
+    print("命令参考已是最新。" if ok else f"已更新 {args.readme} 中的命令参考。")
+    return 0
+
+
+def _docs_args(p):
+    p.add_argument("--readme", default="README.md", help="要更新的 README（默认 README.md）")
+    p.add_argument("--check", action="store_true", help="只检查是否过期，不改文件")
+
+
+_docs.add_args = _docs_args
+command("docs", "重新生成 README 中的命令参考（--check 只检查）")(_docs)
