@@ -37,12 +37,20 @@ def make_case(tmp: Path, case_dir: Path | None, remove=()) -> Path:
     return root
 
 
-def bangfu(*args: str, cwd: Path, env: dict | None = None, timeout: int = 120,
-           input_: str | None = None) -> subprocess.CompletedProcess:
+def bangfu(
+    *args: str, cwd: Path, env: dict | None = None, timeout: int = 120, input_: str | None = None
+) -> subprocess.CompletedProcess:
     """Run the real CLI as a user would."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "bangfu", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout, input=input_)
+    return subprocess.run(
+        [sys.executable, "-m", "bangfu", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input_,
+    )
 
 
 @pytest.fixture

@@ -26,10 +26,16 @@ def command(name: str, help_text: str):
 
 def common(p: argparse.ArgumentParser, as_of: bool = True) -> None:
     p.add_argument("--data", default="data", help="数据文件夹（默认 data）")
-    p.add_argument("--schemas", default=None, help="schemas 文件夹（默认：数据文件夹旁的 schemas/）")
+    p.add_argument(
+        "--schemas", default=None, help="schemas 文件夹（默认：数据文件夹旁的 schemas/）"
+    )
     if as_of:
-        p.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
-                       help="把这一天当作“今天”（也可设环境变量 BANGFU_AS_OF）")
+        p.add_argument(
+            "--as-of",
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="把这一天当作“今天”（也可设环境变量 BANGFU_AS_OF）",
+        )
 
 
 def config(args) -> Config:
@@ -40,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     from . import commands  # noqa: F401  (registers the sub-commands)
 
     parser = argparse.ArgumentParser(
-        prog="bangfu", description="结对帮扶公开台账：检查记录、生成公开网站和开放数据。")
+        prog="bangfu", description="结对帮扶公开台账：检查记录、生成公开网站和开放数据。"
+    )
     parser.add_argument("--version", action="version", version=f"bangfu {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     for name, (help_text, add_args, _) in COMMANDS.items():

@@ -36,8 +36,9 @@ class Config:
     as_of: dt.date
 
     @classmethod
-    def make(cls, data: str | Path = "data", schemas: str | Path | None = None,
-             as_of: str | None = None) -> Config:
+    def make(
+        cls, data: str | Path = "data", schemas: str | Path | None = None, as_of: str | None = None
+    ) -> Config:
         root = Path(data)
         if not root.is_dir():
             raise UsageError(f"数据文件夹 {root} 不存在")

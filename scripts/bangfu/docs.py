@@ -17,9 +17,19 @@ README_END = "<!-- END bangfu commands -->"
 
 def _md(text: str) -> str:
     """Escape text for a Markdown table cell."""
-    return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-            .replace(">", "&gt;").replace("\n", "<br>").replace("*", "\\*").replace("_", "\\_")
-            .replace("[", "\\[").replace("]", "\\]").replace("`", "\\`"))
+    return (
+        str(text)
+        .replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\n", "<br>")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+        .replace("`", "\\`")
+    )
 
 
 def cli_reference_markdown() -> str:
@@ -38,18 +48,34 @@ def cli_reference_markdown() -> str:
 
 
 def error_codes_markdown() -> str:
-    out = ["# 错误代码", "",
-           "`bangfu check` 报告的每个问题都有一个稳定的代码。错误（error）会让检查失败；"
-           "警告（warning）只提示，不阻止合并。", "",
-           "| 代码 | 级别 | 含义 | 怎么改 |", "| --- | --- | --- | --- |"]
+    out = [
+        "# 错误代码",
+        "",
+        "`bangfu check` 报告的每个问题都有一个稳定的代码。错误（error）会让检查失败；"
+        "警告（warning）只提示，不阻止合并。",
+        "",
+        "| 代码 | 级别 | 含义 | 怎么改 |",
+        "| --- | --- | --- | --- |",
+    ]
     for code in sorted(REGISTRY):
         c = REGISTRY[code]
         level = "错误" if c.severity == ERROR else "警告"
-        out.append(f"| <span id=\"{code}\">`{code}`</span> | {level} | {_md(c.title)} | {_md(c.hint)} |")
+        out.append(
+            f'| <span id="{code}">`{code}`</span> | {level} | {_md(c.title)} | {_md(c.hint)} |'
+        )
     return "\n".join(out) + "\n"
 
 
-_KIND_ORDER = ["source", "county", "organization", "campaign", "policy", "household", "plan", "report"]
+_KIND_ORDER = [
+    "source",
+    "county",
+    "organization",
+    "campaign",
+    "policy",
+    "household",
+    "plan",
+    "report",
+]
 
 
 def _type_of(node: dict) -> str:
@@ -58,47 +84,70 @@ def _type_of(node: dict) -> str:
     if "const" in node:
         return f"固定为 {node['const']}"
     t = node.get("type", "")
-    names = {"string": "文字", "integer": "整数", "number": "数字", "boolean": "是/否",
-             "object": "字段组", "array": "列表"}
+    names = {
+        "string": "文字",
+        "integer": "整数",
+        "number": "数字",
+        "boolean": "是/否",
+        "object": "字段组",
+        "array": "列表",
+    }
     label = names.get(t, t or "任意")
     if node.get("format") == "date":
         label = "日期 YYYY-MM-DD"
     return label
 
 
-def data_dictionary_markdown(schemas_dir: Path, public_only: bool = True) -> str:
-    """One table per record kind; with ``public_only`` only allow-listed fields are listed
-    (household records list their public fields, which are published as aggregates only)."""
+def data_dictionary_markdown(schemas_dir: Path) -> str:
+    """One table per record kind listing only allow-listed fields (household records list
+    their public fields, which are published as aggregates only)."""
     schemas = bundled(schemas_dir)
-    out = ["# 数据字典", "",
-           "由 `schemas/` 自动生成。只列出公开字段（x-visibility: public）；"
-           "隐私字段只存在于数据仓库中，从不出现在网站和开放数据里。"
-           "户记录从不逐户公开，其公开字段只用于汇总统计。", ""]
+    out = [
+        "# 数据字典",
+        "",
+        "由 `schemas/` 自动生成。只列出公开字段（x-visibility: public）；"
+        "隐私字段只存在于数据仓库中，从不出现在网站和开放数据里。"
+        "户记录从不逐户公开，其公开字段只用于汇总统计。",
+        "",
+    ]
     for kind in _KIND_ORDER:
         schema = schemas[kind]
-        out += [f"## {schema['title']}（{kind}）", "", _md(schema.get("description", "")), "",
-                f"文件位置：`data/{schema.get('x-path', '')}`", "",
-                "| 字段 | 名称 | 类型 | 必填 | 说明 |", "| --- | --- | --- | --- | --- |"]
+        out += [
+            f"## {schema['title']}（{kind}）",
+            "",
+            _md(schema.get("description", "")),
+            "",
+            f"文件位置：`data/{schema.get('x-path', '')}`",
+            "",
+            "| 字段 | 名称 | 类型 | 必填 | 说明 |",
+            "| --- | --- | --- | --- | --- |",
+        ]
 
-        def walk(parts, label, required):
-            node = node_at(schema, parts)
-            for name in node.get("properties", {}):
-                child = node_at(schema, parts + [name])
-                if public_only and child.get("x-visibility") != "public":
-                    continue
-                path = f"{label}.{name}" if label else name
-                req = "是" if name in required else ""
-                out.append(f"| `{path}` | {_md(child.get('title', ''))} | {_md(_type_of(child))} | {req} | {_md(child.get('description', ''))} |")
-                if child.get("type") == "array":
-                    items = node_at(schema, parts + [name, 0])
-                    if items.get("properties"):
-                        walk(parts + [name, 0], path + "[]", set(items.get("required", [])))
-                elif child.get("properties"):
-                    walk(parts + [name], path, set(child.get("required", [])))
-
-        walk([], "", set(schema.get("required", [])))
+        _dictionary_rows(schema, [], "", set(schema.get("required", [])), out)
         out.append("")
     return "\n".join(out)
+
+
+def _dictionary_rows(schema: dict, parts: list, label: str, required: set, out: list) -> None:
+    node = node_at(schema, parts)
+    for name in node.get("properties", {}):
+        child = node_at(schema, parts + [name])
+        if child.get("x-visibility") != "public":
+            continue
+        path = f"{label}.{name}" if label else name
+        req = "是" if name in required else ""
+        out.append(
+            f"| `{path}` | {_md(child.get('title', ''))} | {_md(_type_of(child))} | {req} "
+            f"| {_md(child.get('description', ''))} |"
+        )
+        if child.get("type") == "array":
+            items = node_at(schema, parts + [name, 0])
+            if items.get("properties"):
+                _dictionary_rows(
+                    schema, parts + [name, 0], path + "[]", set(items.get("required", [])), out
+                )
+        elif child.get("properties"):
+            _dictionary_rows(schema, parts + [name], path, set(child.get("required", [])), out)
 
 
 def replace_between(text: str, begin: str, end: str, body: str) -> str:

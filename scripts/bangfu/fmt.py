@@ -47,7 +47,9 @@ def format_file(path: Path, data_root: Path, check_only: bool) -> tuple[list[Fin
         return [], False
     if check_only:
         line = _first_diff_line(text, new)
-        return [make("fmt.not-canonical", file, "文件格式与规范格式不同", line=line, column=1)], True
+        return [
+            make("fmt.not-canonical", file, "文件格式与规范格式不同", line=line, column=1)
+        ], True
     atomic_write(path, new)
     return [], True
 

@@ -23,8 +23,9 @@ def _is_public(node: dict) -> bool:
 def public_fields(schemas_dir: Path, kind: str) -> tuple[str, ...]:
     """Top-level properties of ``kind`` that are public, in schema order."""
     schema = bundled(schemas_dir)[kind]
-    return tuple(name for name in schema.get("properties", {})
-                 if _is_public(node_at(schema, [name])))
+    return tuple(
+        name for name in schema.get("properties", {}) if _is_public(node_at(schema, [name]))
+    )
 
 
 def project(schemas_dir: Path, kind: str, data: dict) -> dict:

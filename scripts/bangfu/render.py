@@ -10,9 +10,11 @@ DOCS_URL = "errors.md"
 
 
 def summary(findings: list[Finding], files: int) -> dict:
-    return {"files": files,
-            "errors": sum(f.severity == ERROR for f in findings),
-            "warnings": sum(f.severity == WARNING for f in findings)}
+    return {
+        "files": files,
+        "errors": sum(f.severity == ERROR for f in findings),
+        "warnings": sum(f.severity == WARNING for f in findings),
+    }
 
 
 def text(findings: list[Finding], files: int) -> str:
@@ -31,9 +33,14 @@ def text(findings: list[Finding], files: int) -> str:
 
 
 def as_json(findings: list[Finding], files: int) -> str:
-    return json.dumps({"summary": summary(findings, files),
-                       "findings": [f.as_dict() for f in findings]},
-                      ensure_ascii=False, indent=2) + "\n"
+    return (
+        json.dumps(
+            {"summary": summary(findings, files), "findings": [f.as_dict() for f in findings]},
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def _gh_escape(value: str, prop: bool = False) -> str:
@@ -50,8 +57,11 @@ def github(findings: list[Finding], files: int) -> str:
         props = f"file={_gh_escape(f.file, True)},line={max(f.line, 1)},col={max(f.column, 1)},title={_gh_escape(f.code, True)}"
         body = f"{f.path} {f.message}" + (f" 怎么改：{f.hint}" if f.hint else "")
         lines.append(f"::{level} {props}::{_gh_escape(body)}")
-    lines.append(text([], files).strip() if not findings else
-                 f"检查了 {files} 个文件：{summary(findings, files)['errors']} 个错误。")
+    lines.append(
+        text([], files).strip()
+        if not findings
+        else f"检查了 {files} 个文件：{summary(findings, files)['errors']} 个错误。"
+    )
     return "\n".join(lines) + "\n"
 
 

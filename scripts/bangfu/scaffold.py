@@ -31,36 +31,71 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
 
     if kind == "source":
         need("id", "name")
-        return Path("sources", f"{o['id']}.yaml"), {"id": o["id"], "title": o["name"], "issuer": "（发文机关）"}
+        return Path("sources", f"{o['id']}.yaml"), {
+            "id": o["id"],
+            "title": o["name"],
+            "issuer": "（发文机关）",
+        }
     if kind == "county":
         need("id", "name", "province")
-        rec = {"id": o["id"], "name": o["name"], "province": o["province"], "townships": [], "sources": src}
+        rec = {
+            "id": o["id"],
+            "name": o["name"],
+            "province": o["province"],
+            "townships": [],
+            "sources": src,
+        }
         return Path("counties", f"{o['id']}.yaml"), rec
     if kind == "organization":
         need("id", "name", "county")
-        rec = {"id": o["id"], "name": o["name"], "kind": "社会团体", "category": "其它",
-               "county": o["county"], "sources": src}
+        rec = {
+            "id": o["id"],
+            "name": o["name"],
+            "kind": "社会团体",
+            "category": "其它",
+            "county": o["county"],
+            "sources": src,
+        }
         return Path("organizations", f"{o['id']}.yaml"), rec
     if kind == "household":
         need("county", "village")
         hid = o.get("id") or "h-" + secrets.token_hex(5)
-        rec = {"id": hid, "village": o["village"], "category": "边缘易致贫户", "risk_causes": [],
-               "household_size": 1, "income": {"year": today.year - 1, "per_capita": 0},
-               "status": "风险未消除", "identification": {"steps": []}}
+        rec = {
+            "id": hid,
+            "village": o["village"],
+            "category": "边缘易致贫户",
+            "risk_causes": [],
+            "household_size": 1,
+            "income": {"year": today.year - 1, "per_capita": 0},
+            "status": "风险未消除",
+            "identification": {"steps": []},
+        }
         return Path("households", o["county"], o["village"], f"{hid}.yaml"), rec
     if kind == "campaign":
         need("id", "name")
-        rec = {"id": o["id"], "name": o["name"], "authority": "（组织机关）",
-               "period": {"start": today.isoformat(), "end": dt.date(today.year, 12, 31).isoformat()},
-               "reporting": {"cadence": "每月", "day_of_month": 25}, "sources": src}
+        rec = {
+            "id": o["id"],
+            "name": o["name"],
+            "authority": "（组织机关）",
+            "period": {"start": today.isoformat(), "end": dt.date(today.year, 12, 31).isoformat()},
+            "reporting": {"cadence": "每月", "day_of_month": 25},
+            "sources": src,
+        }
         return Path("campaigns", f"{o['id']}.yaml"), rec
     if kind == "plan":
         need("id", "county", "campaign", "organization")
-        rec = {"id": o["id"], "name": o.get("name", "（方案名称）"), "county": o["county"],
-               "campaign": o["campaign"], "form": "一对一", "organizations": [o["organization"]],
-               "targets": {"households": [], "villages": []},
-               "period": {"start": today.isoformat(), "end": dt.date(today.year, 12, 31).isoformat()},
-               "measures": [], "status": "草拟"}
+        rec = {
+            "id": o["id"],
+            "name": o.get("name", "（方案名称）"),
+            "county": o["county"],
+            "campaign": o["campaign"],
+            "form": "一对一",
+            "organizations": [o["organization"]],
+            "targets": {"households": [], "villages": []},
+            "period": {"start": today.isoformat(), "end": dt.date(today.year, 12, 31).isoformat()},
+            "measures": [],
+            "status": "草拟",
+        }
         return Path("plans", o["county"], o["id"], "plan.yaml"), rec
     if kind == "report":
         need("county", "plan", "period")
@@ -69,17 +104,29 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
         covered = label_period(o["period"])
         if covered is None:
             raise UsageError("--period 应为 2020-04（月）、2020-W18（周）或 2020-Q2（季）")
-        rec = {"id": o["period"], "plan": o["plan"],
-               "period": {"start": covered[0].isoformat(), "end": covered[1].isoformat()},
-               "submitted": min(today, covered[1]).isoformat() if today >= covered[0] else covered[0].isoformat(),
-               "entries": []}
+        rec = {
+            "id": o["period"],
+            "plan": o["plan"],
+            "period": {"start": covered[0].isoformat(), "end": covered[1].isoformat()},
+            "submitted": min(today, covered[1]).isoformat()
+            if today >= covered[0]
+            else covered[0].isoformat(),
+            "entries": [],
+        }
         return Path("plans", o["county"], o["plan"], "reports", f"{o['period']}.yaml"), rec
     if kind == "policy":
         need("id")
-        rec = {"id": o["id"], "name": o.get("name", "（参数名称）"), "scope": {}, "year": today.year,
-               "monitoring_line": {"basis": "固定金额", "amount": 0}, "notice_min_days": 5,
-               "revisit_days": {"风险未消除": 31, "风险已消除": 183, "稳定脱贫": 365},
-               "small_cell_threshold": 5, "sources": src}
+        rec = {
+            "id": o["id"],
+            "name": o.get("name", "（参数名称）"),
+            "scope": {},
+            "year": today.year,
+            "monitoring_line": {"basis": "固定金额", "amount": 0},
+            "notice_min_days": 5,
+            "revisit_days": {"风险未消除": 31, "风险已消除": 183, "稳定脱贫": 365},
+            "small_cell_threshold": 5,
+            "sources": src,
+        }
         return Path("policy", f"{o['id']}.yaml"), rec
     raise UsageError(f"未知的记录类型 {kind}")
 

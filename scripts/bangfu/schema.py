@@ -17,10 +17,14 @@ from .load import Record
 PACKAGE_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 COMMON = "common.schema.json"
 KIND_FILES = {
-    "source": "source.schema.json", "county": "county.schema.json",
-    "organization": "organization.schema.json", "campaign": "campaign.schema.json",
-    "policy": "policy.schema.json", "household": "household.schema.json",
-    "plan": "plan.schema.json", "report": "report.schema.json",
+    "source": "source.schema.json",
+    "county": "county.schema.json",
+    "organization": "organization.schema.json",
+    "campaign": "campaign.schema.json",
+    "policy": "policy.schema.json",
+    "household": "household.schema.json",
+    "plan": "plan.schema.json",
+    "report": "report.schema.json",
 }
 
 
@@ -93,16 +97,33 @@ def title_at(schema: dict, parts) -> str:
 
 
 _KEYWORD_CODES = {
-    "required": "schema.required", "type": "schema.type", "enum": "schema.enum",
-    "const": "schema.const", "pattern": "schema.pattern", "minimum": "schema.minimum",
-    "maximum": "schema.maximum", "exclusiveMinimum": "schema.minimum",
-    "exclusiveMaximum": "schema.maximum", "additionalProperties": "schema.additional-properties",
-    "minItems": "schema.min-items", "maxItems": "schema.max-items",
-    "uniqueItems": "schema.unique-items", "minLength": "schema.length",
-    "maxLength": "schema.length", "oneOf": "schema.one-of", "minProperties": "schema.required",
+    "required": "schema.required",
+    "type": "schema.type",
+    "enum": "schema.enum",
+    "const": "schema.const",
+    "pattern": "schema.pattern",
+    "minimum": "schema.minimum",
+    "maximum": "schema.maximum",
+    "exclusiveMinimum": "schema.minimum",
+    "exclusiveMaximum": "schema.maximum",
+    "additionalProperties": "schema.additional-properties",
+    "minItems": "schema.min-items",
+    "maxItems": "schema.max-items",
+    "uniqueItems": "schema.unique-items",
+    "minLength": "schema.length",
+    "maxLength": "schema.length",
+    "oneOf": "schema.one-of",
+    "minProperties": "schema.required",
 }
-_TYPE_NAMES = {"string": "文字", "integer": "整数", "number": "数字", "boolean": "true 或 false",
-               "object": "字段映射", "array": "列表", "null": "空值"}
+_TYPE_NAMES = {
+    "string": "文字",
+    "integer": "整数",
+    "number": "数字",
+    "boolean": "true 或 false",
+    "object": "字段映射",
+    "array": "列表",
+    "null": "空值",
+}
 
 
 def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
@@ -116,12 +137,18 @@ def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
         return "schema.required", f"缺少必填字段 {prop}（{sub}）", parts
     if name == "additionalProperties":
         extra = "、".join(kind.unexpected)
-        return "schema.additional-properties", f"“{title}”中有不认识的字段：{extra}", parts + [kind.unexpected[0]]
+        return (
+            "schema.additional-properties",
+            f"“{title}”中有不认识的字段：{extra}",
+            parts + [kind.unexpected[0]],
+        )
     if name == "type":
         want = "或".join(_TYPE_NAMES.get(t, t) for t in kind.types)
         return "schema.type", f"{title}应为{want}", parts
     if name == "enum":
-        options = "、".join(str(o) for o in node.get("enum", kind.options if hasattr(kind, "options") else []))
+        options = "、".join(
+            str(o) for o in node.get("enum", kind.options if hasattr(kind, "options") else [])
+        )
         return "schema.enum", f"{title}的值不在可选范围内；可选：{options}", parts
     if name == "format":
         fmt = kind.format

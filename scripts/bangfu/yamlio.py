@@ -3,6 +3,7 @@ atomic file replacement, so no writer can leave a half-written or lost file."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import os
@@ -55,10 +56,8 @@ def atomic_write(path: Path, text: str) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 

@@ -56,7 +56,9 @@ def _fmt(args) -> int:
 
 def _fmt_args(p):
     p.add_argument("paths", nargs="*", help="要整理的文件或文件夹（默认整个数据文件夹）")
-    p.add_argument("--check", action="store_true", help="只检查，不改文件；有需要整理的文件时退出码为 1")
+    p.add_argument(
+        "--check", action="store_true", help="只检查，不改文件；有需要整理的文件时退出码为 1"
+    )
     common(p, as_of=False)
 
 
@@ -68,21 +70,53 @@ def _new(args) -> int:
     from ..scaffold import create
 
     cfg = config(args)
-    opts = {k: getattr(args, k) for k in ("id", "name", "province", "county", "village",
-                                           "campaign", "organization", "plan", "period", "source")}
+    opts = {
+        k: getattr(args, k)
+        for k in (
+            "id",
+            "name",
+            "province",
+            "county",
+            "village",
+            "campaign",
+            "organization",
+            "plan",
+            "period",
+            "source",
+        )
+    }
     path = create(args.kind, opts, cfg.data_root, cfg.as_of)
     print(f"已创建 {path}")
     return 0
 
 
 def _new_args(p):
-    p.add_argument("kind", choices=["source", "county", "organization", "household", "campaign",
-                                    "plan", "report", "policy"], help="记录类型")
-    for name, help_text in [("id", "编号"), ("name", "名称"), ("province", "省级名称"),
-                            ("county", "区县编号"), ("village", "村编号"), ("campaign", "专项行动编号"),
-                            ("organization", "帮扶主体编号"), ("plan", "方案编号"),
-                            ("period", "报送期，如 2020-04、2020-W18、2020-Q2"),
-                            ("source", "来源文件编号")]:
+    p.add_argument(
+        "kind",
+        choices=[
+            "source",
+            "county",
+            "organization",
+            "household",
+            "campaign",
+            "plan",
+            "report",
+            "policy",
+        ],
+        help="记录类型",
+    )
+    for name, help_text in [
+        ("id", "编号"),
+        ("name", "名称"),
+        ("province", "省级名称"),
+        ("county", "区县编号"),
+        ("village", "村编号"),
+        ("campaign", "专项行动编号"),
+        ("organization", "帮扶主体编号"),
+        ("plan", "方案编号"),
+        ("period", "报送期，如 2020-04、2020-W18、2020-Q2"),
+        ("source", "来源文件编号"),
+    ]:
         p.add_argument(f"--{name}", default=None, help=help_text)
     common(p)
 
@@ -95,9 +129,14 @@ def _demo(args) -> int:
     from ..demo import DemoOptions, generate
 
     cfg = config(args)
-    counts = generate(cfg, DemoOptions(households=args.households, seed=args.seed, out=Path(args.out)))
-    print("已生成演示数据（synthetic）：" + "，".join(f"{k} {v}" for k, v in counts.items())
-          + f"，位于 {Path(args.out) / 'data'}")
+    counts = generate(
+        cfg, DemoOptions(households=args.households, seed=args.seed, out=Path(args.out))
+    )
+    print(
+        "已生成演示数据（synthetic）："
+        + "，".join(f"{k} {v}" for k, v in counts.items())
+        + f"，位于 {Path(args.out) / 'data'}"
+    )
     return 0
 
 
