@@ -293,6 +293,23 @@ _CODES = [
         "合并为一条记录，或改正适用地区、年度。",
     ),
     Code("policy.incomplete", ERROR, "政策参数不完整", "补上回访间隔、公示天数等参数。"),
+    # --- spreadsheet import (bangfu import / template / export-forms) --------------------
+    Code("sheet.not-xlsx", ERROR, "不是 .xlsx 工作簿", "这是旧版 Excel 97-2003（.xls）文件或加了密码的文件：在 Excel 中“另存为 Excel 工作簿（*.xlsx）”，去掉打开密码后再导入。", "把 .xls 改名为 .xlsx"),
+    Code("sheet.corrupt", ERROR, "工作簿已损坏，无法读取", "用 Excel 打开后重新保存；打不开时从 bangfu template 重新生成模板再填写。", "下载不完整的 .xlsx"),
+    Code("sheet.too-large", ERROR, "文件或解压后的内容过大", "一个工作簿只填一张报备表或一个报送期的进度表；删除无关的内容、图片后再导入。", "解压后数百 MB 的工作簿"),
+    Code("sheet.too-many-rows", ERROR, "工作表行数超过上限", "每个工作表最多 10000 行；按报送期拆成多个文件，并删除表格末尾的空行。", "100000 行的进度表"),
+    Code("sheet.extra-sheet", ERROR, "工作簿中有多余的工作表", "只保留模板自带的工作表（填表说明、选项、报备、进度）；把其他工作表删除或另存。"),
+    Code("sheet.unknown-form", ERROR, "认不出是哪一种表", "第 1 行第 1 格必须是模板的表名（结对帮扶方案报备表 / 结对帮扶实施情况进度表）；请用 bangfu template 生成的模板填写。"),
+    Code("sheet.bad-layout", ERROR, "表格结构与模板不一致", "不要改动模板的表头、栏目名称和【】分区标题；需要更多行时在分区内插入行。"),
+    Code("sheet.formula", ERROR, "单元格中有公式", "导入只接受填写的值：复制该单元格后“选择性粘贴 → 数值”，或直接输入结果。", "=SUM(G11:G20)"),
+    Code("sheet.required", ERROR, "必填项没有填写", "补填该单元格。"),
+    Code("sheet.bad-choice", ERROR, "值不在下拉选项中", "从该单元格的下拉列表中选择，不要手工输入或粘贴其他文字。"),
+    Code("sheet.not-a-number", ERROR, "数字栏里填了文字", "只填阿拉伯数字，不要写单位、汉字或空格，例如 1200.5。", "一千元"),
+    Code("sheet.not-a-date", ERROR, "日期无法识别", "日期写成 2020-04-15 这样的格式，或用 Excel 的日期格式。", "4月15号"),
+    Code("sheet.future-date", ERROR, "日期在未来", "只填写已经发生的事；检查年份、月份是否写错。"),
+    Code("sheet.unknown-village", ERROR, "村不存在或不属于该区县", "从下拉列表中选择村；列表中没有的村，先请区县在 data/counties/ 中添加。"),
+    Code("sheet.conflict", ERROR, "表中的内容互相矛盾或与已有记录不一致", "按提示核对编号、所在村和报送期。"),
+    Code("sheet.report-exists", ERROR, "该报送期的进度报告已经存在", "已提交的进度报告不能改写：如确需更正，在表头填写“更正人”和“更正说明”后再导入，原内容会保留在更正记录中。"),
     # --- formatting -----------------------------------------------------------------------
     Code(
         "fmt.not-canonical",
