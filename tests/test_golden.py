@@ -33,3 +33,32 @@ def test_golden_case(case, tmp_path):
         assert proc.returncode == 0
     else:
         assert report["findings"], "an invalid case must produce findings"
+
+
+def test_github_annotations_and_text_locations(tmp_path):
+    case = CASES / "invalid" / "income-negative"
+    root = make_case(tmp_path, case)
+    gh = bangfu("check", "--format", "github", "--as-of", DEFAULT_AS_OF, cwd=root)
+    assert gh.returncode == 1
+    line = next(ln for ln in gh.stdout.splitlines() if ln.startswith("::error "))
+    assert line.startswith(
+        "::error file=data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml,line=9,col="
+    )
+    assert "title=schema.minimum::$.income.per_capita" in line
+    text = bangfu("check", "--as-of", DEFAULT_AS_OF, cwd=root)
+    assert "h-0001.yaml:9:" in text.stdout and "[schema.minimum]" in text.stdout
+    assert "怎么改：" in text.stdout
+
+
+def test_check_only_reports_the_given_paths(tmp_path):
+    root = make_case(tmp_path, CASES / "invalid" / "plan-unknown-refs")
+    hh = "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
+    proc = bangfu("check", hh, "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
+    assert proc.returncode == 0, proc.stdout
+    assert json.loads(proc.stdout)["summary"]["files"] == 1
+    proc = bangfu("check", "data/plans", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
+    assert proc.returncode == 1
+    assert {f["code"] for f in json.loads(proc.stdout)["findings"]} == {
+        "ref.unknown-campaign",
+        "ref.unknown-organization",
+    }
