@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 ERROR = "error"
@@ -19,15 +19,12 @@ class Finding:
     line: int = 0
     column: int = 0
     path: str = "$"
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.column, self.path, self.code)
 
     def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("extra")
-        return d
+        return asdict(self)
 
 
 def json_path(parts: tuple | list) -> str:

@@ -6,8 +6,6 @@ import json
 
 from .findings import ERROR, WARNING, Finding
 
-DOCS_URL = "errors.md"
-
 
 def summary(findings: list[Finding], files: int) -> dict:
     return {
@@ -17,6 +15,13 @@ def summary(findings: list[Finding], files: int) -> dict:
     }
 
 
+def summary_line(findings: list[Finding], files: int) -> str:
+    s = summary(findings, files)
+    if not findings:
+        return f"检查了 {s['files']} 个文件：全部通过。"
+    return f"检查了 {s['files']} 个文件：{s['errors']} 个错误，{s['warnings']} 个警告。"
+
+
 def text(findings: list[Finding], files: int) -> str:
     lines = []
     for f in findings:
@@ -24,11 +29,7 @@ def text(findings: list[Finding], files: int) -> str:
         lines.append(f"{f.file}:{f.line}:{f.column} {f.path} [{f.code}] {sev}：{f.message}")
         if f.hint:
             lines.append(f"    怎么改：{f.hint}")
-    s = summary(findings, files)
-    if findings:
-        lines.append(f"检查了 {s['files']} 个文件：{s['errors']} 个错误，{s['warnings']} 个警告。")
-    else:
-        lines.append(f"检查了 {s['files']} 个文件：全部通过。")
+    lines.append(summary_line(findings, files))
     return "\n".join(lines) + "\n"
 
 
@@ -51,17 +52,17 @@ def _gh_escape(value: str, prop: bool = False) -> str:
 
 
 def github(findings: list[Finding], files: int) -> str:
+    """Workflow commands GitHub turns into annotations on the pull request's diff."""
     lines = []
     for f in findings:
         level = "error" if f.severity == ERROR else "warning"
-        props = f"file={_gh_escape(f.file, True)},line={max(f.line, 1)},col={max(f.column, 1)},title={_gh_escape(f.code, True)}"
+        props = (
+            f"file={_gh_escape(f.file, True)},line={max(f.line, 1)},"
+            f"col={max(f.column, 1)},title={_gh_escape(f.code, True)}"
+        )
         body = f"{f.path} {f.message}" + (f" 怎么改：{f.hint}" if f.hint else "")
         lines.append(f"::{level} {props}::{_gh_escape(body)}")
-    lines.append(
-        text([], files).strip()
-        if not findings
-        else f"检查了 {files} 个文件：{summary(findings, files)['errors']} 个错误。"
-    )
+    lines.append(summary_line(findings, files))
     return "\n".join(lines) + "\n"
 
 
