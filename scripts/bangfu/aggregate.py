@@ -81,6 +81,7 @@ class Table:
 
 # ---------------------------------------------------------------- columns from the schemas
 
+
 class _Cols:
     """Builds columns whose title, description, type and enum are read from a schema."""
 
@@ -97,8 +98,16 @@ class _Cols:
         if label not in self._public[kind]:
             raise ValueError(f"{kind} {label} is not public in the schemas; it cannot be a column")
 
-    def field(self, kind: str, parts: tuple, name: str | None = None, *, title: str | None = None,
-              description: str | None = None, required: bool = False) -> Column:
+    def field(
+        self,
+        kind: str,
+        parts: tuple,
+        name: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        required: bool = False,
+    ) -> Column:
         self._check_public(kind, parts)
         node = node_at(self.schemas[kind], list(parts))
         enum = None
@@ -115,8 +124,14 @@ class _Cols:
         desc = description or node.get("description", "")
         if node.get("type") == "array":
             desc = f"{desc}多项以“{LIST_SEPARATOR}”分隔。"
-        return Column(name or "_".join(str(p) for p in parts if not isinstance(p, int)), ctype,
-                      title or node.get("title", name or parts[-1]), desc, enum, required)
+        return Column(
+            name or "_".join(str(p) for p in parts if not isinstance(p, int)),
+            ctype,
+            title or node.get("title", name or parts[-1]),
+            desc,
+            enum,
+            required,
+        )
 
     def flags(self, kind: str, parts: tuple) -> list[Column]:
         """One boolean column per value of a key-list enum."""
@@ -125,9 +140,15 @@ class _Cols:
         items = node_at(self.schemas[kind], list(parts) + [0])
         out = []
         for i, value in enumerate(items.get("enum", [])):
-            out.append(Column(FLAG_NAMES.get(value, f"key_list_{i + 1}"), "boolean", value,
-                              f"是否在重点名单“{value}”中（{node.get('title', '重点名单')}）。",
-                              required=True))
+            out.append(
+                Column(
+                    FLAG_NAMES.get(value, f"key_list_{i + 1}"),
+                    "boolean",
+                    value,
+                    f"是否在重点名单“{value}”中（{node.get('title', '重点名单')}）。",
+                    required=True,
+                )
+            )
         return out
 
     def enum_of(self, kind: str, parts: tuple) -> tuple:
@@ -147,6 +168,7 @@ def _amount(name: str, title: str, description: str) -> Column:
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def _get(d: dict, *parts):
     for p in parts:
@@ -214,6 +236,7 @@ def _valid_dict(rec) -> bool:
 
 # ---------------------------------------------------------------- the tables
 
+
 def build_tables(model: Model, schemas_dir: Path, as_of: dt.date) -> dict[str, Table]:
     """Every public table, by name, in publishing order. ``as_of`` caps the progress months."""
     threshold = PolicyIndex(model).small_cell_threshold()
@@ -259,15 +282,22 @@ class _Builder:
             if village not in self.m.villages:
                 continue
             steps = _get(d, "identification", "steps") or []
-            starts = [_date(s.get("date")) for s in steps
-                      if isinstance(s, dict) and s.get("step") != EXIT_STEP]
-            exits = [_date(s.get("date")) for s in steps
-                     if isinstance(s, dict) and s.get("step") == EXIT_STEP]
+            starts = [
+                _date(s.get("date"))
+                for s in steps
+                if isinstance(s, dict) and s.get("step") != EXIT_STEP
+            ]
+            exits = [
+                _date(s.get("date"))
+                for s in steps
+                if isinstance(s, dict) and s.get("step") == EXIT_STEP
+            ]
             starts = [x for x in starts if x]
             exits = [x for x in exits if x]
             category = d.get("category") if isinstance(d.get("category"), str) else None
             self.hh[hid] = {
-                "village": village, "category": category,
+                "village": village,
+                "category": category,
                 "start": min(starts) if starts else None,
                 "end": max(exits) if exits and d.get("status") == "退出" else None,
             }
@@ -280,16 +310,27 @@ class _Builder:
             hh = t.get("households") if isinstance(t.get("households"), list) else []
             vs = t.get("villages") if isinstance(t.get("villages"), list) else []
             self.plan_hh[rec.id] = sorted({h for h in hh if isinstance(h, str) and h in self.hh})
-            self.plan_villages[rec.id] = sorted({v for v in vs if isinstance(v, str) and v in self.m.villages})
+            self.plan_villages[rec.id] = sorted(
+                {v for v in vs if isinstance(v, str) and v in self.m.villages}
+            )
 
     def _active(self, rec) -> bool:
         return rec.data.get("status") not in INACTIVE_PLAN_STATUSES
 
     def build(self) -> dict[str, Table]:
         self._entries()
-        tables = [self.counties(), self.townships(), self.villages(), self.organizations(),
-                  self.campaigns(), self.plans_table(), self.plan_targets(),
-                  self.plan_organizations(), self.report_entries(), self.progress()]
+        tables = [
+            self.counties(),
+            self.townships(),
+            self.villages(),
+            self.organizations(),
+            self.campaigns(),
+            self.plans_table(),
+            self.plan_targets(),
+            self.plan_organizations(),
+            self.report_entries(),
+            self.progress(),
+        ]
         return {t.name: t for t in tables}
 
     # one pass over every report entry, shared by several tables
@@ -308,8 +349,17 @@ class _Builder:
                         continue
                     hid = e.get("household") if e.get("household") in self.hh else None
                     vid = e.get("village") if e.get("village") in self.m.villages else None
-                    self.entry_rows.append((pid, period, e["kind"], _date(e.get("date")),
-                                            hid, vid, _num(e.get("amount"))))
+                    self.entry_rows.append(
+                        (
+                            pid,
+                            period,
+                            e["kind"],
+                            _date(e.get("date")),
+                            hid,
+                            vid,
+                            _num(e.get("amount")),
+                        )
+                    )
 
     # ------------------------------------------------------------ places
     def _place_households(self):
@@ -326,22 +376,37 @@ class _Builder:
     def counties(self) -> Table:
         c = self.c
         hh, paired = self._place_households()
-        cols = [c.field("county", ("id",), required=True), c.field("county", ("name",)),
-                c.field("county", ("province",)), c.field("county", ("city",)),
-                c.field("county", ("admin_code",)), c.field("county", ("key_lists",)),
-                *c.flags("county", ("key_lists",)), c.field("county", ("office_phone",)),
-                _plain_count("townships", "乡镇数", "台账中该区县的乡镇（街道）数。"),
-                _plain_count("villages", "村数", "台账中该区县的村（社区）数。"),
-                _count("households", "监测户数", "台账中该区县的帮扶户（监测户）数；少于门槛的数字不公开。"),
-                _count("households_paired", "已结对户数", "被执行中或已完成的结对帮扶方案列为帮扶对象的户数；少于门槛的数字不公开。"),
-                c.field("county", ("synthetic",), required=True),
-                c.field("county", ("sources",), description="来源文件编号（data/sources/ 中的记录）。")]
+        cols = [
+            c.field("county", ("id",), required=True),
+            c.field("county", ("name",)),
+            c.field("county", ("province",)),
+            c.field("county", ("city",)),
+            c.field("county", ("admin_code",)),
+            c.field("county", ("key_lists",)),
+            *c.flags("county", ("key_lists",)),
+            c.field("county", ("office_phone",)),
+            _plain_count("townships", "乡镇数", "台账中该区县的乡镇（街道）数。"),
+            _plain_count("villages", "村数", "台账中该区县的村（社区）数。"),
+            _count(
+                "households", "监测户数", "台账中该区县的帮扶户（监测户）数；少于门槛的数字不公开。"
+            ),
+            _count(
+                "households_paired",
+                "已结对户数",
+                "被执行中或已完成的结对帮扶方案列为帮扶对象的户数；少于门槛的数字不公开。",
+            ),
+            c.field("county", ("synthetic",), required=True),
+            c.field("county", ("sources",), description="来源文件编号（data/sources/ 中的记录）。"),
+        ]
         flags = [col for col in cols if col.name in FLAG_NAMES.values()]
         rows = []
         for rec in self.records("county"):
             p = self.pub("county", rec)
             villages = [v for v in self.m.villages.values() if v.county == rec.id]
-            row = {k: p.get(k) for k in ("id", "name", "province", "city", "admin_code", "office_phone")}
+            row = {
+                k: p.get(k)
+                for k in ("id", "name", "province", "city", "admin_code", "office_phone")
+            }
             row["key_lists"] = _joined(p.get("key_lists"))
             for f in flags:
                 row[f.name] = f.title in (p.get("key_lists") or [])
@@ -352,22 +417,36 @@ class _Builder:
             row["synthetic"] = p.get("synthetic") is True
             row["sources"] = _sources(p)
             rows.append(row)
-        return self.table("counties", "区县", "台账中的区县及其重点名单、下属乡镇和村的数量、帮扶户汇总数。",
-                          cols, rows, ["id"])
+        return self.table(
+            "counties",
+            "区县",
+            "台账中的区县及其重点名单、下属乡镇和村的数量、帮扶户汇总数。",
+            cols,
+            rows,
+            ["id"],
+        )
 
     def townships(self) -> Table:
         c = self.c
         hh, paired = self._place_households()
         base = ("townships", 0)
-        cols = [c.field("county", base + ("id",), "id", required=True),
-                Column("county", "string", "所在区县", "乡镇所在区县的编号。", required=True),
-                c.field("county", base + ("name",), "name"),
-                c.field("county", base + ("key_lists",), "key_lists"),
-                *c.flags("county", base + ("key_lists",)),
-                c.field("county", base + ("contact", "role"), "contact_role"),
-                _plain_count("villages", "村数", "台账中该乡镇的村（社区）数。"),
-                _count("households", "监测户数", "台账中该乡镇的帮扶户（监测户）数；少于门槛的数字不公开。"),
-                _count("households_paired", "已结对户数", "被执行中或已完成的方案列为帮扶对象的户数；少于门槛的数字不公开。")]
+        cols = [
+            c.field("county", base + ("id",), "id", required=True),
+            Column("county", "string", "所在区县", "乡镇所在区县的编号。", required=True),
+            c.field("county", base + ("name",), "name"),
+            c.field("county", base + ("key_lists",), "key_lists"),
+            *c.flags("county", base + ("key_lists",)),
+            c.field("county", base + ("contact", "role"), "contact_role"),
+            _plain_count("villages", "村数", "台账中该乡镇的村（社区）数。"),
+            _count(
+                "households", "监测户数", "台账中该乡镇的帮扶户（监测户）数；少于门槛的数字不公开。"
+            ),
+            _count(
+                "households_paired",
+                "已结对户数",
+                "被执行中或已完成的方案列为帮扶对象的户数；少于门槛的数字不公开。",
+            ),
+        ]
         flags = [col for col in cols if col.name in FLAG_NAMES.values()]
         rows = []
         for rec in self.records("county"):
@@ -377,32 +456,57 @@ class _Builder:
                 town = self.m.townships.get(tid)
                 if town is None or town.county != rec.id:
                     continue
-                row = {"id": tid, "county": rec.id, "name": t.get("name"),
-                       "key_lists": _joined(t.get("key_lists")),
-                       "contact_role": _get(t, "contact", "role"),
-                       "villages": len(town.villages),
-                       "households": self.sup(sum(hh.get(v, 0) for v in town.villages)),
-                       "households_paired": self.sup(sum(paired.get(v, 0) for v in town.villages))}
+                row = {
+                    "id": tid,
+                    "county": rec.id,
+                    "name": t.get("name"),
+                    "key_lists": _joined(t.get("key_lists")),
+                    "contact_role": _get(t, "contact", "role"),
+                    "villages": len(town.villages),
+                    "households": self.sup(sum(hh.get(v, 0) for v in town.villages)),
+                    "households_paired": self.sup(sum(paired.get(v, 0) for v in town.villages)),
+                }
                 for f in flags:
                     row[f.name] = f.title in (t.get("key_lists") or [])
                 rows.append(row)
-        return self.table("townships", "乡镇（街道）", "台账中的乡镇、街道及其重点名单和汇总数。", cols, rows,
-                          ["id"], [_fk("county", "counties")])
+        return self.table(
+            "townships",
+            "乡镇（街道）",
+            "台账中的乡镇、街道及其重点名单和汇总数。",
+            cols,
+            rows,
+            ["id"],
+            [_fk("county", "counties")],
+        )
 
     def villages(self) -> Table:
         c = self.c
         hh, paired = self._place_households()
         base = ("townships", 0, "villages", 0)
-        cols = [c.field("county", base + ("id",), "id", required=True),
-                Column("township", "string", "所在乡镇", "村所在乡镇（街道）的编号。", required=True),
-                Column("county", "string", "所在区县", "村所在区县的编号。", required=True),
-                c.field("county", base + ("name",), "name"),
-                c.field("county", base + ("key_lists",), "key_lists"),
-                *c.flags("county", base + ("key_lists",)),
-                _count("households", "监测户数", "台账中该村的帮扶户（监测户）数；少于门槛的数字不公开。"),
-                _count("households_paired", "已结对户数", "被执行中或已完成的方案列为帮扶对象的户数；少于门槛的数字不公开。"),
-                _plain_count("plans", "结对方案数", "以该村或该村的户为帮扶对象的方案数（不含草拟和已终止）。"),
-                _amount("amount_yuan", "已交付金额（元）", "进度报告中交付给该村及该村各户的资金和物资折价合计，单位元。")]
+        cols = [
+            c.field("county", base + ("id",), "id", required=True),
+            Column("township", "string", "所在乡镇", "村所在乡镇（街道）的编号。", required=True),
+            Column("county", "string", "所在区县", "村所在区县的编号。", required=True),
+            c.field("county", base + ("name",), "name"),
+            c.field("county", base + ("key_lists",), "key_lists"),
+            *c.flags("county", base + ("key_lists",)),
+            _count(
+                "households", "监测户数", "台账中该村的帮扶户（监测户）数；少于门槛的数字不公开。"
+            ),
+            _count(
+                "households_paired",
+                "已结对户数",
+                "被执行中或已完成的方案列为帮扶对象的户数；少于门槛的数字不公开。",
+            ),
+            _plain_count(
+                "plans", "结对方案数", "以该村或该村的户为帮扶对象的方案数（不含草拟和已终止）。"
+            ),
+            _amount(
+                "amount_yuan",
+                "已交付金额（元）",
+                "进度报告中交付给该村及该村各户的资金和物资折价合计，单位元。",
+            ),
+        ]
         flags = [col for col in cols if col.name in FLAG_NAMES.values()]
         plans_of: dict[str, set] = defaultdict(set)
         for rec in self.plans:
@@ -425,29 +529,48 @@ class _Builder:
                     vil = self.m.villages.get(v.get("id"))
                     if vil is None or vil.county != rec.id or vil.township != t.get("id"):
                         continue
-                    row = {"id": vil.id, "township": vil.township, "county": rec.id,
-                           "name": v.get("name"), "key_lists": _joined(v.get("key_lists")),
-                           "households": self.sup(hh.get(vil.id, 0)),
-                           "households_paired": self.sup(paired.get(vil.id, 0)),
-                           "plans": len(plans_of.get(vil.id, ())),
-                           "amount_yuan": _yuan(amount.get(vil.id, Decimal(0)))}
+                    row = {
+                        "id": vil.id,
+                        "township": vil.township,
+                        "county": rec.id,
+                        "name": v.get("name"),
+                        "key_lists": _joined(v.get("key_lists")),
+                        "households": self.sup(hh.get(vil.id, 0)),
+                        "households_paired": self.sup(paired.get(vil.id, 0)),
+                        "plans": len(plans_of.get(vil.id, ())),
+                        "amount_yuan": _yuan(amount.get(vil.id, Decimal(0))),
+                    }
                     for f in flags:
                         row[f.name] = f.title in (v.get("key_lists") or [])
                     rows.append(row)
-        return self.table("villages", "村（社区）", "台账中的村、社区：所在重点名单（每个名单一列 true/false）、帮扶户汇总数、结对方案数和已交付金额。",
-                          cols, rows, ["id"],
-                          [_fk("township", "townships"), _fk("county", "counties")])
+        return self.table(
+            "villages",
+            "村（社区）",
+            "台账中的村、社区：所在重点名单（每个名单一列 true/false）、帮扶户汇总数、结对方案数和已交付金额。",
+            cols,
+            rows,
+            ["id"],
+            [_fk("township", "townships"), _fk("county", "counties")],
+        )
 
     # ------------------------------------------------------------ organizations, campaigns
     def organizations(self) -> Table:
         c = self.c
         k = "organization"
-        cols = [c.field(k, ("id",), required=True), c.field(k, ("name",)), c.field(k, ("kind",)),
-                c.field(k, ("category",)), c.field(k, ("uscc",)), c.field(k, ("supervising_unit",)),
-                c.field(k, ("county",)), c.field(k, ("domains",)), c.field(k, ("office_phone",)),
-                _plain_count("plans", "参与方案数", "该主体参与的结对帮扶方案数（含全部状态）。"),
-                c.field(k, ("synthetic",), required=True),
-                c.field(k, ("sources",), description="来源文件编号（data/sources/ 中的记录）。")]
+        cols = [
+            c.field(k, ("id",), required=True),
+            c.field(k, ("name",)),
+            c.field(k, ("kind",)),
+            c.field(k, ("category",)),
+            c.field(k, ("uscc",)),
+            c.field(k, ("supervising_unit",)),
+            c.field(k, ("county",)),
+            c.field(k, ("domains",)),
+            c.field(k, ("office_phone",)),
+            _plain_count("plans", "参与方案数", "该主体参与的结对帮扶方案数（含全部状态）。"),
+            c.field(k, ("synthetic",), required=True),
+            c.field(k, ("sources",), description="来源文件编号（data/sources/ 中的记录）。"),
+        ]
         plans_of: dict[str, int] = defaultdict(int)
         for rec in self.plans:
             for o in set(rec.data.get("organizations") or []):
@@ -456,33 +579,61 @@ class _Builder:
         rows = []
         for rec in self.records(k):
             p = self.pub(k, rec)
-            row = {n: p.get(n) for n in ("id", "name", "kind", "category", "uscc",
-                                         "supervising_unit", "county", "office_phone")}
+            row = {
+                n: p.get(n)
+                for n in (
+                    "id",
+                    "name",
+                    "kind",
+                    "category",
+                    "uscc",
+                    "supervising_unit",
+                    "county",
+                    "office_phone",
+                )
+            }
             row["domains"] = _joined(p.get("domains"))
             row["plans"] = plans_of.get(rec.id, 0)
             row["synthetic"] = p.get("synthetic") is True
             row["sources"] = _sources(p)
             rows.append(row)
-        return self.table("organizations", "帮扶主体", "参与结对帮扶的社会组织、志愿服务队伍、机关单位、企业和行业协会（负责人信息不公开）。",
-                          cols, rows, ["id"], [_fk("county", "counties")])
+        return self.table(
+            "organizations",
+            "帮扶主体",
+            "参与结对帮扶的社会组织、志愿服务队伍、机关单位、企业和行业协会（负责人信息不公开）。",
+            cols,
+            rows,
+            ["id"],
+            [_fk("county", "counties")],
+        )
 
     def campaigns(self) -> Table:
         c = self.c
         k = "campaign"
-        cols = [c.field(k, ("id",), required=True), c.field(k, ("name",)), c.field(k, ("authority",)),
-                c.field(k, ("counties",)),
-                c.field(k, ("period", "start"), "period_start"), c.field(k, ("period", "end"), "period_end"),
-                c.field(k, ("reporting", "cadence"), "reporting_cadence"),
-                c.field(k, ("reporting", "day_of_month"), "reporting_day_of_month"),
-                c.field(k, ("reporting", "weekday"), "reporting_weekday"),
-                c.field(k, ("reporting", "time"), "reporting_time"),
-                Column("quota_households", "integer", "配额户数合计", "各区县应结对帮扶户数（配额）之和；行动未设配额时为空。"),
-                c.field(k, ("totals", "villages"), "totals_villages"),
-                c.field(k, ("totals", "households"), "totals_households"),
-                c.field(k, ("totals", "people"), "totals_people"),
-                _plain_count("plans", "方案数", "属于该行动的结对帮扶方案数。"),
-                c.field(k, ("synthetic",), required=True),
-                c.field(k, ("sources",), description="来源文件编号（data/sources/ 中的记录）。")]
+        cols = [
+            c.field(k, ("id",), required=True),
+            c.field(k, ("name",)),
+            c.field(k, ("authority",)),
+            c.field(k, ("counties",)),
+            c.field(k, ("period", "start"), "period_start"),
+            c.field(k, ("period", "end"), "period_end"),
+            c.field(k, ("reporting", "cadence"), "reporting_cadence"),
+            c.field(k, ("reporting", "day_of_month"), "reporting_day_of_month"),
+            c.field(k, ("reporting", "weekday"), "reporting_weekday"),
+            c.field(k, ("reporting", "time"), "reporting_time"),
+            Column(
+                "quota_households",
+                "integer",
+                "配额户数合计",
+                "各区县应结对帮扶户数（配额）之和；行动未设配额时为空。",
+            ),
+            c.field(k, ("totals", "villages"), "totals_villages"),
+            c.field(k, ("totals", "households"), "totals_households"),
+            c.field(k, ("totals", "people"), "totals_people"),
+            _plain_count("plans", "方案数", "属于该行动的结对帮扶方案数。"),
+            c.field(k, ("synthetic",), required=True),
+            c.field(k, ("sources",), description="来源文件编号（data/sources/ 中的记录）。"),
+        ]
         plans_of: dict[str, int] = defaultdict(int)
         for rec in self.plans:
             plans_of[rec.data.get("campaign")] += 1
@@ -491,44 +642,81 @@ class _Builder:
             p = self.pub(k, rec)
             quotas = [q.get("households") for q in p.get("quotas") or [] if isinstance(q, dict)]
             quotas = [q for q in quotas if isinstance(q, int) and not isinstance(q, bool)]
-            rows.append({
-                "id": p.get("id"), "name": p.get("name"), "authority": p.get("authority"),
-                "counties": _joined(p.get("counties")),
-                "period_start": _get(p, "period", "start"), "period_end": _get(p, "period", "end"),
-                "reporting_cadence": _get(p, "reporting", "cadence"),
-                "reporting_day_of_month": _get(p, "reporting", "day_of_month"),
-                "reporting_weekday": _get(p, "reporting", "weekday"),
-                "reporting_time": _get(p, "reporting", "time"),
-                "quota_households": sum(quotas) if quotas else None,
-                "totals_villages": _get(p, "totals", "villages"),
-                "totals_households": _get(p, "totals", "households"),
-                "totals_people": _get(p, "totals", "people"),
-                "plans": plans_of.get(rec.id, 0),
-                "synthetic": p.get("synthetic") is True, "sources": _sources(p)})
-        return self.table("campaigns", "专项行动", "组织结对帮扶的专项行动：组织机关、期间、报送要求、配额和总目标。",
-                          cols, rows, ["id"])
+            rows.append(
+                {
+                    "id": p.get("id"),
+                    "name": p.get("name"),
+                    "authority": p.get("authority"),
+                    "counties": _joined(p.get("counties")),
+                    "period_start": _get(p, "period", "start"),
+                    "period_end": _get(p, "period", "end"),
+                    "reporting_cadence": _get(p, "reporting", "cadence"),
+                    "reporting_day_of_month": _get(p, "reporting", "day_of_month"),
+                    "reporting_weekday": _get(p, "reporting", "weekday"),
+                    "reporting_time": _get(p, "reporting", "time"),
+                    "quota_households": sum(quotas) if quotas else None,
+                    "totals_villages": _get(p, "totals", "villages"),
+                    "totals_households": _get(p, "totals", "households"),
+                    "totals_people": _get(p, "totals", "people"),
+                    "plans": plans_of.get(rec.id, 0),
+                    "synthetic": p.get("synthetic") is True,
+                    "sources": _sources(p),
+                }
+            )
+        return self.table(
+            "campaigns",
+            "专项行动",
+            "组织结对帮扶的专项行动：组织机关、期间、报送要求、配额和总目标。",
+            cols,
+            rows,
+            ["id"],
+        )
 
     # ------------------------------------------------------------ plans
     def plans_table(self) -> Table:
         c = self.c
         k = "plan"
-        cols = [c.field(k, ("id",), required=True), c.field(k, ("name",)), c.field(k, ("county",)),
-                c.field(k, ("campaign",)), c.field(k, ("form",)), c.field(k, ("status",)),
-                c.field(k, ("period", "start"), "period_start"), c.field(k, ("period", "end"), "period_end"),
-                _plain_count("organizations", "帮扶主体数", "参与本方案的帮扶主体数。"),
-                _plain_count("target_villages", "帮扶村数", "本方案直接帮扶的村数。"),
-                _count("target_households", "帮扶户数", "本方案帮扶的户数；少于门槛的数字不公开。"),
-                c.field(k, ("measures", 0, "kind"), "measure_kinds", title="措施类别",
-                        description=f"计划的帮扶措施类别，按方案中的顺序去重，多项以“{LIST_SEPARATOR}”分隔。"),
-                _plain_count("measures", "措施数", "计划的帮扶措施项数。"),
-                _amount("planned_amount_yuan", "计划金额（元）", "各项措施计划金额之和，单位元；未写金额的措施不计入。"),
-                _plain_count("reports", "进度报告数", "已提交的进度报告期数。"),
-                _amount("delivered_amount_yuan", "已交付金额（元）", "进度报告中各条目金额之和，单位元。"),
-                c.field(k, ("synthetic",), required=True),
-                c.field(k, ("sources",), description="来源文件编号（data/sources/ 中的记录）。")]
+        cols = [
+            c.field(k, ("id",), required=True),
+            c.field(k, ("name",)),
+            c.field(k, ("county",)),
+            c.field(k, ("campaign",)),
+            c.field(k, ("form",)),
+            c.field(k, ("status",)),
+            c.field(k, ("period", "start"), "period_start"),
+            c.field(k, ("period", "end"), "period_end"),
+            _plain_count("organizations", "帮扶主体数", "参与本方案的帮扶主体数。"),
+            _plain_count("target_villages", "帮扶村数", "本方案直接帮扶的村数。"),
+            _count("target_households", "帮扶户数", "本方案帮扶的户数；少于门槛的数字不公开。"),
+            c.field(
+                k,
+                ("measures", 0, "kind"),
+                "measure_kinds",
+                title="措施类别",
+                description=f"计划的帮扶措施类别，按方案中的顺序去重，多项以“{LIST_SEPARATOR}”分隔。",
+            ),
+            _plain_count("measures", "措施数", "计划的帮扶措施项数。"),
+            _amount(
+                "planned_amount_yuan",
+                "计划金额（元）",
+                "各项措施计划金额之和，单位元；未写金额的措施不计入。",
+            ),
+            _plain_count("reports", "进度报告数", "已提交的进度报告期数。"),
+            _amount(
+                "delivered_amount_yuan", "已交付金额（元）", "进度报告中各条目金额之和，单位元。"
+            ),
+            c.field(k, ("synthetic",), required=True),
+            c.field(k, ("sources",), description="来源文件编号（data/sources/ 中的记录）。"),
+        ]
         # the measure-kinds column is a list, not one enum value
-        cols = [Column(col.name, col.type, col.title, col.description, None, col.required, col.suppressed)
-                if col.name == "measure_kinds" else col for col in cols]
+        cols = [
+            Column(
+                col.name, col.type, col.title, col.description, None, col.required, col.suppressed
+            )
+            if col.name == "measure_kinds"
+            else col
+            for col in cols
+        ]
         delivered: dict[str, Decimal] = defaultdict(Decimal)
         for pid, *_rest, amt in self.entry_rows:
             delivered[pid] += amt
@@ -538,27 +726,60 @@ class _Builder:
             measures = [x for x in p.get("measures") or [] if isinstance(x, dict)]
             kinds = [x.get("kind") for x in measures if isinstance(x.get("kind"), str)]
             orgs = {o for o in p.get("organizations") or [] if isinstance(o, str)}
-            reports = {r.data.get("id") for r in self.m.reports_by_plan.get(rec.id, ()) if _valid_dict(r)}
-            rows.append({
-                "id": p.get("id"), "name": p.get("name"), "county": p.get("county"),
-                "campaign": p.get("campaign"), "form": p.get("form"), "status": p.get("status"),
-                "period_start": _get(p, "period", "start"), "period_end": _get(p, "period", "end"),
-                "organizations": len(orgs), "target_villages": len(self.plan_villages[rec.id]),
-                "target_households": self.sup(len(self.plan_hh[rec.id])),
-                "measure_kinds": LIST_SEPARATOR.join(dict.fromkeys(kinds)) or None,
-                "measures": len(measures),
-                "planned_amount_yuan": _yuan(sum((_num(x.get("amount")) for x in measures), Decimal(0))),
-                "reports": len(reports), "delivered_amount_yuan": _yuan(delivered.get(rec.id, Decimal(0))),
-                "synthetic": p.get("synthetic") is True, "sources": _sources(p)})
-        return self.table("plans", "结对帮扶方案", "结对帮扶方案：所属行动、结对形式、状态、期间、帮扶对象数量、计划和已交付金额。",
-                          cols, rows, ["id"],
-                          [_fk("county", "counties"), _fk("campaign", "campaigns")])
+            reports = {
+                r.data.get("id") for r in self.m.reports_by_plan.get(rec.id, ()) if _valid_dict(r)
+            }
+            rows.append(
+                {
+                    "id": p.get("id"),
+                    "name": p.get("name"),
+                    "county": p.get("county"),
+                    "campaign": p.get("campaign"),
+                    "form": p.get("form"),
+                    "status": p.get("status"),
+                    "period_start": _get(p, "period", "start"),
+                    "period_end": _get(p, "period", "end"),
+                    "organizations": len(orgs),
+                    "target_villages": len(self.plan_villages[rec.id]),
+                    "target_households": self.sup(len(self.plan_hh[rec.id])),
+                    "measure_kinds": LIST_SEPARATOR.join(dict.fromkeys(kinds)) or None,
+                    "measures": len(measures),
+                    "planned_amount_yuan": _yuan(
+                        sum((_num(x.get("amount")) for x in measures), Decimal(0))
+                    ),
+                    "reports": len(reports),
+                    "delivered_amount_yuan": _yuan(delivered.get(rec.id, Decimal(0))),
+                    "synthetic": p.get("synthetic") is True,
+                    "sources": _sources(p),
+                }
+            )
+        return self.table(
+            "plans",
+            "结对帮扶方案",
+            "结对帮扶方案：所属行动、结对形式、状态、期间、帮扶对象数量、计划和已交付金额。",
+            cols,
+            rows,
+            ["id"],
+            [_fk("county", "counties"), _fk("campaign", "campaigns")],
+        )
 
     def plan_targets(self) -> Table:
-        cols = [Column("plan", "string", "方案", "方案编号。", required=True),
-                Column("village", "string", "村", "帮扶村，或帮扶户所在村的编号。", required=True),
-                Column("village_targeted", "boolean", "村为帮扶对象", "方案是否直接把该村列为帮扶村。", required=True),
-                _count("households", "帮扶户数", "方案在该村帮扶的户数（不列户编号）；少于门槛的数字不公开。")]
+        cols = [
+            Column("plan", "string", "方案", "方案编号。", required=True),
+            Column("village", "string", "村", "帮扶村，或帮扶户所在村的编号。", required=True),
+            Column(
+                "village_targeted",
+                "boolean",
+                "村为帮扶对象",
+                "方案是否直接把该村列为帮扶村。",
+                required=True,
+            ),
+            _count(
+                "households",
+                "帮扶户数",
+                "方案在该村帮扶的户数（不列户编号）；少于门槛的数字不公开。",
+            ),
+        ]
         rows = []
         for rec in self.plans:
             per_village: dict[str, int] = defaultdict(int)
@@ -566,16 +787,36 @@ class _Builder:
                 per_village[self.hh[h]["village"]] += 1
             direct = set(self.plan_villages[rec.id])
             for v in sorted(direct | set(per_village)):
-                rows.append({"plan": rec.id, "village": v, "village_targeted": v in direct,
-                             "households": self.sup(per_village.get(v, 0))})
-        return self.table("plan_targets", "方案帮扶对象", "方案 × 村：方案直接帮扶的村，以及方案所帮扶的户所在的村和户数（不公开户编号）。",
-                          cols, rows, ["plan", "village"],
-                          [_fk("plan", "plans"), _fk("village", "villages")])
+                rows.append(
+                    {
+                        "plan": rec.id,
+                        "village": v,
+                        "village_targeted": v in direct,
+                        "households": self.sup(per_village.get(v, 0)),
+                    }
+                )
+        return self.table(
+            "plan_targets",
+            "方案帮扶对象",
+            "方案 × 村：方案直接帮扶的村，以及方案所帮扶的户所在的村和户数（不公开户编号）。",
+            cols,
+            rows,
+            ["plan", "village"],
+            [_fk("plan", "plans"), _fk("village", "villages")],
+        )
 
     def plan_organizations(self) -> Table:
-        cols = [Column("plan", "string", "方案", "方案编号。", required=True),
-                Column("organization", "string", "帮扶主体", "帮扶主体编号。", required=True),
-                Column("position", "integer", "序号", "该主体在方案帮扶主体列表中的位置，从 1 开始。", required=True)]
+        cols = [
+            Column("plan", "string", "方案", "方案编号。", required=True),
+            Column("organization", "string", "帮扶主体", "帮扶主体编号。", required=True),
+            Column(
+                "position",
+                "integer",
+                "序号",
+                "该主体在方案帮扶主体列表中的位置，从 1 开始。",
+                required=True,
+            ),
+        ]
         rows = []
         for rec in self.plans:
             p = self.pub("plan", rec)
@@ -583,21 +824,37 @@ class _Builder:
             for o in p.get("organizations") or []:
                 if isinstance(o, str) and o not in seen and o in self.m.by_kind["organization"]:
                     seen.append(o)
-            rows.extend({"plan": rec.id, "organization": o, "position": i + 1} for i, o in enumerate(seen))
-        return self.table("plan_organizations", "方案帮扶主体", "方案 × 帮扶主体：每个方案由哪些主体承担。",
-                          cols, rows, ["plan", "organization"],
-                          [_fk("plan", "plans"), _fk("organization", "organizations")])
+            rows.extend(
+                {"plan": rec.id, "organization": o, "position": i + 1} for i, o in enumerate(seen)
+            )
+        return self.table(
+            "plan_organizations",
+            "方案帮扶主体",
+            "方案 × 帮扶主体：每个方案由哪些主体承担。",
+            cols,
+            rows,
+            ["plan", "organization"],
+            [_fk("plan", "plans"), _fk("organization", "organizations")],
+        )
 
     # ------------------------------------------------------------ reports and progress
     def report_entries(self) -> Table:
         c = self.c
-        cols = [Column("plan", "string", "方案", "方案编号。", required=True),
-                c.field("report", ("id",), "period", required=True),
-                c.field("report", ("entries", 0, "kind"), "kind", required=True),
-                _plain_count("entries", "条目数", "本期该类别的帮扶条目数。"),
-                _amount("amount_yuan", "金额（元）", "本期该类别条目金额之和，单位元。"),
-                _count("households_reached", "涉及户数", "本期该类别条目涉及的不同户数；少于门槛的数字不公开。"),
-                _plain_count("villages_reached", "涉及村数", "本期该类别以村为对象的条目涉及的不同村数。")]
+        cols = [
+            Column("plan", "string", "方案", "方案编号。", required=True),
+            c.field("report", ("id",), "period", required=True),
+            c.field("report", ("entries", 0, "kind"), "kind", required=True),
+            _plain_count("entries", "条目数", "本期该类别的帮扶条目数。"),
+            _amount("amount_yuan", "金额（元）", "本期该类别条目金额之和，单位元。"),
+            _count(
+                "households_reached",
+                "涉及户数",
+                "本期该类别条目涉及的不同户数；少于门槛的数字不公开。",
+            ),
+            _plain_count(
+                "villages_reached", "涉及村数", "本期该类别以村为对象的条目涉及的不同村数。"
+            ),
+        ]
         groups: dict[tuple, list] = {}
         for pid, period, kind, _d, hid, vid, amt in self.entry_rows:
             g = groups.setdefault((pid, period, kind), [0, Decimal(0), set(), set()])
@@ -607,26 +864,67 @@ class _Builder:
                 g[2].add(hid)
             if vid:
                 g[3].add(vid)
-        rows = [{"plan": p, "period": per, "kind": k, "entries": g[0], "amount_yuan": _yuan(g[1]),
-                 "households_reached": self.sup(len(g[2])), "villages_reached": len(g[3])}
-                for (p, per, k), g in groups.items()]
-        return self.table("report_entries", "进度报告汇总", "进度报告条目按方案 × 报送期 × 活动类别汇总：条目数、金额、涉及户数和村数。",
-                          cols, rows, ["plan", "period", "kind"], [_fk("plan", "plans")])
+        rows = [
+            {
+                "plan": p,
+                "period": per,
+                "kind": k,
+                "entries": g[0],
+                "amount_yuan": _yuan(g[1]),
+                "households_reached": self.sup(len(g[2])),
+                "villages_reached": len(g[3]),
+            }
+            for (p, per, k), g in groups.items()
+        ]
+        return self.table(
+            "report_entries",
+            "进度报告汇总",
+            "进度报告条目按方案 × 报送期 × 活动类别汇总：条目数、金额、涉及户数和村数。",
+            cols,
+            rows,
+            ["plan", "period", "kind"],
+            [_fk("plan", "plans")],
+        )
 
     def progress(self) -> Table:
         c = self.c
-        cols = [Column("village", "string", "村", "村编号。", required=True),
-                Column("month", "string", "月份", "公历月份，格式 YYYY-MM。", required=True),
-                c.field("household", ("category",), "category", required=True),
-                _count("households_monitored", "监测户数", "当月处于监测期的户数（认定之后、退出公示之前）；少于门槛的数字不公开。"),
-                _count("households_paired", "已结对户数", "当月被执行中或已完成的方案列为帮扶对象的监测户数；少于门槛的数字不公开。"),
-                _count("households_visited", "已走访户数", "当月有走访、回访、慰问或交付条目的户数；少于门槛的数字不公开。"),
-                _plain_count("entries", "条目数", "当月以这些户为对象的帮扶条目数。"),
-                _amount("amount_yuan", "交付金额（元）", "当月交付给这些户的资金和物资折价合计，单位元；以村为对象的交付见进度报告汇总表。")]
+        cols = [
+            Column("village", "string", "村", "村编号。", required=True),
+            Column("month", "string", "月份", "公历月份，格式 YYYY-MM。", required=True),
+            c.field("household", ("category",), "category", required=True),
+            _count(
+                "households_monitored",
+                "监测户数",
+                "当月处于监测期的户数（认定之后、退出公示之前）；少于门槛的数字不公开。",
+            ),
+            _count(
+                "households_paired",
+                "已结对户数",
+                "当月被执行中或已完成的方案列为帮扶对象的监测户数；少于门槛的数字不公开。",
+            ),
+            _count(
+                "households_visited",
+                "已走访户数",
+                "当月有走访、回访、慰问或交付条目的户数；少于门槛的数字不公开。",
+            ),
+            _plain_count("entries", "条目数", "当月以这些户为对象的帮扶条目数。"),
+            _amount(
+                "amount_yuan",
+                "交付金额（元）",
+                "当月交付给这些户的资金和物资折价合计，单位元；以村为对象的交付见进度报告汇总表。",
+            ),
+        ]
         months = self._progress_months()
         if not months:
-            return self.table("progress", "帮扶进度", _PROGRESS_DESC, cols, [], ["village", "month", "category"],
-                              [_fk("village", "villages")])
+            return self.table(
+                "progress",
+                "帮扶进度",
+                _PROGRESS_DESC,
+                cols,
+                [],
+                ["village", "month", "category"],
+                [_fk("village", "villages")],
+            )
         first, last = months[0][1], months[-1][2]
         # active plan periods per household
         spans: dict[str, list[tuple[dt.date, dt.date]]] = defaultdict(list)
@@ -661,14 +959,27 @@ class _Builder:
         rows = []
         for key in sorted(set(counts) | {k for k in visited if k[2] is not None}):
             cnt = counts.get(key, [0, 0])
-            rows.append({"village": key[0], "month": key[1], "category": key[2],
-                         "households_monitored": self.sup(cnt[0]),
-                         "households_paired": self.sup(cnt[1]),
-                         "households_visited": self.sup(len(visited.get(key, ()))),
-                         "entries": entries.get(key, 0),
-                         "amount_yuan": _yuan(amounts.get(key, Decimal(0)))})
-        return self.table("progress", "帮扶进度", _PROGRESS_DESC, cols, rows,
-                          ["village", "month", "category"], [_fk("village", "villages")])
+            rows.append(
+                {
+                    "village": key[0],
+                    "month": key[1],
+                    "category": key[2],
+                    "households_monitored": self.sup(cnt[0]),
+                    "households_paired": self.sup(cnt[1]),
+                    "households_visited": self.sup(len(visited.get(key, ()))),
+                    "entries": entries.get(key, 0),
+                    "amount_yuan": _yuan(amounts.get(key, Decimal(0))),
+                }
+            )
+        return self.table(
+            "progress",
+            "帮扶进度",
+            _PROGRESS_DESC,
+            cols,
+            rows,
+            ["village", "month", "category"],
+            [_fk("village", "villages")],
+        )
 
     def _progress_months(self):
         """Months covered by active plans that target households, or by household entries,
@@ -676,7 +987,10 @@ class _Builder:
         dates = []
         for rec in self.plans:
             if self._active(rec) and self.plan_hh[rec.id]:
-                dates += [_date(_get(rec.data, "period", "start")), _date(_get(rec.data, "period", "end"))]
+                dates += [
+                    _date(_get(rec.data, "period", "start")),
+                    _date(_get(rec.data, "period", "end")),
+                ]
         dates += [r[3] for r in self.entry_rows if r[4]]
         dates = [d for d in dates if d]
         if not dates or min(dates) > self.as_of:
@@ -684,8 +998,10 @@ class _Builder:
         return _months(min(dates), min(max(dates), self.as_of))
 
 
-_PROGRESS_DESC = ("村 × 月份 × 监测类别：处于监测期的户数、已结对户数、已走访户数、条目数和交付金额。"
-                  "只有汇总数字，没有户级记录。")
+_PROGRESS_DESC = (
+    "村 × 月份 × 监测类别：处于监测期的户数、已结对户数、已走访户数、条目数和交付金额。"
+    "只有汇总数字，没有户级记录。"
+)
 
 
 def _last_day(d: dt.date) -> dt.date:
