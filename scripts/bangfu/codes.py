@@ -310,6 +310,14 @@ _CODES = [
     Code("sheet.unknown-village", ERROR, "村不存在或不属于该区县", "从下拉列表中选择村；列表中没有的村，先请区县在 data/counties/ 中添加。"),
     Code("sheet.conflict", ERROR, "表中的内容互相矛盾或与已有记录不一致", "按提示核对编号、所在村和报送期。"),
     Code("sheet.report-exists", ERROR, "该报送期的进度报告已经存在", "已提交的进度报告不能改写：如确需更正，在表头填写“更正人”和“更正说明”后再导入，原内容会保留在更正记录中。"),
+    # --- history guard (bangfu review) -----------------------------------------------------
+    Code("history.report-deleted", ERROR, "删除了已提交的进度报告", "已提交的进度报告不能删除：恢复该文件；内容有误时改正条目，并在 corrections 中写明更正人、原因和原值。"),
+    Code("history.report-rewritten", ERROR, "改写了已提交进度报告的基本信息", "报送期、期间、报送日期和所属方案提交后不能直接改：如确需更正，在 corrections 中添加一条，path 指向被改的字段，original 原样保留原值。", "把 submitted 从 2024-03-25 改成 2024-03-20"),
+    Code("history.entry-removed", ERROR, "删除了已提交的帮扶条目", "已提交的条目不能直接删除：如确属误报，在 corrections 中添加一条，path 写该条目的位置（如 $.entries[2]），original 原样保留整条原内容，并写明 date、by、reason。", "删掉 entries 中的一条走访"),
+    Code("history.entry-changed", ERROR, "改动了已提交的帮扶条目", "已提交的条目不能直接改：如确需更正，在 corrections 中添加一条，path 指向被改的条目或字段（如 $.entries[2].amount），original 原样保留原值。", "把一条条目的金额从 1200 改成 2100"),
+    Code("history.identification-rewritten", ERROR, "改写了户的认定程序记录", "认定程序步骤提交后不能删改，只能追加新步骤；如确需更正，在 corrections 中添加一条，path 指向该步骤（如 $.identification.steps[1]），original 原样保留原内容。", "改动评议公示的日期"),
+    Code("history.correction-removed", ERROR, "删除或改动了已有的更正记录", "更正记录只能追加，不能删改；恢复原有的更正记录，需要补充时另加一条。"),
+    Code("history.referenced-record-deleted", ERROR, "删除的记录仍被其他记录引用", "先修改或删除引用它的方案、报告等记录，或保留该记录（户可把监测状态改为“退出”，方案可改为“已终止”）。", "删除了仍在方案帮扶对象中的户"),
     # --- formatting -----------------------------------------------------------------------
     Code(
         "fmt.not-canonical",
