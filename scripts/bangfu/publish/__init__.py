@@ -1,0 +1,1 @@
+"""Publish stage: public outputs written from the aggregate tables (open data extracts)."""

@@ -1,0 +1,214 @@
+"""``bangfu export``: the open data package (CSV + datapackage.json), Excel variants.
+
+Everything is written into a temporary folder next to the output and swapped into place at the
+end, so a failed export never leaves a half-written package. The same data gives byte-identical
+files: stable row and column order, no clock (release metadata comes from the data's commit).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from .. import model as model_mod
+from ..aggregate import Column, Table, build_tables
+from ..config import Config, UsageError
+from ..findings import has_errors
+from ..public import project
+from .tableschema import EXCEL_DIR, WORKBOOK, Release, package_descriptor
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+DESCRIPTOR = "datapackage.json"
+
+
+class ExportError(Exception):
+    """The data cannot be exported as it is (exit code 1)."""
+
+
+# ---------------------------------------------------------------- cells
+
+
+def neutralise(value: str) -> str:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
+    if value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def cell(column: Column, value, marker: str) -> str:
+    """The CSV text of one value. Only string columns are neutralised; numbers stay numbers."""
+    if value is None:
+        return marker if column.suppressed else ""
+    if column.type == "boolean":
+        return "true" if value else "false"
+    if column.type == "integer":
+        return str(int(value))
+    if column.type == "number":
+        if isinstance(value, int):
+            return str(value)
+        return format(Decimal(repr(float(value))), "f")
+    if column.type == "date":
+        return str(value)
+    return neutralise(str(value))
+
+
+def csv_bytes(
+    table: Table, *, header: str = "name", bom: bool = False, newline: str = "\n"
+) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator=newline, quoting=csv.QUOTE_MINIMAL)
+    w.writerow([getattr(c, header) for c in table.columns])
+    for row in table.rows:
+        w.writerow([cell(c, row.get(c.name), table.marker) for c in table.columns])
+    data = buf.getvalue().encode("utf-8")
+    return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+# ---------------------------------------------------------------- release metadata
+
+
+def release_of(data_root: Path) -> Release:
+    """The last commit that touched the data folder; "unknown" outside git (never the clock)."""
+    try:
+        proc = subprocess.run(
+            ["git", "log", "-1", "--format=%H%x00%cI", "--", "."],
+            cwd=data_root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return Release("unknown", "unknown")
+    out = proc.stdout.strip()
+    if proc.returncode != 0 or "\x00" not in out:
+        return Release("unknown", "unknown")
+    commit, date = out.split("\x00", 1)
+    return Release(commit, date)
+
+
+def sources_of(model: model_mod.Model, schemas_dir: Path) -> list[dict]:
+    """The seed documents in ``data/sources/`` as Data Package sources."""
+    out = []
+    for _, rec in sorted(model.by_kind["source"].items()):
+        if not isinstance(rec.data, dict):
+            continue
+        p = project(schemas_dir, "source", rec.data)
+        extra = "，".join(str(p[k]) for k in ("issuer", "number", "date") if p.get(k))
+        title = str(p.get("title", rec.id)) + (f"（{extra}）" if extra else "")
+        out.append({"title": title, "path": f"data/sources/{rec.id}.yaml"})
+    return out
+
+
+# ---------------------------------------------------------------- the package
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    out: Path
+    tables: dict[str, int]  # table → rows
+    files: int
+    bytes: int
+
+
+def build_model(cfg: Config, check: bool = True) -> model_mod.Model:
+    """Load and check the data; refuse to publish data with errors."""
+    from .. import check as check_mod
+
+    if check:
+        result = check_mod.run(cfg)
+        if has_errors(result.findings):
+            errors = [f for f in result.findings if f.severity == "error"]
+            first = errors[0]
+            raise ExportError(
+                f"数据中有 {len(errors)} 个错误，修正后才能导出（运行 bangfu check 查看全部）。"
+                f"第一个：{first.file}:{first.line or 1} [{first.code}] {first.message}"
+            )
+        records = result.records
+    else:
+        records = check_mod.load_all(cfg)
+    return model_mod.build(records)
+
+
+def write_package(
+    folder: Path, tables: dict[str, Table], sources: list[dict], release: Release
+) -> None:
+    """Write every file of the package into ``folder`` (which must exist and be empty)."""
+    from .xlsx import workbook_bytes
+
+    synthetic = any(r.get("synthetic") for t in tables.values() for r in t.rows)
+    (folder / EXCEL_DIR).mkdir()
+    resources = {}
+    for name, table in tables.items():
+        data = csv_bytes(table)
+        (folder / f"{name}.csv").write_bytes(data)
+        resources[name] = {
+            "path": f"{name}.csv",
+            "bytes": len(data),
+            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+        }
+        excel = csv_bytes(table, header="title", bom=True, newline="\r\n")
+        (folder / EXCEL_DIR / f"{name}.csv").write_bytes(excel)
+    descriptor = package_descriptor(tables, resources, sources, release, synthetic)
+    text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+    (folder / DESCRIPTOR).write_text(text, encoding="utf-8", newline="\n")
+    (folder / WORKBOOK).write_bytes(workbook_bytes(tables, descriptor))
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    """Replace ``out`` by ``tmp``: rename the old folder away, rename the new one in."""
+    if not out.exists():
+        os.replace(tmp, out)
+        return
+    old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+    os.replace(out, old / out.name)
+    try:
+        os.replace(tmp, out)
+    except OSError:
+        os.replace(old / out.name, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"输出位置 {out} 是一个文件，不是文件夹")
+    if out.is_dir() and any(out.iterdir()) and not (out / DESCRIPTOR).is_file():
+        raise UsageError(
+            f"{out} 不是空文件夹，也不是先前导出的数据包（没有 {DESCRIPTOR}）；"
+            "为避免覆盖其他文件，请换一个 --out"
+        )
+
+
+def export(cfg: Config, out: Path, *, check: bool = True) -> ExportResult:
+    out = Path(out)
+    _check_out(out)
+    model = build_model(cfg, check)
+    tables = build_tables(model, cfg.schemas_dir, cfg.as_of)
+    sources = sources_of(model, cfg.schemas_dir)
+    release = release_of(cfg.data_root)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        write_package(tmp, tables, sources, release)
+        os.chmod(tmp, 0o755)
+        _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    files = [p for p in sorted(out.rglob("*")) if p.is_file()]
+    return ExportResult(
+        out,
+        {n: len(t.rows) for n, t in tables.items()},
+        len(files),
+        sum(p.stat().st_size for p in files),
+    )

@@ -1,0 +1,142 @@
+"""Frictionless descriptors (Data Package v2, Table Schema v2) for the aggregate tables.
+
+Everything here is derived from ``bangfu.aggregate.Table``; the column titles, descriptions and
+enums in turn come from the JSON Schemas, so nothing is written twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..aggregate import Table
+
+PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+TABLE_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
+PACKAGE_NAME = "bangfu-ledger"
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "知识共享署名 4.0 国际许可协议（Creative Commons Attribution 4.0 International）",
+}
+EXCEL_DIR = "excel"
+WORKBOOK = "bangfu-tables.xlsx"
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Where the data comes from: the last commit that touched the data folder."""
+
+    commit: str  # full hash, or "unknown" outside a git repository
+    date: str  # committer date, ISO 8601, or "unknown"
+
+    @property
+    def version(self) -> str:
+        """SemVer-shaped: the commit date as YYYY.M.D, the short hash as build metadata."""
+        if self.date == "unknown":
+            return "0.0.0+unknown"
+        y, m, d = (int(x) for x in self.date[:10].split("-"))
+        return f"{y}.{m}.{d}+{self.commit[:12]}"
+
+
+def table_schema(table: Table) -> dict:
+    fields = []
+    for col in table.columns:
+        f = {"name": col.name, "type": col.type, "title": col.title, "description": col.description}
+        constraints = {}
+        if col.required or col.name in table.primary_key:
+            constraints["required"] = True
+        if col.enum:
+            constraints["enum"] = list(col.enum)
+        if col.suppressed:
+            constraints["minimum"] = 0
+        if constraints:
+            f["constraints"] = constraints
+        fields.append(f)
+    schema = {
+        "$schema": TABLE_PROFILE,
+        "fields": fields,
+        "missingValues": ["", table.marker] if table.threshold > 1 else [""],
+        "primaryKey": list(table.primary_key),
+    }
+    if table.foreign_keys:
+        schema["foreignKeys"] = [
+            {"fields": list(fk["fields"]), "reference": dict(fk["reference"])}
+            for fk in table.foreign_keys
+        ]
+    return schema
+
+
+def description(threshold: int, synthetic: bool) -> str:
+    marker = f"<{threshold}"
+    parts = [
+        "结对帮扶公开台账的开放数据：区县、乡镇、村（含重点名单标记）、帮扶主体、专项行动、"
+        "结对帮扶方案及其帮扶对象和帮扶主体、进度报告汇总，以及按村 × 月份 × 监测类别的帮扶进度。",
+        "只含各记录中标记为公开的字段；没有任何户级数据，户数均为汇总数。",
+    ]
+    if threshold > 1:
+        parts.append(
+            f"为保护个人信息，1 至 {threshold - 1} 户的数字不公开，写作“{marker}”"
+            f"（在表结构中声明为缺失值 missingValues）；0 照常公开。"
+        )
+    parts += [
+        "每张表一个 UTF-8 编码、LF 换行的 CSV 文件；列表值以“;”分隔。",
+        "以 =、+、-、@、制表符或回车开头的文字单元格前加了一个英文单引号（'），"
+        "防止电子表格把它当作公式执行；数字列不受影响。",
+        f"Excel 用户请打开 {EXCEL_DIR}/ 文件夹中带 BOM 的 CSV（表头为中文标题，双击即可打开、不会乱码），"
+        f"或工作簿 {WORKBOOK}（每张表一个工作表，首行冻结，另有“说明”工作表）。",
+        "版本号取自数据最后一次提交的日期和提交编号，同一份数据生成的文件逐字节相同。",
+    ]
+    if synthetic:
+        parts.append("注意：本数据包含合成的演示数据（synthetic 列为 true 的行），不是真实记录。")
+    return "".join(parts)
+
+
+def package_descriptor(
+    tables: dict[str, Table],
+    resources: dict[str, dict],
+    sources: list[dict],
+    release: Release,
+    synthetic: bool,
+) -> dict:
+    """The datapackage.json content. ``resources`` maps table name → {path, bytes, hash}."""
+    threshold = max((t.threshold for t in tables.values()), default=1)
+    pkg = {
+        "$schema": PACKAGE_PROFILE,
+        "name": PACKAGE_NAME + ("-demo" if synthetic else ""),
+        "title": "结对帮扶公开台账 · 开放数据" + ("（演示数据）" if synthetic else ""),
+        "description": description(threshold, synthetic),
+        "version": release.version,
+        "licenses": [dict(LICENSE)],
+        "sources": sources,
+        "keywords": ["结对帮扶", "防返贫监测", "社会组织", "开放数据"],
+    }
+    if release.date != "unknown":
+        pkg["created"] = release.date
+    pkg["bangfu"] = {
+        "data_commit": release.commit,
+        "data_commit_date": release.date,
+        "small_cell_threshold": threshold,
+        "suppressed_marker": f"<{threshold}" if threshold > 1 else None,
+        "synthetic": synthetic,
+        "excel": {"csv_folder": EXCEL_DIR + "/", "workbook": WORKBOOK},
+    }
+    pkg["resources"] = []
+    for name, table in tables.items():
+        meta = resources[name]
+        pkg["resources"].append(
+            {
+                "name": name,
+                "type": "table",
+                "path": meta["path"],
+                "scheme": "file",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "title": table.title,
+                "description": table.description,
+                "bytes": meta["bytes"],
+                "hash": meta["hash"],
+                "schema": table_schema(table),
+            }
+        )
+    return pkg

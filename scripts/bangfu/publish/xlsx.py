@@ -1,0 +1,152 @@
+"""The tables as one Excel workbook: a sheet per table, Chinese headers, frozen header row.
+
+openpyxl stamps the save time into ``docProps/core.xml`` and into every zip entry; both are
+replaced by fixed values so the same data gives a byte-identical workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from ..aggregate import Table
+from .extracts import neutralise
+
+FIXED_TIME = dt.datetime(2000, 1, 1)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_INVALID_SHEET = re.compile(r"[\[\]:*?/\\]")
+_MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
+_CREATED = re.compile(rb"<dcterms:created([^>]*)>[^<]*</dcterms:created>")
+
+
+def _stamp(descriptor: dict) -> dt.datetime:
+    """The workbook's created/modified time: the data commit date, else a fixed date."""
+    value = descriptor.get("created")
+    if isinstance(value, str):
+        try:
+            t = dt.datetime.fromisoformat(value)
+            if t.tzinfo is not None:
+                t = t.astimezone(dt.UTC).replace(tzinfo=None)
+            return t.replace(microsecond=0)
+        except ValueError:
+            pass
+    return FIXED_TIME
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    base = _INVALID_SHEET.sub("_", title)[:31] or "表"
+    name, n = base, 2
+    while name in used:
+        suffix = f"_{n}"
+        name = base[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(name)
+    return name
+
+
+def _value(col, value, marker: str):
+    if value is None:
+        return marker if col.suppressed else None
+    if col.type == "string":
+        return neutralise(str(value))
+    if col.type == "date":
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            return neutralise(str(value))
+    return value
+
+
+def _set(ws, row: int, column: int, value) -> None:
+    c = ws.cell(row=row, column=column)
+    c.value = value
+    if isinstance(value, str):
+        c.data_type = "s"  # never a formula, whatever the text
+    elif isinstance(value, dt.date):
+        c.number_format = "yyyy-mm-dd"
+
+
+def workbook_bytes(tables: dict[str, Table], descriptor: dict) -> bytes:
+    wb = Workbook()
+    stamp = _stamp(descriptor)
+    props = wb.properties
+    props.creator = "bangfu"
+    props.lastModifiedBy = "bangfu"
+    props.title = descriptor.get("title")
+    props.created = stamp
+    props.modified = stamp
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    info = wb.active
+    info.title = "说明"
+    lines = [
+        [descriptor.get("title", "")],
+        [descriptor.get("description", "")],
+        ["许可协议", descriptor["licenses"][0]["name"], descriptor["licenses"][0]["path"]],
+        ["版本", descriptor.get("version", "")],
+        ["数据提交", descriptor.get("bangfu", {}).get("data_commit", "unknown")],
+        [],
+        ["表", "工作表", "字段", "标题", "类型", "说明"],
+    ]
+    used = {"说明"}
+    sheet_names = {name: _sheet_title(t.title, used) for name, t in tables.items()}
+    for name, t in tables.items():
+        for col in t.columns:
+            lines.append([name, sheet_names[name], col.name, col.title, col.type, col.description])
+    for r, line in enumerate(lines, start=1):
+        for c, v in enumerate(line, start=1):
+            _set(info, r, c, v)
+    for c in range(1, 7):
+        info.cell(row=7, column=c).font = bold
+    info.cell(row=1, column=1).font = Font(bold=True, size=14)
+    info.cell(row=2, column=1).alignment = wrap
+    for letter, width in zip("ABCDEF", (22, 16, 24, 20, 10, 80), strict=True):
+        info.column_dimensions[letter].width = width
+
+    for name, t in tables.items():
+        ws = wb.create_sheet(sheet_names[name])
+        for c, col in enumerate(t.columns, start=1):
+            _set(ws, 1, c, col.title)
+            ws.cell(row=1, column=c).font = bold
+            ws.column_dimensions[get_column_letter(c)].width = max(
+                10, min(40, 2 * len(col.title) + 4)
+            )
+        for r, row in enumerate(t.rows, start=2):
+            for c, col in enumerate(t.columns, start=1):
+                v = _value(col, row.get(col.name), t.marker)
+                if v is not None:
+                    _set(ws, r, c, v)
+        ws.freeze_panes = "A2"
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _normalise(buf.getvalue(), stamp)
+
+
+def _normalise(data: bytes, stamp: dt.datetime) -> bytes:
+    """Fixed zip entry times and core-properties timestamps, same entry order."""
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(
+                    rb"<dcterms:modified\1>" + iso + rb"</dcterms:modified>", content
+                )
+                content = _CREATED.sub(
+                    rb"<dcterms:created\1>" + iso + rb"</dcterms:created>", content
+                )
+            zi = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, content)
+    return out.getvalue()
