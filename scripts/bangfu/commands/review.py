@@ -1,0 +1,76 @@
+"""``bangfu review`` (pull-request summary and history guard) and ``bangfu codeowners``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..cli import command
+from ..config import UsageError, today
+
+
+def _review(args) -> int:
+    from ..review.core import build
+    from ..review.summary import RENDERERS
+
+    review = build(Path(args.repo), args.base, args.head, today(args.as_of))
+    sys.stdout.write(RENDERERS[args.format](review))
+    return 1 if review.blocking else 0
+
+
+def _review_args(p):
+    p.add_argument("base", help="比较的起点，如 origin/main（从它与 HEAD 的共同祖先开始比较）")
+    p.add_argument("head", help="比较的终点，如 HEAD")
+    p.add_argument("--format", choices=["markdown", "text", "json"], default="text",
+                   help="输出格式：markdown（PR 评论）、text 或 json")
+    p.add_argument("--repo", default=".", help="Git 仓库所在文件夹（默认当前文件夹）")
+    p.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
+                   help="把这一天当作“今天”（也可设环境变量 BANGFU_AS_OF）")
+
+
+_review.add_args = _review_args
+command("review", "逐条总结两个 Git 提交之间的记录改动，检查历史记录保护，列出需要的审核人")(_review)
+
+
+def _codeowners(args) -> int:
+    from ..config import Config
+    from ..review import codeowners as co
+
+    cfg = Config.make(args.data, args.schemas)
+    root = cfg.data_root.parent
+    mfile = Path(args.maintainers) if args.maintainers else root / co.MAINTAINERS_FILE
+    mtext = mfile.read_text("utf-8") if mfile.is_file() else None
+    if args.maintainers and mtext is None:
+        raise UsageError(f"维护者名单 {mfile} 不存在")
+    text = co.render(co.from_data(cfg.data_root, mtext))
+    out = Path(args.out) if args.out else root / co.CODEOWNERS_FILE
+    current = out.read_text("utf-8") if out.is_file() else None
+    if args.check:
+        if current != text:
+            print(f"{out} 已过期（与区县记录的审核人不一致）：运行 bangfu codeowners 重新生成。",
+                  file=sys.stderr)
+            return 1
+        print(f"{out} 是最新的。")
+        return 0
+    if current != text:
+        from ..yamlio import atomic_write
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(out, text)
+        print(f"已更新 {out}。")
+    else:
+        print(f"{out} 已是最新。")
+    return 0
+
+
+def _codeowners_args(p):
+    p.add_argument("--check", action="store_true", help="只检查是否过期，不改文件；过期时退出码为 1")
+    p.add_argument("--out", default=None, help="输出文件（默认 数据文件夹旁的 .github/CODEOWNERS）")
+    p.add_argument("--maintainers", default=None,
+                   help="维护者名单（默认 .github/maintainers.txt；每行一个 GitHub 账号或团队）")
+    p.add_argument("--data", default="data", help="数据文件夹（默认 data）")
+    p.add_argument("--schemas", default=None, help="schemas 文件夹（默认：数据文件夹旁的 schemas/）")
+
+
+_codeowners.add_args = _codeowners_args
+command("codeowners", "根据区县记录的审核人生成 .github/CODEOWNERS（--check 只检查）")(_codeowners)

@@ -1,0 +1,165 @@
+"""History guard: submitted history is append-only.
+
+Blocking (severity error) unless the head record adds a correction note — an item of
+``corrections`` whose ``path`` encloses what changed and whose ``original`` preserves the old
+value there:
+- a progress report deleted, or its id / plan / period / submission date rewritten;
+- a report entry removed or changed;
+- a household's identification step removed or changed;
+- an existing correction note removed or changed (never allowed).
+Deleting a record that a record at head still references is blocking as well.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ..codes import make
+from ..findings import Finding, json_path
+from ..load import Record
+from .diff import MISSING, Diff, FieldChange, canon, get
+
+REPORT_FIXED = ("id", "plan", "period", "submitted")
+_PATH_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+@dataclass(slots=True)
+class Pair:
+    """One changed record: the base and head sides (either may be absent) and their diff."""
+
+    status: str  # added / modified / removed / renamed
+    kind: str | None
+    old: Record | None
+    new: Record | None
+    diff: Diff | None = None
+
+    @property
+    def old_data(self):
+        return self.old.data if self.old is not None else None
+
+    @property
+    def new_data(self):
+        return self.new.data if self.new is not None else None
+
+
+def parse_path(text) -> tuple | None:
+    """``$.entries[2].amount`` → ``('entries', 2, 'amount')``; None when malformed."""
+    if not isinstance(text, str) or not text.startswith("$"):
+        return None
+    parts, pos = [], 1
+    while pos < len(text):
+        m = _PATH_TOKEN.match(text, pos)
+        if not m:
+            return None
+        parts.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
+        pos = m.end()
+    return tuple(parts)
+
+
+def _new_corrections(pair: Pair) -> list[tuple[tuple, object]]:
+    """Correction notes the head record adds: (path parts, original)."""
+    old = pair.old_data.get("corrections") if isinstance(pair.old_data, dict) else None
+    before = {canon(c) for c in old or [] if isinstance(c, dict)} if isinstance(old, list) else set()
+    new = pair.new_data.get("corrections") if isinstance(pair.new_data, dict) else None
+    out = []
+    for c in new if isinstance(new, list) else []:
+        if not isinstance(c, dict) or canon(c) in before or "original" not in c:
+            continue
+        if not (c.get("by") and c.get("reason") and c.get("date")):
+            continue
+        parts = parse_path(c.get("path"))
+        if parts is not None:
+            out.append((parts, c["original"]))
+    return out
+
+
+def _covered(pair: Pair, notes, where: tuple) -> bool:
+    for parts, original in notes:
+        if where[: len(parts)] != parts:
+            continue
+        before = get(pair.old_data, parts)
+        if canon(None if before is MISSING else before) == canon(original):
+            return True
+    return False
+
+
+def _old_items(pair: Pair, list_parts: tuple, changes: Iterable[FieldChange]) -> dict[int, list]:
+    """Old list items under ``list_parts`` touched by the changes, with the changed paths."""
+    old_list = get(pair.old_data, list_parts)
+    n = len(old_list) if isinstance(old_list, list) else 0
+    touched: dict[int, list] = {}
+    k = len(list_parts)
+    for ch in changes:
+        p = ch.old_parts
+        if p is None:
+            continue  # an item inserted: appending history is fine
+        if len(p) > k and p[:k] == list_parts and isinstance(p[k], int):
+            touched.setdefault(p[k], []).append((p, ch))
+        elif list_parts[: len(p)] == p:  # the list itself (or its parent) replaced or dropped
+            for i in range(n):
+                touched.setdefault(i, []).append((list_parts + (i,), ch))
+    return touched
+
+
+def _at(pair: Pair, code: str, parts: tuple, message: str) -> Finding:
+    rec = pair.new if pair.new is not None else pair.old
+    line, col = rec.at(parts) if pair.new is not None and rec.parsed.positions else (0, 0)
+    return make(code, rec.file, message, line=line, column=col, path=json_path(parts))
+
+
+def _guard_list(pair: Pair, notes, list_parts: tuple, removed_code: str, changed_code: str,
+                what: str) -> Iterator[Finding]:
+    for i, hits in sorted(_old_items(pair, list_parts, pair.diff.changes).items()):
+        item = list_parts + (i,)
+        if all(_covered(pair, notes, p) for p, _ in hits):
+            continue
+        gone = not isinstance(get(pair.new_data, list_parts), list) or any(
+            p == item and ch.op == "removed" and ch.old_parts == item for p, ch in hits)
+        if gone:
+            yield _at(pair, removed_code, item,
+                      f"删除了已提交的{what}（{json_path(item)}），但没有添加保留原内容的更正说明")
+        else:
+            fields = sorted({json_path(p) for p, _ in hits})
+            yield _at(pair, changed_code, item,
+                      f"改动了已提交的{what}（{'、'.join(fields)}），但没有添加保留原值的更正说明")
+
+
+def guard_pair(pair: Pair) -> Iterator[Finding]:
+    if pair.kind == "report" and pair.status == "removed":
+        yield make("history.report-deleted", pair.old.file,
+                   f"删除了已提交的进度报告 {pair.old.id or pair.old.file}")
+        return
+    if pair.old is None or pair.new is None or pair.diff is None:
+        return
+    if not isinstance(pair.old_data, dict) or not isinstance(pair.new_data, dict):
+        return
+    notes = _new_corrections(pair)
+    changes = pair.diff.changes
+    old_notes = pair.old_data.get("corrections")
+    new_notes = pair.new_data.get("corrections")
+    kept = [canon(c) for c in new_notes] if isinstance(new_notes, list) else []
+    for i, c in enumerate(old_notes if isinstance(old_notes, list) else []):
+        if canon(c) in kept:
+            kept.remove(canon(c))
+        else:
+            yield _at(pair, "history.correction-removed", ("corrections",),
+                      f"删除或改动了已有的更正记录（原 $.corrections[{i}]）")
+    if pair.kind == "report":
+        for key in REPORT_FIXED:
+            hit = [ch for ch in changes if ch.old_parts and ch.old_parts[:1] == (key,)]
+            if hit and get(pair.old_data, (key,)) is not MISSING and not all(
+                    _covered(pair, notes, ch.old_parts) for ch in hit):
+                yield _at(pair, "history.report-rewritten", (key,),
+                          f"改写了已提交报告的 {json_path((key,))}，但没有添加保留原值的更正说明")
+        yield from _guard_list(pair, notes, ("entries",), "history.entry-removed",
+                               "history.entry-changed", "帮扶条目")
+    elif pair.kind == "household":
+        yield from _guard_list(pair, notes, ("identification", "steps"),
+                               "history.identification-rewritten",
+                               "history.identification-rewritten", "认定程序步骤")
+
+
+def guard(pairs: Iterable[Pair]) -> list[Finding]:
+    return [f for p in pairs for f in guard_pair(p)]

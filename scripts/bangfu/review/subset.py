@@ -1,0 +1,89 @@
+"""The checker's findings for the changed files, without checking the whole repository.
+
+Only what the rules need to judge the changed files is written out from the head commit
+into a temporary folder: the small reference kinds (sources, counties, organizations,
+campaigns, policy), the changed files, the plans their reports belong to, the households
+they name, and any file that could share a changed record's id. ``bangfu.check.run`` then
+runs there, restricted to the changed files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import check as check_mod
+from ..config import Config
+from ..load import Record, classify, expected_stem, parse_bytes
+from .gitio import Git
+
+SMALL = ("data/sources/", "data/counties/", "data/organizations/", "data/campaigns/",
+         "data/policy/")
+
+
+def _kind(path: str) -> str | None:
+    return classify(tuple(path.split("/")[1:])) if path.endswith(".yaml") else None
+
+
+def _needed(git: Git, head: str, changed: list[str], head_paths: list[str]) -> set[str]:
+    by_stem: dict[tuple[str, str], list[str]] = {}
+    plan_of_folder: dict[str, str] = {}
+    for p in head_paths:
+        kind = _kind(p)
+        if kind in ("household", "plan"):
+            by_stem.setdefault((kind, expected_stem(tuple(p.split("/")[1:]), kind)), []).append(p)
+        if kind == "plan":
+            plan_of_folder[p.rsplit("/", 1)[0]] = p
+    need = {p for p in head_paths if p.startswith(SMALL)} | set(changed)
+    blobs = git.read(head, [p for p in changed if _kind(p) in ("report", "plan")])
+    for p in changed:
+        kind = _kind(p)
+        if kind is None:
+            continue
+        rel = tuple(p.split("/")[1:])
+        if kind in ("household", "plan"):  # records that may carry the same id
+            need.update(by_stem.get((kind, expected_stem(rel, kind)), ()))
+        if kind not in ("report", "plan") or blobs.get(p) is None:
+            continue
+        d = parse_bytes(Record(kind=kind, file=p, rel=rel), blobs[p]).data
+        if not isinstance(d, dict):
+            continue
+        ids: list[str] = []
+        if kind == "report":
+            folder = p.rsplit("/", 2)[0]
+            if folder in plan_of_folder:
+                need.add(plan_of_folder[folder])
+            if isinstance(d.get("plan"), str):
+                need.update(by_stem.get(("plan", d["plan"]), ()))
+            ids = [e.get("household") for e in d.get("entries") or [] if isinstance(e, dict)]
+        else:
+            t = d.get("targets")
+            ids = list(t.get("households") or []) if isinstance(t, dict) else []
+        for h in ids:
+            if isinstance(h, str):
+                need.update(by_stem.get(("household", h), ()))
+    return need
+
+
+def check_changed(git: Git, head: str, changed: list[str], head_paths: list[str], as_of,
+                  workdir: Path, fallback_schemas: Path) -> tuple[check_mod.Result, Config]:
+    """Run the checker on a minimal checkout of ``head`` written into ``workdir``; findings
+    only for ``changed``. The config points at that checkout (its schemas are head's)."""
+    need = sorted(_needed(git, head, changed, head_paths))
+    schema_paths = [p for p in git.ls_tree(head, "schemas") if p.endswith(".json")]
+    blobs = git.read(head, need + schema_paths)
+    (workdir / "data").mkdir(parents=True, exist_ok=True)
+    for p in need + schema_paths:
+        raw = blobs.get(p)
+        if raw is None:
+            continue
+        dest = workdir / p
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(raw)
+    schemas = workdir / "schemas"
+    if not (schemas / "common.schema.json").is_file():
+        schemas = fallback_schemas
+    cfg = Config((workdir / "data").resolve(), schemas.resolve(), as_of)
+    only = [workdir / p for p in changed if (workdir / p).is_file()]
+    if not only:
+        return check_mod.Result([], check_mod.load_all(cfg), 0), cfg
+    return check_mod.run(cfg, only), cfg

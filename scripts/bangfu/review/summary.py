@@ -1,0 +1,176 @@
+"""Rendering a review as Markdown (pull-request comment and job summary), plain text or JSON.
+
+Every value that comes from a record is escaped for Markdown and cannot mention anyone
+(``@`` is broken with a zero-width space); private fields never carry a value.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..findings import ERROR, Finding
+from .core import Review
+from .diff import PRIVATE_NOTE
+
+MARKER = "<!-- bangfu-review -->"
+STATUS_TITLES = {"added": "新增", "modified": "修改", "removed": "删除", "renamed": "移动"}
+OP_TITLES = {"changed": "修改", "added": "新增", "removed": "删除"}
+MAX_RECORDS = 300  # records listed in detail; the rest are counted
+MAX_FIELDS = 40  # field rows per record
+
+
+def md(text: str) -> str:
+    """Escape record text for a Markdown table cell or list item."""
+    out = str(text)
+    for a, b in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;"), ("*", "\\*"),
+                 ("_", "\\_"), ("[", "\\["), ("]", "\\]"), ("`", "\\`"), ("#", "\\#"),
+                 ("~", "\\~"), ("@", "@\u200b")):
+        out = out.replace(a, b)
+    return out.replace("\r", " ").replace("\n", "<br>")
+
+
+def code(text: str) -> str:
+    """Text for inside a Markdown code span (no escapes apply there)."""
+    return str(text).replace("`", "'").replace("\r", " ").replace("\n", " ")
+
+
+def _counts(r: Review) -> str:
+    c = {s: sum(1 for x in r.records if x.status == s) for s in STATUS_TITLES}
+    return (f"新增 {c['added']} 条、修改 {c['modified']} 条、删除 {c['removed']} 条、"
+            f"移动 {c['renamed']} 条记录；其他文件 {len(r.other_files)} 个")
+
+
+def _finding_line(f: Finding) -> str:
+    where = f"{f.file}:{f.line}" if f.line else f.file
+    sev = "错误" if f.severity == ERROR else "警告"
+    return f"{where} {f.path} [{f.code}] {sev}：{f.message}"
+
+
+def _field_rows(rc) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for fc in rc.fields:
+        if fc.private:
+            rows.append((fc.label, OP_TITLES[fc.op], PRIVATE_NOTE, ""))
+        else:
+            rows.append((fc.label, OP_TITLES[fc.op], fc.old_text, fc.new_text))
+    return rows
+
+
+def _approver_lines(r: Review) -> list[tuple[str, str]]:
+    out = []
+    for a in r.approvals:
+        who = "、".join(a.handles)
+        if a.maintainers:
+            why = "维护者"
+            if a.unsupervised:
+                why += f"（区县 {'、'.join(a.unsupervised)} 尚未登记审核人）"
+        else:
+            why = f"{a.county_name} {a.county} 的审核人".strip()
+        out.append((who, f"{why}：{len(a.files)} 个文件"))
+    return out
+
+
+def markdown(r: Review) -> str:
+    L = [MARKER, "## 帮扶台账改动审核摘要", "",
+         f"对比 `{code(r.base)}`（{r.merge_base[:8]}）→ `{code(r.head)}`（{r.head_sha[:8]}）：{_counts(r)}。", ""]
+    blocking = r.blocking
+    if blocking:
+        L += [f"**❌ 有 {len(blocking)} 个阻止合并的问题**，见下文。", ""]
+    else:
+        L += ["**✅ 没有阻止合并的问题。**", ""]
+    if r.highlights:
+        L += ["### 重点关注", ""]
+        L += [f"- {md(h.text)}" for h in r.highlights]
+        L.append("")
+    if r.history:
+        L += ["### 历史记录保护", ""]
+        for f in r.history:
+            L.append(f"- `{code(f.file)}` {md(f.path)} **{md(f.message)}**（`{f.code}`）  ")
+            L.append(f"  怎么改：{md(f.hint)}")
+        L.append("")
+    L += ["### 检查结果（改动的文件）", ""]
+    if r.findings:
+        L += [f"- {md(_finding_line(f))}" for f in r.findings]
+    else:
+        L.append(f"改动的 {r.files_checked} 个文件全部通过检查。" if r.files_checked else "没有需要检查的记录文件。")
+    L.append("")
+    L += ["### 需要审核", ""]
+    L += [f"- `{who}` — {md(why)}" for who, why in _approver_lines(r)] or ["- （没有改动）"]
+    L.append("")
+    if r.records:
+        L += ["### 逐条记录", ""]
+        if len(r.records) > 20:
+            L += ["<details><summary>展开全部记录改动</summary>", ""]
+        for rc in r.records[:MAX_RECORDS]:
+            title = f"{STATUS_TITLES[rc.status]} {rc.kind_title} {rc.id or ''}".rstrip()
+            if rc.name:
+                title += f"（{rc.name}）"
+            path = rc.path if rc.status != "renamed" else f"{rc.old_path} → {rc.new_path}"
+            L += [f"#### {md(title)}", "", f"`{code(path)}`", ""]
+            rows = _field_rows(rc)
+            if rows:
+                L += ["| 字段 | 改动 | 原值 | 新值 |", "| --- | --- | --- | --- |"]
+                L += [f"| {md(a)} | {b} | {md(c)} | {md(d)} |" for a, b, c, d in rows[:MAX_FIELDS]]
+                if len(rows) > MAX_FIELDS:
+                    L.append(f"| …… | | 另有 {len(rows) - MAX_FIELDS} 处改动 | |")
+                L.append("")
+        if len(r.records) > MAX_RECORDS:
+            L += [f"另有 {len(r.records) - MAX_RECORDS} 条记录的改动未列出（用 `bangfu review` 查看全部）。", ""]
+        if len(r.records) > 20:
+            L += ["</details>", ""]
+    if r.other_files:
+        L += ["### 其他文件", ""]
+        L += [f"- {STATUS_TITLES.get({'A': 'added', 'M': 'modified', 'D': 'removed', 'R': 'renamed'}[c.status])} "
+              f"`{code(c.new or c.old)}`" for c in r.other_files]
+        L.append("")
+    L.append("<sub>由 `bangfu review` 生成；隐私字段只显示“隐私字段已修改”，不显示内容。</sub>")
+    return "\n".join(L) + "\n"
+
+
+def text(r: Review) -> str:
+    L = [f"对比 {r.base}（{r.merge_base[:8]}）→ {r.head}（{r.head_sha[:8]}）：{_counts(r)}。"]
+    blocking = r.blocking
+    L.append(f"结论：有 {len(blocking)} 个阻止合并的问题。" if blocking else "结论：没有阻止合并的问题。")
+    if r.highlights:
+        L += ["", "重点关注："] + [f"  - {h.text}" for h in r.highlights]
+    if r.history:
+        L += ["", "历史记录保护："]
+        for f in r.history:
+            L += [f"  {_finding_line(f)}", f"      怎么改：{f.hint}"]
+    L += ["", "检查结果（改动的文件）："]
+    L += [f"  {_finding_line(f)}" for f in r.findings] or ["  全部通过。"]
+    L += ["", "需要审核："] + [f"  {who} — {why}" for who, why in _approver_lines(r)]
+    if r.records:
+        L += ["", "逐条记录："]
+        for rc in r.records:
+            path = rc.path if rc.status != "renamed" else f"{rc.old_path} → {rc.new_path}"
+            name = f"（{rc.name}）" if rc.name else ""
+            L.append(f"  {STATUS_TITLES[rc.status]} {rc.kind_title} {rc.id or ''}{name}  {path}")
+            for a, b, c, d in _field_rows(rc):
+                L.append(f"      {a}：{b} {c}" + (f" → {d}" if d else ""))
+    if r.other_files:
+        L += ["", "其他文件："] + [f"  {c.status} {c.new or c.old}" for c in r.other_files]
+    return "\n".join(L) + "\n"
+
+
+def as_json(r: Review) -> str:
+    doc = {
+        "base": {"ref": r.base, "commit": r.base_sha, "merge_base": r.merge_base},
+        "head": {"ref": r.head, "commit": r.head_sha},
+        "blocking": len(r.blocking),
+        "records": [{"status": rc.status, "kind": rc.kind, "id": rc.id, "name": rc.name,
+                     "old_path": rc.old_path, "new_path": rc.new_path,
+                     "fields": [f.as_dict() for f in rc.fields]} for rc in r.records],
+        "other_files": [{"status": c.status, "old_path": c.old, "new_path": c.new}
+                        for c in r.other_files],
+        "highlights": [{"topic": h.topic, "text": h.text, "file": h.file} for h in r.highlights],
+        "history": [f.as_dict() for f in r.history],
+        "findings": [f.as_dict() for f in r.findings],
+        "approvals": [{"handles": list(a.handles), "county": a.county, "maintainers": a.maintainers,
+                       "unsupervised_counties": a.unsupervised, "files": a.files}
+                      for a in r.approvals],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+RENDERERS = {"markdown": markdown, "text": text, "json": as_json}
