@@ -1,0 +1,69 @@
+"""Sub-commands ``bangfu site`` (the public website) and ``bangfu status`` (monitoring
+figures for supervisors)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from ..cli import command, common, config
+from ..config import AS_OF_ENV, parse_date
+
+
+def _explicit_as_of(args):
+    value = getattr(args, "as_of", None) or os.environ.get(AS_OF_ENV)
+    return parse_date(value, "--as-of") if value else None
+
+
+def _site(args) -> int:
+    from ..publish.site import SiteError, build
+
+    cfg = config(args)
+    try:
+        res = build(cfg, Path(args.out), Path(args.src), _explicit_as_of(args))
+    except SiteError as exc:
+        print(f"bangfu site: {exc}", file=sys.stderr)
+        return 1
+    mark = "（演示数据）" if res.synthetic else ""
+    print(f"已生成网站{mark}：{res.out}，{res.pages} 个页面，{res.files} 个文件，"
+          f"用时 {res.seconds:.1f} 秒；统计日期 {res.as_of.isoformat()}，数据更新于 {res.updated}。")
+    return 0
+
+
+def _site_args(p):
+    p.add_argument("--out", default="public", help="网站输出文件夹（默认 public；开放数据写入其中的 data/）")
+    p.add_argument("--src", default="build/site-src",
+                   help="生成的 Markdown 页面和 mkdocs.yml 放在这里（默认 build/site-src，不提交）")
+    common(p)
+    p.set_defaults(as_of=None)
+
+
+_site.add_args = _site_args
+command("site", "生成公开网站（MkDocs，--strict）和开放数据；数据有错误时不生成")(_site)
+
+
+def _status(args) -> int:
+    from .. import check as check_mod
+    from .. import model as model_mod
+    from .. import monitor
+
+    cfg = config(args)
+    records = [r for r in check_mod.run(cfg).records if not r.findings]
+    m = model_mod.build(records)
+    st = monitor.compute(m, cfg.as_of)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(monitor.as_json(m, st), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(monitor.as_text(m, st))
+    return 0
+
+
+def _status_args(p):
+    p.add_argument("--format", choices=["text", "json"], default="text", help="输出格式")
+    common(p)
+
+
+_status.add_args = _status_args
+command("status", "监测情况：逾期未回访的户（按户编号）、预警等级、各帮扶主体报送及时性")(_status)

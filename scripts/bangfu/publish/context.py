@@ -1,0 +1,80 @@
+"""Everything the page generators share: the model, the monitoring status, the figures,
+the public tables, and how to name and link places and records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import Model
+from ..monitor import Status
+from ..public import project, shown, suppress
+from .figures import Figures
+from .text import esc
+
+
+@dataclass
+class SiteContext:
+    model: Model
+    schemas_dir: Path
+    as_of: dt.date
+    updated: str  # ISO date-time of the last data change
+    synthetic: bool
+    threshold: int
+    status: Status
+    figs: Figures
+    tables: dict  # name → aggregate.Table (the open-data extracts)
+
+    # ---- public views -------------------------------------------------------------
+    def pub(self, kind: str, id_: str) -> dict:
+        rec = self.model.get(kind, id_)
+        return project(self.schemas_dir, kind, rec.data) if rec else {}
+
+    def count(self, n: int) -> str:
+        """A household count as shown on a page (small cells withheld)."""
+        return esc(shown(suppress(n, self.threshold), self.threshold))
+
+    def share(self, part: int, whole: int) -> str:
+        if (
+            not whole
+            or suppress(whole, self.threshold) is None
+            or suppress(part, self.threshold) is None
+        ):
+            return "—"
+        return f"{100 * part / whole:.0f}%"
+
+    # ---- names ----------------------------------------------------------------------
+    def name(self, kind: str, id_: str) -> str:
+        rec = self.model.get(kind, id_)
+        name = rec.data.get("name") if rec and isinstance(rec.data, dict) else None
+        return str(name) if name else id_
+
+    def county_name(self, cid: str) -> str:
+        return self.name("county", cid)
+
+    def township_name(self, tid: str) -> str:
+        t = self.model.townships.get(tid)
+        return t.name if t else tid
+
+    def village_name(self, vid: str) -> str:
+        v = self.model.villages.get(vid)
+        return v.name if v else vid
+
+    def counties(self) -> list[str]:
+        """County ids in a stable reading order: province, then id."""
+        return sorted(
+            self.model.ids("county"),
+            key=lambda c: (str(self.model.get("county", c).data.get("province", "")), c),
+        )
+
+    # ---- links (final .html paths, relative to the page at ``depth``) ---------------
+    @staticmethod
+    def up(depth: int) -> str:
+        return "../" * depth
+
+    def county_href(self, cid: str, depth: int) -> str:
+        return f"{self.up(depth)}progress/county/{cid}.html"
+
+    def org_href(self, oid: str, depth: int) -> str:
+        return f"{self.up(depth)}orgs/{oid}.html"

@@ -1,0 +1,117 @@
+"""首页 headline figures, 数据下载, 数据字典, 错误代码 and 来源文件."""
+
+from __future__ import annotations
+
+from ..docs import data_dictionary_markdown, error_codes_markdown
+from . import charts
+from .context import SiteContext
+from .figures import CATEGORIES
+from .text import esc, front, md, table, yuan
+
+
+def home_figures(ctx: SiteContext) -> str:
+    """The block that replaces ``[[home:figures]]`` in ``site/index.md``."""
+    m = ctx.model
+    f = ctx.figs
+    key = [v for v in m.villages.values() if v.key_lists]
+    covered = [v for v in key if f.village.get(v.id) and f.village[v.id].plans]
+    cards = [
+        (
+            "重点村有结对",
+            f"{len(covered)} / {len(key)}",
+            "定点攻坚村和挂牌督战村中，有在执行方案的村",
+        ),
+        ("帮扶主体", f"{len(m.ids('organization'))}", "台账中的社会组织、志愿队伍和单位"),
+        (
+            "结对方案",
+            f"{sum(1 for p in m.ids('plan') if m.get('plan', p).data.get('status') in ('执行中', '已完成'))}",
+            "状态为执行中或已完成",
+        ),
+        ("监测户", ctx.count(f.total.monitored), "未退出监测的帮扶户"),
+        (f"{f.year} 年走访", f"{f.visits_year:,}", "走访、电话回访和慰问条目"),
+        (f"{f.year} 年交付", f"{yuan(f.delivered_year)} 元", "进度报告中的资金和物资折价"),
+    ]
+    html = ['<div class="bf-cards">']
+    for label, value, note in cards:
+        html.append(
+            f'<div class="bf-card"><div class="bf-card-value">{value}</div>'
+            f'<div class="bf-card-label">{esc(label)}</div><div class="bf-card-note">{esc(note)}</div></div>'
+        )
+    html.append("</div>")
+    out = ["".join(html), ""]
+    cats = [(c, f.total.categories[c]) for c in CATEGORIES if f.total.categories[c]]
+    if cats:
+        rows = [[esc(c), ctx.count(n)] for c, n in cats]
+        out += ["**未退出监测的户按类别**", "", table(["监测类别", "户数"], rows, numeric={1})]
+        if all(n >= ctx.threshold for _, n in cats):
+            out.append(charts.bar_chart("未退出监测的户按类别", cats, " 户"))
+        out.append("")
+    out.append(f"数据最后更新：**{esc(ctx.updated)}**；统计日期：**{ctx.as_of.isoformat()}**。")
+    return "\n".join(out)
+
+
+def downloads_page(ctx: SiteContext) -> str:
+    out = [
+        front("数据下载"),
+        "# 数据下载",
+        "",
+        "网站上的全部数字都来自下面这些开放数据表（CSV，UTF-8），"
+        '并附有 Frictionless 数据包描述 <a href="data/datapackage.json"><code>datapackage.json</code></a>。'
+        "表中只有公开字段和汇总数字，没有任何户级记录；"
+        f"少于 {ctx.threshold} 的户数留空不公开。",
+        "",
+    ]
+    rows = []
+    for name, t in ctx.tables.items():
+        rows.append(
+            [
+                f'<a href="data/{esc(name)}.csv"><code>{esc(name)}.csv</code></a>',
+                esc(t.title),
+                esc(t.description),
+                f"{len(t.rows):,}",
+            ]
+        )
+    out.append(table(["文件", "名称", "内容", "行数"], rows, numeric={3}))
+    out += [
+        "",
+        "各字段的含义见[数据字典](dictionary.md)，数据表之间用编号关联（如 `county`、`village`、`plan`）。",
+        "",
+        "记录原文（YAML）在本项目的 Git 仓库 `data/` 文件夹中，可以查看每条记录的修改历史。",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def sources_page(ctx: SiteContext) -> str:
+    out = [
+        front("来源文件"),
+        "# 来源文件",
+        "",
+        "台账中的名单、参数和方案都注明出自下列公开文件。网站上的说明是我们自己的概括，不是原文。",
+        "",
+    ]
+    for sid in sorted(ctx.model.ids("source")):
+        d = ctx.pub("source", sid)
+        out += [f'<h2 id="{esc(sid)}">{esc(d.get("title", sid))}</h2>', ""]
+        facts = [
+            ("发文机关", d.get("issuer")),
+            ("文号", d.get("number")),
+            ("日期", d.get("date")),
+            ("适用地区", d.get("region")),
+        ]
+        for label, v in facts:
+            if v:
+                out.append(f"- {label}：{md(v)}")
+        out.append(f"- 编号：`{esc(sid)}`")
+        if d.get("summary"):
+            out += ["", md(d["summary"])]
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def pages(ctx: SiteContext) -> dict[str, str]:
+    return {
+        "downloads.md": downloads_page(ctx),
+        "sources.md": sources_page(ctx),
+        "dictionary.md": front("数据字典") + data_dictionary_markdown(ctx.schemas_dir),
+        "errors.md": front("错误代码") + error_codes_markdown(),
+    }

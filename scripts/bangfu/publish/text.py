@@ -1,0 +1,116 @@
+"""Escaping record text on its way into Markdown and HTML, and small HTML builders.
+
+Every string that comes from a record passes through ``esc`` (inside HTML) or ``md`` (in
+Markdown prose and headings) before it reaches a page, so ``<script>`` or ``[x](javascript:…)``
+in a name shows as literal text. Page titles go through ``title`` as well: MkDocs and the theme
+put titles into ``<title>`` and the navigation after stripping tags, so there the characters
+that could open markup are replaced by their full-width look-alikes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|~<>&"
+_FULLWIDTH = str.maketrans(
+    {
+        "<": "＜",
+        ">": "＞",
+        "&": "＆",
+        '"': "＂",
+        "'": "＇",
+        "`": "｀",
+        "\\": "＼",
+        "*": "＊",
+        "_": "＿",
+        "[": "［",
+        "]": "］",
+        "#": "＃",
+        "|": "｜",
+        "\n": " ",
+        "\r": " ",
+    }
+)
+
+
+def esc(value) -> str:
+    """Text for HTML (inside raw HTML blocks)."""
+    return escape("" if value is None else str(value), quote=True)
+
+
+def md(value) -> str:
+    """Text for Markdown prose: HTML-escaped, then Markdown punctuation backslash-escaped."""
+    text = escape(
+        "" if value is None else str(value).replace("\r", " ").replace("\n", " "), quote=True
+    )
+    out = []
+    for ch in text:
+        out.append("\\" + ch if ch in "\\`*_{}[]()#+!|~" else ch)
+    return "".join(out)
+
+
+def title(value) -> str:
+    """Text for a page title (front matter, ``<title>``, navigation)."""
+    return ("" if value is None else str(value)).translate(_FULLWIDTH).strip()
+
+
+def yaml_str(value: str) -> str:
+    """A double-quoted YAML scalar."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def front(title_text: str, **extra) -> str:
+    lines = ["---", f"title: {yaml_str(title(title_text))}"]
+    for k, v in extra.items():
+        lines.append(f"{k}: {v}")
+    return "\n".join(lines) + "\n---\n\n"
+
+
+def date_text(d: dt.date | None) -> str:
+    return d.isoformat() if d else "—"
+
+
+def yuan(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+def table(
+    headers: list[str],
+    rows: list[list[str]],
+    *,
+    id_: str | None = None,
+    cls: str = "bf-table",
+    numeric: set[int] = frozenset(),
+) -> str:
+    """An HTML table; ``headers`` are trusted page text, ``rows`` cells already escaped.
+    Rendered on one logical block with no blank lines so Markdown leaves it alone."""
+    ida = f' id="{esc(id_)}"' if id_ else ""
+    head = "".join(
+        "<th" + (' class="num"' if i in numeric else "") + f">{h}</th>" for i, h in enumerate(headers)
+    )
+    body = []
+    for r in rows:
+        cells = "".join(
+            "<td" + (' class="num"' if i in numeric else "") + f">{c}</td>" for i, c in enumerate(r)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    if not rows:
+        body.append(f'<tr><td colspan="{len(headers)}">（暂无）</td></tr>')
+    return (
+        f'<div class="bf-table-wrap"><table{ida} class="{cls}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>\n" + "\n".join(body) + "\n</tbody></table></div>\n"
+    )
+
+
+def filter_box(target: str, placeholder: str) -> str:
+    return (
+        f'<div class="bf-filter"><input type="search" class="bf-filter-input" '
+        f'data-target="{esc(target)}" placeholder="{esc(placeholder)}" aria-label="{esc(placeholder)}">'
+        f'<span class="bf-filter-count" data-for="{esc(target)}"></span></div>\n'
+    )
+
+
+def link(href: str, text: str) -> str:
+    """An HTML link; ``href`` is built by us (relative page path), ``text`` is escaped."""
+    return f'<a href="{esc(href)}">{esc(text)}</a>'
