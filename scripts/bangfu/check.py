@@ -10,7 +10,7 @@ from . import model as model_mod
 from . import schema
 from .config import Config, UsageError
 from .findings import Finding
-from .load import Record, display, iter_files, load_paths
+from .load import Record, display, load_tree
 from .rules import run_all
 from .rules.base import Context
 
@@ -23,7 +23,8 @@ class Result:
 
 
 def load_all(cfg: Config) -> list[Record]:
-    return load_paths(iter_files(cfg.data_root), cfg.data_root)
+    """Every record under the data folder, with its read/parse findings (parallel, cached)."""
+    return load_tree(cfg.data_root, cfg.schemas_dir).records
 
 
 def validate_records(records: list[Record], cfg: Config) -> None:
@@ -35,8 +36,10 @@ def validate_records(records: list[Record], cfg: Config) -> None:
 def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
     """Check the whole data folder; with ``only``, report findings for those files only
     (references are still resolved against everything)."""
-    records = load_all(cfg)
-    validate_records(records, cfg)
+    tree = load_tree(cfg.data_root, cfg.schemas_dir)
+    records = tree.records
+    for rec, schema_findings in zip(records, tree.schema_findings, strict=True):
+        rec.findings.extend(schema_findings)
     m = model_mod.build(records)
     findings = [f for rec in records for f in rec.findings]
     findings.extend(run_all(m, Context(as_of=cfg.as_of)))

@@ -127,3 +127,230 @@ def parse_bytes(rec: Record, raw: bytes) -> Record:
 
 def load_paths(paths: Iterable[Path], data_root: Path) -> list[Record]:
     return [read_record(p, data_root) for p in paths]
+
+
+# --- the whole tree at once: parallel, cached ------------------------------------------------
+
+PARALLEL_MIN = 400  # below this many files to parse, worker processes cost more than they save
+CHUNK = 1000
+WORKERS_ENV = "BANGFU_WORKERS"
+
+
+class FileText:
+    """Re-reads a file's text for the lazy line-number re-parse (see ``yamlsafe.Parsed``)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __call__(self) -> str:
+        with open(self.path, encoding="utf-8") as fh:
+            return fh.read()
+
+
+def finding_tuple(f: Finding) -> tuple:
+    return (f.code, f.severity, f.message, f.hint, f.line, f.column, f.path)
+
+
+def finding_from(t, file: str) -> Finding:
+    code, severity, message, hint, line, column, path = t
+    return Finding(code=code, severity=severity, file=file, message=message, hint=hint,
+                   line=line, column=column, path=path)
+
+
+def worker_count() -> int:
+    env = os.environ.get(WORKERS_ENV)
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        n = os.cpu_count() or 1
+    return max(1, min(n, 16))
+
+
+def scan(data_root: Path) -> list[tuple[str, tuple[str, ...], bool]]:
+    """(path, parts relative to the root, is a symlink) for every file, in ``iter_files`` order."""
+    out: list[tuple[str, tuple[str, ...], bool]] = []
+
+    def walk(dirpath: str, rel: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(dirpath) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return
+        dirs = []
+        for e in entries:
+            if e.name.startswith("."):
+                continue
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not e.is_symlink():
+                    dirs.append(e)
+            else:
+                out.append((e.path, rel + (e.name,), e.is_symlink()))
+        for d in dirs:
+            walk(d.path, rel + (d.name,))
+
+    walk(str(data_root), ())
+    return out
+
+
+def _parse_one(path: str, file: str, rel: tuple, kind: str, schemas_dir: str | None):
+    """Read, parse and schema-check one file: (digest, (data, parse findings, schema findings))."""
+    from .cache import digest
+
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        f = make("file.unreadable", file, f"无法读取文件：{exc.strerror}")
+        return None, (None, [finding_tuple(f)], [])
+    rec = parse_bytes(Record(kind=kind, file=file, rel=rel), raw)
+    schema_findings = []
+    if schemas_dir is not None and rec.data is not None and not rec.findings:
+        from .schema import validate
+
+        schema_findings = validate(rec, Path(schemas_dir))
+    return digest(raw), (rec.data, [finding_tuple(f) for f in rec.findings],
+                         [finding_tuple(f) for f in schema_findings])
+
+
+def _parse_chunk(args) -> bytes:
+    import marshal
+
+    items, schemas_dir = args
+    return marshal.dumps([_parse_one(p, f, tuple(r), k, schemas_dir) for p, f, r, k in items])
+
+
+def _run_chunks(items: list, schemas_dir: str | None, workers: int) -> list:
+    import marshal
+
+    if workers <= 1 or len(items) < PARALLEL_MIN:
+        return [_parse_one(p, f, r, k, schemas_dir) for p, f, r, k in items]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(50, min(CHUNK, len(items) // (workers * 4) or 1))
+    chunks = [(items[i:i + size], schemas_dir) for i in range(0, len(items), size)]
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    out: list = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for blob in pool.map(_parse_chunk, chunks):
+            out.extend(marshal.loads(blob))
+    return out
+
+
+@dataclass(slots=True)
+class Tree:
+    """Every file under a data root, read: records in ``iter_files`` order, and for each the
+    findings of the schema check (empty when the record had parse findings)."""
+
+    records: list[Record]
+    schema_findings: list[list[Finding]]
+    parsed: int = 0  # files that had to be parsed (cache misses)
+    cached: int = 0
+
+
+def load_tree(data_root: Path, schemas_dir: Path | None = None, *, workers: int | None = None,
+              use_cache: bool = True) -> Tree:
+    """Read every record under ``data_root`` (parallel across cores, through the parse cache);
+    with ``schemas_dir``, also schema-check each record. Same records and findings as
+    ``read_record`` + ``schema.validate`` one by one."""
+    from . import cache as cache_mod
+
+    root = data_root.resolve()
+    prefix = root.name
+    store = cache_mod.open_cache(root, schemas_dir) if use_cache else cache_mod.ParseCache(None)
+    if store.path is not None and schemas_dir is None:
+        store = cache_mod.ParseCache(None)  # the cache always holds schema results
+    n_workers = worker_count() if workers is None else workers
+    records: list[Record] = []
+    schema_f: list[list[Finding]] = []
+    misses: list[tuple[int, str, str, tuple, str, tuple]] = []
+    keep: set[str] = set()
+    cached = 0
+    for path, rel, is_link in scan(root):
+        if is_link:
+            records.append(read_record(Path(path), root))
+            schema_f.append(None)  # validated below, like any uncached record
+            continue
+        file = prefix + "/" + "/".join(rel)
+        kind = classify(rel) if path.endswith(".yaml") else None
+        rec = Record(kind=kind, file=file, rel=rel)
+        records.append(rec)
+        schema_f.append([])
+        if not path.endswith(".yaml"):
+            name = rel[-1]
+            rec.findings.append(make("file.not-yaml", file, f"“{name}”不是 .yaml 记录文件"))
+            continue
+        if kind is None:
+            rec.findings.append(make("file.unknown-kind", file,
+                                     "文件所在位置不对应任何记录类型", line=1, column=1))
+            continue
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            rec.findings.append(make("file.unreadable", file, f"无法读取文件：{exc.strerror}"))
+            continue
+        if st.st_size > MAX_BYTES:
+            rec.findings.append(make("file.too-large", file,
+                                     f"文件有 {st.st_size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
+                                     line=1, column=1))
+            continue
+        stamp = cache_mod.stamp(st)
+        relkey = "/".join(rel)
+        keep.add(relkey)
+        result = None
+        if store.path is not None:
+            dig = store.digest_by_stamp(relkey, stamp)
+            if dig is None and relkey in store.files:
+                try:  # touched but maybe unchanged: the content hash decides
+                    with open(path, "rb") as fh:
+                        dig = cache_mod.digest(fh.read())
+                except OSError:
+                    dig = None
+                if dig is not None and store.result(dig, kind) is not None:
+                    store.put(relkey, stamp, dig, kind, store.result(dig, kind))
+            if dig is not None:
+                result = store.result(dig, kind)
+        if result is not None and _fill(rec, result, schema_f, len(records) - 1, path):
+            cached += 1
+            continue
+        misses.append((len(records) - 1, path, file, rel, kind, stamp))
+    items = [(p, f, r, k) for _, p, f, r, k, _ in misses]
+    results = _run_chunks(items, str(schemas_dir) if schemas_dir else None, n_workers)
+    for (i, path, _file, rel, kind, stamp), (dig, result) in zip(misses, results, strict=True):
+        _fill(records[i], result, schema_f, i, path)
+        if dig is not None and store.path is not None:
+            store.put("/".join(rel), stamp, dig, kind, result)
+    for i, sf in enumerate(schema_f):
+        if sf is None:  # symlinked files: read the careful way, validated here
+            rec = records[i]
+            schema_f[i] = []
+            if schemas_dir is not None and rec.data is not None and not rec.findings:
+                from .schema import validate
+
+                schema_f[i] = validate(rec, schemas_dir)
+    if store.path is not None and (store.dirty or set(store.files) != keep):
+        store.dirty = True
+        store.save(keep)
+    return Tree(records, schema_f, parsed=len(misses), cached=cached)
+
+
+def _fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:
+    """Put a (data, parse findings, schema findings) result on a record."""
+    try:
+        data, pf, sf = result
+        findings = [finding_from(t, rec.file) for t in pf]
+        schema = [finding_from(t, rec.file) for t in sf]
+    except (TypeError, ValueError):
+        return False
+    rec.parsed = Parsed(data, None if data is not None else {}, findings, FileText(path))
+    schema_f[i] = schema
+    return True

@@ -39,10 +39,100 @@ def _to_yaml_types(value):
 
 
 def dump_text(data: dict, header: str = "") -> str:
-    """Canonical text of a record built in code (dates written plain, like hand-written files)."""
+    """Canonical text of a record built in code (dates written plain, like hand-written files).
+
+    Plain records (mappings, lists, strings, integers, booleans) take a small direct emitter
+    that writes exactly what ruamel.yaml would; anything it is unsure about goes to ruamel."""
+    fast = dump_fast(data)
+    if fast is not None:
+        return header + fast
     buf = io.StringIO()
     yaml_rt().dump(_to_yaml_types(data), buf)
     return header + buf.getvalue()
+
+
+class _Unsure(Exception):
+    pass
+
+
+_PLAIN_FIRST_BAD = frozenset("-?:,[]{}#&*!|>'\"%@`=<~.+0123456789 ")
+# digit-led strings that ruamel.yaml writes plain: report periods and landline numbers
+_DIGIT_PLAIN = re.compile(r"[0-9]{4}-(?:[0-9]{2}|W[0-9]{2}|Q[1-4])\Z|0[0-9]{2,3}-[0-9]{7,8}\Z")
+_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
+
+
+def _scalar_text(v) -> str:
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if type(v) is int:
+        return str(v)
+    if type(v) is not str or not v or len(v) > 1000:
+        raise _Unsure
+    first = v[0]
+    if first in _PLAIN_FIRST_BAD:
+        if v.isascii() and v.isdigit():
+            return f"'{v}'"
+        if _DATE.match(v):
+            try:
+                dt.date.fromisoformat(v)
+            except ValueError:
+                raise _Unsure from None
+            return v
+        if _DIGIT_PLAIN.match(v):
+            return v
+        raise _Unsure
+    if (not v.isprintable() or v[-1] in " :" or ": " in v or " #" in v
+            or v.lower() in _WORDS):
+        raise _Unsure
+    return v
+
+
+def _emit_map(d: dict, indent: int, out: list, first_prefix: str | None = None) -> None:
+    pad = " " * indent
+    for k, v in d.items():
+        if type(k) is not str:
+            raise _Unsure
+        head = (first_prefix if first_prefix is not None else pad) + _scalar_text(k) + ":"
+        first_prefix = None
+        if type(v) is dict:
+            if not v:
+                out.append(head + " {}\n")
+            else:
+                out.append(head + "\n")
+                _emit_map(v, indent + 2, out)
+        elif type(v) is list:
+            if not v:
+                out.append(head + " []\n")
+            else:
+                out.append(head + "\n")
+                _emit_seq(v, indent + 2, out)
+        else:
+            out.append(head + " " + _scalar_text(v) + "\n")
+
+
+def _emit_seq(items: list, indent: int, out: list) -> None:
+    dash = " " * indent + "- "
+    for v in items:
+        if type(v) is dict and v:
+            _emit_map(v, indent + 2, out, first_prefix=dash)
+        elif type(v) in (dict, list):
+            raise _Unsure
+        else:
+            out.append(dash + _scalar_text(v) + "\n")
+
+
+def dump_fast(data: dict) -> str | None:
+    """The canonical text of a plain record, or None when ruamel.yaml must decide."""
+    if type(data) is not dict or not data:
+        return None
+    out: list[str] = []
+    try:
+        _emit_map(data, 0, out)
+    except _Unsure:
+        return None
+    return "".join(out)
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -9,7 +9,6 @@ keys, bounded depth and node count (alias expansion included), UTF-8 only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import yaml
 from yaml import events as ev
@@ -39,21 +38,68 @@ except AttributeError:  # pragma: no cover
     _Parser = yaml.SafeLoader
 
 
-@dataclass(slots=True)
 class Parsed:
-    data: object = None
-    positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
+    """A parsed document: its data, its findings, and (computed on first use) the line and
+    column of every node. Files parsed on the fast path carry no positions until a finding
+    needs one; then the text is parsed again by the position-keeping builder."""
+
+    __slots__ = ("data", "findings", "_positions", "_source")
+
+    def __init__(self, data: object = None, positions: dict | None = None,
+                 findings: list[Finding] | None = None, source=None):
+        self.data = data
+        self.findings = findings if findings is not None else []
+        self._positions = positions
+        # text, or a callable returning the text, for the lazy re-parse
+        self._source = source
+
+    def __repr__(self) -> str:
+        return f"Parsed(data={self.data!r}, findings={self.findings!r})"
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Parsed) and self.data == other.data
+                and self.findings == other.findings)
+
+    @property
+    def positions(self) -> dict[tuple, tuple[int, int]]:
+        if self._positions is None:
+            self._positions = _reparse_positions(self._source, self.data)
+            self._source = None
+        return self._positions
+
+    @positions.setter
+    def positions(self, value: dict[tuple, tuple[int, int]]) -> None:
+        self._positions = value
+        self._source = None
 
     def where(self, parts: tuple | list) -> tuple[int, int]:
         """Line and column of the node at ``parts``, or of its nearest existing parent."""
         parts = tuple(parts)
+        positions = self.positions
         while parts:
-            pos = self.positions.get(parts)
+            pos = positions.get(parts)
             if pos:
                 return pos
             parts = parts[:-1]
-        return self.positions.get((), (1, 1))
+        return positions.get((), (1, 1))
+
+
+def _reparse_positions(source, data) -> dict:
+    if source is None or data is None:
+        return {}
+    try:
+        text = source() if callable(source) else source
+    except (OSError, UnicodeDecodeError):
+        return {}
+    if not isinstance(text, str):
+        return {}
+    again = Parsed(positions={})
+    try:
+        _build(text, "", again)
+    except (_Stop, yaml.YAMLError):
+        return {}
+    # a file changed on disk since it was read keeps whatever positions still fit
+    return again._positions or {}
 
 
 class _Stop(Exception):
@@ -83,9 +129,12 @@ def _scalar(e: ev.ScalarEvent, file: str, path: tuple):
     return v
 
 
-def parse(text: str, file: str) -> Parsed:
-    """Parse one YAML document held in ``text``; problems become findings, never exceptions."""
-    out = Parsed()
+def parse(text: str, file: str, source=None) -> Parsed:
+    """Parse one YAML document held in ``text``; problems become findings, never exceptions.
+
+    ``source`` (a callable returning the text again) lets a fast-path result drop the text
+    and re-read it only if a position is ever asked for; by default the text is kept."""
+    out = Parsed(positions={})
     if not text.strip():
         out.findings.append(make("yaml.empty", file, "文件是空的", line=1, column=1))
         return out
@@ -97,6 +146,9 @@ def parse(text: str, file: str) -> Parsed:
                                  f"第 {line} 行第 {col} 列有控制字符 U+{ord(m.group()):04X}",
                                  line=line, column=col))
         return out
+    fast = fast_load(text)
+    if fast is not None:
+        return Parsed(fast, None, [], source if source is not None else text)
     try:
         _build(text, file, out)
     except _Stop as stop:
@@ -127,6 +179,7 @@ def parse(text: str, file: str) -> Parsed:
 
 def _build(text: str, file: str, out: Parsed) -> None:
     loader = _Parser(text)
+    positions = out._positions
     try:
         anchors: dict[str, tuple[object, int]] = {}
         # stack frames: [container, path, pending_key, keys_seen, size, anchor, is_map]
@@ -139,7 +192,7 @@ def _build(text: str, file: str, out: Parsed) -> None:
             nonlocal root
             if not stack:
                 root = value
-                out.positions[()] = (mark.line + 1, mark.column + 1)
+                positions[()] = (mark.line + 1, mark.column + 1)
                 return ()
             top = stack[-1]
             top[4] += size
@@ -157,7 +210,7 @@ def _build(text: str, file: str, out: Parsed) -> None:
                                          path=json_path(top[1] + (value,))))
                     top[3].add(value)
                     top[2] = value
-                    out.positions[top[1] + (value,)] = (mark.line + 1, mark.column + 1)
+                    positions[top[1] + (value,)] = (mark.line + 1, mark.column + 1)
                     return None
                 key = top[2]
                 top[0][key] = value
@@ -166,7 +219,7 @@ def _build(text: str, file: str, out: Parsed) -> None:
             idx = len(top[0])
             top[0].append(value)
             path = top[1] + (idx,)
-            out.positions[path] = (mark.line + 1, mark.column + 1)
+            positions[path] = (mark.line + 1, mark.column + 1)
             return path
 
         def cur_path():
@@ -223,9 +276,9 @@ def _build(text: str, file: str, out: Parsed) -> None:
                         parent[2] = _NOKEY
                     else:
                         parent[0].append(container)
-                        out.positions[path] = (e.start_mark.line + 1, e.start_mark.column + 1)
+                        positions[path] = (e.start_mark.line + 1, e.start_mark.column + 1)
                 else:
-                    out.positions[()] = (e.start_mark.line + 1, e.start_mark.column + 1)
+                    positions[()] = (e.start_mark.line + 1, e.start_mark.column + 1)
                 stack.append([container, path, _NOKEY, set(), 1, e.anchor, is_map])
                 continue
             if isinstance(e, (ev.MappingEndEvent, ev.SequenceEndEvent)):
@@ -253,6 +306,73 @@ def _build(text: str, file: str, out: Parsed) -> None:
         out.data = root
     finally:
         loader.dispose()
+
+
+# The fast path: a compiled parser (yaml-rs) reads files that use none of the YAML features
+# on which it and the rules above could differ; its result is then checked for the same
+# limits. Anything else, and anything it rejects, goes to the event builder above, which
+# also gives every finding its line and column.
+try:
+    import yaml_rs as _yaml_rs
+except ImportError:  # pragma: no cover
+    _yaml_rs = None
+
+_RISKY = re.compile(
+    r"[!&*\t\r\\\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff]"  # tags, anchors, aliases,
+    # tabs, CR, escapes, and characters the YAML reader refuses
+    r"|<<"  # merge keys
+    r"|[\[{](?![\]}])"  # flow collections other than [] and {}
+    r"|^(?:---|\.\.\.|%|[ ]*\?)"  # document markers, directives, complex keys
+    r"|(?<![0-9A-Za-z_.\-])[-+]?(?:0[0-9xXoObB_]|\.(?:inf|Inf|INF|nan|NaN|NAN)\b)"
+    r"|[0-9]_[0-9]",  # number forms the YAML 1.2 core schema reads as strings
+    re.MULTILINE,
+)
+
+
+def fast_load(text: str):
+    """The data of a plain, well-formed record, or None when the event builder must decide."""
+    if _yaml_rs is None or _RISKY.search(text):
+        return None
+    try:
+        data = _yaml_rs.loads(text, parse_datetime=False)
+    except Exception:  # noqa: BLE001 — any refusal means: take the careful path
+        return None
+    if type(data) is not dict or not data or not _plain_tree(data):
+        return None
+    return data
+
+
+def _plain_tree(root: dict) -> bool:
+    """Only str keys, str/int/float/bool/None leaves, within the depth and node limits."""
+    nodes = 0
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= MAX_DEPTH:
+            return False
+        if type(node) is dict:
+            nodes += 2 * len(node) + 1
+            for k, v in node.items():
+                if type(k) is not str:
+                    return False
+                if type(v) in (dict, list):
+                    stack.append((v, depth + 1))
+                elif type(v) not in _LEAVES or (type(v) is float and v - v != 0):
+                    return False
+        else:
+            nodes += len(node) + 1
+            for v in node:
+                if type(v) in (dict, list):
+                    stack.append((v, depth + 1))
+                elif type(v) not in _LEAVES or (type(v) is float and v - v != 0):
+                    return False
+        if nodes > MAX_NODES:
+            return False
+    return True
+
+
+_INF = float("inf")
+_LEAVES = (str, int, float, bool, type(None))
 
 
 class _NoKey:
