@@ -233,9 +233,9 @@ class Builder:
         new["organizations"] = orgs
         villages, households = self._targets(p, plan_id, county, cells)
         old_targets = data.get("targets") if isinstance(data.get("targets"), dict) else {}
-        lists = {"villages": villages, "households": households}
-        keys = [k for k in old_targets if k in lists] + [k for k in lists if k not in old_targets]
-        new["targets"] = {k: lists[k] for k in keys if lists[k] or k in old_targets}
+        chosen = {"villages": villages, "households": households}
+        keys = [k for k in old_targets if k in chosen] + [k for k in chosen if k not in old_targets]
+        new["targets"] = {k: chosen[k] for k in keys if chosen[k] or k in old_targets}
         new["period"] = {"start": p.get("start"), "end": p.get("end")}
         measures = []
         for r in p.sections.get("measures", []):
@@ -466,8 +466,10 @@ class Builder:
             else:
                 kept = copy.deepcopy(old)
                 corrections = list(kept.get("corrections") or [])
-                corrections.append({"date": p.get("submitted"), "by": by, "reason": reason,
-                                    "path": "$.entries", "original": old.get("entries") or []})
+                note = {"date": p.get("submitted"), "by": by, "reason": reason}
+                if old.get("period") != data["period"]:
+                    corrections.append({**note, "path": "$.period", "original": old.get("period")})
+                corrections.append({**note, "path": "$.entries", "original": old.get("entries") or []})
                 kept["period"] = data["period"]
                 kept["entries"] = entries
                 kept["corrections"] = corrections
