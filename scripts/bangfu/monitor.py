@@ -43,7 +43,7 @@ from .rules.dates import label_period
 CONTACT_KINDS = frozenset({"走访", "电话回访", "慰问"})
 MONITORED = ("风险未消除", "风险已消除", "稳定脱贫")
 TIERS = ("红", "橙", "黄")
-ACTIVE_PLAN = frozenset({"执行中", "已完成"})
+INACTIVE_PLAN = frozenset({"草拟", "已终止"})  # any other status, or none, is active
 TIMELY = ("按时", "逾期", "未报", "未到期")
 
 
@@ -201,7 +201,7 @@ def report_periods(model: Model, as_of: dt.date) -> list[PeriodReport]:
     out = []
     for pid in sorted(model.ids("plan")):
         plan = model.get("plan", pid).data
-        if plan.get("status") not in ACTIVE_PLAN:
+        if plan.get("status") in INACTIVE_PLAN:
             continue
         camp = model.get("campaign", plan.get("campaign")) if isinstance(plan.get("campaign"), str) else None
         reporting = (camp.data.get("reporting") if camp else None) or {}

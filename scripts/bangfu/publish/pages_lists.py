@@ -56,7 +56,7 @@ def index_page(ctx: SiteContext) -> str:
         out.append(f"- [{label}]({slug}.md)：{n} 个")
     out += [
         "",
-        "覆盖情况只统计状态为“执行中”或“已完成”的方案；“最近报告”是这些方案最近一次进度报告的报送日期。",
+        "覆盖情况不统计草拟和已终止的方案；“最近报告”是这些方案最近一次进度报告的报送日期。",
     ]
     return "\n".join(out) + "\n"
 

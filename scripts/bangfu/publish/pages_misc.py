@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..docs import data_dictionary_markdown, error_codes_markdown
 from . import charts
 from .context import SiteContext
-from .figures import CATEGORIES
+from .figures import CATEGORIES, active_plans
 from .text import esc, front, md, table, yuan
 
 
@@ -24,8 +24,8 @@ def home_figures(ctx: SiteContext) -> str:
         ("帮扶主体", f"{len(m.ids('organization'))}", "台账中的社会组织、志愿队伍和单位"),
         (
             "结对方案",
-            f"{sum(1 for p in m.ids('plan') if m.get('plan', p).data.get('status') in ('执行中', '已完成'))}",
-            "状态为执行中或已完成",
+            f"{len(active_plans(m))}",
+            "在执行或已完成（不含草拟和已终止）",
         ),
         ("监测户", ctx.count(f.total.monitored), "未退出监测的帮扶户"),
         (f"{f.year} 年走访", f"{f.visits_year:,}", "走访、电话回访和慰问条目"),

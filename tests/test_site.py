@@ -1,0 +1,298 @@
+"""The public site: builds strictly from data/, marks synthetic data, is deterministic, lists
+every key village, escapes record text; the monitoring figures behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bangfu import model as model_mod
+from bangfu import monitor
+from bangfu.check import load_all
+from bangfu.config import Config
+from bangfu.publish.site import SiteError, build
+
+from .conftest import ROOT, bangfu, make_case
+
+DATA = ROOT / "data"
+AS_OF = "2026-01-31"
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("real")
+    res = bangfu("site", "--data", str(DATA), "--out", str(tmp / "out"), "--src", str(tmp / "src"),
+                 cwd=ROOT, timeout=600)
+    assert res.returncode == 0, res.stderr + res.stdout
+    return tmp / "out"
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("demo")
+    res = bangfu("demo", "--households", "300", "--seed", "2", "--out", str(tmp / "demo"), cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    return tmp / "demo" / "data"
+
+
+@pytest.fixture(scope="module")
+def demo_site(demo_data, tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("demosite")
+    res = bangfu("site", "--data", str(demo_data), "--out", str(tmp / "out"), "--src", str(tmp / "src"),
+                 cwd=ROOT, timeout=600)
+    assert res.returncode == 0, res.stderr + res.stdout
+    assert "演示数据" in res.stdout
+    return tmp / "out"
+
+
+def _text(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+# ---------------------------------------------------------------- real data
+
+def test_real_data_builds_strict_with_every_section(real_site):
+    for page in ("index.html", "guide.html", "lists/villages.html", "lists/counties.html",
+                 "lists/townships.html", "lists/supervised.html", "progress/index.html",
+                 "progress/campaigns.html", "orgs/index.html", "downloads.html", "dictionary.html",
+                 "errors.html", "sources.html", "contribute.html", "search/search_index.json"):
+        assert (real_site / page).is_file(), page
+    assert (real_site / "data" / "datapackage.json").is_file()
+    # real data: no banner
+    assert "synthetic data" not in (real_site / "index.html").read_text("utf-8")
+
+
+def test_real_site_makes_no_request_elsewhere(real_site):
+    for p in real_site.rglob("*.html"):
+        html = p.read_text("utf-8")
+        for m in re.finditer(r'(?:src|href)="(https?:)?//([^"/]+)', html):
+            pytest.fail(f"{p.name} refers to another host: {m.group(0)}")
+        assert "fonts.googleapis" not in html and "fonts.gstatic" not in html
+
+
+def test_key_village_page_lists_all_100_under_their_counties(real_site):
+    records = load_all(Config.make(DATA))
+    m = model_mod.build(records)
+    key = {v.id: v for v in m.villages.values() if "定点攻坚村" in v.key_lists}
+    assert len(key) == 100
+    html = (real_site / "lists" / "villages.html").read_text("utf-8")
+    body = html[html.index('id="bf-list"'):]
+    body = body[: body.index("</table>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)[1:]
+    found = Counter()
+    for row in rows:
+        cells = [_text(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+        found[(cells[0], cells[1], cells[2])] += 1
+    expected = Counter((m.get("county", v.county).data["name"], m.townships[v.township].name, v.name)
+                       for v in key.values())
+    assert found == expected
+
+
+def test_guide_figures_come_from_the_policy_records(real_site):
+    text = _text((real_site / "guide.html").read_text("utf-8"))
+    assert "6,000 元" in text  # monitoring-line-6000
+    assert "1.5 倍" in text and "7,245 元" in text and "4,830 元" in text  # ankang-dibao-multiple
+    assert "不少于 5 天" in text
+    for days in ("31 天", "183 天", "365 天"):
+        assert days in text
+    assert "次月 25 日前" in text and "星期二 18:00" in text
+    assert "来源：" in text
+
+
+def test_guide_marker_without_record_stops_the_build(tmp_path):
+    from bangfu.publish import pages_guide
+
+    with pytest.raises(Exception, match="policy:no-such-policy:line"):
+        pages_guide.fill(_ctx(), "[[policy:no-such-policy:line]]", "site/x.md")
+
+
+def _ctx():
+    from bangfu.publish.site import context
+
+    cfg = Config.make(DATA)
+    return context(cfg, dt.date(2026, 1, 31), load_all(cfg))
+
+
+def test_guide_has_no_sentence_copied_from_the_seeds():
+    """Our own words: no run of 16 or more Chinese characters from a source document."""
+    seeds = ROOT.parent / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("seed documents not beside the repository")
+    import unicodedata
+
+    def han(s: str) -> str:
+        return "".join(ch for ch in unicodedata.normalize("NFKC", s) if "\u4e00" <= ch <= "\u9fff")
+
+    corpus = han("".join(p.read_text("utf-8") for p in seeds.glob("*.txt")))
+    for page in ("guide.md", "index.md", "contribute.md"):
+        text = han((ROOT / "site" / page).read_text("utf-8"))
+        for i in range(len(text) - 15):
+            assert text[i:i + 16] not in corpus, f"{page}: {text[i:i + 16]}"
+
+
+# ---------------------------------------------------------------- demo data
+
+def test_demo_banner_on_every_page(demo_site):
+    pages = sorted(demo_site.rglob("*.html"))
+    assert len(pages) > 50
+    for p in pages:
+        html = p.read_text("utf-8")
+        assert "演示数据 / synthetic data" in html, p
+
+
+def test_demo_progress_and_org_pages_have_charts(demo_site):
+    html = (demo_site / "progress" / "index.html").read_text("utf-8")
+    assert html.count("<svg") >= 3 and "<polyline" in html and "<rect" in html
+    county = next((demo_site / "progress" / "county").glob("cq-*.html")).read_text("utf-8")
+    assert "<svg" in county
+    org = next((demo_site / "orgs").glob("demo-org-*.html")).read_text("utf-8")
+    assert "报送及时性" in org and "已交付" in org
+
+
+def test_small_counts_are_suppressed(demo_site):
+    html = (demo_site / "progress" / "index.html").read_text("utf-8")
+    assert "&lt;5" in html  # 300 households over 41 counties: many cells below 5
+
+
+def test_two_builds_are_byte_identical(demo_data, demo_site, tmp_path):
+    res = bangfu("site", "--data", str(demo_data), "--out", str(tmp_path / "again"),
+                 "--src", str(tmp_path / "src2"), cwd=ROOT, timeout=600)
+    assert res.returncode == 0, res.stderr
+    a, b = _tree(demo_site), _tree(tmp_path / "again")
+    assert sorted(a) == sorted(b)
+    diff = [k for k in a if a[k] != b[k]]
+    assert not diff, diff[:10]
+
+
+def test_site_date_is_the_data_date_not_the_clock(demo_site):
+    # outside git the last update is the latest date in the records
+    sitemap = (demo_site / "sitemap.xml").read_text("utf-8")
+    assert dt.date.today().isoformat() not in sitemap or "2026-02-08" in sitemap
+    assert "2026-02-08" in (demo_site / "index.html").read_text("utf-8")
+
+
+# ---------------------------------------------------------------- safety
+
+def _real_copy(tmp: Path) -> Path:
+    shutil.copytree(DATA, tmp / "repo" / "data")
+    shutil.copytree(ROOT / "schemas", tmp / "repo" / "schemas")
+    return tmp / "repo"
+
+
+HOSTILE = ["<script>alert(1)</script>", "**[x](javascript:alert(1))**"]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_record_text_is_escaped(tmp_path, name):
+    root = _real_copy(tmp_path)
+    org = next((root / "data" / "organizations").glob("*.yaml"))
+    text = org.read_text("utf-8")
+    text = re.sub(r"^name: .*$", "name: " + json.dumps(name, ensure_ascii=False), text, count=1, flags=re.M)
+    org.write_text(text, "utf-8")
+    res = bangfu("site", "--data", str(root / "data"), "--out", str(tmp_path / "out"),
+                 "--src", str(tmp_path / "src"), "--as-of", "2025-01-01", cwd=ROOT, timeout=600)
+    assert res.returncode == 0, res.stderr + res.stdout
+    out = tmp_path / "out"
+    page = (out / "orgs" / f"{org.stem}.html").read_text("utf-8")
+    assert "alert(1)" in page  # shown, as text
+    for p in out.rglob("*.html"):
+        html = p.read_text("utf-8")
+        assert "<script>alert(1)" not in html, p
+        assert 'href="javascript:' not in html.lower(), p
+        assert "<strong><a" not in html, p
+
+
+def test_site_refuses_data_with_errors(tmp_path):
+    root = make_case(tmp_path, None)
+    (root / "data" / "organizations" / "broken.yaml").write_text("id: [unclosed\n", "utf-8")
+    res = bangfu("site", "--data", str(root / "data"), "--out", str(tmp_path / "out"),
+                 "--src", str(tmp_path / "src"), cwd=ROOT)
+    assert res.returncode == 1
+    assert "broken.yaml" in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_site_will_not_overwrite_a_foreign_folder(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "precious.txt").write_text("keep", "utf-8")
+    root = make_case(tmp_path, None)
+    res = bangfu("site", "--data", str(root / "data"), "--out", str(tmp_path / "out"),
+                 "--src", str(tmp_path / "src"), cwd=ROOT)
+    assert res.returncode == 2
+    assert (tmp_path / "out" / "precious.txt").read_text("utf-8") == "keep"
+
+
+def test_site_error_is_an_exception_with_findings(tmp_path):
+    root = make_case(tmp_path, None)
+    (root / "data" / "organizations" / "broken.yaml").write_text("id: [unclosed\n", "utf-8")
+    with pytest.raises(SiteError, match="broken.yaml"):
+        build(Config.make(root / "data"), tmp_path / "out", tmp_path / "src")
+
+
+# ---------------------------------------------------------------- monitoring figures
+
+def test_deadline_rules():
+    d = dt.date
+    monthly = monitor.expected_periods({"cadence": "每月", "day_of_month": 25, "months": [4, 5]},
+                                       d(2020, 3, 24), d(2020, 12, 31))
+    assert [(p[0], p[3]) for p in monthly] == [("2020-04", d(2020, 5, 25)), ("2020-05", d(2020, 6, 25))]
+    weekly = monitor.expected_periods({"cadence": "每周", "weekday": 2, "time": "18:00"},
+                                      d(2020, 5, 12), d(2020, 5, 24))
+    # ISO weeks 20 (11–17 May) and 21 (18–24 May); due the Tuesday after each
+    assert [(p[0], p[3]) for p in weekly] == [("2020-W20", d(2020, 5, 19)), ("2020-W21", d(2020, 5, 26))]
+    quarterly = monitor.expected_periods({"cadence": "每季度"}, d(2020, 5, 14), d(2020, 12, 31))
+    assert [(p[0], p[3]) for p in quarterly] == [
+        ("2020-Q2", d(2020, 7, 31)), ("2020-Q3", d(2020, 10, 31)), ("2020-Q4", d(2021, 1, 31))]
+    feb = monitor.expected_periods({"cadence": "每月", "day_of_month": 31}, d(2021, 1, 1), d(2021, 1, 31))
+    assert feb[0][3] == d(2021, 2, 28)
+
+
+def test_status_lists_overdue_households_and_timeliness(demo_data):
+    res = bangfu("status", "--data", str(demo_data), "--as-of", AS_OF, "--format", "json", cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["as_of"] == AS_OF
+    assert out["overdue_revisits"] and all(r["household"].startswith("h-") for r in out["overdue_revisits"])
+    assert all(r["days_overdue"] > 0 for r in out["overdue_revisits"])
+    assert set(next(iter(out["warning_tiers"].values()))) == {"红", "橙", "黄"}
+    states = Counter()
+    for o in out["report_timeliness"].values():
+        states.update({k: o[k] for k in monitor.TIMELY})
+    assert states["按时"] and states["逾期"]
+    text = bangfu("status", "--data", str(demo_data), "--as-of", AS_OF, cwd=ROOT)
+    assert text.returncode == 0 and "逾期未回访" in text.stdout and "报送及时性" in text.stdout
+
+
+def test_revisit_overdue_uses_policy_interval(tmp_path):
+    root = make_case(tmp_path, None)
+    m = model_mod.build(load_all(Config.make(root / "data")))
+    hh = next(iter(m.by_kind["household"].values()))
+    st = monitor.compute(m, dt.date(2030, 1, 1))
+    rows = [r for r in st.revisits if r.household == hh.id]
+    if hh.data.get("status") in monitor.MONITORED:
+        assert rows and rows[0].days_overdue > 0 and rows[0].interval > 0
+    else:
+        assert not rows
+
+
+def test_real_data_timeliness_counts_missing_weekly_reports():
+    m = model_mod.build(load_all(Config.make(DATA)))
+    st = monitor.compute(m, dt.date(2020, 7, 31))
+    qingshui = [p for p in st.periods if p.plan.startswith("qingshui-")]
+    assert qingshui and all(p.state == "未报" for p in qingshui)
+    assert {p.label for p in qingshui} >= {"2020-W20", "2020-W26"}
+
+
+def test_generated_pages_are_not_committed():
+    assert not (ROOT / "site" / "lists").exists()
+    assert not (ROOT / "site" / "orgs").exists()
