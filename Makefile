@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: site demo test lint bench check fmt clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; fi
 	touch $(STAMP)
 
 ## make site: check data/ and build the public site and open data into public/

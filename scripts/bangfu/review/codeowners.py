@@ -102,7 +102,7 @@ def render(r: Routing) -> str:
     lines += ["", "# 各区县的帮扶户、方案和进度报告"]
     for county in sorted(r.supervisors):
         owners = " ".join(r.supervisors[county] or r.maintainers)
-        name = r.county_names.get(county, "")
+        name = " ".join(r.county_names.get(county, "").split())[:50]  # one comment line
         lines.append(f"# {county} {name}".rstrip())
         lines.append(f"/data/households/{county}/ {owners}")
         lines.append(f"/data/plans/{county}/ {owners}")
