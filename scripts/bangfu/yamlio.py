@@ -56,8 +56,10 @@ class _Unsure(Exception):
 
 
 _PLAIN_FIRST_BAD = frozenset("-?:,[]{}#&*!|>'\"%@`=<~.+0123456789 ")
-# digit-led strings that ruamel.yaml writes plain: report periods and landline numbers
-_DIGIT_PLAIN = re.compile(r"[0-9]{4}-(?:[0-9]{2}|W[0-9]{2}|Q[1-4])\Z|0[0-9]{2,3}-[0-9]{7,8}\Z")
+# digit-led strings that ruamel.yaml writes plain: report periods, landlines, resident ids
+_DIGIT_PLAIN = re.compile(
+    r"[0-9]{4}-(?:[0-9]{2}|W[0-9]{2}|Q[1-4])\Z|0[0-9]{2,3}-[0-9]{7,8}\Z|[0-9]{17}X\Z"
+)
 _WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
 
 

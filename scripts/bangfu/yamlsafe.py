@@ -317,62 +317,75 @@ try:
 except ImportError:  # pragma: no cover
     _yaml_rs = None
 
+# cheap screens first; the exact patterns run only when a screen fires
+_RISKY_CHARS = re.compile(
+    r"[!&*\t\r\\<\[{\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
 _RISKY = re.compile(
     r"[!&*\t\r\\\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff]"  # tags, anchors, aliases,
     # tabs, CR, escapes, and characters the YAML reader refuses
     r"|<<"  # merge keys
     r"|[\[{](?![\]}])"  # flow collections other than [] and {}
-    r"|^(?:---|\.\.\.|%|[ ]*\?)"  # document markers, directives, complex keys
-    r"|(?<![0-9A-Za-z_.\-])[-+]?(?:0[0-9xXoObB_]|\.(?:inf|Inf|INF|nan|NaN|NAN)\b)"
-    r"|[0-9]_[0-9]",  # number forms the YAML 1.2 core schema reads as strings
-    re.MULTILINE,
 )
+_DIGIT_SEPARATOR = re.compile(r"[0-9]_[0-9]")  # which the core schema does not know
+_LINE_MARKS = ("---", "...", "%", "?")
+_RISKY_LINE = re.compile(r"^(?:---|\.\.\.|%|[ ]*\?)", re.MULTILINE)  # documents, directives,
+# complex keys
+_NUMBER_SCREEN = re.compile(r" [-+]?(?:0[0-9xXoObB_]|\.[iInN])")
+_RISKY_NUMBER = re.compile(  # number forms the YAML 1.2 core schema reads as strings
+    r"(?:^|[ ])[-+]?(?:0[0-9xXoObB_]|\.(?:inf|Inf|INF|nan|NaN|NAN)\b)", re.MULTILINE)
+
+
+def _risky(text: str) -> bool:
+    if _RISKY_CHARS.search(text) and _RISKY.search(text):
+        return True
+    if "_" in text and _DIGIT_SEPARATOR.search(text):
+        return True
+    if any(m in text for m in _LINE_MARKS) and _RISKY_LINE.search(text):
+        return True
+    return bool((_NUMBER_SCREEN.search(text) or text[:1] in "0+-.")
+                and _RISKY_NUMBER.search(text))
 
 
 def fast_load(text: str):
     """The data of a plain, well-formed record, or None when the event builder must decide."""
-    if _yaml_rs is None or _RISKY.search(text):
+    if _yaml_rs is None or _risky(text):
         return None
     try:
         data = _yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # noqa: BLE001 — any refusal means: take the careful path
         return None
-    if type(data) is not dict or not data or not _plain_tree(data):
+    if type(data) is not dict or not data or not 0 <= _plain_nodes(data, 1) <= MAX_NODES:
         return None
     return data
 
 
-def _plain_tree(root: dict) -> bool:
-    """Only str keys, str/int/float/bool/None leaves, within the depth and node limits."""
-    nodes = 0
-    stack = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth >= MAX_DEPTH:
-            return False
-        if type(node) is dict:
-            nodes += 2 * len(node) + 1
-            for k, v in node.items():
-                if type(k) is not str:
-                    return False
-                if type(v) in (dict, list):
-                    stack.append((v, depth + 1))
-                elif type(v) not in _LEAVES or (type(v) is float and v - v != 0):
-                    return False
+def _plain_nodes(node, depth: int) -> int:
+    """Node count of a tree with only str keys and str/int/float/bool/None leaves, within the
+    depth limit; -1 for anything else (the event builder then decides)."""
+    if depth >= MAX_DEPTH:
+        return -1
+    n = 1
+    if type(node) is dict:
+        values = node.values()
+        for k in node:
+            if type(k) is not str:
+                return -1
+    else:
+        values = node
+    for v in values:
+        t = type(v)
+        if t is str or t is int or t is bool or v is None:
+            n += 2
+        elif t is dict or t is list:
+            c = _plain_nodes(v, depth + 1)
+            if c < 0:
+                return -1
+            n += c + 1
+        elif t is float and v - v == 0:
+            n += 2
         else:
-            nodes += len(node) + 1
-            for v in node:
-                if type(v) in (dict, list):
-                    stack.append((v, depth + 1))
-                elif type(v) not in _LEAVES or (type(v) is float and v - v != 0):
-                    return False
-        if nodes > MAX_NODES:
-            return False
-    return True
-
-
-_INF = float("inf")
-_LEAVES = (str, int, float, bool, type(None))
+            return -1
+    return n
 
 
 class _NoKey:
