@@ -28,7 +28,11 @@ def tree_hash(root: Path) -> str:
 
 
 def run(repo: Path, *args: str):
-    return bangfu(*args, "--as-of", AS_OF, cwd=repo) if args[0] in ("import", "check") else bangfu(*args, cwd=repo)
+    return (
+        bangfu(*args, "--as-of", AS_OF, cwd=repo)
+        if args[0] in ("import", "check")
+        else bangfu(*args, cwd=repo)
+    )
 
 
 def template(repo: Path, form: str, out: str, *extra: str) -> Path:
@@ -51,13 +55,21 @@ def find_label_row(ws, label: str) -> int:
 def section_layout(ws, marker: str) -> tuple[int, dict[str, int]]:
     """(first data row, header → column) of a 【section】."""
     row = find_label_row(ws, marker)
-    headers = {_norm(ws.cell(row + 1, c).value): c for c in range(1, ws.max_column + 1)
-               if ws.cell(row + 1, c).value}
+    headers = {
+        _norm(ws.cell(row + 1, c).value): c
+        for c in range(1, ws.max_column + 1)
+        if ws.cell(row + 1, c).value
+    }
     return row + 2, headers
 
 
-def fill(path: Path, sheet: str, fields: dict | None = None, sections: dict | None = None,
-         out: Path | None = None) -> Path:
+def fill(
+    path: Path,
+    sheet: str,
+    fields: dict | None = None,
+    sections: dict | None = None,
+    out: Path | None = None,
+) -> Path:
     """Type values into a template: header fields by label, section rows by header."""
     wb = openpyxl.load_workbook(path)
     ws = wb[sheet]
@@ -83,7 +95,11 @@ def to_csv(xlsx: Path, sheet: str, out: Path, encoding: str = "utf-8-sig") -> Pa
     with out.open("w", encoding=encoding, newline="") as fh:
         w = csv.writer(fh)
         for row in ws.iter_rows(values_only=True):
-            w.writerow(["" if v is None else (v.date().isoformat() if isinstance(v, dt.datetime) else v)
-                        for v in row])
+            w.writerow(
+                [
+                    "" if v is None else (v.date().isoformat() if isinstance(v, dt.datetime) else v)
+                    for v in row
+                ]
+            )
     wb.close()
     return out

@@ -14,10 +14,21 @@ from .sheet_helpers import fill, run, template, to_csv, tree_hash
 
 REPORT = "data/plans/tc-alpha/tp-one/reports/2024-04.yaml"
 ENTRIES = [
-    {"走访日期": dt.date(2024, 4, 3), "帮扶户": "h-0001（柳村）", "活动类别": "走访",
-     "帮扶内容": "入户了解春耕准备", "金额（元）": 200},
-    {"走访日期": "2024-04-09", "帮扶村": "东乡柳村（tc-alpha-east-willow）", "活动类别": "消费扶贫",
-     "帮扶内容": "采购农产品", "金额（元）": 1350.5, "增收项目": "是"},
+    {
+        "走访日期": dt.date(2024, 4, 3),
+        "帮扶户": "h-0001（柳村）",
+        "活动类别": "走访",
+        "帮扶内容": "入户了解春耕准备",
+        "金额（元）": 200,
+    },
+    {
+        "走访日期": "2024-04-09",
+        "帮扶村": "东乡柳村（tc-alpha-east-willow）",
+        "活动类别": "消费扶贫",
+        "帮扶内容": "采购农产品",
+        "金额（元）": 1350.5,
+        "增收项目": "是",
+    },
 ]
 
 
@@ -43,6 +54,7 @@ def load(repo, rel):
 
 # -- templates ------------------------------------------------------------------------------
 
+
 def test_template_has_instructions_dropdowns_formats_and_private_marks(repo):
     path = template(repo, "filing", "f.xlsx", "--county", "tc-alpha")
     wb = openpyxl.load_workbook(path)
@@ -50,20 +62,44 @@ def test_template_has_instructions_dropdowns_formats_and_private_marks(repo):
     assert wb["选项"].sheet_state == "hidden"
     ws = wb["报备"]
     assert ws["A1"].value == "结对帮扶方案报备表"
-    lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    lists = {
+        str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"
+    }
     options = wb["选项"]
-    by_header = {options.cell(1, c).value: [options.cell(r, c).value for r in range(2, options.max_row + 1)
-                                             if options.cell(r, c).value]
-                 for c in range(1, options.max_column + 1)}
+    by_header = {
+        options.cell(1, c).value: [
+            options.cell(r, c).value
+            for r in range(2, options.max_row + 1)
+            if options.cell(r, c).value
+        ]
+        for c in range(1, options.max_column + 1)
+    }
     assert "东乡柳村（tc-alpha-east-willow）" in by_header["villages"]
     assert by_header["enum:household:category"][0] == "建档立卡贫困户"
-    assert by_header["enum:plan:measures.0.kind"] == ["资金", "项目", "物资", "就业", "教育", "医疗", "消费扶贫", "其他"]
+    assert by_header["enum:plan:measures.0.kind"] == [
+        "资金",
+        "项目",
+        "物资",
+        "就业",
+        "教育",
+        "医疗",
+        "消费扶贫",
+        "其他",
+    ]
     assert by_header["counties"] == ["测试县（tc-alpha）"]
     assert any(f.startswith("'选项'!") for f in lists.values())
     row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "【帮扶对象】") + 1
-    headers = {ws.cell(row, c).value: ws.cell(row, c) for c in range(1, ws.max_column + 1) if ws.cell(row, c).value}
+    headers = {
+        ws.cell(row, c).value: ws.cell(row, c)
+        for c in range(1, ws.max_column + 1)
+        if ws.cell(row, c).value
+    }
     private = [h for h in headers if "隐私，不公开" in h]
-    assert private == ["户主姓名（隐私，不公开）", "联系电话（隐私，不公开）", "家庭住址（隐私，不公开）"]
+    assert private == [
+        "户主姓名（隐私，不公开）",
+        "联系电话（隐私，不公开）",
+        "家庭住址（隐私，不公开）",
+    ]
     for h in private:
         assert headers[h].fill.fgColor.rgb.endswith("F8CBAD")
         assert "隐私，不公开" in headers[h].comment.text
@@ -77,9 +113,14 @@ def test_template_has_instructions_dropdowns_formats_and_private_marks(repo):
 def test_progress_template_for_a_plan_limits_dropdowns_to_its_targets(repo):
     wb = openpyxl.load_workbook(template(repo, "progress", "p.xlsx", "--plan", "tp-one"))
     options = wb["选项"]
-    by_header = {options.cell(1, c).value: [options.cell(r, c).value for r in range(2, options.max_row + 1)
-                                             if options.cell(r, c).value]
-                 for c in range(1, options.max_column + 1)}
+    by_header = {
+        options.cell(1, c).value: [
+            options.cell(r, c).value
+            for r in range(2, options.max_row + 1)
+            if options.cell(r, c).value
+        ]
+        for c in range(1, options.max_column + 1)
+    }
     assert by_header["plans"] == ["测试方案（tp-one）"]
     assert by_header["households"] == ["h-0001（柳村）"]
     assert by_header["villages"] == ["东乡柳村（tc-alpha-east-willow）"]
@@ -91,7 +132,12 @@ def test_progress_template_for_a_plan_limits_dropdowns_to_its_targets(repo):
 def test_template_usage_errors_exit_2(repo):
     from .conftest import bangfu
 
-    assert bangfu("template", "--form", "progress", "--plan", "nope", "-o", "x.xlsx", cwd=repo).returncode == 2
+    assert (
+        bangfu(
+            "template", "--form", "progress", "--plan", "nope", "-o", "x.xlsx", cwd=repo
+        ).returncode
+        == 2
+    )
     assert bangfu("template", "--form", "filing", "-o", "x.txt", cwd=repo).returncode == 2
     assert bangfu("import", "missing.xlsx", cwd=repo).returncode == 2
     assert bangfu("export-forms", "--plan", "nope", "-o", "x.xlsx", cwd=repo).returncode == 2
@@ -99,15 +145,28 @@ def test_template_usage_errors_exit_2(repo):
 
 # -- progress import ------------------------------------------------------------------------
 
+
 def test_progress_import_creates_the_report_and_passes_check(repo):
     proc = ok(run(repo, "import", str(progress(repo))))
     assert REPORT in proc.stdout
     report = load(repo, REPORT)
     assert report["id"] == "2024-04" and report["plan"] == "tp-one"
     assert report["entries"] == [
-        {"date": dt.date(2024, 4, 3), "household": "h-0001", "kind": "走访", "content": "入户了解春耕准备", "amount": 200},
-        {"date": dt.date(2024, 4, 9), "village": "tc-alpha-east-willow", "kind": "消费扶贫",
-         "content": "采购农产品", "amount": 1350.5, "income_project": True},
+        {
+            "date": dt.date(2024, 4, 3),
+            "household": "h-0001",
+            "kind": "走访",
+            "content": "入户了解春耕准备",
+            "amount": 200,
+        },
+        {
+            "date": dt.date(2024, 4, 9),
+            "village": "tc-alpha-east-willow",
+            "kind": "消费扶贫",
+            "content": "采购农产品",
+            "amount": 1350.5,
+            "income_project": True,
+        },
     ]
     ok(run(repo, "check"))
     ok(run(repo, "fmt", "--check"))
@@ -137,15 +196,27 @@ def test_correction_keeps_the_original_entries(repo):
     ok(run(repo, "import", str(progress(repo))))
     original = load(repo, REPORT)
     fixed = [dict(ENTRIES[0], **{"金额（元）": 300}), ENTRIES[1]]
-    path = progress(repo, "fix.xlsx", entries=fixed, 报送日期=dt.date(2024, 5, 6),
-                    更正人="乡扶贫办", 更正说明="第一条金额录错，应为 300 元")
+    path = progress(
+        repo,
+        "fix.xlsx",
+        entries=fixed,
+        报送日期=dt.date(2024, 5, 6),
+        更正人="乡扶贫办",
+        更正说明="第一条金额录错，应为 300 元",
+    )
     ok(run(repo, "import", str(path)))
     report = load(repo, REPORT)
     assert report["entries"][0]["amount"] == 300
     assert report["submitted"] == original["submitted"]
-    assert report["corrections"] == [{"date": dt.date(2024, 5, 6), "by": "乡扶贫办",
-                                      "reason": "第一条金额录错，应为 300 元", "path": "$.entries",
-                                      "original": original["entries"]}]
+    assert report["corrections"] == [
+        {
+            "date": dt.date(2024, 5, 6),
+            "by": "乡扶贫办",
+            "reason": "第一条金额录错，应为 300 元",
+            "path": "$.entries",
+            "original": original["entries"],
+        }
+    ]
     ok(run(repo, "check"))
     before = tree_hash(repo / "data")
     assert "没有变化" in ok(run(repo, "import", str(path))).stdout
@@ -155,7 +226,9 @@ def test_correction_keeps_the_original_entries(repo):
 def test_correction_needs_both_who_and_why(repo):
     ok(run(repo, "import", str(progress(repo))))
     before = tree_hash(repo / "data")
-    proc = run(repo, "import", str(progress(repo, "fix.xlsx", entries=ENTRIES[:1], 更正人="乡扶贫办")))
+    proc = run(
+        repo, "import", str(progress(repo, "fix.xlsx", entries=ENTRIES[:1], 更正人="乡扶贫办"))
+    )
     assert proc.returncode == 1 and "[sheet.required]" in proc.stdout and "进度!B7" in proc.stdout
     assert tree_hash(repo / "data") == before
 
@@ -183,24 +256,47 @@ def test_progress_from_csv(repo):
 
 # -- filing import --------------------------------------------------------------------------
 
-FILING_FIELDS = {"方案名称": "柳村春季帮扶方案", "所在区县": "测试县（tc-alpha）",
-                 "专项行动": "测试专项行动（tk-campaign）", "结对形式": "一对多",
-                 "开始日期": dt.date(2024, 3, 1), "结束日期": dt.date(2024, 12, 31), "方案状态": "执行中"}
-NEW_HOUSEHOLD = {"对象类型": "帮扶户", "所在村": "东乡松村（tc-alpha-east-pine）", "户主姓名": "李示例",
-                 "联系电话": "13600000000", "家庭住址": "东乡松村三组", "监测类别": "脱贫不稳定户",
-                 "监测状态": "风险未消除", "家庭人口": 4, "收入年度": 2023, "人均纯收入（元）": 5200}
+FILING_FIELDS = {
+    "方案名称": "柳村春季帮扶方案",
+    "所在区县": "测试县（tc-alpha）",
+    "专项行动": "测试专项行动（tk-campaign）",
+    "结对形式": "一对多",
+    "开始日期": dt.date(2024, 3, 1),
+    "结束日期": dt.date(2024, 12, 31),
+    "方案状态": "执行中",
+}
+NEW_HOUSEHOLD = {
+    "对象类型": "帮扶户",
+    "所在村": "东乡松村（tc-alpha-east-pine）",
+    "户主姓名": "李示例",
+    "联系电话": "13600000000",
+    "家庭住址": "东乡松村三组",
+    "监测类别": "脱贫不稳定户",
+    "监测状态": "风险未消除",
+    "家庭人口": 4,
+    "收入年度": 2023,
+    "人均纯收入（元）": 5200,
+}
 
 
 def filing(repo, name="f.xlsx", fields=None, targets=None, measures=None):
     path = template(repo, "filing", name, "--county", "tc-alpha")
     sections = {
         "【帮扶主体】": [{"帮扶主体": "测试爱心协会（to-helpers）"}],
-        "【帮扶对象】": targets if targets is not None else [
+        "【帮扶对象】": targets
+        if targets is not None
+        else [
             {"对象类型": "帮扶村", "所在村": "东乡柳村（tc-alpha-east-willow）"},
-            {"对象类型": "帮扶户", "所在村": "东乡柳村（tc-alpha-east-willow）", "户编号": "h-0001"},
+            {
+                "对象类型": "帮扶户",
+                "所在村": "东乡柳村（tc-alpha-east-willow）",
+                "户编号": "h-0001",
+            },
             NEW_HOUSEHOLD,
         ],
-        "【帮扶措施】": measures if measures is not None else [
+        "【帮扶措施】": measures
+        if measures is not None
+        else [
             {"措施类别": "资金", "措施内容": "产业扶持资金", "计划金额（元）": 5000},
             {"措施类别": "消费扶贫", "措施内容": "采购农产品"},
         ],
@@ -223,8 +319,10 @@ def test_filing_creates_plan_targets_and_households(repo):
     assert plan["targets"]["villages"] == ["tc-alpha-east-willow"]
     hid = plan["targets"]["households"][1]
     assert plan["targets"]["households"][0] == "h-0001" and hid.startswith("h-")
-    assert plan["measures"] == [{"kind": "资金", "description": "产业扶持资金", "amount": 5000},
-                                {"kind": "消费扶贫", "description": "采购农产品"}]
+    assert plan["measures"] == [
+        {"kind": "资金", "description": "产业扶持资金", "amount": 5000},
+        {"kind": "消费扶贫", "description": "采购农产品"},
+    ]
     hh = load(repo, f"data/households/tc-alpha/tc-alpha-east-pine/{hid}.yaml")
     assert hh["head"] == {"name": "李示例", "phone": "13600000000"}
     assert hh["address"] == "东乡松村三组" and hh["income"] == {"year": 2023, "per_capita": 5200}
@@ -243,8 +341,16 @@ def test_filing_updates_an_existing_plan_and_keeps_its_comments(repo):
     plan_file.write_text("# 人工写的注释\n" + plan_file.read_text("utf-8"), "utf-8")
     out = repo / "tp-one.xlsx"
     ok(run(repo, "export-forms", "--plan", "tp-one", "-o", str(out)))
-    fill(out, "报备", {"方案名称": "测试方案（调整）"},
-         {"【帮扶措施】": [{"措施类别": "资金", "措施内容": "产业扶持资金", "计划金额（元）": 4000}]})
+    fill(
+        out,
+        "报备",
+        {"方案名称": "测试方案（调整）"},
+        {
+            "【帮扶措施】": [
+                {"措施类别": "资金", "措施内容": "产业扶持资金", "计划金额（元）": 4000}
+            ]
+        },
+    )
     ok(run(repo, "import", str(out)))
     text = plan_file.read_text("utf-8")
     assert text.startswith("# 人工写的注释\n")
@@ -271,19 +377,35 @@ def test_removing_a_target_that_reports_use_is_refused(repo):
 
 # -- round trip -----------------------------------------------------------------------------
 
+
 def test_import_export_import_is_stable(repo):
     ok(run(repo, "import", str(filing(repo))))
     pid = _new_plan(repo)
     path = template(repo, "progress", "p.xlsx", "--plan", pid)
     new_hid = load(repo, f"data/plans/tc-alpha/{pid}/plan.yaml")["targets"]["households"][1]
-    fill(path, "进度", {"报送期": "2024-04", "报送日期": dt.date(2024, 4, 25)},
-         {"【帮扶内容】": [dict(ENTRIES[0], 帮扶户="h-0001"), dict(ENTRIES[0], 帮扶户=new_hid), ENTRIES[1]]})
+    fill(
+        path,
+        "进度",
+        {"报送期": "2024-04", "报送日期": dt.date(2024, 4, 25)},
+        {
+            "【帮扶内容】": [
+                dict(ENTRIES[0], 帮扶户="h-0001"),
+                dict(ENTRIES[0], 帮扶户=new_hid),
+                ENTRIES[1],
+            ]
+        },
+    )
     ok(run(repo, "import", str(path)))
     ok(run(repo, "check"))
     before = tree_hash(repo / "data")
     out = repo / "export.xlsx"
     ok(run(repo, "export-forms", "--plan", pid, "-o", str(out)))
-    assert openpyxl.load_workbook(out, read_only=True).sheetnames == ["填表说明", "报备", "选项", "进度-2024-04"]
+    assert openpyxl.load_workbook(out, read_only=True).sheetnames == [
+        "填表说明",
+        "报备",
+        "选项",
+        "进度-2024-04",
+    ]
     proc = ok(run(repo, "import", str(out)))
     assert "没有变化" in proc.stdout
     assert tree_hash(repo / "data") == before

@@ -37,8 +37,12 @@ def _template(args) -> int:
 
 
 def _template_args(p):
-    p.add_argument("--form", required=True, choices=["filing", "progress"],
-                   help="filing：方案报备表（附件1）；progress：实施情况进度表（附件2）")
+    p.add_argument(
+        "--form",
+        required=True,
+        choices=["filing", "progress"],
+        help="filing：方案报备表（附件1）；progress：实施情况进度表（附件2）",
+    )
     p.add_argument("--plan", default=None, help="方案编号：下拉列表只含该方案的对象，表头预先填好")
     p.add_argument("--county", default=None, help="区县编号：下拉列表只含该区县的村、方案")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="输出的工作簿")
@@ -75,7 +79,10 @@ def _import(args) -> int:
     for p in changed:
         rel = cfg.data_root.joinpath(*p.rel).relative_to(root).as_posix()
         print(f"{verb} {rel}（{'新建' if p.existing is None else '更新'}）")
-    print(f"共 {len(changed)} 个文件。" + ("（试运行，没有写入）" if args.dry_run else "请运行 bangfu check 后提交。"))
+    print(
+        f"共 {len(changed)} 个文件。"
+        + ("（试运行，没有写入）" if args.dry_run else "请运行 bangfu check 后提交。")
+    )
     return 0
 
 
@@ -86,7 +93,9 @@ def _import_args(p):
 
 
 _import.add_args = _import_args
-command("import", "导入填好的报备表或进度表（.xlsx 或 .csv）：全部通过才写入，重复导入不会重复写入")(_import)
+command(
+    "import", "导入填好的报备表或进度表（.xlsx 或 .csv）：全部通过才写入，重复导入不会重复写入"
+)(_import)
 
 
 def _export(args) -> int:
@@ -106,4 +115,6 @@ def _export_args(p):
 
 
 _export.add_args = _export_args
-command("export-forms", "把一个方案及其进度报告导出为与模板相同格式的工作簿，可修改后再导入")(_export)
+command("export-forms", "把一个方案及其进度报告导出为与模板相同格式的工作簿，可修改后再导入")(
+    _export
+)

@@ -14,8 +14,16 @@ def cell_ref(sheet: str, row: int, col: int) -> str:
     return f"{sheet}!{get_column_letter(max(col, 1))}{row}"
 
 
-def cell_finding(code: str, file: str, sheet: str, row: int, col: int, header: str,
-                 message: str, hint: str | None = None) -> Finding:
+def cell_finding(
+    code: str,
+    file: str,
+    sheet: str,
+    row: int,
+    col: int,
+    header: str,
+    message: str,
+    hint: str | None = None,
+) -> Finding:
     ref = cell_ref(sheet, row, col)
     where = f"{ref}（{header}）" if header else ref
     return make(code, file, f"{where}：{message}", line=row, column=col, path=ref, hint=hint)

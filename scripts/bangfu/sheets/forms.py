@@ -78,8 +78,10 @@ class Form:
 
 # row 2 of every form sheet: a reminder the importer skips
 NOTE_PREFIX = "填表说明见"
-NOTE = (f"{NOTE_PREFIX}“{INSTRUCTIONS_SHEET}”工作表。带 {REQUIRED_MARK} 的栏目必填；"
-        f"橙色栏目是隐私信息（{PRIVATE_NOTE}），只存入数据仓库，不出现在公开网站和开放数据中。")
+NOTE = (
+    f"{NOTE_PREFIX}“{INSTRUCTIONS_SHEET}”工作表。带 {REQUIRED_MARK} 的栏目必填；"
+    f"橙色栏目是隐私信息（{PRIVATE_NOTE}），只存入数据仓库，不出现在公开网站和开放数据中。"
+)
 
 SEQ = Col("seq", "序号", "integer", width=6)
 
@@ -88,7 +90,12 @@ FILING_FORM = Form(
     title="结对帮扶方案报备表",
     sheet=FILING_SHEET,
     fields=(
-        Col("plan", "方案编号", note="新方案留空，导入时自动生成；更新已有方案时不要改动。", width=30),
+        Col(
+            "plan",
+            "方案编号",
+            note="新方案留空，导入时自动生成；更新已有方案时不要改动。",
+            width=30,
+        ),
         Col("name", "方案名称", required=True, width=30),
         Col("county", "所在区县", "choice", True, choices="counties", note="帮扶对象所在区县。"),
         Col("campaign", "专项行动", "choice", True, choices="campaigns"),
@@ -98,29 +105,57 @@ FILING_FORM = Form(
         Col("status", "方案状态", "choice", choices="enum:plan:status"),
     ),
     sections=(
-        Section("organizations", "帮扶主体", (
-            SEQ, Col("organization", "帮扶主体", "choice", True, choices="organizations", width=40),
-        ), 5),
-        Section("targets", "帮扶对象", (
-            SEQ,
-            Col("target", "对象类型", "choice", True, choices="target-kind", width=10),
-            Col("village", "所在村", "choice", True, choices="villages", width=36),
-            Col("household", "户编号", note="已有的户填编号；新户留空，导入时自动生成。", width=16),
-            Col("head_name", "户主姓名", private=True, width=12),
-            Col("head_phone", "联系电话", private=True, width=14),
-            Col("address", "家庭住址", private=True, width=28),
-            Col("category", "监测类别", "choice", choices="enum:household:category"),
-            Col("status", "监测状态", "choice", choices="enum:household:status", width=12),
-            Col("household_size", "家庭人口", "integer", width=10),
-            Col("income_year", "收入年度", "integer", width=10),
-            Col("per_capita", "人均纯收入（元）", "number", width=16),
-        ), 50),
-        Section("measures", "帮扶措施", (
-            SEQ,
-            Col("kind", "措施类别", "choice", True, choices="enum:plan:measures.0.kind", width=12),
-            Col("description", "措施内容", required=True, width=50),
-            Col("amount", "计划金额（元）", "number", width=16),
-        ), 10),
+        Section(
+            "organizations",
+            "帮扶主体",
+            (
+                SEQ,
+                Col("organization", "帮扶主体", "choice", True, choices="organizations", width=40),
+            ),
+            5,
+        ),
+        Section(
+            "targets",
+            "帮扶对象",
+            (
+                SEQ,
+                Col("target", "对象类型", "choice", True, choices="target-kind", width=10),
+                Col("village", "所在村", "choice", True, choices="villages", width=36),
+                Col(
+                    "household",
+                    "户编号",
+                    note="已有的户填编号；新户留空，导入时自动生成。",
+                    width=16,
+                ),
+                Col("head_name", "户主姓名", private=True, width=12),
+                Col("head_phone", "联系电话", private=True, width=14),
+                Col("address", "家庭住址", private=True, width=28),
+                Col("category", "监测类别", "choice", choices="enum:household:category"),
+                Col("status", "监测状态", "choice", choices="enum:household:status", width=12),
+                Col("household_size", "家庭人口", "integer", width=10),
+                Col("income_year", "收入年度", "integer", width=10),
+                Col("per_capita", "人均纯收入（元）", "number", width=16),
+            ),
+            50,
+        ),
+        Section(
+            "measures",
+            "帮扶措施",
+            (
+                SEQ,
+                Col(
+                    "kind",
+                    "措施类别",
+                    "choice",
+                    True,
+                    choices="enum:plan:measures.0.kind",
+                    width=12,
+                ),
+                Col("description", "措施内容", required=True, width=50),
+                Col("amount", "计划金额（元）", "number", width=16),
+            ),
+            10,
+        ),
     ),
     intro=(
         "本表对应《朝阳市志愿服务帮扶贫困户信息报备表》（附件1）：一张表报备一个结对帮扶方案。",
@@ -142,16 +177,28 @@ PROGRESS_FORM = Form(
         Col("correction_reason", "更正说明", note="只在更正时填写：为什么更正。原内容会完整保留。"),
     ),
     sections=(
-        Section("entries", "帮扶内容", (
-            SEQ,
-            Col("date", "走访日期", "date", True, width=12, past=True),
-            Col("household", "帮扶户", "choice", choices="households", width=28),
-            Col("village", "帮扶村", "choice", choices="villages", width=36),
-            Col("kind", "活动类别", "choice", True, choices="enum:report:entries.0.kind", width=12),
-            Col("content", "帮扶内容", width=50),
-            Col("amount", "金额（元）", "number", width=12),
-            Col("income_project", "增收项目", "choice", choices="yes-no", width=10),
-        ), 100),
+        Section(
+            "entries",
+            "帮扶内容",
+            (
+                SEQ,
+                Col("date", "走访日期", "date", True, width=12, past=True),
+                Col("household", "帮扶户", "choice", choices="households", width=28),
+                Col("village", "帮扶村", "choice", choices="villages", width=36),
+                Col(
+                    "kind",
+                    "活动类别",
+                    "choice",
+                    True,
+                    choices="enum:report:entries.0.kind",
+                    width=12,
+                ),
+                Col("content", "帮扶内容", width=50),
+                Col("amount", "金额（元）", "number", width=12),
+                Col("income_project", "增收项目", "choice", choices="yes-no", width=10),
+            ),
+            100,
+        ),
     ),
     intro=(
         "本表对应《朝阳市志愿服务帮扶贫困户实施情况进度表》（附件2）：一张表填写一个方案一个报送期的全部走访和帮扶，不限 5 条。",

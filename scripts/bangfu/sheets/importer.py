@@ -13,6 +13,7 @@ original entries in the report's ``corrections``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import io
@@ -37,7 +38,6 @@ from .errors import cell_finding
 from .forms import (
     FILING,
     FORMS,
-    HOUSEHOLD,
     INSTRUCTIONS_SHEET,
     OPTIONS_SHEET,
     VILLAGE,
@@ -118,6 +118,7 @@ def run(cfg: Config, path: Path, *, dry_run: bool = False) -> Outcome:
 
 # -- sheets -------------------------------------------------------------------------------
 
+
 def _form_sheets(book: Book, out: Outcome):
     found = []
     for sheet in book.sheets:
@@ -125,36 +126,69 @@ def _form_sheets(book: Book, out: Outcome):
             continue
         named = [f for f in FORMS.values() if form_sheet_name(f, sheet.name)]
         if not book.is_csv and not named:
-            out.findings.append(cell_finding(
-                "sheet.extra-sheet", book.file, sheet.name, 1, 1, "",
-                f"工作簿中有模板以外的工作表“{sheet.name}”",
-                f"只保留“{INSTRUCTIONS_SHEET}”“{OPTIONS_SHEET}”和表单工作表（报备、进度），删除其他工作表后再导入。"))
+            out.findings.append(
+                cell_finding(
+                    "sheet.extra-sheet",
+                    book.file,
+                    sheet.name,
+                    1,
+                    1,
+                    "",
+                    f"工作簿中有模板以外的工作表“{sheet.name}”",
+                    f"只保留“{INSTRUCTIONS_SHEET}”“{OPTIONS_SHEET}”和表单工作表（报备、进度），删除其他工作表后再导入。",
+                )
+            )
             continue
         if not sheet.rows:
             if book.is_csv:
-                out.findings.append(cell_finding("sheet.unknown-form", book.file, sheet.name, 1, 1, "",
-                                                 "文件是空的"))
+                out.findings.append(
+                    cell_finding(
+                        "sheet.unknown-form", book.file, sheet.name, 1, 1, "", "文件是空的"
+                    )
+                )
             continue
         first_row, cells = sheet.rows[0]
         form = form_of_title(cells[0].value if cells else None)
         if form is None or (named and form not in named):
-            out.findings.append(cell_finding(
-                "sheet.unknown-form", book.file, sheet.name, first_row, 1, "",
-                "第一格不是表名“" + "”或“".join(f.title for f in FORMS.values()) + "”，认不出是哪一种表"))
+            out.findings.append(
+                cell_finding(
+                    "sheet.unknown-form",
+                    book.file,
+                    sheet.name,
+                    first_row,
+                    1,
+                    "",
+                    "第一格不是表名“"
+                    + "”或“".join(f.title for f in FORMS.values())
+                    + "”，认不出是哪一种表",
+                )
+            )
             continue
         found.append((sheet, form))
     if out.ok and not found:
-        out.findings.append(cell_finding("sheet.unknown-form", book.file,
-                                         book.sheets[0].name if book.sheets else "?", 1, 1, "",
-                                         "工作簿中没有报备表或进度表"))
+        out.findings.append(
+            cell_finding(
+                "sheet.unknown-form",
+                book.file,
+                book.sheets[0].name if book.sheets else "?",
+                1,
+                1,
+                "",
+                "工作簿中没有报备表或进度表",
+            )
+        )
     filings = [s for s, f in found if f.kind == FILING]
     for extra in filings[1:]:
-        out.findings.append(cell_finding("sheet.conflict", book.file, extra.name, 1, 1, "",
-                                         "一个工作簿只能有一张报备表"))
+        out.findings.append(
+            cell_finding(
+                "sheet.conflict", book.file, extra.name, 1, 1, "", "一个工作簿只能有一张报备表"
+            )
+        )
     return found
 
 
 # -- building records ---------------------------------------------------------------------
+
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -201,27 +235,53 @@ class Builder:
         plan_id = p.get("plan")
         row, col, header = p.at("plan")
         if plan_id is None:
-            plan_id = f"{county}-{_digest('plan', county or '', p.get('campaign') or '', name or '')[:8]}"
+            plan_id = (
+                f"{county}-{_digest('plan', county or '', p.get('campaign') or '', name or '')[:8]}"
+            )
         elif not _valid_id(plan_id):
-            self.bad("sheet.bad-choice", p, row, col, header,
-                     f"方案编号“{plan_id}”只能含小写字母、数字和连字符（3–64 个字符）")
+            self.bad(
+                "sheet.bad-choice",
+                p,
+                row,
+                col,
+                header,
+                f"方案编号“{plan_id}”只能含小写字母、数字和连字符（3–64 个字符）",
+            )
             return
         old = self._existing("plan", plan_id)
         if old is not None and old.data.get("county") != county:
             r, c, h = p.at("county")
-            self.bad("sheet.conflict", p, r, c, h,
-                     f"方案 {plan_id} 已登记在区县 {old.data.get('county')}，不能改到 {county}")
+            self.bad(
+                "sheet.conflict",
+                p,
+                r,
+                c,
+                h,
+                f"方案 {plan_id} 已登记在区县 {old.data.get('county')}，不能改到 {county}",
+            )
             return
         rel = old.rel if old is not None else ("plans", county, plan_id, "plan.yaml")
         data = copy.deepcopy(old.data) if old is not None else {}
         cells: dict[str, Where] = {"$": (p.sheet, p.title_row, 1, "")}
-        for key, path in (("plan", "$.id"), ("name", "$.name"), ("county", "$.county"),
-                          ("campaign", "$.campaign"), ("form", "$.form"),
-                          ("start", "$.period.start"), ("end", "$.period.end"), ("status", "$.status")):
+        for key, path in (
+            ("plan", "$.id"),
+            ("name", "$.name"),
+            ("county", "$.county"),
+            ("campaign", "$.campaign"),
+            ("form", "$.form"),
+            ("start", "$.period.start"),
+            ("end", "$.period.end"),
+            ("status", "$.status"),
+        ):
             r, c, h = p.at(key)
             cells[path] = (p.sheet, r, c, h)
-        new = {"id": plan_id, "name": name, "county": county, "campaign": p.get("campaign"),
-               "form": p.get("form")}
+        new = {
+            "id": plan_id,
+            "name": name,
+            "county": county,
+            "campaign": p.get("campaign"),
+            "form": p.get("form"),
+        }
         orgs = []
         for r in p.sections.get("organizations", []):
             org = r.get("organization")
@@ -254,8 +314,21 @@ class Builder:
             new["status"] = p.get("status")
         for key, value in new.items():
             data[key] = value
-        data = _order(data, ("id", "name", "county", "campaign", "form", "organizations", "targets",
-                             "period", "measures", "status"))
+        data = _order(
+            data,
+            (
+                "id",
+                "name",
+                "county",
+                "campaign",
+                "form",
+                "organizations",
+                "targets",
+                "period",
+                "measures",
+                "status",
+            ),
+        )
         pl = Planned(rel, data, "plan", cells)
         self.planned[rel] = pl
         self.plans[plan_id] = pl
@@ -278,16 +351,41 @@ class Builder:
             v = self.model.villages.get(vid)
             if v is not None and v.county != county:
                 sheet, row, col, header = _where(p, r, "village")
-                self.bad("sheet.unknown-village", sheet, row, col, header,
-                         f"村 {vid} 属于区县 {v.county}，不属于本方案的区县 {county}")
+                self.bad(
+                    "sheet.unknown-village",
+                    sheet,
+                    row,
+                    col,
+                    header,
+                    f"村 {vid} 属于区县 {v.county}，不属于本方案的区县 {county}",
+                )
                 continue
             if r.get("target") == VILLAGE:
-                extra = [k for k in ("household", "head_name", "head_phone", "address", "category",
-                                     "status", "household_size", "income_year", "per_capita") if k in r.values]
+                extra = [
+                    k
+                    for k in (
+                        "household",
+                        "head_name",
+                        "head_phone",
+                        "address",
+                        "category",
+                        "status",
+                        "household_size",
+                        "income_year",
+                        "per_capita",
+                    )
+                    if k in r.values
+                ]
                 if extra:
                     sheet, row, col, header = _where(p, r, extra[0])
-                    self.bad("sheet.conflict", sheet, row, col, header,
-                             "对象类型是“帮扶村”，这一格应留空（户的信息只在对象类型为“帮扶户”时填写）")
+                    self.bad(
+                        "sheet.conflict",
+                        sheet,
+                        row,
+                        col,
+                        header,
+                        "对象类型是“帮扶村”，这一格应留空（户的信息只在对象类型为“帮扶户”时填写）",
+                    )
                     continue
                 if vid in villages:
                     self._dup(p, r, "village", f"帮扶村 {vid} 重复")
@@ -299,9 +397,16 @@ class Builder:
             if hid is None:
                 continue
             if hid in households:
-                self._dup(p, r, "household" if "household" in r.values else "head_name", f"帮扶户 {hid} 重复")
+                self._dup(
+                    p,
+                    r,
+                    "household" if "household" in r.values else "head_name",
+                    f"帮扶户 {hid} 重复",
+                )
                 continue
-            cells[f"$.targets.households[{len(households)}]"] = _where(p, r, "household" if "household" in r.values else "village")
+            cells[f"$.targets.households[{len(households)}]"] = _where(
+                p, r, "household" if "household" in r.values else "village"
+            )
             households.append(hid)
         return villages, households
 
@@ -310,30 +415,61 @@ class Builder:
         head = r.get("head_name")
         if hid is not None and not _valid_id(hid):
             sheet, row, col, header = _where(p, r, "household")
-            self.bad("sheet.bad-choice", sheet, row, col, header,
-                     f"户编号“{hid}”只能含小写字母、数字和连字符（3–64 个字符）")
+            self.bad(
+                "sheet.bad-choice",
+                sheet,
+                row,
+                col,
+                header,
+                f"户编号“{hid}”只能含小写字母、数字和连字符（3–64 个字符）",
+            )
             return None
         if hid is None:
             if head is None:
                 sheet, row, col, header = _where(p, r, "household")
-                self.bad("sheet.required", sheet, row, col or 4, "户编号",
-                         "已有的户填户编号；新户须填户主姓名等信息，户编号留空")
+                self.bad(
+                    "sheet.required",
+                    sheet,
+                    row,
+                    col or 4,
+                    "户编号",
+                    "已有的户填户编号；新户须填户主姓名等信息，户编号留空",
+                )
                 return None
-            hid = self._match_household(vid, head, r.get("head_phone")) or self._new_household_id(plan_id, vid, index)
+            hid = self._match_household(vid, head, r.get("head_phone")) or self._new_household_id(
+                plan_id, vid, index
+            )
         old = self._existing("household", hid)
         if old is not None and old.data.get("village") != vid:
             sheet, row, col, header = _where(p, r, "village")
-            self.bad("sheet.conflict", sheet, row, col, header,
-                     f"户 {hid} 登记在村 {old.data.get('village')}，与这里填的 {vid} 不一致")
+            self.bad(
+                "sheet.conflict",
+                sheet,
+                row,
+                col,
+                header,
+                f"户 {hid} 登记在村 {old.data.get('village')}，与这里填的 {vid} 不一致",
+            )
             return None
-        fields = ("head_name", "head_phone", "address", "category", "status", "household_size",
-                  "income_year", "per_capita")
+        fields = (
+            "head_name",
+            "head_phone",
+            "address",
+            "category",
+            "status",
+            "household_size",
+            "income_year",
+            "per_capita",
+        )
         if old is None:
-            missing = [k for k in ("category", "status", "income_year", "per_capita") if k not in r.values]
+            missing = [
+                k for k in ("category", "status", "income_year", "per_capita") if k not in r.values
+            ]
             for k in missing:
                 sheet, row, col, header = _where(p, r, k)
-                self.bad("sheet.required", sheet, row, col, header,
-                         f"新的帮扶户 {hid} 必须填写{header}")
+                self.bad(
+                    "sheet.required", sheet, row, col, header, f"新的帮扶户 {hid} 必须填写{header}"
+                )
             if missing:
                 return None
         elif not any(k in r.values for k in fields):
@@ -354,11 +490,19 @@ class Builder:
         if prev is not None:
             return hid
         data = copy.deepcopy(old.data) if old is not None else {"id": hid, "village": vid}
-        base_cells: dict[str, Where] = {"$": _where(p, r, "household" if "household" in r.values else "village")}
-        for k, path in (("category", "$.category"), ("status", "$.status"),
-                        ("household_size", "$.household_size"), ("income_year", "$.income.year"),
-                        ("per_capita", "$.income.per_capita"), ("head_name", "$.head.name"),
-                        ("head_phone", "$.head.phone"), ("address", "$.address")):
+        base_cells: dict[str, Where] = {
+            "$": _where(p, r, "household" if "household" in r.values else "village")
+        }
+        for k, path in (
+            ("category", "$.category"),
+            ("status", "$.status"),
+            ("household_size", "$.household_size"),
+            ("income_year", "$.income.year"),
+            ("per_capita", "$.income.per_capita"),
+            ("head_name", "$.head.name"),
+            ("head_phone", "$.head.phone"),
+            ("address", "$.address"),
+        ):
             if k in r.values:
                 base_cells[path] = _where(p, r, k)
         for k in ("category", "status", "household_size", "address"):
@@ -373,9 +517,24 @@ class Builder:
             if r.get("head_phone") is not None:
                 head_rec["phone"] = r.get("head_phone")
             data["head"] = _order(head_rec, ("name", "id_number", "phone"))
-        data = _order(data, ("id", "village", "category", "risk_causes", "household_size", "income",
-                             "guarantees", "status", "warning_tier", "income_projects", "identification",
-                             "head", "address"))
+        data = _order(
+            data,
+            (
+                "id",
+                "village",
+                "category",
+                "risk_causes",
+                "household_size",
+                "income",
+                "guarantees",
+                "status",
+                "warning_tier",
+                "income_projects",
+                "identification",
+                "head",
+                "address",
+            ),
+        )
         self.planned[rel] = Planned(rel, data, "household", base_cells)
         return hid
 
@@ -385,7 +544,11 @@ class Builder:
         for hid, rec in self.model.by_kind["household"].items():
             d = rec.data
             h = d.get("head") if isinstance(d.get("head"), dict) else {}
-            if d.get("village") == vid and h.get("name") == head and (phone is None or h.get("phone") in (None, phone)):
+            if (
+                d.get("village") == vid
+                and h.get("name") == head
+                and (phone is None or h.get("phone") in (None, phone))
+            ):
                 found.append(hid)
         return found[0] if len(found) == 1 else None
 
@@ -394,7 +557,8 @@ class Builder:
         while True:
             hid = "h-" + _digest("household", plan_id, vid, str(index), str(n))[:10]
             if self._existing("household", hid) is None and all(
-                    pl.data.get("id") != hid for pl in self.planned.values() if pl.kind == "household"):
+                pl.data.get("id") != hid for pl in self.planned.values() if pl.kind == "household"
+            ):
                 return hid
             n += 1
 
@@ -417,16 +581,33 @@ class Builder:
         end = min(covered[1].isoformat(), str(period.get("end") or "9999-12-31"))
         lr, lc, lh = p.at("period")
         if start > end:
-            self.bad("sheet.conflict", p, lr, lc, lh,
-                     f"报送期 {label}（{covered[0]} 至 {covered[1]}）不在方案期间 "
-                     f"{period.get('start')} 至 {period.get('end')} 内")
+            self.bad(
+                "sheet.conflict",
+                p,
+                lr,
+                lc,
+                lh,
+                f"报送期 {label}（{covered[0]} 至 {covered[1]}）不在方案期间 "
+                f"{period.get('start')} 至 {period.get('end')} 内",
+            )
             return
         rel = (*plan_rel[:3], "reports", f"{label}.yaml")
         if rel in self.planned:
-            self.bad("sheet.conflict", p, lr, lc, lh, f"同一个工作簿中有两张方案 {plan_id} 报送期 {label} 的进度表")
+            self.bad(
+                "sheet.conflict",
+                p,
+                lr,
+                lc,
+                lh,
+                f"同一个工作簿中有两张方案 {plan_id} 报送期 {label} 的进度表",
+            )
             return
-        cells: dict[str, Where] = {"$": (p.sheet, pr, pc, ph), "$.id": (p.sheet, lr, lc, lh),
-                                   "$.period": (p.sheet, lr, lc, lh), "$.plan": (p.sheet, pr, pc, ph)}
+        cells: dict[str, Where] = {
+            "$": (p.sheet, pr, pc, ph),
+            "$.id": (p.sheet, lr, lc, lh),
+            "$.period": (p.sheet, lr, lc, lh),
+            "$.plan": (p.sheet, pr, pc, ph),
+        }
         sr, sc, sh = p.at("submitted")
         cells["$.submitted"] = (p.sheet, sr, sc, sh)
         entries = []
@@ -436,12 +617,25 @@ class Builder:
                 continue
             base = f"$.entries[{len(entries)}]"
             cells[base] = _where(p, r, "date")
-            for k in ("date", "household", "village", "kind", "content", "amount", "income_project"):
+            for k in (
+                "date",
+                "household",
+                "village",
+                "kind",
+                "content",
+                "amount",
+                "income_project",
+            ):
                 if k in r.values:
                     cells[f"{base}.{k}"] = _where(p, r, k)
             entries.append(e)
-        data = {"id": label, "plan": plan_id, "period": {"start": start, "end": end},
-                "submitted": p.get("submitted"), "entries": entries}
+        data = {
+            "id": label,
+            "plan": plan_id,
+            "period": {"start": start, "end": end},
+            "submitted": p.get("submitted"),
+            "entries": entries,
+        }
         by, reason = p.get("correction_by"), p.get("correction_reason")
         if (by is None) != (reason is None):
             key = "correction_reason" if by is not None else "correction_by"
@@ -452,16 +646,29 @@ class Builder:
         if old_text is not None:
             old = parse_yaml(old_text, "/".join(rel)).data
             if not isinstance(old, dict):
-                self.bad("sheet.conflict", p, lr, lc, lh, f"已有的报告 data/{'/'.join(rel)} 无法读取，请先修好它")
+                self.bad(
+                    "sheet.conflict",
+                    p,
+                    lr,
+                    lc,
+                    lh,
+                    f"已有的报告 data/{'/'.join(rel)} 无法读取，请先修好它",
+                )
                 return
             same = {k: old.get(k) for k in data} == data
             if same or (by is not None and old.get("entries") == entries):
                 self.notes.append(f"方案 {plan_id} 报送期 {label} 的进度与已有报告相同，未改动。")
                 data = old
             elif by is None:
-                self.bad("sheet.report-exists", p, lr, lc, lh,
-                         f"方案 {plan_id} 报送期 {label} 的进度报告已经存在（data/{'/'.join(rel)}），"
-                         "已报送的内容不能改写")
+                self.bad(
+                    "sheet.report-exists",
+                    p,
+                    lr,
+                    lc,
+                    lh,
+                    f"方案 {plan_id} 报送期 {label} 的进度报告已经存在（data/{'/'.join(rel)}），"
+                    "已报送的内容不能改写",
+                )
                 return
             else:
                 kept = copy.deepcopy(old)
@@ -469,20 +676,31 @@ class Builder:
                 note = {"date": p.get("submitted"), "by": by, "reason": reason}
                 if old.get("period") != data["period"]:
                     corrections.append({**note, "path": "$.period", "original": old.get("period")})
-                corrections.append({**note, "path": "$.entries", "original": old.get("entries") or []})
+                corrections.append(
+                    {**note, "path": "$.entries", "original": old.get("entries") or []}
+                )
                 kept["period"] = data["period"]
                 kept["entries"] = entries
                 kept["corrections"] = corrections
                 data = _order(kept, ("id", "plan", "period", "submitted", "entries", "corrections"))
-                cells[f"$.corrections[{len(corrections) - 1}]"] = (p.sheet, *p.at("correction_reason"))
+                cells[f"$.corrections[{len(corrections) - 1}]"] = (
+                    p.sheet,
+                    *p.at("correction_reason"),
+                )
         self.planned[rel] = Planned(rel, data, "report", cells)
 
     def _entry(self, p: Parsed, r: Row) -> dict | None:
         h, v = r.get("household"), r.get("village")
         if (h is None) == (v is None):
             sheet, row, col, header = _where(p, r, "household")
-            self.bad("sheet.required" if h is None else "sheet.conflict", sheet, row, col, header,
-                     "帮扶户和帮扶村要填其中一个" if h is None else "帮扶户和帮扶村只能填一个")
+            self.bad(
+                "sheet.required" if h is None else "sheet.conflict",
+                sheet,
+                row,
+                col,
+                header,
+                "帮扶户和帮扶村要填其中一个" if h is None else "帮扶户和帮扶村只能填一个",
+            )
             return None
         e = {"date": r.get("date")}
         if h is not None:
@@ -532,6 +750,7 @@ def _read_text(path: Path) -> str | None:
 
 # -- writing ------------------------------------------------------------------------------
 
+
 def _render(data: dict, existing: str | None) -> str:
     """Canonical text of ``data``; an existing file keeps its comments and is returned
     unchanged when its data already equals ``data``."""
@@ -578,10 +797,8 @@ def commit(root: Path, planned: list[Planned]) -> list[Path]:
                 os.fsync(fh.fileno())
     except BaseException:
         for tmp, _ in staged:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-            except FileNotFoundError:
-                pass
         raise
     for tmp, target in staged:
         os.replace(tmp, target)
@@ -589,6 +806,7 @@ def commit(root: Path, planned: list[Planned]) -> list[Path]:
 
 
 # -- the real checker on the would-be result ----------------------------------------------
+
 
 def _key(f: Finding) -> tuple:
     return (f.file, f.path, f.code)
@@ -623,12 +841,32 @@ def _check_result(cfg: Config, file: str, records: list[Record], model, planned:
         pl = files.get(f.file)
         where = _lookup(pl.cells, f.path) if pl is not None else None
         if where is None:
-            out.append(Finding(f.code, f.severity, f.file, f"导入后会出现这个问题：{f.message}",
-                               f.hint, f.line, f.column, f.path))
+            out.append(
+                Finding(
+                    f.code,
+                    f.severity,
+                    f.file,
+                    f"导入后会出现这个问题：{f.message}",
+                    f.hint,
+                    f.line,
+                    f.column,
+                    f.path,
+                )
+            )
             continue
         sheet, row, col, header = where
-        out.append(cell_finding(f.code, file, sheet, row, col, header,
-                                f"{f.message}（写入 {f.file} 的 {f.path} 时）", f.hint))
+        out.append(
+            cell_finding(
+                f.code,
+                file,
+                sheet,
+                row,
+                col,
+                header,
+                f"{f.message}（写入 {f.file} 的 {f.path} 时）",
+                f.hint,
+            )
+        )
     return out
 
 

@@ -59,8 +59,9 @@ def _name(rec, key="name") -> str:
     return str(v) if v else rec.id
 
 
-def build(model: Model, schemas_dir: Path, *, county: str | None = None,
-          plan: str | None = None) -> dict[str, Choices]:
+def build(
+    model: Model, schemas_dir: Path, *, county: str | None = None, plan: str | None = None
+) -> dict[str, Choices]:
     """Every dropdown, limited to ``county`` (or to one plan's county and targets)."""
     lists: dict[str, Choices] = {}
     plan_rec = model.get("plan", plan) if plan else None
@@ -70,7 +71,9 @@ def build(model: Model, schemas_dir: Path, *, county: str | None = None,
     c = lists["counties"] = Choices()
     for cid in sorted(model.ids("county")):
         if county in (None, cid):
-            c.add(cid, f"{_name(model.get('county', cid))}（{cid}）", _name(model.get("county", cid)))
+            c.add(
+                cid, f"{_name(model.get('county', cid))}（{cid}）", _name(model.get("county", cid))
+            )
 
     c = lists["campaigns"] = Choices()
     for kid in sorted(model.ids("campaign")):

@@ -53,13 +53,17 @@ class Parsed:
         return row, 2, label
 
 
-_DATE_TEXT = re.compile(r"\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?\s*\Z")
+_DATE_TEXT = re.compile(
+    r"\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?\s*\Z"
+)
 _PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2]|W(0[1-9]|[1-4][0-9]|5[0-3])|Q[1-4])\Z")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\Z")
 
 
 class Parser:
-    def __init__(self, file: str, schemas_dir: Path, lists: dict[str, opts.Choices], as_of: dt.date):
+    def __init__(
+        self, file: str, schemas_dir: Path, lists: dict[str, opts.Choices], as_of: dt.date
+    ):
         self.file = file
         self.schemas_dir = schemas_dir
         self.lists = lists
@@ -67,8 +71,16 @@ class Parser:
         self.findings: list[Finding] = []
 
     # -- findings ------------------------------------------------------------------------
-    def bad(self, code: str, sheet: str, row: int, col: int, header: str, message: str,
-            hint: str | None = None) -> None:
+    def bad(
+        self,
+        code: str,
+        sheet: str,
+        row: int,
+        col: int,
+        header: str,
+        message: str,
+        hint: str | None = None,
+    ) -> None:
         self.findings.append(cell_finding(code, self.file, sheet, row, col, header, message, hint))
 
     # -- layout --------------------------------------------------------------------------
@@ -77,8 +89,14 @@ class Parser:
         for rownum, cells in sheet.rows:
             for ci, c in enumerate(cells, start=1):
                 if c.formula or (isinstance(c.value, str) and c.value.startswith("=")):
-                    self.bad("sheet.formula", sheet.name, rownum, ci, "",
-                             f"单元格中是公式 {str(c.value)[:60]}，导入只接受填写的值")
+                    self.bad(
+                        "sheet.formula",
+                        sheet.name,
+                        rownum,
+                        ci,
+                        "",
+                        f"单元格中是公式 {str(c.value)[:60]}，导入只接受填写的值",
+                    )
         if len(self.findings) > before:
             return None
         rows = list(sheet.rows)
@@ -94,18 +112,33 @@ class Parser:
             label = _text(cells[0].value) if cells else None
             if label is None:
                 if any(c.value is not None for c in cells):
-                    self.bad("sheet.bad-layout", sheet.name, rownum, 1, "",
-                             "表头区的这一行没有栏目名称（A 列）")
+                    self.bad(
+                        "sheet.bad-layout",
+                        sheet.name,
+                        rownum,
+                        1,
+                        "",
+                        "表头区的这一行没有栏目名称（A 列）",
+                    )
                 continue
             if label.startswith(NOTE_PREFIX):
                 continue
             col = by_label.get(normalize_label(label))
             if col is None:
-                self.bad("sheet.bad-layout", sheet.name, rownum, 1, "",
-                         f"不认识的表头栏目“{label}”；可用的栏目：" + "、".join(c.header for c in form.fields))
+                self.bad(
+                    "sheet.bad-layout",
+                    sheet.name,
+                    rownum,
+                    1,
+                    "",
+                    f"不认识的表头栏目“{label}”；可用的栏目："
+                    + "、".join(c.header for c in form.fields),
+                )
                 continue
             if col.key in out.field_rows:
-                self.bad("sheet.bad-layout", sheet.name, rownum, 1, "", f"表头栏目“{label}”出现了两次")
+                self.bad(
+                    "sheet.bad-layout", sheet.name, rownum, 1, "", f"表头栏目“{label}”出现了两次"
+                )
                 continue
             out.field_rows[col.key] = (rownum, col.header)
             raw = cells[1].value if len(cells) > 1 else None
@@ -114,8 +147,15 @@ class Parser:
                 out.fields[col.key] = Value(value, rownum, 2, col.header)
         for col in form.fields:
             if col.key not in out.field_rows:
-                self.bad("sheet.bad-layout", sheet.name, title_row, 1, "",
-                         f"表头区缺少栏目“{col.header}”", "从 bangfu template 生成的模板中复制缺少的行。")
+                self.bad(
+                    "sheet.bad-layout",
+                    sheet.name,
+                    title_row,
+                    1,
+                    "",
+                    f"表头区缺少栏目“{col.header}”",
+                    "从 bangfu template 生成的模板中复制缺少的行。",
+                )
             elif col.required and col.key not in out.fields:
                 row, _, header = out.at(col.key)
                 if not self._had_error(sheet.name, row, 2):
@@ -127,15 +167,31 @@ class Parser:
             section = by_marker.get(marker.replace(" ", ""))
             i += 1
             if section is None:
-                self.bad("sheet.bad-layout", sheet.name, rownum, 1, "",
-                         f"不认识的分区“{marker}”；可用的分区：" + "、".join(s.marker for s in form.sections))
+                self.bad(
+                    "sheet.bad-layout",
+                    sheet.name,
+                    rownum,
+                    1,
+                    "",
+                    f"不认识的分区“{marker}”；可用的分区："
+                    + "、".join(s.marker for s in form.sections),
+                )
                 while i < len(rows) and not _is_marker(rows[i][1]):
                     i += 1
                 continue
             if section.key in out.sections:
-                self.bad("sheet.bad-layout", sheet.name, rownum, 1, "", f"分区{section.marker}出现了两次")
+                self.bad(
+                    "sheet.bad-layout", sheet.name, rownum, 1, "", f"分区{section.marker}出现了两次"
+                )
             if i >= len(rows) or _is_marker(rows[i][1]):
-                self.bad("sheet.bad-layout", sheet.name, rownum, 1, "", f"分区{section.marker}下面缺少栏目名称行")
+                self.bad(
+                    "sheet.bad-layout",
+                    sheet.name,
+                    rownum,
+                    1,
+                    "",
+                    f"分区{section.marker}下面缺少栏目名称行",
+                )
                 continue
             header_row, header_cells = rows[i]
             i += 1
@@ -150,13 +206,22 @@ class Parser:
                         data.append(row)
         for s in form.sections:
             if s.key not in out.sections:
-                self.bad("sheet.bad-layout", sheet.name, title_row, 1, "",
-                         f"缺少分区{s.marker}", "从 bangfu template 生成的模板中复制该分区。")
+                self.bad(
+                    "sheet.bad-layout",
+                    sheet.name,
+                    title_row,
+                    1,
+                    "",
+                    f"缺少分区{s.marker}",
+                    "从 bangfu template 生成的模板中复制该分区。",
+                )
         return out
 
     def _had_error(self, sheet: str, row: int, col: int) -> bool:
         ref_tail = f"{sheet}!"
-        return any(f.line == row and f.column == col and f.path.startswith(ref_tail) for f in self.findings)
+        return any(
+            f.line == row and f.column == col and f.path.startswith(ref_tail) for f in self.findings
+        )
 
     def _columns(self, section: Section, sheet: str, rownum: int, cells: list[Cell]):
         by_label = {normalize_label(c.header): c for c in section.columns}
@@ -168,9 +233,15 @@ class Parser:
                 continue
             col = by_label.get(normalize_label(label))
             if col is None:
-                self.bad("sheet.bad-layout", sheet, rownum, ci, "",
-                         f"分区{section.marker}中有不认识的栏目“{label}”；可用的栏目："
-                         + "、".join(c.header for c in section.columns))
+                self.bad(
+                    "sheet.bad-layout",
+                    sheet,
+                    rownum,
+                    ci,
+                    "",
+                    f"分区{section.marker}中有不认识的栏目“{label}”；可用的栏目："
+                    + "、".join(c.header for c in section.columns),
+                )
                 ok = False
             elif col in colmap.values():
                 self.bad("sheet.bad-layout", sheet, rownum, ci, "", f"栏目“{label}”出现了两次")
@@ -179,13 +250,20 @@ class Parser:
                 colmap[ci] = col
         for col in section.columns:
             if col.required and col not in colmap.values():
-                self.bad("sheet.bad-layout", sheet, rownum, 1, "",
-                         f"分区{section.marker}缺少栏目“{col.header}”")
+                self.bad(
+                    "sheet.bad-layout",
+                    sheet,
+                    rownum,
+                    1,
+                    "",
+                    f"分区{section.marker}缺少栏目“{col.header}”",
+                )
                 ok = False
         return colmap if ok else None
 
-    def _row(self, section: Section, colmap: dict[int, Col], sheet: str, rownum: int,
-             cells: list[Cell]) -> Row | None:
+    def _row(
+        self, section: Section, colmap: dict[int, Col], sheet: str, rownum: int, cells: list[Cell]
+    ) -> Row | None:
         values: dict[str, Value] = {}
         filled = False
         for ci, c in enumerate(cells, start=1):
@@ -193,7 +271,9 @@ class Parser:
                 continue
             col = colmap.get(ci)
             if col is None:
-                self.bad("sheet.bad-layout", sheet, rownum, ci, "", "这一列没有栏目名称，内容无法导入")
+                self.bad(
+                    "sheet.bad-layout", sheet, rownum, ci, "", "这一列没有栏目名称，内容无法导入"
+                )
                 continue
             if col.key != "seq":
                 filled = True
@@ -204,9 +284,19 @@ class Parser:
             return None
         by_col = {col.key: ci for ci, col in colmap.items()}
         for col in section.columns:
-            if col.required and col.key not in values and not self._had_error(sheet, rownum, by_col.get(col.key, 0)):
-                self.bad("sheet.required", sheet, rownum, by_col.get(col.key, 1), col.header,
-                         f"必须填写{col.header}")
+            if (
+                col.required
+                and col.key not in values
+                and not self._had_error(sheet, rownum, by_col.get(col.key, 0))
+            ):
+                self.bad(
+                    "sheet.required",
+                    sheet,
+                    rownum,
+                    by_col.get(col.key, 1),
+                    col.header,
+                    f"必须填写{col.header}",
+                )
         return Row(rownum, values)
 
     # -- cell values ---------------------------------------------------------------------
@@ -229,18 +319,37 @@ class Parser:
         if col.kind == "date":
             day = _as_date(raw)
             if day is None:
-                self.bad("sheet.not-a-date", sheet, row, ci, h, f"“{_show(raw)}”不是日期（应写成 2020-04-15）")
+                self.bad(
+                    "sheet.not-a-date",
+                    sheet,
+                    row,
+                    ci,
+                    h,
+                    f"“{_show(raw)}”不是日期（应写成 2020-04-15）",
+                )
                 return None
             if col.past and day > self.as_of:
-                self.bad("sheet.future-date", sheet, row, ci, h,
-                         f"日期 {day.isoformat()} 在未来（今天是 {self.as_of.isoformat()}）")
+                self.bad(
+                    "sheet.future-date",
+                    sheet,
+                    row,
+                    ci,
+                    h,
+                    f"日期 {day.isoformat()} 在未来（今天是 {self.as_of.isoformat()}）",
+                )
                 return None
             return day.isoformat()
         if col.kind == "period":
             label = _as_period(raw)
             if label is None or label_period(label) is None:
-                self.bad("sheet.not-a-date", sheet, row, ci, h,
-                         f"报送期“{_show(raw)}”格式不对（月报 2020-04，周报 2020-W18，季报 2020-Q2）")
+                self.bad(
+                    "sheet.not-a-date",
+                    sheet,
+                    row,
+                    ci,
+                    h,
+                    f"报送期“{_show(raw)}”格式不对（月报 2020-04，周报 2020-W18，季报 2020-Q2）",
+                )
                 return None
             if label_period(label)[0] > self.as_of:
                 self.bad("sheet.future-date", sheet, row, ci, h, f"报送期 {label} 还没有开始")
@@ -255,14 +364,22 @@ class Parser:
                 self.bad("sheet.unknown-village", sheet, row, ci, h, f"村“{text}”不存在")
             else:
                 sample = "、".join(choices.labels[:8]) + ("…" if len(choices.labels) > 8 else "")
-                self.bad("sheet.bad-choice", sheet, row, ci, h,
-                         f"“{text}”不是{h}的可选值" + (f"；可选：{sample}" if sample else ""))
+                self.bad(
+                    "sheet.bad-choice",
+                    sheet,
+                    row,
+                    ci,
+                    h,
+                    f"“{text}”不是{h}的可选值" + (f"；可选：{sample}" if sample else ""),
+                )
             return None
         return found
 
 
 def _is_marker(cells: list[Cell]) -> bool:
-    return bool(cells) and isinstance(cells[0].value, str) and cells[0].value.strip().startswith("【")
+    return (
+        bool(cells) and isinstance(cells[0].value, str) and cells[0].value.strip().startswith("【")
+    )
 
 
 def _text(value) -> str | None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,20 +68,38 @@ def read(path: Path, display: str | None = None) -> Book:
     except OSError as exc:
         return _fail(book, "sheet.corrupt", f"无法读取文件：{exc.strerror}")
     if size > MAX_FILE_BYTES:
-        return _fail(book, "sheet.too-large",
-                     f"文件有 {size / 1048576:.1f} MB，超过上限 {MAX_FILE_BYTES // 1048576} MB")
+        return _fail(
+            book,
+            "sheet.too-large",
+            f"文件有 {size / 1048576:.1f} MB，超过上限 {MAX_FILE_BYTES // 1048576} MB",
+        )
     if head.startswith(OLE2_MAGIC):
-        return _fail(book, "sheet.not-xlsx",
-                     "这是旧版 Excel 97-2003（.xls）格式或设置了打开密码的文件，不是 .xlsx 工作簿")
+        return _fail(
+            book,
+            "sheet.not-xlsx",
+            "这是旧版 Excel 97-2003（.xls）格式或设置了打开密码的文件，不是 .xlsx 工作簿",
+        )
     if path.suffix.lower() == ".csv":
         book.is_csv = True
         return _read_csv(path, book)
     if not head.startswith(b"PK"):
-        return _fail(book, "sheet.corrupt", "文件不是有效的 .xlsx 工作簿（不是 zip 格式），可能已损坏或被改了扩展名")
+        return _fail(
+            book,
+            "sheet.corrupt",
+            "文件不是有效的 .xlsx 工作簿（不是 zip 格式），可能已损坏或被改了扩展名",
+        )
     problem = _zip_guard(path)
     if problem:
         code, message = problem
         return _fail(book, code, message)
+    try:
+        book.findings.extend(_prescan_rows(path, book.file))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, zlib.error):
+        return _fail(
+            book, "sheet.corrupt", "工作簿已损坏（zip 内容不完整，可能下载或复制时被截断）"
+        )
+    if book.findings:
+        return book
     return _read_xlsx(path, book)
 
 
@@ -88,19 +108,32 @@ def _zip_guard(path: Path) -> tuple[str, str] | None:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_MEMBERS:
-                return "sheet.too-large", f"工作簿内部有 {len(infos)} 个部件，超过上限 {MAX_MEMBERS}"
+                return (
+                    "sheet.too-large",
+                    f"工作簿内部有 {len(infos)} 个部件，超过上限 {MAX_MEMBERS}",
+                )
             total = 0
             for info in infos:
                 total += info.file_size
                 ratio = info.file_size / max(info.compress_size, 1)
-                if info.file_size > MAX_MEMBER_BYTES or (info.file_size > 1024 * 1024 and ratio > MAX_RATIO):
-                    return "sheet.too-large", (f"工作簿部件 {info.filename} 解压后有 "
-                                               f"{info.file_size / 1048576:.0f} MB，疑似压缩炸弹，拒绝读取")
+                if info.file_size > MAX_MEMBER_BYTES or (
+                    info.file_size > 1024 * 1024 and ratio > MAX_RATIO
+                ):
+                    return "sheet.too-large", (
+                        f"工作簿部件 {info.filename} 解压后有 "
+                        f"{info.file_size / 1048576:.0f} MB，疑似压缩炸弹，拒绝读取"
+                    )
             if total > MAX_UNZIPPED_BYTES:
-                return "sheet.too-large", f"工作簿解压后共 {total / 1048576:.0f} MB，超过上限 {MAX_UNZIPPED_BYTES // 1048576} MB"
+                return (
+                    "sheet.too-large",
+                    f"工作簿解压后共 {total / 1048576:.0f} MB，超过上限 {MAX_UNZIPPED_BYTES // 1048576} MB",
+                )
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names:
-                return "sheet.corrupt", "zip 文件中没有 Excel 工作簿（缺少 xl/workbook.xml），不是 .xlsx 文件"
+                return (
+                    "sheet.corrupt",
+                    "zip 文件中没有 Excel 工作簿（缺少 xl/workbook.xml），不是 .xlsx 文件",
+                )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         return "sheet.corrupt", "工作簿已损坏（zip 结构不完整，可能下载或复制时被截断）"
     return None
@@ -127,16 +160,19 @@ def _read_xlsx(path: Path, book: Book) -> Book:
                     if rownum > MAX_ROWS:
                         book.findings.append(_too_many(book.file, ws.title, rownum, at_least=True))
                         break
-                    row = [Cell(getattr(c, "value", None), getattr(c, "data_type", None) == "f")
-                           for c in cells]
+                    row = [
+                        Cell(getattr(c, "value", None), getattr(c, "data_type", None) == "f")
+                        for c in cells
+                    ]
                     if any(c.value is not None for c in row):
                         sheet.rows.append((rownum, row))
             if not wb.worksheets:
                 book.findings.append(make("sheet.corrupt", book.file, "工作簿中没有工作表"))
     except Exception as exc:  # openpyxl raises many kinds on damaged files
         book.sheets.clear()
-        book.findings.append(make("sheet.corrupt", book.file,
-                                  f"工作簿已损坏，无法读取（{exc.__class__.__name__}）"))
+        book.findings.append(
+            make("sheet.corrupt", book.file, f"工作簿已损坏，无法读取（{exc.__class__.__name__}）")
+        )
     finally:
         if wb is not None:
             wb.close()
@@ -153,10 +189,69 @@ def _declared_rows(ws) -> int:
     return int(digits) if digits else 0
 
 
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+
+
+def _count_rows(zf: zipfile.ZipFile, member: str) -> int:
+    """<row> tags in a sheet's raw XML, streamed, stopping just past the limit — far faster
+    than parsing cells (openpyxl parses a whole sheet that lacks a <dimension> on open)."""
+    count, tail = 0, b""
+    with zf.open(member) as fh:
+        while count <= MAX_ROWS:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                return count + len(_ROW_TAG.findall(tail))
+            data = tail + chunk
+            cut = max(len(data) - 64, 0)
+            count += len(_ROW_TAG.findall(data, 0, cut))
+            tail = data[cut:]
+    return count
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part → sheet name, from workbook.xml and its relationships (best effort)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+        ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+        book = ET.fromstring(zf.read("xl/workbook.xml"))
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        target = {r.get("Id"): r.get("Target", "") for r in rels}
+        out = {}
+        for sh in book.iter(f"{ns_main}sheet"):
+            t = target.get(sh.get(f"{ns_rel}id"), "")
+            out[t.lstrip("/") if t.startswith("/") else "xl/" + t] = sh.get("name", "")
+        return out
+    except Exception:  # names are only for the message
+        return {}
+
+
+def _prescan_rows(path: Path, file: str) -> list[Finding]:
+    out = []
+    with zipfile.ZipFile(path) as zf:
+        names = None
+        for info in zf.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            if _count_rows(zf, info.filename) > MAX_ROWS:
+                names = names if names is not None else _sheet_names(zf)
+                out.append(
+                    _too_many(file, names.get(info.filename) or info.filename, 0, at_least=True)
+                )
+    return out
+
+
 def _too_many(file: str, sheet: str, rows: int, at_least: bool = False) -> Finding:
-    n = f"超过 {MAX_ROWS}" if at_least else f"有 {rows}"
-    return make("sheet.too-many-rows", file, f"工作表“{sheet}”{n} 行，超过上限 {MAX_ROWS} 行",
-                path=f"{sheet}!A{MAX_ROWS + 1}", line=MAX_ROWS + 1, column=1)
+    n = f"超过 {MAX_ROWS} 行" if at_least else f"有 {rows} 行"
+    return make(
+        "sheet.too-many-rows",
+        file,
+        f"工作表“{sheet}”{n}，上限是 {MAX_ROWS} 行",
+        path=f"{sheet}!A{MAX_ROWS + 1}",
+        line=MAX_ROWS + 1,
+        column=1,
+    )
 
 
 def _read_csv(path: Path, book: Book) -> Book:

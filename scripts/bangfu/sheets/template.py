@@ -83,14 +83,23 @@ class Writer:
             dv = DataValidation(type="list", formula1=rng, allow_blank=True)
             dv.error = f"请从下拉列表中选择{col.header}"
         elif col.kind == "number":
-            dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+            dv = DataValidation(
+                type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True
+            )
             dv.error = f"{col.header}只填不小于 0 的数字，不写单位"
         elif col.kind == "integer":
-            dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+            dv = DataValidation(
+                type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True
+            )
             dv.error = f"{col.header}只填整数"
         elif col.kind == "date":
-            dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
-                                formula2="DATE(2100,12,31)", allow_blank=True)
+            dv = DataValidation(
+                type="date",
+                operator="between",
+                formula1="DATE(2000,1,1)",
+                formula2="DATE(2100,12,31)",
+                allow_blank=True,
+            )
             dv.error = f"{col.header}要填日期，如 2020-04-15"
         else:
             return
@@ -124,7 +133,9 @@ class Writer:
             cell.number_format = TEXT_FORMAT
 
     # -- a form sheet ----------------------------------------------------------------------------
-    def form_sheet(self, form: Form, name: str, filled: Filled | None = None, spare: int = 5) -> None:
+    def form_sheet(
+        self, form: Form, name: str, filled: Filled | None = None, spare: int = 5
+    ) -> None:
         filled = filled or Filled()
         ws = self.wb.create_sheet(name)
         ws["A1"] = form.title
@@ -157,7 +168,10 @@ class Writer:
                 h.fill = PRIVATE_FILL if col.private else HEADER_FILL
                 note = col.note
                 if col.private:
-                    note = f"{PRIVATE_NOTE}：只存入数据仓库的隐私字段，不出现在公开网站和开放数据中。" + (note or "")
+                    note = (
+                        f"{PRIVATE_NOTE}：只存入数据仓库的隐私字段，不出现在公开网站和开放数据中。"
+                        + (note or "")
+                    )
                 if note:
                     h.comment = Comment(note, "bangfu", width=260, height=90)
                 widths[ci] = max(widths.get(ci, 0), col.width)
@@ -198,17 +212,20 @@ class Writer:
                 for col in section.columns:
                     lines.append((col.header, _need(col), col.note or _kind_text(col)))
         lines += [(), ("通用规则",)]
-        lines += [("", "", t) for t in (
-            "带下拉箭头的格子只能从列表中选择；日期写成 2020-04-15；金额只填数字（单位元），不写“元”字。",
-            "不要改动表名（第 1 行）、栏目名称和【】分区标题，不要增删工作表；行不够时在分区中间插入行。",
-            "格子里只能填值，不能用公式；从别处复制时请“选择性粘贴 → 数值”。",
-            f"橙色栏目是隐私信息（{PRIVATE_NOTE}）：只存入数据仓库，不出现在公开网站和开放数据中。"
-            "填好的表格含个人信息，请妥善保管，不要转发到群里。",
-            f"每个工作表最多 {MAX_ROWS} 行。",
-            "导入：bangfu import 文件.xlsx。全部检查通过才会写入，任何一处错误都不会写入任何文件；同一文件导入两次不会重复写入。",
-            "也可以把表单工作表另存为 CSV（UTF-8 或 GBK 编码）后导入：一个 CSV 是一张表，按第一格的表名识别是报备表还是进度表。",
-            *extra,
-        )]
+        lines += [
+            ("", "", t)
+            for t in (
+                "带下拉箭头的格子只能从列表中选择；日期写成 2020-04-15；金额只填数字（单位元），不写“元”字。",
+                "不要改动表名（第 1 行）、栏目名称和【】分区标题，不要增删工作表；行不够时在分区中间插入行。",
+                "格子里只能填值，不能用公式；从别处复制时请“选择性粘贴 → 数值”。",
+                f"橙色栏目是隐私信息（{PRIVATE_NOTE}）：只存入数据仓库，不出现在公开网站和开放数据中。"
+                "填好的表格含个人信息，请妥善保管，不要转发到群里。",
+                f"每个工作表最多 {MAX_ROWS} 行。",
+                "导入：bangfu import 文件.xlsx。全部检查通过才会写入，任何一处错误都不会写入任何文件；同一文件导入两次不会重复写入。",
+                "也可以把表单工作表另存为 CSV（UTF-8 或 GBK 编码）后导入：一个 CSV 是一张表，按第一格的表名识别是报备表还是进度表。",
+                *extra,
+            )
+        ]
         for r, line in enumerate(lines, start=1):
             for c, text in enumerate(line, start=1):
                 cell = ws.cell(r, c, text)
@@ -236,12 +253,24 @@ def _need(col: Col) -> str:
 
 
 def _kind_text(col: Col) -> str:
-    return {"date": "日期，如 2020-04-15", "number": "数字，单位元", "integer": "整数",
-            "choice": "从下拉列表中选择", "period": "报送期，如 2020-04"}.get(col.kind, "文字")
+    return {
+        "date": "日期，如 2020-04-15",
+        "number": "数字，单位元",
+        "integer": "整数",
+        "choice": "从下拉列表中选择",
+        "period": "报送期，如 2020-04",
+    }.get(col.kind, "文字")
 
 
-def make_template(model, schemas_dir: Path, form: Form, *, county: str | None = None,
-                  plan: str | None = None, filled: Filled | None = None) -> Writer:
+def make_template(
+    model,
+    schemas_dir: Path,
+    form: Form,
+    *,
+    county: str | None = None,
+    plan: str | None = None,
+    filled: Filled | None = None,
+) -> Writer:
     """A blank form (or one pre-filled with ``filled``) with dropdowns for the region."""
     w = Writer(opts.build(model, schemas_dir, county=county, plan=plan), schemas_dir)
     w.instructions_for([form])
