@@ -310,3 +310,14 @@ def test_no_change_is_clean(repo):
     proc = review(repo, base="HEAD")
     doc = as_json(proc)
     assert proc.returncode == 0 and doc["records"] == [] and doc["approvals"] == []
+
+
+def test_unparseable_record_is_reported_by_the_checker(repo):
+    edit(repo, HOUSEHOLD, "status: 风险未消除", "status: [风险未消除")
+    commit(repo, "坏文件")
+    proc = review(repo)
+    doc = as_json(proc)
+    assert proc.returncode == 1
+    assert doc["records"][0]["unreadable"] is True
+    assert [(f["file"], f["code"]) for f in doc["findings"]] == [(HOUSEHOLD, "yaml.syntax")]
+    assert "文件无法解析" in review(repo, fmt="markdown").stdout

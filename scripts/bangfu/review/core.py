@@ -34,6 +34,7 @@ class RecordChange:
     old_path: str | None
     new_path: str | None
     fields: list[FieldChange] = field(default_factory=list)
+    unreadable: bool = False  # one side could not be parsed (the checker says why)
 
     @property
     def path(self) -> str:
@@ -121,7 +122,9 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
         side = new if new is not None else old
         records.append(RecordChange(pair.status, kind, side.id if side else None,
                                     _name(kind, side), c.old, c.new,
-                                    pair.diff.changes if pair.diff else []))
+                                    pair.diff.changes if pair.diff else [],
+                                    any(r is not None and r.kind and not isinstance(r.data, dict)
+                                        for r in (old, new))))
 
     guard = history.guard(pairs)
     deleted = [p.old for p in pairs if p.old is not None and (p.new is None or p.new.id != p.old.id)]

@@ -17,6 +17,9 @@ STATUS_TITLES = {"added": "新增", "modified": "修改", "removed": "删除", "
 OP_TITLES = {"changed": "修改", "added": "新增", "removed": "删除"}
 MAX_RECORDS = 300  # records listed in detail; the rest are counted
 MAX_FIELDS = 40  # field rows per record
+MAX_HIGHLIGHTS = 200
+# a pull-request comment holds at most 65,536 characters; record details stop before that
+MAX_MARKDOWN = 60_000
 
 
 def md(text: str) -> str:
@@ -80,7 +83,9 @@ def markdown(r: Review) -> str:
         L += ["**✅ 没有阻止合并的问题。**", ""]
     if r.highlights:
         L += ["### 重点关注", ""]
-        L += [f"- {md(h.text)}" for h in r.highlights]
+        L += [f"- {md(h.text)}" for h in r.highlights[:MAX_HIGHLIGHTS]]
+        if len(r.highlights) > MAX_HIGHLIGHTS:
+            L.append(f"- ……另有 {len(r.highlights) - MAX_HIGHLIGHTS} 项（用 `bangfu review` 查看全部）")
         L.append("")
     if r.history:
         L += ["### 历史记录保护", ""]
@@ -101,21 +106,30 @@ def markdown(r: Review) -> str:
         L += ["### 逐条记录", ""]
         if len(r.records) > 20:
             L += ["<details><summary>展开全部记录改动</summary>", ""]
+        size = sum(len(x) + 1 for x in L)
+        shown = 0
         for rc in r.records[:MAX_RECORDS]:
+            if size > MAX_MARKDOWN:
+                break
+            shown += 1
             title = f"{STATUS_TITLES[rc.status]} {rc.kind_title} {rc.id or ''}".rstrip()
             if rc.name:
                 title += f"（{rc.name}）"
             path = rc.path if rc.status != "renamed" else f"{rc.old_path} → {rc.new_path}"
-            L += [f"#### {md(title)}", "", f"`{code(path)}`", ""]
+            block = [f"#### {md(title)}", "", f"`{code(path)}`", ""]
+            if rc.unreadable:
+                block += ["文件无法解析，见上面的检查结果。", ""]
             rows = _field_rows(rc)
             if rows:
-                L += ["| 字段 | 改动 | 原值 | 新值 |", "| --- | --- | --- | --- |"]
-                L += [f"| {md(a)} | {b} | {md(c)} | {md(d)} |" for a, b, c, d in rows[:MAX_FIELDS]]
+                block += ["| 字段 | 改动 | 原值 | 新值 |", "| --- | --- | --- | --- |"]
+                block += [f"| {md(a)} | {b} | {md(c)} | {md(d)} |" for a, b, c, d in rows[:MAX_FIELDS]]
                 if len(rows) > MAX_FIELDS:
-                    L.append(f"| …… | | 另有 {len(rows) - MAX_FIELDS} 处改动 | |")
-                L.append("")
-        if len(r.records) > MAX_RECORDS:
-            L += [f"另有 {len(r.records) - MAX_RECORDS} 条记录的改动未列出（用 `bangfu review` 查看全部）。", ""]
+                    block.append(f"| …… | | 另有 {len(rows) - MAX_FIELDS} 处改动 | |")
+                block.append("")
+            L += block
+            size += sum(len(x) + 1 for x in block)
+        if shown < len(r.records):
+            L += [f"另有 {len(r.records) - shown} 条记录的改动未列出（用 `bangfu review` 查看全部）。", ""]
         if len(r.records) > 20:
             L += ["</details>", ""]
     if r.other_files:
@@ -146,6 +160,8 @@ def text(r: Review) -> str:
             path = rc.path if rc.status != "renamed" else f"{rc.old_path} → {rc.new_path}"
             name = f"（{rc.name}）" if rc.name else ""
             L.append(f"  {STATUS_TITLES[rc.status]} {rc.kind_title} {rc.id or ''}{name}  {path}")
+            if rc.unreadable:
+                L.append("      文件无法解析，见检查结果")
             for a, b, c, d in _field_rows(rc):
                 L.append(f"      {a}：{b} {c}" + (f" → {d}" if d else ""))
     if r.other_files:
@@ -159,7 +175,7 @@ def as_json(r: Review) -> str:
         "head": {"ref": r.head, "commit": r.head_sha},
         "blocking": len(r.blocking),
         "records": [{"status": rc.status, "kind": rc.kind, "id": rc.id, "name": rc.name,
-                     "old_path": rc.old_path, "new_path": rc.new_path,
+                     "old_path": rc.old_path, "new_path": rc.new_path, "unreadable": rc.unreadable,
                      "fields": [f.as_dict() for f in rc.fields]} for rc in r.records],
         "other_files": [{"status": c.status, "old_path": c.old, "new_path": c.new}
                         for c in r.other_files],
