@@ -98,19 +98,19 @@ def deleted_still_referenced(git: Git, head: str, deleted: list[Record],
     words = sorted({rid for _, rid in gone})
     candidates = [p for p in git.grep(head, words, prefixes) if p.endswith(".yaml")]
     blobs = git.read(head, candidates)
-    seen: set[tuple[str, str]] = set()
-    for path in candidates:
+    found: dict[tuple[str, str], list[str]] = {}
+    for path in sorted(candidates):
         raw = blobs.get(path)
         if raw is None:
             continue
         rel = tuple(path.split("/")[1:])
         rec = parse_bytes(Record(kind=classify(rel), file=path, rel=rel), raw)
         for kind, rid, parts in refs_of(rec.kind, rec.data):
-            target = gone.get((kind, rid))
-            if target is None or (target.file, path) in seen:
-                continue
-            seen.add((target.file, path))
-            out.append(make("history.referenced-record-deleted", target.file,
-                            f"删除了{KIND_NAMES.get(kind, kind)} {rid}，但 {path} 的 "
-                            f"{json_path(parts)} 仍引用它"))
+            if (kind, rid) in gone:
+                found.setdefault((kind, rid), []).append(f"{path} 的 {json_path(parts)}")
+    for key, where in sorted(found.items()):
+        more = f" 等 {len(where)} 处" if len(where) > 3 else ""
+        out.append(make("history.referenced-record-deleted", gone[key].file,
+                        f"删除了{KIND_NAMES.get(key[0], key[0])} {key[1]}，但 "
+                        f"{'、'.join(where[:3])}{more}仍引用它"))
     return out
