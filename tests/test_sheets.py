@@ -170,6 +170,8 @@ def test_progress_import_creates_the_report_and_passes_check(repo):
     ]
     ok(run(repo, "check"))
     ok(run(repo, "fmt", "--check"))
+    plan_file = repo / "data/plans/tc-alpha/tp-one/plan.yaml"
+    assert (repo / REPORT).stat().st_mode & 0o777 == plan_file.stat().st_mode & 0o777
 
 
 def test_same_progress_file_twice_changes_nothing(repo):

@@ -87,7 +87,12 @@ def _import(args) -> int:
 
 
 def _import_args(p):
-    p.add_argument("file", metavar="FILE.xlsx|FILE.csv", help="填好的报备表或进度表")
+    p.add_argument(
+        "file",
+        metavar="FILE.xlsx|FILE.csv",
+        help="填好的报备表或进度表。表单类型按表单工作表第 1 行第 1 格的表名识别"
+        "（结对帮扶方案报备表 / 结对帮扶实施情况进度表）；CSV 是一张表单工作表另存的 CSV（UTF-8 或 GBK）",
+    )
     p.add_argument("--dry-run", action="store_true", help="只检查并列出将写入的文件，不写入")
     common(p)
 

@@ -781,6 +781,17 @@ def _render(data: dict, existing: str | None) -> str:
     return buf.getvalue()
 
 
+def file_mode(target: Path) -> int:
+    """The mode a rewritten file keeps, or the usual mode for a new one (temporary files
+    are created private)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def commit(root: Path, planned: list[Planned]) -> list[Path]:
     """Write every file or none: all are staged as temporary files next to their targets,
     then renamed into place."""
@@ -791,6 +802,7 @@ def commit(root: Path, planned: list[Planned]) -> list[Path]:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             staged.append((tmp, target))
+            os.chmod(tmp, file_mode(target))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(pl.text)
                 fh.flush()

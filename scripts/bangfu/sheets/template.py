@@ -240,6 +240,9 @@ class Writer:
         os.close(fd)
         try:
             self.wb.save(tmp)
+            from .importer import file_mode
+
+            os.chmod(tmp, file_mode(path))
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
