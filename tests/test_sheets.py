@@ -443,3 +443,13 @@ def test_five_thousand_rows_import(repo):
     ok(run(repo, "import", str(path)))
     assert len(load(repo, REPORT)["entries"]) == 5000
     ok(run(repo, "check"))
+
+
+def test_filing_from_csv_matches_the_workbook(repo):
+    xlsx = filing(repo)
+    csv_path = to_csv(xlsx, "报备", repo / "f.csv")
+    ok(run(repo, "import", str(csv_path)))
+    ok(run(repo, "check"))
+    before = tree_hash(repo / "data")
+    assert "没有变化" in ok(run(repo, "import", str(xlsx))).stdout
+    assert tree_hash(repo / "data") == before
