@@ -228,3 +228,17 @@ def test_demo_refuses_to_overwrite_a_folder_it_did_not_make(tmp_path):
     proc = bangfu("demo", "--households", "5", "--out", str(out), cwd=repo)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_atomic_write_keeps_the_mode_of_an_existing_file(tmp_path):
+    from bangfu.yamlio import atomic_write
+
+    target = tmp_path / "r.yaml"
+    target.write_text("a: 1\n")
+    target.chmod(0o640)
+    atomic_write(target, "a: 2\n")
+    assert target.read_text() == "a: 2\n" and target.stat().st_mode & 0o777 == 0o640
+    fresh = tmp_path / "new.yaml"
+    atomic_write(fresh, "b: 1\n")
+    assert fresh.stat().st_mode & 0o044 == 0o044, "new records are readable like any other file"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
