@@ -1,0 +1,121 @@
+"""Privacy canary: every private field holds a unique value; after building the whole site and
+its open data, no such value may appear in any file of the output (HTML, search index,
+sitemap, JavaScript, CSV, JSON, the Excel workbook and the gzip sitemap unpacked)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import zipfile
+from pathlib import Path
+
+import yaml
+
+from bangfu.checksums import resident_id_check_char
+from bangfu.yamlio import dump_text
+
+from .conftest import ROOT, bangfu
+
+
+class Canaries:
+    def __init__(self):
+        self.n = 0
+        self.values: list[str] = []
+
+    def _keep(self, v: str) -> str:
+        self.values.append(v)
+        return v
+
+    def text(self) -> str:
+        self.n += 1
+        return self._keep(f"雀哨{self.n:05d}隐")
+
+    def mobile(self) -> str:
+        self.n += 1
+        return self._keep(f"139{self.n:08d}")
+
+    def id_number(self) -> str:
+        self.n += 1
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=self.n)
+        first = f"110101{born:%Y%m%d}{self.n % 1000:03d}"
+        return self._keep(first + resident_id_check_char(first))
+
+
+def _rewrite(path: Path, fn) -> None:
+    data = yaml.safe_load(path.read_text("utf-8"))
+    fn(data)
+    path.write_text(dump_text(data), "utf-8")
+
+
+def _seed(data: Path, c: Canaries) -> None:
+    def household(d):
+        d["head"] = {"name": c.text(), "id_number": c.id_number(), "phone": c.mobile()}
+        d["address"] = c.text()
+        d["members"] = [{"name": c.text(), "relation": c.text(), "id_number": c.id_number(), "health": c.text()}]
+        d["health_notes"] = c.text()
+        d["photos"] = [c.text() + ".jpg"]
+        d["notes"] = c.text()
+        d["corrections"] = [{"date": "2025-02-01", "by": "村委会", "reason": "核对后更正", "path": "$.address",
+                             "original": c.text()}]
+
+    def organization(d):
+        d["leader"] = {"name": c.text(), "mobile": c.mobile()}
+
+    def county(d):
+        for t in d.get("townships") or []:
+            t["contact"] = {**(t.get("contact") or {}), "name": c.text(), "mobile": c.mobile()}
+
+    def report(d):
+        d["corrections"] = [{"date": d["submitted"], "by": "帮扶主体", "reason": "补录", "path": "$.entries",
+                             "original": c.text()}]
+
+    for p in sorted((data / "households").rglob("*.yaml")):
+        _rewrite(p, household)
+    for p in sorted((data / "organizations").glob("*.yaml")):
+        _rewrite(p, organization)
+    for p in sorted((data / "counties").glob("*.yaml")):
+        _rewrite(p, county)
+    for p in sorted((data / "plans").rglob("reports/*.yaml"))[:200]:
+        _rewrite(p, report)
+
+
+def _contents(path: Path) -> list[bytes]:
+    raw = path.read_bytes()
+    out = [raw]
+    if path.suffix == ".gz":
+        out.append(gzip.decompress(raw))
+    if path.suffix in (".xlsx", ".zip"):
+        with zipfile.ZipFile(path) as z:
+            out += [z.read(n) for n in z.namelist()]
+    return out
+
+
+def test_no_private_value_reaches_the_output(tmp_path):
+    res = bangfu("demo", "--households", "120", "--seed", "7", "--out", str(tmp_path / "demo"), cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    data = tmp_path / "demo" / "data"
+    c = Canaries()
+    _seed(data, c)
+    assert len(c.values) > 1000
+    check = bangfu("check", "--data", str(data), cwd=ROOT, timeout=300)
+    assert check.returncode == 0, check.stdout[-3000:]
+    out = tmp_path / "out"
+    res = bangfu("site", "--data", str(data), "--out", str(out), "--src", str(tmp_path / "src"),
+                 cwd=ROOT, timeout=600)
+    assert res.returncode == 0, res.stderr + res.stdout
+    files = [p for p in sorted(out.rglob("*")) if p.is_file()]
+    assert any(p.suffix == ".csv" for p in files) and (out / "search" / "search_index.json").is_file()
+    needles = [v.encode("utf-8") for v in c.values]
+    leaks = []
+    for p in files:
+        for blob in _contents(p):
+            # the search index splits Chinese words with zero-width spaces: join them back
+            flat = blob.replace("\u200b".encode(), b"").replace(b"\\u200b", b"")
+            for n in needles:
+                if n in flat:
+                    leaks.append(f"{p.relative_to(out)}: {n.decode()}")
+    assert not leaks, leaks[:20]
+    # the canaries were really there to be found: the source pages hold none either
+    for p in (tmp_path / "src").rglob("*.md"):
+        text = p.read_text("utf-8")
+        assert not any(v in text for v in c.values[:50]), p
