@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .model import Model
 from .policy import PolicyIndex
-from .public import project, public_paths, suppress
+from .public import NEVER_PUBLIC_KINDS, public_paths, suppress
 from .schema import bundled, node_at
 
 TYPES = ("string", "integer", "number", "boolean", "date")
@@ -167,6 +167,45 @@ def _amount(name: str, title: str, description: str) -> Column:
     return Column(name, "number", title, description, required=True)
 
 
+class _Projector:
+    """``bangfu.public.project`` with the schema look-ups memoised by shape (list indices as 0).
+
+    Same allow-list, same result (a test compares them on every demo record); thousands of
+    reports with hundreds of thousands of entries otherwise spend most of the time in
+    ``node_at``.
+    """
+
+    def __init__(self, schemas_dir: Path):
+        self.schemas = bundled(schemas_dir)
+        self._allowed: dict[tuple, bool] = {}
+
+    def allowed(self, kind: str, shape: tuple) -> bool:
+        key = (kind, shape)
+        ok = self._allowed.get(key)
+        if ok is None:
+            node = node_at(self.schemas[kind], list(shape))
+            ok = self._allowed[key] = node.get("x-visibility") == "public"
+        return ok
+
+    def project(self, kind: str, data: dict) -> dict:
+        if kind in NEVER_PUBLIC_KINDS:
+            raise ValueError(f"{kind} records are never published; aggregate them instead")
+        return self._project(kind, (), data)
+
+    def _project(self, kind: str, shape: tuple, value):
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                sub = shape + (k,)
+                if self.allowed(kind, sub):
+                    out[k] = self._project(kind, sub, v)
+            return out
+        if isinstance(value, list):
+            sub = shape + (0,)
+            return [self._project(kind, sub, v) for v in value]
+        return value
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -250,6 +289,7 @@ class _Builder:
         self.as_of = as_of
         self.t = threshold
         self.c = _Cols(schemas_dir)
+        self.projector = _Projector(schemas_dir)
         self._pub: dict[tuple[str, str], dict] = {}
         self._index_households()
 
@@ -259,7 +299,7 @@ class _Builder:
     def pub(self, kind: str, rec) -> dict:
         key = (kind, rec.file)
         if key not in self._pub:
-            self._pub[key] = project(self.schemas_dir, kind, rec.data)
+            self._pub[key] = self.projector.project(kind, rec.data)
         return self._pub[key]
 
     def records(self, kind: str) -> list:

@@ -12,7 +12,8 @@ import re
 import zipfile
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..aggregate import Table
@@ -63,17 +64,21 @@ def _value(col, value, marker: str):
     return value
 
 
-def _set(ws, row: int, column: int, value) -> None:
-    c = ws.cell(row=row, column=column)
-    c.value = value
+def _cell(ws, value, font=None):
+    """A write-only cell; text is always stored as text, never as a formula."""
+    c = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
-        c.data_type = "s"  # never a formula, whatever the text
+        c.data_type = "s"
     elif isinstance(value, dt.date):
         c.number_format = "yyyy-mm-dd"
+    if font is not None:
+        c.font = font
+    return c
 
 
 def workbook_bytes(tables: dict[str, Table], descriptor: dict) -> bytes:
-    wb = Workbook()
+    # write-only mode streams rows: several times faster than the normal mode on large tables
+    wb = Workbook(write_only=True)
     stamp = _stamp(descriptor)
     props = wb.properties
     props.creator = "bangfu"
@@ -82,48 +87,40 @@ def workbook_bytes(tables: dict[str, Table], descriptor: dict) -> bytes:
     props.created = stamp
     props.modified = stamp
     bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
 
-    info = wb.active
-    info.title = "说明"
+    used = {"说明"}
+    sheet_names = {name: _sheet_title(t.title, used) for name, t in tables.items()}
+    info = wb.create_sheet("说明")
+    for letter, width in zip("ABCDEF", (22, 16, 24, 20, 10, 80), strict=True):
+        info.column_dimensions[letter].width = width
+    lic = descriptor["licenses"][0]
     lines = [
-        [descriptor.get("title", "")],
+        [_cell(info, descriptor.get("title", ""), Font(bold=True, size=14))],
         [descriptor.get("description", "")],
-        ["许可协议", descriptor["licenses"][0]["name"], descriptor["licenses"][0]["path"]],
+        ["许可协议", lic["name"], lic["path"]],
         ["版本", descriptor.get("version", "")],
         ["数据提交", descriptor.get("bangfu", {}).get("data_commit", "unknown")],
         [],
-        ["表", "工作表", "字段", "标题", "类型", "说明"],
+        [_cell(info, h, bold) for h in ("表", "工作表", "字段", "标题", "类型", "说明")],
     ]
-    used = {"说明"}
-    sheet_names = {name: _sheet_title(t.title, used) for name, t in tables.items()}
     for name, t in tables.items():
         for col in t.columns:
             lines.append([name, sheet_names[name], col.name, col.title, col.type, col.description])
-    for r, line in enumerate(lines, start=1):
-        for c, v in enumerate(line, start=1):
-            _set(info, r, c, v)
-    for c in range(1, 7):
-        info.cell(row=7, column=c).font = bold
-    info.cell(row=1, column=1).font = Font(bold=True, size=14)
-    info.cell(row=2, column=1).alignment = wrap
-    for letter, width in zip("ABCDEF", (22, 16, 24, 20, 10, 80), strict=True):
-        info.column_dimensions[letter].width = width
+    for line in lines:
+        info.append([_cell(info, neutralise(v)) if isinstance(v, str) else v for v in line])
 
     for name, t in tables.items():
         ws = wb.create_sheet(sheet_names[name])
-        for c, col in enumerate(t.columns, start=1):
-            _set(ws, 1, c, col.title)
-            ws.cell(row=1, column=c).font = bold
-            ws.column_dimensions[get_column_letter(c)].width = max(
-                10, min(40, 2 * len(col.title) + 4)
-            )
-        for r, row in enumerate(t.rows, start=2):
-            for c, col in enumerate(t.columns, start=1):
-                v = _value(col, row.get(col.name), t.marker)
-                if v is not None:
-                    _set(ws, r, c, v)
         ws.freeze_panes = "A2"
+        for c, col in enumerate(t.columns, start=1):
+            width = max(10, min(40, 2 * len(col.title) + 4))
+            ws.column_dimensions[get_column_letter(c)].width = width
+        ws.append([_cell(ws, neutralise(col.title), bold) for col in t.columns])
+        marker = t.marker
+        cols = t.columns
+        for row in t.rows:
+            # neutralised text never starts with "=", so plain values are stored as text
+            ws.append([_value(col, row.get(col.name), marker) for col in cols])
 
     buf = io.BytesIO()
     wb.save(buf)
