@@ -178,6 +178,10 @@ def test_descriptor_metadata(reference):
     assert kind["title"] == schema["properties"]["kind"]["title"]
     assert kind["constraints"]["enum"] == schema["properties"]["kind"]["enum"]
     assert org["schema"]["missingValues"] == ["", "<5"]
+    for res in desc["resources"]:  # Chinese titles are the Excel headers: one per column
+        titles = [f["title"] for f in res["schema"]["fields"]]
+        assert len(titles) == len(set(titles)), res["name"]
+    assert any("编号 qingshui-supervised-villages-2020" in s["title"] for s in desc["sources"])
 
 
 def test_excel_variants(reference):

@@ -103,9 +103,9 @@ def sources_of(model: model_mod.Model, schemas_dir: Path) -> list[dict]:
         if not isinstance(rec.data, dict):
             continue
         p = project(schemas_dir, "source", rec.data)
-        extra = "，".join(str(p[k]) for k in ("issuer", "number", "date") if p.get(k))
-        title = str(p.get("title", rec.id)) + (f"（{extra}）" if extra else "")
-        out.append({"title": title, "path": f"data/sources/{rec.id}.yaml"})
+        extra = [str(p[k]) for k in ("issuer", "number", "date") if p.get(k)]
+        extra.append(f"编号 {rec.id}")
+        out.append({"title": f"{p.get('title', rec.id)}（{'，'.join(extra)}）"})
     return out
 
 
