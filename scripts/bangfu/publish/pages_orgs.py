@@ -62,7 +62,6 @@ def index_page(ctx: SiteContext, plans_of) -> str:
 
 
 def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) -> str:
-    m = ctx.model
     f = ctx.figs
     d = ctx.pub("organization", oid)
     name = d.get("name", oid)
