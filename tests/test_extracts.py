@@ -480,6 +480,11 @@ def test_export_will_not_overwrite_a_foreign_folder(tmp_path):
     assert proc.returncode == 2
     assert "--out" in proc.stderr and "Traceback" not in proc.stderr
     assert (target / "notes.txt").read_text("utf-8") == "keep me"
+    inside = bangfu(
+        "export", "--data", str(root / "data"), "--out", str(root / "data/out"), cwd=root
+    )
+    assert inside.returncode == 2 and "数据文件夹" in inside.stderr
+    assert not (root / "data/out").exists()
 
 
 def test_release_is_unknown_outside_git(tmp_path):

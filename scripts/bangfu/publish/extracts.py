@@ -191,6 +191,9 @@ def _check_out(out: Path) -> None:
 
 def export(cfg: Config, out: Path, *, check: bool = True) -> ExportResult:
     out = Path(out)
+    root = cfg.data_root.resolve()
+    if out.resolve() == root or root in out.resolve().parents:
+        raise UsageError(f"输出文件夹 {out} 在数据文件夹 {cfg.data_root} 内；请换一个 --out")
     _check_out(out)
     model = build_model(cfg, check)
     tables = build_tables(model, cfg.schemas_dir, cfg.as_of)
