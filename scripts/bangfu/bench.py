@@ -101,13 +101,26 @@ def _bangfu() -> list[str]:
     return [sys.executable, "-m", "bangfu"]
 
 
-def _measure(cmd: list[str], timeout: float, cwd: Path | None = None, env: dict | None = None) -> dict:
-    proc = subprocess.run([sys.executable, "-c", _WRAPPER, str(timeout), *cmd], cwd=cwd,
-                          capture_output=True, text=True, env={**os.environ, **(env or {})})
+def _measure(
+    cmd: list[str], timeout: float, cwd: Path | None = None, env: dict | None = None
+) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, str(timeout), *cmd],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     try:
         return json.loads(proc.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
-        return {"wall": None, "rc": "wrapper", "maxrss_kb": 0, "cpu": None, "stderr": proc.stderr[-1500:]}
+        return {
+            "wall": None,
+            "rc": "wrapper",
+            "maxrss_kb": 0,
+            "cpu": None,
+            "stderr": proc.stderr[-1500:],
+        }
 
 
 def _fill(step: Step, m: dict, ok_codes=(0,)) -> Step:
@@ -119,7 +132,9 @@ def _fill(step: Step, m: dict, ok_codes=(0,)) -> Step:
         step.status = "超时"
     elif rc not in ok_codes:
         step.status = f"失败（退出码 {rc}）"
-        step.note = (m.get("stderr") or "").strip().splitlines()[-1:] and (m.get("stderr") or "").strip().splitlines()[-1][:120]
+        step.note = (m.get("stderr") or "").strip().splitlines()[-1:] and (
+            m.get("stderr") or ""
+        ).strip().splitlines()[-1][:120]
     return step
 
 
@@ -131,6 +146,7 @@ def available_commands() -> set[str]:
 
 
 # --- corpora -------------------------------------------------------------------------------
+
 
 def corpus(cfg: Config, size: int, opts: BenchOptions, report: Report) -> Path:
     """The corpus for ``size`` households, generated unless an identical one is already there."""
@@ -145,25 +161,41 @@ def corpus(cfg: Config, size: int, opts: BenchOptions, report: Report) -> Path:
     except (OSError, ValueError):
         have = {}
     if {k: have.get(k) for k in want} == want and (root / "data").is_dir():
-        report.generation.append({"size": size, "seconds": 0.0, "reused": True, "files": have.get("files")})
+        report.generation.append(
+            {"size": size, "seconds": 0.0, "reused": True, "files": have.get("files")}
+        )
         print(f"  复用已生成的 {size:,} 户语料（{have.get('files', 0):,} 个文件）", flush=True)
         return root
     if root.exists():
         shutil.rmtree(root)
     t = time.perf_counter()
-    counts = synth.generate(cfg, synth.SynthOptions(size, opts.seed, root,
-                                                    workers=opts.workers or synth.default_workers()))
+    counts = synth.generate(
+        cfg,
+        synth.SynthOptions(size, opts.seed, root, workers=opts.workers or synth.default_workers()),
+    )
     files = len(scan(root / "data"))
     seconds = time.perf_counter() - t
     (root / ".bangfu-cache").mkdir(exist_ok=True)  # lets the checker keep its cache here
-    marker.write_text(json.dumps({**want, "files": files, "counts": counts}, ensure_ascii=False), "utf-8")
-    report.generation.append({"size": size, "seconds": round(seconds, 1), "reused": False,
-                              "files": files, "counts": counts})
-    print(f"  生成 {size:,} 户语料：{files:,} 个文件，用时 {seconds:.1f} 秒（不计入测量）", flush=True)
+    marker.write_text(
+        json.dumps({**want, "files": files, "counts": counts}, ensure_ascii=False), "utf-8"
+    )
+    report.generation.append(
+        {
+            "size": size,
+            "seconds": round(seconds, 1),
+            "reused": False,
+            "files": files,
+            "counts": counts,
+        }
+    )
+    print(
+        f"  生成 {size:,} 户语料：{files:,} 个文件，用时 {seconds:.1f} 秒（不计入测量）", flush=True
+    )
     return root
 
 
 # --- the steps -----------------------------------------------------------------------------
+
 
 def _sample_files(files: list[tuple[str, tuple, bool]], n: int) -> list[tuple[str, tuple]]:
     """``n`` record files spread evenly over the corpus (so every kind is represented)."""
@@ -190,8 +222,9 @@ def _restore(saved: dict[str, bytes]) -> None:
         Path(p).write_bytes(raw)
 
 
-def run_size(cfg: Config, size: int, root: Path, opts: BenchOptions, report: Report,
-             commands: set[str]) -> None:
+def run_size(
+    cfg: Config, size: int, root: Path, opts: BenchOptions, report: Report, commands: set[str]
+) -> None:
     from .load import classify, scan
     from .schema import bundled
 
@@ -223,10 +256,14 @@ def run_size(cfg: Config, size: int, root: Path, opts: BenchOptions, report: Rep
     households = [p for p, rel, _ in files if classify(rel) == "household"]
     reports = [p for p, rel, _ in files if classify(rel) == "report"]
     one = [households[len(households) // 2]] if households else []
-    hundred = (households[:: max(1, len(households) // 50)][:50]
-               + reports[:: max(1, len(reports) // 50)][:50])
-    for name, label, targets in (("incr-1", "增量检查（改 1 个文件）", one),
-                                 ("incr-100", "增量检查（改 100 个文件）", hundred)):
+    hundred = (
+        households[:: max(1, len(households) // 50)][:50]
+        + reports[:: max(1, len(reports) // 50)][:50]
+    )
+    for name, label, targets in (
+        ("incr-1", "增量检查（改 1 个文件）", one),
+        ("incr-100", "增量检查（改 100 个文件）", hundred),
+    ):
         if not targets:
             continue
         saved = _edit(targets)
@@ -238,15 +275,37 @@ def run_size(cfg: Config, size: int, root: Path, opts: BenchOptions, report: Rep
     with tempfile.TemporaryDirectory(prefix="bangfu-bench-") as tmp:
         tmpd = Path(tmp)
         if "site" in commands:
-            run("site", "生成网站", [*_bangfu(), "site", "--data", str(data), "--out", str(tmpd / "site"),
-                                 "--src", str(tmpd / "src"), *as_of], n_files)
+            run(
+                "site",
+                "生成网站",
+                [
+                    *_bangfu(),
+                    "site",
+                    "--data",
+                    str(data),
+                    "--out",
+                    str(tmpd / "site"),
+                    "--src",
+                    str(tmpd / "src"),
+                    *as_of,
+                ],
+                n_files,
+            )
         else:
-            steps.append(Step(size, "site", "生成网站", n_files, status="n/a", note="没有 site 命令"))
+            steps.append(
+                Step(size, "site", "生成网站", n_files, status="n/a", note="没有 site 命令")
+            )
         if "export" in commands:
-            run("export", "导出开放数据", [*_bangfu(), "export", "--data", str(data),
-                                       "--out", str(tmpd / "export"), *as_of], n_files)
+            run(
+                "export",
+                "导出开放数据",
+                [*_bangfu(), "export", "--data", str(data), "--out", str(tmpd / "export"), *as_of],
+                n_files,
+            )
         else:
-            steps.append(Step(size, "export", "导出开放数据", n_files, status="n/a", note="没有 export 命令"))
+            steps.append(
+                Step(size, "export", "导出开放数据", n_files, status="n/a", note="没有 export 命令")
+            )
 
         # baselines on the same files: a sample, extrapolated to the corpus
         sample = _sample_files(files, opts.sample)
@@ -254,24 +313,51 @@ def run_size(cfg: Config, size: int, root: Path, opts: BenchOptions, report: Rep
         households_sample = households[:: max(1, len(households) // opts.sample)][: opts.sample]
         schema_file = tmpd / "household.schema.json"
         schema_file.write_text(json.dumps(schemas["household"], ensure_ascii=False), "utf-8")
-        cj = shutil.which("check-jsonschema") or str(Path(sys.executable).parent / "check-jsonschema")
+        cj = shutil.which("check-jsonschema") or str(
+            Path(sys.executable).parent / "check-jsonschema"
+        )
         if Path(cj).exists():
             base = [cj, "--schemafile", str(schema_file)]
-            _baseline(run, size, steps, "check-jsonschema", "基线：check-jsonschema（抽样，户记录）",
-                      base, households_sample)
+            _baseline(
+                run,
+                size,
+                steps,
+                "check-jsonschema",
+                "基线：check-jsonschema（抽样，户记录）",
+                base,
+                households_sample,
+            )
         else:
-            steps.append(Step(size, "check-jsonschema", "基线：check-jsonschema", 0, status="n/a",
-                              note="没有安装 check-jsonschema（开发依赖）"))
+            steps.append(
+                Step(
+                    size,
+                    "check-jsonschema",
+                    "基线：check-jsonschema",
+                    0,
+                    status="n/a",
+                    note="没有安装 check-jsonschema（开发依赖）",
+                )
+            )
 
         def loop(paths):
             listing = tmpd / f"files-{len(paths)}.json"
             kinds = dict(sample)
-            listing.write_text(json.dumps([[[p, classify(kinds[p])] for p in paths], schemas],
-                                          ensure_ascii=False), "utf-8")
+            listing.write_text(
+                json.dumps([[[p, classify(kinds[p])] for p in paths], schemas], ensure_ascii=False),
+                "utf-8",
+            )
             return [sys.executable, "-c", _BASELINE_LOOP, str(listing)]
 
-        _baseline(run, size, steps, "pyyaml-jsonschema", "基线：PyYAML + jsonschema（抽样）",
-                  None, [p for p, _ in sample], make_cmd=loop)
+        _baseline(
+            run,
+            size,
+            steps,
+            "pyyaml-jsonschema",
+            "基线：PyYAML + jsonschema（抽样）",
+            None,
+            [p for p, _ in sample],
+            make_cmd=loop,
+        )
 
 
 def _baseline(run, size, steps, name, label, base, paths, make_cmd=None) -> None:
@@ -285,8 +371,10 @@ def _baseline(run, size, steps, name, label, base, paths, make_cmd=None) -> None
     steps.remove(first)
     if st.status == "ok" and first.status == "ok" and st.wall > first.wall:
         per_file = (st.wall - first.wall) / (len(paths) - 1)
-        st.note = (f"抽样 {len(paths)} 个文件共 {st.wall:.1f} 秒，扣除启动 {first.wall:.1f} 秒后"
-                   f"按 {1 / per_file:,.1f} 文件/秒外推")
+        st.note = (
+            f"抽样 {len(paths)} 个文件共 {st.wall:.1f} 秒，扣除启动 {first.wall:.1f} 秒后"
+            f"按 {1 / per_file:,.1f} 文件/秒外推"
+        )
         st.wall = per_file * st.records
     else:
         st.note = f"抽样 {len(paths)} 个文件"
@@ -299,6 +387,7 @@ def cfg_schemas(root: Path, cfg: Config) -> Path:
 
 
 # --- the whole run -------------------------------------------------------------------------
+
 
 def machine() -> dict:
     try:
@@ -313,17 +402,30 @@ def machine() -> dict:
                     mem = round(int(line.split()[1]) / 1048576, 1)
     except OSError:
         pass
-    return {"cores": cores, "memory_gb": mem, "python": platform.python_version(),
-            "platform": platform.platform(), "cpu": platform.processor() or platform.machine()}
+    return {
+        "cores": cores,
+        "memory_gb": mem,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": platform.processor() or platform.machine(),
+    }
 
 
 def run_bench(cfg: Config, opts: BenchOptions) -> Report:
     if not opts.sizes or any(s <= 0 for s in opts.sizes):
         raise UsageError("--sizes 需要正整数，用逗号分隔，如 20000,200000")
     opts.out.mkdir(parents=True, exist_ok=True)
-    report = Report(machine=machine(), options={
-        "sizes": list(opts.sizes), "seed": opts.seed, "sample": opts.sample, "quick": opts.quick,
-        "as_of": AS_OF, "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    report = Report(
+        machine=machine(),
+        options={
+            "sizes": list(opts.sizes),
+            "seed": opts.seed,
+            "sample": opts.sample,
+            "quick": opts.quick,
+            "as_of": AS_OF,
+            "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    )
     commands = available_commands()
     for size in opts.sizes:
         print(f"规模 {size:,} 户：", flush=True)
@@ -346,16 +448,25 @@ def targets(report: Report) -> list[tuple[str, str, str]]:
 
     full = [by[k] for k in ("check-cold", "check-warm") if k in by and by[k].wall]
     for s in full:
-        out.append((f"{size:,} 户全量检查 ≤ 60 秒（{s.label}）", f"{s.wall:.1f} 秒", ok(s.wall <= 60)))
+        out.append(
+            (f"{size:,} 户全量检查 ≤ 60 秒（{s.label}）", f"{s.wall:.1f} 秒", ok(s.wall <= 60))
+        )
     cj = by.get("check-jsonschema")
     cold = by.get("check-cold")
     if cj and cj.rate and cold and cold.rate:
         ratio = cold.rate / cj.rate
-        out.append(("全量检查 ≥ 100 倍 check-jsonschema 的文件/秒",
-                    f"{ratio:,.0f} 倍（{cold.rate:,.0f} 对 {cj.rate:,.1f} 文件/秒）", ok(ratio >= 100)))
+        out.append(
+            (
+                "全量检查 ≥ 100 倍 check-jsonschema 的文件/秒",
+                f"{ratio:,.0f} 倍（{cold.rate:,.0f} 对 {cj.rate:,.1f} 文件/秒）",
+                ok(ratio >= 100),
+            )
+        )
     one = by.get("incr-1")
     if one and one.wall is not None:
-        out.append((f"{size:,} 户时改 1 个文件的增量检查 ≤ 1 秒", f"{one.wall:.2f} 秒", ok(one.wall <= 1)))
+        out.append(
+            (f"{size:,} 户时改 1 个文件的增量检查 ≤ 1 秒", f"{one.wall:.2f} 秒", ok(one.wall <= 1))
+        )
     site, exp = by.get("site"), by.get("export")
     if site and exp and site.status == "ok" and exp.status == "ok":
         total = site.wall + exp.wall
@@ -363,13 +474,23 @@ def targets(report: Report) -> list[tuple[str, str, str]]:
         peak = max(site.maxrss_mb or 0, exp.maxrss_mb or 0)
         out.append(("生成网站和导出的峰值内存 ≤ 2 GB", f"{peak:,.0f} MB", ok(peak <= 2048)))
     elif site or exp:
-        out.append(("生成网站 + 导出 ≤ 3 分钟", "；".join(f"{s.label}：{s.status}" for s in (site, exp) if s), "无法判断"))
+        out.append(
+            (
+                "生成网站 + 导出 ≤ 3 分钟",
+                "；".join(f"{s.label}：{s.status}" for s in (site, exp) if s),
+                "无法判断",
+            )
+        )
     sizes = sorted({s.size for s in report.steps})
     if len(sizes) >= 2:
         per = []
         for name in ("check-cold", "check-warm", "site", "export"):
-            pts = [(sz, s.wall / s.records) for s in report.steps for sz in [s.size]
-                   if s.name == name and s.wall and s.records and s.status == "ok"]
+            pts = [
+                (sz, s.wall / s.records)
+                for s in report.steps
+                for sz in [s.size]
+                if s.name == name and s.wall and s.records and s.status == "ok"
+            ]
             if len(pts) >= 2:
                 grow = pts[-1][1] / pts[0][1]
                 per.append(f"{name} 每记录用时 ×{grow:.2f}")
@@ -387,7 +508,10 @@ def table(report: Report) -> str:
         wall = f"{s.wall:.2f}" if s.wall is not None and s.status == "ok" else s.status
         rate = f"{s.rate:,.0f}" if s.rate else "—"
         if s.extrapolated and s.rate:
-            full = next((x.records for x in report.steps if x.size == s.size and x.name == "check-cold"), None)
+            full = next(
+                (x.records for x in report.steps if x.size == s.size and x.name == "check-cold"),
+                None,
+            )
             if full:
                 s_note = f"外推全量约 {full / s.rate:,.0f} 秒"
                 rate += f"（{s_note}）"
@@ -428,9 +552,13 @@ def summary(report: Report) -> str:
 
 def save(report: Report, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    payload = {"machine": report.machine, "options": report.options, "generation": report.generation,
-               "steps": [{**asdict(s), "records_per_second": s.rate} for s in report.steps],
-               "targets": [{"target": a, "measured": b, "verdict": c} for a, b, c in targets(report)]}
+    payload = {
+        "machine": report.machine,
+        "options": report.options,
+        "generation": report.generation,
+        "steps": [{**asdict(s), "records_per_second": s.rate} for s in report.steps],
+        "targets": [{"target": a, "measured": b, "verdict": c} for a, b, c in targets(report)],
+    }
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = out / f"bench-{stamp}.json"
     text = json.dumps(payload, ensure_ascii=False, indent=2)

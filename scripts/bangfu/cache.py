@@ -17,8 +17,10 @@ import hashlib
 import json
 import marshal
 import os
+import shutil
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,3 +152,151 @@ def open_cache(data_root: Path, schemas_dir: Path | None) -> ParseCache:
         return ParseCache(path, written, files, entries)
     except Exception:  # noqa: BLE001 — a corrupt cache is ignored, never fatal
         return ParseCache(path)
+
+
+# --- the reference index: which files hold which household and plan ids ----------------------
+#
+# Written by every full check; read by checks of a few files (``bangfu check PATH…``), which
+# then load only those files, the small reference kinds, and the files the index names for
+# the ids they touch. Every file the index names is stat-checked before it is trusted, so a
+# stale index costs a re-read, never a wrong answer.
+
+INDEXED_KINDS = ("household", "plan")
+SHARDS = 64
+
+
+def shard_of(id_: str) -> int:
+    return zlib.crc32(id_.encode("utf-8")) % SHARDS
+
+
+def index_dir(data_root: Path, schemas_dir: Path | None) -> Path:
+    return cache_dir(data_root) / f"index-{fingerprint(schemas_dir)}"
+
+
+def _atomic_bytes(path: Path, blob: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".idx.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class RefIndex:
+    """``lookup(kind, id)`` → [(rel path, stamp)] of the files that held that id when indexed."""
+
+    def __init__(self, path: Path, meta: dict):
+        self.path = path
+        self.meta = meta
+        self._shards: dict[tuple[str, int], dict] = {}
+        self._dirty: set[tuple[str, int]] = set()
+
+    @property
+    def files(self) -> int:
+        return int(self.meta.get("files", 0))
+
+    def broken(self) -> list[tuple[str, str, str, tuple]]:
+        """(kind, expected id, rel path, stamp) of indexed files that could not be read."""
+        out = []
+        for item in self.meta.get("broken", ()):
+            if type(item) is tuple and len(item) == 4:
+                out.append(item)
+        return out
+
+    def _shard(self, kind: str, n: int) -> dict:
+        key = (kind, n)
+        if key not in self._shards:
+            try:
+                shard = marshal.loads((self.path / f"{kind}-{n:02d}.marshal").read_bytes())
+                if type(shard) is not dict:
+                    raise ValueError
+            except Exception:  # noqa: BLE001 — missing or corrupt: an empty shard
+                shard = {}
+            self._shards[key] = shard
+        return self._shards[key]
+
+    def lookup(self, kind: str, id_: str) -> list[tuple[str, tuple]]:
+        entries = self._shard(kind, shard_of(id_)).get(id_, ())
+        return [e for e in entries if type(e) is tuple and len(e) == 2]
+
+    def note(self, kind: str, id_: str, rel: str, st: tuple) -> None:
+        """Record that ``rel`` now holds ``id_`` (after a check of that file)."""
+        n = shard_of(id_)
+        shard = self._shard(kind, n)
+        entries = [
+            e for e in shard.get(id_, ()) if type(e) is tuple and len(e) == 2 and e[0] != rel
+        ]
+        entries.append((rel, st))
+        entries.sort()
+        if shard.get(id_) != entries:
+            shard[id_] = entries
+            self._dirty.add((kind, n))
+
+    def save(self) -> None:
+        try:
+            for kind, n in sorted(self._dirty):
+                _atomic_bytes(
+                    self.path / f"{kind}-{n:02d}.marshal", marshal.dumps(self._shards[(kind, n)])
+                )
+        except OSError:
+            pass
+        self._dirty.clear()
+
+
+def open_index(data_root: Path, schemas_dir: Path | None) -> RefIndex | None:
+    if not enabled() or not usable(data_root):
+        return None
+    path = index_dir(data_root, schemas_dir)
+    try:
+        meta = marshal.loads((path / "meta.marshal").read_bytes())
+        if type(meta) is not dict or meta.get("version") != VERSION:
+            return None
+    except Exception:  # noqa: BLE001 — no usable index: the caller does a full check
+        return None
+    return RefIndex(path, meta)
+
+
+def write_index(
+    data_root: Path, schemas_dir: Path | None, records, stamps: dict[str, tuple]
+) -> None:
+    """Index the household and plan ids of a fully loaded tree (replaces any older index)."""
+    if not enabled() or not usable(data_root):
+        return
+    path = index_dir(data_root, schemas_dir)
+    shards: dict[tuple[str, int], dict] = {(k, n): {} for k in INDEXED_KINDS for n in range(SHARDS)}
+    broken = []
+    files = 0
+    for rec in records:
+        files += 1
+        if rec.kind not in INDEXED_KINDS:
+            continue
+        rel = "/".join(rec.rel)
+        st = stamps.get(rel)
+        if st is None:
+            continue
+        rid = rec.id
+        if not isinstance(rec.data, dict) or rid is None:
+            from .load import expected_stem
+
+            broken.append((rec.kind, expected_stem(rec.rel, rec.kind), rel, st))
+            continue
+        shards[(rec.kind, shard_of(rid))].setdefault(rid, []).append((rel, st))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        for (kind, n), shard in shards.items():
+            _atomic_bytes(path / f"{kind}-{n:02d}.marshal", marshal.dumps(shard))
+        _atomic_bytes(
+            path / "meta.marshal",
+            marshal.dumps(
+                {"version": VERSION, "files": files, "broken": broken, "written": time.time_ns()}
+            ),
+        )
+    except OSError:
+        return
+    # indexes made for other schemas or code are of no further use
+    for old in cache_dir(data_root).glob("index-*"):
+        if old != path and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)

@@ -35,11 +35,26 @@ def validate_records(records: list[Record], cfg: Config) -> None:
 
 def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
     """Check the whole data folder; with ``only``, report findings for those files only
-    (references are still resolved against everything)."""
+    (references are still resolved against everything).
+
+    With ``only`` and a reference index from an earlier full check, just those files, the
+    reference records and the files they touch are read (see ``incremental``); the findings
+    are the same as a full check's for those files."""
+    if only is not None:
+        only = list(only)
+        wanted = _wanted(cfg, only)
+        from .incremental import run_few
+
+        quick = run_few(cfg, wanted)
+        if quick is not None:
+            return Result(*quick)
     tree = load_tree(cfg.data_root, cfg.schemas_dir)
     records = tree.records
     for rec, schema_findings in zip(records, tree.schema_findings, strict=True):
         rec.findings.extend(schema_findings)
+    from .cache import write_index
+
+    write_index(cfg.data_root, cfg.schemas_dir, records, tree.stamps)
     m = model_mod.build(records)
     findings = [f for rec in records for f in rec.findings]
     findings.extend(run_all(m, Context(as_of=cfg.as_of)))

@@ -255,6 +255,7 @@ class Tree:
     schema_findings: list[list[Finding]]
     parsed: int = 0  # files that had to be parsed (cache misses)
     cached: int = 0
+    stamps: dict[str, tuple] = field(default_factory=dict)  # rel path → stat stamp
 
 
 def load_tree(data_root: Path, schemas_dir: Path | None = None, *, workers: int | None = None,
@@ -274,6 +275,7 @@ def load_tree(data_root: Path, schemas_dir: Path | None = None, *, workers: int 
     schema_f: list[list[Finding]] = []
     misses: list[tuple[int, str, str, tuple, str, tuple]] = []
     keep: set[str] = set()
+    stamps: dict[str, tuple] = {}
     cached = 0
     for path, rel, is_link in scan(root):
         if is_link:
@@ -306,6 +308,7 @@ def load_tree(data_root: Path, schemas_dir: Path | None = None, *, workers: int 
         stamp = cache_mod.stamp(st)
         relkey = "/".join(rel)
         keep.add(relkey)
+        stamps[relkey] = stamp
         result = None
         if store.path is not None:
             dig = store.digest_by_stamp(relkey, stamp)
@@ -340,7 +343,60 @@ def load_tree(data_root: Path, schemas_dir: Path | None = None, *, workers: int 
     if store.path is not None and (store.dirty or set(store.files) != keep):
         store.dirty = True
         store.save(keep)
-    return Tree(records, schema_f, parsed=len(misses), cached=cached)
+    return Tree(records, schema_f, parsed=len(misses), cached=cached, stamps=stamps)
+
+
+def order_key(rel: tuple[str, ...]) -> tuple:
+    """Sort key giving ``iter_files`` order: at each level, files before folders, by name."""
+    return tuple((1, p) for p in rel[:-1]) + ((0, rel[-1]),)
+
+
+def load_some(items: list[tuple[str, tuple[str, ...]]], data_root: Path,
+              schemas_dir: Path | None) -> list[tuple[Record, list[Finding], tuple | None]]:
+    """Read a few files (no cache, no worker processes): (record, schema findings, stamp)."""
+    from . import cache as cache_mod
+
+    out = []
+    prefix = data_root.name
+    for path, rel in items:
+        file = prefix + "/" + "/".join(rel)
+        if os.path.islink(path):
+            rec = read_record(Path(path), data_root)
+            sf = []
+            if schemas_dir is not None and rec.data is not None and not rec.findings:
+                from .schema import validate
+
+                sf = validate(rec, schemas_dir)
+            out.append((rec, sf, None))
+            continue
+        kind = classify(rel) if path.endswith(".yaml") else None
+        rec = Record(kind=kind, file=file, rel=rel)
+        if not path.endswith(".yaml"):
+            rec.findings.append(make("file.not-yaml", file, f"“{rel[-1]}”不是 .yaml 记录文件"))
+            out.append((rec, [], None))
+            continue
+        if kind is None:
+            rec.findings.append(make("file.unknown-kind", file,
+                                     "文件所在位置不对应任何记录类型", line=1, column=1))
+            out.append((rec, [], None))
+            continue
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            rec.findings.append(make("file.unreadable", file, f"无法读取文件：{exc.strerror}"))
+            out.append((rec, [], None))
+            continue
+        if st.st_size > MAX_BYTES:
+            rec.findings.append(make("file.too-large", file,
+                                     f"文件有 {st.st_size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
+                                     line=1, column=1))
+            out.append((rec, [], None))
+            continue
+        _dig, result = _parse_one(path, file, rel, kind, str(schemas_dir) if schemas_dir else None)
+        sf_box: list = [[]]
+        _fill(rec, result, sf_box, 0, path)
+        out.append((rec, sf_box[0], cache_mod.stamp(st)))
+    return out
 
 
 def _fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:

@@ -40,6 +40,8 @@ class Model:
     duplicates: list[tuple[Record, tuple, str, object]] = field(default_factory=list)
     # ids of records whose file could not be read; references to them are not reported again
     broken: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # ids known to exist in files that were not loaded (a check of a few files, see check.py)
+    external: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def get(self, kind: str, id_: str) -> Record | None:
         return self.by_kind[kind].get(id_)
@@ -48,7 +50,11 @@ class Model:
         """True when the id exists, or names a file that is present but unreadable."""
         if kind == "village":
             return id_ in self.villages or bool(self.broken["county"])
-        return id_ in self.by_kind[kind] or id_ in self.broken[kind]
+        return id_ in self.by_kind[kind] or id_ in self.broken[kind] or id_ in self.external[kind]
+
+    def exists(self, kind: str, id_: str) -> bool:
+        """True when a readable record with this id exists (loaded or not)."""
+        return id_ in self.by_kind[kind] or id_ in self.external[kind]
 
     def ids(self, kind: str):
         return self.by_kind[kind].keys()

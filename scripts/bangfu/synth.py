@@ -72,31 +72,48 @@ def _village_job(job: tuple[int, int]) -> dict[str, int]:
         counts["household"] += 1
     orgs_here = st["orgs_by_county"][v.county]
     for start in range(0, len(members), per_plan):
-        group = members[start:start + per_plan]
+        group = members[start : start + per_plan]
         num = start // per_plan + 1
         pid = f"demo-plan-{v.id}-{num}"
         if len(pid) > 64:
             pid = "demo-plan-" + hashlib.sha256(pid.encode()).hexdigest()[:12]
         orgs = rng.sample(orgs_here, k=min(len(orgs_here), rng.choice([1, 1, 2])))
         first_month = rng.randint(1, 4)
-        measures = [{"kind": kind, "description": desc, "amount": rng.randrange(2000, 60000, 500)}
-                    for kind, desc in rng.sample(demo.MEASURES, k=rng.randint(1, 3))]
+        measures = [
+            {"kind": kind, "description": desc, "amount": rng.randrange(2000, 60000, 500)}
+            for kind, desc in rng.sample(demo.MEASURES, k=rng.randint(1, 3))
+        ]
         if len(orgs) == 1:
             form = "一对一" if len(group) == 1 else "一对多"
         else:
             form = "多对一" if len(group) == 1 else "多对多"
         pdir = data / "plans" / v.county / pid
         (pdir / "reports").mkdir(parents=True, exist_ok=True)
-        _write(pdir / "plan.yaml", {
-            "id": pid, "name": f"（演示）{v.name}结对帮扶方案 {num}", "county": v.county,
-            "campaign": demo.CAMPAIGN, "form": form, "organizations": sorted(orgs),
-            "targets": {"villages": [v.id], "households": sorted(h for h, _ in group)},
-            "period": {"start": f"{demo.YEAR}-{first_month:02d}-01", "end": f"{demo.YEAR}-12-31"},
-            "measures": measures, "status": "执行中", "synthetic": True})
+        _write(
+            pdir / "plan.yaml",
+            {
+                "id": pid,
+                "name": f"（演示）{v.name}结对帮扶方案 {num}",
+                "county": v.county,
+                "campaign": demo.CAMPAIGN,
+                "form": form,
+                "organizations": sorted(orgs),
+                "targets": {"villages": [v.id], "households": sorted(h for h, _ in group)},
+                "period": {
+                    "start": f"{demo.YEAR}-{first_month:02d}-01",
+                    "end": f"{demo.YEAR}-12-31",
+                },
+                "measures": measures,
+                "status": "执行中",
+                "synthetic": True,
+            },
+        )
         counts["plan"] += 1
         for month in range(first_month, 13):
-            _write(pdir / "reports" / f"{demo.YEAR}-{month:02d}.yaml",
-                   demo._report(rng, pid, v.id, group, measures, month))
+            _write(
+                pdir / "reports" / f"{demo.YEAR}-{month:02d}.yaml",
+                demo._report(rng, pid, v.id, group, measures, month),
+            )
             counts["report"] += 1
     return counts
 
@@ -125,11 +142,19 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
     fake.seed_instance(opts.seed)
     counts = {"household": 0, "organization": 0, "plan": 0, "report": 0, "campaign": 1}
     (data / "campaigns").mkdir(exist_ok=True)
-    _write(data / "campaigns" / f"{demo.CAMPAIGN}.yaml", {
-        "id": demo.CAMPAIGN, "name": "防返贫监测结对帮扶演示行动（2025）",
-        "authority": "（演示）台账维护组", "counties": counties,
-        "period": {"start": f"{demo.YEAR}-01-01", "end": f"{demo.YEAR}-12-31"},
-        "reporting": {"cadence": "每月", "day_of_month": 25}, "sources": [], "synthetic": True})
+    _write(
+        data / "campaigns" / f"{demo.CAMPAIGN}.yaml",
+        {
+            "id": demo.CAMPAIGN,
+            "name": "防返贫监测结对帮扶演示行动（2025）",
+            "authority": "（演示）台账维护组",
+            "counties": counties,
+            "period": {"start": f"{demo.YEAR}-01-01", "end": f"{demo.YEAR}-12-31"},
+            "reporting": {"cadence": "每月", "day_of_month": 25},
+            "sources": [],
+            "synthetic": True,
+        },
+    )
     orgs_by_county: dict[str, list[str]] = {}
     for rec in m.by_kind["organization"].values():
         orgs_by_county.setdefault(rec.data.get("county"), []).append(rec.id)
@@ -137,14 +162,25 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
     for c in counties:
         cname = m.get("county", c).data.get("name", c)
         for k in range(2):
-            kind, category, suffix = demo.ORG_KINDS[(len(orgs_by_county.get(c, [])) + k) % len(demo.ORG_KINDS)]
+            kind, category, suffix = demo.ORG_KINDS[
+                (len(orgs_by_county.get(c, [])) + k) % len(demo.ORG_KINDS)
+            ]
             oid = f"demo-org-{c}-{k + 1}"
-            _write(data / "organizations" / f"{oid}.yaml", {
-                "id": oid, "name": f"（演示）{cname}{fake.last_name()}家{suffix}", "kind": kind,
-                "category": category, "county": c, "domains": ["志愿帮扶"],
-                "office_phone": f"023-{rng.randint(10000000, 99999999)}",
-                "leader": {"name": fake.name(), "mobile": fake.phone_number()},
-                "sources": [], "synthetic": True})
+            _write(
+                data / "organizations" / f"{oid}.yaml",
+                {
+                    "id": oid,
+                    "name": f"（演示）{cname}{fake.last_name()}家{suffix}",
+                    "kind": kind,
+                    "category": category,
+                    "county": c,
+                    "domains": ["志愿帮扶"],
+                    "office_phone": f"023-{rng.randint(10000000, 99999999)}",
+                    "leader": {"name": fake.name(), "mobile": fake.phone_number()},
+                    "sources": [],
+                    "synthetic": True,
+                },
+            )
             orgs_by_county.setdefault(c, []).append(oid)
             counts["organization"] += 1
     for lst in orgs_by_county.values():
@@ -153,8 +189,14 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
     jobs = [(i, opts.households // nv + (1 if i < opts.households % nv else 0)) for i in range(nv)]
     jobs = [j for j in jobs if j[1] > 0]
     _STATE.clear()
-    _STATE.update(villages=villages, data=data, seed=opts.seed, per_plan=opts.households_per_plan,
-                  policies=PolicyIndex(m), orgs_by_county=orgs_by_county)
+    _STATE.update(
+        villages=villages,
+        data=data,
+        seed=opts.seed,
+        per_plan=opts.households_per_plan,
+        policies=PolicyIndex(m),
+        orgs_by_county=orgs_by_county,
+    )
     try:
         if opts.workers > 1 and len(jobs) > 1:
             import multiprocessing

@@ -22,9 +22,16 @@ def _bench(args) -> int:
     cfg = config(args)
     sizes = _sizes(args.sizes) if args.sizes else (QUICK_SIZES if args.quick else DEFAULT_SIZES)
     sample = args.sample if args.sample is not None else (60 if args.quick else 300)
-    opts = BenchOptions(sizes=sizes, out=Path(args.out), seed=args.seed, sample=sample,
-                        quick=args.quick, generate_only=args.generate_only,
-                        timeout=args.timeout, workers=args.workers)
+    opts = BenchOptions(
+        sizes=sizes,
+        out=Path(args.out),
+        seed=args.seed,
+        sample=sample,
+        quick=args.quick,
+        generate_only=args.generate_only,
+        timeout=args.timeout,
+        workers=args.workers,
+    )
     report = run_bench(cfg, opts)
     sys.stdout.write("\n" + summary(report))
     if report.steps:
@@ -34,13 +41,17 @@ def _bench(args) -> int:
 
 
 def _bench_args(p):
-    p.add_argument("--sizes", default=None,
-                   help="语料规模（户数），逗号分隔；默认 20000,200000,500000")
+    p.add_argument(
+        "--sizes", default=None, help="语料规模（户数），逗号分隔；默认 20000,200000,500000"
+    )
     p.add_argument("--quick", action="store_true", help="快速试跑：只测 2000 户，小样本基线")
     p.add_argument("--seed", type=int, default=1, help="生成语料的随机种子")
-    p.add_argument("--sample", type=int, default=None,
-                   help="基线工具抽样的文件数（默认 300，--quick 时 60）")
-    p.add_argument("--out", default="build/bench", help="语料和结果 JSON 的位置（默认 build/bench）")
+    p.add_argument(
+        "--sample", type=int, default=None, help="基线工具抽样的文件数（默认 300，--quick 时 60）"
+    )
+    p.add_argument(
+        "--out", default="build/bench", help="语料和结果 JSON 的位置（默认 build/bench）"
+    )
     p.add_argument("--timeout", type=float, default=3600.0, help="每一步的时间上限（秒）")
     p.add_argument("--workers", type=int, default=None, help="生成语料用的进程数（默认 CPU 核数）")
     p.add_argument("--generate-only", action="store_true", help="只生成（或复用）语料，不测量")
@@ -48,4 +59,6 @@ def _bench_args(p):
 
 
 _bench.add_args = _bench_args
-command("bench", "基准测试：在县级和省级规模的合成数据上测量检查、增量检查、网站和导出的速度")(_bench)
+command("bench", "基准测试：在县级和省级规模的合成数据上测量检查、增量检查、网站和导出的速度")(
+    _bench
+)

@@ -88,7 +88,7 @@ def _report(model: Model, rec, d):
         if isinstance(h, str):
             if not model.known("household", h):
                 yield at(rec, "ref.unknown-household", ("entries", i, "household"), f"户 {h} 不存在")
-            elif h not in households and h in model.by_kind["household"]:
+            elif h not in households and model.exists("household", h):
                 yield at(rec, "ref.not-a-target", ("entries", i, "household"),
                          f"户 {h} 不是方案 {plan_id} 的帮扶户")
         if isinstance(v, str):

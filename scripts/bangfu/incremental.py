@@ -1,0 +1,189 @@
+"""Checking a few files (``bangfu check PATH…``, the pre-commit path) without reading the rest.
+
+What a file's findings can depend on: the file itself; the small reference kinds (sources,
+counties with their townships and villages, organizations, campaigns, policy), which are
+always read; for a report, its plan; for a household or plan id, the other files that hold
+the same id (duplicates); and whether the households and plans it names exist. The last two
+come from the reference index a full check writes (``cache.RefIndex``): each file it names
+is stat-checked and read again if it changed, and an id the index does not know is looked
+for where its file would be. The findings equal a full check's, restricted to the files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import model as model_mod
+from .cache import INDEXED_KINDS, open_index, stamp
+from .config import Config
+from .findings import Finding
+from .load import Record, load_some, order_key, scan
+from .rules import run_all
+from .rules.base import Context
+
+REFERENCE_DIRS = ("sources", "counties", "organizations", "campaigns", "policy")
+# above this share of the indexed files, one full (parallel, cached) pass is cheaper
+MAX_SHARE = 0.1
+MIN_LIMIT = 2000
+
+
+def _targets(root: Path, wanted: list[str]) -> list[tuple[str, tuple[str, ...]]] | None:
+    out = []
+    for w in wanted:
+        parts = tuple(w.split("/"))[1:]
+        if not parts:
+            return None  # the whole data folder
+        path = root.joinpath(*parts)
+        if path.is_dir():
+            out.extend((p, parts + rel) for p, rel, _ in scan(path))
+        else:
+            out.append((str(path), parts))
+    return out
+
+
+def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record], int] | None:
+    """(findings, records read, files checked), or None when a full check is the way."""
+    root = cfg.data_root
+    index = open_index(root, cfg.schemas_dir)
+    if index is None:
+        return None
+    targets = _targets(root, wanted)
+    if targets is None or len(targets) > max(MIN_LIMIT, index.files * MAX_SHARE):
+        return None
+    loaded: dict[tuple[str, ...], tuple[Record, list[Finding]]] = {}
+    external: dict[str, set[str]] = {k: set() for k in INDEXED_KINDS}
+
+    def load(items) -> list[Record]:
+        items = [(p, rel) for p, rel in items if rel not in loaded]
+        out = []
+        for rec, sf, st in load_some(items, root, cfg.schemas_dir):
+            loaded[rec.rel] = (rec, sf)
+            out.append(rec)
+            if (
+                st is not None
+                and rec.kind in INDEXED_KINDS
+                and rec.id is not None
+                and isinstance(rec.data, dict)
+            ):
+                index.note(rec.kind, rec.id, "/".join(rec.rel), st)
+        return out
+
+    refs = []
+    for d in REFERENCE_DIRS:
+        if (root / d).is_dir():
+            refs.extend((p, (d,) + rel) for p, rel, _ in scan(root / d))
+    load(refs)
+    target_recs = load(targets)
+    target_rels = {rel for _, rel in targets}
+    villages = _villages(loaded)
+
+    def find(kind: str, id_: str, load_all_holders: bool) -> None:
+        """Settle whether ``id_`` exists; with ``load_all_holders``, read every file holding it."""
+        seen = False
+        for rel, st in index.lookup(kind, id_):
+            parts = tuple(rel.split("/"))
+            if parts in loaded:
+                continue
+            path = str(root.joinpath(*parts))
+            try:
+                now = stamp(os.stat(path))
+            except OSError:
+                continue  # gone since it was indexed
+            if now == st and not load_all_holders:
+                external[kind].add(id_)
+                seen = True
+            else:
+                load([(path, parts)])
+        if load_all_holders or not seen:
+            load(_probe(root, kind, id_, villages))
+
+    for _kind, _stem, rel, _st in index.broken():
+        parts = tuple(rel.split("/"))
+        path = str(root.joinpath(*parts))
+        load([(path, parts)])  # few; read so the model knows them as unreadable
+    for rec in target_recs:
+        d = rec.data
+        if not isinstance(d, dict):
+            continue
+        if rec.kind in INDEXED_KINDS and isinstance(d.get("id"), str):
+            find(rec.kind, d["id"], load_all_holders=True)
+        if rec.kind == "report" and isinstance(d.get("plan"), str):
+            find("plan", d["plan"], load_all_holders=True)
+    # households named by the plans and reports being checked
+    have = {r.id for r, _ in loaded.values() if r.kind == "household"}
+    for rec in target_recs:
+        if not isinstance(rec.data, dict):
+            continue
+        for h in _named_households(rec):
+            if h not in have and h not in external["household"]:
+                find("household", h, load_all_holders=False)
+    index.save()
+
+    records = [loaded[k][0] for k in sorted(loaded, key=order_key)]
+    for rec in records:
+        rec.findings.extend(loaded[rec.rel][1])
+    m = model_mod.build(records)
+    for kind, ids in external.items():
+        m.external[kind] |= ids
+    findings = [f for rec in records if rec.rel in target_rels for f in rec.findings]
+    prefixes = tuple(wanted)
+    findings.extend(
+        f
+        for f in run_all(m, Context(as_of=cfg.as_of))
+        if any(f.file == w or f.file.startswith(w + "/") for w in prefixes)
+    )
+    findings.sort(key=Finding.sort_key)
+    return findings, records, len(targets)
+
+
+def _villages(loaded) -> list[tuple[str, str]]:
+    out = []
+    for rec, _ in loaded.values():
+        if rec.kind != "county" or not isinstance(rec.data, dict):
+            continue
+        for t in rec.data.get("townships") or []:
+            if isinstance(t, dict):
+                for v in t.get("villages") or []:
+                    if isinstance(v, dict) and isinstance(v.get("id"), str):
+                        out.append((rec.rel[-1][: -len(".yaml")], v["id"]))
+    return out
+
+
+def _probe(root: Path, kind: str, id_: str, villages) -> list[tuple[str, tuple[str, ...]]]:
+    """Files not in the index that would hold ``id_`` where the layout puts it."""
+    out = []
+    if "/" in id_ or id_.startswith("."):
+        return out
+    if kind == "household":
+        for county, village in villages:
+            parts = ("households", county, village, f"{id_}.yaml")
+            p = root.joinpath(*parts)
+            if p.is_file():
+                out.append((str(p), parts))
+    elif kind == "plan":
+        plans = root / "plans"
+        try:
+            counties = sorted(e.name for e in os.scandir(plans) if e.is_dir())
+        except OSError:
+            counties = []
+        for county in counties:
+            parts = ("plans", county, id_, "plan.yaml")
+            p = root.joinpath(*parts)
+            if p.is_file():
+                out.append((str(p), parts))
+    return out
+
+
+def _named_households(rec: Record) -> list[str]:
+    d = rec.data
+    out = []
+    if rec.kind == "plan":
+        targets = d.get("targets")
+        if isinstance(targets, dict):
+            out.extend(h for h in targets.get("households") or [] if isinstance(h, str))
+    elif rec.kind == "report":
+        for e in d.get("entries") or []:
+            if isinstance(e, dict) and isinstance(e.get("household"), str):
+                out.append(e["household"])
+    return out

@@ -1,0 +1,400 @@
+"""The fast paths give the same answers as the careful ones: the compiled-parser fast path and
+lazy line numbers, parallel loading, the parse cache, checks of a few files through the
+reference index, the direct YAML writer and the synthetic corpus generator. Nothing here is
+timed; speed is measured by ``bangfu bench``."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bangfu import check, load, yamlsafe
+from bangfu.cache import DIRNAME, open_cache
+from bangfu.config import Config
+from bangfu.schema import validate
+from bangfu.yamlio import _to_yaml_types, dump_fast, dump_text, yaml_rt
+
+from .conftest import CASES, DEFAULT_AS_OF, ROOT, bangfu, make_case
+from .test_hostile import HOSTILE
+
+CASE_DIRS = sorted(
+    p for kind in ("valid", "invalid") for p in (CASES / kind).iterdir() if p.is_dir()
+)
+
+ODD_TEXTS = [
+    "a: 012\n",
+    "a: 0x1F\n",
+    "a: 0o17\n",
+    "a: 1_000\n",
+    "a: .inf\n",
+    "a: -.inf\n",
+    "a: .nan\n",
+    "a: 0b101\n",
+    "a: 00\n",
+    "a: 01.5\n",
+    "a: -01\n",
+    "a: 1e400\n",
+    "a: 2024-01-01\n",
+    "a: yes\n",
+    "a: True\n",
+    "a: ~\n",
+    "a:\n",
+    "a: 1.\n",
+    "a: +.5\n",
+    "a: 1E3\n",
+    "a: +1\n",
+    "a: -0\n",
+    "a: 123456789012345678901234567890\n",
+    "a: b: c\n",
+    "a:\n  - b\n - c\n",
+    "a: |\n  x\n   y\n",
+    "a: >-\n  x\n\n  y\n",
+    "a: x # c\nb: y#z\n",
+    "- a\n",
+    "a\n",
+    "a: 1\nb\n",
+    "a: []\nb: {}\n",
+    "'a': 1\n\"b\": 2\n",
+    "a: x\n...\n",
+    "a: -\n",
+    "? a\n: b\n",
+    "a: 'x' y\n",
+    'a: "x\\ty"\n',
+    "1: x\n",
+    "true: x\n",
+    "null: x\n",
+    "a: &x 1\nb: *x\n",
+    "<<: {a: 1}\n",
+    "a: [1, 2]\n",
+    "a: {b: 1}\n",
+    "%YAML 1.2\n---\na: 1\n",
+    "a: 1\n---\nb: 2\n",
+    "a: \u00e9\u4e2d\n",
+    "a: 'it''s'\n",
+    "a:\n  b: 1\n c: 2\n",
+    "a: x\r\nb: y\r\n",
+    "\ufeffa: 1\n",
+    "a: \x85x\n",
+    "a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)),
+]
+
+
+def _base_texts() -> list[str]:
+    return [p.read_text("utf-8") for p in sorted(CASES.rglob("*.yaml"))]
+
+
+def _builder(text: str):
+    out = yamlsafe.Parsed(positions={})
+    try:
+        yamlsafe._build(text, "x", out)
+    except (yamlsafe._Stop, yamlsafe.yaml.YAMLError):
+        return None, None
+    return out.data, out
+
+
+@pytest.mark.parametrize(
+    "text", ODD_TEXTS + [raw.decode("utf-8", "replace") for raw, _ in HOSTILE.values()]
+)
+def test_fast_parser_defers_or_agrees(text):
+    fast = yamlsafe.fast_load(text)
+    if fast is None:
+        return
+    data, _ = _builder(text)
+    assert repr(fast) == repr(data)
+
+
+def test_fast_parser_agrees_on_records_and_keeps_positions():
+    taken = 0
+    for text in _base_texts():
+        fast = yamlsafe.fast_load(text)
+        data, slow = _builder(text)
+        if fast is None:
+            continue
+        taken += 1
+        assert repr(fast) == repr(data)
+        lazy = yamlsafe.parse(text, "x")
+        assert lazy._positions is None  # fast path: no positions until asked
+        assert lazy.positions == slow._positions
+    assert taken > 20
+
+
+def test_parse_results_unchanged_for_every_case_file():
+    for path in sorted(CASES.rglob("*.yaml")):
+        text = path.read_text("utf-8")
+        got = yamlsafe.parse(text, "f")
+        want = yamlsafe.Parsed(positions={})
+        try:
+            yamlsafe._build(text, "f", want)
+        except (yamlsafe._Stop, yamlsafe.yaml.YAMLError):
+            assert got.findings
+            continue
+        assert got.data == want.data
+        assert got.positions == want._positions
+
+
+# --- the writer ------------------------------------------------------------------------------
+
+
+def _ruamel(data: dict) -> str:
+    buf = io.StringIO()
+    yaml_rt().dump(_to_yaml_types(data), buf)
+    return buf.getvalue()
+
+
+def test_fast_writer_writes_what_ruamel_writes(tmp_path):
+    root = _synth(tmp_path, 40)
+    records = [yamlsafe.parse(p.read_text("utf-8"), "x").data for p in sorted(root.rglob("*.yaml"))]
+    records += [yamlsafe.parse(t, "x").data for t in _base_texts()]
+    records += [
+        {"a": v}
+        for v in [
+            "023-1234",
+            "2024-13-01",
+            "x: y",
+            "-x",
+            "yes",
+            "Null",
+            "1e3",
+            ".5",
+            "@x",
+            "x #y",
+            "11010519491231002X",
+            "12345",
+            "2025-W18",
+            "  x",
+            "line\nbreak",
+            "\u3000x",
+            1.5,
+            None,
+            "2024-02-30",
+        ]
+    ]
+    fast = 0
+    for rec in records:
+        if not isinstance(rec, dict):
+            continue
+        text = dump_fast(rec)
+        if text is not None:
+            fast += 1
+            assert text == _ruamel(rec)
+        assert dump_text(rec) == _ruamel(rec)
+    assert fast > 100
+
+
+def _synth(tmp_path: Path, households: int, workers: int = 1, name: str = "syn") -> Path:
+    from bangfu.synth import SynthOptions, generate
+
+    cfg = Config.make(ROOT / "data")
+    generate(cfg, SynthOptions(households, 7, tmp_path / name, workers=workers))
+    return tmp_path / name / "data"
+
+
+def test_synthetic_corpus_is_canonical_valid_and_deterministic(tmp_path):
+    one = _synth(tmp_path, 30, workers=1, name="one")
+    two = _synth(tmp_path, 30, workers=2, name="two")
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+    assert all((one / f).read_bytes() == (two / f).read_bytes() for f in files)
+    proc = bangfu("fmt", "--check", "--data", str(one), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = bangfu("check", "--data", str(one), "--as-of", "2026-06-30", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- loading: parallel and cached ------------------------------------------------------------
+
+
+def _one_by_one(cfg: Config) -> list[tuple]:
+    out = []
+    for path in load.iter_files(cfg.data_root):
+        rec = load.read_record(path, cfg.data_root)
+        if rec.data is not None and not rec.findings:
+            rec.findings.extend(validate(rec, cfg.schemas_dir))
+        out.append((rec.file, rec.kind, rec.rel, rec.data, rec.findings))
+    return out
+
+
+def _tree(cfg: Config, **kw) -> list[tuple]:
+    tree = load.load_tree(cfg.data_root, cfg.schemas_dir, **kw)
+    return [
+        (r.file, r.kind, r.rel, r.data, r.findings + sf)
+        for r, sf in zip(tree.records, tree.schema_findings, strict=True)
+    ]
+
+
+@pytest.fixture
+def mixed_repo(tmp_path) -> Path:
+    """Every golden case's files (renamed apart) in one data folder, hostile files included."""
+    root = make_case(tmp_path, None)
+    data = root / "data"
+    hh = data / "households/tc-alpha/tc-alpha-east-willow"
+    for i, case in enumerate(CASE_DIRS):
+        for p in sorted((case / "data").rglob("*")) if (case / "data").is_dir() else []:
+            if p.is_file():
+                rel = p.relative_to(case / "data")
+                target = (
+                    data / rel.parent / f"c{i}-{rel.name}"
+                    if rel.name != "plan.yaml"
+                    else data / rel
+                )
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not target.exists():
+                    shutil.copyfile(p, target)
+    for name, (content, _code) in HOSTILE.items():
+        (hh / f"x-{name}.yaml").write_bytes(content)
+    return root
+
+
+def test_parallel_load_equals_one_by_one(mixed_repo, monkeypatch):
+    cfg = Config.make(mixed_repo / "data", as_of=DEFAULT_AS_OF)
+    want = _one_by_one(cfg)
+    monkeypatch.setattr(load, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(load, "CHUNK", 3)
+    assert _tree(cfg, workers=2, use_cache=False) == want
+    assert _tree(cfg, workers=1, use_cache=False) == want
+
+
+def _findings(result) -> list[tuple]:
+    return [(f.file, f.line, f.column, f.path, f.code, f.message) for f in result.findings]
+
+
+def test_cache_hits_follow_content(mixed_repo):
+    (mixed_repo / DIRNAME).mkdir()
+    cfg = Config.make(mixed_repo / "data", as_of=DEFAULT_AS_OF)
+    os.environ.pop("BANGFU_CACHE", None)
+    first = load.load_tree(cfg.data_root, cfg.schemas_dir)
+    assert first.parsed > 0 and list((mixed_repo / DIRNAME).glob("parse-*.marshal"))
+    cold = _findings(check.run(cfg))
+    # the cache's own write time makes every stamp racy; pretend it was written long ago
+    store = open_cache(cfg.data_root, cfg.schemas_dir)
+    store.written_ns += 10**12
+    store.dirty = True
+    store.save()
+    again = load.load_tree(cfg.data_root, cfg.schemas_dir)
+    assert again.parsed == 0 and again.cached > 0
+    assert _findings(check.run(cfg)) == cold
+    # a changed file is parsed again and its new findings show
+    h = mixed_repo / "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
+    text = h.read_text("utf-8")
+    h.write_text(text.replace("income:", "incme:", 1), "utf-8")
+    changed = _findings(check.run(cfg))
+    assert changed != cold
+    assert any(
+        f[0].endswith("h-0001.yaml") and f[4] == "schema.additional-properties" for f in changed
+    )
+    # same size, same mtime, other content: still seen (ctime and content hash)
+    st = h.stat()
+    h.write_text(text.replace("income:", "incomf:", 1), "utf-8")
+    os.utime(h, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert _findings(check.run(cfg)) != cold
+    h.write_text(text, "utf-8")
+    assert _findings(check.run(cfg)) == cold
+
+
+@pytest.mark.parametrize("garbage", [b"", b"\x00" * 100, b"not marshal at all", None])
+def test_corrupt_cache_is_ignored(mixed_repo, garbage):
+    import marshal
+
+    (mixed_repo / DIRNAME).mkdir()
+    cfg = Config.make(mixed_repo / "data", as_of=DEFAULT_AS_OF)
+    want = _findings(check.run(cfg))
+    for p in (mixed_repo / DIRNAME).rglob("*.marshal"):
+        if garbage is None:  # well-formed marshal of the wrong shape
+            p.write_bytes(marshal.dumps((1, 0, {"x": (1, 2)}, {b"y": (1, 2, 3)})))
+        else:
+            p.write_bytes(garbage)
+    assert _findings(check.run(cfg)) == want
+    proc = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=mixed_repo)
+    assert "Traceback" not in proc.stderr
+
+
+def test_no_cache_written_into_a_plain_folder(base_repo):
+    cfg = Config.make(base_repo / "data", as_of=DEFAULT_AS_OF)
+    check.run(cfg)
+    assert not (base_repo / DIRNAME).exists()
+
+
+# --- checks of a few files -------------------------------------------------------------------
+
+
+def _compare_few(cfg: Config, picks: list, monkeypatch) -> list[tuple]:
+    from bangfu import incremental
+
+    monkeypatch.setenv("BANGFU_CACHE", "0")
+    want = check.run(cfg, picks)
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    assert incremental.run_few(cfg, check._wanted(cfg, picks)) is not None  # the index path
+    got = check.run(cfg, picks)
+    assert _findings(got) == _findings(want), picks
+    assert got.files_checked == want.files_checked
+    return _findings(want)
+
+
+@pytest.mark.parametrize("case", CASE_DIRS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_few_files_equal_full_check_restricted(case, tmp_path, monkeypatch):
+    """The index is written for the shared base; the case's files then arrive (a stale
+    index), and each file alone and all of them together are checked both ways."""
+    import yaml
+
+    expected = yaml.safe_load((case / "expected.yaml").read_text("utf-8"))
+    root = make_case(tmp_path, None)
+    (root / DIRNAME).mkdir()
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    check.run(Config.make(root / "data", as_of=DEFAULT_AS_OF))  # writes the index
+    assert list((root / DIRNAME).glob("index-*/meta.marshal"))
+    for rel in expected.get("remove", ()):
+        (root / rel).unlink()
+    if (case / "data").is_dir():
+        shutil.copytree(case / "data", root / "data", dirs_exist_ok=True)
+    cfg = Config.make(root / "data", as_of=expected.get("as_of", DEFAULT_AS_OF))
+    files = [str(p) for p in load.iter_files(cfg.data_root)]
+    for f in files:
+        _compare_few(cfg, [f], monkeypatch)
+    _compare_few(cfg, files[::2], monkeypatch)
+    _compare_few(cfg, [str(cfg.data_root / "plans")], monkeypatch)
+
+
+def test_few_files_with_edits_since_the_index(tmp_path, monkeypatch):
+    """Ids changed, files removed, added and broken after the full check that wrote the index."""
+    data = _synth(tmp_path, 60)
+    root = data.parent
+    (root / DIRNAME).mkdir(exist_ok=True)
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    cfg = Config.make(data, as_of="2026-06-30")
+    assert not check.run(cfg).findings
+    households = sorted(data.glob("households/*/*/*.yaml"))
+    plans = sorted(data.glob("plans/*/*/plan.yaml"))
+    reports = sorted(data.glob("plans/*/*/reports/*.yaml"))
+    a, b, c, d = households[3], households[10], households[20], households[30]
+    # a duplicates b's id; c is removed; d is unreadable; a new household appears
+    a.write_text(a.read_text("utf-8").replace(f"id: {a.stem}", f"id: {b.stem}"), "utf-8")
+    c.unlink()
+    d.write_text("id: [broken\n", "utf-8")
+    new = b.parent / "h-newcomer01.yaml"
+    new.write_text(b.read_text("utf-8").replace(f"id: {b.stem}", "id: h-newcomer01"), "utf-8")
+    # a plan drops a target; a report names the newcomer
+    p0 = plans[0]
+    text = p0.read_text("utf-8")
+    first_target = next(line for line in text.splitlines() if line.strip().startswith("- h-"))
+    p0.write_text(text.replace(first_target + "\n", "", 1), "utf-8")
+    r0 = reports[5]
+    r0.write_text(
+        r0.read_text("utf-8").replace("household: h-", "household: h-newcomer01\n    # h-", 1),
+        "utf-8",
+    )
+    rng = random.Random(5)
+    everything = [str(p) for p in load.iter_files(data)]
+    picks = [[str(x)] for x in (a, b, d, new, p0, r0)] + [[str(x)] for x in reports[:12]]
+    picks += [rng.sample(everything, 25) for _ in range(4)]
+    codes = set()
+    for pick in picks:
+        codes |= {f[4] for f in _compare_few(cfg, pick, monkeypatch)}
+    # the edits are seen, as a full check sees them
+    assert {"id.duplicate", "id.mismatch-path", "yaml.syntax", "ref.not-a-target"} <= codes, codes
+    few = check.run(cfg, [str(r0)])
+    assert len(few.records) < len(everything) / 2  # the index path was taken
