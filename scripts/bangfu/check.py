@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import model as model_mod
@@ -15,11 +14,31 @@ from .rules import run_all
 from .rules.base import Context
 
 
-@dataclass(slots=True)
 class Result:
-    findings: list[Finding]
-    records: list[Record]
-    files_checked: int
+    """Findings, the records read, and how many files the findings cover. After a check of a
+    few files only those were read; ``records`` then reads the rest on first use."""
+
+    __slots__ = ("findings", "_records", "files_checked", "_rest")
+
+    def __init__(self, findings: list[Finding], records: list[Record], files_checked: int,
+                 rest: Callable[[], list[Record]] | None = None):
+        self.findings = findings
+        self._records = records
+        self.files_checked = files_checked
+        self._rest = rest
+
+    @property
+    def records(self) -> list[Record]:
+        if self._rest is not None:
+            self._records, self._rest = self._rest(), None
+        return self._records
+
+    @records.setter
+    def records(self, value: list[Record]) -> None:
+        self._records, self._rest = value, None
+
+    def __repr__(self) -> str:
+        return f"Result({len(self.findings)} findings, {self.files_checked} files)"
 
 
 def load_all(cfg: Config) -> list[Record]:
@@ -47,14 +66,16 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
 
         quick = run_few(cfg, wanted)
         if quick is not None:
-            return Result(*quick)
+            findings, _few, files = quick
+            return Result(findings, [], files, rest=lambda: _all_checked(cfg))
     tree = load_tree(cfg.data_root, cfg.schemas_dir)
     records = tree.records
     for rec, schema_findings in zip(records, tree.schema_findings, strict=True):
         rec.findings.extend(schema_findings)
-    from .cache import write_index
+    from .cache import open_index, write_index
 
-    write_index(cfg.data_root, cfg.schemas_dir, records, tree.stamps)
+    if tree.changed or open_index(cfg.data_root, cfg.schemas_dir) is None:
+        write_index(cfg.data_root, cfg.schemas_dir, records, tree.stamps)
     m = model_mod.build(records)
     findings = [f for rec in records for f in rec.findings]
     findings.extend(run_all(m, Context(as_of=cfg.as_of)))
@@ -65,6 +86,13 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
         files = sum(1 for r in records if any(r.file == w or r.file.startswith(w + "/") for w in wanted))
     findings.sort(key=Finding.sort_key)
     return Result(findings, records, files)
+
+
+def _all_checked(cfg: Config) -> list[Record]:
+    tree = load_tree(cfg.data_root, cfg.schemas_dir)
+    for rec, schema_findings in zip(tree.records, tree.schema_findings, strict=True):
+        rec.findings.extend(schema_findings)
+    return tree.records
 
 
 def _wanted(cfg: Config, only) -> list[str]:

@@ -256,6 +256,7 @@ class Tree:
     parsed: int = 0  # files that had to be parsed (cache misses)
     cached: int = 0
     stamps: dict[str, tuple] = field(default_factory=dict)  # rel path → stat stamp
+    changed: bool = True  # False: every file was found unchanged in the cache
 
 
 def load_tree(data_root: Path, schemas_dir: Path | None = None, *, workers: int | None = None,
@@ -340,10 +341,14 @@ def load_tree(data_root: Path, schemas_dir: Path | None = None, *, workers: int 
                 from .schema import validate
 
                 schema_f[i] = validate(rec, schemas_dir)
-    if store.path is not None and (store.dirty or set(store.files) != keep):
-        store.dirty = True
-        store.save(keep)
-    return Tree(records, schema_f, parsed=len(misses), cached=cached, stamps=stamps)
+    changed = True
+    if store.path is not None:
+        changed = store.dirty or set(store.files) != keep
+        if changed:
+            store.dirty = True
+            store.save(keep)
+    return Tree(records, schema_f, parsed=len(misses), cached=cached, stamps=stamps,
+                changed=changed)
 
 
 def order_key(rel: tuple[str, ...]) -> tuple:
