@@ -12,6 +12,7 @@ from ``SOURCE_DATE_EPOCH`` for the sitemap and its gzip header.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -59,21 +60,12 @@ class SiteResult:
 def last_update(data_root: Path, records) -> str:
     """ISO date-time of the last commit touching the data folder; outside git, the latest
     date in the records (report submissions, entries, source documents), at midnight UTC."""
-    try:
-        proc = subprocess.run(
-            ["git", "log", "-1", "--format=%cI", "--", "."],
-            cwd=data_root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-        )
-        out = proc.stdout.strip()
-        if proc.returncode == 0 and out:
-            dt.datetime.fromisoformat(out)
-            return out
-    except (OSError, subprocess.SubprocessError, ValueError):
-        pass
+    from .extracts import release_of
+
+    committed = release_of(data_root).date
+    with contextlib.suppress(ValueError):
+        dt.datetime.fromisoformat(committed)
+        return committed
     latest = None
     for rec in records:
         d = rec.data if isinstance(rec.data, dict) else {}
