@@ -250,8 +250,6 @@ def run_size(
     cache.mkdir()
     run("check-cold", "全量检查（无缓存）", check, n_files)
     run("check-warm", "全量检查（有缓存）", check, n_files)
-    # a cold full check without the cache, for comparison
-    run("check-nocache", "全量检查（不用缓存）", check, n_files, env={"BANGFU_CACHE": "0"})
 
     households = [p for p, rel, _ in files if classify(rel) == "household"]
     reports = [p for p, rel, _ in files if classify(rel) == "report"]

@@ -306,7 +306,7 @@ def load_tree(data_root: Path, schemas_dir: Path | None = None, *, workers: int 
                                      f"文件有 {st.st_size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
                                      line=1, column=1))
             continue
-        stamp = cache_mod.stamp(st)
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # cache.stamp
         relkey = "/".join(rel)
         keep.add(relkey)
         stamps[relkey] = stamp
@@ -406,6 +406,10 @@ def load_some(items: list[tuple[str, tuple[str, ...]]], data_root: Path,
 
 def _fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:
     """Put a (data, parse findings, schema findings) result on a record."""
+    if type(result) is tuple and len(result) == 3 and not result[1] and not result[2] \
+            and result[0] is not None:
+        rec.parsed = Parsed(result[0], None, [], FileText(path))
+        return True
     try:
         data, pf, sf = result
         findings = [finding_from(t, rec.file) for t in pf]
