@@ -13,6 +13,7 @@ turns it off.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import marshal
@@ -53,6 +54,7 @@ def stamp(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+@functools.cache
 def fingerprint(schemas_dir: Path | None) -> str:
     """Changes whenever the schemas or the code that fills the cache change."""
     h = hashlib.blake2b(digest_size=12)
