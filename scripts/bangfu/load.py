@@ -168,7 +168,8 @@ def worker_count() -> int:
         n = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover
         n = os.cpu_count() or 1
-    return max(1, min(n, 16))
+    # twice the cores: a first read of a large tree waits on the disk as much as it computes
+    return max(1, min(2 * n, 16))
 
 
 def scan(data_root: Path) -> list[tuple[str, tuple[str, ...], bool]]:
