@@ -399,3 +399,68 @@ def test_few_files_with_edits_since_the_index(tmp_path, monkeypatch):
     few = check.run(cfg, [str(r0)])
     assert few._rest is not None  # the index path was taken: nothing else read yet
     assert len(few.records) == len(everything)  # and the rest is read on demand
+
+
+# --- the benchmark's own plumbing --------------------------------------------------------------
+
+
+def test_bench_table_and_targets():
+    from bangfu.bench import Report, Step, summary, targets
+
+    steps = []
+    for size, scale in ((1000, 1), (10_000, 10)):
+        steps += [
+            Step(size, "check-cold", "全量检查（无缓存）", 2500 * scale, wall=1.0 * scale),
+            Step(size, "check-warm", "全量检查（有缓存）", 2500 * scale, wall=0.5 * scale),
+            Step(size, "incr-1", "增量检查（改 1 个文件）", 1, wall=0.2),
+            Step(size, "site", "生成网站", 2500 * scale, status="n/a", note="没有 site 命令"),
+            Step(size, "check-jsonschema", "基线", 300, wall=300 / 20 * 1.0, extrapolated=True),
+        ]
+    report = Report(machine={"cores": 2, "memory_gb": 8, "python": "3"}, options={}, steps=steps)
+    verdicts = {name: verdict for name, _measured, verdict in targets(report)}
+    assert verdicts["全量检查 ≥ 100 倍 check-jsonschema 的文件/秒"] == "达到"
+    assert any("增量" in k and v == "达到" for k, v in verdicts.items())
+    text = summary(report)
+    assert "n/a" in text and "2 核" in text and "外推全量" in text
+
+
+@pytest.mark.slow
+def test_bench_runs_end_to_end(tmp_path):
+    import json
+
+    proc = bangfu(
+        "bench",
+        "--sizes",
+        "25",
+        "--sample",
+        "4",
+        "--out",
+        str(tmp_path / "bench"),
+        "--data",
+        str(ROOT / "data"),
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "全量检查" in proc.stdout and "目标" in proc.stdout
+    result = json.loads((tmp_path / "bench" / "latest.json").read_text("utf-8"))
+    names = {s["name"] for s in result["steps"]}
+    assert {"check-cold", "check-warm", "incr-1", "incr-100", "pyyaml-jsonschema"} <= names
+    assert all(s["status"] in ("ok", "n/a") for s in result["steps"]), result["steps"]
+    assert result["machine"]["cores"] >= 1
+
+
+def test_demo_output_is_canonical(tmp_path):
+    proc = bangfu(
+        "demo",
+        "--households",
+        "12",
+        "--out",
+        str(tmp_path / "demo"),
+        "--data",
+        str(ROOT / "data"),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    proc = bangfu("fmt", "--check", "--data", str(tmp_path / "demo" / "data"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout
