@@ -137,8 +137,9 @@ def dump_fast(data: dict) -> str | None:
     return "".join(out)
 
 
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's mode; new files get the usual 0666 less the umask."""
+def file_mode(path: Path) -> int:
+    """Keep an existing file's mode; new files get the usual 0666 less the umask
+    (temporary files are created private, so the mode is set explicitly)."""
     try:
         return path.stat().st_mode & 0o777
     except FileNotFoundError:
@@ -147,21 +148,34 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
+def write_all(files: list[tuple[Path, str | bytes]]) -> list[Path]:
+    """Write every file or none: each content (text is written as UTF-8) is staged in a
+    temporary file next to its target, flushed to disk, and only when all are staged are
+    they renamed into place."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, content in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((tmp, path))
+            os.fchmod(fd, file_mode(path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content.encode("utf-8") if isinstance(content, str) else content)
+                fh.flush()
+                os.fsync(fh.fileno())
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    return [path for _, path in staged]
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, _file_mode(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_all([(path, text)])
 
 
 def write_new(path: Path, text: str) -> None:

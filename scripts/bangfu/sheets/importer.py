@@ -13,12 +13,9 @@ original entries in the report's ``corrections``.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import io
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +28,7 @@ from ..load import Record, classify, display, parse_bytes
 from ..rules import run_all
 from ..rules.base import Context
 from ..rules.dates import label_period
-from ..yamlio import dump_text, yaml_rt
+from ..yamlio import dump_text, write_all, yaml_rt
 from ..yamlsafe import parse as parse_yaml
 from . import options as opts
 from .errors import cell_finding
@@ -781,40 +778,9 @@ def _render(data: dict, existing: str | None) -> str:
     return buf.getvalue()
 
 
-def file_mode(target: Path) -> int:
-    """The mode a rewritten file keeps, or the usual mode for a new one (temporary files
-    are created private)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
 def commit(root: Path, planned: list[Planned]) -> list[Path]:
-    """Write every file or none: all are staged as temporary files next to their targets,
-    then renamed into place."""
-    staged: list[tuple[str, Path]] = []
-    try:
-        for pl in planned:
-            target = root.joinpath(*pl.rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            staged.append((tmp, target))
-            os.chmod(tmp, file_mode(target))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(pl.text)
-                fh.flush()
-                os.fsync(fh.fileno())
-    except BaseException:
-        for tmp, _ in staged:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-        raise
-    for tmp, target in staged:
-        os.replace(tmp, target)
-    return [t for _, t in staged]
+    """Write every file or none (see ``yamlio.write_all``)."""
+    return write_all([(root.joinpath(*pl.rel), pl.text) for pl in planned])
 
 
 # -- the real checker on the would-be result ----------------------------------------------

@@ -5,8 +5,7 @@ back unchanged."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..yamlio import write_all
 from . import options as opts
 from .forms import (
     INSTRUCTIONS_SHEET,
@@ -234,20 +234,10 @@ class Writer:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
 
     def save(self, path: Path) -> None:
-        """Write through a temporary file and a rename, like ``yamlio.atomic_write``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            self.wb.save(tmp)
-            from .importer import file_mode
-
-            os.chmod(tmp, file_mode(path))
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        """Write the workbook atomically (``yamlio.write_all``)."""
+        buf = io.BytesIO()
+        self.wb.save(buf)
+        write_all([(path, buf.getvalue())])
 
 
 def _need(col: Col) -> str:
