@@ -19,6 +19,14 @@ def _sizes(text: str) -> tuple[int, ...]:
 def _bench(args) -> int:
     from ..bench import DEFAULT_SIZES, QUICK_SIZES, BenchOptions, run_bench, save, summary
 
+    if args.show:
+        from ..bench import load_report
+
+        try:
+            sys.stdout.write(summary(load_report(Path(args.show))))
+        except (OSError, ValueError, TypeError) as exc:
+            raise UsageError(f"无法读取结果文件 {args.show}：{exc}") from exc
+        return 0
     cfg = config(args)
     sizes = _sizes(args.sizes) if args.sizes else (QUICK_SIZES if args.quick else DEFAULT_SIZES)
     sample = args.sample if args.sample is not None else (60 if args.quick else 300)
@@ -55,6 +63,12 @@ def _bench_args(p):
     p.add_argument("--timeout", type=float, default=3600.0, help="每一步的时间上限（秒）")
     p.add_argument("--workers", type=int, default=None, help="生成语料用的进程数（默认 CPU 核数）")
     p.add_argument("--generate-only", action="store_true", help="只生成（或复用）语料，不测量")
+    p.add_argument(
+        "--show",
+        default=None,
+        metavar="JSON",
+        help="不测量，只把保存的结果（如 build/bench/latest.json）重新打印成表格",
+    )
     common(p, as_of=False)
 
 
