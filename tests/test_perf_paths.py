@@ -418,7 +418,8 @@ def test_bench_table_and_targets():
         ]
     report = Report(machine={"cores": 2, "memory_gb": 8, "python": "3"}, options={}, steps=steps)
     verdicts = {name: verdict for name, _measured, verdict in targets(report)}
-    assert verdicts["全量检查 ≥ 100 倍 check-jsonschema 的文件/秒"] == "达到"
+    ratios = [v for k, v in verdicts.items() if "check-jsonschema" in k]
+    assert ratios == ["达到", "达到"]
     assert any("增量" in k and v == "达到" for k, v in verdicts.items())
     text = summary(report)
     assert "n/a" in text and "2 核" in text and "外推全量" in text
