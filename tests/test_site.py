@@ -296,3 +296,21 @@ def test_real_data_timeliness_counts_missing_weekly_reports():
 def test_generated_pages_are_not_committed():
     assert not (ROOT / "site" / "lists").exists()
     assert not (ROOT / "site" / "orgs").exists()
+
+
+def test_site_builds_with_relative_paths_from_the_repository_root(tmp_path):
+    """Regression: `make site` passes relative --out/--src; MkDocs runs inside src."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    work = tmp_path / "repo"
+    shutil.copytree(repo / "data", work / "data")
+    shutil.copytree(repo / "schemas", work / "schemas")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bangfu", "site", "--out", "public", "--as-of", "2026-01-01"],
+        cwd=work, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (work / "public" / "index.html").is_file()
+    assert (work / "public" / "data" / "datapackage.json").is_file()

@@ -201,7 +201,8 @@ def build(
     cfg: Config, out: Path, src: Path, as_of: dt.date | None = None, with_data: bool = True
 ) -> SiteResult:
     t0 = time.perf_counter()
-    out = Path(out)
+    out = Path(out).resolve()
+    src = Path(src).resolve()  # MkDocs runs inside src, so relative paths would point elsewhere
     _check_out(out)
     result = check_mod.run(cfg)
     if has_errors(result.findings):
@@ -210,11 +211,11 @@ def build(
             + render.text(result.findings, result.files_checked).rstrip()
         )
     ctx = context(cfg, as_of, result.records)
-    generate(ctx, Path(src))
+    generate(ctx, src)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
-        mkdocs_build(Path(src), tmp / "site", _epoch(ctx.updated))
+        mkdocs_build(src, tmp / "site", _epoch(ctx.updated))
         if with_data:
             from .extracts import release_of, sources_of, write_package
 
