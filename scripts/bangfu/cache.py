@@ -164,7 +164,7 @@ def open_cache(data_root: Path, schemas_dir: Path | None) -> ParseCache:
 # stale index costs a re-read, never a wrong answer.
 
 INDEXED_KINDS = ("household", "plan")
-SHARDS = 64
+SHARDS = 256
 
 
 def shard_of(id_: str) -> int:
@@ -212,7 +212,7 @@ class RefIndex:
         key = (kind, n)
         if key not in self._shards:
             try:
-                shard = marshal.loads((self.path / f"{kind}-{n:02d}.marshal").read_bytes())
+                shard = marshal.loads((self.path / f"{kind}-{n:03d}.marshal").read_bytes())
                 if type(shard) is not dict:
                     raise ValueError
             except Exception:  # noqa: BLE001 — missing or corrupt: an empty shard
@@ -241,7 +241,7 @@ class RefIndex:
         try:
             for kind, n in sorted(self._dirty):
                 _atomic_bytes(
-                    self.path / f"{kind}-{n:02d}.marshal", marshal.dumps(self._shards[(kind, n)])
+                    self.path / f"{kind}-{n:03d}.marshal", marshal.dumps(self._shards[(kind, n)])
                 )
         except OSError:
             pass
@@ -289,7 +289,7 @@ def write_index(
     try:
         path.mkdir(parents=True, exist_ok=True)
         for (kind, n), shard in shards.items():
-            _atomic_bytes(path / f"{kind}-{n:02d}.marshal", marshal.dumps(shard))
+            _atomic_bytes(path / f"{kind}-{n:03d}.marshal", marshal.dumps(shard))
         _atomic_bytes(
             path / "meta.marshal",
             marshal.dumps(
