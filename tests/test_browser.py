@@ -16,8 +16,14 @@ from .conftest import ROOT, bangfu, require_system
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "build" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -31,8 +37,17 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     res = bangfu("demo", "--households", "300", "--seed", "2", "--out", str(tmp / "demo"), cwd=ROOT)
     assert res.returncode == 0, res.stderr
-    res = bangfu("site", "--data", str(tmp / "demo" / "data"), "--out", str(tmp / "out"),
-                 "--src", str(tmp / "src"), cwd=ROOT, timeout=600)
+    res = bangfu(
+        "site",
+        "--data",
+        str(tmp / "demo" / "data"),
+        "--out",
+        str(tmp / "out"),
+        "--src",
+        str(tmp / "src"),
+        cwd=ROOT,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr + res.stdout
     handler = functools.partial(_Quiet, directory=str(tmp / "out"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -63,7 +78,10 @@ class Watch:
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("requestfailed", lambda r: self.failed.append(r.url))
-        page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.on(
+            "response",
+            lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
         page.on("request", self._request)
 
     def _request(self, req):

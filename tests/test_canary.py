@@ -51,12 +51,21 @@ def _seed(data: Path, c: Canaries) -> None:
     def household(d):
         d["head"] = {"name": c.text(), "id_number": c.id_number(), "phone": c.mobile()}
         d["address"] = c.text()
-        d["members"] = [{"name": c.text(), "relation": c.text(), "id_number": c.id_number(), "health": c.text()}]
+        d["members"] = [
+            {"name": c.text(), "relation": c.text(), "id_number": c.id_number(), "health": c.text()}
+        ]
         d["health_notes"] = c.text()
         d["photos"] = [c.text() + ".jpg"]
         d["notes"] = c.text()
-        d["corrections"] = [{"date": "2025-02-01", "by": "村委会", "reason": "核对后更正", "path": "$.address",
-                             "original": c.text()}]
+        d["corrections"] = [
+            {
+                "date": "2025-02-01",
+                "by": "村委会",
+                "reason": "核对后更正",
+                "path": "$.address",
+                "original": c.text(),
+            }
+        ]
 
     def organization(d):
         d["leader"] = {"name": c.text(), "mobile": c.mobile()}
@@ -66,8 +75,15 @@ def _seed(data: Path, c: Canaries) -> None:
             t["contact"] = {**(t.get("contact") or {}), "name": c.text(), "mobile": c.mobile()}
 
     def report(d):
-        d["corrections"] = [{"date": d["submitted"], "by": "帮扶主体", "reason": "补录", "path": "$.entries",
-                             "original": c.text()}]
+        d["corrections"] = [
+            {
+                "date": d["submitted"],
+                "by": "帮扶主体",
+                "reason": "补录",
+                "path": "$.entries",
+                "original": c.text(),
+            }
+        ]
 
     for p in sorted((data / "households").rglob("*.yaml")):
         _rewrite(p, household)
@@ -91,7 +107,9 @@ def _contents(path: Path) -> list[bytes]:
 
 
 def test_no_private_value_reaches_the_output(tmp_path):
-    res = bangfu("demo", "--households", "120", "--seed", "7", "--out", str(tmp_path / "demo"), cwd=ROOT)
+    res = bangfu(
+        "demo", "--households", "120", "--seed", "7", "--out", str(tmp_path / "demo"), cwd=ROOT
+    )
     assert res.returncode == 0, res.stderr
     data = tmp_path / "demo" / "data"
     c = Canaries()
@@ -100,11 +118,22 @@ def test_no_private_value_reaches_the_output(tmp_path):
     check = bangfu("check", "--data", str(data), cwd=ROOT, timeout=300)
     assert check.returncode == 0, check.stdout[-3000:]
     out = tmp_path / "out"
-    res = bangfu("site", "--data", str(data), "--out", str(out), "--src", str(tmp_path / "src"),
-                 cwd=ROOT, timeout=600)
+    res = bangfu(
+        "site",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--src",
+        str(tmp_path / "src"),
+        cwd=ROOT,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr + res.stdout
     files = [p for p in sorted(out.rglob("*")) if p.is_file()]
-    assert any(p.suffix == ".csv" for p in files) and (out / "search" / "search_index.json").is_file()
+    assert (
+        any(p.suffix == ".csv" for p in files) and (out / "search" / "search_index.json").is_file()
+    )
     needles = [v.encode("utf-8") for v in c.values]
     leaks = []
     for p in files:

@@ -20,8 +20,15 @@ def test_generates_routes_from_county_supervisors(tmp_path):
     assert "/data/households/tc-alpha/ @tc-alpha-office" in got
     assert "/data/plans/tc-alpha/ @tc-alpha-office" in got
     assert "/data/organizations/to-helpers.yaml @tc-alpha-office" in got
-    for path in ("/schemas/", "/scripts/", "/.github/", "/tests/", "/data/policy/",
-                 "/data/sources/", "/data/campaigns/"):
+    for path in (
+        "/schemas/",
+        "/scripts/",
+        "/.github/",
+        "/tests/",
+        "/data/policy/",
+        "/data/sources/",
+        "/data/campaigns/",
+    ):
         assert f"{path} @bangfu-ledger/maintainers" in got  # the placeholder team by default
     assert got[0] == "* @bangfu-ledger/maintainers"
 
@@ -29,10 +36,13 @@ def test_generates_routes_from_county_supervisors(tmp_path):
 def test_maintainers_file_and_counties_without_supervisors(tmp_path):
     root = make_case(tmp_path, None)
     (root / ".github").mkdir()
-    (root / ".github/maintainers.txt").write_text("# 维护者\n@example-org/ledger-team  # 占位\n", "utf-8")
+    (root / ".github/maintainers.txt").write_text(
+        "# 维护者\n@example-org/ledger-team  # 占位\n", "utf-8"
+    )
     county = root / COUNTY
-    county.write_text(county.read_text("utf-8").replace("supervisors:\n  - '@tc-alpha-office'\n", ""),
-                      "utf-8")
+    county.write_text(
+        county.read_text("utf-8").replace("supervisors:\n  - '@tc-alpha-office'\n", ""), "utf-8"
+    )
     assert bangfu("codeowners", cwd=root).returncode == 0
     got = lines(root / ".github/CODEOWNERS")
     assert "/data/households/tc-alpha/ @example-org/ledger-team" in got
@@ -45,16 +55,20 @@ def test_stale_codeowners_fails_check(tmp_path):
     assert bangfu("codeowners", cwd=root).returncode == 0
     assert bangfu("codeowners", "--check", cwd=root).returncode == 0
     county = root / COUNTY
-    county.write_text(county.read_text("utf-8").replace("'@tc-alpha-office'",
-                                                        "'@tc-alpha-office'\n  - '@tc-alpha/reviewers'"),
-                      "utf-8")
+    county.write_text(
+        county.read_text("utf-8").replace(
+            "'@tc-alpha-office'", "'@tc-alpha-office'\n  - '@tc-alpha/reviewers'"
+        ),
+        "utf-8",
+    )
     proc = bangfu("codeowners", "--check", cwd=root)
     assert proc.returncode == 1 and "已过期" in proc.stderr
     assert "@tc-alpha/reviewers" not in (root / ".github/CODEOWNERS").read_text("utf-8")
     assert bangfu("codeowners", cwd=root).returncode == 0
     assert bangfu("codeowners", "--check", cwd=root).returncode == 0
     assert "/data/plans/tc-alpha/ @tc-alpha-office @tc-alpha/reviewers" in lines(
-        root / ".github/CODEOWNERS")
+        root / ".github/CODEOWNERS"
+    )
 
 
 def test_missing_codeowners_fails_check(tmp_path):

@@ -28,8 +28,9 @@ CORRECTION = """corrections:
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def commit(root: Path, message: str) -> None:
@@ -78,7 +79,12 @@ def test_income_edit_renders_old_and_new_with_schema_title(repo):
     doc = as_json(review(repo))
     [f] = [f for f in fields_of(doc, "h-0001") if f["path"] == "$.income.per_capita"]
     assert (f["label"], f["op"], f["old"], f["new"], f["private"]) == (
-        "人均纯收入（元）", "changed", 4800, 5200, False)
+        "人均纯收入（元）",
+        "changed",
+        4800,
+        5200,
+        False,
+    )
     md = review(repo, fmt="markdown").stdout
     assert "| 人均纯收入（元） | 修改 | 4800 | 5200 |" in md
     text = review(repo, fmt="text").stdout
@@ -94,7 +100,9 @@ def test_income_crossing_the_monitoring_line_is_highlighted(repo):
     assert "监测线 6,000" in topics["income"] and "tp-national" in topics["income"]
     assert "风险未消除 → 风险已消除" in topics["status"]
     # the checker's findings for the changed file are part of the review (and block it)
-    assert ("$.category", "policy.category-income") in {(f["path"], f["code"]) for f in doc["findings"]}
+    assert ("$.category", "policy.category-income") in {
+        (f["path"], f["code"]) for f in doc["findings"]
+    }
     assert doc["blocking"] >= 1
 
 
@@ -106,7 +114,9 @@ def test_private_field_change_shows_no_value(repo):
     assert proc.returncode == 0, proc.stdout
     fields = fields_of(as_json(proc), "h-0001")
     assert {(f["path"], f["private"], f.get("note")) for f in fields} == {
-        ("$.head.phone", True, "隐私字段已修改"), ("$.head.name", True, "隐私字段已修改")}
+        ("$.head.phone", True, "隐私字段已修改"),
+        ("$.head.name", True, "隐私字段已修改"),
+    }
     assert all("old" not in f and "new" not in f for f in fields)
     for fmt in ("json", "markdown", "text"):
         out = review(repo, fmt=fmt).stdout
@@ -133,7 +143,8 @@ def test_deleting_a_past_report_entry_blocks_until_a_correction_note_is_added(re
     assert proc.returncode == 1
     doc = as_json(proc)
     assert [(f["file"], f["path"], f["code"]) for f in doc["history"]] == [
-        (REPORT, "$.entries[1]", "history.entry-removed")]
+        (REPORT, "$.entries[1]", "history.entry-removed")
+    ]
     assert "删除了已提交的帮扶条目" in doc["history"][0]["message"]
     assert "corrections" in doc["history"][0]["hint"]
     md = review(repo, fmt="markdown").stdout
@@ -150,8 +161,11 @@ def test_deleting_a_past_report_entry_blocks_until_a_correction_note_is_added(re
 
 def test_a_correction_note_must_preserve_the_original_value(repo):
     text = (repo / REPORT).read_text("utf-8")
-    (repo / REPORT).write_text(text[: text.index("  - date: 2024-03-12")]
-                               + CORRECTION.replace("amount: 1200.5", "amount: 1"), "utf-8")
+    (repo / REPORT).write_text(
+        text[: text.index("  - date: 2024-03-12")]
+        + CORRECTION.replace("amount: 1200.5", "amount: 1"),
+        "utf-8",
+    )
     commit(repo, "原值不对")
     proc = review(repo)
     assert proc.returncode == 1
@@ -164,18 +178,26 @@ def test_changing_a_past_entry_amount_is_blocking(repo):
     proc = review(repo)
     assert proc.returncode == 1
     assert [(f["path"], f["code"]) for f in as_json(proc)["history"]] == [
-        ("$.entries[1]", "history.entry-changed")]
+        ("$.entries[1]", "history.entry-changed")
+    ]
     # a note on the field itself, keeping its old value, is enough
     with (repo / REPORT).open("a", encoding="utf-8") as fh:
-        fh.write("corrections:\n  - date: 2024-04-02\n    by: 测试县乡村振兴局\n"
-                 "    reason: 发票金额录错\n    path: $.entries[1].amount\n    original: 1200.5\n")
+        fh.write(
+            "corrections:\n  - date: 2024-04-02\n    by: 测试县乡村振兴局\n"
+            "    reason: 发票金额录错\n    path: $.entries[1].amount\n    original: 1200.5\n"
+        )
     commit(repo, "补更正说明")
     assert review(repo, base="main~2").returncode == 0
 
 
 def test_new_report_entries_are_allowed_and_totalled(repo):
-    edit(repo, REPORT, "    amount: 1200.5\n", "    amount: 1200.5\n  - date: 2024-03-20\n"
-         "    household: h-0001\n    kind: 资金发放\n    content: 发放产业扶持资金\n    amount: 300\n")
+    edit(
+        repo,
+        REPORT,
+        "    amount: 1200.5\n",
+        "    amount: 1200.5\n  - date: 2024-03-20\n"
+        "    household: h-0001\n    kind: 资金发放\n    content: 发放产业扶持资金\n    amount: 300\n",
+    )
     commit(repo, "追加条目")
     proc = review(repo)
     doc = as_json(proc)
@@ -185,17 +207,26 @@ def test_new_report_entries_are_allowed_and_totalled(repo):
 
 
 def test_rewriting_identification_steps_is_blocking_but_appending_is_not(repo):
-    edit(repo, HOUSEHOLD, "      date: 2024-01-10\n      until: 2024-01-16",
-         "      date: 2024-01-11\n      until: 2024-01-16")
+    edit(
+        repo,
+        HOUSEHOLD,
+        "      date: 2024-01-10\n      until: 2024-01-16",
+        "      date: 2024-01-11\n      until: 2024-01-16",
+    )
     commit(repo, "改认定日期")
     proc = review(repo)
     assert proc.returncode == 1
     assert [(f["path"], f["code"]) for f in as_json(proc)["history"]] == [
-        ("$.identification.steps[1]", "history.identification-rewritten")]
+        ("$.identification.steps[1]", "history.identification-rewritten")
+    ]
 
     git(repo, "checkout", "-q", "-b", "append", "main~1")
-    edit(repo, HOUSEHOLD, "    - step: 公告录入\n      date: 2024-01-20\n",
-         "    - step: 公告录入\n      date: 2024-01-20\n    - step: 复查审核\n      date: 2024-06-01\n")
+    edit(
+        repo,
+        HOUSEHOLD,
+        "    - step: 公告录入\n      date: 2024-01-20\n",
+        "    - step: 公告录入\n      date: 2024-01-20\n    - step: 复查审核\n      date: 2024-06-01\n",
+    )
     commit(repo, "追加步骤")
     proc = review(repo, base="main~1")
     assert proc.returncode == 0 and as_json(proc)["history"] == []
@@ -208,8 +239,10 @@ def test_deleting_a_report_or_a_referenced_household_is_blocking(repo):
     proc = review(repo)
     assert proc.returncode == 1
     got = {(f["file"], f["code"]) for f in as_json(proc)["history"]}
-    assert got == {(REPORT, "history.report-deleted"),
-                   (HOUSEHOLD, "history.referenced-record-deleted")}
+    assert got == {
+        (REPORT, "history.report-deleted"),
+        (HOUSEHOLD, "history.referenced-record-deleted"),
+    }
     msg = next(f["message"] for f in as_json(proc)["history"] if f["file"] == HOUSEHOLD)
     assert "plan.yaml" in msg and "$.targets.households[0]" in msg
 
@@ -228,16 +261,25 @@ def test_removing_a_correction_note_is_blocking(repo):
 def test_new_household_lists_the_county_supervisors(repo):
     new = repo / "data/households/tc-alpha/tc-alpha-east-pine/h-0002.yaml"
     new.parent.mkdir(parents=True)
-    new.write_text((repo / HOUSEHOLD).read_text("utf-8")
-                   .replace("id: h-0001", "id: h-0002")
-                   .replace("village: tc-alpha-east-willow", "village: tc-alpha-east-pine"), "utf-8")
+    new.write_text(
+        (repo / HOUSEHOLD)
+        .read_text("utf-8")
+        .replace("id: h-0001", "id: h-0002")
+        .replace("village: tc-alpha-east-willow", "village: tc-alpha-east-pine"),
+        "utf-8",
+    )
     commit(repo, "新增户")
     proc = review(repo)
     doc = as_json(proc)
     assert proc.returncode == 0, doc
     assert [r["status"] for r in doc["records"]] == ["added"]
     assert [(a["handles"], a["county"], a["files"]) for a in doc["approvals"]] == [
-        (["@tc-alpha-office"], "tc-alpha", ["data/households/tc-alpha/tc-alpha-east-pine/h-0002.yaml"])]
+        (
+            ["@tc-alpha-office"],
+            "tc-alpha",
+            ["data/households/tc-alpha/tc-alpha-east-pine/h-0002.yaml"],
+        )
+    ]
     assert any(h["topic"] == "household" and "h-0002" in h["text"] for h in doc["highlights"])
     assert "`@tc-alpha-office`" in review(repo, fmt="markdown").stdout
 
@@ -261,8 +303,9 @@ def test_county_without_supervisors_routes_to_maintainers(repo):
     edit(repo, HOUSEHOLD, "per_capita: 4800", "per_capita: 4900")
     commit(repo, "改收入")
     doc = as_json(review(repo))
-    assert [(a["handles"], a["maintainers"], a["unsupervised_counties"]) for a in doc["approvals"]] \
-        == [(["@example-org/ledger-team"], True, ["tc-alpha"])]
+    assert [
+        (a["handles"], a["maintainers"], a["unsupervised_counties"]) for a in doc["approvals"]
+    ] == [(["@example-org/ledger-team"], True, ["tc-alpha"])]
 
 
 def test_renamed_record_is_reported_as_moved(repo):
@@ -270,22 +313,33 @@ def test_renamed_record_is_reported_as_moved(repo):
     dest.parent.mkdir(parents=True)
     text = (repo / HOUSEHOLD).read_text("utf-8")
     (repo / HOUSEHOLD).unlink()
-    dest.write_text(text.replace("village: tc-alpha-east-willow", "village: tc-alpha-east-pine"), "utf-8")
+    dest.write_text(
+        text.replace("village: tc-alpha-east-willow", "village: tc-alpha-east-pine"), "utf-8"
+    )
     commit(repo, "搬到松村")
     proc = review(repo)
     doc = as_json(proc)
     [rec] = doc["records"]
-    assert (rec["status"], rec["old_path"], rec["new_path"]) == ("renamed", HOUSEHOLD, str(
-        dest.relative_to(repo)))
+    assert (rec["status"], rec["old_path"], rec["new_path"]) == (
+        "renamed",
+        HOUSEHOLD,
+        str(dest.relative_to(repo)),
+    )
     assert [(f["path"], f["old"], f["new"]) for f in rec["fields"]] == [
-        ("$.village", "tc-alpha-east-willow", "tc-alpha-east-pine")]
+        ("$.village", "tc-alpha-east-willow", "tc-alpha-east-pine")
+    ]
     assert doc["history"] == [] and proc.returncode == 0
 
 
 def test_record_text_is_escaped_in_markdown(repo):
     edit(repo, REPORT, "content: 采购农产品", "content: 采购农产品 | @attacker <script>")
-    edit(repo, REPORT, "    amount: 1200.5\n", "    amount: 1200.5\n  - date: 2024-03-21\n"
-         "    village: tc-alpha-east-willow\n    kind: 其他\n    content: '[链接](http://x) @someone'\n")
+    edit(
+        repo,
+        REPORT,
+        "    amount: 1200.5\n",
+        "    amount: 1200.5\n  - date: 2024-03-21\n"
+        "    village: tc-alpha-east-willow\n    kind: 其他\n    content: '[链接](http://x) @someone'\n",
+    )
     commit(repo, "转义")
     md = review(repo, fmt="markdown").stdout
     assert "<script>" not in md and "@attacker" not in md and "@someone" not in md
@@ -300,8 +354,15 @@ def test_unknown_ref_is_a_usage_error(repo):
 
 
 def test_outside_a_repository_is_a_usage_error(tmp_path):
-    proc = bangfu("review", "main", "HEAD", "--repo", str(tmp_path), cwd=tmp_path,
-                  env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    proc = bangfu(
+        "review",
+        "main",
+        "HEAD",
+        "--repo",
+        str(tmp_path),
+        cwd=tmp_path,
+        env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)},
+    )
     assert proc.returncode == 2 and "不是 Git 仓库" in proc.stderr
     assert "Traceback" not in proc.stderr
 

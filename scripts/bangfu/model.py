@@ -105,11 +105,25 @@ def _index_places(m: Model, rec: Record) -> None:
             if v["id"] in m.villages:
                 m.duplicates.append((rec, vparts + ("id",), "village", m.villages[v["id"]].record))
                 continue
-            m.villages[v["id"]] = Village(v["id"], str(v.get("name", "")), county, t["id"],
-                                          tuple(v.get("key_lists") or ()), rec, vparts)
+            m.villages[v["id"]] = Village(
+                v["id"],
+                str(v.get("name", "")),
+                county,
+                t["id"],
+                tuple(v.get("key_lists") or ()),
+                rec,
+                vparts,
+            )
             vids.append(v["id"])
         if t["id"] in m.townships:
             m.duplicates.append((rec, tparts + ("id",), "township", m.townships[t["id"]].record))
             continue
-        m.townships[t["id"]] = Township(t["id"], str(t.get("name", "")), county,
-                                        tuple(t.get("key_lists") or ()), vids, rec, tparts)
+        m.townships[t["id"]] = Township(
+            t["id"],
+            str(t.get("name", "")),
+            county,
+            tuple(t.get("key_lists") or ()),
+            vids,
+            rec,
+            tparts,
+        )

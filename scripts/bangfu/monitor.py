@@ -147,8 +147,20 @@ def revisits(model: Model, as_of: dt.date, contact_dates=None) -> list[Revisit]:
         last = dates[-1] if dates else None
         start = _ident_date(d)
         due = next_due(last, start, days, as_of)
-        out.append(Revisit(rec.id, village, county, status, last, due, max(0, (as_of - due).days),
-                           days, start, tuple(dates)))
+        out.append(
+            Revisit(
+                rec.id,
+                village,
+                county,
+                status,
+                last,
+                due,
+                max(0, (as_of - due).days),
+                days,
+                start,
+                tuple(dates),
+            )
+        )
     out.sort(key=lambda r: (r.county, r.village, r.household))
     return out
 
@@ -158,13 +170,17 @@ def tiers(model: Model) -> dict[str, Counter]:
     out: dict[str, Counter] = defaultdict(Counter)
     for rec in model.by_kind["household"].values():
         d = rec.data
-        county = model.county_of_village(d.get("village")) if isinstance(d.get("village"), str) else None
+        county = (
+            model.county_of_village(d.get("village")) if isinstance(d.get("village"), str) else None
+        )
         if county and d.get("status") != "退出" and d.get("warning_tier") in TIERS:
             out[county][d["warning_tier"]] += 1
     return dict(sorted(out.items()))
 
 
-def expected_periods(reporting: dict, start: dt.date, end: dt.date) -> list[tuple[str, dt.date, dt.date, dt.date]]:
+def expected_periods(
+    reporting: dict, start: dt.date, end: dt.date
+) -> list[tuple[str, dt.date, dt.date, dt.date]]:
     """(label, period start, period end, due) for every reporting period that ends inside
     [start, end]. See the module docstring for the deadline rule."""
     cadence = reporting.get("cadence")
@@ -203,7 +219,11 @@ def report_periods(model: Model, as_of: dt.date) -> list[PeriodReport]:
         plan = model.get("plan", pid).data
         if plan.get("status") in INACTIVE_PLAN:
             continue
-        camp = model.get("campaign", plan.get("campaign")) if isinstance(plan.get("campaign"), str) else None
+        camp = (
+            model.get("campaign", plan.get("campaign"))
+            if isinstance(plan.get("campaign"), str)
+            else None
+        )
         reporting = (camp.data.get("reporting") if camp else None) or {}
         pp = period_of(plan.get("period"))
         if not pp or not reporting.get("cadence"):
@@ -256,13 +276,23 @@ def as_json(model: Model, st: Status) -> dict:
     return {
         "as_of": st.as_of.isoformat(),
         "overdue_revisits": [
-            {"household": r.household, "village": r.village, "county": r.county, "status": r.status,
-             "last_contact": r.last_contact.isoformat() if r.last_contact else None,
-             "due": r.due.isoformat(), "days_overdue": r.days_overdue} for r in st.overdue],
+            {
+                "household": r.household,
+                "village": r.village,
+                "county": r.county,
+                "status": r.status,
+                "last_contact": r.last_contact.isoformat() if r.last_contact else None,
+                "due": r.due.isoformat(),
+                "days_overdue": r.days_overdue,
+            }
+            for r in st.overdue
+        ],
         "monitored_households": len(st.revisits),
         "warning_tiers": {c: {t: n[t] for t in TIERS} for c, n in st.tiers.items()},
-        "report_timeliness": {o: {"name": name("organization", o), **{k: c[k] for k in TIMELY}}
-                              for o, c in st.by_org.items()},
+        "report_timeliness": {
+            o: {"name": name("organization", o), **{k: c[k] for k in TIMELY}}
+            for o, c in st.by_org.items()
+        },
     }
 
 
@@ -275,12 +305,17 @@ def as_text(model: Model, st: Status) -> str:
         rec = model.get("county", cid)
         return rec.data.get("name", cid) if rec else cid
 
-    lines = [f"统计日期：{st.as_of.isoformat()}", "",
-             f"逾期未回访：{len(st.overdue)} 户（共监测 {len(st.revisits)} 户）"]
+    lines = [
+        f"统计日期：{st.as_of.isoformat()}",
+        "",
+        f"逾期未回访：{len(st.overdue)} 户（共监测 {len(st.revisits)} 户）",
+    ]
     for r in st.overdue:
         last = r.last_contact.isoformat() if r.last_contact else "从未回访"
-        lines.append(f"  {r.household}  {cname(r.county)}{vname(r.village)}  {r.status}  "
-                     f"上次 {last}  应于 {r.due.isoformat()}  逾期 {r.days_overdue} 天")
+        lines.append(
+            f"  {r.household}  {cname(r.county)}{vname(r.village)}  {r.status}  "
+            f"上次 {last}  应于 {r.due.isoformat()}  逾期 {r.days_overdue} 天"
+        )
     lines += ["", "预警等级（未退出的户）："]
     if not st.tiers:
         lines.append("  （无）")

@@ -39,7 +39,9 @@ def _specificity(scope: dict, county: dict) -> int | None:
     if "county" in scope:
         return 3 if scope["county"] == county.get("id") else None
     if "city" in scope:
-        ok = scope["city"] == county.get("city") and scope.get("province", county.get("province")) == county.get("province")
+        ok = scope["city"] == county.get("city") and scope.get(
+            "province", county.get("province")
+        ) == county.get("province")
         return 2 if ok else None
     if "province" in scope:
         return 1 if scope["province"] == county.get("province") else None
@@ -52,10 +54,20 @@ def all_policies(model: Model) -> list[tuple[dict, Policy]]:
         d = rec.data
         if not isinstance(d.get("year"), int):
             continue
-        out.append((d.get("scope") or {}, Policy(
-            id=d["id"], year=d["year"], line=_line(d.get("monitoring_line")),
-            notice_min_days=d.get("notice_min_days"), revisit_days=d.get("revisit_days") or {},
-            small_cell_threshold=d.get("small_cell_threshold"), specificity=0)))
+        out.append(
+            (
+                d.get("scope") or {},
+                Policy(
+                    id=d["id"],
+                    year=d["year"],
+                    line=_line(d.get("monitoring_line")),
+                    notice_min_days=d.get("notice_min_days"),
+                    revisit_days=d.get("revisit_days") or {},
+                    small_cell_threshold=d.get("small_cell_threshold"),
+                    specificity=0,
+                ),
+            )
+        )
     return out
 
 
@@ -82,7 +94,9 @@ class PolicyIndex:
             k = (spec, p.year)
             if best_key is None or k > best_key:
                 best, best_key = p, k
-        if best is None and year is not None:  # income year earlier than every policy: use the earliest
+        if (
+            best is None and year is not None
+        ):  # income year earlier than every policy: use the earliest
             cands = [(_specificity(s, county), p) for s, p in self.policies]
             cands = [(s, p) for s, p in cands if s is not None]
             if cands:

@@ -85,8 +85,7 @@ def _scalar_text(v) -> str:
         if _DIGIT_PLAIN.match(v):
             return v
         raise _Unsure
-    if (not v.isprintable() or v[-1] in " :" or ": " in v or " #" in v
-            or v.lower() in _WORDS):
+    if not v.isprintable() or v[-1] in " :" or ": " in v or " #" in v or v.lower() in _WORDS:
         raise _Unsure
     return v
 

@@ -21,8 +21,17 @@ MAX_DEPTH = 32
 MAX_NODES = 200_000
 
 _CORE = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = {None, "!", _CORE + "str", _CORE + "int", _CORE + "float", _CORE + "bool",
-                 _CORE + "null", _CORE + "map", _CORE + "seq"}
+_ALLOWED_TAGS = {
+    None,
+    "!",
+    _CORE + "str",
+    _CORE + "int",
+    _CORE + "float",
+    _CORE + "bool",
+    _CORE + "null",
+    _CORE + "map",
+    _CORE + "seq",
+}
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
@@ -45,8 +54,13 @@ class Parsed:
 
     __slots__ = ("data", "findings", "_positions", "_source")
 
-    def __init__(self, data: object = None, positions: dict | None = None,
-                 findings: list[Finding] | None = None, source=None):
+    def __init__(
+        self,
+        data: object = None,
+        positions: dict | None = None,
+        findings: list[Finding] | None = None,
+        source=None,
+    ):
         self.data = data
         self.findings = findings if findings is not None else []
         self._positions = positions
@@ -57,8 +71,11 @@ class Parsed:
         return f"Parsed(data={self.data!r}, findings={self.findings!r})"
 
     def __eq__(self, other) -> bool:
-        return (isinstance(other, Parsed) and self.data == other.data
-                and self.findings == other.findings)
+        return (
+            isinstance(other, Parsed)
+            and self.data == other.data
+            and self.findings == other.findings
+        )
 
     @property
     def positions(self) -> dict[tuple, tuple[int, int]]:
@@ -110,9 +127,16 @@ class _Stop(Exception):
 def _scalar(e: ev.ScalarEvent, file: str, path: tuple):
     tag = e.tag
     if tag not in _ALLOWED_TAGS:
-        raise _Stop(make("yaml.forbidden-tag", file, f"不允许使用 YAML 标签 {tag}",
-                         line=e.start_mark.line + 1, column=e.start_mark.column + 1,
-                         path=json_path(path)))
+        raise _Stop(
+            make(
+                "yaml.forbidden-tag",
+                file,
+                f"不允许使用 YAML 标签 {tag}",
+                line=e.start_mark.line + 1,
+                column=e.start_mark.column + 1,
+                path=json_path(path),
+            )
+        )
     v = e.value
     if tag == _CORE + "str" or tag == "!" or (tag is None and not e.implicit[0]):
         return v
@@ -142,9 +166,15 @@ def parse(text: str, file: str, source=None) -> Parsed:
     if m:
         line = text.count("\n", 0, m.start()) + 1
         col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
-        out.findings.append(make("encoding.control-char", file,
-                                 f"第 {line} 行第 {col} 列有控制字符 U+{ord(m.group()):04X}",
-                                 line=line, column=col))
+        out.findings.append(
+            make(
+                "encoding.control-char",
+                file,
+                f"第 {line} 行第 {col} 列有控制字符 U+{ord(m.group()):04X}",
+                line=line,
+                column=col,
+            )
+        )
         return out
     fast = fast_load(text)
     if fast is not None:
@@ -162,12 +192,14 @@ def parse(text: str, file: str, source=None) -> Parsed:
         lines = text.splitlines()
         src = lines[line - 1] if 0 < line <= len(lines) else ""
         if "\t" in src[: len(src) - len(src.lstrip())] or "found character '\\t'" in str(exc):
-            out.findings.append(make("yaml.tab-indent", file, f"第 {line} 行用 Tab 缩进",
-                                     line=line, column=col))
+            out.findings.append(
+                make("yaml.tab-indent", file, f"第 {line} 行用 Tab 缩进", line=line, column=col)
+            )
         else:
             problem = exc.problem or exc.context or "无法解析"
-            out.findings.append(make("yaml.syntax", file, f"YAML 语法错误：{problem}",
-                                     line=line, column=col))
+            out.findings.append(
+                make("yaml.syntax", file, f"YAML 语法错误：{problem}", line=line, column=col)
+            )
         out.data = None
         out.positions = {}
     except yaml.YAMLError as exc:  # reader errors (e.g. non-printable characters)
@@ -200,14 +232,27 @@ def _build(text: str, file: str, out: Parsed) -> None:
                 if top[2] is _NOKEY:
                     # this value is a key
                     if not isinstance(value, str):
-                        raise _Stop(make("yaml.complex-key", file, "字段名必须是普通文字",
-                                         line=mark.line + 1, column=mark.column + 1,
-                                         path=json_path(top[1])))
+                        raise _Stop(
+                            make(
+                                "yaml.complex-key",
+                                file,
+                                "字段名必须是普通文字",
+                                line=mark.line + 1,
+                                column=mark.column + 1,
+                                path=json_path(top[1]),
+                            )
+                        )
                     if value in top[3]:
-                        raise _Stop(make("yaml.duplicate-key", file,
-                                         f"字段“{value}”在同一层级出现了两次",
-                                         line=mark.line + 1, column=mark.column + 1,
-                                         path=json_path(top[1] + (value,))))
+                        raise _Stop(
+                            make(
+                                "yaml.duplicate-key",
+                                file,
+                                f"字段“{value}”在同一层级出现了两次",
+                                line=mark.line + 1,
+                                column=mark.column + 1,
+                                path=json_path(top[1] + (value,)),
+                            )
+                        )
                     top[3].add(value)
                     top[2] = value
                     positions[top[1] + (value,)] = (mark.line + 1, mark.column + 1)
@@ -237,16 +282,30 @@ def _build(text: str, file: str, out: Parsed) -> None:
             if isinstance(e, ev.DocumentStartEvent):
                 docs += 1
                 if docs > 1:
-                    raise _Stop(make("yaml.multiple-documents", file, "一个文件中只能有一条记录",
-                                     line=e.start_mark.line + 1, column=1))
+                    raise _Stop(
+                        make(
+                            "yaml.multiple-documents",
+                            file,
+                            "一个文件中只能有一条记录",
+                            line=e.start_mark.line + 1,
+                            column=1,
+                        )
+                    )
                 continue
             if isinstance(e, (ev.StreamStartEvent, ev.DocumentEndEvent)):
                 continue
             if isinstance(e, ev.ScalarEvent):
                 nodes += 1
                 if nodes > MAX_NODES:
-                    raise _Stop(make("yaml.too-many-nodes", file, f"内容超过 {MAX_NODES} 个节点",
-                                     line=e.start_mark.line + 1, column=e.start_mark.column + 1))
+                    raise _Stop(
+                        make(
+                            "yaml.too-many-nodes",
+                            file,
+                            f"内容超过 {MAX_NODES} 个节点",
+                            line=e.start_mark.line + 1,
+                            column=e.start_mark.column + 1,
+                        )
+                    )
                 value = _scalar(e, file, cur_path())
                 if e.anchor:
                     anchors[e.anchor] = (value, 1)
@@ -254,16 +313,37 @@ def _build(text: str, file: str, out: Parsed) -> None:
                 continue
             if isinstance(e, (ev.MappingStartEvent, ev.SequenceStartEvent)):
                 if e.tag not in _ALLOWED_TAGS:
-                    raise _Stop(make("yaml.forbidden-tag", file, f"不允许使用 YAML 标签 {e.tag}",
-                                     line=e.start_mark.line + 1, column=e.start_mark.column + 1,
-                                     path=json_path(cur_path())))
+                    raise _Stop(
+                        make(
+                            "yaml.forbidden-tag",
+                            file,
+                            f"不允许使用 YAML 标签 {e.tag}",
+                            line=e.start_mark.line + 1,
+                            column=e.start_mark.column + 1,
+                            path=json_path(cur_path()),
+                        )
+                    )
                 if stack and stack[-1][6] and stack[-1][2] is _NOKEY:
-                    raise _Stop(make("yaml.complex-key", file, "字段名必须是普通文字",
-                                     line=e.start_mark.line + 1, column=e.start_mark.column + 1,
-                                     path=json_path(stack[-1][1])))
+                    raise _Stop(
+                        make(
+                            "yaml.complex-key",
+                            file,
+                            "字段名必须是普通文字",
+                            line=e.start_mark.line + 1,
+                            column=e.start_mark.column + 1,
+                            path=json_path(stack[-1][1]),
+                        )
+                    )
                 if len(stack) >= MAX_DEPTH:
-                    raise _Stop(make("yaml.too-deep", file, f"嵌套超过 {MAX_DEPTH} 层",
-                                     line=e.start_mark.line + 1, column=e.start_mark.column + 1))
+                    raise _Stop(
+                        make(
+                            "yaml.too-deep",
+                            file,
+                            f"嵌套超过 {MAX_DEPTH} 层",
+                            line=e.start_mark.line + 1,
+                            column=e.start_mark.column + 1,
+                        )
+                    )
                 nodes += 1
                 is_map = isinstance(e, ev.MappingStartEvent)
                 container = {} if is_map else []
@@ -293,14 +373,27 @@ def _build(text: str, file: str, out: Parsed) -> None:
             if isinstance(e, ev.AliasEvent):
                 target = anchors.get(e.anchor)
                 if target is None:
-                    raise _Stop(make("yaml.syntax", file, f"别名 *{e.anchor} 没有对应的锚点",
-                                     line=e.start_mark.line + 1, column=e.start_mark.column + 1))
+                    raise _Stop(
+                        make(
+                            "yaml.syntax",
+                            file,
+                            f"别名 *{e.anchor} 没有对应的锚点",
+                            line=e.start_mark.line + 1,
+                            column=e.start_mark.column + 1,
+                        )
+                    )
                 value, size = target
                 nodes += size
                 if nodes > MAX_NODES:
-                    raise _Stop(make("yaml.too-many-nodes", file,
-                                     f"别名展开后超过 {MAX_NODES} 个节点（可能是“十亿笑声”式的恶意文件）",
-                                     line=e.start_mark.line + 1, column=e.start_mark.column + 1))
+                    raise _Stop(
+                        make(
+                            "yaml.too-many-nodes",
+                            file,
+                            f"别名展开后超过 {MAX_NODES} 个节点（可能是“十亿笑声”式的恶意文件）",
+                            line=e.start_mark.line + 1,
+                            column=e.start_mark.column + 1,
+                        )
+                    )
                 place(value, e.start_mark, size)
                 continue
         out.data = root
@@ -318,8 +411,7 @@ except ImportError:  # pragma: no cover
     _yaml_rs = None
 
 # cheap screens first; the exact patterns run only when a screen fires
-_RISKY_CHARS = re.compile(
-    r"[!&*\t\r\\<\[{\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
+_RISKY_CHARS = re.compile(r"[!&*\t\r\\<\[{\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
 _RISKY = re.compile(
     r"[!&*\t\r\\\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff]"  # tags, anchors, aliases,
     # tabs, CR, escapes, and characters the YAML reader refuses
@@ -332,7 +424,8 @@ _RISKY_LINE = re.compile(r"^(?:---|\.\.\.|%|[ ]*\?)", re.MULTILINE)  # documents
 # complex keys
 _NUMBER_SCREEN = re.compile(r" [-+]?(?:0[0-9xXoObB_]|\.[iInN])")
 _RISKY_NUMBER = re.compile(  # number forms the YAML 1.2 core schema reads as strings
-    r"(?:^|[ ])[-+]?(?:0[0-9xXoObB_]|\.(?:inf|Inf|INF|nan|NaN|NAN)\b)", re.MULTILINE)
+    r"(?:^|[ ])[-+]?(?:0[0-9xXoObB_]|\.(?:inf|Inf|INF|nan|NaN|NAN)\b)", re.MULTILINE
+)
 
 
 def _risky(text: str) -> bool:
@@ -342,8 +435,7 @@ def _risky(text: str) -> bool:
         return True
     if any(m in text for m in _LINE_MARKS) and _RISKY_LINE.search(text):
         return True
-    return bool((_NUMBER_SCREEN.search(text) or text[:1] in "0+-.")
-                and _RISKY_NUMBER.search(text))
+    return bool((_NUMBER_SCREEN.search(text) or text[:1] in "0+-.") and _RISKY_NUMBER.search(text))
 
 
 def fast_load(text: str):
@@ -403,12 +495,20 @@ def decode(raw: bytes, file: str) -> tuple[str | None, list[Finding]]:
     if raw.startswith(b"\xef\xbb\xbf"):
         return None, [make("encoding.bom", file, "文件以 UTF-8 BOM 开头", line=1, column=1)]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [make("encoding.not-utf8", file, "文件是 UTF-16 编码，需要 UTF-8", line=1, column=1)]
+        return None, [
+            make("encoding.not-utf8", file, "文件是 UTF-16 编码，需要 UTF-8", line=1, column=1)
+        ]
     try:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [make("encoding.not-utf8", file,
-                           f"第 {line} 行第 {col} 列的字节 0x{raw[exc.start]:02X} 不是有效的 UTF-8",
-                           line=line, column=col)]
+        return None, [
+            make(
+                "encoding.not-utf8",
+                file,
+                f"第 {line} 行第 {col} 列的字节 0x{raw[exc.start]:02X} 不是有效的 UTF-8",
+                line=line,
+                column=col,
+            )
+        ]

@@ -21,15 +21,25 @@ def _review(args) -> int:
 def _review_args(p):
     p.add_argument("base", help="比较的起点，如 origin/main（从它与 HEAD 的共同祖先开始比较）")
     p.add_argument("head", help="比较的终点，如 HEAD")
-    p.add_argument("--format", choices=["markdown", "text", "json"], default="text",
-                   help="输出格式：markdown（PR 评论）、text 或 json")
+    p.add_argument(
+        "--format",
+        choices=["markdown", "text", "json"],
+        default="text",
+        help="输出格式：markdown（PR 评论）、text 或 json",
+    )
     p.add_argument("--repo", default=".", help="Git 仓库所在文件夹（默认当前文件夹）")
-    p.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
-                   help="把这一天当作“今天”（也可设环境变量 BANGFU_AS_OF）")
+    p.add_argument(
+        "--as-of",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="把这一天当作“今天”（也可设环境变量 BANGFU_AS_OF）",
+    )
 
 
 _review.add_args = _review_args
-command("review", "逐条总结两个 Git 提交之间的记录改动，检查历史记录保护，列出需要的审核人")(_review)
+command("review", "逐条总结两个 Git 提交之间的记录改动，检查历史记录保护，列出需要的审核人")(
+    _review
+)
 
 
 def _codeowners(args) -> int:
@@ -47,8 +57,10 @@ def _codeowners(args) -> int:
     current = out.read_text("utf-8") if out.is_file() else None
     if args.check:
         if current != text:
-            print(f"{out} 已过期（与区县记录的审核人不一致）：运行 bangfu codeowners 重新生成。",
-                  file=sys.stderr)
+            print(
+                f"{out} 已过期（与区县记录的审核人不一致）：运行 bangfu codeowners 重新生成。",
+                file=sys.stderr,
+            )
             return 1
         print(f"{out} 是最新的。")
         return 0
@@ -64,12 +76,19 @@ def _codeowners(args) -> int:
 
 
 def _codeowners_args(p):
-    p.add_argument("--check", action="store_true", help="只检查是否过期，不改文件；过期时退出码为 1")
+    p.add_argument(
+        "--check", action="store_true", help="只检查是否过期，不改文件；过期时退出码为 1"
+    )
     p.add_argument("--out", default=None, help="输出文件（默认 数据文件夹旁的 .github/CODEOWNERS）")
-    p.add_argument("--maintainers", default=None,
-                   help="维护者名单（默认 .github/maintainers.txt；每行一个 GitHub 账号或团队）")
+    p.add_argument(
+        "--maintainers",
+        default=None,
+        help="维护者名单（默认 .github/maintainers.txt；每行一个 GitHub 账号或团队）",
+    )
     p.add_argument("--data", default="data", help="数据文件夹（默认 data）")
-    p.add_argument("--schemas", default=None, help="schemas 文件夹（默认：数据文件夹旁的 schemas/）")
+    p.add_argument(
+        "--schemas", default=None, help="schemas 文件夹（默认：数据文件夹旁的 schemas/）"
+    )
 
 
 _codeowners.add_args = _codeowners_args

@@ -27,15 +27,22 @@ def _site(args) -> int:
         print(f"bangfu site: {exc}", file=sys.stderr)
         return 1
     mark = "（演示数据）" if res.synthetic else ""
-    print(f"已生成网站{mark}：{res.out}，{res.pages} 个页面，{res.files} 个文件，"
-          f"用时 {res.seconds:.1f} 秒；统计日期 {res.as_of.isoformat()}，数据更新于 {res.updated}。")
+    print(
+        f"已生成网站{mark}：{res.out}，{res.pages} 个页面，{res.files} 个文件，"
+        f"用时 {res.seconds:.1f} 秒；统计日期 {res.as_of.isoformat()}，数据更新于 {res.updated}。"
+    )
     return 0
 
 
 def _site_args(p):
-    p.add_argument("--out", default="public", help="网站输出文件夹（默认 public；开放数据写入其中的 data/）")
-    p.add_argument("--src", default="build/site-src",
-                   help="生成的 Markdown 页面和 mkdocs.yml 放在这里（默认 build/site-src，不提交）")
+    p.add_argument(
+        "--out", default="public", help="网站输出文件夹（默认 public；开放数据写入其中的 data/）"
+    )
+    p.add_argument(
+        "--src",
+        default="build/site-src",
+        help="生成的 Markdown 页面和 mkdocs.yml 放在这里（默认 build/site-src，不提交）",
+    )
     common(p)
     p.set_defaults(as_of=None)
 

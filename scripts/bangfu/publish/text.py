@@ -87,7 +87,8 @@ def table(
     Rendered on one logical block with no blank lines so Markdown leaves it alone."""
     ida = f' id="{esc(id_)}"' if id_ else ""
     head = "".join(
-        "<th" + (' class="num"' if i in numeric else "") + f">{h}</th>" for i, h in enumerate(headers)
+        "<th" + (' class="num"' if i in numeric else "") + f">{h}</th>"
+        for i, h in enumerate(headers)
     )
     body = []
     for r in rows:

@@ -21,8 +21,17 @@ CODEOWNERS_FILE = ".github/CODEOWNERS"
 DEFAULT_MAINTAINERS = ("@bangfu-ledger/maintainers",)
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]\Z")
 HANDLE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9._-]{1,100})?\Z")
-MAINTAINER_PATHS = ("/schemas/", "/scripts/", "/.github/", "/tests/", "/data/policy/",
-                    "/data/sources/", "/data/campaigns/", "/data/counties/", "/data/organizations/")
+MAINTAINER_PATHS = (
+    "/schemas/",
+    "/scripts/",
+    "/.github/",
+    "/tests/",
+    "/data/policy/",
+    "/data/sources/",
+    "/data/campaigns/",
+    "/data/counties/",
+    "/data/organizations/",
+)
 
 
 def parse_maintainers(text: str | None) -> tuple[str, ...]:
@@ -56,7 +65,11 @@ class Routing:
         parts = path.split("/")
         if len(parts) >= 3 and parts[0] == "data" and parts[1] in ("households", "plans"):
             return parts[2]
-        if len(parts) == 3 and parts[:2] == ["data", "organizations"] and parts[2].endswith(".yaml"):
+        if (
+            len(parts) == 3
+            and parts[:2] == ["data", "organizations"]
+            and parts[2].endswith(".yaml")
+        ):
             return self.org_county.get(parts[2][: -len(".yaml")])
         return None
 

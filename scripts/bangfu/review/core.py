@@ -21,8 +21,16 @@ from .diff import Diff, FieldChange, SchemaView, diff
 from .gitio import Change, Git
 
 STATUS = {"A": "added", "M": "modified", "D": "removed", "R": "renamed"}
-KIND_TITLES = {"source": "来源文件", "county": "区县", "organization": "帮扶主体", "campaign": "专项行动",
-               "policy": "政策参数", "household": "户", "plan": "结对帮扶方案", "report": "进度报告"}
+KIND_TITLES = {
+    "source": "来源文件",
+    "county": "区县",
+    "organization": "帮扶主体",
+    "campaign": "专项行动",
+    "policy": "政策参数",
+    "household": "户",
+    "plan": "结对帮扶方案",
+    "report": "进度报告",
+}
 
 
 @dataclass(slots=True)
@@ -103,8 +111,15 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
     head_paths = git.ls_tree(head_sha, "data")
 
     with tempfile.TemporaryDirectory(prefix="bangfu-review-") as tmp:
-        result, cfg = subset.check_changed(git, head_sha, [c.new for c in data if c.new],
-                                           head_paths, as_of, Path(tmp), PACKAGE_SCHEMAS)
+        result, cfg = subset.check_changed(
+            git,
+            head_sha,
+            [c.new for c in data if c.new],
+            head_paths,
+            as_of,
+            Path(tmp),
+            PACKAGE_SCHEMAS,
+        )
         schemas = bundled(cfg.schemas_dir)
     pairs: list[history.Pair] = []
     records: list[RecordChange] = []
@@ -113,47 +128,81 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
         new = _record(c.new, new_blobs.get(c.new)) if c.new else None
         kind = (new or old).kind if (new or old) else None
         pair = history.Pair(STATUS[c.status], kind, old, new)
-        if kind and c.status in "MR" and old is not None and new is not None \
-                and isinstance(old.data, dict) and isinstance(new.data, dict):
+        if (
+            kind
+            and c.status in "MR"
+            and old is not None
+            and new is not None
+            and isinstance(old.data, dict)
+            and isinstance(new.data, dict)
+        ):
             pair.diff = diff(SchemaView(schemas[kind]), old.data, new.data)
         elif kind and c.status in "MR":
             pair.diff = Diff()
         pairs.append(pair)
         side = new if new is not None else old
-        records.append(RecordChange(pair.status, kind, side.id if side else None,
-                                    _name(kind, side), c.old, c.new,
-                                    pair.diff.changes if pair.diff else [],
-                                    any(r is not None and r.kind and not isinstance(r.data, dict)
-                                        for r in (old, new))))
+        records.append(
+            RecordChange(
+                pair.status,
+                kind,
+                side.id if side else None,
+                _name(kind, side),
+                c.old,
+                c.new,
+                pair.diff.changes if pair.diff else [],
+                any(r is not None and r.kind and not isinstance(r.data, dict) for r in (old, new)),
+            )
+        )
 
     guard = history.guard(pairs)
-    deleted = [p.old for p in pairs if p.old is not None and (p.new is None or p.new.id != p.old.id)]
+    deleted = [
+        p.old for p in pairs if p.old is not None and (p.new is None or p.new.id != p.old.id)
+    ]
     guard += references.deleted_still_referenced(git, head_sha, deleted, head_paths)
     model = model_mod.build(result.records)
     notes = highlights.collect(pairs, model)
-    return Review(base, head, base_sha, head_sha, start, records, other, notes,
-                  sorted(guard, key=Finding.sort_key), result.findings,
-                  _approvals(git, start, changes, pairs), result.files_checked)
+    return Review(
+        base,
+        head,
+        base_sha,
+        head_sha,
+        start,
+        records,
+        other,
+        notes,
+        sorted(guard, key=Finding.sort_key),
+        result.findings,
+        _approvals(git, start, changes, pairs),
+        result.files_checked,
+    )
 
 
 def _approvals(git: Git, start: str, changes: list[Change], pairs) -> list[Approval]:
     """Routing from the base commit: the trusted supervisors and maintainers, not the ones a
     pull request might write in."""
     paths = sorted({p for c in changes for p in (c.old, c.new) if p})
-    counties = {p.split("/")[2] for p in paths if p.startswith(("data/households/", "data/plans/"))
-                and p.count("/") >= 3}
+    counties = {
+        p.split("/")[2]
+        for p in paths
+        if p.startswith(("data/households/", "data/plans/")) and p.count("/") >= 3
+    }
     org_county: dict[str, str] = {}
     for p in pairs:
         for rec in (p.old, p.new):
-            if rec is not None and rec.kind == "organization" and isinstance(rec.data, dict) \
-                    and isinstance(rec.data.get("county"), str):
+            if (
+                rec is not None
+                and rec.kind == "organization"
+                and isinstance(rec.data, dict)
+                and isinstance(rec.data.get("county"), str)
+            ):
                 org_county.setdefault(rec.file, rec.data["county"])
     counties |= set(org_county.values())
     wanted = [f"data/counties/{c}.yaml" for c in sorted(counties)] + [codeowners.MAINTAINERS_FILE]
     blobs = git.read(start, wanted)
     raw = blobs.pop(codeowners.MAINTAINERS_FILE, None)
-    routing = codeowners.Routing(codeowners.parse_maintainers(
-        raw.decode("utf-8", "replace") if raw is not None else None))
+    routing = codeowners.Routing(
+        codeowners.parse_maintainers(raw.decode("utf-8", "replace") if raw is not None else None)
+    )
     for path, blob in blobs.items():
         rec = _record(path, blob)
         if rec is not None and isinstance(rec.data, dict) and rec.id:
@@ -165,9 +214,12 @@ def _approvals(git: Git, start: str, changes: list[Change], pairs) -> list[Appro
         by_maint = not (county and routing.supervisors.get(county))
         key = (owners, None if by_maint else county)
         if key not in groups:
-            groups[key] = Approval(owners, county if not by_maint else None,
-                                   routing.county_names.get(county or "", "") if not by_maint else "",
-                                   by_maint)
+            groups[key] = Approval(
+                owners,
+                county if not by_maint else None,
+                routing.county_names.get(county or "", "") if not by_maint else "",
+                by_maint,
+            )
         groups[key].files.append(path)
         if by_maint and county and county not in groups[key].unsupervised:
             groups[key].unsupervised.append(county)

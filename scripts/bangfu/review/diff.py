@@ -124,17 +124,28 @@ def _emit(view: SchemaView, out: list, op: str, old_parts, new_parts, old, new) 
     if view.public(parts):
         o = None if old is MISSING else project(view, old_parts or parts, old)
         n = None if new is MISSING else project(view, new_parts or parts, new)
-        out.append(FieldChange(op, view.label(parts), json_path(parts), False, old_parts,
-                               new_parts, o, n,
-                               "" if old is MISSING else show(view, old_parts or parts, old),
-                               "" if new is MISSING else show(view, new_parts or parts, new)))
+        out.append(
+            FieldChange(
+                op,
+                view.label(parts),
+                json_path(parts),
+                False,
+                old_parts,
+                new_parts,
+                o,
+                n,
+                "" if old is MISSING else show(view, old_parts or parts, old),
+                "" if new is MISSING else show(view, new_parts or parts, new),
+            )
+        )
         return
     shown = _known_prefix(view, parts)
     label = view.label(shown) if shown else "记录"
     if shown != parts:
         label += "（未定义字段）"
-    fc = FieldChange("changed" if shown != parts else op, label, json_path(shown), True,
-                     old_parts, new_parts)
+    fc = FieldChange(
+        "changed" if shown != parts else op, label, json_path(shown), True, old_parts, new_parts
+    )
     # several unknown keys under one parent collapse into one line
     if out and out[-1].private and out[-1].path == fc.path and out[-1].label == fc.label:
         return
@@ -151,7 +162,12 @@ def _walk(view: SchemaView, op_: tuple, np_: tuple, old, new, out: list) -> None
         for k in list(old) + [k for k in new if k not in old]:
             _walk(view, op_ + (k,), np_ + (k,), old.get(k, MISSING), new.get(k, MISSING), out)
         return
-    if isinstance(old, list) and isinstance(new, list) and view.public(np_) and _composite(old + new):
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and view.public(np_)
+        and _composite(old + new)
+    ):
         _walk_list(view, op_, np_, old, new, out)
         return
     _emit(view, out, "changed", op_, np_, old, new)
@@ -212,8 +228,9 @@ def show(view: SchemaView, parts: tuple, value) -> str:
 def project(view: SchemaView, parts: tuple, value):
     """A copy of ``value`` keeping only its public parts."""
     if isinstance(value, dict):
-        return {k: project(view, parts + (k,), v) for k, v in value.items()
-                if view.public(parts + (k,))}
+        return {
+            k: project(view, parts + (k,), v) for k, v in value.items() if view.public(parts + (k,))
+        }
     if isinstance(value, list):
         return [project(view, parts + (i,), v) for i, v in enumerate(value)]
     return value

@@ -27,11 +27,17 @@ class Git:
             raise UsageError(f"{self.repo} 不是 Git 仓库")
         self.top = Path(top.stdout.decode().strip())
 
-    def _run(self, *args: str, input_: bytes | None = None, check: bool = True,
-             ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
+    def _run(
+        self,
+        *args: str,
+        input_: bytes | None = None,
+        check: bool = True,
+        ok: tuple[int, ...] = (0,),
+    ) -> subprocess.CompletedProcess:
         try:
-            proc = subprocess.run(["git", "-C", str(self.repo), *args], input=input_,
-                                  capture_output=True, check=False)
+            proc = subprocess.run(
+                ["git", "-C", str(self.repo), *args], input=input_, capture_output=True, check=False
+            )
         except FileNotFoundError as exc:
             raise UsageError("找不到 git 命令：请先安装 Git") from exc
         if check and proc.returncode not in ok:
@@ -43,11 +49,14 @@ class Git:
         """The commit a ref names; an unknown ref is a usage error with a plain message."""
         if ref.startswith("-"):
             raise UsageError(f"“{ref}”不是 Git 引用")
-        proc = self._run("rev-parse", "--verify", "--quiet", "--end-of-options",
-                         f"{ref}^{{commit}}", check=False)
+        proc = self._run(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False
+        )
         if proc.returncode != 0:
-            raise UsageError(f"找不到 Git 引用“{ref}”：请检查分支名或提交号"
-                             "（在 CI 中需要 fetch-depth: 0 才能看到目标分支）")
+            raise UsageError(
+                f"找不到 Git 引用“{ref}”：请检查分支名或提交号"
+                "（在 CI 中需要 fetch-depth: 0 才能看到目标分支）"
+            )
         return proc.stdout.decode().strip()
 
     def merge_base(self, a: str, b: str) -> str:
@@ -67,7 +76,9 @@ class Git:
             if status in "RC":
                 old, new = parts[i + 1], parts[i + 2]
                 i += 3
-                out.append(Change("R" if status == "R" else "A", old if status == "R" else None, new))
+                out.append(
+                    Change("R" if status == "R" else "A", old if status == "R" else None, new)
+                )
                 continue
             path = parts[i + 1]
             i += 2
@@ -100,7 +111,7 @@ class Git:
                 out[p] = None
                 continue
             _sha, kind, size = line.rsplit(b" ", 2)
-            out[p] = raw[pos:pos + int(size)] if kind == b"blob" else None
+            out[p] = raw[pos : pos + int(size)] if kind == b"blob" else None
             pos += int(size) + 1
         return out
 

@@ -63,9 +63,16 @@ def collect(pairs: list[Pair], model: Model) -> list[Highlight]:
         add = lambda topic, text, file=file: out.append(Highlight(topic, text, file))  # noqa: E731
         if p.status == "removed":
             name = (old or {}).get("name") if isinstance(old, dict) else None
-            what = {"household": "户", "organization": "帮扶主体", "plan": "方案", "report": "进度报告",
-                    "county": "区县", "campaign": "专项行动", "policy": "政策参数",
-                    "source": "来源文件"}.get(p.kind or "", "文件")
+            what = {
+                "household": "户",
+                "organization": "帮扶主体",
+                "plan": "方案",
+                "report": "进度报告",
+                "county": "区县",
+                "campaign": "专项行动",
+                "policy": "政策参数",
+                "source": "来源文件",
+            }.get(p.kind or "", "文件")
             rid = p.old.id or file
             add("removed", f"删除了{what} {rid}" + (f"（{name}）" if isinstance(name, str) else ""))
             continue
@@ -77,50 +84,88 @@ def collect(pairs: list[Pair], model: Model) -> list[Highlight]:
             rid = new.get("id", "")
             place = _place(model, new)
             if p.status == "added":
-                add("household", f"新增户 {rid}{place}：{new.get('category', '')}，"
-                                 f"{new.get('status', '')}")
+                add(
+                    "household",
+                    f"新增户 {rid}{place}：{new.get('category', '')}，{new.get('status', '')}",
+                )
             elif old.get("status") != new.get("status"):
-                mark = "（风险消除）" if new.get("status") in RISK_CLEARED and \
-                    old.get("status") not in RISK_CLEARED else ""
-                add("status", f"户 {rid}{place} 监测状态：{old.get('status', '（空）')} → "
-                              f"{new.get('status', '（空）')}{mark}")
+                mark = (
+                    "（风险消除）"
+                    if new.get("status") in RISK_CLEARED and old.get("status") not in RISK_CLEARED
+                    else ""
+                )
+                add(
+                    "status",
+                    f"户 {rid}{place} 监测状态：{old.get('status', '（空）')} → "
+                    f"{new.get('status', '（空）')}{mark}",
+                )
             if old and old.get("warning_tier") != new.get("warning_tier"):
-                add("status", f"户 {rid} 预警等级：{old.get('warning_tier') or '（无）'} → "
-                              f"{new.get('warning_tier') or '（无）'}")
+                add(
+                    "status",
+                    f"户 {rid} 预警等级：{old.get('warning_tier') or '（无）'} → "
+                    f"{new.get('warning_tier') or '（无）'}",
+                )
             out.extend(_crossing(p, model, index, file))
         elif k == "report":
             if p.status == "added":
                 added = [e for e in new.get("entries") or []]
             else:
-                added = [get(new, ch.new_parts) for ch in p.diff.changes
-                         if ch.op == "added" and ch.old_parts is None and ch.new_parts
-                         and len(ch.new_parts) == 2 and ch.new_parts[0] == "entries"]
+                added = [
+                    get(new, ch.new_parts)
+                    for ch in p.diff.changes
+                    if ch.op == "added"
+                    and ch.old_parts is None
+                    and ch.new_parts
+                    and len(ch.new_parts) == 2
+                    and ch.new_parts[0] == "entries"
+                ]
             n, total = _entries_total(added)
             if n:
                 verb = "新报告" if p.status == "added" else "报告"
-                add("entries", f"方案 {new.get('plan', '')} {verb} {new.get('id', '')}：新增帮扶条目 "
-                               f"{n} 条，金额合计 {_num(round(total, 2))} 元")
+                add(
+                    "entries",
+                    f"方案 {new.get('plan', '')} {verb} {new.get('id', '')}：新增帮扶条目 "
+                    f"{n} 条，金额合计 {_num(round(total, 2))} 元",
+                )
         elif k == "organization" and p.status == "added":
-            add("organization", f"新帮扶主体：{new.get('name', new.get('id', ''))}"
-                                f"（{new.get('kind', '')}，所在区县 {new.get('county', '')}）")
+            add(
+                "organization",
+                f"新帮扶主体：{new.get('name', new.get('id', ''))}"
+                f"（{new.get('kind', '')}，所在区县 {new.get('county', '')}）",
+            )
         elif k == "plan":
             if p.status == "added":
-                amount = sum(m.get("amount") for m in new.get("measures") or []
-                             if isinstance(m, dict) and isinstance(m.get("amount"), int | float))
+                amount = sum(
+                    m.get("amount")
+                    for m in new.get("measures") or []
+                    if isinstance(m, dict) and isinstance(m.get("amount"), int | float)
+                )
                 orgs = "、".join(o for o in new.get("organizations") or [] if isinstance(o, str))
-                add("plan", f"新结对帮扶方案：{new.get('name', new.get('id', ''))}（{new.get('form', '')}，"
-                            f"帮扶主体 {orgs}，计划金额合计 {_num(amount)} 元）")
+                add(
+                    "plan",
+                    f"新结对帮扶方案：{new.get('name', new.get('id', ''))}（{new.get('form', '')}，"
+                    f"帮扶主体 {orgs}，计划金额合计 {_num(amount)} 元）",
+                )
             elif old.get("status") != new.get("status"):
-                add("plan", f"方案 {new.get('id', '')} 状态：{old.get('status', '（空）')} → "
-                            f"{new.get('status', '（空）')}")
+                add(
+                    "plan",
+                    f"方案 {new.get('id', '')} 状态：{old.get('status', '（空）')} → "
+                    f"{new.get('status', '（空）')}",
+                )
         elif k == "county" and old.get("supervisors") != new.get("supervisors"):
-            add("supervisors", f"区县 {new.get('id', '')} 的审核人名单有改动（需维护者批准，"
-                               "合并后运行 bangfu codeowners）")
+            add(
+                "supervisors",
+                f"区县 {new.get('id', '')} 的审核人名单有改动（需维护者批准，"
+                "合并后运行 bangfu codeowners）",
+            )
         old_c = old.get("corrections") if isinstance(old.get("corrections"), list) else []
         new_c = new.get("corrections") if isinstance(new.get("corrections"), list) else []
         if len(new_c) > len(old_c):
-            add("corrections", f"{new.get('id', file)} 新增更正说明 {len(new_c) - len(old_c)} 条"
-                               "（更正历史记录，请核对原因和原值）")
+            add(
+                "corrections",
+                f"{new.get('id', file)} 新增更正说明 {len(new_c) - len(old_c)} 条"
+                "（更正历史记录，请核对原因和原值）",
+            )
     return out
 
 
@@ -129,7 +174,9 @@ def _crossing(p: Pair, model: Model, index: PolicyIndex, file: str) -> list[High
     (a, ya), (b, yb) = _income(old), _income(new)
     if not isinstance(b, int | float) or isinstance(b, bool):
         return []
-    county = model.county_of_village(new.get("village")) if isinstance(new.get("village"), str) else None
+    county = (
+        model.county_of_village(new.get("village")) if isinstance(new.get("village"), str) else None
+    )
     pb = index.for_county(county, yb if isinstance(yb, int) else None) if county else None
     if pb is None or pb.line is None:
         return []
@@ -137,17 +184,27 @@ def _crossing(p: Pair, model: Model, index: PolicyIndex, file: str) -> list[High
     if not isinstance(a, int | float) or isinstance(a, bool) or get(old, ("income",)) is MISSING:
         if p.status == "added":
             side = "低于" if b < pb.line else "不低于"
-            return [Highlight("income", f"新增户 {rid} 人均纯收入 {_num(b)} 元，{side}监测线 "
-                                        f"{_num(pb.line)} 元（依据 {pb.id}）", file)]
+            return [
+                Highlight(
+                    "income",
+                    f"新增户 {rid} 人均纯收入 {_num(b)} 元，{side}监测线 "
+                    f"{_num(pb.line)} 元（依据 {pb.id}）",
+                    file,
+                )
+            ]
         return []
     pa = index.for_county(county, ya if isinstance(ya, int) else None) or pb
     la = pa.line if pa.line is not None else pb.line
     if (a < la) == (b < pb.line):
         return []
     if b >= pb.line:
-        text = (f"户 {rid} 人均纯收入 {_num(a)} → {_num(b)} 元，升到监测线 {_num(pb.line)} 元以上"
-                f"（依据 {pb.id}）")
+        text = (
+            f"户 {rid} 人均纯收入 {_num(a)} → {_num(b)} 元，升到监测线 {_num(pb.line)} 元以上"
+            f"（依据 {pb.id}）"
+        )
     else:
-        text = (f"户 {rid} 人均纯收入 {_num(a)} → {_num(b)} 元，降到监测线 {_num(pb.line)} 元以下，"
-                f"需关注返贫风险（依据 {pb.id}）")
+        text = (
+            f"户 {rid} 人均纯收入 {_num(a)} → {_num(b)} 元，降到监测线 {_num(pb.line)} 元以下，"
+            f"需关注返贫风险（依据 {pb.id}）"
+        )
     return [Highlight("income", text, file)]

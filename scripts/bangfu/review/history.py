@@ -61,7 +61,9 @@ def parse_path(text) -> tuple | None:
 def _new_corrections(pair: Pair) -> list[tuple[tuple, object]]:
     """Correction notes the head record adds: (path parts, original)."""
     old = pair.old_data.get("corrections") if isinstance(pair.old_data, dict) else None
-    before = {canon(c) for c in old or [] if isinstance(c, dict)} if isinstance(old, list) else set()
+    before = (
+        {canon(c) for c in old or [] if isinstance(c, dict)} if isinstance(old, list) else set()
+    )
     new = pair.new_data.get("corrections") if isinstance(pair.new_data, dict) else None
     out = []
     for c in new if isinstance(new, list) else []:
@@ -109,27 +111,40 @@ def _at(pair: Pair, code: str, parts: tuple, message: str) -> Finding:
     return make(code, rec.file, message, line=line, column=col, path=json_path(parts))
 
 
-def _guard_list(pair: Pair, notes, list_parts: tuple, removed_code: str, changed_code: str,
-                what: str) -> Iterator[Finding]:
+def _guard_list(
+    pair: Pair, notes, list_parts: tuple, removed_code: str, changed_code: str, what: str
+) -> Iterator[Finding]:
     for i, hits in sorted(_old_items(pair, list_parts, pair.diff.changes).items()):
         item = list_parts + (i,)
         if all(_covered(pair, notes, p) for p, _ in hits):
             continue
         gone = not isinstance(get(pair.new_data, list_parts), list) or any(
-            p == item and ch.op == "removed" and ch.old_parts == item for p, ch in hits)
+            p == item and ch.op == "removed" and ch.old_parts == item for p, ch in hits
+        )
         if gone:
-            yield _at(pair, removed_code, item,
-                      f"删除了已提交的{what}（{json_path(item)}），但没有添加保留原内容的更正说明")
+            yield _at(
+                pair,
+                removed_code,
+                item,
+                f"删除了已提交的{what}（{json_path(item)}），但没有添加保留原内容的更正说明",
+            )
         else:
             fields = sorted({json_path(p) for p, _ in hits})
-            yield _at(pair, changed_code, item,
-                      f"改动了已提交的{what}（{'、'.join(fields)}），但没有添加保留原值的更正说明")
+            yield _at(
+                pair,
+                changed_code,
+                item,
+                f"改动了已提交的{what}（{'、'.join(fields)}），但没有添加保留原值的更正说明",
+            )
 
 
 def guard_pair(pair: Pair) -> Iterator[Finding]:
     if pair.kind == "report" and pair.status == "removed":
-        yield make("history.report-deleted", pair.old.file,
-                   f"删除了已提交的进度报告 {pair.old.id or pair.old.file}")
+        yield make(
+            "history.report-deleted",
+            pair.old.file,
+            f"删除了已提交的进度报告 {pair.old.id or pair.old.file}",
+        )
         return
     if pair.old is None or pair.new is None or pair.diff is None:
         return
@@ -144,21 +159,38 @@ def guard_pair(pair: Pair) -> Iterator[Finding]:
         if canon(c) in kept:
             kept.remove(canon(c))
         else:
-            yield _at(pair, "history.correction-removed", ("corrections",),
-                      f"删除或改动了已有的更正记录（原 $.corrections[{i}]）")
+            yield _at(
+                pair,
+                "history.correction-removed",
+                ("corrections",),
+                f"删除或改动了已有的更正记录（原 $.corrections[{i}]）",
+            )
     if pair.kind == "report":
         for key in REPORT_FIXED:
             hit = [ch for ch in changes if ch.old_parts and ch.old_parts[:1] == (key,)]
-            if hit and get(pair.old_data, (key,)) is not MISSING and not all(
-                    _covered(pair, notes, ch.old_parts) for ch in hit):
-                yield _at(pair, "history.report-rewritten", (key,),
-                          f"改写了已提交报告的 {json_path((key,))}，但没有添加保留原值的更正说明")
-        yield from _guard_list(pair, notes, ("entries",), "history.entry-removed",
-                               "history.entry-changed", "帮扶条目")
+            if (
+                hit
+                and get(pair.old_data, (key,)) is not MISSING
+                and not all(_covered(pair, notes, ch.old_parts) for ch in hit)
+            ):
+                yield _at(
+                    pair,
+                    "history.report-rewritten",
+                    (key,),
+                    f"改写了已提交报告的 {json_path((key,))}，但没有添加保留原值的更正说明",
+                )
+        yield from _guard_list(
+            pair, notes, ("entries",), "history.entry-removed", "history.entry-changed", "帮扶条目"
+        )
     elif pair.kind == "household":
-        yield from _guard_list(pair, notes, ("identification", "steps"),
-                               "history.identification-rewritten",
-                               "history.identification-rewritten", "认定程序步骤")
+        yield from _guard_list(
+            pair,
+            notes,
+            ("identification", "steps"),
+            "history.identification-rewritten",
+            "history.identification-rewritten",
+            "认定程序步骤",
+        )
 
 
 def guard(pairs: Iterable[Pair]) -> list[Finding]:

@@ -10,12 +10,25 @@ from ..findings import Finding, json_path
 from ..load import Record, classify, expected_stem, parse_bytes
 from .gitio import Git
 
-KIND_NAMES = {"county": "区县", "household": "户", "organization": "帮扶主体", "campaign": "专项行动",
-              "plan": "方案", "source": "来源文件", "policy": "政策参数", "report": "进度报告"}
+KIND_NAMES = {
+    "county": "区县",
+    "household": "户",
+    "organization": "帮扶主体",
+    "campaign": "专项行动",
+    "plan": "方案",
+    "source": "来源文件",
+    "policy": "政策参数",
+    "report": "进度报告",
+}
 # which folders can hold a reference to a record of each kind
-_WHERE = {"household": ("data/plans",), "organization": ("data/plans",),
-          "plan": ("data/plans",), "campaign": ("data/plans",),
-          "source": ("data",), "county": ("data",)}
+_WHERE = {
+    "household": ("data/plans",),
+    "organization": ("data/plans",),
+    "plan": ("data/plans",),
+    "campaign": ("data/plans",),
+    "source": ("data",),
+    "county": ("data",),
+}
 
 
 def refs_of(kind: str | None, d) -> Iterator[tuple[str, str, tuple]]:
@@ -70,8 +83,9 @@ def stems(paths: list[str]) -> dict[str, set[str]]:
     return out
 
 
-def deleted_still_referenced(git: Git, head: str, deleted: list[Record],
-                             head_paths: list[str]) -> list[Finding]:
+def deleted_still_referenced(
+    git: Git, head: str, deleted: list[Record], head_paths: list[str]
+) -> list[Finding]:
     """Findings for records removed at head whose id something at head still references."""
     present = stems(head_paths)
     gone: dict[tuple[str, str], Record] = {}
@@ -89,8 +103,13 @@ def deleted_still_referenced(git: Git, head: str, deleted: list[Record],
         if kind == "county":
             for p in head_paths:
                 if p.startswith((f"data/households/{rid}/", f"data/plans/{rid}/")):
-                    out.append(make("history.referenced-record-deleted", rec.file,
-                                    f"删除了区县 {rid}，但 {p} 等记录仍在该区县的文件夹中"))
+                    out.append(
+                        make(
+                            "history.referenced-record-deleted",
+                            rec.file,
+                            f"删除了区县 {rid}，但 {p} 等记录仍在该区县的文件夹中",
+                        )
+                    )
                     break
     prefixes = sorted({w for kind, _ in gone for w in _WHERE[kind]})
     if "data" in prefixes:
@@ -110,7 +129,12 @@ def deleted_still_referenced(git: Git, head: str, deleted: list[Record],
                 found.setdefault((kind, rid), []).append(f"{path} 的 {json_path(parts)}")
     for key, where in sorted(found.items()):
         more = f" 等 {len(where)} 处" if len(where) > 3 else ""
-        out.append(make("history.referenced-record-deleted", gone[key].file,
-                        f"删除了{KIND_NAMES.get(key[0], key[0])} {key[1]}，但 "
-                        f"{'、'.join(where[:3])}{more}仍引用它"))
+        out.append(
+            make(
+                "history.referenced-record-deleted",
+                gone[key].file,
+                f"删除了{KIND_NAMES.get(key[0], key[0])} {key[1]}，但 "
+                f"{'、'.join(where[:3])}{more}仍引用它",
+            )
+        )
     return out

@@ -16,8 +16,13 @@ from ..config import Config
 from ..load import Record, classify, expected_stem, parse_bytes
 from .gitio import Git
 
-SMALL = ("data/sources/", "data/counties/", "data/organizations/", "data/campaigns/",
-         "data/policy/")
+SMALL = (
+    "data/sources/",
+    "data/counties/",
+    "data/organizations/",
+    "data/campaigns/",
+    "data/policy/",
+)
 
 
 def _kind(path: str) -> str | None:
@@ -64,8 +69,15 @@ def _needed(git: Git, head: str, changed: list[str], head_paths: list[str]) -> s
     return need
 
 
-def check_changed(git: Git, head: str, changed: list[str], head_paths: list[str], as_of,
-                  workdir: Path, fallback_schemas: Path) -> tuple[check_mod.Result, Config]:
+def check_changed(
+    git: Git,
+    head: str,
+    changed: list[str],
+    head_paths: list[str],
+    as_of,
+    workdir: Path,
+    fallback_schemas: Path,
+) -> tuple[check_mod.Result, Config]:
     """Run the checker on a minimal checkout of ``head`` written into ``workdir``; findings
     only for ``changed``. The config points at that checkout (its schemas are head's)."""
     need = sorted(_needed(git, head, changed, head_paths))

@@ -25,9 +25,20 @@ MAX_MARKDOWN = 60_000
 def md(text: str) -> str:
     """Escape record text for a Markdown table cell or list item."""
     out = str(text)
-    for a, b in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;"), ("*", "\\*"),
-                 ("_", "\\_"), ("[", "\\["), ("]", "\\]"), ("`", "\\`"), ("#", "\\#"),
-                 ("~", "\\~"), ("@", "@\u200b")):
+    for a, b in (
+        ("\\", "\\\\"),
+        ("|", "\\|"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ("*", "\\*"),
+        ("_", "\\_"),
+        ("[", "\\["),
+        ("]", "\\]"),
+        ("`", "\\`"),
+        ("#", "\\#"),
+        ("~", "\\~"),
+        ("@", "@\u200b"),
+    ):
         out = out.replace(a, b)
     return out.replace("\r", " ").replace("\n", "<br>")
 
@@ -39,8 +50,10 @@ def code(text: str) -> str:
 
 def _counts(r: Review) -> str:
     c = {s: sum(1 for x in r.records if x.status == s) for s in STATUS_TITLES}
-    return (f"新增 {c['added']} 条、修改 {c['modified']} 条、删除 {c['removed']} 条、"
-            f"移动 {c['renamed']} 条记录；其他文件 {len(r.other_files)} 个")
+    return (
+        f"新增 {c['added']} 条、修改 {c['modified']} 条、删除 {c['removed']} 条、"
+        f"移动 {c['renamed']} 条记录；其他文件 {len(r.other_files)} 个"
+    )
 
 
 def _finding_line(f: Finding) -> str:
@@ -74,8 +87,13 @@ def _approver_lines(r: Review) -> list[tuple[str, str]]:
 
 
 def markdown(r: Review) -> str:
-    L = [MARKER, "## 帮扶台账改动审核摘要", "",
-         f"对比 `{code(r.base)}`（{r.merge_base[:8]}）→ `{code(r.head)}`（{r.head_sha[:8]}）：{_counts(r)}。", ""]
+    L = [
+        MARKER,
+        "## 帮扶台账改动审核摘要",
+        "",
+        f"对比 `{code(r.base)}`（{r.merge_base[:8]}）→ `{code(r.head)}`（{r.head_sha[:8]}）：{_counts(r)}。",
+        "",
+    ]
     blocking = r.blocking
     if blocking:
         L += [f"**❌ 有 {len(blocking)} 个阻止合并的问题**，见下文。", ""]
@@ -85,7 +103,9 @@ def markdown(r: Review) -> str:
         L += ["### 重点关注", ""]
         L += [f"- {md(h.text)}" for h in r.highlights[:MAX_HIGHLIGHTS]]
         if len(r.highlights) > MAX_HIGHLIGHTS:
-            L.append(f"- ……另有 {len(r.highlights) - MAX_HIGHLIGHTS} 项（用 `bangfu review` 查看全部）")
+            L.append(
+                f"- ……另有 {len(r.highlights) - MAX_HIGHLIGHTS} 项（用 `bangfu review` 查看全部）"
+            )
         L.append("")
     if r.history:
         L += ["### 历史记录保护", ""]
@@ -97,7 +117,11 @@ def markdown(r: Review) -> str:
     if r.findings:
         L += [f"- {md(_finding_line(f))}" for f in r.findings]
     else:
-        L.append(f"改动的 {r.files_checked} 个文件全部通过检查。" if r.files_checked else "没有需要检查的记录文件。")
+        L.append(
+            f"改动的 {r.files_checked} 个文件全部通过检查。"
+            if r.files_checked
+            else "没有需要检查的记录文件。"
+        )
     L.append("")
     L += ["### 需要审核", ""]
     L += [f"- `{who}` — {md(why)}" for who, why in _approver_lines(r)] or ["- （没有改动）"]
@@ -122,20 +146,28 @@ def markdown(r: Review) -> str:
             rows = _field_rows(rc)
             if rows:
                 block += ["| 字段 | 改动 | 原值 | 新值 |", "| --- | --- | --- | --- |"]
-                block += [f"| {md(a)} | {b} | {md(c)} | {md(d)} |" for a, b, c, d in rows[:MAX_FIELDS]]
+                block += [
+                    f"| {md(a)} | {b} | {md(c)} | {md(d)} |" for a, b, c, d in rows[:MAX_FIELDS]
+                ]
                 if len(rows) > MAX_FIELDS:
                     block.append(f"| …… | | 另有 {len(rows) - MAX_FIELDS} 处改动 | |")
                 block.append("")
             L += block
             size += sum(len(x) + 1 for x in block)
         if shown < len(r.records):
-            L += [f"另有 {len(r.records) - shown} 条记录的改动未列出（用 `bangfu review` 查看全部）。", ""]
+            L += [
+                f"另有 {len(r.records) - shown} 条记录的改动未列出（用 `bangfu review` 查看全部）。",
+                "",
+            ]
         if len(r.records) > 20:
             L += ["</details>", ""]
     if r.other_files:
         L += ["### 其他文件", ""]
-        L += [f"- {STATUS_TITLES.get({'A': 'added', 'M': 'modified', 'D': 'removed', 'R': 'renamed'}[c.status])} "
-              f"`{code(c.new or c.old)}`" for c in r.other_files]
+        L += [
+            f"- {STATUS_TITLES.get({'A': 'added', 'M': 'modified', 'D': 'removed', 'R': 'renamed'}[c.status])} "
+            f"`{code(c.new or c.old)}`"
+            for c in r.other_files
+        ]
         L.append("")
     L.append("<sub>由 `bangfu review` 生成；隐私字段只显示“隐私字段已修改”，不显示内容。</sub>")
     return "\n".join(L) + "\n"
@@ -144,7 +176,9 @@ def markdown(r: Review) -> str:
 def text(r: Review) -> str:
     L = [f"对比 {r.base}（{r.merge_base[:8]}）→ {r.head}（{r.head_sha[:8]}）：{_counts(r)}。"]
     blocking = r.blocking
-    L.append(f"结论：有 {len(blocking)} 个阻止合并的问题。" if blocking else "结论：没有阻止合并的问题。")
+    L.append(
+        f"结论：有 {len(blocking)} 个阻止合并的问题。" if blocking else "结论：没有阻止合并的问题。"
+    )
     if r.highlights:
         L += ["", "重点关注："] + [f"  - {h.text}" for h in r.highlights]
     if r.history:
@@ -174,17 +208,35 @@ def as_json(r: Review) -> str:
         "base": {"ref": r.base, "commit": r.base_sha, "merge_base": r.merge_base},
         "head": {"ref": r.head, "commit": r.head_sha},
         "blocking": len(r.blocking),
-        "records": [{"status": rc.status, "kind": rc.kind, "id": rc.id, "name": rc.name,
-                     "old_path": rc.old_path, "new_path": rc.new_path, "unreadable": rc.unreadable,
-                     "fields": [f.as_dict() for f in rc.fields]} for rc in r.records],
-        "other_files": [{"status": c.status, "old_path": c.old, "new_path": c.new}
-                        for c in r.other_files],
+        "records": [
+            {
+                "status": rc.status,
+                "kind": rc.kind,
+                "id": rc.id,
+                "name": rc.name,
+                "old_path": rc.old_path,
+                "new_path": rc.new_path,
+                "unreadable": rc.unreadable,
+                "fields": [f.as_dict() for f in rc.fields],
+            }
+            for rc in r.records
+        ],
+        "other_files": [
+            {"status": c.status, "old_path": c.old, "new_path": c.new} for c in r.other_files
+        ],
         "highlights": [{"topic": h.topic, "text": h.text, "file": h.file} for h in r.highlights],
         "history": [f.as_dict() for f in r.history],
         "findings": [f.as_dict() for f in r.findings],
-        "approvals": [{"handles": list(a.handles), "county": a.county, "maintainers": a.maintainers,
-                       "unsupervised_counties": a.unsupervised, "files": a.files}
-                      for a in r.approvals],
+        "approvals": [
+            {
+                "handles": list(a.handles),
+                "county": a.county,
+                "maintainers": a.maintainers,
+                "unsupervised_counties": a.unsupervised,
+                "files": a.files,
+            }
+            for a in r.approvals
+        ],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 

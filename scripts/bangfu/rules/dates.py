@@ -15,8 +15,12 @@ def _reversed(rec, parts, value) -> Iterator[Finding]:
     if isinstance(value, dict):
         s, e = date_of(value.get("start")), date_of(value.get("end"))
         if s and e and e < s:
-            yield at(rec, "date.period-reversed", tuple(parts) + ("end",),
-                     f"结束日期 {e} 早于开始日期 {s}")
+            yield at(
+                rec,
+                "date.period-reversed",
+                tuple(parts) + ("end",),
+                f"结束日期 {e} 早于开始日期 {s}",
+            )
 
 
 def label_period(label: str) -> tuple[dt.date, dt.date] | None:
@@ -60,7 +64,11 @@ def check(model: Model, ctx) -> Iterator[Finding]:
 
 def _household(rec, d, today) -> Iterator[Finding]:
     income = d.get("income")
-    if isinstance(income, dict) and isinstance(income.get("year"), int) and income["year"] > today.year:
+    if (
+        isinstance(income, dict)
+        and isinstance(income.get("year"), int)
+        and income["year"] > today.year
+    ):
         yield at(rec, "date.in-future", ("income", "year"), f"收入年度 {income['year']} 还没到")
     ident = d.get("identification")
     steps = ident.get("steps") if isinstance(ident, dict) else None
@@ -71,13 +79,23 @@ def _household(rec, d, today) -> Iterator[Finding]:
         day = date_of(st.get("date"))
         until = date_of(st.get("until"))
         if day and day > today:
-            yield at(rec, "date.in-future", ("identification", "steps", i, "date"), f"日期 {day} 在未来")
+            yield at(
+                rec, "date.in-future", ("identification", "steps", i, "date"), f"日期 {day} 在未来"
+            )
         if day and until and until < day:
-            yield at(rec, "date.period-reversed", ("identification", "steps", i, "until"),
-                     f"截止日期 {until} 早于开始日期 {day}")
+            yield at(
+                rec,
+                "date.period-reversed",
+                ("identification", "steps", i, "until"),
+                f"截止日期 {until} 早于开始日期 {day}",
+            )
         if day and prev and day < prev:
-            yield at(rec, "date.out-of-order", ("identification", "steps", i, "date"),
-                     f"步骤“{st.get('step')}”的日期 {day} 早于上一步骤的 {prev}")
+            yield at(
+                rec,
+                "date.out-of-order",
+                ("identification", "steps", i, "date"),
+                f"步骤“{st.get('step')}”的日期 {day} 早于上一步骤的 {prev}",
+            )
         prev = day or prev
 
 
@@ -87,19 +105,31 @@ def _report(model: Model, rec, d, today) -> Iterator[Finding]:
     if period and isinstance(label, str):
         covered = label_period(label)
         if covered and not (covered[0] <= period[0] and period[1] <= covered[1]):
-            yield at(rec, "report.period-label", ("period",),
-                     f"报送期 {label} 覆盖 {covered[0]} 至 {covered[1]}，报告期间却是 {period[0]} 至 {period[1]}")
+            yield at(
+                rec,
+                "report.period-label",
+                ("period",),
+                f"报送期 {label} 覆盖 {covered[0]} 至 {covered[1]}，报告期间却是 {period[0]} 至 {period[1]}",
+            )
     submitted = date_of(d.get("submitted"))
     if submitted and submitted > today:
         yield at(rec, "date.in-future", ("submitted",), f"报送日期 {submitted} 在未来")
     if submitted and period and submitted < period[0]:
-        yield at(rec, "date.submitted-early", ("submitted",),
-                 f"报送日期 {submitted} 早于报告期开始 {period[0]}")
+        yield at(
+            rec,
+            "date.submitted-early",
+            ("submitted",),
+            f"报送日期 {submitted} 早于报告期开始 {period[0]}",
+        )
     plan = model.get("plan", d.get("plan")) if isinstance(d.get("plan"), str) else None
     plan_period = period_of(plan.data.get("period")) if plan else None
     if period and plan_period and not (plan_period[0] <= period[0] and period[1] <= plan_period[1]):
-        yield at(rec, "date.outside-parent", ("period",),
-                 f"报告期间 {period[0]} 至 {period[1]} 超出方案期间 {plan_period[0]} 至 {plan_period[1]}")
+        yield at(
+            rec,
+            "date.outside-parent",
+            ("period",),
+            f"报告期间 {period[0]} 至 {period[1]} 超出方案期间 {plan_period[0]} 至 {plan_period[1]}",
+        )
     for i, e in enumerate(d.get("entries") or []):
         if not isinstance(e, dict):
             continue
@@ -109,5 +139,9 @@ def _report(model: Model, rec, d, today) -> Iterator[Finding]:
         if day > today:
             yield at(rec, "date.in-future", ("entries", i, "date"), f"条目日期 {day} 在未来")
         elif period and not (period[0] <= day <= period[1]):
-            yield at(rec, "date.outside-parent", ("entries", i, "date"),
-                     f"条目日期 {day} 不在报告期间 {period[0]} 至 {period[1]} 内")
+            yield at(
+                rec,
+                "date.outside-parent",
+                ("entries", i, "date"),
+                f"条目日期 {day} 不在报告期间 {period[0]} 至 {period[1]} 内",
+            )

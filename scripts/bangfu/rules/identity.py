@@ -11,9 +11,17 @@ from ..model import Model
 from .base import at
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]\Z")
-_KIND_NAMES = {"county": "区县", "township": "乡镇", "village": "村", "household": "户",
-               "organization": "帮扶主体", "campaign": "专项行动", "plan": "方案",
-               "policy": "政策参数", "source": "来源文件"}
+_KIND_NAMES = {
+    "county": "区县",
+    "township": "乡镇",
+    "village": "村",
+    "household": "户",
+    "organization": "帮扶主体",
+    "campaign": "专项行动",
+    "plan": "方案",
+    "policy": "政策参数",
+    "source": "来源文件",
+}
 
 
 def check(model: Model, ctx) -> Iterator[Finding]:
@@ -21,8 +29,12 @@ def check(model: Model, ctx) -> Iterator[Finding]:
         value = rec.data
         for p in parts:
             value = value[p]
-        yield at(rec, "id.duplicate", parts,
-                 f"{_KIND_NAMES.get(kind, kind)}编号 {value} 已在 {first.file} 中使用")
+        yield at(
+            rec,
+            "id.duplicate",
+            parts,
+            f"{_KIND_NAMES.get(kind, kind)}编号 {value} 已在 {first.file} 中使用",
+        )
     for rec in model.records:
         if rec.kind is None or not isinstance(rec.data, dict):
             continue
@@ -31,30 +43,47 @@ def check(model: Model, ctx) -> Iterator[Finding]:
             continue  # the schema reports a missing or malformed id
         want = expected_stem(rec.rel, rec.kind)
         if rid != want:
-            yield at(rec, "id.mismatch-path", ("id",),
-                     f"编号 {rid} 与文件位置要求的 {want} 不一致")
+            yield at(rec, "id.mismatch-path", ("id",), f"编号 {rid} 与文件位置要求的 {want} 不一致")
         yield from _placement(model, rec)
 
 
 def _placement(model: Model, rec) -> Iterator[Finding]:
     d = rec.data
     if rec.kind == "household":
-        village = model.villages.get(d.get("village")) if isinstance(d.get("village"), str) else None
+        village = (
+            model.villages.get(d.get("village")) if isinstance(d.get("village"), str) else None
+        )
         if village is None:
             return
         if rec.rel[1] != village.county:
-            yield at(rec, "path.wrong-county", ("village",),
-                     f"村 {village.id} 属于区县 {village.county}，文件却在 households/{rec.rel[1]}/ 下")
+            yield at(
+                rec,
+                "path.wrong-county",
+                ("village",),
+                f"村 {village.id} 属于区县 {village.county}，文件却在 households/{rec.rel[1]}/ 下",
+            )
         elif rec.rel[2] != village.id:
-            yield at(rec, "path.wrong-village", ("village",),
-                     f"户属于村 {village.id}，文件却在 households/{rec.rel[1]}/{rec.rel[2]}/ 下")
+            yield at(
+                rec,
+                "path.wrong-village",
+                ("village",),
+                f"户属于村 {village.id}，文件却在 households/{rec.rel[1]}/{rec.rel[2]}/ 下",
+            )
     elif rec.kind == "plan":
         county = d.get("county")
         if isinstance(county, str) and rec.rel[1] != county:
-            yield at(rec, "path.wrong-county", ("county",),
-                     f"方案属于区县 {county}，文件却在 plans/{rec.rel[1]}/ 下")
+            yield at(
+                rec,
+                "path.wrong-county",
+                ("county",),
+                f"方案属于区县 {county}，文件却在 plans/{rec.rel[1]}/ 下",
+            )
     elif rec.kind == "report":
         plan = d.get("plan")
         if isinstance(plan, str) and rec.rel[2] != plan:
-            yield at(rec, "path.wrong-plan", ("plan",),
-                     f"报告属于方案 {plan}，文件却在 plans/{rec.rel[1]}/{rec.rel[2]}/ 下")
+            yield at(
+                rec,
+                "path.wrong-plan",
+                ("plan",),
+                f"报告属于方案 {plan}，文件却在 plans/{rec.rel[1]}/{rec.rel[2]}/ 下",
+            )

@@ -40,7 +40,9 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
     d = rec.data
     income = d.get("income") if isinstance(d.get("income"), dict) else {}
     amount, year = income.get("per_capita"), income.get("year")
-    county = model.county_of_village(d.get("village")) if isinstance(d.get("village"), str) else None
+    county = (
+        model.county_of_village(d.get("village")) if isinstance(d.get("village"), str) else None
+    )
     if county is None or not isinstance(year, int):
         return
     pol = index.for_county(county, year)
@@ -50,12 +52,20 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
     if isinstance(amount, int | float):
         below = amount < pol.line
         if d.get("category") in BELOW_LINE_CATEGORIES and not below:
-            yield at(rec, "policy.category-income", ("category",),
-                     f"类别“{d['category']}”要求人均纯收入低于监测线 {pol.line:g} 元，"
-                     f"本户为 {amount:g} 元（依据 {pol.id}）")
+            yield at(
+                rec,
+                "policy.category-income",
+                ("category",),
+                f"类别“{d['category']}”要求人均纯收入低于监测线 {pol.line:g} 元，"
+                f"本户为 {amount:g} 元（依据 {pol.id}）",
+            )
         if d.get("status") == "退出" and below:
-            yield at(rec, "policy.exit-below-line", ("status",),
-                     f"人均纯收入 {amount:g} 元低于监测线 {pol.line:g} 元，不能标为退出（依据 {pol.id}）")
+            yield at(
+                rec,
+                "policy.exit-below-line",
+                ("status",),
+                f"人均纯收入 {amount:g} 元低于监测线 {pol.line:g} 元，不能标为退出（依据 {pol.id}）",
+            )
     ident = d.get("identification")
     for i, st in enumerate((ident.get("steps") if isinstance(ident, dict) else None) or []):
         if not isinstance(st, dict) or st.get("step") not in ("评议公示", "退出公示"):
@@ -64,10 +74,18 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
         if start is None:
             continue
         if until is None:
-            yield at(rec, "policy.notice-missing-end", ("identification", "steps", i),
-                     f"“{st['step']}”没有填写公示截止日期")
+            yield at(
+                rec,
+                "policy.notice-missing-end",
+                ("identification", "steps", i),
+                f"“{st['step']}”没有填写公示截止日期",
+            )
             continue
         days = (until - start).days + 1
         if pol.notice_min_days and days < pol.notice_min_days:
-            yield at(rec, "policy.notice-too-short", ("identification", "steps", i, "until"),
-                     f"公示 {days} 天，少于规定的 {pol.notice_min_days} 天（依据 {pol.id}）")
+            yield at(
+                rec,
+                "policy.notice-too-short",
+                ("identification", "steps", i, "until"),
+                f"公示 {days} 天，少于规定的 {pol.notice_min_days} 天（依据 {pol.id}）",
+            )
