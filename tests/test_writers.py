@@ -242,3 +242,24 @@ def test_atomic_write_keeps_the_mode_of_an_existing_file(tmp_path):
     atomic_write(fresh, "b: 1\n")
     assert fresh.stat().st_mode & 0o044 == 0o044, "new records are readable like any other file"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_fmt_fast_path_agrees_with_the_ruamel_round_trip(tmp_path):
+    """Whenever the cheap check calls a file canonical, the full round trip leaves it unchanged."""
+    from bangfu.fmt import already_canonical, canonical
+
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "demo"
+    assert (
+        bangfu("demo", "--households", "60", "--seed", "4", "--out", str(out), cwd=repo).returncode
+        == 0
+    )
+    files = sorted((out / "data").rglob("*.yaml"))
+    fast = 0
+    for p in files:
+        text = p.read_text("utf-8")
+        if already_canonical(text, parse(text, str(p)).data):
+            fast += 1
+            assert canonical(text) == text, p
+    assert fast > len(files) // 2, "most generated records take the cheap path"
+    assert not already_canonical(MESSY, parse(MESSY, "x").data)
