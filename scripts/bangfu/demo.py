@@ -1,8 +1,8 @@
-"""``bangfu demo``: deterministic synthetic data over the real reference data.
+"""The synthetic record shapes behind ``bangfu demo`` and the benchmark corpora.
 
-Copies ``data/`` and adds fake households (names from Faker's zh_CN locale), demo
-organizations, a demo campaign, pairing plans and monthly progress reports. Every
-generated record carries ``synthetic: true``; the output passes ``bangfu check``.
+Fake households (names from Faker's zh_CN locale), monthly progress reports and the
+constants they draw from; ``bangfu.synth`` lays them out over the real villages and
+organizations, village by village. Every generated record carries ``synthetic: true``.
 """
 
 from __future__ import annotations
@@ -11,16 +11,9 @@ import datetime as dt
 import hashlib
 import random
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
-from faker import Faker
-
-from . import model as model_mod
-from .check import load_all
-from .config import Config, UsageError
-from .policy import PolicyIndex
-from .yamlio import dump_text
+from .config import UsageError
 
 MARKER = ".bangfu-demo"
 HEADER = "# 演示数据（synthetic）：由 bangfu demo 生成，人物与数字均为虚构。\n"
@@ -75,14 +68,6 @@ ORG_KINDS = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class DemoOptions:
-    households: int
-    seed: int
-    out: Path
-    households_per_plan: int = 8
-
-
 def _hid(seed: int, i: int) -> str:
     return "h-" + hashlib.sha256(f"{seed}:{i}".encode()).hexdigest()[:10]
 
@@ -102,136 +87,6 @@ def prepare_out(out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("bangfu demo output\n", encoding="utf-8")
     return out / "data"
-
-
-def generate(cfg: Config, opts: DemoOptions) -> dict[str, int]:
-    if opts.households < 0:
-        raise UsageError("--households 不能为负数")
-    records = load_all(cfg)
-    bad = [r.file for r in records if r.findings]
-    if bad:
-        raise UsageError(f"参考数据有问题，先运行 bangfu check：{bad[0]}")
-    m = model_mod.build(records)
-    if not m.villages:
-        raise UsageError("参考数据中没有村，无法生成演示数据")
-    data = prepare_out(opts.out)
-    shutil.copytree(cfg.data_root, data)
-    schemas = cfg.schemas_dir
-    shutil.copytree(schemas, opts.out / "schemas")
-    rng = random.Random(opts.seed)
-    fake = Faker("zh_CN")
-    fake.seed_instance(opts.seed)
-    policies = PolicyIndex(m)
-    counts = {"household": 0, "organization": 0, "plan": 0, "report": 0, "campaign": 0}
-
-    def write(rel: Path, rec: dict, kind: str) -> None:
-        path = data / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dump_text(rec, HEADER), encoding="utf-8")
-        counts[kind] += 1
-
-    villages = sorted(m.villages.values(), key=lambda v: v.id)
-    counties = sorted({v.county for v in villages})
-    write(
-        Path("campaigns", f"{CAMPAIGN}.yaml"),
-        {
-            "id": CAMPAIGN,
-            "name": "防返贫监测结对帮扶演示行动（2025）",
-            "authority": "（演示）台账维护组",
-            "counties": counties,
-            "period": {"start": f"{YEAR}-01-01", "end": f"{YEAR}-12-31"},
-            "reporting": {"cadence": "每月", "day_of_month": 25},
-            "sources": [],
-            "synthetic": True,
-        },
-        "campaign",
-    )
-
-    # demo organizations: two per county, plus the real ones already in the data
-    orgs_by_county: dict[str, list[str]] = {}
-    for rec in m.by_kind["organization"].values():
-        orgs_by_county.setdefault(rec.data.get("county"), []).append(rec.id)
-    for c in counties:
-        cname = m.get("county", c).data.get("name", c)
-        for k in range(2):
-            kind, category, suffix = ORG_KINDS[
-                (len(orgs_by_county.get(c, [])) + k) % len(ORG_KINDS)
-            ]
-            oid = f"demo-org-{c}-{k + 1}"
-            write(
-                Path("organizations", f"{oid}.yaml"),
-                {
-                    "id": oid,
-                    "name": f"（演示）{cname}{fake.last_name()}家{suffix}",
-                    "kind": kind,
-                    "category": category,
-                    "county": c,
-                    "domains": ["志愿帮扶"],
-                    "office_phone": f"023-{rng.randint(10000000, 99999999)}",
-                    "leader": {"name": fake.name(), "mobile": fake.phone_number()},
-                    "sources": [],
-                    "synthetic": True,
-                },
-                "organization",
-            )
-            orgs_by_county.setdefault(c, []).append(oid)
-    for lst in orgs_by_county.values():
-        lst.sort()
-
-    # households
-    by_village: dict[str, list[tuple[str, str]]] = {}
-    for i in range(opts.households):
-        v = villages[i % len(villages)] if i < len(villages) else rng.choice(villages)
-        hid = _hid(opts.seed, i)
-        rec, status = _household(rng, fake, hid, v, policies)
-        write(Path("households", v.county, v.id, f"{hid}.yaml"), rec, "household")
-        by_village.setdefault(v.id, []).append((hid, status))
-
-    # plans and monthly reports
-    for vid in sorted(by_village):
-        v = m.villages[vid]
-        members = by_village[vid]
-        for start in range(0, len(members), opts.households_per_plan):
-            group = members[start : start + opts.households_per_plan]
-            pid = f"demo-plan-{vid}-{start // opts.households_per_plan + 1}"
-            if len(pid) > 64:
-                pid = "demo-plan-" + hashlib.sha256(pid.encode()).hexdigest()[:12]
-            orgs = rng.sample(
-                orgs_by_county[v.county],
-                k=min(len(orgs_by_county[v.county]), rng.choice([1, 1, 2])),
-            )
-            first_month = rng.randint(1, 4)
-            measures = []
-            for kind, desc in rng.sample(MEASURES, k=rng.randint(1, 3)):
-                measures.append(
-                    {"kind": kind, "description": desc, "amount": rng.randrange(2000, 60000, 500)}
-                )
-            write(
-                Path("plans", v.county, pid, "plan.yaml"),
-                {
-                    "id": pid,
-                    "name": f"（演示）{v.name}结对帮扶方案 {start // opts.households_per_plan + 1}",
-                    "county": v.county,
-                    "campaign": CAMPAIGN,
-                    "form": ("一对一" if len(group) == 1 else "一对多")
-                    if len(orgs) == 1
-                    else ("多对一" if len(group) == 1 else "多对多"),
-                    "organizations": sorted(orgs),
-                    "targets": {"villages": [vid], "households": sorted(h for h, _ in group)},
-                    "period": {"start": f"{YEAR}-{first_month:02d}-01", "end": f"{YEAR}-12-31"},
-                    "measures": measures,
-                    "status": "执行中",
-                    "synthetic": True,
-                },
-                "plan",
-            )
-            for month in range(first_month, 13):
-                write(
-                    Path("plans", v.county, pid, "reports", f"{YEAR}-{month:02d}.yaml"),
-                    _report(rng, pid, vid, group, measures, month),
-                    "report",
-                )
-    return counts
 
 
 def _household(rng, fake, hid, v, policies):

@@ -126,12 +126,13 @@ command("new", "在正确的位置生成一条新记录的骨架")(_new)
 
 
 def _demo(args) -> int:
-    from ..demo import DemoOptions, generate
+    from ..synth import SynthOptions, default_workers, generate
 
     cfg = config(args)
-    counts = generate(
-        cfg, DemoOptions(households=args.households, seed=args.seed, out=Path(args.out))
+    opts = SynthOptions(
+        households=args.households, seed=args.seed, out=Path(args.out), workers=default_workers()
     )
+    counts = generate(cfg, opts)
     print(
         "已生成演示数据（synthetic）："
         + "，".join(f"{k} {v}" for k, v in counts.items())
