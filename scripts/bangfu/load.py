@@ -86,6 +86,34 @@ def iter_files(data_root: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
+def precheck(
+    path: str, file: str, kind: str | None
+) -> tuple[os.stat_result | None, Finding | None]:
+    """What is checked before a file is read: a .yaml name, a known location, readable, not
+    too large. Returns the file's stat, or the one finding that stops it being read."""
+    if not path.endswith(".yaml"):
+        name = os.path.basename(path)
+        return None, make("file.not-yaml", file, f"“{name}”不是 .yaml 记录文件")
+    if kind is None:
+        return None, make(
+            "file.unknown-kind", file, "文件所在位置不对应任何记录类型", line=1, column=1
+        )
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return None, make("file.unreadable", file, f"无法读取文件：{exc.strerror}")
+    if st.st_size > MAX_BYTES:
+        size = f"{st.st_size / 1048576:.1f}"
+        return None, make(
+            "file.too-large",
+            file,
+            f"文件有 {size} MB，超过上限 {MAX_BYTES // 1048576} MB",
+            line=1,
+            column=1,
+        )
+    return st, None
+
+
 def read_record(path: Path, data_root: Path) -> Record:
     """Read and parse one file; every problem becomes a finding on the record."""
     file = display(path, data_root)
@@ -95,27 +123,11 @@ def read_record(path: Path, data_root: Path) -> Record:
         rel = (path.name,)
     kind = classify(rel) if path.suffix == ".yaml" else None
     rec = Record(kind=kind, file=file, rel=rel)
-    if path.suffix != ".yaml":
-        rec.findings.append(make("file.not-yaml", file, f"“{path.name}”不是 .yaml 记录文件"))
-        return rec
-    if kind is None:
-        rec.findings.append(
-            make("file.unknown-kind", file, "文件所在位置不对应任何记录类型", line=1, column=1)
-        )
+    _st, problem = precheck(str(path), file, kind)
+    if problem is not None:
+        rec.findings.append(problem)
         return rec
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            rec.findings.append(
-                make(
-                    "file.too-large",
-                    file,
-                    f"文件有 {size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
-                    line=1,
-                    column=1,
-                )
-            )
-            return rec
         raw = path.read_bytes()
     except OSError as exc:
         rec.findings.append(make("file.unreadable", file, f"无法读取文件：{exc.strerror}"))
@@ -368,30 +380,9 @@ def _load_tree(
         rec = Record(kind=kind, file=file, rel=rel)
         records.append(rec)
         schema_f.append([])
-        if not path.endswith(".yaml"):
-            name = rel[-1]
-            rec.findings.append(make("file.not-yaml", file, f"“{name}”不是 .yaml 记录文件"))
-            continue
-        if kind is None:
-            rec.findings.append(
-                make("file.unknown-kind", file, "文件所在位置不对应任何记录类型", line=1, column=1)
-            )
-            continue
-        try:
-            st = os.stat(path)
-        except OSError as exc:
-            rec.findings.append(make("file.unreadable", file, f"无法读取文件：{exc.strerror}"))
-            continue
-        if st.st_size > MAX_BYTES:
-            rec.findings.append(
-                make(
-                    "file.too-large",
-                    file,
-                    f"文件有 {st.st_size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
-                    line=1,
-                    column=1,
-                )
-            )
+        st, problem = precheck(path, file, kind)
+        if problem is not None:
+            rec.findings.append(problem)
             continue
         stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # cache.stamp
         relkey = "/".join(rel)
@@ -465,32 +456,9 @@ def load_some(
             continue
         kind = classify(rel) if path.endswith(".yaml") else None
         rec = Record(kind=kind, file=file, rel=rel)
-        if not path.endswith(".yaml"):
-            rec.findings.append(make("file.not-yaml", file, f"“{rel[-1]}”不是 .yaml 记录文件"))
-            out.append((rec, [], None))
-            continue
-        if kind is None:
-            rec.findings.append(
-                make("file.unknown-kind", file, "文件所在位置不对应任何记录类型", line=1, column=1)
-            )
-            out.append((rec, [], None))
-            continue
-        try:
-            st = os.stat(path)
-        except OSError as exc:
-            rec.findings.append(make("file.unreadable", file, f"无法读取文件：{exc.strerror}"))
-            out.append((rec, [], None))
-            continue
-        if st.st_size > MAX_BYTES:
-            rec.findings.append(
-                make(
-                    "file.too-large",
-                    file,
-                    f"文件有 {st.st_size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
-                    line=1,
-                    column=1,
-                )
-            )
+        st, problem = precheck(path, file, kind)
+        if problem is not None:
+            rec.findings.append(problem)
             out.append((rec, [], None))
             continue
         _dig, result = _parse_one(path, file, rel, kind, str(schemas_dir) if schemas_dir else None)
