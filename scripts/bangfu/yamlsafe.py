@@ -120,23 +120,24 @@ def _reparse_positions(source, data) -> dict:
 
 
 class _Stop(Exception):
-    def __init__(self, finding: Finding):
-        self.finding = finding
+    """Parsing stops at the first hostile construct; the finding points at the YAML mark."""
+
+    def __init__(self, code: str, file: str, message: str, mark, path: tuple = (), column=None):
+        super().__init__(code)
+        self.finding = make(
+            code,
+            file,
+            message,
+            line=mark.line + 1,
+            column=mark.column + 1 if column is None else column,
+            path=json_path(path),
+        )
 
 
 def _scalar(e: ev.ScalarEvent, file: str, path: tuple):
     tag = e.tag
     if tag not in _ALLOWED_TAGS:
-        raise _Stop(
-            make(
-                "yaml.forbidden-tag",
-                file,
-                f"不允许使用 YAML 标签 {tag}",
-                line=e.start_mark.line + 1,
-                column=e.start_mark.column + 1,
-                path=json_path(path),
-            )
-        )
+        raise _Stop("yaml.forbidden-tag", file, f"不允许使用 YAML 标签 {tag}", e.start_mark, path)
     v = e.value
     if tag == _CORE + "str" or tag == "!" or (tag is None and not e.implicit[0]):
         return v
@@ -232,26 +233,14 @@ def _build(text: str, file: str, out: Parsed) -> None:
                 if top[2] is _NOKEY:
                     # this value is a key
                     if not isinstance(value, str):
-                        raise _Stop(
-                            make(
-                                "yaml.complex-key",
-                                file,
-                                "字段名必须是普通文字",
-                                line=mark.line + 1,
-                                column=mark.column + 1,
-                                path=json_path(top[1]),
-                            )
-                        )
+                        raise _Stop("yaml.complex-key", file, "字段名必须是普通文字", mark, top[1])
                     if value in top[3]:
                         raise _Stop(
-                            make(
-                                "yaml.duplicate-key",
-                                file,
-                                f"字段“{value}”在同一层级出现了两次",
-                                line=mark.line + 1,
-                                column=mark.column + 1,
-                                path=json_path(top[1] + (value,)),
-                            )
+                            "yaml.duplicate-key",
+                            file,
+                            f"字段“{value}”在同一层级出现了两次",
+                            mark,
+                            top[1] + (value,),
                         )
                     top[3].add(value)
                     top[2] = value
@@ -283,13 +272,11 @@ def _build(text: str, file: str, out: Parsed) -> None:
                 docs += 1
                 if docs > 1:
                     raise _Stop(
-                        make(
-                            "yaml.multiple-documents",
-                            file,
-                            "一个文件中只能有一条记录",
-                            line=e.start_mark.line + 1,
-                            column=1,
-                        )
+                        "yaml.multiple-documents",
+                        file,
+                        "一个文件中只能有一条记录",
+                        e.start_mark,
+                        column=1,
                     )
                 continue
             if isinstance(e, (ev.StreamStartEvent, ev.DocumentEndEvent)):
@@ -298,13 +285,7 @@ def _build(text: str, file: str, out: Parsed) -> None:
                 nodes += 1
                 if nodes > MAX_NODES:
                     raise _Stop(
-                        make(
-                            "yaml.too-many-nodes",
-                            file,
-                            f"内容超过 {MAX_NODES} 个节点",
-                            line=e.start_mark.line + 1,
-                            column=e.start_mark.column + 1,
-                        )
+                        "yaml.too-many-nodes", file, f"内容超过 {MAX_NODES} 个节点", e.start_mark
                     )
                 value = _scalar(e, file, cur_path())
                 if e.anchor:
@@ -314,36 +295,18 @@ def _build(text: str, file: str, out: Parsed) -> None:
             if isinstance(e, (ev.MappingStartEvent, ev.SequenceStartEvent)):
                 if e.tag not in _ALLOWED_TAGS:
                     raise _Stop(
-                        make(
-                            "yaml.forbidden-tag",
-                            file,
-                            f"不允许使用 YAML 标签 {e.tag}",
-                            line=e.start_mark.line + 1,
-                            column=e.start_mark.column + 1,
-                            path=json_path(cur_path()),
-                        )
+                        "yaml.forbidden-tag",
+                        file,
+                        f"不允许使用 YAML 标签 {e.tag}",
+                        e.start_mark,
+                        cur_path(),
                     )
                 if stack and stack[-1][6] and stack[-1][2] is _NOKEY:
                     raise _Stop(
-                        make(
-                            "yaml.complex-key",
-                            file,
-                            "字段名必须是普通文字",
-                            line=e.start_mark.line + 1,
-                            column=e.start_mark.column + 1,
-                            path=json_path(stack[-1][1]),
-                        )
+                        "yaml.complex-key", file, "字段名必须是普通文字", e.start_mark, stack[-1][1]
                     )
                 if len(stack) >= MAX_DEPTH:
-                    raise _Stop(
-                        make(
-                            "yaml.too-deep",
-                            file,
-                            f"嵌套超过 {MAX_DEPTH} 层",
-                            line=e.start_mark.line + 1,
-                            column=e.start_mark.column + 1,
-                        )
-                    )
+                    raise _Stop("yaml.too-deep", file, f"嵌套超过 {MAX_DEPTH} 层", e.start_mark)
                 nodes += 1
                 is_map = isinstance(e, ev.MappingStartEvent)
                 container = {} if is_map else []
@@ -374,25 +337,16 @@ def _build(text: str, file: str, out: Parsed) -> None:
                 target = anchors.get(e.anchor)
                 if target is None:
                     raise _Stop(
-                        make(
-                            "yaml.syntax",
-                            file,
-                            f"别名 *{e.anchor} 没有对应的锚点",
-                            line=e.start_mark.line + 1,
-                            column=e.start_mark.column + 1,
-                        )
+                        "yaml.syntax", file, f"别名 *{e.anchor} 没有对应的锚点", e.start_mark
                     )
                 value, size = target
                 nodes += size
                 if nodes > MAX_NODES:
                     raise _Stop(
-                        make(
-                            "yaml.too-many-nodes",
-                            file,
-                            f"别名展开后超过 {MAX_NODES} 个节点（可能是“十亿笑声”式的恶意文件）",
-                            line=e.start_mark.line + 1,
-                            column=e.start_mark.column + 1,
-                        )
+                        "yaml.too-many-nodes",
+                        file,
+                        f"别名展开后超过 {MAX_NODES} 个节点（可能是“十亿笑声”式的恶意文件）",
+                        e.start_mark,
                     )
                 place(value, e.start_mark, size)
                 continue
