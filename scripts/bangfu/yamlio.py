@@ -13,6 +13,8 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from .yamlsafe import parse
+
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
@@ -182,3 +184,33 @@ def write_new(path: Path, text: str) -> None:
     if path.exists():
         raise FileExistsError(str(path))
     atomic_write(path, text)
+
+
+def update_text(data: dict, existing: str | None) -> str:
+    """Canonical text of ``data``; an existing file keeps its comments and is returned
+    unchanged when its data already equals ``data``."""
+    if existing is None:
+        return dump_text(data)
+    old = parse(existing, "existing").data
+    if old == data:
+        return existing
+    try:
+        doc = yaml_rt().load(existing)
+    except Exception:
+        return dump_text(data)
+    if not isinstance(old, dict) or not hasattr(doc, "keys"):
+        return dump_text(data)
+    fresh = yaml_rt().load(dump_text(data))
+    for key in list(doc.keys()):
+        if key not in data:
+            del doc[key]
+    for key in data:
+        if key not in doc or old.get(key) != data[key]:
+            doc[key] = fresh[key]
+    ordered = list(data)
+    if list(doc.keys()) != ordered:
+        for key in ordered:  # move keys into the record's order, keeping their comments
+            doc.move_to_end(key)
+    buf = io.StringIO()
+    yaml_rt().dump(doc, buf)
+    return buf.getvalue()

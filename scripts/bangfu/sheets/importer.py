@@ -15,20 +15,16 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import model as model_mod
-from .. import schema
 from ..check import load_all, validate_records
 from ..config import Config
 from ..findings import ERROR, Finding
-from ..load import Record, classify, display, parse_bytes
-from ..rules import run_all
-from ..rules.base import Context
+from ..load import Record
 from ..rules.dates import label_period
-from ..yamlio import dump_text, write_all, yaml_rt
+from ..yamlio import update_text, write_all
 from ..yamlsafe import parse as parse_yaml
 from . import options as opts
 from .errors import cell_finding
@@ -42,6 +38,7 @@ from .forms import (
     form_of_title,
     form_sheet_name,
 )
+from .overlay import check_overlay
 from .parse import Parsed, Parser, Row
 from .read import Book, read
 
@@ -105,7 +102,7 @@ def run(cfg: Config, path: Path, *, dry_run: bool = False) -> Outcome:
     if not out.ok:
         return out
     planned = builder.finish()
-    out.findings.extend(_check_result(cfg, file, records, model, planned))
+    out.findings.extend(check_overlay(cfg, file, records, model, planned))
     out.planned = planned
     if not out.ok or dry_run:
         return out
@@ -218,7 +215,7 @@ class Builder:
         out = []
         for pl in self.planned.values():
             pl.existing = _read_text(self.cfg.data_root.joinpath(*pl.rel))
-            pl.text = _render(pl.data, pl.existing)
+            pl.text = update_text(pl.data, pl.existing)
             out.append(pl)
         return out
 
@@ -748,112 +745,6 @@ def _read_text(path: Path) -> str | None:
 # -- writing ------------------------------------------------------------------------------
 
 
-def _render(data: dict, existing: str | None) -> str:
-    """Canonical text of ``data``; an existing file keeps its comments and is returned
-    unchanged when its data already equals ``data``."""
-    if existing is None:
-        return dump_text(data)
-    old = parse_yaml(existing, "existing").data
-    if old == data:
-        return existing
-    try:
-        doc = yaml_rt().load(existing)
-    except Exception:
-        return dump_text(data)
-    if not isinstance(old, dict) or not hasattr(doc, "keys"):
-        return dump_text(data)
-    fresh = yaml_rt().load(dump_text(data))
-    for key in list(doc.keys()):
-        if key not in data:
-            del doc[key]
-    for key in data:
-        if key not in doc or old.get(key) != data[key]:
-            doc[key] = fresh[key]
-    ordered = list(data)
-    if list(doc.keys()) != ordered:
-        for key in ordered:  # move keys into the record's order, keeping their comments
-            doc.move_to_end(key)
-    buf = io.StringIO()
-    yaml_rt().dump(doc, buf)
-    return buf.getvalue()
-
-
 def commit(root: Path, planned: list[Planned]) -> list[Path]:
     """Write every file or none (see ``yamlio.write_all``)."""
     return write_all([(root.joinpath(*pl.rel), pl.text) for pl in planned])
-
-
-# -- the real checker on the would-be result ----------------------------------------------
-
-
-def _key(f: Finding) -> tuple:
-    return (f.file, f.path, f.code)
-
-
-def _check_result(cfg: Config, file: str, records: list[Record], model, planned: list[Planned]):
-    ctx = Context(as_of=cfg.as_of)
-    baseline = {_key(f) for rec in records for f in rec.findings if f.severity == ERROR}
-    baseline |= {_key(f) for f in run_all(model, ctx) if f.severity == ERROR}
-    changed = {pl.rel: pl for pl in planned if pl.changed}
-    if not changed:
-        return []
-    overlay = []
-    by_rel = {}
-    for pl in changed.values():
-        path = cfg.data_root.joinpath(*pl.rel)
-        rec = Record(kind=classify(pl.rel), file=display(path, cfg.data_root), rel=pl.rel)
-        parse_bytes(rec, pl.text.encode("utf-8"))
-        if rec.data is not None and not rec.findings:
-            rec.findings.extend(schema.validate(rec, cfg.schemas_dir))
-        by_rel[pl.rel] = rec
-        overlay.append(rec)
-    merged = [by_rel.pop(r.rel, r) for r in records] + list(by_rel.values())
-    new_model = model_mod.build(merged)
-    findings = [f for rec in overlay for f in rec.findings]
-    findings += list(run_all(new_model, ctx))
-    files = {rec.file: changed[rec.rel] for rec in overlay}
-    out = []
-    for f in sorted(findings, key=Finding.sort_key):
-        if f.severity != ERROR or _key(f) in baseline:
-            continue
-        pl = files.get(f.file)
-        where = _lookup(pl.cells, f.path) if pl is not None else None
-        if where is None:
-            out.append(
-                Finding(
-                    f.code,
-                    f.severity,
-                    f.file,
-                    f"导入后会出现这个问题：{f.message}",
-                    f.hint,
-                    f.line,
-                    f.column,
-                    f.path,
-                )
-            )
-            continue
-        sheet, row, col, header = where
-        out.append(
-            cell_finding(
-                f.code,
-                file,
-                sheet,
-                row,
-                col,
-                header,
-                f"{f.message}（写入 {f.file} 的 {f.path} 时）",
-                f.hint,
-            )
-        )
-    return out
-
-
-def _lookup(cells: dict[str, Where], path: str) -> Where | None:
-    p = path
-    while True:
-        if p in cells:
-            return cells[p]
-        if p == "$":
-            return None
-        cut = max(p.rfind("."), p.rfind("["))
-        p = p[:cut] if cut > 0 else "$"
