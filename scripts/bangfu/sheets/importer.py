@@ -44,6 +44,18 @@ from .read import Book, read
 
 Where = tuple[str, int, int, str]  # sheet, row, column, header
 
+# filing-form columns that describe a household (a village row must leave them empty)
+HOUSEHOLD_COLUMNS = (
+    "head_name",
+    "head_phone",
+    "address",
+    "category",
+    "status",
+    "household_size",
+    "income_year",
+    "per_capita",
+)
+
 
 @dataclass
 class Planned:
@@ -355,21 +367,7 @@ class Builder:
                 )
                 continue
             if r.get("target") == VILLAGE:
-                extra = [
-                    k
-                    for k in (
-                        "household",
-                        "head_name",
-                        "head_phone",
-                        "address",
-                        "category",
-                        "status",
-                        "household_size",
-                        "income_year",
-                        "per_capita",
-                    )
-                    if k in r.values
-                ]
+                extra = [k for k in ("household", *HOUSEHOLD_COLUMNS) if k in r.values]
                 if extra:
                     sheet, row, col, header = _where(p, r, extra[0])
                     self.bad(
@@ -445,16 +443,7 @@ class Builder:
                 f"户 {hid} 登记在村 {old.data.get('village')}，与这里填的 {vid} 不一致",
             )
             return None
-        fields = (
-            "head_name",
-            "head_phone",
-            "address",
-            "category",
-            "status",
-            "household_size",
-            "income_year",
-            "per_capita",
-        )
+        fields = HOUSEHOLD_COLUMNS
         if old is None:
             missing = [
                 k for k in ("category", "status", "income_year", "per_capita") if k not in r.values
