@@ -53,6 +53,22 @@ def bangfu(
     )
 
 
+def build_site(data: Path, out: Path, src: Path, *extra: str) -> subprocess.CompletedProcess:
+    """``bangfu site`` from the repository root, with the generated sources kept in ``src``."""
+    return bangfu(
+        "site",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--src",
+        str(src),
+        *extra,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
 @pytest.fixture
 def base_repo(tmp_path) -> Path:
     return make_case(tmp_path, None)

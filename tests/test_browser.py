@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from .conftest import ROOT, bangfu, require_system
+from .conftest import ROOT, bangfu, build_site, require_system
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "build" / "screenshots"
@@ -37,17 +37,7 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     res = bangfu("demo", "--households", "300", "--seed", "2", "--out", str(tmp / "demo"), cwd=ROOT)
     assert res.returncode == 0, res.stderr
-    res = bangfu(
-        "site",
-        "--data",
-        str(tmp / "demo" / "data"),
-        "--out",
-        str(tmp / "out"),
-        "--src",
-        str(tmp / "src"),
-        cwd=ROOT,
-        timeout=600,
-    )
+    res = build_site(tmp / "demo" / "data", tmp / "out", tmp / "src")
     assert res.returncode == 0, res.stderr + res.stdout
     handler = functools.partial(_Quiet, directory=str(tmp / "out"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

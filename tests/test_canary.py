@@ -14,7 +14,7 @@ import yaml
 from bangfu.checksums import resident_id_check_char
 from bangfu.yamlio import dump_text
 
-from .conftest import ROOT, bangfu
+from .conftest import ROOT, bangfu, build_site
 
 
 class Canaries:
@@ -118,17 +118,7 @@ def test_no_private_value_reaches_the_output(tmp_path):
     check = bangfu("check", "--data", str(data), cwd=ROOT, timeout=300)
     assert check.returncode == 0, check.stdout[-3000:]
     out = tmp_path / "out"
-    res = bangfu(
-        "site",
-        "--data",
-        str(data),
-        "--out",
-        str(out),
-        "--src",
-        str(tmp_path / "src"),
-        cwd=ROOT,
-        timeout=600,
-    )
+    res = build_site(data, out, tmp_path / "src")
     assert res.returncode == 0, res.stderr + res.stdout
     files = [p for p in sorted(out.rglob("*")) if p.is_file()]
     assert (

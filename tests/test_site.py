@@ -18,7 +18,7 @@ from bangfu.check import load_all
 from bangfu.config import Config
 from bangfu.publish.site import SiteError, build
 
-from .conftest import ROOT, bangfu, make_case
+from .conftest import ROOT, bangfu, build_site, make_case
 
 DATA = ROOT / "data"
 AS_OF = "2026-01-31"
@@ -35,17 +35,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("real")
-    res = bangfu(
-        "site",
-        "--data",
-        str(DATA),
-        "--out",
-        str(tmp / "out"),
-        "--src",
-        str(tmp / "src"),
-        cwd=ROOT,
-        timeout=600,
-    )
+    res = build_site(DATA, tmp / "out", tmp / "src")
     assert res.returncode == 0, res.stderr + res.stdout
     return tmp / "out"
 
@@ -61,17 +51,7 @@ def demo_data(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def demo_site(demo_data, tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("demosite")
-    res = bangfu(
-        "site",
-        "--data",
-        str(demo_data),
-        "--out",
-        str(tmp / "out"),
-        "--src",
-        str(tmp / "src"),
-        cwd=ROOT,
-        timeout=600,
-    )
+    res = build_site(demo_data, tmp / "out", tmp / "src")
     assert res.returncode == 0, res.stderr + res.stdout
     assert "演示数据" in res.stdout
     return tmp / "out"
@@ -204,17 +184,7 @@ def test_small_counts_are_suppressed(demo_site):
 
 
 def test_two_builds_are_byte_identical(demo_data, demo_site, tmp_path):
-    res = bangfu(
-        "site",
-        "--data",
-        str(demo_data),
-        "--out",
-        str(tmp_path / "again"),
-        "--src",
-        str(tmp_path / "src2"),
-        cwd=ROOT,
-        timeout=600,
-    )
+    res = build_site(demo_data, tmp_path / "again", tmp_path / "src2")
     assert res.returncode == 0, res.stderr
     a, b = _tree(demo_site), _tree(tmp_path / "again")
     assert sorted(a) == sorted(b)
@@ -254,19 +224,7 @@ def test_record_text_is_escaped(tmp_path, name):
         r"^name: .*$", "name: " + json.dumps(name, ensure_ascii=False), text, count=1, flags=re.M
     )
     org.write_text(text, "utf-8")
-    res = bangfu(
-        "site",
-        "--data",
-        str(root / "data"),
-        "--out",
-        str(tmp_path / "out"),
-        "--src",
-        str(tmp_path / "src"),
-        "--as-of",
-        "2025-01-01",
-        cwd=ROOT,
-        timeout=600,
-    )
+    res = build_site(root / "data", tmp_path / "out", tmp_path / "src", "--as-of", "2025-01-01")
     assert res.returncode == 0, res.stderr + res.stdout
     out = tmp_path / "out"
     page = (out / "orgs" / f"{org.stem}.html").read_text("utf-8")
@@ -281,16 +239,7 @@ def test_record_text_is_escaped(tmp_path, name):
 def test_site_refuses_data_with_errors(tmp_path):
     root = make_case(tmp_path, None)
     (root / "data" / "organizations" / "broken.yaml").write_text("id: [unclosed\n", "utf-8")
-    res = bangfu(
-        "site",
-        "--data",
-        str(root / "data"),
-        "--out",
-        str(tmp_path / "out"),
-        "--src",
-        str(tmp_path / "src"),
-        cwd=ROOT,
-    )
+    res = build_site(root / "data", tmp_path / "out", tmp_path / "src")
     assert res.returncode == 1
     assert "broken.yaml" in res.stderr
     assert not (tmp_path / "out").exists()
@@ -300,16 +249,7 @@ def test_site_will_not_overwrite_a_foreign_folder(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "precious.txt").write_text("keep", "utf-8")
     root = make_case(tmp_path, None)
-    res = bangfu(
-        "site",
-        "--data",
-        str(root / "data"),
-        "--out",
-        str(tmp_path / "out"),
-        "--src",
-        str(tmp_path / "src"),
-        cwd=ROOT,
-    )
+    res = build_site(root / "data", tmp_path / "out", tmp_path / "src")
     assert res.returncode == 2
     assert (tmp_path / "out" / "precious.txt").read_text("utf-8") == "keep"
 
