@@ -263,11 +263,12 @@ def _policy_change(p: history.Pair) -> bool:
 
 def _policy_finding(p: history.Pair) -> Finding:
     rec = p.new or p.old
+    what = "政策参数" if p.kind == "policy" else "专项行动的政策字段（期限、报送周期、名额等）"
     return make(
         "review.policy-changed",
         rec.file,
-        f"改动了{KIND_TITLES.get(p.kind or '', '记录')} {rec.id or rec.file} 的政策参数：本次仍按"
-        "目标分支现行的政策检查这些记录，改动的影响见“重点关注”；合并需维护者批准",
+        f"改动了{what}（{rec.id or rec.file}）：本次仍按目标分支现行的政策检查记录，"
+        "改动的影响见“重点关注”；合并需维护者批准",
     )
 
 
