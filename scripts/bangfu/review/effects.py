@@ -63,14 +63,12 @@ def policy_effect(
 ) -> list[str]:
     """Lines like "逾期回访户 12 → 0" for every count that differs between the head's records
     under the policy in force (``in_force`` overlaid on head) and under head's own policy."""
-    proposed = workdir / "proposed"
-    git.extract(head, "data", proposed)
-    current = workdir / "in-force"
-    git.extract(head, "data", current)
-    _write(current, in_force)
+    git.extract(head, "data", workdir)
+    cfg = Config((workdir / "data").resolve(), schemas.resolve(), as_of)
     try:
-        before = figures(Config((current / "data").resolve(), schemas.resolve(), as_of))
-        after = figures(Config((proposed / "data").resolve(), schemas.resolve(), as_of))
+        after = figures(cfg)
+        _write(workdir, in_force)  # the same records under the policy in force
+        before = figures(cfg)
     except Exception as exc:  # noqa: BLE001 — the figures assume readable records; say so
         return [f"影响无法计算（{type(exc).__name__}）：请维护者在本地运行 bangfu status 对比"]
     keys = sorted(set(before) | set(after), key=lambda k: (k not in _FIRST, _FIRST.get(k, 0), k))
