@@ -2,7 +2,10 @@
 
 Only the changed files are read at both commits (``git cat-file --batch``), plus the few
 files the checker and the history guard need; the working tree is never touched. The
-comparison starts at the merge base of BASE and HEAD, like a pull request's diff.
+comparison starts at the merge base of BASE and HEAD, like a pull request's diff. The rules
+come from BASE: its schemas (privacy classes, validation) and its policy records, so a pull
+request cannot change what it is judged by; changes to code, schemas and policy are marked for
+the maintainers, policy changes with their effect in counts (``effects``).
 """
 
 from __future__ import annotations
