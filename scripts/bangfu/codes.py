@@ -435,6 +435,27 @@ _CODES = [
         "先修改或删除引用它的方案、报告等记录，或保留该记录（户可把监测状态改为“退出”，方案可改为“已终止”）。",
         "删除了仍在方案帮扶对象中的户",
     ),
+    # --- what a pull request may not decide for itself (bangfu review) ----------------------
+    Code(
+        "review.rules-changed",
+        WARNING,
+        "改动了代码、schemas 或工作流",
+        "这些文件决定检查规则和隐私分级：本次仍按目标分支的版本检查和汇总，合并前须由维护者审核批准。",
+        "改动了 scripts/bangfu/review/history.py",
+    ),
+    Code(
+        "review.policy-changed",
+        WARNING,
+        "改动了政策参数",
+        "政策参数（data/policy、专项行动的报送周期、期限、名额等）改动后由维护者审核批准；本次的记录仍按现行政策检查，改动对逾期回访、报送和公开统计的影响列在“重点关注”中。",
+        "把回访间隔 revisit_days 从 31 天改成 3650 天",
+    ),
+    Code(
+        "review.cache-committed",
+        ERROR,
+        "提交了检查缓存",
+        "删除 .bangfu-cache/ 下的文件（git rm -r --cached .bangfu-cache）：检查缓存只在本地生成，提交的缓存可能让有错的记录显示为通过。",
+    ),
     # --- formatting -----------------------------------------------------------------------
     Code(
         "fmt.not-canonical",

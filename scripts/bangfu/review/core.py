@@ -2,7 +2,10 @@
 
 Only the changed files are read at both commits (``git cat-file --batch``), plus the few
 files the checker and the history guard need; the working tree is never touched. The
-comparison starts at the merge base of BASE and HEAD, like a pull request's diff.
+comparison starts at the merge base of BASE and HEAD, like a pull request's diff. The rules
+come from BASE: its schemas (privacy classes, validation) and its policy records, so a pull
+request cannot change what it is judged by; changes to code, schemas and policy are marked for
+the maintainers, policy changes with their effect in counts (``effects``).
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import model as model_mod
+from ..codes import make
 from ..findings import ERROR, Finding
 from ..load import Record, classify, parse_bytes
 from ..schema import PACKAGE_SCHEMAS, bundled
-from . import codeowners, highlights, history, references, subset
+from . import codeowners, effects, highlights, history, references, subset
 from .diff import Diff, FieldChange, SchemaView, diff
 from .gitio import Change, Git
 
@@ -100,6 +104,10 @@ def _name(kind: str | None, rec: Record | None) -> str | None:
 
 
 def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
+    """The review of ``head`` against ``base``, judged by the base commit's rules: its
+    schemas classify fields as public or private and validate the records, and its policy
+    (``data/policy/``, campaigns) is the one the records are checked against. The pull
+    request's own schemas, policy and code are only data here (see ``rules_changed``)."""
     git = Git(repo)
     base_sha, head_sha = git.resolve(base), git.resolve(head)
     start = git.merge_base(base_sha, head_sha)
@@ -111,16 +119,61 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
     head_paths = git.ls_tree(head_sha, "data")
 
     with tempfile.TemporaryDirectory(prefix="bangfu-review-") as tmp:
-        result, cfg = subset.check_changed(
+        trusted = _base_schemas(git, base_sha, Path(tmp) / "base")
+        schemas = bundled(trusted)
+        policy_files = [c.new for c in data if c.new and _policy_path(c.new)]
+        in_force = _policy_in_force(git, base_sha, head_paths, data)
+        result, _cfg = subset.check_changed(
             git,
             head_sha,
-            [c.new for c in data if c.new],
+            [c.new for c in data if c.new and not _policy_path(c.new)],
             head_paths,
             as_of,
-            Path(tmp),
-            PACKAGE_SCHEMAS,
+            Path(tmp) / "verdict",
+            trusted,
+            in_force,
         )
-        schemas = bundled(cfg.schemas_dir)
+        findings, files_checked = list(result.findings), result.files_checked
+        if policy_files:  # the proposed policy records themselves, under the base schemas
+            own, _cfg = subset.check_changed(
+                git, head_sha, policy_files, head_paths, as_of, Path(tmp) / "policy", trusted
+            )
+            findings += own.findings
+            files_checked += own.files_checked
+        pairs, records = _pairs(data, old_blobs, new_blobs, schemas)
+        model = model_mod.build(result.records)
+        notes = highlights.collect(pairs, model)
+        changed_policy = [p for p in pairs if _policy_change(p)]
+        if changed_policy:
+            effect = effects.policy_effect(
+                git, head_sha, in_force, trusted, as_of, Path(tmp) / "effect"
+            )
+            notes += highlights.policy(changed_policy, effect)
+            findings += [_policy_finding(p) for p in changed_policy]
+    findings += rules_changed(other)
+
+    guard = history.guard(pairs)
+    deleted = [
+        p.old for p in pairs if p.old is not None and (p.new is None or p.new.id != p.old.id)
+    ]
+    guard += references.deleted_still_referenced(git, head_sha, deleted, head_paths)
+    return Review(
+        base,
+        head,
+        base_sha,
+        head_sha,
+        start,
+        records,
+        other,
+        notes,
+        sorted(guard, key=Finding.sort_key),
+        sorted(findings, key=Finding.sort_key),
+        _approvals(git, start, changes, pairs),
+        files_checked,
+    )
+
+
+def _pairs(data: list[Change], old_blobs, new_blobs, schemas):
     pairs: list[history.Pair] = []
     records: list[RecordChange] = []
     for c in data:
@@ -153,28 +206,103 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
                 any(r is not None and r.kind and not isinstance(r.data, dict) for r in (old, new)),
             )
         )
+    return pairs, records
 
-    guard = history.guard(pairs)
-    deleted = [
-        p.old for p in pairs if p.old is not None and (p.new is None or p.new.id != p.old.id)
-    ]
-    guard += references.deleted_still_referenced(git, head_sha, deleted, head_paths)
-    model = model_mod.build(result.records)
-    notes = highlights.collect(pairs, model)
-    return Review(
-        base,
-        head,
-        base_sha,
-        head_sha,
-        start,
-        records,
-        other,
-        notes,
-        sorted(guard, key=Finding.sort_key),
-        result.findings,
-        _approvals(git, start, changes, pairs),
-        result.files_checked,
+
+# --- the rules a pull request is judged by come from the base commit ---------------------
+
+POLICY_FOLDERS = ("data/policy/", "data/campaigns/")
+# campaign fields that decide what records must do (deadlines, cadences, quotas, scope)
+CAMPAIGN_POLICY_FIELDS = frozenset(
+    {"period", "phases", "reporting", "forms", "quotas", "counties", "targets", "totals"}
+)
+CACHE_FOLDER = ".bangfu-cache/"
+
+
+def _base_schemas(git: Git, base_sha: str, dest: Path) -> Path:
+    """The base commit's ``schemas/`` written to ``dest``; the tool's own schemas when the
+    base commit has none (a repository that predates them)."""
+    git.extract(base_sha, "schemas", dest)
+    found = dest / "schemas"
+    return found if (found / "common.schema.json").is_file() else PACKAGE_SCHEMAS
+
+
+def _policy_path(path: str) -> bool:
+    return path.startswith(POLICY_FOLDERS)
+
+
+def _policy_in_force(
+    git: Git, base_sha: str, head_paths: list[str], data: list[Change]
+) -> dict[str, bytes | None]:
+    """Files to put over head's records so that they are judged by the base commit's policy:
+    every policy record as in base (head's new ones left out), and every campaign the pull
+    request changes or deletes as in base (a new campaign only governs its new plans)."""
+    base_policy = git.ls_tree(base_sha, "data/policy")
+    campaigns = sorted(
+        {p for c in data for p in (c.old, c.new) if p and p.startswith("data/campaigns/")}
     )
+    blobs = git.read(base_sha, base_policy + campaigns)
+    out: dict[str, bytes | None] = {p: None for p in head_paths if p.startswith("data/policy/")}
+    out.update({p: raw for p, raw in blobs.items() if raw is not None})
+    for c in data:  # a moved campaign stays where base had it
+        if c.old and c.new and c.old != c.new and out.get(c.old) is not None:
+            out.setdefault(c.new, None)
+    return out
+
+
+def _policy_change(p: history.Pair) -> bool:
+    """A change to a policy record, or to a campaign's policy-bearing fields."""
+    if p.kind == "policy":
+        return True
+    if p.kind != "campaign":
+        return False
+    if p.status in ("added", "removed") or p.diff is None:
+        return True
+    return any(
+        str((ch.new_parts or ch.old_parts or ("",))[0]) in CAMPAIGN_POLICY_FIELDS
+        for ch in p.diff.changes
+    )
+
+
+def _policy_finding(p: history.Pair) -> Finding:
+    rec = p.new or p.old
+    what = "政策参数" if p.kind == "policy" else "专项行动的政策字段（期限、报送周期、名额等）"
+    return make(
+        "review.policy-changed",
+        rec.file,
+        f"改动了{what}（{rec.id or rec.file}）：本次仍按目标分支现行的政策检查记录，"
+        "改动的影响见“重点关注”；合并需维护者批准",
+    )
+
+
+def rules_changed(other: list[Change]) -> list[Finding]:
+    """Files outside ``data/`` (code, tests, workflows, schemas, build files) are judged by the
+    base commit's tool and never run by the check: one warning per top-level folder, so the
+    maintainers see them. A committed parse cache is refused: a verdict never rests on it."""
+    out: list[Finding] = []
+    areas: dict[str, list[str]] = {}
+    for c in other:
+        path = c.new or c.old or ""
+        if c.new and path.startswith(CACHE_FOLDER):
+            out.append(
+                make(
+                    "review.cache-committed",
+                    path,
+                    "提交了检查缓存文件（.bangfu-cache）：缓存只能由检查在本地生成，不能提交",
+                )
+            )
+            continue
+        areas.setdefault(path.split("/", 1)[0] if "/" in path else path, []).append(path)
+    for area, paths in sorted(areas.items()):
+        out.append(
+            make(
+                "review.rules-changed",
+                paths[0],
+                f"改动了 {area} 下的 {len(paths)} 个文件（代码、schemas 或工作流）："
+                "本次检查和摘要仍按目标分支的代码和规则生成，合并需维护者批准",
+            )
+        )
+    return out
 
 
 def _approvals(git: Git, start: str, changes: list[Change], pairs) -> list[Approval]:

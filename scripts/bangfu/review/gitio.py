@@ -129,3 +129,20 @@ class Git:
             # lines look like "<commit>:<path>"
             out.append(line.split(":", 1)[1] if line.startswith(commit + ":") else line)
         return out
+
+    def extract(self, commit: str, prefix: str, dest: Path) -> list[str]:
+        """Write every file under ``prefix`` at ``commit`` into ``dest`` (same relative
+        paths), as plain files; returns the paths written. Nothing is executed or followed:
+        a symlink's blob is written as a file holding its target text."""
+        paths = self.ls_tree(commit, prefix)
+        blobs = self.read(commit, paths)
+        written = []
+        for p, raw in blobs.items():
+            parts = p.split("/")
+            if raw is None or any(part in ("", ".", "..") for part in parts):
+                continue
+            out = dest.joinpath(*parts)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(raw)
+            written.append(p)
+        return written

@@ -1,6 +1,7 @@
 """What supervisors look at first: status changes, income crossing the monitoring line,
 new report entries and their total, new organizations and plans, deletions, correction
-notes, changed supervisor lists. Only public fields are quoted."""
+notes, changed supervisor lists, policy changes and their effect. Only public fields are
+quoted."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ RISK_CLEARED = {"风险已消除", "稳定脱贫", "退出"}
 
 @dataclass(frozen=True, slots=True)
 class Highlight:
-    topic: str  # status / income / entries / organization / plan / household / removed / corrections / supervisors
+    topic: str  # status / income / entries / organization / plan / household / removed / corrections / supervisors / policy
     text: str
     file: str
 
@@ -208,3 +209,25 @@ def _crossing(p: Pair, model: Model, index: PolicyIndex, file: str) -> list[High
             f"需关注返贫风险（依据 {pb.id}）"
         )
     return [Highlight("income", text, file)]
+
+
+def policy(pairs: list[Pair], effect: list[str]) -> list[Highlight]:
+    """One note per changed policy record or campaign, then the effect on the ledger (counts
+    only, computed in ``effects``)."""
+    out = []
+    for p in pairs:
+        rec = p.new or p.old
+        what = "政策参数" if p.kind == "policy" else "专项行动"
+        verb = {"added": "新增", "removed": "删除"}.get(p.status, "改动")
+        fields = sorted({ch.label.split(" · ")[0] for ch in (p.diff.changes if p.diff else [])})
+        which = f"（{'、'.join(fields)}）" if fields else ""
+        out.append(
+            Highlight(
+                "policy",
+                f"{verb}了{what} {rec.id or rec.file}{which}：需维护者批准；本次记录仍按现行政策检查",
+                rec.file,
+            )
+        )
+    first = (pairs[0].new or pairs[0].old).file
+    out += [Highlight("policy", f"政策改动的影响：{line}", first) for line in effect]
+    return out

@@ -4,7 +4,8 @@ Only what the rules need to judge the changed files is written out from the head
 into a temporary folder: the small reference kinds (sources, counties, organizations,
 campaigns, policy), the changed files, the plans their reports belong to, the households
 they name, and any file that could share a changed record's id. ``bangfu.check.run`` then
-runs there, restricted to the changed files.
+runs there, restricted to the changed files, with the schemas (and policy) the caller
+trusts — the base commit's.
 """
 
 from __future__ import annotations
@@ -76,24 +77,23 @@ def check_changed(
     head_paths: list[str],
     as_of,
     workdir: Path,
-    fallback_schemas: Path,
+    schemas: Path,
+    overlay: dict[str, bytes | None] | None = None,
 ) -> tuple[check_mod.Result, Config]:
     """Run the checker on a minimal checkout of ``head`` written into ``workdir``; findings
-    only for ``changed``. The config points at that checkout (its schemas are head's)."""
+    only for ``changed``. ``schemas`` are the trusted ones (the base commit's, never head's),
+    and ``overlay`` replaces, adds or (None) leaves out files: the base commit's policy
+    records, so that a pull request is judged by the policy in force, not the one it proposes."""
     need = sorted(_needed(git, head, changed, head_paths))
-    schema_paths = [p for p in git.ls_tree(head, "schemas") if p.endswith(".json")]
-    blobs = git.read(head, need + schema_paths)
+    blobs = git.read(head, need)
     (workdir / "data").mkdir(parents=True, exist_ok=True)
-    for p in need + schema_paths:
-        raw = blobs.get(p)
-        if raw is None:
+    overlay = overlay or {}
+    for p, raw in [*blobs.items(), *overlay.items()]:
+        if raw is None or (p in overlay and overlay[p] is None):
             continue
         dest = workdir / p
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(raw)
-    schemas = workdir / "schemas"
-    if not (schemas / "common.schema.json").is_file():
-        schemas = fallback_schemas
     cfg = Config((workdir / "data").resolve(), schemas.resolve(), as_of)
     only = [workdir / p for p in changed if (workdir / p).is_file()]
     if not only:

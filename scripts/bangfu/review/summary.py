@@ -18,8 +18,10 @@ OP_TITLES = {"changed": "修改", "added": "新增", "removed": "删除"}
 MAX_RECORDS = 300  # records listed in detail; the rest are counted
 MAX_FIELDS = 40  # field rows per record
 MAX_HIGHLIGHTS = 200
-# a pull-request comment holds at most 65,536 characters; record details stop before that
+# a pull-request comment holds at most 65,536 characters; record details stop before that,
+# and ``capped`` cuts the whole comment there
 MAX_MARKDOWN = 60_000
+ARTIFACT = "bangfu-review"  # the workflow uploads the full report under this name
 
 
 def md(text: str) -> str:
@@ -170,7 +172,25 @@ def markdown(r: Review) -> str:
         ]
         L.append("")
     L.append("<sub>由 `bangfu review` 生成；隐私字段只显示“隐私字段已修改”，不显示内容。</sub>")
-    return "\n".join(L) + "\n"
+    return capped("\n".join(L) + "\n")
+
+
+def capped(text: str, limit: int = MAX_MARKDOWN) -> str:
+    """At most ``limit`` characters, cut at a line end, with a note where the full report is:
+    the host rejects a longer comment and would leave the previous one (maybe green) in place.
+    The verdict is at the top, so it always survives the cut."""
+    if len(text) <= limit:
+        return text
+    note = (
+        f"\n\n**⚠️ 摘要太长（{len(text):,} 个字符），评论只显示前一部分。**"
+        f"完整报告见本次运行的附件 `{ARTIFACT}`（Actions → 本次运行 → Artifacts），"
+        "或在本地运行 `bangfu review`。\n"
+    )
+    cut = text.rfind("\n", 0, limit - len(note) - 20)
+    head = text[: max(cut, 0)]
+    if head.count("<details>") > head.count("</details>"):
+        head += "\n\n</details>"
+    return head + note
 
 
 def text(r: Review) -> str:
