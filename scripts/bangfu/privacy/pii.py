@@ -192,10 +192,11 @@ class NameIndex:
     def _scan(self, text: str, mask: re.Pattern | None) -> bool:
         spans = None
         names = self.names
+        size = len(text)
         for m in self._first.finditer(text):
             i = m.start()
             for n in self._lengths:
-                if text[i : i + n] not in names:
+                if i + n > size or text[i : i + n] not in names:
                     continue
                 if spans is None:
                     spans = [p.span() for p in mask.finditer(text)] if mask else []
