@@ -83,7 +83,7 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
         write_index(cfg.data_root, cfg.schemas_dir, records, tree.stamps)
     m = model_mod.build(records)
     findings = [f for rec in records for f in rec.findings]
-    findings.extend(run_all(m, Context(as_of=cfg.as_of)))
+    findings.extend(run_all(m, Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir)))
     files = len(records)
     if only is not None:
         wanted = _wanted(cfg, only)

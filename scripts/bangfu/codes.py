@@ -293,6 +293,23 @@ _CODES = [
         "合并为一条记录，或改正适用地区、年度。",
     ),
     Code("policy.incomplete", ERROR, "政策参数不完整", "补上回访间隔、公示天数等参数。"),
+    # --- privacy --------------------------------------------------------------------------
+    Code(
+        "privacy.personal-data-in-public-field",
+        ERROR,
+        "公开字段中有个人信息",
+        "公开字段会发布到网站、搜索索引和开放数据：删去其中的身份证号、手机号、银行卡号或户内人员姓名，"
+        "改写为不含个人信息的描述（如“走访户主”）；个人信息只能填在不公开的字段中。",
+        "帮扶内容：走访户主，电话 138 0000 0000",
+    ),
+    Code(
+        "privacy.personal-data-in-id",
+        ERROR,
+        "编号或文件名中有个人信息",
+        "编号和文件名会出现在网址、开放数据、审阅评论和日志中：改用不含身份证号、手机号、姓名的编号"
+        "（如 h-0012），并把文件改名为新编号。",
+        "data/households/cq-x/cq-x-y-z/h-13800000000.yaml",
+    ),
     # --- spreadsheet import (bangfu import / template / export-forms) --------------------
     Code(
         "sheet.not-xlsx",

@@ -130,7 +130,7 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
     prefixes = tuple(wanted)
     findings.extend(
         f
-        for f in run_all(m, Context(as_of=cfg.as_of))
+        for f in run_all(m, Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir))
         if any(f.file == w or f.file.startswith(w + "/") for w in prefixes)
     )
     findings.sort(key=Finding.sort_key)

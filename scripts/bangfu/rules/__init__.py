@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Finding
+from ..privacy import rule as privacy
 from . import dates, identity, monitoring, refs
 
-RULES = (identity, refs, dates, monitoring)
+RULES = (identity, refs, dates, monitoring, privacy)
 
 
 def run_all(model, ctx) -> Iterator[Finding]:

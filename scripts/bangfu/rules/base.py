@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..codes import make
 from ..findings import Finding, json_path
@@ -13,6 +14,7 @@ from ..load import Record
 @dataclass(frozen=True, slots=True)
 class Context:
     as_of: dt.date
+    schemas_dir: Path | None = None  # the schemas checked against (None: the package's own)
 
 
 def at(rec: Record, code: str, parts, message: str, **kw) -> Finding:

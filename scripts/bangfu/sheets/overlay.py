@@ -24,7 +24,7 @@ def _key(f: Finding) -> tuple:
 
 
 def check_overlay(cfg: Config, file: str, records: list[Record], model, planned: list[Planned]):
-    ctx = Context(as_of=cfg.as_of)
+    ctx = Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir)
     baseline = {_key(f) for rec in records for f in rec.findings if f.severity == ERROR}
     baseline |= {_key(f) for f in run_all(model, ctx) if f.severity == ERROR}
     changed = {pl.rel: pl for pl in planned if pl.changed}
