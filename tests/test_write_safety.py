@@ -341,7 +341,11 @@ def test_a_planted_journal_cannot_move_or_remove_other_files(tmp_path):
     planted = {"state": "staging", "files": [["sources/x.yaml", victim.name]]}
     (repo / ".bangfu-journal").write_text(json.dumps(planted))
     new = bangfu("new", "source", "--id", "another", "--name", "x", cwd=repo)
-    assert "[write.journal-invalid]" in new.stdout and victim.exists()
+    assert "[write.journal-invalid]" in new.stdout and new.returncode == 1 and victim.exists()
+    assert not (repo / "data/sources/another.yaml").exists(), "nothing is written past it"
+    fmt = bangfu("fmt", cwd=repo)
+    assert "[write.journal-invalid]" in fmt.stdout and fmt.returncode == 1
+    assert "Traceback" not in check.stderr + new.stderr + fmt.stderr
 
 
 def test_tool_temp_names_are_recognised_and_git_ignored(tmp_path):

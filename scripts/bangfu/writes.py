@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .codes import make
-from .findings import Finding
+from .findings import ERROR, Finding
 
 JOURNAL_NAME = ".bangfu-journal"
 TEMP_MARK = ".bangfu-tmp-"
@@ -128,7 +128,10 @@ def writing(data_root: Path, *, wait: float = LOCK_WAIT) -> Iterator[list[Findin
                 time.sleep(0.05)
         _HELD[root] = fd
         try:
-            yield recover(root)
+            found = recover(root)
+            if any(f.severity == ERROR for f in found):
+                raise WriteError(found)  # an earlier write cannot be settled: write nothing
+            yield found
         finally:
             del _HELD[root]
     finally:
@@ -139,6 +142,9 @@ def writing(data_root: Path, *, wait: float = LOCK_WAIT) -> Iterator[list[Findin
 
 
 def _write_journal(root: Path, state: str, pairs: list[tuple[Path, Path]]) -> None:
+    """Replace the journal. Only the "renaming" journal is the commit point and is made
+    durable; a lost "staging" journal (power cut) can only leave ignored temporary files."""
+    durable = state == "renaming"
     doc = {
         "state": state,
         "files": [[target.relative_to(root).as_posix(), tmp.name] for tmp, target in pairs],
@@ -150,19 +156,21 @@ def _write_journal(root: Path, state: str, pairs: list[tuple[Path, Path]]) -> No
         with os.fdopen(fd, "wb") as fh:
             fh.write(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def _end_journal(root: Path) -> None:
+    # not made durable: a "renaming" journal that survives a power cut finds its renames done
     with contextlib.suppress(FileNotFoundError):
         os.unlink(journal_path(root))
-    _fsync_dir(root.parent)
 
 
 def _journal_entries(root: Path, doc) -> list[tuple[Path, Path]] | None:
@@ -223,8 +231,8 @@ def recover(data_root: Path) -> list[Finding]:
                     removed += 1
             _end_journal(root)
             message = (
-                f"上次写入在暂存文件时中断（共 {len(pairs)} 个文件），已撤销："
-                f"删除了 {removed} 个临时文件，数据保持写入前的样子"
+                f"上次写入（共 {len(pairs)} 个文件）在全部暂存好之前中断，已撤销："
+                f"删除了 {removed} 个暂存的临时文件，没有改名到位的记录保持原样"
             )
         else:
             done = 0
@@ -292,13 +300,15 @@ def _inside(root: Path, path: Path) -> Path:
 def write_all(files: list[tuple[Path, str | bytes]], root: Path | None = None) -> list[Path]:
     """Write every file or none: each content (text is written as UTF-8) is staged in a
     temporary file next to its target, flushed to disk, and only when all are staged are
-    they renamed into place. With ``root`` (a data folder, whose lock the caller holds) the
-    steps are journalled, so a crash part-way is rolled back or forward by the next writer.
+    they renamed into place. With ``root`` (a data folder; its lock is taken here unless the
+    caller holds it, as a command should for its whole run) the steps are journalled, so a
+    crash part-way is rolled back or forward by the next writer.
     Raises ``WriteError`` (a full disk, a read-only folder…) after undoing what it staged."""
     if root is not None:
         root = Path(root).resolve()
         if root not in _HELD:
-            raise RuntimeError(f"write_all into {root} without holding writing()")
+            with writing(root):
+                return write_all(files, root)
         files = [(_inside(root, Path(p)), content) for p, content in files]
     pairs = [(temp_path(Path(p)), Path(p)) for p, _ in files]
     current = pairs[0][1] if pairs else Path(".")
@@ -316,7 +326,7 @@ def write_all(files: list[tuple[Path, str | bytes]], root: Path | None = None) -
                 fh.flush()
                 os.fsync(fh.fileno())
             _pause()
-        if root is not None:
+        if root is not None and len(pairs) > 1:  # one rename needs no commit point of its own
             for folder in {p.parent for _, p in pairs}:
                 _fsync_dir(folder)
             _write_journal(root, "renaming", pairs)
@@ -336,7 +346,12 @@ def write_all(files: list[tuple[Path, str | bytes]], root: Path | None = None) -
             os.replace(tmp, path)
         except OSError as exc:
             finding = _os_finding(exc, _display(path, root))
-            if root is None:
+            if root is None or len(pairs) == 1:
+                for left, _ in pairs:
+                    with contextlib.suppress(OSError):
+                        os.unlink(left)
+                if root is not None:
+                    _end_journal(root)
                 raise WriteError([finding]) from None
             raise WriteError(
                 [
