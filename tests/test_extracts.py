@@ -279,8 +279,10 @@ def test_neutraliser_touches_string_columns_only():
     number = Column("amount", "number", "金额", "")
     integer = Column("n", "integer", "数", "")
     for bad in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
-        assert cell(text, bad, "<5") == "'" + bad
+        assert cell(text, bad, "<5") == bad  # the canonical CSV keeps the value exact
+        assert cell(text, bad, "<5", defuse=True) == "'" + bad
         assert neutralise(bad) == "'" + bad
+    assert cell(number, -3.5, "<5", defuse=True) == "-3.5"
     assert cell(text, "正常", "<5") == "正常"
     assert cell(number, -3.5, "<5") == "-3.5"
     assert cell(number, -1200, "<5") == "-1200"
@@ -300,15 +302,15 @@ def test_formula_in_organization_name_is_neutralised(tmp_path):
     out = export(root / "data", tmp_path / "out")
     assert_valid(out)
     row = next(r for r in rows(out, "organizations") if r["id"] == "to-helpers")
-    assert row["name"] == '\'=HYPERLINK("http://x")'
-    assert row["supervising_unit"] == "'-测试主管单位"
+    assert row["name"] == '=HYPERLINK("http://x")'  # the open data equals the record
+    assert row["supervising_unit"] == "-测试主管单位"
     assert row["plans"] == "1"  # numbers are untouched
     excel = (out / "excel/organizations.csv").read_bytes().decode("utf-8-sig")
     assert "'=HYPERLINK" in excel and '\n"=' not in excel and ",=" not in excel
     ws = load_workbook(out / "bangfu-tables.xlsx")["帮扶主体"]
     names = [ws.cell(row=r, column=2) for r in range(2, ws.max_row + 1)]
-    assert [c.value for c in names] == ['\'=HYPERLINK("http://x")']
-    assert names[0].data_type == "s"
+    assert [c.value for c in names] == ['=HYPERLINK("http://x")']
+    assert names[0].data_type == "s" and names[0].quotePrefix
     with zipfile.ZipFile(out / "bangfu-tables.xlsx") as z:
         assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config, UsageError
+from .writes import WriteError
 
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
 
@@ -68,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"bangfu {args.command}: {exc}", file=sys.stderr)
         return 2
+    except WriteError as exc:  # a full disk, a locked data folder…: findings, not a traceback
+        from .render import text
+
+        sys.stdout.write(text(exc.findings, 0))
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

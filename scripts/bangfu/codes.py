@@ -486,6 +486,61 @@ _CODES = [
         "自动整理会改变数据，已跳过",
         "手工检查该文件；这通常说明文件用了不常见的 YAML 写法。",
     ),
+    # --- writing the data folder (bangfu import / new / fmt) -----------------------------
+    Code(
+        "write.locked",
+        ERROR,
+        "另一个命令正在写入数据文件夹",
+        "等另一个 bangfu import / new / fmt 结束后重新运行本命令；本次没有写入任何文件。",
+        "两个人同时导入同一个方案同一报送期的进度表",
+    ),
+    Code(
+        "write.disk-full",
+        ERROR,
+        "磁盘已满，没有写入",
+        "腾出磁盘空间（或申请更大的配额）后重新运行；已暂存的文件都已撤销，数据保持原样。",
+    ),
+    Code(
+        "write.failed",
+        ERROR,
+        "文件无法写入",
+        "检查数据文件夹及其上一级文件夹是否可写，然后重新运行。",
+    ),
+    Code(
+        "write.conflict",
+        ERROR,
+        "要写入的文件在导入期间被改动",
+        "有人在导入的同时改了这个文件；重新运行导入，它会按最新的文件重新核对。",
+    ),
+    Code(
+        "write.recovered",
+        WARNING,
+        "上次写入中断，已恢复",
+        "上次的 bangfu 命令在写入时被中断；已按写入日志全部撤销或全部补完。运行 bangfu check 确认后再提交。",
+        "导入时按了 Ctrl+C 或电脑断电",
+    ),
+    Code(
+        "write.journal-invalid",
+        ERROR,
+        "写入日志无法使用",
+        "数据文件夹旁的 .bangfu-journal 不是 bangfu 写的或已损坏：检查数据文件夹的改动"
+        "（git status），确认无误后删除 .bangfu-journal。",
+    ),
+    # --- command arguments ---------------------------------------------------------------
+    Code(
+        "arg.invalid-id",
+        ERROR,
+        "参数中的编号格式不对",
+        "编号只能含小写字母 a-z、数字 0-9 和连字符，3–64 个字符，首尾不能是连字符；"
+        "报送期写作 2020-04、2020-W18 或 2020-Q2。",
+        "bangfu new household --id ../..",
+    ),
+    Code(
+        "arg.outside-data",
+        ERROR,
+        "要写入的位置在数据文件夹之外",
+        "检查参数和数据文件夹里的符号链接：记录只能写在数据文件夹之内。",
+    ),
 ]
 
 REGISTRY: dict[str, Code] = {c.code: c for c in _CODES}

@@ -65,7 +65,8 @@ def format_file(path: Path, data_root: Path, check_only: bool) -> tuple[list[Fin
         return [
             make("fmt.not-canonical", file, "文件格式与规范格式不同", line=line, column=1)
         ], True
-    atomic_write(path, new)
+    inside = path.resolve().is_relative_to(data_root.resolve())
+    atomic_write(path, new, data_root if inside else None)  # journalled inside the data folder
     return [], True
 
 

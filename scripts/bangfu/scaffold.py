@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from pathlib import Path
 
+from .codes import REGISTRY
 from .config import UsageError
+from .schema import bundled, node_at
 from .yamlio import dump_text, write_new
 
 HEADER = "# 由 bangfu new 生成的骨架：按数据字典补全各字段，再运行 bangfu check。\n"
@@ -131,11 +134,47 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
     raise UsageError(f"未知的记录类型 {kind}")
 
 
-def create(kind: str, opts: dict, data_root: Path, today: dt.date) -> Path:
+# option → (record kind, path of the property in that kind's schema) whose pattern it must match
+ID_OPTIONS = {
+    "county": ("county", ("id",)),
+    "village": ("household", ("village",)),
+    "campaign": ("campaign", ("id",)),
+    "organization": ("organization", ("id",)),
+    "plan": ("plan", ("id",)),
+    "period": ("report", ("id",)),
+    "source": ("source", ("id",)),
+}
+
+
+def id_pattern(schemas_dir: Path, kind: str, path: tuple[str, ...]) -> re.Pattern:
+    """The ``pattern`` the schemas give the property at ``path`` of ``kind``."""
+    node = node_at(bundled(schemas_dir)[kind], list(path))
+    return re.compile(node["pattern"])
+
+
+def check_ids(kind: str, opts: dict, schemas_dir: Path) -> None:
+    """Every id option must match its schema pattern before any path is built from it."""
+    wanted = {**ID_OPTIONS, "id": (kind, ("id",))}
+    for name, (k, path) in wanted.items():
+        value = opts.get(name)
+        if value is None:
+            continue
+        if not id_pattern(schemas_dir, k, path).fullmatch(value):  # no trailing newline
+            raise UsageError(
+                f"[arg.invalid-id] --{name} “{value}” 不是有效的编号。{REGISTRY['arg.invalid-id'].hint}"
+            )
+
+
+def create(kind: str, opts: dict, data_root: Path, schemas_dir: Path, today: dt.date) -> Path:
+    """Write the skeleton (the caller holds the data folder's write lock)."""
+    check_ids(kind, opts, schemas_dir)
     rel, rec = skeleton(kind, opts, today)
-    path = data_root / rel
+    root = data_root.resolve()
+    path = root / rel
+    if not (path.parent.resolve() / path.name).is_relative_to(root):
+        raise UsageError(f"[arg.outside-data] {path} 不在数据文件夹 {data_root} 之内")
     try:
-        write_new(path, dump_text(rec, HEADER))
+        write_new(path, dump_text(rec, HEADER), root)
     except FileExistsError as exc:
         raise UsageError(f"{path} 已存在；bangfu new 不会覆盖已有记录") from exc
     return path

@@ -1,18 +1,28 @@
 """Writing records: one canonical YAML layout (ruamel.yaml round-trip, comments kept) and
-atomic file replacement, so no writer can leave a half-written or lost file."""
+atomic file replacement, so no writer can leave a half-written or lost file.
+
+The file writers (lock, journal, all-or-nothing ``write_all``) live in ``writes`` and are
+re-exported here, with ``is_tool_temp``, the one test for the tool's temporary file names."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
-import os
 import re
-import tempfile
-from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from .writes import (  # noqa: F401  (the writers, re-exported)
+    TEMP_MARK,
+    WriteError,
+    atomic_write,
+    file_mode,
+    is_tool_temp,
+    recover_for_check,
+    write_all,
+    write_new,
+    writing,
+)
 from .yamlsafe import parse
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -136,54 +146,6 @@ def dump_fast(data: dict) -> str | None:
     except _Unsure:
         return None
     return "".join(out)
-
-
-def file_mode(path: Path) -> int:
-    """Keep an existing file's mode; new files get the usual 0666 less the umask
-    (temporary files are created private, so the mode is set explicitly)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def write_all(files: list[tuple[Path, str | bytes]]) -> list[Path]:
-    """Write every file or none: each content (text is written as UTF-8) is staged in a
-    temporary file next to its target, flushed to disk, and only when all are staged are
-    they renamed into place."""
-    staged: list[tuple[str, Path]] = []
-    try:
-        for path, content in files:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            staged.append((tmp, path))
-            os.fchmod(fd, file_mode(path))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content.encode("utf-8") if isinstance(content, str) else content)
-                fh.flush()
-                os.fsync(fh.fileno())
-    except BaseException:
-        for tmp, _ in staged:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-        raise
-    for tmp, path in staged:
-        os.replace(tmp, path)
-    return [path for _, path in staged]
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    write_all([(path, text)])
-
-
-def write_new(path: Path, text: str) -> None:
-    """Create ``path``; refuse to replace an existing record."""
-    if path.exists():
-        raise FileExistsError(str(path))
-    atomic_write(path, text)
 
 
 def update_text(data: dict, existing: str | None) -> str:

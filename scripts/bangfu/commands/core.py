@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -10,13 +11,16 @@ from .. import render
 from ..cli import command, common, config
 from ..config import UsageError
 from ..findings import has_errors
+from ..writes import WriteError, recover_for_check, writing
 
 
 def _check(args) -> int:
     cfg = config(args)
+    recovered = recover_for_check(cfg.data_root)  # an interrupted write is finished or undone
     result = check_mod.run(cfg, args.paths or None)
-    sys.stdout.write(render.RENDERERS[args.format](result.findings, result.files_checked))
-    return 1 if has_errors(result.findings) else 0
+    findings = [*recovered, *result.findings]
+    sys.stdout.write(render.RENDERERS[args.format](findings, result.files_checked))
+    return 1 if has_errors(findings) else 0
 
 
 def _check_args(p):
@@ -42,10 +46,16 @@ def _fmt(args) -> int:
         files.extend(sorted(iter_files(t)) if t.is_dir() else [t])
     files = [f for f in files if f.suffix == ".yaml"]
     findings, changed = [], 0
-    for f in files:
-        fs, ch = format_file(f, cfg.data_root, args.check)
-        findings.extend(fs)
-        changed += ch
+    with contextlib.ExitStack() as stack:
+        if not args.check:  # one writer at a time; an interrupted earlier write is recovered
+            findings.extend(stack.enter_context(writing(cfg.data_root)))
+        for f in files:
+            try:
+                fs, ch = format_file(f, cfg.data_root, args.check)
+            except WriteError as exc:
+                fs, ch = exc.findings, False
+            findings.extend(fs)
+            changed += ch
     findings.sort(key=lambda f: f.sort_key())
     if findings:
         sys.stdout.write(render.text(findings, len(files)))
@@ -85,7 +95,10 @@ def _new(args) -> int:
             "source",
         )
     }
-    path = create(args.kind, opts, cfg.data_root, cfg.as_of)
+    with writing(cfg.data_root) as recovered:
+        if recovered:
+            sys.stdout.write(render.text(recovered, 0))
+        path = create(args.kind, opts, cfg.data_root, cfg.schemas_dir, cfg.as_of)
     print(f"已创建 {path}")
     return 0
 

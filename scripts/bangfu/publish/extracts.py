@@ -37,15 +37,20 @@ class ExportError(Exception):
 # ---------------------------------------------------------------- cells
 
 
+def formula_like(value: str) -> bool:
+    """Text a spreadsheet would run as a formula if typed into a cell."""
+    return value.startswith(FORMULA_PREFIXES)
+
+
 def neutralise(value: str) -> str:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    if value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """For spreadsheet-oriented copies only: a formula-like text cell gets a leading
+    apostrophe. The canonical CSV keeps every value exactly as recorded."""
+    return "'" + value if formula_like(value) else value
 
 
-def cell(column: Column, value, marker: str) -> str:
-    """The CSV text of one value. Only string columns are neutralised; numbers stay numbers."""
+def cell(column: Column, value, marker: str, *, defuse: bool = False) -> str:
+    """The CSV text of one value, exactly as recorded; with ``defuse`` (the Excel copies)
+    formula-like text is neutralised. Numbers stay numbers either way."""
     if value is None:
         return marker if column.suppressed else ""
     if column.type == "boolean":
@@ -58,19 +63,19 @@ def cell(column: Column, value, marker: str) -> str:
         return format(Decimal(repr(float(value))), "f")
     if column.type == "date":
         return str(value)
-    return neutralise(str(value))
+    return neutralise(str(value)) if defuse else str(value)
 
 
-def csv_bytes(
-    table: Table, *, header: str = "name", bom: bool = False, newline: str = "\n"
-) -> bytes:
+def csv_bytes(table: Table, *, excel: bool = False) -> bytes:
+    """The canonical CSV (UTF-8, LF, field names, values exact), or with ``excel`` the copy
+    for spreadsheet users (BOM, CRLF, Chinese titles, formula-like text neutralised)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator=newline, quoting=csv.QUOTE_MINIMAL)
-    w.writerow([getattr(c, header) for c in table.columns])
+    w = csv.writer(buf, lineterminator="\r\n" if excel else "\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow([c.title if excel else c.name for c in table.columns])
     for row in table.rows:
-        w.writerow([cell(c, row.get(c.name), table.marker) for c in table.columns])
+        w.writerow([cell(c, row.get(c.name), table.marker, defuse=excel) for c in table.columns])
     data = buf.getvalue().encode("utf-8")
-    return (b"\xef\xbb\xbf" + data) if bom else data
+    return (b"\xef\xbb\xbf" + data) if excel else data
 
 
 # ---------------------------------------------------------------- release metadata
@@ -156,7 +161,7 @@ def write_package(
             "bytes": len(data),
             "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
         }
-        excel = csv_bytes(table, header="title", bom=True, newline="\r\n")
+        excel = csv_bytes(table, excel=True)
         (folder / EXCEL_DIR / f"{name}.csv").write_bytes(excel)
     descriptor = package_descriptor(tables, resources, sources, release, synthetic)
     text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"

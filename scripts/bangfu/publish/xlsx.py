@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..aggregate import Table
-from .extracts import neutralise
+from .extracts import formula_like
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -51,24 +51,29 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
-def _value(col, value, marker: str):
+def _value(ws, col, value, marker: str):
     if value is None:
         return marker if col.suppressed else None
-    if col.type == "string":
-        return neutralise(str(value))
     if col.type == "date":
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            return neutralise(str(value))
+            pass
+    if col.type in ("string", "date"):
+        text = str(value)
+        # formula-like text is stored exactly, as a text cell Excel will not evaluate
+        return _cell(ws, text) if formula_like(text) else text
     return value
 
 
 def _cell(ws, value, font=None):
-    """A write-only cell; text is always stored as text, never as a formula."""
+    """A write-only cell; text is always stored as text, never as a formula, and text that
+    looks like one is marked quote-prefixed so that editing the cell keeps it text."""
     c = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         c.data_type = "s"
+        if formula_like(value):
+            c.quotePrefix = True
     elif isinstance(value, dt.date):
         c.number_format = "yyyy-mm-dd"
     if font is not None:
@@ -107,7 +112,7 @@ def workbook_bytes(tables: dict[str, Table], descriptor: dict) -> bytes:
         for col in t.columns:
             lines.append([name, sheet_names[name], col.name, col.title, col.type, col.description])
     for line in lines:
-        info.append([_cell(info, neutralise(v)) if isinstance(v, str) else v for v in line])
+        info.append([_cell(info, v) if isinstance(v, str) else v for v in line])
 
     for name, t in tables.items():
         ws = wb.create_sheet(sheet_names[name])
@@ -115,12 +120,11 @@ def workbook_bytes(tables: dict[str, Table], descriptor: dict) -> bytes:
         for c, col in enumerate(t.columns, start=1):
             width = max(10, min(40, 2 * len(col.title) + 4))
             ws.column_dimensions[get_column_letter(c)].width = width
-        ws.append([_cell(ws, neutralise(col.title), bold) for col in t.columns])
+        ws.append([_cell(ws, col.title, bold) for col in t.columns])
         marker = t.marker
         cols = t.columns
         for row in t.rows:
-            # neutralised text never starts with "=", so plain values are stored as text
-            ws.append([_value(col, row.get(col.name), marker) for col in cols])
+            ws.append([_value(ws, col, row.get(col.name), marker) for col in cols])
 
     buf = io.BytesIO()
     wb.save(buf)

@@ -20,11 +20,12 @@ from pathlib import Path
 
 from .. import model as model_mod
 from ..check import load_all, validate_records
+from ..codes import make
 from ..config import Config
 from ..findings import ERROR, Finding
 from ..load import Record
 from ..rules.dates import label_period
-from ..yamlio import update_text, write_all
+from ..yamlio import WriteError, update_text, write_all, writing
 from ..yamlsafe import parse as parse_yaml
 from . import options as opts
 from .errors import cell_finding
@@ -86,6 +87,20 @@ class Outcome:
 
 
 def run(cfg: Config, path: Path, *, dry_run: bool = False) -> Outcome:
+    """Plan and write under the data folder's write lock, so two imports never both plan
+    against the same ledger and overwrite each other (the second gets ``write.locked``)."""
+    if dry_run:
+        return _run(cfg, path, dry_run=True)
+    try:
+        with writing(cfg.data_root) as recovered:
+            out = _run(cfg, path, dry_run=False)
+            out.findings[:0] = recovered
+            return out
+    except WriteError as exc:
+        return Outcome(findings=list(exc.findings))
+
+
+def _run(cfg: Config, path: Path, *, dry_run: bool) -> Outcome:
     file = str(path)
     book = read(path, file)
     out = Outcome(findings=list(book.findings))
@@ -118,7 +133,10 @@ def run(cfg: Config, path: Path, *, dry_run: bool = False) -> Outcome:
     out.planned = planned
     if not out.ok or dry_run:
         return out
-    out.written = commit(cfg.data_root, [p for p in planned if p.changed])
+    try:
+        out.written = commit(cfg.data_root, [p for p in planned if p.changed])
+    except WriteError as exc:
+        out.findings.extend(exc.findings)
     return out
 
 
@@ -735,5 +753,18 @@ def _read_text(path: Path) -> str | None:
 
 
 def commit(root: Path, planned: list[Planned]) -> list[Path]:
-    """Write every file or none (see ``yamlio.write_all``)."""
-    return write_all([(root.joinpath(*pl.rel), pl.text) for pl in planned])
+    """Write every file or none (see ``yamlio.write_all``; the caller holds the lock).
+    A target that changed since it was read for planning (an editor, a tool not taking the
+    lock) is refused: compare-and-swap, so the import never overwrites what it did not see."""
+    moved = [
+        make(
+            "write.conflict",
+            "/".join((root.name, *pl.rel)),
+            "导入期间这个文件被新建或改动了，本次没有写入任何文件",
+        )
+        for pl in planned
+        if _read_text(root.joinpath(*pl.rel)) != pl.existing
+    ]
+    if moved:
+        raise WriteError(moved)
+    return write_all([(root.joinpath(*pl.rel), pl.text) for pl in planned], root)
