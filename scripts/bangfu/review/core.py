@@ -14,9 +14,9 @@ from pathlib import Path
 
 from .. import model as model_mod
 from ..findings import ERROR, Finding
-from ..load import Record, classify, parse_bytes
+from ..load import Record
 from ..schema import PACKAGE_SCHEMAS, bundled
-from . import codeowners, highlights, history, references, subset
+from . import codeowners, highlights, history, ledger, references, subset
 from .diff import Diff, FieldChange, SchemaView, diff
 from .gitio import Change, Git
 
@@ -83,13 +83,9 @@ class Review:
         return [f for f in self.history + self.findings if f.severity == ERROR]
 
 
-def _record(path: str, raw: bytes | None) -> Record | None:
-    if raw is None:
-        return None
-    rel = tuple(path.split("/")[1:])
-    kind = classify(rel) if path.endswith(".yaml") else None
-    rec = Record(kind=kind, file=path, rel=rel)
-    return parse_bytes(rec, raw) if kind else rec
+def _record(path: str, raw: bytes | None) -> Record:
+    # a file that is no record (hidden, symlink, too large, …) has no kind or no data
+    return history.record_at(path, raw)
 
 
 def _name(kind: str | None, rec: Record | None) -> str | None:
@@ -108,13 +104,16 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
     other = [c for c in changes if c not in data]
     old_blobs = git.read(start, [c.old for c in data if c.old])
     new_blobs = git.read(head_sha, [c.new for c in data if c.new])
-    head_paths = git.ls_tree(head_sha, "data")
+    head_tree = git.tree(head_sha, "data")
+    head_paths = [p for p, e in head_tree.items() if ledger.is_record(e)]
+    # files that are not records (hidden, outside the layout, symlinks, …) are findings here
+    to_check, layout = ledger.added_files(git, head_sha, data)
 
     with tempfile.TemporaryDirectory(prefix="bangfu-review-") as tmp:
         result, cfg = subset.check_changed(
             git,
             head_sha,
-            [c.new for c in data if c.new],
+            to_check,
             head_paths,
             as_of,
             Path(tmp),
@@ -154,11 +153,11 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
             )
         )
 
-    guard = history.guard(pairs)
-    deleted = [
-        p.old for p in pairs if p.old is not None and (p.new is None or p.new.id != p.old.id)
-    ]
-    guard += references.deleted_still_referenced(git, head_sha, deleted, head_paths)
+    known = {(start, p): b for p, b in old_blobs.items()}
+    known.update({(head_sha, p): b for p, b in new_blobs.items()})
+    verdict = history.review(git, start, head_sha, changes, head_tree, schemas, known)
+    guard = verdict.findings
+    guard += references.deleted_still_referenced(git, head_sha, verdict.deleted, head_paths)
     model = model_mod.build(result.records)
     notes = highlights.collect(pairs, model)
     return Review(
@@ -171,7 +170,7 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
         other,
         notes,
         sorted(guard, key=Finding.sort_key),
-        result.findings,
+        sorted(result.findings + layout, key=Finding.sort_key),
         _approvals(git, start, changes, pairs),
         result.files_checked,
     )
