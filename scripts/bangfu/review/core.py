@@ -105,7 +105,7 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
     old_blobs = git.read(start, [c.old for c in data if c.old])
     new_blobs = git.read(head_sha, [c.new for c in data if c.new])
     head_tree = git.tree(head_sha, "data")
-    head_paths = [p for p, e in head_tree.items() if ledger.is_record(e)]
+    head_paths = ledger.visible(head_tree.files)  # no symlinks, no hidden files
     # files that are not records (hidden, outside the layout, symlinks, …) are findings here
     to_check, layout = ledger.added_files(git, head_sha, data)
 
@@ -155,7 +155,7 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
 
     known = {(start, p): b for p, b in old_blobs.items()}
     known.update({(head_sha, p): b for p, b in new_blobs.items()})
-    verdict = history.review(git, start, head_sha, changes, head_tree, schemas, known)
+    verdict = history.review(git, start, head_sha, changes, head_tree.files, schemas, known, pairs)
     guard = verdict.findings
     guard += references.deleted_still_referenced(git, head_sha, verdict.deleted, head_paths)
     model = model_mod.build(result.records)

@@ -34,6 +34,12 @@ class Entry:
         return self.mode == SYMLINK_MODE
 
 
+@dataclass(slots=True)
+class Tree:
+    files: list[str]  # regular files, in Git's order
+    other: dict[str, str]  # path → mode of everything else (symlinks, submodules)
+
+
 def _entries(raw: bytes, sized: bool = False) -> list[Entry]:
     """Parse ``ls-tree -z`` output (``-l`` when ``sized``)."""
     out = []
@@ -152,14 +158,24 @@ class Git:
                 out.append(Change("M", path, path))
         return out
 
-    def tree(self, commit: str, prefix: str) -> dict[str, Entry]:
-        """Every entry under ``prefix`` at ``commit`` (files, symlinks, submodules), by path."""
+    def tree(self, commit: str, prefix: str) -> Tree:
+        """Every entry under ``prefix`` at ``commit``: regular files, and the rest (symlinks,
+        submodules) with their modes. Lean on purpose: a province has a million files."""
         proc = self._run("ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix)
-        return {e.path: e for e in _entries(proc.stdout)}
+        items = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+        # "<mode> <type> <object>\t<path>"; regular files are modes 100644 / 100755
+        files = [s[s.index("\t") + 1 :] for s in items if s.startswith("100") and "\t" in s]
+        other = {
+            s[s.index("\t") + 1 :]: s[: s.index(" ")]
+            for s in items
+            if "\t" in s and not s.startswith("100")
+        }
+        return Tree(files, other)
 
     def ls_tree(self, commit: str, prefix: str) -> list[str]:
         """Every path under ``prefix`` at ``commit``."""
-        return list(self.tree(commit, prefix))
+        t = self.tree(commit, prefix)
+        return t.files + sorted(t.other)
 
     def entries(self, commit: str, paths: list[str]) -> dict[str, Entry]:
         """The entries (with blob sizes) of the given paths at ``commit``; absent paths are left

@@ -26,7 +26,7 @@ from ..findings import Finding, json_path
 from ..load import Record, classify, parse_bytes
 from . import ledger
 from .diff import MISSING, Diff, FieldChange, SchemaView, canon, diff, get
-from .gitio import Change, Entry, Git
+from .gitio import Change, Git
 
 REPORT_FIXED = ("id", "plan", "period", "submitted")
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
@@ -240,34 +240,47 @@ def match(
     base: str,
     head: str,
     changes: list[Change],
-    head_tree: dict[str, Entry],
+    head_files: list[str],
     schemas: dict[str, dict],
     known: dict[tuple[str, str], bytes | None] | None = None,
+    ready: Iterable[Pair] = (),
 ) -> list[Pair]:
     """Every base record among the changed paths, paired with the head record of the same
     identity wherever its file went; ``status`` is "removed" when head has no such record.
-    ``known`` holds blobs already read, keyed by (commit, path)."""
+    ``known`` holds blobs already read, keyed by (commit, path); ``ready`` pairs already
+    built (parsed and diffed) for a base path and a head path, reused when they match."""
     olds = sorted({c.old for c in changes if c.old and ledger.identity(c.old)})
     if not olds:
         return []
     base_entries = git.entries(base, olds)
     olds = [p for p in olds if ledger.is_record(base_entries.get(p))]
+    head_entries = git.entries(head, olds)
+    stayed = {p for p in olds if ledger.is_record(head_entries.get(p))}
+    lost = [ledger.identity(p) for p in olds if p not in stayed]
+    where = ledger.locate(head_files, lost) if lost else {}
     moved_to = {c.old: c.new for c in changes if c.old and c.new}
-    lost = [ledger.identity(p) for p in olds if not ledger.is_record(head_tree.get(p))]
-    where = ledger.locate(head_tree, lost) if lost else {}
     target: dict[str, str | None] = {}
     for p in olds:
-        if ledger.is_record(head_tree.get(p)):
+        if p in stayed:
             target[p] = p
             continue
         found = where.get(ledger.identity(p), [])
         target[p] = moved_to[p] if moved_to.get(p) in found else (found[0] if found else None)
+    built = {
+        (r.old.file, r.new.file): r
+        for r in ready
+        if r.old is not None and r.new is not None and r.diff is not None
+    }
+    todo = [p for p in olds if (p, target[p]) not in built]
     known = known or {}
-    old_raw = _read(git, base, olds, known)
-    new_raw = _read(git, head, sorted({t for t in target.values() if t}), known)
+    old_raw = _read(git, base, todo, known)
+    new_raw = _read(git, head, sorted({t for p in todo if (t := target[p])}), known)
     pairs = []
     for p in olds:
         t = target[p]
+        if (p, t) in built:
+            pairs.append(built[(p, t)])
+            continue
         old = record_at(p, old_raw.get(p))
         new = record_at(t, new_raw.get(t)) if t else None
         status = "removed" if t is None else "modified" if t == p else "renamed"
@@ -292,10 +305,13 @@ def review(
     base: str,
     head: str,
     changes: list[Change],
-    head_tree: dict[str, Entry],
+    head_files: list[str],
     schemas: dict[str, dict],
     known: dict[tuple[str, str], bytes | None] | None = None,
+    ready: Iterable[Pair] = (),
 ) -> Verdict:
-    """The history guard's findings for the changes from ``base`` to ``head``."""
-    pairs = match(git, base, head, changes, head_tree, schemas, known)
+    """The history guard's findings for the changes from ``base`` to ``head``
+    (``head_files``: head's regular files under ``data/``; ``known``, ``ready``: see
+    ``match``)."""
+    pairs = match(git, base, head, changes, head_files, schemas, known, ready)
     return Verdict(guard(pairs), [p.old for p in pairs if p.status == "removed" and p.old])

@@ -40,23 +40,28 @@ def is_record(entry: Entry | None) -> bool:
     return entry is not None and entry.regular and identity(entry.path) is not None
 
 
-def locate(tree: dict[str, Entry], wanted: Iterable[tuple[str, ...]]) -> dict[tuple, list[str]]:
-    """Where each wanted identity sits in ``tree`` (sorted paths; absent ones left out).
+def locate(files: list[str], wanted: Iterable[tuple[str, ...]]) -> dict[tuple, list[str]]:
+    """Where each wanted identity sits among ``files`` (a commit's regular files under
+    ``data/``; sorted paths, absent identities left out).
 
     A record keeps its file name wherever it moves (the name carries its id, or is
     ``plan.yaml``), so only paths ending in one of those names need a closer look."""
     wanted = set(wanted)
-    names = {("plan" if w[0] == "plan" else w[-1]) + ".yaml" for w in wanted}
+    ends = tuple(sorted({"/" + ("plan" if w[0] == "plan" else w[-1]) + ".yaml" for w in wanted}))
     out: dict[tuple, list[str]] = {}
-    for path, entry in tree.items():
-        if path.rsplit("/", 1)[-1] not in names or not entry.regular:
-            continue
-        ident = identity(path)
-        if ident in wanted:
-            out.setdefault(ident, []).append(path)
+    for path in files:
+        if path.endswith(ends):
+            ident = identity(path)
+            if ident in wanted:
+                out.setdefault(ident, []).append(path)
     for paths in out.values():
         paths.sort()
     return out
+
+
+def visible(files: list[str]) -> list[str]:
+    """The files with no hidden part in their path (the only ones that can be records)."""
+    return [p for p in files if "/." not in p and not p.startswith(".")]
 
 
 def problem(entry: Entry) -> Finding | None:
