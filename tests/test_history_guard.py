@@ -7,6 +7,7 @@ with identification history cannot be deleted, and odd tree entries never crash 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -210,3 +211,18 @@ def test_a_huge_file_and_an_odd_file_name_in_data_do_not_crash_review(repo):
     assert (f"{PLAN_DIR}/reports/2024-05.yaml", "file.too-large") in got
     # the file with a newline in its name was read (its id does not match that name)
     assert (str(odd.relative_to(repo)), "id.mismatch-path") in got
+
+
+def test_data_folder_replaced_by_a_symlink_deletes_every_record(repo, tmp_path):
+    outside = tmp_path / "outside"
+    shutil.move(repo / "data", outside)
+    (repo / "data").symlink_to(outside)
+    commit(repo, "data/ 换成链接")
+    rc, doc = review(repo)
+    assert rc == 1
+    assert ("data", "file.symlink") in codes(doc, "findings")
+    assert {
+        (REPORT, "history.report-deleted"),
+        (LONE, "history.household-deleted"),
+        (HOUSEHOLD, "history.household-deleted"),
+    } <= codes(doc)

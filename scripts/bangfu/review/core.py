@@ -107,7 +107,7 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
     head_tree = git.tree(head_sha, "data")
     head_paths = ledger.visible(head_tree.files)  # no symlinks, no hidden files
     # files that are not records (hidden, outside the layout, symlinks, …) are findings here
-    to_check, layout = ledger.added_files(git, head_sha, data)
+    to_check, layout = ledger.added_files(git, head_sha, changes)
 
     with tempfile.TemporaryDirectory(prefix="bangfu-review-") as tmp:
         result, cfg = subset.check_changed(

@@ -94,7 +94,7 @@ def problem(entry: Entry) -> Finding | None:
 def added_files(git: Git, head: str, changes: list[Change]) -> tuple[list[str], list[Finding]]:
     """The files under ``data/`` that a change adds or rewrites at head, split into records to
     check and findings for the rest (hidden, outside the layout, symlinks, too large, …)."""
-    paths = sorted({c.new for c in changes if c.new and c.new.startswith(ROOT)})
+    paths = sorted({c.new for c in changes if c.new and (c.new + "/").startswith(ROOT)})
     entries = git.entries(head, paths)
     records, findings = [], []
     for path in paths:
