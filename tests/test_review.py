@@ -242,8 +242,13 @@ def test_deleting_a_report_or_a_referenced_household_is_blocking(repo):
     assert got == {
         (REPORT, "history.report-deleted"),
         (HOUSEHOLD, "history.referenced-record-deleted"),
+        (HOUSEHOLD, "history.household-deleted"),  # it has identification steps too
     }
-    msg = next(f["message"] for f in as_json(proc)["history"] if f["file"] == HOUSEHOLD)
+    msg = next(
+        f["message"]
+        for f in as_json(proc)["history"]
+        if (f["file"], f["code"]) == (HOUSEHOLD, "history.referenced-record-deleted")
+    )
     assert "plan.yaml" in msg and "$.targets.households[0]" in msg
 
 

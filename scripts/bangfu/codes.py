@@ -42,6 +42,27 @@ _CODES = [
         "data/households/x.yml",
     ),
     Code(
+        "file.hidden",
+        ERROR,
+        "data/ 下有隐藏文件",
+        "文件名和文件夹名不能以“.”开头：隐藏文件不算台账记录。改回正常的文件名，或删除该文件。",
+        "data/plans/c/p/reports/.2024-03.yaml",
+    ),
+    Code(
+        "file.symlink",
+        ERROR,
+        "data/ 下有符号链接",
+        "台账只收普通文件，符号链接不会被跟随：把链接换成记录文件本身，或删除链接。",
+        "data/households/x/y/h-1.yaml -> /etc/passwd",
+    ),
+    Code(
+        "file.special",
+        ERROR,
+        "data/ 下有特殊文件",
+        "管道、设备文件、Git 子模块等不是记录文件，不能放在 data/ 下；删除它。",
+        "data/plans/x（Git 子模块）",
+    ),
+    Code(
         "encoding.not-utf8",
         ERROR,
         "文件不是 UTF-8 编码",
@@ -409,7 +430,7 @@ _CODES = [
         "history.report-deleted",
         ERROR,
         "删除了已提交的进度报告",
-        "已提交的进度报告不能删除：恢复该文件；内容有误时改正条目，并在 corrections 中写明更正人、原因和原值。",
+        "已提交的进度报告不能删除（移出 data/、改成隐藏文件名或移到别的方案下也算删除）：恢复该文件；内容有误时改正条目，并在 corrections 中写明更正人、原因和原值。",
     ),
     Code(
         "history.report-rewritten",
@@ -438,6 +459,13 @@ _CODES = [
         "改写了户的认定程序记录",
         "认定程序步骤提交后不能删改，只能追加新步骤；如确需更正，在 corrections 中添加一条，path 指向该步骤（如 $.identification.steps[1]），original 原样保留原内容。",
         "改动评议公示的日期",
+    ),
+    Code(
+        "history.household-deleted",
+        ERROR,
+        "删除了有认定程序记录的户",
+        "户一经认定就不能从台账中删除：不再监测时把监测状态改为“退出”，并追加“退出公示”等认定步骤，原有的认定程序和更正记录保留不动。",
+        "删除一个有“评议公示”等步骤的户文件",
     ),
     Code(
         "history.correction-removed",

@@ -18,9 +18,9 @@ from pathlib import Path
 from .. import model as model_mod
 from ..codes import make
 from ..findings import ERROR, Finding
-from ..load import Record, classify, parse_bytes
+from ..load import Record
 from ..schema import PACKAGE_SCHEMAS, bundled
-from . import codeowners, effects, highlights, history, references, subset
+from . import codeowners, effects, highlights, history, ledger, references, subset
 from .diff import Diff, FieldChange, SchemaView, diff
 from .gitio import Change, Git
 
@@ -87,13 +87,9 @@ class Review:
         return [f for f in self.history + self.findings if f.severity == ERROR]
 
 
-def _record(path: str, raw: bytes | None) -> Record | None:
-    if raw is None:
-        return None
-    rel = tuple(path.split("/")[1:])
-    kind = classify(rel) if path.endswith(".yaml") else None
-    rec = Record(kind=kind, file=path, rel=rel)
-    return parse_bytes(rec, raw) if kind else rec
+def _record(path: str, raw: bytes | None) -> Record:
+    # a file that is no record (hidden, symlink, too large, …) has no kind or no data
+    return history.record_at(path, raw)
 
 
 def _name(kind: str | None, rec: Record | None) -> str | None:
@@ -116,17 +112,20 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
     other = [c for c in changes if c not in data]
     old_blobs = git.read(start, [c.old for c in data if c.old])
     new_blobs = git.read(head_sha, [c.new for c in data if c.new])
-    head_paths = git.ls_tree(head_sha, "data")
+    head_tree = git.tree(head_sha, "data")
+    head_paths = ledger.visible(head_tree.files)  # no symlinks, no hidden files
+    # files that are not records (hidden, outside the layout, symlinks, …) are findings here
+    to_check, layout = ledger.added_files(git, head_sha, changes)
 
     with tempfile.TemporaryDirectory(prefix="bangfu-review-") as tmp:
         trusted = _base_schemas(git, base_sha, Path(tmp) / "base")
         schemas = bundled(trusted)
-        policy_files = [c.new for c in data if c.new and _policy_path(c.new)]
+        policy_files = [p for p in to_check if _policy_path(p)]
         in_force = _policy_in_force(git, base_sha, head_paths, data)
         result, _cfg = subset.check_changed(
             git,
             head_sha,
-            [c.new for c in data if c.new and not _policy_path(c.new)],
+            [p for p in to_check if not _policy_path(p)],
             head_paths,
             as_of,
             Path(tmp) / "verdict",
@@ -150,13 +149,13 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
             )
             notes += highlights.policy(changed_policy, effect)
             findings += [_policy_finding(p) for p in changed_policy]
-    findings += rules_changed(other)
+    findings += rules_changed(other) + layout
 
-    guard = history.guard(pairs)
-    deleted = [
-        p.old for p in pairs if p.old is not None and (p.new is None or p.new.id != p.old.id)
-    ]
-    guard += references.deleted_still_referenced(git, head_sha, deleted, head_paths)
+    known = {(start, p): b for p, b in old_blobs.items()}
+    known.update({(head_sha, p): b for p, b in new_blobs.items()})
+    verdict = history.review(git, start, head_sha, changes, head_tree.files, schemas, known, pairs)
+    guard = verdict.findings
+    guard += references.deleted_still_referenced(git, head_sha, verdict.deleted, head_paths)
     return Review(
         base,
         head,

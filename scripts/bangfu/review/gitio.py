@@ -8,6 +8,74 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import UsageError
+from ..yamlsafe import MAX_BYTES
+
+REGULAR_MODES = ("100644", "100755")
+SYMLINK_MODE = "120000"
+_ARG_BYTES = 64 * 1024  # paths per ls-tree call, well under any command-line limit
+MANY_PATHS = 500  # above this, list whole folders instead of asking for each path
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file of a commit's tree, as ``git ls-tree`` lists it."""
+
+    path: str
+    mode: str  # 100644 / 100755 regular, 120000 symlink, 160000 submodule
+    type: str  # blob / commit / tree
+    sha: str
+    size: int | None = None  # blobs, when listed with sizes
+
+    @property
+    def regular(self) -> bool:
+        return self.type == "blob" and self.mode in REGULAR_MODES
+
+    @property
+    def symlink(self) -> bool:
+        return self.mode == SYMLINK_MODE
+
+
+@dataclass(slots=True)
+class Tree:
+    files: list[str]  # regular files, in Git's order
+    other: dict[str, str]  # path → mode of everything else (symlinks, submodules)
+
+
+def _entries(raw: bytes, sized: bool = False) -> list[Entry]:
+    """Parse ``ls-tree -z`` output (``-l`` when ``sized``)."""
+    out = []
+    for item in raw.split(b"\0"):
+        meta, tab, path = item.partition(b"\t")
+        if not tab:
+            continue
+        bits = meta.split()
+        if len(bits) < 3:
+            continue
+        size = int(bits[3]) if sized and len(bits) > 3 and bits[3].isdigit() else None
+        out.append(
+            Entry(
+                path.decode("utf-8", "surrogateescape"),
+                bits[0].decode("ascii", "replace"),
+                bits[1].decode("ascii", "replace"),
+                bits[2].decode("ascii", "replace"),
+                size,
+            )
+        )
+    return out
+
+
+def _chunks(paths: list[str]):
+    chunk: list[str] = []
+    size = 0
+    for p in paths:
+        n = len(p.encode("utf-8", "surrogateescape")) + 1
+        if chunk and size + n > _ARG_BYTES:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(p)
+        size += n
+    if chunk:
+        yield chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +110,8 @@ class Git:
             raise UsageError("找不到 git 命令：请先安装 Git") from exc
         if check and proc.returncode not in ok:
             msg = proc.stderr.decode("utf-8", "replace").strip()
-            raise UsageError(f"git {args[0]} 失败：{msg}")
+            verb = next((a for a in args if not a.startswith("-")), "")
+            raise UsageError(f"git {verb} 失败：{msg}")
         return proc
 
     def resolve(self, ref: str) -> str:
@@ -90,29 +159,75 @@ class Git:
                 out.append(Change("M", path, path))
         return out
 
-    def ls_tree(self, commit: str, prefix: str) -> list[str]:
-        """Every file path under ``prefix`` at ``commit``."""
-        proc = self._run("ls-tree", "-r", "-z", "--name-only", commit, "--", prefix)
-        return [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+    def tree(self, commit: str, prefix: str) -> Tree:
+        """Every entry under ``prefix`` at ``commit``: regular files, and the rest (symlinks,
+        submodules) with their modes. Lean on purpose: a province has a million files."""
+        proc = self._run("ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix)
+        items = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+        # "<mode> <type> <object>\t<path>"; regular files are modes 100644 / 100755
+        files = [s[s.index("\t") + 1 :] for s in items if s.startswith("100") and "\t" in s]
+        other = {
+            s[s.index("\t") + 1 :]: s[: s.index(" ")]
+            for s in items
+            if "\t" in s and not s.startswith("100")
+        }
+        return Tree(files, other)
 
-    def read(self, commit: str, paths: list[str]) -> dict[str, bytes | None]:
-        """File contents at ``commit`` in one ``git cat-file --batch`` call (None when absent)."""
+    def ls_tree(self, commit: str, prefix: str) -> list[str]:
+        """Every path under ``prefix`` at ``commit``."""
+        t = self.tree(commit, prefix)
+        return t.files + sorted(t.other)
+
+    def entries(self, commit: str, paths: list[str]) -> dict[str, Entry]:
+        """The entries (with blob sizes) of the given paths at ``commit``; absent paths are left
+        out. A few paths are asked for by name (literal, no glob magic, in chunks that fit a
+        command line); many are picked from one listing of their top-level folders, which
+        Git does far faster than matching thousands of names."""
+        wanted = set(paths)
+        if len(wanted) > MANY_PATHS:
+            calls = [("-r", sorted({p.split("/", 1)[0] for p in wanted}))]
+        else:
+            calls = [("", chunk) for chunk in _chunks(sorted(wanted))]
+        out: dict[str, Entry] = {}
+        for recurse, specs in calls:
+            flags = ["-z", "-l", "--full-tree"] + ([recurse] if recurse else [])
+            proc = self._run("--literal-pathspecs", "ls-tree", *flags, commit, "--", *specs)
+            # ls-tree may also list entries next to the asked ones: keep only those asked for
+            out.update((e.path, e) for e in _entries(proc.stdout, sized=True) if e.path in wanted)
+        return out
+
+    def read(
+        self, commit: str, paths: list[str], limit: int = MAX_BYTES
+    ) -> dict[str, bytes | None]:
+        """File contents at ``commit``; None for a path that is absent, not a regular file (a
+        symlink is never followed, a submodule never entered) or larger than ``limit`` bytes.
+        Objects are asked for by id, so no path can upset the ``cat-file --batch`` protocol."""
         if not paths:
             return {}
-        spec = "".join(f"{commit}:{p}\n" for p in paths).encode("utf-8", "surrogateescape")
-        raw = self._run("cat-file", "--batch", input_=spec).stdout
-        out: dict[str, bytes | None] = {}
-        pos = 0
-        for p in paths:
-            nl = raw.index(b"\n", pos)
-            line = raw[pos:nl]
+        found = self.entries(commit, paths)
+        ok = {
+            p: e for p, e in found.items() if e.regular and e.size is not None and e.size <= limit
+        }
+        shas = sorted({e.sha for e in ok.values()})
+        blobs = self._blobs(shas) if shas else {}
+        return {p: (blobs.get(ok[p].sha) if p in ok else None) for p in paths}
+
+    def _blobs(self, shas: list[str]) -> dict[str, bytes]:
+        raw = self._run("cat-file", "--batch", input_="".join(f"{s}\n" for s in shas).encode())
+        out: dict[str, bytes] = {}
+        data, pos = raw.stdout, 0
+        for sha in shas:
+            nl = data.find(b"\n", pos)
+            if nl < 0:
+                break
+            head = data[pos:nl].split(b" ")
             pos = nl + 1
-            if line.endswith((b" missing", b" ambiguous")):
-                out[p] = None
+            if len(head) != 3 or not head[2].isdigit():  # "<sha> missing" and the like
                 continue
-            _sha, kind, size = line.rsplit(b" ", 2)
-            out[p] = raw[pos : pos + int(size)] if kind == b"blob" else None
-            pos += int(size) + 1
+            size = int(head[2])
+            if head[1] == b"blob" and pos + size <= len(data):
+                out[sha] = data[pos : pos + size]
+            pos += size + 1
         return out
 
     def grep(self, commit: str, words: list[str], prefixes: list[str]) -> list[str]:
@@ -133,7 +248,7 @@ class Git:
     def extract(self, commit: str, prefix: str, dest: Path) -> list[str]:
         """Write every file under ``prefix`` at ``commit`` into ``dest`` (same relative
         paths), as plain files; returns the paths written. Nothing is executed or followed:
-        a symlink's blob is written as a file holding its target text."""
+        symlinks and submodules are skipped (``read`` never returns them)."""
         paths = self.ls_tree(commit, prefix)
         blobs = self.read(commit, paths)
         written = []

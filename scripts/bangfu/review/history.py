@@ -1,9 +1,14 @@
 """History guard: submitted history is append-only.
 
-Blocking (severity error) unless the head record adds a correction note — an item of
+Records are compared by identity (``ledger.identity``), not by file: each base record among
+the changed paths is paired with the head record of the same identity wherever its file went,
+and a record whose identity is gone from head's ledger was deleted — whether its file was
+removed, moved out of ``data/``, given a hidden or out-of-layout name, or renamed to another
+id. Blocking (severity error) unless the head record adds a correction note — an item of
 ``corrections`` whose ``path`` encloses what changed and whose ``original`` preserves the old
 value there:
 - a progress report deleted, or its id / plan / period / submission date rewritten;
+- a household with identification steps or correction notes deleted (it leaves through 退出);
 - a report entry removed or changed;
 - a household's identification step removed or changed;
 - an existing correction note removed or changed (never allowed).
@@ -14,12 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..codes import make
 from ..findings import Finding, json_path
-from ..load import Record
-from .diff import MISSING, Diff, FieldChange, canon, get
+from ..load import Record, classify, parse_bytes
+from . import ledger
+from .diff import MISSING, Diff, FieldChange, SchemaView, canon, diff, get
+from .gitio import Change, Git
 
 REPORT_FIXED = ("id", "plan", "period", "submitted")
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
@@ -138,12 +145,27 @@ def _guard_list(
             )
 
 
+def _has_history(data) -> bool:
+    if not isinstance(data, dict):
+        return False
+    ident = data.get("identification")
+    steps = ident.get("steps") if isinstance(ident, dict) else None
+    return bool(steps) or bool(data.get("corrections"))
+
+
 def guard_pair(pair: Pair) -> Iterator[Finding]:
     if pair.kind == "report" and pair.status == "removed":
         yield make(
             "history.report-deleted",
             pair.old.file,
             f"删除了已提交的进度报告 {pair.old.id or pair.old.file}",
+        )
+        return
+    if pair.kind == "household" and pair.status == "removed" and _has_history(pair.old_data):
+        yield make(
+            "history.household-deleted",
+            pair.old.file,
+            f"删除了户 {pair.old.id or pair.old.file}，它已有认定程序或更正记录",
         )
         return
     if pair.old is None or pair.new is None or pair.diff is None:
@@ -195,3 +217,101 @@ def guard_pair(pair: Pair) -> Iterator[Finding]:
 
 def guard(pairs: Iterable[Pair]) -> list[Finding]:
     return [f for p in pairs for f in guard_pair(p)]
+
+
+# --- pairing base and head records by identity ------------------------------------------------
+
+
+@dataclass(slots=True)
+class Verdict:
+    findings: list[Finding] = field(default_factory=list)
+    deleted: list[Record] = field(default_factory=list)  # base records gone from head's ledger
+
+
+def record_at(path: str, raw: bytes | None) -> Record:
+    """The record a file at ``path`` holds (no data when ``raw`` is None)."""
+    rel = tuple(path.split("/")[1:])
+    rec = Record(kind=classify(rel) if ledger.identity(path) else None, file=path, rel=rel)
+    return parse_bytes(rec, raw) if raw is not None and rec.kind else rec
+
+
+def match(
+    git: Git,
+    base: str,
+    head: str,
+    changes: list[Change],
+    head_files: list[str],
+    schemas: dict[str, dict],
+    known: dict[tuple[str, str], bytes | None] | None = None,
+    ready: Iterable[Pair] = (),
+) -> list[Pair]:
+    """Every base record among the changed paths, paired with the head record of the same
+    identity wherever its file went; ``status`` is "removed" when head has no such record.
+    ``known`` holds blobs already read, keyed by (commit, path); ``ready`` pairs already
+    built (parsed and diffed) for a base path and a head path, reused when they match."""
+    olds = sorted({c.old for c in changes if c.old and ledger.identity(c.old)})
+    if not olds:
+        return []
+    base_entries = git.entries(base, olds)
+    olds = [p for p in olds if ledger.is_record(base_entries.get(p))]
+    head_entries = git.entries(head, olds)
+    stayed = {p for p in olds if ledger.is_record(head_entries.get(p))}
+    lost = [ledger.identity(p) for p in olds if p not in stayed]
+    where = ledger.locate(head_files, lost) if lost else {}
+    moved_to = {c.old: c.new for c in changes if c.old and c.new}
+    target: dict[str, str | None] = {}
+    for p in olds:
+        if p in stayed:
+            target[p] = p
+            continue
+        found = where.get(ledger.identity(p), [])
+        target[p] = moved_to[p] if moved_to.get(p) in found else (found[0] if found else None)
+    built = {
+        (r.old.file, r.new.file): r
+        for r in ready
+        if r.old is not None and r.new is not None and r.diff is not None
+    }
+    todo = [p for p in olds if (p, target[p]) not in built]
+    known = known or {}
+    old_raw = _read(git, base, todo, known)
+    new_raw = _read(git, head, sorted({t for p in todo if (t := target[p])}), known)
+    pairs = []
+    for p in olds:
+        t = target[p]
+        if (p, t) in built:
+            pairs.append(built[(p, t)])
+            continue
+        old = record_at(p, old_raw.get(p))
+        new = record_at(t, new_raw.get(t)) if t else None
+        status = "removed" if t is None else "modified" if t == p else "renamed"
+        pair = Pair(status, old.kind, old, new)
+        if new is not None:
+            if isinstance(old.data, dict) and isinstance(new.data, dict):
+                pair.diff = diff(SchemaView(schemas.get(old.kind, {})), old.data, new.data)
+            else:
+                pair.diff = Diff()
+        pairs.append(pair)
+    return pairs
+
+
+def _read(git: Git, commit: str, paths: list[str], known) -> dict[str, bytes | None]:
+    out = {p: known[(commit, p)] for p in paths if (commit, p) in known}
+    out.update(git.read(commit, [p for p in paths if p not in out]))
+    return out
+
+
+def review(
+    git: Git,
+    base: str,
+    head: str,
+    changes: list[Change],
+    head_files: list[str],
+    schemas: dict[str, dict],
+    known: dict[tuple[str, str], bytes | None] | None = None,
+    ready: Iterable[Pair] = (),
+) -> Verdict:
+    """The history guard's findings for the changes from ``base`` to ``head``
+    (``head_files``: head's regular files under ``data/``; ``known``, ``ready``: see
+    ``match``)."""
+    pairs = match(git, base, head, changes, head_files, schemas, known, ready)
+    return Verdict(guard(pairs), [p.old for p in pairs if p.status == "removed" and p.old])
