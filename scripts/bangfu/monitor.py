@@ -91,7 +91,9 @@ class PeriodReport:
     def submitted_text(self) -> str:
         if self.submitted is None:
             return "—"
-        return self.submitted.isoformat() + (f" {self.submitted_time}" if self.submitted_time else "")
+        return self.submitted.isoformat() + (
+            f" {self.submitted_time}" if self.submitted_time else ""
+        )
 
 
 @dataclass
@@ -302,7 +304,9 @@ def report_periods(model: Model, as_of: dt.date) -> list[PeriodReport]:
                 continue
             sub, sub_time = submitted.get(label, (None, None))
             if label in submitted:
-                state = "按时" if sub is not None and on_time(sub, sub_time, due, due_time) else "逾期"
+                state = (
+                    "按时" if sub is not None and on_time(sub, sub_time, due, due_time) else "逾期"
+                )
             elif since is None or ps < since:
                 state = UNTRACKED
             else:

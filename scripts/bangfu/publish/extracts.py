@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .. import model as model_mod
-from ..aggregate import Column, Table, build_tables
+from ..aggregate import NOT_RECORDED, Column, Table, build_tables
 from ..config import Config, UsageError
 from ..findings import has_errors
 from ..public import project
@@ -46,6 +46,8 @@ def neutralise(value: str) -> str:
 
 def cell(column: Column, value, marker: str) -> str:
     """The CSV text of one value. Only string columns are neutralised; numbers stay numbers."""
+    if value is NOT_RECORDED:
+        return ""  # 台账中无记录: a declared missing value
     if value is None:
         return marker if column.suppressed else ""
     if column.type == "boolean":
