@@ -318,7 +318,11 @@ def test_small_counts_are_suppressed(tmp_path):
     root = make_case(tmp_path, None)
     out = export(root / "data", tmp_path / "out")
     willow = next(r for r in rows(out, "villages") if r["id"] == "tc-alpha-east-willow")
-    assert willow["households"] == "<5" and willow["households_paired"] == "<5"
+    # the 2024 plan has ended by the as-of date: no household is paired by a running plan
+    assert willow["households"] == "<5" and willow["households_paired"] == "0"
+    during = export(root / "data", tmp_path / "during", "--as-of", "2024-06-30")
+    willow = next(r for r in rows(during, "villages") if r["id"] == "tc-alpha-east-willow")
+    assert willow["households_paired"] == "<5"
     pine = next(r for r in rows(out, "villages") if r["id"] == "tc-alpha-east-pine")
     assert pine["households"] == "0"
     target = rows(out, "plan_targets")

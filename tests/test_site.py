@@ -123,7 +123,7 @@ def test_guide_figures_come_from_the_policy_records(real_site):
     assert "不少于 5 天" in text
     for days in ("31 天", "183 天", "365 天"):
         assert days in text
-    assert "次月 25 日前" in text and "星期二 18:00" in text
+    assert "当月 25 日前" in text and "星期二 18:00" in text  # chaoyang: same month
     assert "来源：" in text
 
 
