@@ -716,6 +716,8 @@ class _Builder:
             c.field(k, ("reporting", "day_of_month"), "reporting_day_of_month"),
             c.field(k, ("reporting", "weekday"), "reporting_weekday"),
             c.field(k, ("reporting", "time"), "reporting_time"),
+            c.field(k, ("reporting", "due_period"), "reporting_due_period"),
+            c.field(k, ("reports_tracked_from",)),
             Column(
                 "quota_households",
                 "integer",
@@ -749,6 +751,8 @@ class _Builder:
                     "reporting_day_of_month": _get(p, "reporting", "day_of_month"),
                     "reporting_weekday": _get(p, "reporting", "weekday"),
                     "reporting_time": _get(p, "reporting", "time"),
+                    "reporting_due_period": _get(p, "reporting", "due_period"),
+                    "reports_tracked_from": p.get("reports_tracked_from"),
                     "quota_households": sum(quotas) if quotas else None,
                     "totals_villages": _get(p, "totals", "villages"),
                     "totals_households": _get(p, "totals", "households"),
@@ -789,6 +793,7 @@ class _Builder:
             ),
             c.field(k, ("period", "start"), "period_start"),
             c.field(k, ("period", "end"), "period_end"),
+            c.field(k, ("reports_tracked_from",)),
             _plain_count("organizations", "帮扶主体数", "参与本方案的帮扶主体数。"),
             _plain_count("target_villages", "帮扶村数", "本方案直接帮扶的村数。"),
             _count(
@@ -852,6 +857,7 @@ class _Builder:
                     "state": plan_state(rec.data, self.as_of),
                     "period_start": _get(p, "period", "start"),
                     "period_end": _get(p, "period", "end"),
+                    "reports_tracked_from": p.get("reports_tracked_from"),
                     "organizations": len(orgs),
                     "target_villages": len(self.plan_villages[rec.id]),
                     "target_households": (
