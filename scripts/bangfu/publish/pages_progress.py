@@ -264,7 +264,8 @@ def county_page(ctx: SiteContext, cid: str) -> str:
             for t in townships
         ]
         out.append(table(["乡镇", *cats], rows, numeric=set(range(1, len(cats) + 1))))
-    plans = f.county[cid].plans if cid in f.county else set()
+    # charts of what was delivered: running and ended plans alike
+    plans = (f.county[cid].plans | f.county[cid].ended) if cid in f.county else set()
     if plans:
         out += ["## 图表", ""]
         out += _charts(ctx, vids, plans, name)
