@@ -121,7 +121,9 @@ def test_qingshui(result):
     assert {o for p in plans for o in p["organizations"]} == {r.id for r in orgs}
     camp = m.get("campaign", "qingshui-2020-supervised-villages").data
     assert camp["period"]["end"] == "2020-06-30"
-    assert camp["reporting"] == {"cadence": "每周", "weekday": 2, "time": "18:00"}
+    reporting = {k: v for k, v in camp["reporting"].items() if k != "sources"}
+    assert reporting == {"cadence": "每周", "weekday": 2, "time": "18:00", "due_period": "下一期"}
+    assert camp["reporting"]["sources"][0]["section"].startswith("五、工作要求（二）")
 
 
 def test_chaoyang_campaign(result):
@@ -129,6 +131,9 @@ def test_chaoyang_campaign(result):
     camp = m.get("campaign", "chaoyang-2020-volunteer-assistance").data
     assert len(camp["phases"]) == 3
     assert camp["reporting"]["cadence"] == "每月" and camp["reporting"]["day_of_month"] == 25
+    # 七、工作要求 3：4—9 月的每月 25 日前报当月进度表，截止日在所报月份之内
+    assert camp["reporting"]["due_period"] == "本期"
+    assert camp["reporting"]["sources"][0]["section"].startswith("七、工作要求 3．信息报送")
     assert camp["reporting"]["months"] == [4, 5, 6, 7, 8, 9]
     quotas = {m.get("county", q["county"]).data["name"]: q["households"] for q in camp["quotas"]}
     assert quotas == {

@@ -9,6 +9,11 @@ tables, so both show the same figures.
 - Column titles, descriptions and enum constraints come from the JSON Schemas.
 - No table has a row per household. Household counts in ``1 .. threshold-1`` are suppressed
   (``None`` in ``rows``); ``Table.marker`` is how a suppressed cell is written (``<5``).
+- A figure the ledger does not record is ``NOT_RECORDED`` in a count column and ``None``
+  elsewhere, written as an empty cell (a declared missing value), never as 0: household
+  counts where the county has no household record, planned amounts where no measure states
+  one, delivered amounts where no progress report is in the ledger (``bangfu.ledger``).
+- Plans count as running by ``bangfu.ledger`` (status and dates, on ``as_of``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .ledger import (
+    STATES,
+    carried_out,
+    counties_with_households,
+    plan_state,
+    ran_during,
+    reported_plans,
+    running,
+)
 from .model import Model
 from .policy import PolicyIndex
 from .public import NEVER_PUBLIC_KINDS, public_paths, suppress
@@ -26,7 +40,18 @@ from .schema import bundled, node_at
 
 TYPES = ("string", "integer", "number", "boolean", "date")
 LIST_SEPARATOR = ";"
-INACTIVE_PLAN_STATUSES = frozenset({"草拟", "已终止"})
+
+
+class _NotRecorded:
+    """台账中无记录 in a count column, where ``None`` means a suppressed cell."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_RECORDED"
+
+
+NOT_RECORDED = _NotRecorded()
 EXIT_STEP = "退出公示"
 
 # stable English column names for the key-list flags (the titles are the list names themselves)
@@ -163,8 +188,8 @@ def _plain_count(name: str, title: str, description: str) -> Column:
     return Column(name, "integer", title, description, required=True)
 
 
-def _amount(name: str, title: str, description: str) -> Column:
-    return Column(name, "number", title, description, required=True)
+def _amount(name: str, title: str, description: str, required: bool = True) -> Column:
+    return Column(name, "number", title, description, required=required)
 
 
 class _Projector:
@@ -341,6 +366,7 @@ class _Builder:
                 "start": min(starts) if starts else None,
                 "end": max(exits) if exits and d.get("status") == "退出" else None,
             }
+        self.recorded = counties_with_households(self.m)
         # plans → targeted households / villages (only households with a readable record count)
         self.plans = self.records("plan")
         self.plan_hh: dict[str, list[str]] = {}
@@ -354,8 +380,18 @@ class _Builder:
                 {v for v in vs if isinstance(v, str) and v in self.m.villages}
             )
 
-    def _active(self, rec) -> bool:
-        return rec.data.get("status") not in INACTIVE_PLAN_STATUSES
+    def _running(self, rec) -> bool:
+        return running(rec.data, self.as_of)
+
+    @staticmethod
+    def _lists_households(rec) -> bool:
+        """The plan records its target households (a list, possibly empty)."""
+        return isinstance(_get(rec.data, "targets", "households"), list)
+
+    def _households(self, county: str, n: int):
+        """A household count of a place in ``county``: suppressed when small, 台账中无记录
+        when the ledger holds no household of the county."""
+        return self.sup(n) if county in self.recorded else NOT_RECORDED
 
     def build(self) -> dict[str, Table]:
         self._entries()
@@ -408,7 +444,7 @@ class _Builder:
         for h in self.hh.values():
             by_village[h["village"]] += 1
         for rec in self.plans:
-            if self._active(rec):
+            if self._running(rec):
                 for hid in self.plan_hh[rec.id]:
                     paired[self.hh[hid]["village"]].add(hid)
         return by_village, {v: len(s) for v, s in paired.items()}
@@ -428,12 +464,14 @@ class _Builder:
             _plain_count("townships", "乡镇数", "台账中该区县的乡镇（街道）数。"),
             _plain_count("villages", "村数", "台账中该区县的村（社区）数。"),
             _count(
-                "households", "监测户数", "台账中该区县的帮扶户（监测户）数；少于门槛的数字不公开。"
+                "households",
+                "监测户数",
+                "台账中该区县的帮扶户（监测户）数；少于门槛的数字不公开；台账中没有该区县的帮扶户记录时留空。",
             ),
             _count(
                 "households_paired",
                 "已结对户数",
-                "被执行中或已完成的结对帮扶方案列为帮扶对象的户数；少于门槛的数字不公开。",
+                "统计日期正在执行的方案（按状态和期间判断）列为帮扶对象的户数；少于门槛的数字不公开；台账中没有该区县的帮扶户记录时留空。",
             ),
             c.field("county", ("synthetic",), required=True),
             c.field("county", ("sources",), description="来源文件编号（data/sources/ 中的记录）。"),
@@ -452,8 +490,10 @@ class _Builder:
                 row[f.name] = f.title in (p.get("key_lists") or [])
             row["townships"] = sum(1 for t in self.m.townships.values() if t.county == rec.id)
             row["villages"] = len(villages)
-            row["households"] = self.sup(sum(hh.get(v.id, 0) for v in villages))
-            row["households_paired"] = self.sup(sum(paired.get(v.id, 0) for v in villages))
+            row["households"] = self._households(rec.id, sum(hh.get(v.id, 0) for v in villages))
+            row["households_paired"] = self._households(
+                rec.id, sum(paired.get(v.id, 0) for v in villages)
+            )
             row["synthetic"] = p.get("synthetic") is True
             row["sources"] = _sources(p)
             rows.append(row)
@@ -479,12 +519,14 @@ class _Builder:
             c.field("county", base + ("contact", "role"), "contact_role"),
             _plain_count("villages", "村数", "台账中该乡镇的村（社区）数。"),
             _count(
-                "households", "监测户数", "台账中该乡镇的帮扶户（监测户）数；少于门槛的数字不公开。"
+                "households",
+                "监测户数",
+                "台账中该乡镇的帮扶户（监测户）数；少于门槛的数字不公开；台账中没有该区县的帮扶户记录时留空。",
             ),
             _count(
                 "households_paired",
                 "已结对户数",
-                "被执行中或已完成的方案列为帮扶对象的户数；少于门槛的数字不公开。",
+                "统计日期正在执行的方案（按状态和期间判断）列为帮扶对象的户数；少于门槛的数字不公开；台账中没有该区县的帮扶户记录时留空。",
             ),
         ]
         flags = [col for col in cols if col.name in FLAG_NAMES.values()]
@@ -503,8 +545,12 @@ class _Builder:
                     "key_lists": _joined(t.get("key_lists")),
                     "contact_role": _get(t, "contact", "role"),
                     "villages": len(town.villages),
-                    "households": self.sup(sum(hh.get(v, 0) for v in town.villages)),
-                    "households_paired": self.sup(sum(paired.get(v, 0) for v in town.villages)),
+                    "households": self._households(
+                        rec.id, sum(hh.get(v, 0) for v in town.villages)
+                    ),
+                    "households_paired": self._households(
+                        rec.id, sum(paired.get(v, 0) for v in town.villages)
+                    ),
                 }
                 for f in flags:
                     row[f.name] = f.title in (t.get("key_lists") or [])
@@ -531,36 +577,45 @@ class _Builder:
             c.field("county", base + ("key_lists",), "key_lists"),
             *c.flags("county", base + ("key_lists",)),
             _count(
-                "households", "监测户数", "台账中该村的帮扶户（监测户）数；少于门槛的数字不公开。"
+                "households",
+                "监测户数",
+                "台账中该村的帮扶户（监测户）数；少于门槛的数字不公开；台账中没有该区县的帮扶户记录时留空。",
             ),
             _count(
                 "households_paired",
                 "已结对户数",
-                "被执行中或已完成的方案列为帮扶对象的户数；少于门槛的数字不公开。",
+                "统计日期正在执行的方案（按状态和期间判断）列为帮扶对象的户数；少于门槛的数字不公开；台账中没有该区县的帮扶户记录时留空。",
             ),
             _plain_count(
-                "plans", "结对方案数", "以该村或该村的户为帮扶对象的方案数（不含草拟和已终止）。"
+                "plans",
+                "在执行方案数",
+                "以该村或该村的户为帮扶对象、统计日期正在执行的方案数（按状态和期间判断）。",
             ),
             _amount(
                 "amount_yuan",
                 "已交付金额（元）",
-                "进度报告中交付给该村及该村各户的资金和物资折价合计，单位元。",
+                "进度报告中交付给该村及该村各户的资金和物资折价合计，单位元；"
+                "台账中没有覆盖该村的方案的进度报告时留空（台账中无记录）。",
+                required=False,
             ),
         ]
         flags = [col for col in cols if col.name in FLAG_NAMES.values()]
         plans_of: dict[str, set] = defaultdict(set)
+        amount: dict[str, Decimal] = {}  # villages with a delivered amount recorded
+        reported = reported_plans(self.m)
         for rec in self.plans:
-            if not self._active(rec):
-                continue
-            for v in self.plan_villages[rec.id]:
-                plans_of[v].add(rec.id)
-            for h in self.plan_hh[rec.id]:
-                plans_of[self.hh[h]["village"]].add(rec.id)
-        amount: dict[str, Decimal] = defaultdict(Decimal)
+            covered = set(self.plan_villages[rec.id])
+            covered |= {self.hh[h]["village"] for h in self.plan_hh[rec.id]}
+            if rec.id in reported and carried_out(rec.data):
+                for v in covered:
+                    amount.setdefault(v, Decimal(0))
+            if self._running(rec):
+                for v in covered:
+                    plans_of[v].add(rec.id)
         for _, _, _, _, hid, vid, amt in self.entry_rows:
             target = vid or (self.hh[hid]["village"] if hid else None)
             if target:
-                amount[target] += amt
+                amount[target] = amount.get(target, Decimal(0)) + amt
         rows = []
         for rec in self.records("county"):
             p = self.pub("county", rec)
@@ -575,10 +630,10 @@ class _Builder:
                         "county": rec.id,
                         "name": v.get("name"),
                         "key_lists": _joined(v.get("key_lists")),
-                        "households": self.sup(hh.get(vil.id, 0)),
-                        "households_paired": self.sup(paired.get(vil.id, 0)),
+                        "households": self._households(rec.id, hh.get(vil.id, 0)),
+                        "households_paired": self._households(rec.id, paired.get(vil.id, 0)),
                         "plans": len(plans_of.get(vil.id, ())),
-                        "amount_yuan": _yuan(amount.get(vil.id, Decimal(0))),
+                        "amount_yuan": _yuan(amount[vil.id]) if vil.id in amount else None,
                     }
                     for f in flags:
                         row[f.name] = f.title in (v.get("key_lists") or [])
@@ -661,6 +716,8 @@ class _Builder:
             c.field(k, ("reporting", "day_of_month"), "reporting_day_of_month"),
             c.field(k, ("reporting", "weekday"), "reporting_weekday"),
             c.field(k, ("reporting", "time"), "reporting_time"),
+            c.field(k, ("reporting", "due_period"), "reporting_due_period"),
+            c.field(k, ("reports_tracked_from",)),
             Column(
                 "quota_households",
                 "integer",
@@ -694,6 +751,8 @@ class _Builder:
                     "reporting_day_of_month": _get(p, "reporting", "day_of_month"),
                     "reporting_weekday": _get(p, "reporting", "weekday"),
                     "reporting_time": _get(p, "reporting", "time"),
+                    "reporting_due_period": _get(p, "reporting", "due_period"),
+                    "reports_tracked_from": p.get("reports_tracked_from"),
                     "quota_households": sum(quotas) if quotas else None,
                     "totals_villages": _get(p, "totals", "villages"),
                     "totals_households": _get(p, "totals", "households"),
@@ -723,11 +782,25 @@ class _Builder:
             c.field(k, ("campaign",)),
             c.field(k, ("form",)),
             c.field(k, ("status",)),
+            Column(
+                "state",
+                "string",
+                "统计日状况",
+                "统计日期时方案的状况：草拟、已完成、已终止取自方案状态；"
+                "其余按期间判断——期间开始前为未开始，期间内为执行中，期间结束后为已结束。",
+                STATES,
+                required=True,
+            ),
             c.field(k, ("period", "start"), "period_start"),
             c.field(k, ("period", "end"), "period_end"),
+            c.field(k, ("reports_tracked_from",)),
             _plain_count("organizations", "帮扶主体数", "参与本方案的帮扶主体数。"),
             _plain_count("target_villages", "帮扶村数", "本方案直接帮扶的村数。"),
-            _count("target_households", "帮扶户数", "本方案帮扶的户数；少于门槛的数字不公开。"),
+            _count(
+                "target_households",
+                "帮扶户数",
+                "本方案列为帮扶对象的户数；少于门槛的数字不公开；方案只列帮扶村、不列户时留空（台账中无记录）。",
+            ),
             c.field(
                 k,
                 ("measures", 0, "kind"),
@@ -739,11 +812,15 @@ class _Builder:
             _amount(
                 "planned_amount_yuan",
                 "计划金额（元）",
-                "各项措施计划金额之和，单位元；未写金额的措施不计入。",
+                "各项措施计划金额之和，单位元；未写金额的措施不计入，没有一项措施写金额时留空（台账中无记录）。",
+                required=False,
             ),
-            _plain_count("reports", "进度报告数", "已提交的进度报告期数。"),
+            _plain_count("reports", "进度报告数", "台账中记录的本方案进度报告期数。"),
             _amount(
-                "delivered_amount_yuan", "已交付金额（元）", "进度报告中各条目金额之和，单位元。"
+                "delivered_amount_yuan",
+                "已交付金额（元）",
+                "进度报告中各条目金额之和，单位元；台账中没有本方案的进度报告时留空（台账中无记录）。",
+                required=False,
             ),
             c.field(k, ("synthetic",), required=True),
             c.field(k, ("sources",), description="来源文件编号（data/sources/ 中的记录）。"),
@@ -777,18 +854,24 @@ class _Builder:
                     "campaign": p.get("campaign"),
                     "form": p.get("form"),
                     "status": p.get("status"),
+                    "state": plan_state(rec.data, self.as_of),
                     "period_start": _get(p, "period", "start"),
                     "period_end": _get(p, "period", "end"),
+                    "reports_tracked_from": p.get("reports_tracked_from"),
                     "organizations": len(orgs),
                     "target_villages": len(self.plan_villages[rec.id]),
-                    "target_households": self.sup(len(self.plan_hh[rec.id])),
+                    "target_households": (
+                        self.sup(len(self.plan_hh[rec.id]))
+                        if self._lists_households(rec)
+                        else NOT_RECORDED
+                    ),
                     "measure_kinds": LIST_SEPARATOR.join(dict.fromkeys(kinds)) or None,
                     "measures": len(measures),
-                    "planned_amount_yuan": _yuan(
-                        sum((_num(x.get("amount")) for x in measures), Decimal(0))
-                    ),
+                    "planned_amount_yuan": _planned(measures),
                     "reports": len(reports),
-                    "delivered_amount_yuan": _yuan(delivered.get(rec.id, Decimal(0))),
+                    "delivered_amount_yuan": (
+                        _yuan(delivered.get(rec.id, Decimal(0))) if reports else None
+                    ),
                     "synthetic": p.get("synthetic") is True,
                     "sources": _sources(p),
                 }
@@ -817,7 +900,7 @@ class _Builder:
             _count(
                 "households",
                 "帮扶户数",
-                "方案在该村帮扶的户数（不列户编号）；少于门槛的数字不公开。",
+                "方案在该村帮扶的户数（不列户编号）；少于门槛的数字不公开；方案只列帮扶村、不列户时留空（台账中无记录）。",
             ),
         ]
         rows = []
@@ -832,7 +915,11 @@ class _Builder:
                         "plan": rec.id,
                         "village": v,
                         "village_targeted": v in direct,
-                        "households": self.sup(per_village.get(v, 0)),
+                        "households": (
+                            self.sup(per_village.get(v, 0))
+                            if self._lists_households(rec)
+                            else NOT_RECORDED
+                        ),
                     }
                 )
         return self.table(
@@ -940,7 +1027,7 @@ class _Builder:
             _count(
                 "households_paired",
                 "已结对户数",
-                "当月被执行中或已完成的方案列为帮扶对象的监测户数；少于门槛的数字不公开。",
+                "当月在方案期间内的方案（不含草拟和已终止）列为帮扶对象的监测户数；少于门槛的数字不公开。",
             ),
             _count(
                 "households_visited",
@@ -967,14 +1054,10 @@ class _Builder:
             )
         first, last = months[0][1], months[-1][2]
         # active plan periods per household
-        spans: dict[str, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+        spans: dict[str, list[dict]] = defaultdict(list)  # household → plans targeting it
         for rec in self.plans:
-            if not self._active(rec):
-                continue
-            s, e = _date(_get(rec.data, "period", "start")), _date(_get(rec.data, "period", "end"))
-            if s and e:
-                for h in self.plan_hh[rec.id]:
-                    spans[h].append((s, e))
+            for h in self.plan_hh[rec.id]:
+                spans[h].append(rec.data)
         visited: dict[tuple[str, str], set] = defaultdict(set)
         entries: dict[tuple, int] = defaultdict(int)
         amounts: dict[tuple, Decimal] = defaultdict(Decimal)
@@ -994,7 +1077,7 @@ class _Builder:
                     continue
                 cnt = counts[(h["village"], label, h["category"])]
                 cnt[0] += 1
-                if any(s <= me and e >= ms for s, e in spans.get(hid, ())):
+                if any(ran_during(p, ms, me) for p in spans.get(hid, ())):
                     cnt[1] += 1
         rows = []
         for key in sorted(set(counts) | {k for k in visited if k[2] is not None}):
@@ -1026,7 +1109,7 @@ class _Builder:
         up to the month of ``as_of``."""
         dates = []
         for rec in self.plans:
-            if self._active(rec) and self.plan_hh[rec.id]:
+            if carried_out(rec.data) and self.plan_hh[rec.id]:
                 dates += [
                     _date(_get(rec.data, "period", "start")),
                     _date(_get(rec.data, "period", "end")),
@@ -1042,6 +1125,16 @@ _PROGRESS_DESC = (
     "村 × 月份 × 监测类别：处于监测期的户数、已结对户数、已走访户数、条目数和交付金额。"
     "只有汇总数字，没有户级记录。"
 )
+
+
+def _planned(measures: list[dict]) -> int | float | None:
+    """Sum of the measures' planned amounts; None when no measure states an amount."""
+    amounts = [_num(x["amount"]) for x in measures if _is_number(x.get("amount"))]
+    return _yuan(sum(amounts, Decimal(0))) if amounts else None
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def _last_day(d: dt.date) -> dt.date:

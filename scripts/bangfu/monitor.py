@@ -12,20 +12,27 @@ Rules, in plain words:
   starts at the last contact; with none, at the household's last identification step; with
   neither, the revisit is due at once. It is overdue when ``due < as_of``.
 * **Report deadline** (per expected period of a plan, inside both the plan's and its
-  campaign's period, not after ``as_of``):
+  campaign's period, not after ``as_of``). Whether a period's report is due inside the period
+  or after it is data: the campaign's ``reporting.due_period`` (本期 / 下一期). A campaign that
+  does not say has no deadline to judge against, so no period of it is judged.
 
   - 每月: the period is a calendar month (only ``months`` when the campaign lists them);
-    due on ``day_of_month`` of the following month (the last day of the following month when
-    no day is given, and the last day of a shorter month when the day does not exist).
-  - 每周: the period is an ISO week (Monday–Sunday); due on the first ``weekday`` after the
-    week ends (Tuesday when none is given). Reports carry a date only, so ``time`` cannot be
-    checked: a report dated on the deadline day counts as on time.
-  - 每季度: the period is a calendar quarter; due on ``day_of_month`` of the month after the
-    quarter (the last day of that month when no day is given).
+    due on ``day_of_month`` of the same month (本期) or of the following month (下一期) — the
+    last day of that month when no day is given, or when the day does not exist.
+  - 每周: the period is an ISO week (Monday–Sunday); due on ``weekday`` (Tuesday when none is
+    given) of the same week (本期) or of the following week (下一期), at ``time`` when given.
+    A report whose ``submitted_time`` is recorded is compared to that time on the deadline
+    day; a report with a date only is compared by date (the deadline day counts as on time).
+  - 每季度: the period is a calendar quarter; due on ``day_of_month`` of its last month (本期)
+    or of the month after it (下一期).
 
   A report belongs to the period its label (``2020-04``, ``2020-W18``, ``2020-Q2``) names.
-  Each period is 按时 (submitted ≤ due), 逾期 (submitted later), 未报 (no report and
-  ``due < as_of``) or 未到期 (no report yet, ``due ≥ as_of``).
+  Timeliness is judged only for what the ledger tracks: the periods that begin on or after
+  the plan's ``reports_tracked_from`` (else the campaign's, else the start of the period of
+  the plan's first recorded report). Earlier periods — and every period of a plan with no
+  tracking date and no report — are 台账中无记录, never 未报: an obligation alone is not
+  evidence that a report is missing. A tracked period is 按时 (submitted by the deadline),
+  逾期 (submitted later), 未报 (no report and the deadline has passed) or 未到期.
 """
 
 from __future__ import annotations
@@ -35,16 +42,19 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from .ledger import NOT_RECORDED, carried_out
 from .model import Model
 from .policy import PolicyIndex
 from .rules.base import date_of, period_of
 from .rules.dates import label_period
 
+WEEKDAYS = "一二三四五六日"
 CONTACT_KINDS = frozenset({"走访", "电话回访", "慰问"})
 MONITORED = ("风险未消除", "风险已消除", "稳定脱贫")
 TIERS = ("红", "橙", "黄")
-INACTIVE_PLAN = frozenset({"草拟", "已终止"})  # any other status, or none, is active
-TIMELY = ("按时", "逾期", "未报", "未到期")
+TIMELY = ("按时", "逾期", "未报", "未到期")  # states of a tracked period
+UNTRACKED = NOT_RECORDED  # a period before the ledger tracks the plan's reports
+DUE_IN_PERIOD, DUE_AFTER_PERIOD = "本期", "下一期"
 
 
 @dataclass(slots=True)
@@ -70,6 +80,20 @@ class PeriodReport:
     due: dt.date
     submitted: dt.date | None
     state: str
+    due_time: str | None = None  # "18:00" when the campaign gives a time
+    submitted_time: str | None = None  # "17:59" when the report records one
+
+    @property
+    def deadline_text(self) -> str:
+        return self.due.isoformat() + (f" {self.due_time}" if self.due_time else "")
+
+    @property
+    def submitted_text(self) -> str:
+        if self.submitted is None:
+            return "—"
+        return self.submitted.isoformat() + (
+            f" {self.submitted_time}" if self.submitted_time else ""
+        )
 
 
 @dataclass
@@ -79,6 +103,7 @@ class Status:
     tiers: dict[str, Counter] = field(default_factory=dict)  # county → tier → households
     periods: list[PeriodReport] = field(default_factory=list)
     by_org: dict[str, Counter] = field(default_factory=dict)  # organization → state → periods
+    households_recorded: bool = False  # the ledger holds at least one household record
 
     @property
     def overdue(self) -> list[Revisit]:
@@ -182,9 +207,13 @@ def expected_periods(
     reporting: dict, start: dt.date, end: dt.date
 ) -> list[tuple[str, dt.date, dt.date, dt.date]]:
     """(label, period start, period end, due) for every reporting period that ends inside
-    [start, end]. See the module docstring for the deadline rule."""
+    [start, end]. See the module docstring for the deadline rule; a campaign without
+    ``due_period`` has no deadline, hence no periods to judge."""
     cadence = reporting.get("cadence")
-    out = []
+    shift = {DUE_IN_PERIOD: 0, DUE_AFTER_PERIOD: 1}.get(reporting.get("due_period"))
+    out: list[tuple[str, dt.date, dt.date, dt.date]] = []
+    if shift is None:
+        return out
     if cadence == "每周":
         weekday = reporting.get("weekday") or 2
         d = start - dt.timedelta(days=start.weekday())
@@ -192,7 +221,7 @@ def expected_periods(
             pend = d + dt.timedelta(days=6)
             if pend >= start:
                 y, w, _ = d.isocalendar()
-                due = pend + dt.timedelta(days=(weekday - 1 - pend.weekday()) % 7 or 7)
+                due = d + dt.timedelta(days=7 * shift + weekday - 1)
                 out.append((f"{y}-W{w:02d}", d, pend, due))
             d += dt.timedelta(days=7)
     elif cadence in ("每月", "每季度"):
@@ -203,8 +232,8 @@ def expected_periods(
             pstart = dt.date(y, m, 1)
             ey, em = y + (m + step - 1 > 12), (m + step - 2) % 12 + 1
             pend = _clamp_day(ey, em, None)
-            ny, nm = _next_month(pend)
-            due = _clamp_day(ny, nm, reporting.get("day_of_month"))
+            dy, dm = _next_month(pend) if shift else (pend.year, pend.month)
+            due = _clamp_day(dy, dm, reporting.get("day_of_month"))
             if months is None or m in months:
                 label = f"{y}-{m:02d}" if step == 1 else f"{y}-Q{(m - 1) // 3 + 1}"
                 out.append((label, pstart, pend, due))
@@ -212,12 +241,38 @@ def expected_periods(
     return out
 
 
+def on_time(
+    submitted: dt.date, submitted_time: str | None, due: dt.date, due_time: str | None
+) -> bool:
+    """Submitted by the deadline: by date, and by time of day on the deadline day when both
+    the deadline and the report record a time ("HH:MM", compared as such)."""
+    if submitted != due or not (isinstance(due_time, str) and isinstance(submitted_time, str)):
+        return submitted <= due
+    return submitted_time <= due_time
+
+
+def tracked_from(plan: dict, campaign: dict | None, reports) -> dt.date | None:
+    """From when the ledger tracks a plan's reports: the plan's ``reports_tracked_from``, else
+    the campaign's, else the start of the period of its first recorded report; else None."""
+    for d in (plan, campaign or {}):
+        day = date_of(d.get("reports_tracked_from"))
+        if day:
+            return day
+    starts = []
+    for rep in reports:
+        label = (rep.data or {}).get("id")
+        covered = label_period(label) if isinstance(label, str) else None
+        if covered:
+            starts.append(covered[0])
+    return min(starts) if starts else None
+
+
 def report_periods(model: Model, as_of: dt.date) -> list[PeriodReport]:
-    """Every expected reporting period of every active plan, with its state."""
+    """Every expected reporting period of every carried-out plan, with its state."""
     out = []
     for pid in sorted(model.ids("plan")):
         plan = model.get("plan", pid).data
-        if plan.get("status") in INACTIVE_PLAN:
+        if not carried_out(plan):
             continue
         camp = (
             model.get("campaign", plan.get("campaign"))
@@ -232,25 +287,37 @@ def report_periods(model: Model, as_of: dt.date) -> list[PeriodReport]:
         cp = period_of(camp.data.get("period")) if camp else None
         if cp:
             start, end = max(start, cp[0]), min(end, cp[1])
-        submitted: dict[str, dt.date | None] = {}
-        for rep in model.reports_by_plan.get(pid, []):
+        reports = model.reports_by_plan.get(pid, [])
+        since = tracked_from(plan, camp.data if camp else None, reports)
+        submitted: dict[str, tuple[dt.date | None, str | None]] = {}
+        for rep in reports:
             label = (rep.data or {}).get("id")
             if isinstance(label, str) and label_period(label):
-                submitted[label] = date_of(rep.data.get("submitted"))
+                t = rep.data.get("submitted_time")
+                submitted[label] = (
+                    date_of(rep.data.get("submitted")),
+                    t if isinstance(t, str) else None,
+                )
+        due_time = reporting.get("time") if isinstance(reporting.get("time"), str) else None
         for label, ps, pe, due in expected_periods(reporting, start, end):
             if ps > as_of:
                 continue
-            sub = submitted.get(label)
+            sub, sub_time = submitted.get(label, (None, None))
             if label in submitted:
-                state = "按时" if sub is not None and sub <= due else "逾期"
+                state = (
+                    "按时" if sub is not None and on_time(sub, sub_time, due, due_time) else "逾期"
+                )
+            elif since is None or ps < since:
+                state = UNTRACKED
             else:
                 state = "未报" if due < as_of else "未到期"
-            out.append(PeriodReport(pid, label, ps, pe, due, sub, state))
+            out.append(PeriodReport(pid, label, ps, pe, due, sub, state, due_time, sub_time))
     return out
 
 
 def compute(model: Model, as_of: dt.date) -> Status:
     st = Status(as_of=as_of)
+    st.households_recorded = bool(model.by_kind["household"])
     st.revisits = revisits(model, as_of)
     st.tiers = tiers(model)
     st.periods = report_periods(model, as_of)
@@ -262,10 +329,42 @@ def compute(model: Model, as_of: dt.date) -> Status:
     return st
 
 
-def timeliness_text(c: Counter) -> str:
-    """e.g. "按时 5 / 逾期 1 / 未报 2"; zero states left out."""
+def timeliness_text(c: Counter) -> str | None:
+    """e.g. "按时 5 / 逾期 1 / 未报 2 / 台账中无记录 3"; zero states left out. None when
+    every period is 台账中无记录 (nothing to judge); "无需报送" when there is no period."""
     parts = [f"{k} {c[k]}" for k in TIMELY if c.get(k)]
-    return " / ".join(parts) if parts else "无需报送"
+    if not parts:
+        return None if c.get(UNTRACKED) else "无需报送"
+    if c.get(UNTRACKED):
+        parts.append(f"{UNTRACKED} {c[UNTRACKED]}")
+    return " / ".join(parts)
+
+
+def deadline_text(r: dict) -> str:
+    """The reporting rule of a campaign in words, from the same fields the deadline uses."""
+    cad = r.get("cadence")
+    due = r.get("due_period")
+    if cad not in ("每周", "每月", "每季度"):
+        return "未规定"
+    if due not in (DUE_IN_PERIOD, DUE_AFTER_PERIOD):
+        return f"{cad}报送一次；文件未规定截止日，台账不判断是否按时"
+    if cad == "每周":
+        wd = r.get("weekday") or 2
+        t = f" {r['time']}" if r.get("time") else ""
+        week = "当周" if due == DUE_IN_PERIOD else "下一周"
+        return f"每周报送一次，一周（星期一至星期日）的情况在{week}星期{WEEKDAYS[wd - 1]}{t}前报送"
+    day = f"{r['day_of_month']} 日" if r.get("day_of_month") else "月底"
+    if cad == "每月":
+        months = r.get("months")
+        span = f"（{min(months)}—{max(months)} 月）" if months else ""
+        month = "当月" if due == DUE_IN_PERIOD else "次月"
+        return f"每月报送一次{span}，{month} {day}前报送该月情况"
+    month = "季度最后一个月" if due == DUE_IN_PERIOD else "季度结束后的下一个月"
+    return f"每季度报送一次，{month} {day}前报送该季度情况"
+
+
+def _tracked(c: Counter) -> bool:
+    return any(c.get(k) for k in TIMELY)
 
 
 def as_json(model: Model, st: Status) -> dict:
@@ -287,10 +386,17 @@ def as_json(model: Model, st: Status) -> dict:
             }
             for r in st.overdue
         ],
-        "monitored_households": len(st.revisits),
+        # None: the ledger holds no household record (台账中无记录), not zero households
+        "monitored_households": len(st.revisits) if st.households_recorded else None,
         "warning_tiers": {c: {t: n[t] for t in TIERS} for c, n in st.tiers.items()},
+        # per organization: counts of tracked periods by state (None when no period of its
+        # plans is tracked), and how many periods are 台账中无记录
         "report_timeliness": {
-            o: {"name": name("organization", o), **{k: c[k] for k in TIMELY}}
+            o: {
+                "name": name("organization", o),
+                **{k: (c[k] if _tracked(c) else None) for k in TIMELY},
+                UNTRACKED: c[UNTRACKED],
+            }
             for o, c in st.by_org.items()
         },
     }
@@ -305,11 +411,11 @@ def as_text(model: Model, st: Status) -> str:
         rec = model.get("county", cid)
         return rec.data.get("name", cid) if rec else cid
 
-    lines = [
-        f"统计日期：{st.as_of.isoformat()}",
-        "",
-        f"逾期未回访：{len(st.overdue)} 户（共监测 {len(st.revisits)} 户）",
-    ]
+    lines = [f"统计日期：{st.as_of.isoformat()}", ""]
+    if st.households_recorded:
+        lines.append(f"逾期未回访：{len(st.overdue)} 户（共监测 {len(st.revisits)} 户）")
+    else:
+        lines.append(f"逾期未回访：{NOT_RECORDED}（台账中没有帮扶户记录）")
     for r in st.overdue:
         last = r.last_contact.isoformat() if r.last_contact else "从未回访"
         lines.append(
@@ -326,5 +432,6 @@ def as_text(model: Model, st: Status) -> str:
         lines.append("  （无）")
     for o, c in st.by_org.items():
         rec = model.get("organization", o)
-        lines.append(f"  {o}  {rec.data.get('name', o) if rec else o}：{timeliness_text(c)}")
+        text = timeliness_text(c) or f"{NOT_RECORDED}（{c[UNTRACKED]} 期）"
+        lines.append(f"  {o}  {rec.data.get('name', o) if rec else o}：{text}")
     return "\n".join(lines) + "\n"

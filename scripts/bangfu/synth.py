@@ -150,7 +150,7 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
             "authority": "（演示）台账维护组",
             "counties": counties,
             "period": {"start": f"{demo.YEAR}-01-01", "end": f"{demo.YEAR}-12-31"},
-            "reporting": {"cadence": "每月", "day_of_month": 25},
+            "reporting": {"cadence": "每月", "day_of_month": 25, "due_period": "下一期"},
             "sources": [],
             "synthetic": True,
         },

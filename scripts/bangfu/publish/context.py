@@ -11,7 +11,7 @@ from ..model import Model
 from ..monitor import Status
 from ..public import project, shown, suppress
 from .figures import Figures
-from .text import esc
+from .text import MISSING, esc
 
 
 @dataclass
@@ -31,11 +31,16 @@ class SiteContext:
         rec = self.model.get(kind, id_)
         return project(self.schemas_dir, kind, rec.data) if rec else {}
 
-    def count(self, n: int) -> str:
-        """A household count as shown on a page (small cells withheld)."""
+    def count(self, n: int | None) -> str:
+        """A household count as shown on a page (small cells withheld; None, 台账中无记录,
+        as ``MISSING``)."""
+        if n is None:
+            return MISSING
         return esc(shown(suppress(n, self.threshold), self.threshold))
 
-    def share(self, part: int, whole: int) -> str:
+    def share(self, part: int | None, whole: int | None) -> str:
+        if whole is None or part is None:
+            return MISSING
         if (
             not whole
             or suppress(whole, self.threshold) is None

@@ -4,6 +4,11 @@ village, township and county level.
 Household counts are summed exactly here and suppressed only when shown (``bangfu.public``),
 so a township total is never a sum of already-withheld village cells. Nothing here keeps a
 household-level row for output: households are read only to be counted.
+
+A figure the ledger does not record is ``None`` (台账中无记录), never 0 (``bangfu.ledger``):
+household figures where the county has no household record, amounts and visits where no
+plan covering the place has a progress report, planned amounts where no measure states one.
+Plans count as 执行中 by ``bangfu.ledger.plan_state`` on the as-of date.
 """
 
 from __future__ import annotations
@@ -12,11 +17,11 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from ..ledger import carried_out, counties_with_households, plan_state, reported_plans
 from ..model import Model
 from ..monitor import CONTACT_KINDS, Status, next_due
-from ..rules.base import date_of
+from ..rules.base import date_of, period_of
 
-INACTIVE_PLAN = frozenset({"草拟", "已终止"})
 CATEGORIES = (
     "建档立卡贫困户",
     "脱贫不稳定户",
@@ -28,44 +33,62 @@ CATEGORIES = (
 )
 
 
+HOUSEHOLD_FIGURES = (
+    "households",
+    "monitored",
+    "paired",
+    "due",
+    "done",
+    "overdue",
+    "income_project",
+)
+SUMS = (*HOUSEHOLD_FIGURES, "planned", "delivered", "visits")
+
+
+def plus(a, b):
+    """Sum of two figures where None is 台账中无记录: recorded + not recorded = recorded."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
 @dataclass
 class Cell:
-    """Exact (unsuppressed) figures for one place."""
+    """Exact (unsuppressed) figures for one place; None = 台账中无记录."""
 
-    households: int = 0
-    monitored: int = 0  # status other than 退出
+    households: int | None = None
+    monitored: int | None = None  # status other than 退出
     categories: Counter = field(default_factory=Counter)
-    paired: int = 0
-    due: int = 0  # revisits due in the statistics month
-    done: int = 0  # of those, contacted in the month
-    overdue: int = 0
-    income_project: int = 0
-    planned: float = 0.0
-    delivered: float = 0.0
-    visits: int = 0  # contact entries in the statistics year
-    plans: set = field(default_factory=set)
-    orgs: set = field(default_factory=set)
+    paired: int | None = None  # targeted by a plan running on the as-of date
+    due: int | None = None  # revisits due in the statistics month
+    done: int | None = None  # of those, contacted in the month
+    overdue: int | None = None
+    income_project: int | None = None
+    planned: float | None = None
+    delivered: float | None = None
+    visits: int | None = None  # contact entries in the statistics year
+    plans: set = field(default_factory=set)  # running on the as-of date
+    ended: set = field(default_factory=set)  # 已结束 or 已完成 on the as-of date
+    orgs: set = field(default_factory=set)  # of running and ended plans
     last_report: dt.date | None = None
 
     def add(self, o: Cell) -> None:
-        for k in (
-            "households",
-            "monitored",
-            "paired",
-            "due",
-            "done",
-            "overdue",
-            "income_project",
-            "planned",
-            "delivered",
-            "visits",
-        ):
-            setattr(self, k, getattr(self, k) + getattr(o, k))
+        for k in SUMS:
+            setattr(self, k, plus(getattr(self, k), getattr(o, k)))
         self.categories.update(o.categories)
         self.plans |= o.plans
+        self.ended |= o.ended
         self.orgs |= o.orgs
         if o.last_report and (self.last_report is None or o.last_report > self.last_report):
             self.last_report = o.last_report
+
+    def record_households(self) -> None:
+        """The ledger holds households of this place's county: its counts start at 0."""
+        for k in HOUSEHOLD_FIGURES:
+            if getattr(self, k) is None:
+                setattr(self, k, 0)
 
 
 @dataclass
@@ -77,18 +100,14 @@ class Figures:
     township: dict[str, Cell]
     county: dict[str, Cell]
     total: Cell
-    delivered_year: float = 0.0
-    visits_year: int = 0
-    plan_delivered: dict[str, float] = field(default_factory=dict)
+    delivered_year: float | None = None
+    visits_year: int | None = None
     plan_last_report: dict[str, dt.date] = field(default_factory=dict)
-
-
-def active_plans(model: Model) -> list:
-    return [
-        model.get("plan", p)
-        for p in sorted(model.ids("plan"))
-        if model.get("plan", p).data.get("status") not in INACTIVE_PLAN
-    ]
+    running_plans: list[str] = field(default_factory=list)
+    ended_plans: list[str] = field(default_factory=list)  # 已结束 or 已完成
+    # (campaign, county) → households targeted by the campaign's carried-out plans
+    campaign_paired: dict[tuple[str, str], int] = field(default_factory=dict)
+    households_recorded: set[str] = field(default_factory=set)  # counties
 
 
 def _month_bounds(d: dt.date) -> tuple[dt.date, dt.date]:
@@ -126,6 +145,10 @@ def compute(model: Model, status: Status) -> Figures:
     ref = latest or as_of
     month = _month_bounds(ref)
     village = defaultdict(Cell)
+    recorded = counties_with_households(model)
+    for vid, v in model.villages.items():
+        if v.county in recorded:
+            village[vid].record_households()
     hh_village: dict[str, str] = {}
     income_hh: set[str] = set()
     for rec in model.by_kind["household"].values():
@@ -143,35 +166,63 @@ def compute(model: Model, status: Status) -> Figures:
         if isinstance(d.get("income_projects"), int) and d["income_projects"] > 0:
             income_hh.add(rec.id)
 
+    reported = reported_plans(model)
     plan_villages: dict[str, list[str]] = {}
     paired: set[str] = set()
-    for prec in active_plans(model):
+    running_ids, ended_ids = [], []
+    campaign_hh: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for pid in sorted(model.ids("plan")):
+        prec = model.get("plan", pid)
         p = prec.data
+        if not carried_out(p):
+            continue
+        state = plan_state(p, as_of)
+        is_running = state == "执行中"
+        if is_running:
+            running_ids.append(pid)
+        elif state != "未开始":
+            ended_ids.append(pid)
         t = p.get("targets") if isinstance(p.get("targets"), dict) else {}
         vids = {v for v in t.get("villages") or [] if v in model.villages}
         hids = [h for h in t.get("households") or [] if h in hh_village]
-        paired.update(hids)
+        if is_running:
+            paired.update(hids)
+        if isinstance(p.get("campaign"), str):
+            for h in hids:
+                campaign_hh[(p["campaign"], model.villages[hh_village[h]].county)].add(h)
         vids |= {hh_village[h] for h in hids}
-        plan_villages[prec.id] = sorted(vids)
-        planned = sum(
-            m.get("amount") or 0
+        plan_villages[pid] = sorted(vids)
+        amounts = [
+            m["amount"]
             for m in p.get("measures") or []
             if isinstance(m, dict) and isinstance(m.get("amount"), int | float)
-        )
+        ]
         orgs = set(p.get("organizations") or [])
         for v in vids:
             c = village[v]
-            c.plans.add(prec.id)
+            if pid in reported:
+                c.delivered = plus(c.delivered, 0)
+                c.visits = plus(c.visits, 0)
+            if state == "未开始":
+                continue
             c.orgs |= orgs
-            c.planned += planned / len(vids)
+            if not is_running:
+                c.ended.add(pid)
+                continue
+            c.plans.add(pid)
+            if amounts:
+                c.planned = plus(c.planned, sum(amounts) / len(vids))
 
-    plan_delivered: dict[str, float] = defaultdict(float)
     plan_last: dict[str, dt.date] = {}
+    year_reported = False  # a report of the statistics year is in the ledger
     for pid, reps in model.reports_by_plan.items():
         for rep in reps:
             sub = date_of((rep.data or {}).get("submitted"))
             if sub and sub <= as_of and (pid not in plan_last or sub > plan_last[pid]):
                 plan_last[pid] = sub
+            pp = period_of((rep.data or {}).get("period"))
+            if pp and pp[0].year <= ref.year <= pp[1].year:
+                year_reported = True
     for pid, vids in plan_villages.items():
         if pid in plan_last:
             for v in vids:
@@ -179,24 +230,25 @@ def compute(model: Model, status: Status) -> Figures:
                 if c.last_report is None or plan_last[pid] > c.last_report:
                     c.last_report = plan_last[pid]
 
-    delivered_year, visits_year = 0.0, 0
+    delivered_year = 0.0 if year_reported else None
+    visits_year = 0 if year_reported else None
     for pid, d, hid, vid, kind, amt, inc in entries:
         target = (
             hid_v if (hid_v := hh_village.get(hid)) else (vid if vid in model.villages else None)
         )
         if target is None and len(plan_villages.get(pid, ())) == 1:
             target = plan_villages[pid][0]
-        plan_delivered[pid] += amt
         if inc and hid in hh_village:
             income_hh.add(hid)
         if d.year == ref.year:
-            delivered_year += amt
+            delivered_year = plus(delivered_year, amt)
             if kind in CONTACT_KINDS:
-                visits_year += 1
+                visits_year = plus(visits_year, 1)
         if target is None:
             continue
         c = village[target]
-        c.delivered += amt
+        c.delivered = plus(c.delivered, amt)
+        c.visits = plus(c.visits, 0)
         if kind in CONTACT_KINDS and d.year == ref.year:
             c.visits += 1
 
@@ -235,6 +287,9 @@ def compute(model: Model, status: Status) -> Figures:
         total,
         delivered_year,
         visits_year,
-        dict(plan_delivered),
         plan_last,
+        running_ids,
+        ended_ids,
+        {k: len(v) for k, v in sorted(campaign_hh.items())},
+        recorded,
     )

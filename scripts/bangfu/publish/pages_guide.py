@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from ..config import UsageError
+from ..monitor import deadline_text
 from .context import SiteContext
 from .text import esc, md, table
 
@@ -34,21 +35,9 @@ def _num(v) -> str:
 
 
 def cadence_text(r: dict) -> str:
-    """The reporting rule of a campaign, in words (see ``bangfu.monitor`` for the deadline rule)."""
-    cad = r.get("cadence")
-    if cad == "每周":
-        wd = r.get("weekday") or 2
-        t = f" {r['time']}" if r.get("time") else ""
-        return f"每周报送一次，每周期结束后的星期{WEEKDAYS[wd - 1]}{t}前报上一周"
-    if cad == "每月":
-        day = f"{r['day_of_month']} 日" if r.get("day_of_month") else "月底"
-        months = r.get("months")
-        span = f"（{min(months)}—{max(months)} 月）" if months else ""
-        return f"每月报送一次{span}，次月 {day}前报上月情况"
-    if cad == "每季度":
-        day = f"{r['day_of_month']} 日" if r.get("day_of_month") else "月底"
-        return f"每季度报送一次，季度结束后的下一个月 {day}前报上季度情况"
-    return "未规定"
+    """The reporting rule of a campaign, in words: ``bangfu.monitor.deadline_text``, from the
+    same record fields the deadline rule reads."""
+    return deadline_text(r)
 
 
 def _policy_field(ctx: SiteContext, pid: str, rest: list[str]) -> str:

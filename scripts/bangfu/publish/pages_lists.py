@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .context import SiteContext
 from .figures import Cell
-from .text import date_text, esc, filter_box, front, link, md, table
+from .text import MISSING, MISSING_NOTE, date_text, esc, filter_box, front, link, md, table
 
 LISTS = [
     ("counties", "重点区县", "county", ("国家级扶贫开发工作重点区县", "市级扶贫开发工作重点区县")),
@@ -23,7 +23,8 @@ def _coverage(ctx: SiteContext, cell: Cell | None, depth: int) -> list[str]:
     )
     if len(orgs) > 6:
         org_links += f" 等 {len(orgs)} 家"
-    return [str(len(cell.plans)), org_links or "—", esc(date_text(cell.last_report))]
+    last = esc(date_text(cell.last_report)) if cell.last_report else MISSING
+    return [str(len(cell.plans)), str(len(cell.ended)), org_links or "—", last]
 
 
 def _members(ctx: SiteContext, level: str, names: tuple[str, ...]) -> list:
@@ -47,8 +48,8 @@ def index_page(ctx: SiteContext) -> str:
         front("重点名单"),
         "# 重点名单",
         "",
-        "下列名单来自各地公开文件，按名单列出每个地方目前的结对覆盖情况："
-        "在执行的帮扶方案数、参与的帮扶主体，以及最近一次进度报告的报送日期。",
+        "下列名单来自各地公开文件，按名单列出每个地方在统计日期的结对覆盖情况："
+        "在执行和已结束的帮扶方案数、参与这些方案的帮扶主体，以及最近一次进度报告的报送日期。",
         "",
     ]
     for slug, label, level, names in LISTS:
@@ -56,7 +57,8 @@ def index_page(ctx: SiteContext) -> str:
         out.append(f"- [{label}]({slug}.md)：{n} 个")
     out += [
         "",
-        "覆盖情况不统计草拟和已终止的方案；“最近报告”是这些方案最近一次进度报告的报送日期。",
+        "覆盖情况不统计草拟和已终止的方案；方案期间已过即为已结束，不算在执行。"
+        "“最近报告”是这些方案最近一次进度报告的报送日期。" + MISSING_NOTE,
     ]
     return "\n".join(out) + "\n"
 
@@ -67,7 +69,7 @@ def list_page(ctx: SiteContext, slug: str) -> str:
     depth = 1
     out = [front(label), f"# {label}", ""]
     f = ctx.figs
-    headers_cov = ["在执行方案", "帮扶主体", "最近报告"]
+    headers_cov = ["在执行方案", "已结束方案", "帮扶主体", "最近报告"]
     if level == "county":
         out += [f"共 {len(members)} 个区县。", "", filter_box("bf-list", "输入区县名称筛选"), ""]
         rows = []
@@ -87,7 +89,7 @@ def list_page(ctx: SiteContext, slug: str) -> str:
                 ["区县", "省级", "名单", "扶贫办电话", *headers_cov],
                 rows,
                 id_="bf-list",
-                numeric={4},
+                numeric={4, 5},
             )
         )
     elif level == "township":
@@ -108,7 +110,9 @@ def list_page(ctx: SiteContext, slug: str) -> str:
                 ]
             )
         out.append(
-            table(["区县", "乡镇", "台账中的村", *headers_cov], rows, id_="bf-list", numeric={2, 3})
+            table(
+                ["区县", "乡镇", "台账中的村", *headers_cov], rows, id_="bf-list", numeric={2, 3, 4}
+            )
         )
     else:
         out += [
@@ -127,7 +131,7 @@ def list_page(ctx: SiteContext, slug: str) -> str:
                     *_coverage(ctx, f.village.get(v.id), depth),
                 ]
             )
-        out.append(table(["区县", "乡镇", "村", *headers_cov], rows, id_="bf-list", numeric={3}))
+        out.append(table(["区县", "乡镇", "村", *headers_cov], rows, id_="bf-list", numeric={3, 4}))
         # one heading per county, so that searching a village name lands on its county group
         out += ["", "## 按区县", ""]
         by_county: dict[str, list] = {}
@@ -140,7 +144,12 @@ def list_page(ctx: SiteContext, slug: str) -> str:
                 "、".join(f"{md(ctx.township_name(v.township))}{md(v.name)}" for v in vs),
                 "",
             ]
-    out += ["", "数据来源见各区县记录的 `sources` 字段和[来源文件](../sources.md)。"]
+    out += [
+        "",
+        "在执行方案：统计日期在方案期间内的方案；期间已过为已结束。" + MISSING_NOTE,
+        "",
+        "数据来源见各区县记录的 `sources` 字段和[来源文件](../sources.md)。",
+    ]
     return "\n".join(out) + "\n"
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..docs import data_dictionary_markdown, error_codes_markdown
 from . import charts
 from .context import SiteContext
-from .figures import CATEGORIES, active_plans
-from .text import esc, front, md, table, yuan
+from .figures import CATEGORIES
+from .text import MISSING, MISSING_NOTE, esc, front, md, number, table, yuan
 
 
 def home_figures(ctx: SiteContext) -> str:
@@ -15,21 +15,26 @@ def home_figures(ctx: SiteContext) -> str:
     f = ctx.figs
     key = [v for v in m.villages.values() if v.key_lists]
     covered = [v for v in key if f.village.get(v.id) and f.village[v.id].plans]
+    delivered = f.delivered_year
     cards = [
         (
             "重点村有结对",
             f"{len(covered)} / {len(key)}",
-            "定点攻坚村和挂牌督战村中，有在执行方案的村",
+            "定点攻坚村和挂牌督战村中，统计日期有在执行方案的村",
         ),
         ("帮扶主体", f"{len(m.ids('organization'))}", "台账中的社会组织、志愿队伍和单位"),
         (
-            "结对方案",
-            f"{len(active_plans(m))}",
-            "在执行或已完成（不含草拟和已终止）",
+            "在执行方案",
+            f"{len(f.running_plans)}",
+            f"统计日期在方案期间内的方案；另有已结束或已完成的 {len(f.ended_plans)} 个",
         ),
         ("监测户", ctx.count(f.total.monitored), "未退出监测的帮扶户"),
-        (f"{f.year} 年走访", f"{f.visits_year:,}", "走访、电话回访和慰问条目"),
-        (f"{f.year} 年交付", f"{yuan(f.delivered_year)} 元", "进度报告中的资金和物资折价"),
+        (f"{f.year} 年走访", number(f.visits_year), "走访、电话回访和慰问条目"),
+        (
+            f"{f.year} 年交付",
+            MISSING if delivered is None else f"{yuan(delivered)} 元",
+            "进度报告中的资金和物资折价",
+        ),
     ]
     html = ['<div class="bf-cards">']
     for label, value, note in cards:
@@ -38,6 +43,8 @@ def home_figures(ctx: SiteContext) -> str:
             f'<div class="bf-card-label">{esc(label)}</div><div class="bf-card-note">{esc(note)}</div></div>'
         )
     html.append("</div>")
+    if any(value == MISSING for _, value, _ in cards):
+        html.append(f'<p class="bf-note">{esc(MISSING_NOTE)}</p>')
     out = ["".join(html), ""]
     cats = [(c, f.total.categories[c]) for c in CATEGORIES if f.total.categories[c]]
     if cats:

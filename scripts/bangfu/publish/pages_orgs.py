@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from ..monitor import TIMELY, timeliness_text
+from ..ledger import plan_state
+from ..monitor import TIMELY, UNTRACKED, timeliness_text
 from .context import SiteContext
-from .text import date_text, esc, filter_box, front, link, md, table, yuan
+from .text import MISSING, MISSING_NOTE, date_text, esc, filter_box, front, link, md, table, yuan
+
+TIMELINESS_NOTE = (
+    "只对台账记录其进度报告的报送期判断是否按时：从方案或专项行动的“进度报告记录起始日”起，"
+    "没有规定时从方案第一份报告所在的期起。更早的期，以及没有报告、也没有规定起始日的方案，"
+    "都是“台账中无记录”，不判断是否按时。"
+)
 
 FIELDS = [
     ("kind", "主体类型"),
@@ -47,7 +54,7 @@ def index_page(ctx: SiteContext, plans_of) -> str:
                 esc(d.get("category", "—")),
                 esc(ctx.county_name(d["county"]) if d.get("county") else "—"),
                 str(len(plans_of.get(oid, []))),
-                esc(timeliness_text(c)),
+                esc(text) if (text := timeliness_text(c)) else MISSING,
             ]
         )
     out.append(
@@ -58,6 +65,7 @@ def index_page(ctx: SiteContext, plans_of) -> str:
             numeric={4},
         )
     )
+    out += ["", TIMELINESS_NOTE + MISSING_NOTE]
     return "\n".join(out) + "\n"
 
 
@@ -78,17 +86,20 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
     prow = []
     pledged: Counter = Counter()
     delivered_by_kind: dict[str, float] = defaultdict(float)
+    plan_rows = {r["id"]: r for r in ctx.tables["plans"].rows}
     for pid in plans:
         p = ctx.pub("plan", pid)
+        row = plan_rows.get(pid, {})
         t = p.get("targets") or {}
         villages = esc("、".join(ctx.village_name(v) for v in t.get("villages") or []))
         hh = len(t.get("households") or [])
         target = "、".join(x for x in (villages, f"{ctx.count(hh)} 户" if hh else "") if x) or "—"
         period = p.get("period") or {}
-        planned = sum(x.get("amount") or 0 for x in p.get("measures") or [])
         for x in p.get("measures") or []:
-            pledged[x.get("kind", "其他")] += x.get("amount") or 0
+            if isinstance(x.get("amount"), int | float):
+                pledged[x.get("kind", "其他")] += x["amount"]
         camp = p.get("campaign")
+        last = f.plan_last_report.get(pid)
         prow.append(
             [
                 esc(p.get("name", pid)),
@@ -96,10 +107,10 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
                 esc(p.get("form", "")),
                 target,
                 esc(f"{period.get('start', '')} 至 {period.get('end', '')}"),
-                esc(p.get("status", "")),
-                yuan(planned),
-                yuan(f.plan_delivered.get(pid, 0.0)),
-                esc(date_text(f.plan_last_report.get(pid))),
+                esc(plan_state(ctx.model.get("plan", pid).data, ctx.as_of)),
+                yuan(row.get("planned_amount_yuan")),
+                yuan(row.get("delivered_amount_yuan")),
+                esc(date_text(last)) if last else MISSING,
             ]
         )
         for kind, amount in kinds_by_plan.get(pid, ()):
@@ -112,7 +123,7 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
                 "形式",
                 "帮扶对象",
                 "期间",
-                "状态",
+                "统计日状况",
                 "计划金额（元）",
                 "已交付（元）",
                 "最近报告",
@@ -121,25 +132,36 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
             numeric={6, 7},
         )
     )
-    out += ["多个主体共同承担的方案（多对一、多对多），金额按方案整体列出，不拆分到各主体。", ""]
+    out += [
+        "多个主体共同承担的方案（多对一、多对多），金额按方案整体列出，不拆分到各主体。"
+        "统计日状况按方案状态和期间判断，期间已过的方案为已结束。" + MISSING_NOTE,
+        "",
+    ]
     out += ["## 承诺与交付", ""]
-    out.append(
-        table(
-            ["措施类别", "计划金额（元）"],
-            [[esc(k), yuan(v)] for k, v in sorted(pledged.items())],
-            numeric={1},
+    if pledged:
+        out.append(
+            table(
+                ["措施类别", "计划金额（元）"],
+                [[esc(k), yuan(v)] for k, v in sorted(pledged.items())],
+                numeric={1},
+            )
         )
-    )
-    out.append(
-        table(
-            ["活动类别", "已交付金额（元）"],
-            [
-                [esc(k), yuan(v)]
-                for k, v in sorted(delivered_by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
-            ],
-            numeric={1},
+    else:
+        out += ["计划金额：台账中无记录（这些方案的措施都没有写金额）。", ""]
+    reported = [pid for pid in plans if plan_rows.get(pid, {}).get("reports")]
+    if reported:
+        out.append(
+            table(
+                ["活动类别", "已交付金额（元）"],
+                [
+                    [esc(k), yuan(v)]
+                    for k, v in sorted(delivered_by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
+                ],
+                numeric={1},
+            )
         )
-    )
+    else:
+        out += ["已交付金额：台账中无记录（台账中没有这些方案的进度报告）。", ""]
     out += [
         "## 报送及时性",
         "",
@@ -147,7 +169,12 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
         "",
     ]
     c = ctx.status.by_org.get(oid, Counter())
-    out.append(table(TIMELY, [[str(c.get(k, 0)) for k in TIMELY]], numeric=set(range(len(TIMELY)))))
+    if timeliness_text(c) is None:
+        out += [f"{UNTRACKED}。" + TIMELINESS_NOTE, ""]
+        return "\n".join(out) + "\n"
+    states = [*TIMELY, UNTRACKED]
+    out.append(table(states, [[str(c.get(k, 0)) for k in states]], numeric=set(range(len(states)))))
+    out += [TIMELINESS_NOTE, ""]
     mine = set(plans)
     late = [p for p in ctx.status.periods if p.plan in mine and p.state in ("逾期", "未报")]
     if late:
@@ -155,8 +182,8 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
             [
                 esc(ctx.name("plan", p.plan)),
                 esc(p.label),
-                esc(p.due.isoformat()),
-                esc(date_text(p.submitted)),
+                esc(p.deadline_text),
+                esc(p.submitted_text),
                 esc(p.state),
             ]
             for p in late[:50]
@@ -168,7 +195,7 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
             + "：",
             "",
         ]
-        out.append(table(["方案", "报送期", "截止日期", "报送日期", "状态"], rows))
+        out.append(table(["方案", "报送期", "截止", "报送", "状态"], rows))
     return "\n".join(out) + "\n"
 
 

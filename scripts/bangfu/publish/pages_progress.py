@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..monitor import deadline_text
 from . import charts
 from .context import SiteContext
 from .figures import CATEGORIES, Cell
-from .text import date_text, esc, filter_box, front, link, md, table, yuan
+from .text import MISSING_NOTE, date_text, esc, filter_box, front, link, md, table, yuan
 
 HEADERS = [
     "在册户",
     "已结对",
     "结对率",
-    "方案",
+    "在执行方案",
     "本月应访",
     "本月已访",
     "逾期回访",
@@ -48,13 +49,16 @@ def _definitions(ctx: SiteContext) -> list[str]:
         "",
         f"    - **统计日期** {f.as_of.isoformat()}；**本月** 指 {f.month[0].isoformat()} 至 {f.month[1].isoformat()}"
         "（统计日期前最近一条帮扶记录所在的月份）。",
-        "    - **在册户**：台账中的帮扶户（监测户）；**已结对**：被在执行或已完成的方案（不含草拟和已终止）列为帮扶对象的户。",
+        "    - **在册户**：台账中的帮扶户（监测户）；**已结对**：被统计日期在执行的方案列为帮扶对象的户。"
+        "**在执行方案**：统计日期在方案期间内、状态不是草拟、已完成或已终止的方案；期间已过的方案为已结束，不计入。",
         "    - **本月应访**：按所在区县适用的回访间隔（见[政策指南](../guide.md#revisit)），从本月之前最后一次走访、"
         "电话回访或慰问算起，本月内到期的户；**本月已访**：其中本月有走访、电话回访或慰问记录的户。",
         "    - **逾期回访**：到统计日期仍超过回访间隔未联系的户（已退出监测的户不计）。",
-        "    - **计划金额**：方案中各项措施的计划金额；一个方案帮扶多个村时按村平均分摊。"
-        "**已交付**：进度报告中的金额合计。",
+        "    - **计划金额**：在执行方案中各项措施写明的计划金额；一个方案帮扶多个村时按村平均分摊。"
+        "**已交付**：进度报告中的金额合计（含已结束的方案）。",
         f"    - 少于 {ctx.threshold} 的户数显示为“<{ctx.threshold}”，以免推断出具体人家。",
+        "    - " + MISSING_NOTE + "台账中没有某区县的帮扶户记录时，该区县的户数都显示为“—”；"
+        "没有覆盖某地的方案的进度报告时，已交付金额显示为“—”；方案没有写计划金额时，计划金额显示为“—”。",
         "",
     ]
 
@@ -152,11 +156,11 @@ def index_page(ctx: SiteContext) -> str:
                 "各区县在执行的结对方案数",
                 [(ctx.county_name(c), len(f.county[c].plans)) for c in counties],
                 " 个",
-                "以该区县的村或户为帮扶对象、未终止、非草拟的方案数。",
+                "以该区县的村或户为帮扶对象、统计日期在执行的方案数。",
             ),
             "",
         ]
-        shown_counties = [c for c in counties if f.county[c].monitored >= ctx.threshold]
+        shown_counties = [c for c in counties if (f.county[c].monitored or 0) >= ctx.threshold]
         if shown_counties:
             out += [
                 "### 监测户类别",
@@ -260,7 +264,8 @@ def county_page(ctx: SiteContext, cid: str) -> str:
             for t in townships
         ]
         out.append(table(["乡镇", *cats], rows, numeric=set(range(1, len(cats) + 1))))
-    plans = f.county[cid].plans if cid in f.county else set()
+    # charts of what was delivered: running and ended plans alike
+    plans = (f.county[cid].plans | f.county[cid].ended) if cid in f.county else set()
     if plans:
         out += ["## 图表", ""]
         out += _charts(ctx, vids, plans, name)
@@ -284,9 +289,7 @@ def campaigns_page(ctx: SiteContext) -> str:
         out.append(
             f"组织机关：{md(c.get('authority', '—'))}；期间：{md(period.get('start', ''))} 至 {md(period.get('end', ''))}。  "
         )
-        from .pages_guide import cadence_text
-
-        out.append(f"报送要求：{md(cadence_text(c.get('reporting') or {}))}")
+        out.append(f"报送要求：{md(deadline_text(c.get('reporting') or {}))}")
         out.append("")
         plans = [p for p in sorted(m.ids("plan")) if m.get("plan", p).data.get("campaign") == cid]
         out.append(f"台账中属于该行动的方案：{len(plans)} 个。")
@@ -295,10 +298,10 @@ def campaigns_page(ctx: SiteContext) -> str:
             rows = []
             for q in c["quotas"]:
                 county = q.get("county")
-                paired = sum(
-                    f.village.get(v, Cell()).paired
-                    for v in m.villages
-                    if m.villages[v].county == county
+                paired = (
+                    f.campaign_paired.get((cid, county), 0)
+                    if county in f.households_recorded
+                    else None
                 )
                 rows.append(
                     [
@@ -311,6 +314,9 @@ def campaigns_page(ctx: SiteContext) -> str:
                 "**帮扶户配额**",
                 "",
                 table(["区县", "配额（户）", "台账中已结对（户）"], rows, numeric={1, 2}),
+                "“台账中已结对”：该行动的方案（不含草拟和已终止）列为帮扶对象的户数。"
+                + MISSING_NOTE,
+                "",
             ]
         if c.get("targets"):
             rows = [

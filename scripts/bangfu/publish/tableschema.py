@@ -55,6 +55,7 @@ def table_schema(table: Table) -> dict:
     schema = {
         "$schema": TABLE_PROFILE,
         "fields": fields,
+        # "" is 台账中无记录 (not recorded); the marker is a suppressed small count
         "missingValues": ["", table.marker] if table.threshold > 1 else [""],
         "primaryKey": list(table.primary_key),
     }
@@ -79,6 +80,8 @@ def description(threshold: int, synthetic: bool) -> str:
             f"（在表结构中声明为缺失值 missingValues）；0 照常公开。"
         )
     parts += [
+        "空单元格表示台账中无记录（台账没有这项数字，不等于 0），在表结构中声明为缺失值；"
+        "0 是台账记录的零。",
         "每张表一个 UTF-8 编码、LF 换行的 CSV 文件；列表值以“;”分隔。",
         "这些 CSV 中的值与台账记录完全一致，不做任何改动。",
         f"Excel 用户请打开 {EXCEL_DIR}/ 文件夹中带 BOM 的 CSV（表头为中文标题，双击即可打开、不会乱码），"

@@ -67,12 +67,23 @@ def front(title_text: str, **extra) -> str:
     return "\n".join(lines) + "\n---\n\n"
 
 
+# a figure the ledger does not record: never shown as 0 (see ``bangfu.ledger``)
+MISSING = '<abbr class="bf-missing" title="台账中无记录">—</abbr>'
+MISSING_NOTE = "—：台账中无记录（台账没有这项数字，不等于 0）。"
+
+
 def date_text(d: dt.date | None) -> str:
     return d.isoformat() if d else "—"
 
 
-def yuan(v: float) -> str:
-    return f"{v:,.0f}"
+def yuan(v: float | None) -> str:
+    """An amount in 元 as HTML; None (台账中无记录) is ``MISSING``."""
+    return MISSING if v is None else f"{v:,.0f}"
+
+
+def number(v: int | None) -> str:
+    """A plain count as HTML; None (台账中无记录) is ``MISSING``."""
+    return MISSING if v is None else f"{v:,}"
 
 
 def table(

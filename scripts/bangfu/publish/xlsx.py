@@ -16,7 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from ..aggregate import Table
+from ..aggregate import NOT_RECORDED, Table
 from .extracts import formula_like
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
@@ -52,6 +52,8 @@ def _sheet_title(title: str, used: set[str]) -> str:
 
 
 def _value(ws, col, value, marker: str):
+    if value is NOT_RECORDED:
+        return None  # 台账中无记录: an empty cell
     if value is None:
         return marker if col.suppressed else None
     if col.type == "date":
