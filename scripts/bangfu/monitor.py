@@ -39,6 +39,7 @@ from .model import Model
 from .policy import PolicyIndex
 from .rules.base import date_of, period_of
 from .rules.dates import label_period
+from .rules.records import counts_as_filed
 
 CONTACT_KINDS = frozenset({"走访", "电话回访", "慰问"})
 MONITORED = ("风险未消除", "风险已消除", "稳定脱贫")
@@ -235,6 +236,8 @@ def report_periods(model: Model, as_of: dt.date) -> list[PeriodReport]:
         submitted: dict[str, dt.date | None] = {}
         for rep in model.reports_by_plan.get(pid, []):
             label = (rep.data or {}).get("id")
+            if not counts_as_filed(rep.data):  # an empty skeleton is not a report
+                continue
             if isinstance(label, str) and label_period(label):
                 submitted[label] = date_of(rep.data.get("submitted"))
         for label, ps, pe, due in expected_periods(reporting, start, end):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Finding
-from . import dates, identity, monitoring, refs
+from . import dates, identity, monitoring, records, refs
 
-RULES = (identity, refs, dates, monitoring)
+RULES = (identity, refs, dates, monitoring, records)
 
 
 def run_all(model, ctx) -> Iterator[Finding]:
