@@ -72,6 +72,8 @@ def _plan(model: Model, rec, d) -> Iterator[Finding]:
     if period is None or not isinstance(cp, dict):
         return
     cs, ce = date_of(cp.get("start")), date_of(cp.get("end"))
+    if cs and ce and ce < cs:  # reported on the campaign as date.period-reversed
+        return
     if (cs and period[0] < cs) or (ce and period[1] > ce):
         span = f"{cs or '（未写明）'} 至 {ce or '（未写明）'}"
         yield at(
