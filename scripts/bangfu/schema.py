@@ -178,17 +178,22 @@ def placeholders(node, parts=()) -> list[tuple]:
     """Paths of every value left as the skeleton placeholder ``待填写``."""
     if isinstance(node, str):
         return [parts] if node.strip() == PLACEHOLDER else []
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
     return [p for k, v in items for p in placeholders(v, parts + (k,))]
 
 
 def _covered(parts: tuple, kind: str, holes: list[tuple]) -> bool:
     """A schema error at or under a placeholder (or a combinator error above one) adds
     nothing to the ``record.placeholder`` finding."""
-    for h in holes:
-        if parts[: len(h)] == h or (kind in _WRAPPERS and h[: len(parts)] == parts):
-            return True
-    return False
+    return any(
+        parts[: len(h)] == h or (kind in _WRAPPERS and h[: len(parts)] == parts) for h in holes
+    )
 
 
 def validate(rec: Record, schemas_dir: Path) -> list[Finding]:
