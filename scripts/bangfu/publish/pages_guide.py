@@ -49,7 +49,7 @@ def cadence_text(r: dict) -> str:
     if cad in ("每月", "每季度"):
         months = r.get("months")
         span = f"{min(months)}—{max(months)} 月" if months else ""
-        day = f"{r['day_of_month']} 日前报送" if r.get("day_of_month") else ""
+        day = f" {r['day_of_month']} 日前报送" if r.get("day_of_month") else ""
         unit = "每月" if cad == "每月" else "每季度"
         text = f"{span}{unit}报送一次"
         return f"{text}，{unit}{day}" if day else text
