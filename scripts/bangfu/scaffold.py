@@ -51,7 +51,7 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
             "id": o["id"],
             "name": o["name"],
             "province": o["province"],
-            "townships": [],
+            "townships": [{"id": TODO, "name": TODO, "villages": [{"id": TODO, "name": TODO}]}],
             "sources": src,
         }
         return Path("counties", f"{o['id']}.yaml"), rec
