@@ -23,7 +23,9 @@ Rules, in plain words:
   - 每季度: the period is a calendar quarter; due on ``day_of_month`` of the month after the
     quarter (the last day of that month when no day is given).
 
-  A report belongs to the period its label (``2020-04``, ``2020-W18``, ``2020-Q2``) names.
+  A report belongs to the period its label (``2020-04``, ``2020-W18``, ``2020-Q2``) names;
+  a report with no entries counts only when it declares ``no_activity`` with a reason, and a
+  skeleton still holding 待填写 never counts (``rules.records.counts_as_filed``).
   Each period is 按时 (submitted ≤ due), 逾期 (submitted later), 未报 (no report and
   ``due < as_of``) or 未到期 (no report yet, ``due ≥ as_of``).
 """
