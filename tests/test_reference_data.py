@@ -158,10 +158,31 @@ def test_qianjiang_targets(result):
 
 def test_policy_parameters(result):
     _, m = result
-    national = m.get("policy", "monitoring-line-6000").data
-    assert national["monitoring_line"] == {"basis": "固定金额", "amount": 6000}
-    assert national["notice_min_days"] == 5
-    assert set(national["revisit_days"]) == {"风险未消除", "风险已消除", "稳定脱贫"}
-    assert {t["tier"] for t in national["warning_tiers"]} == {"红", "橙", "黄"}
-    ankang = m.get("policy", "ankang-dibao-multiple").data["monitoring_line"]
-    assert ankang["dibao_standard"] * ankang["dibao_multiple"] == 7245
+    township = m.get("policy", "monitoring-line-6000").data
+    assert township["monitoring_line"] == {"basis": "固定金额", "amount": 6000}
+    assert township["notice_min_days"] == 5
+    assert set(township["revisit_days"]) == {"风险未消除", "风险已消除", "稳定脱贫"}
+    ankang = m.get("policy", "ankang-dibao-multiple").data
+    assert {t["tier"] for t in ankang["warning_tiers"]} == {"红", "橙", "黄"}
+    assert ankang["monitoring_line"]["amount"] == 7245
+    assert ankang["monitoring_line"]["urban_monthly"] == 915
+
+
+def test_policy_from_an_unnamed_township_or_county_applies_to_no_county_of_its_own(result):
+    """篇一 (a township under 遂宁) and 篇五 (a county under 安康) name no place the ledger can
+    match; every real county resolves to the separate, marked default record instead, and a
+    finding built on it says 推定."""
+    from bangfu.policy import PolicyIndex
+
+    _, m = result
+    index = PolicyIndex(m)
+    for cid in m.ids("county"):
+        pol = index.for_county(cid, 2024)
+        assert pol is not None and pol.id == "default-monitoring-assumed"
+        assert pol.assumed and pol.label == "default-monitoring-assumed（推定）"
+        assert index.for_county(cid, None).id == "default-monitoring-assumed"
+
+
+def test_no_real_plan_runs_outside_its_campaign(result):
+    res, _ = result
+    assert not [f for f in res.findings if f.code == "date.outside-parent"]

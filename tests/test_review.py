@@ -93,14 +93,15 @@ def test_income_edit_renders_old_and_new_with_schema_title(repo):
 
 def test_income_crossing_the_monitoring_line_is_highlighted(repo):
     edit(repo, HOUSEHOLD, "per_capita: 4800", "per_capita: 7000")
-    edit(repo, HOUSEHOLD, "status: 风险未消除", "status: 风险已消除")
+    edit(repo, HOUSEHOLD, "status: 风险未消除", "status: 退出")
     commit(repo, "收入越过监测线")
     doc = as_json(review(repo))
     topics = {h["topic"]: h["text"] for h in doc["highlights"]}
     assert "监测线 6,000" in topics["income"] and "tp-national" in topics["income"]
-    assert "风险未消除 → 风险已消除" in topics["status"]
-    # the checker's findings for the changed file are part of the review (and block it)
-    assert ("$.category", "policy.category-income") in {
+    assert "风险未消除 → 退出" in topics["status"]
+    # the checker's findings for the changed file are part of the review (and block it): an
+    # exit needs the exit notice (a higher income alone no longer contradicts the category)
+    assert ("$.status", "policy.exit-without-notice") in {
         (f["path"], f["code"]) for f in doc["findings"]
     }
     assert doc["blocking"] >= 1

@@ -119,7 +119,7 @@ def test_key_village_page_lists_all_100_under_their_counties(real_site):
 def test_guide_figures_come_from_the_policy_records(real_site):
     text = _text((real_site / "guide.html").read_text("utf-8"))
     assert "6,000 元" in text  # monitoring-line-6000
-    assert "1.5 倍" in text and "7,245 元" in text and "4,830 元" in text  # ankang-dibao-multiple
+    assert "1.5 倍" in text and "7,245 元" in text and "915 元" in text  # ankang-dibao-multiple
     assert "不少于 5 天" in text
     for days in ("31 天", "183 天", "365 天"):
         assert days in text

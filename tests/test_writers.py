@@ -166,19 +166,18 @@ NEW_CASES = [
 
 
 @pytest.mark.parametrize("args,expected", NEW_CASES, ids=[c[0][1] for c in NEW_CASES])
-def test_new_writes_a_valid_skeleton_at_the_right_path(args, expected, tmp_path):
+def test_new_skeleton_fails_check_on_its_placeholders_until_filled(args, expected, tmp_path):
+    """A skeleton is not a record: unchanged, it fails check, and only on its 待填写
+    placeholders (no category, income 0 or empty list passes for a filled-in record)."""
     root = make_case(tmp_path, None)
     proc = bangfu(*args, "--as-of", DEFAULT_AS_OF, cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert (root / expected).is_file()
     check = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
+    assert check.returncode == 1
     findings = json.loads(check.stdout)["findings"]
-    if (
-        args[1] == "policy"
-    ):  # a second national policy for another year is fine; same scope+year is not
-        assert all(f["code"] != "schema.required" for f in findings)
-    else:
-        assert findings == [], findings
+    assert findings and {f["code"] for f in findings} == {"record.placeholder"}, findings
+    assert {f["file"] for f in findings} == {expected}
     assert bangfu("fmt", "--check", cwd=root).returncode == 0
     again = bangfu(*args, "--as-of", DEFAULT_AS_OF, cwd=root)
     assert again.returncode == 2 and "已存在" in again.stderr

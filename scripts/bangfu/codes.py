@@ -265,7 +265,7 @@ _CODES = [
         "date.outside-parent",
         ERROR,
         "日期超出上级期间",
-        "进度报告的期间要在方案期间内，条目日期要在报告期间内；改正日期或放到正确的报告中。",
+        "方案期间要在所属专项行动的期间内，进度报告的期间要在方案期间内，条目日期要在报告期间内；改正日期或放到正确的报告中。",
     ),
     Code("date.out-of-order", ERROR, "步骤日期顺序颠倒", "按实际发生的先后顺序填写日期。"),
     Code("date.in-future", ERROR, "日期在未来", "只记录已经发生的事；检查年份是否写错。"),
@@ -330,6 +330,32 @@ _CODES = [
         "编号和文件名会出现在网址、开放数据、审阅评论和日志中：改用不含身份证号、手机号、姓名的编号"
         "（如 h-0012），并把文件改名为新编号。",
         "data/households/cq-x/cq-x-y-z/h-13800000000.yaml",
+    ),
+    Code(
+        "policy.exit-without-notice",
+        ERROR,
+        "标为退出却没有退出程序",
+        "退出要经过调查、公示和审核：在认定程序中记下“退出公示”一步及其日期，或改正监测状态。",
+    ),
+    Code(
+        "record.placeholder",
+        ERROR,
+        "还有待填写的内容",
+        "bangfu new 生成的骨架用“待填写”标出必须填写的字段：换成真实内容后再提交。",
+        "category: 待填写",
+    ),
+    Code(
+        "record.provenance-field",
+        ERROR,
+        "推定说明指向不存在的字段",
+        "provenance 中的 field 要写记录里确实存在的字段名（嵌套字段用点分隔）；删去多余的说明或改正字段名。",
+    ),
+    Code(
+        "report.no-entries",
+        ERROR,
+        "进度报告没有任何条目",
+        "填写本期的走访、回访和交付；本期确实没有活动的，写 no_activity: true 并在 no_activity_reason 中说明原因。",
+        "entries: []",
     ),
     # --- spreadsheet import (bangfu import / template / export-forms) --------------------
     Code(

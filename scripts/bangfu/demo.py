@@ -14,6 +14,8 @@ import shutil
 from pathlib import Path
 
 from .config import UsageError
+from .rules.monitoring import BELOW_LINE_CATEGORIES
+from .scaffold import IDENT_STEPS
 
 MARKER = ".bangfu-demo"
 HEADER = "# 演示数据（synthetic）：由 bangfu demo 生成，人物与数字均为虚构。\n"
@@ -28,7 +30,7 @@ CATEGORIES = [
     ("特困供养户", 4),
     ("低保边缘户", 4),
 ]
-BELOW = {"脱贫不稳定户", "边缘易致贫户", "低保边缘户"}
+BELOW = BELOW_LINE_CATEGORIES
 CAUSES = [
     "因病",
     "因残",
@@ -89,25 +91,39 @@ def prepare_out(out: Path) -> Path:
     return out / "data"
 
 
+def _incomes(rng, category: str, status: str, line: float) -> tuple[int, int]:
+    """(income at identification, current income). The category is a fact of identification:
+    the below-line categories were under the line when identified, whatever happened since;
+    a household that has exited is above the line now, whatever its category."""
+    if category in BELOW:
+        at_ident = rng.randint(int(line * 0.45), int(line) - 1)
+    else:
+        at_ident = rng.randint(int(line * 0.5), int(line * 2))
+    if status == "退出":
+        now = rng.randint(int(line) + 1, int(line * 2.2))
+    elif status == "风险未消除":
+        now = at_ident if category in BELOW else rng.randint(int(line * 0.5), int(line * 2))
+    else:
+        now = rng.randint(int(line * 0.8), int(line * 2))
+    return at_ident, now
+
+
 def _household(rng, fake, hid, v, policies):
+    """One household walked through the cycle of the source (normalized-assistance-work-plans,
+    篇一): identification in six steps, then risk eliminated, stably out of poverty or exited
+    (with the exit notice) — in every category."""
     county = v.county
     income_year = YEAR - 1
     pol = policies.for_county(county, income_year)
     line = pol.line if pol and pol.line else 6000.0
     category = _weighted(rng, CATEGORIES)
     status = _weighted(rng, STATUSES)
-    if category in BELOW:
-        status = "风险未消除" if status == "退出" else status
-        income = rng.randint(int(line * 0.45), int(line) - 1)
-    elif status == "退出":
-        income = rng.randint(int(line) + 1, int(line * 2.2))
-    else:
-        income = rng.randint(int(line * 0.5), int(line * 2))
+    at_ident, income = _incomes(rng, category, status, line)
     size = rng.randint(1, 6)
     ident_start = dt.date(YEAR - 1, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
     steps = []
     day = ident_start
-    for step in ("排查发现", "信息核实", "评议公示", "复查审核", "部门比对", "公告录入"):
+    for step in IDENT_STEPS:
         entry = {"step": step, "date": day.isoformat()}
         if step == "评议公示":
             notice = rng.choice([5, 6, 7, 7, 10])
@@ -115,6 +131,16 @@ def _household(rng, fake, hid, v, policies):
             day += dt.timedelta(days=notice)
         steps.append(entry)
         day += dt.timedelta(days=rng.randint(1, 10))
+    if status == "退出":
+        day += dt.timedelta(days=rng.randint(30, 90))
+        notice = rng.choice([5, 7, 7, 10])
+        steps.append(
+            {
+                "step": "退出公示",
+                "date": day.isoformat(),
+                "until": (day + dt.timedelta(days=notice - 1)).isoformat(),
+            }
+        )
     head = fake.name()
     members = [
         {
@@ -148,7 +174,10 @@ def _household(rng, fake, hid, v, policies):
         "status": status,
         "warning_tier": rng.choice(["红", "橙", "黄", "黄"]),
         "income_projects": rng.choice([0, 0, 1, 1, 2]),
-        "identification": {"steps": steps},
+        "identification": {
+            "income": {"year": income_year - 1, "per_capita": at_ident},
+            "steps": steps,
+        },
         "head": {"name": head, "id_number": members[0]["id_number"], "phone": fake.phone_number()},
         "address": fake.address(),
         "members": members,
@@ -207,7 +236,7 @@ def _report(rng, pid, vid, group, measures, month):
         if rng.random() < 0.85
         else deadline + dt.timedelta(days=rng.randint(1, 15))
     )
-    return {
+    rep = {
         "id": f"{YEAR}-{month:02d}",
         "plan": pid,
         "period": {"start": start.isoformat(), "end": end.isoformat()},
@@ -215,3 +244,7 @@ def _report(rng, pid, vid, group, measures, month):
         "entries": entries,
         "synthetic": True,
     }
+    if not entries:  # an empty report says so explicitly, or it is not a report
+        rep["no_activity"] = True
+        rep["no_activity_reason"] = "本期帮扶户均已风险消除或稳定脱贫，按计划不需走访"
+    return rep

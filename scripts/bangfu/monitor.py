@@ -33,6 +33,8 @@ Rules, in plain words:
   tracking date and no report — are 台账中无记录, never 未报: an obligation alone is not
   evidence that a report is missing. A tracked period is 按时 (submitted by the deadline),
   逾期 (submitted later), 未报 (no report and the deadline has passed) or 未到期.
+  A report with no entries counts only when it declares ``no_activity`` with a reason, and a
+  skeleton still holding 待填写 never counts (``rules.records.counts_as_filed``).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from .model import Model
 from .policy import PolicyIndex
 from .rules.base import date_of, period_of
 from .rules.dates import label_period
+from .rules.records import counts_as_filed
 
 WEEKDAYS = "一二三四五六日"
 CONTACT_KINDS = frozenset({"走访", "电话回访", "慰问"})
@@ -292,6 +295,8 @@ def report_periods(model: Model, as_of: dt.date) -> list[PeriodReport]:
         submitted: dict[str, tuple[dt.date | None, str | None]] = {}
         for rep in reports:
             label = (rep.data or {}).get("id")
+            if not counts_as_filed(rep.data):  # an empty skeleton is not a report
+                continue
             if isinstance(label, str) and label_period(label):
                 t = rep.data.get("submitted_time")
                 submitted[label] = (
@@ -345,7 +350,7 @@ def deadline_text(r: dict) -> str:
     cad = r.get("cadence")
     due = r.get("due_period")
     if cad not in ("每周", "每月", "每季度"):
-        return "未规定"
+        return "来源没有规定报送周期"
     if due not in (DUE_IN_PERIOD, DUE_AFTER_PERIOD):
         return f"{cad}报送一次；文件未规定截止日，台账不判断是否按时"
     if cad == "每周":

@@ -1,6 +1,10 @@
 """Policy parameters from ``data/policy/``: which monitoring line and intervals apply where.
 
-Nothing here is a number from a document: every figure comes from a policy record.
+Nothing here is a number from a document: every figure comes from a policy record, and every
+resolved ``Policy`` carries the id of the record that supplied it (rules name it in their
+messages). A record whose source has no year (``year`` left out) applies from any year; a
+record whose source covers only an unnamed part of its region (``scope.part``) applies to no
+county; a record marked ``basis: assumption`` is the project's own default and says so.
 """
 
 from __future__ import annotations
@@ -13,18 +17,24 @@ from .model import Model
 @dataclass(frozen=True, slots=True)
 class Policy:
     id: str
-    year: int
+    year: int | None
     line: float | None
     notice_min_days: int | None
     revisit_days: dict
     small_cell_threshold: int | None
     specificity: int
+    assumed: bool = False
+
+    @property
+    def label(self) -> str:
+        """How a finding names the record: its id, marked 推定 when it is an assumption."""
+        return f"{self.id}（推定）" if self.assumed else self.id
 
 
 def _line(ml: dict) -> float | None:
     if not isinstance(ml, dict):
         return None
-    if ml.get("basis") == "固定金额" and isinstance(ml.get("amount"), int | float):
+    if isinstance(ml.get("amount"), int | float):
         return float(ml["amount"])
     std, mult = ml.get("dibao_standard"), ml.get("dibao_multiple")
     if isinstance(std, int | float) and isinstance(mult, int | float):
@@ -32,10 +42,16 @@ def _line(ml: dict) -> float | None:
     return None
 
 
+def _year_key(p: Policy) -> int:
+    return p.year if p.year is not None else -1
+
+
 def _specificity(scope: dict, county: dict) -> int | None:
     """How closely a policy's scope matches a county: 3 county, 2 city, 1 province, 0 national;
     None when it does not apply."""
     scope = scope or {}
+    if "part" in scope:  # an unnamed county or township inside the scope: cannot be matched
+        return None
     if "county" in scope:
         return 3 if scope["county"] == county.get("id") else None
     if "city" in scope:
@@ -52,19 +68,21 @@ def all_policies(model: Model) -> list[tuple[dict, Policy]]:
     out = []
     for rec in model.by_kind["policy"].values():
         d = rec.data
-        if not isinstance(d.get("year"), int):
+        year = d.get("year")
+        if year is not None and not isinstance(year, int):
             continue
         out.append(
             (
                 d.get("scope") or {},
                 Policy(
                     id=d["id"],
-                    year=d["year"],
+                    year=year,
                     line=_line(d.get("monitoring_line")),
                     notice_min_days=d.get("notice_min_days"),
                     revisit_days=d.get("revisit_days") or {},
                     small_cell_threshold=d.get("small_cell_threshold"),
                     specificity=0,
+                    assumed=d.get("basis") == "assumption",
                 ),
             )
         )
@@ -72,7 +90,8 @@ def all_policies(model: Model) -> list[tuple[dict, Policy]]:
 
 
 class PolicyIndex:
-    """Resolves the policy for (county, year): most specific scope first, then latest year ≤ year."""
+    """Resolves the policy for (county, year): most specific scope first, then latest year ≤ year
+    (a record without a year applies to every year, after any record with one)."""
 
     def __init__(self, model: Model):
         self.model = model
@@ -89,9 +108,9 @@ class PolicyIndex:
         best_key = None
         for scope, p in self.policies:
             spec = _specificity(scope, county)
-            if spec is None or (year is not None and p.year > year):
+            if spec is None or (year is not None and p.year is not None and p.year > year):
                 continue
-            k = (spec, p.year)
+            k = (spec, _year_key(p))
             if best_key is None or k > best_key:
                 best, best_key = p, k
         if (
@@ -100,7 +119,7 @@ class PolicyIndex:
             cands = [(_specificity(s, county), p) for s, p in self.policies]
             cands = [(s, p) for s, p in cands if s is not None]
             if cands:
-                best = min(cands, key=lambda sp: (-sp[0], sp[1].year))[1]
+                best = min(cands, key=lambda sp: (-sp[0], _year_key(sp[1])))[1]
         self._cache[key] = best
         return best
 

@@ -1,4 +1,7 @@
-"""``bangfu new``: a valid skeleton for every record kind, written at the path its id implies."""
+"""``bangfu new``: a skeleton for every record kind, written at the path its id implies.
+
+A skeleton is not a record yet: every value the writer must supply is the placeholder
+``待填写``, which ``bangfu check`` reports as ``record.placeholder`` until it is replaced."""
 
 from __future__ import annotations
 
@@ -10,10 +13,16 @@ from pathlib import Path
 
 from .codes import REGISTRY
 from .config import UsageError
+from .schema import PLACEHOLDER as TODO
 from .schema import bundled, node_at
 from .yamlio import dump_text, write_new
 
-HEADER = "# 由 bangfu new 生成的骨架：按数据字典补全各字段，再运行 bangfu check。\n"
+HEADER = (
+    "# 由 bangfu new 生成的骨架：把每个“待填写”换成真实内容（按数据字典），"
+    "再运行 bangfu check；\n# 还有“待填写”时检查不会通过。\n"
+)
+# the identification procedure in the order of the source (normalized-assistance-work-plans, 篇一)
+IDENT_STEPS = ("分析研判", "信息核实", "评议公示", "复查审核", "部门比对", "公告录入")
 
 
 def new_id(prefix: str, *parts: str) -> str:
@@ -37,7 +46,7 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
         return Path("sources", f"{o['id']}.yaml"), {
             "id": o["id"],
             "title": o["name"],
-            "issuer": "（发文机关）",
+            "issuer": TODO,
         }
     if kind == "county":
         need("id", "name", "province")
@@ -45,7 +54,7 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
             "id": o["id"],
             "name": o["name"],
             "province": o["province"],
-            "townships": [],
+            "townships": [{"id": TODO, "name": TODO, "villages": [{"id": TODO, "name": TODO}]}],
             "sources": src,
         }
         return Path("counties", f"{o['id']}.yaml"), rec
@@ -54,8 +63,8 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
         rec = {
             "id": o["id"],
             "name": o["name"],
-            "kind": "社会团体",
-            "category": "其它",
+            "kind": TODO,
+            "category": TODO,
             "county": o["county"],
             "sources": src,
         }
@@ -66,12 +75,18 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
         rec = {
             "id": hid,
             "village": o["village"],
-            "category": "边缘易致贫户",
-            "risk_causes": [],
-            "household_size": 1,
-            "income": {"year": today.year - 1, "per_capita": 0},
-            "status": "风险未消除",
-            "identification": {"steps": []},
+            "category": TODO,
+            "risk_causes": [TODO],
+            "household_size": TODO,
+            "income": {"year": today.year - 1, "per_capita": TODO},
+            "status": TODO,
+            "identification": {
+                "income": {"year": today.year - 1, "per_capita": TODO},
+                "steps": [
+                    {"step": s, "date": TODO, **({"until": TODO} if s == "评议公示" else {})}
+                    for s in IDENT_STEPS
+                ],
+            },
         }
         return Path("households", o["county"], o["village"], f"{hid}.yaml"), rec
     if kind == "campaign":
@@ -79,9 +94,8 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
         rec = {
             "id": o["id"],
             "name": o["name"],
-            "authority": "（组织机关）",
-            "period": {"start": today.isoformat(), "end": dt.date(today.year, 12, 31).isoformat()},
-            "reporting": {"cadence": "每月", "day_of_month": 25},
+            "authority": TODO,
+            "period": {"start": TODO, "end": TODO},
             "sources": src,
         }
         return Path("campaigns", f"{o['id']}.yaml"), rec
@@ -89,14 +103,14 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
         need("id", "county", "campaign", "organization")
         rec = {
             "id": o["id"],
-            "name": o.get("name", "（方案名称）"),
+            "name": o.get("name", TODO),
             "county": o["county"],
             "campaign": o["campaign"],
             "form": "一对一",
             "organizations": [o["organization"]],
-            "targets": {"households": [], "villages": []},
-            "period": {"start": today.isoformat(), "end": dt.date(today.year, 12, 31).isoformat()},
-            "measures": [],
+            "targets": {"households": [TODO], "villages": [TODO]},
+            "period": {"start": TODO, "end": TODO},
+            "measures": [{"kind": TODO, "description": TODO}],
             "status": "草拟",
         }
         return Path("plans", o["county"], o["id"], "plan.yaml"), rec
@@ -111,23 +125,19 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
             "id": o["period"],
             "plan": o["plan"],
             "period": {"start": covered[0].isoformat(), "end": covered[1].isoformat()},
-            "submitted": min(today, covered[1]).isoformat()
-            if today >= covered[0]
-            else covered[0].isoformat(),
-            "entries": [],
+            "submitted": TODO,
+            "entries": [{"date": TODO, "household": TODO, "kind": TODO, "content": TODO}],
         }
         return Path("plans", o["county"], o["plan"], "reports", f"{o['period']}.yaml"), rec
     if kind == "policy":
         need("id")
         rec = {
             "id": o["id"],
-            "name": o.get("name", "（参数名称）"),
-            "scope": {},
-            "year": today.year,
-            "monitoring_line": {"basis": "固定金额", "amount": 0},
-            "notice_min_days": 5,
-            "revisit_days": {"风险未消除": 31, "风险已消除": 183, "稳定脱贫": 365},
-            "small_cell_threshold": 5,
+            "name": o.get("name", TODO),
+            "scope": {"province": TODO},
+            "monitoring_line": {"basis": TODO, "amount": TODO},
+            "notice_min_days": TODO,
+            "revisit_days": {"风险未消除": TODO, "风险已消除": TODO, "稳定脱贫": TODO},
             "sources": src,
         }
         return Path("policy", f"{o['id']}.yaml"), rec

@@ -170,6 +170,32 @@ def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
     return code, f"{title}不符合要求：{err.message}", parts
 
 
+PLACEHOLDER = "待填写"
+_WRAPPERS = frozenset({"oneOf", "anyOf", "allOf", "if", "then", "not"})
+
+
+def placeholders(node, parts=()) -> list[tuple]:
+    """Paths of every value left as the skeleton placeholder ``待填写``."""
+    if isinstance(node, str):
+        return [parts] if node.strip() == PLACEHOLDER else []
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    return [p for k, v in items for p in placeholders(v, parts + (k,))]
+
+
+def _covered(parts: tuple, kind: str, holes: list[tuple]) -> bool:
+    """A schema error at or under a placeholder (or a combinator error above one) adds
+    nothing to the ``record.placeholder`` finding."""
+    return any(
+        parts[: len(h)] == h or (kind in _WRAPPERS and h[: len(parts)] == parts) for h in holes
+    )
+
+
 def validate(rec: Record, schemas_dir: Path) -> list[Finding]:
     if rec.data is None or rec.kind is None:
         return []
@@ -177,8 +203,24 @@ def validate(rec: Record, schemas_dir: Path) -> list[Finding]:
     schema = bundled(schemas_dir)[rec.kind]
     out = []
     seen = set()
+    holes = placeholders(rec.data)
+    for h in holes:
+        line, col = rec.at(h)
+        title = title_at(schema, list(h))
+        out.append(
+            make(
+                "record.placeholder",
+                rec.file,
+                f"“{title}”还是骨架里的“{PLACEHOLDER}”",
+                line=line,
+                column=col,
+                path=json_path(h),
+            )
+        )
     for err in v.iter_errors(rec.data):
         parts = list(err.instance_path)
+        if holes and _covered(tuple(parts), err.kind.name, holes):
+            continue
         code, message, where = _describe(err, schema, parts)
         key = (code, tuple(where))
         if key in seen:

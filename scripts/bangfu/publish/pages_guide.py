@@ -2,15 +2,17 @@
 
 A hand-written page in ``site/`` may hold markers ``[[kind:arg:field]]``:
 
-- ``[[policy:ID:line]]`` (监测线, 元), ``[[policy:ID:dibao_standard]]``, ``[[policy:ID:multiple]]``,
-  ``[[policy:ID:notice_min_days]]``, ``[[policy:ID:revisit:STATUS]]``, ``[[policy:ID:year]]``,
-  ``[[policy:ID:threshold]]``
+- ``[[policy:ID:line]]`` (监测线, 元), ``[[policy:ID:multiple]]``, ``[[policy:ID:urban_monthly]]``,
+  ``[[policy:ID:notice_min_days]]``, ``[[policy:ID:revisit:STATUS]]``, ``[[policy:ID:year]]``
+  (未写明 when the source has none), ``[[policy:ID:threshold]]``, ``[[policy:ID:where]]``
+  (the region in words), ``[[policy:ID:basis]]`` (来源 or a 推定 link)
 - ``[[campaign:ID:cadence]]`` (the reporting rule in words), ``[[campaign:ID:name]]``,
   ``[[campaign:ID:plans]]``, ``[[campaign:ID:orgs]]`` (plans and organizations in the data),
   ``[[campaign:ID:quota:COUNTY]]``, ``[[campaign:ID:quota-total]]``
-- ``[[source:ID]]`` — a citation linking to the source list
+- ``[[source:ID]]`` or ``[[source:ID:SECTION]]`` — a citation (with the section) linking to the
+  source list
 - ``[[count:LIST]]`` — how many places the data holds on a key list
-- ``[[block:NAME]]`` — a generated table (revisit, tiers, campaigns, quotas, categories, sources)
+- ``[[block:NAME]]`` — a generated table (lines, revisit, tiers, campaigns, phases, quotas, sources)
 
 An unknown marker or a missing record stops the build, naming the marker.
 """
@@ -22,10 +24,11 @@ import re
 from ..config import UsageError
 from ..monitor import deadline_text
 from .context import SiteContext
-from .text import esc, md, table
+from .pages_assumptions import href as assumption_href
+from .pages_assumptions import mark
+from .text import esc, link, md, table
 
 MARKER = re.compile(r"\[\[([a-z-]+):([^\]\n]*)\]\]")
-WEEKDAYS = "一二三四五六日"
 
 
 def _num(v) -> str:
@@ -40,7 +43,82 @@ def cadence_text(r: dict) -> str:
     return deadline_text(r)
 
 
-def _policy_field(ctx: SiteContext, pid: str, rest: list[str]) -> str:
+def visits_text(v: dict) -> str:
+    """A campaign's visiting requirement (visits to the assisted, not reports to an authority)."""
+    if not isinstance(v, dict) or not v.get("cadence"):
+        return "来源没有规定"
+    kinds = "、".join(v.get("kinds") or []) or "走访"
+    who = f"对{v['targets']}" if v.get("targets") else ""
+    cond = "有条件的" if v.get("conditional") else ""
+    return f"{cond}{who}{v['cadence']}{kinds}"
+
+
+def period_text(period: dict) -> str:
+    period = period if isinstance(period, dict) else {}
+    start, end = period.get("start"), period.get("end")
+    if start and end:
+        return f"{start} 至 {end}"
+    if end:
+        return f"开始日期来源未写明，至 {end}"
+    if start:
+        return f"自 {start} 起，来源未写结束日期"
+    return "来源未写明"
+
+
+def campaign_facts(ctx: SiteContext, c: dict, depth: int = 0) -> list[str]:
+    """The facts of a campaign record as Markdown lines, 推定 fields marked."""
+    auth = mark("campaign", c, "authority", md(c.get("authority", "—")), depth)
+    per = mark("campaign", c, "period", md(period_text(c.get("period"))), depth)
+    out = [
+        f"组织机关：{auth}；期间：{per}。  ",
+        f"报送要求：{md(cadence_text(c.get('reporting') or {}))}。  ",
+        f"走访要求：{md(visits_text(c.get('visits')))}。",
+        "",
+    ]
+    el = c.get("exit_line")
+    if isinstance(el, dict) and el.get("amount") is not None:
+        base = f"（{el['prices_year']} 年不变价）" if el.get("prices_year") else ""
+        out += [
+            f"脱贫标准线：{md(el.get('name', ''))}，人均纯收入 {_num(el['amount'])} 元{base}。",
+            "",
+        ]
+    if c.get("phases"):
+        out += ["**阶段**", "", _phases(c, depth), ""]
+    return out
+
+
+def _phases(c: dict, depth: int) -> str:
+    rows = []
+    for ph in c.get("phases") or []:
+        span = " 至 ".join(x for x in (ph.get("start"), ph.get("end")) if x)
+        rows.append(
+            [
+                esc(ph.get("name", "")),
+                esc(ph.get("stated", "")),
+                mark("campaign", c, "phases", esc(span), depth) if span else "—",
+                esc("、".join(ph.get("deadlines") or [])) or "—",
+            ]
+        )
+    return table(["阶段", "来源写法", "台账记的日期", "期限"], rows)
+
+
+def _policy_name(d: dict, depth: int) -> str:
+    name = esc(d.get("name", d.get("id", "")))
+    if d.get("basis") == "assumption":
+        return f"{name}（{link(assumption_href('policy', str(d.get('id', '')), depth), '推定')}）"
+    return name
+
+
+def where_text(d: dict) -> str:
+    scope = d.get("scope") or {}
+    where = " ".join(str(scope[k]) for k in ("province", "city", "county") if k in scope)
+    part = scope.get("part")
+    if isinstance(part, dict):
+        where += f"下辖某{part.get('level', '')}（原文未写名称）"
+    return where or "不限地区"
+
+
+def _policy_field(ctx: SiteContext, pid: str, rest: list[str], depth: int = 0) -> str:
     rec = ctx.model.get("policy", pid)
     if rec is None:
         raise KeyError(pid)
@@ -51,16 +129,22 @@ def _policy_field(ctx: SiteContext, pid: str, rest: list[str]) -> str:
         from ..policy import _line
 
         v = _line(ml)
-    elif key == "dibao_standard":
-        v = ml["dibao_standard"]
     elif key == "multiple":
         v = ml["dibao_multiple"]
+    elif key == "urban_monthly":
+        v = ml["urban_monthly"]
+    elif key == "where":
+        return md(where_text(d))
+    elif key == "basis":
+        if d.get("basis") == "assumption":
+            return link(assumption_href("policy", pid, depth), "推定")
+        return "来源"
     elif key == "notice_min_days":
         v = d["notice_min_days"]
     elif key == "revisit":
         v = d["revisit_days"][rest[1]]
     elif key == "year":
-        return str(d["year"])
+        return str(d["year"]) if d.get("year") else "未写明"
     elif key == "threshold":
         v = d["small_cell_threshold"]
     else:
@@ -99,31 +183,35 @@ def _count(ctx: SiteContext, name: str) -> str:
     return str(n)
 
 
-def source_link(ctx: SiteContext, sid: str, depth: int = 0) -> str:
+def source_link(ctx: SiteContext, sid: str, depth: int = 0, section: str = "") -> str:
     rec = ctx.model.get("source", sid)
     if rec is None:
         raise KeyError(sid)
-    return f"[来源：{md(rec.data.get('title', sid))}]({'../' * depth}sources.md#{sid})"
+    where = f"，{md(section)}" if section else ""
+    return f"[来源：{md(rec.data.get('title', sid))}{where}]({'../' * depth}sources.md#{sid})"
 
 
-def _block(ctx: SiteContext, name: str) -> str:
+def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
     m = ctx.model
     if name == "revisit":
         rows = []
         for pid in sorted(m.ids("policy")):
             d = m.get("policy", pid).data
             rd = d.get("revisit_days") or {}
+            if not rd:
+                continue
             rows.append(
                 [
-                    esc(d.get("name", pid)),
-                    esc(d.get("year", "")),
+                    _policy_name(d, depth),
                     *[
-                        esc(_num(rd[s])) + " 天" if s in rd else "—"
+                        mark("policy", d, "revisit_days", esc(_num(rd[s])) + " 天", depth)
+                        if s in rd
+                        else "—"
                         for s in ("风险未消除", "风险已消除", "稳定脱贫")
                     ],
                 ]
             )
-        return table(["政策参数", "起始年度", "风险未消除", "风险已消除", "稳定脱贫"], rows)
+        return table(["政策参数", "风险未消除", "风险已消除", "稳定脱贫"], rows)
     if name == "tiers":
         rows = []
         for pid in sorted(m.ids("policy")):
@@ -131,7 +219,7 @@ def _block(ctx: SiteContext, name: str) -> str:
             for t in d.get("warning_tiers") or []:
                 rows.append(
                     [
-                        esc(d.get("name", pid)),
+                        _policy_name(d, depth),
                         esc(t.get("tier", "")) + "色",
                         esc(t.get("meaning", "")),
                     ]
@@ -144,28 +232,34 @@ def _block(ctx: SiteContext, name: str) -> str:
         for pid in sorted(m.ids("policy")):
             d = m.get("policy", pid).data
             ml = d.get("monitoring_line") or {}
-            scope = d.get("scope") or {}
-            where = (
-                " ".join(str(scope[k]) for k in ("province", "city", "county") if k in scope)
-                or "通用（未限定地区）"
-            )
             how = (
                 "固定金额"
                 if ml.get("basis") == "固定金额"
-                else f"低保标准 {_num(ml.get('dibao_standard'))} 元 × {_num(ml.get('dibao_multiple'))}"
+                else f"当地低保标准的 {_num(ml.get('dibao_multiple'))} 倍"
             )
             line = _line(ml)
+            urban = (
+                f"；城市 {_num(ml['urban_monthly'])} 元/人/月" if ml.get("urban_monthly") else ""
+            )
             rows.append(
                 [
-                    esc(where),
-                    esc(d.get("year", "")),
+                    _policy_name(d, depth),
+                    mark("policy", d, "scope", esc(where_text(d)), depth),
+                    esc(d.get("year") or "未写明"),
                     esc(how),
-                    esc(_num(line)) + " 元" if line is not None else "—",
-                    esc(_num(d.get("notice_min_days", "—"))),
+                    mark(
+                        "policy", d, "monitoring_line", esc(_num(line)) + " 元" + esc(urban), depth
+                    )
+                    if line is not None
+                    else "—",
+                    mark("policy", d, "notice_min_days", esc(_num(d["notice_min_days"])), depth)
+                    if d.get("notice_min_days")
+                    else "—",
                 ]
             )
         return table(
-            ["适用地区", "起始年度", "确定方式", "监测线（元/人/年）", "公示最少天数"], rows
+            ["政策参数", "适用地区", "年度", "确定方式", "监测线（元/人/年）", "公示最少天数"],
+            rows,
         )
     if name == "campaigns":
         rows = []
@@ -178,10 +272,11 @@ def _block(ctx: SiteContext, name: str) -> str:
                 [
                     esc(d.get("name", cid)),
                     esc(cadence_text(d.get("reporting") or {})),
+                    esc(visits_text(d.get("visits"))),
                     esc(forms or "—"),
                 ]
             )
-        return table(["专项行动", "进度报送", "表格"], rows)
+        return table(["专项行动", "进度报送", "走访要求", "表格"], rows)
     if name == "quotas":
         rows = []
         for cid in sorted(m.ids("campaign")):
@@ -214,15 +309,15 @@ def fill(ctx: SiteContext, text: str, page: str, depth: int = 0) -> str:
         parts = arg.split(":")
         try:
             if kind == "policy":
-                return _policy_field(ctx, parts[0], parts[1:])
+                return _policy_field(ctx, parts[0], parts[1:], depth)
             if kind == "campaign":
                 return _campaign_field(ctx, parts[0], parts[1:])
             if kind == "source":
-                return source_link(ctx, parts[0], depth)
+                return source_link(ctx, parts[0], depth, ":".join(parts[1:]))
             if kind == "count":
                 return _count(ctx, parts[0])
             if kind == "block":
-                return "\n\n" + _block(ctx, parts[0]) + "\n"
+                return "\n\n" + _block(ctx, parts[0], depth) + "\n"
         except (KeyError, IndexError, StopIteration, TypeError) as exc:
             raise UsageError(f"{page}：标记 {mo.group(0)} 无法填写（{exc!s}）") from exc
         raise UsageError(f"{page}：未知的标记 {mo.group(0)}")

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from ..ledger import plan_state
 from ..monitor import TIMELY, UNTRACKED, timeliness_text
 from .context import SiteContext
+from .pages_assumptions import mark
 from .text import MISSING, MISSING_NOTE, date_text, esc, filter_box, front, link, md, table, yuan
 
 TIMELINESS_NOTE = (
@@ -50,8 +51,8 @@ def index_page(ctx: SiteContext, plans_of) -> str:
         rows.append(
             [
                 link(ctx.org_href(oid, 1), d.get("name", oid)),
-                esc(d.get("kind", "")),
-                esc(d.get("category", "—")),
+                mark("organization", d, "kind", esc(d.get("kind", "")), 1),
+                mark("organization", d, "category", esc(d.get("category", "—")), 1),
                 esc(ctx.county_name(d["county"]) if d.get("county") else "—"),
                 str(len(plans_of.get(oid, []))),
                 esc(text) if (text := timeliness_text(c)) else MISSING,
@@ -74,7 +75,9 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
     d = ctx.pub("organization", oid)
     name = d.get("name", oid)
     out = [front(name), f"# {md(name)}", ""]
-    rows = [[esc(label), esc(d[k])] for k, label in FIELDS if d.get(k)]
+    rows = [
+        [esc(label), mark("organization", d, k, esc(d[k]), 1)] for k, label in FIELDS if d.get(k)
+    ]
     if d.get("county"):
         rows.append(
             ["所在区县", link(ctx.county_href(d["county"], 1), ctx.county_name(d["county"]))]

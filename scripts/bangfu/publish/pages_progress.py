@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..monitor import deadline_text
 from . import charts
 from .context import SiteContext
 from .figures import CATEGORIES, Cell
@@ -285,12 +284,9 @@ def campaigns_page(ctx: SiteContext) -> str:
     for cid in sorted(m.ids("campaign")):
         c = ctx.pub("campaign", cid)
         out += [f"## {md(c.get('name', cid))}", ""]
-        period = c.get("period") or {}
-        out.append(
-            f"组织机关：{md(c.get('authority', '—'))}；期间：{md(period.get('start', ''))} 至 {md(period.get('end', ''))}。  "
-        )
-        out.append(f"报送要求：{md(deadline_text(c.get('reporting') or {}))}")
-        out.append("")
+        from .pages_guide import campaign_facts
+
+        out += campaign_facts(ctx, c, depth=1)
         plans = [p for p in sorted(m.ids("plan")) if m.get("plan", p).data.get("campaign") == cid]
         out.append(f"台账中属于该行动的方案：{len(plans)} 个。")
         out.append("")

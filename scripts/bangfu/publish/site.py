@@ -33,7 +33,15 @@ from ..config import Config, UsageError
 from ..findings import has_errors
 from ..policy import PolicyIndex
 from ..rules.base import date_of
-from . import figures, pages_guide, pages_lists, pages_misc, pages_orgs, pages_progress
+from . import (
+    figures,
+    pages_assumptions,
+    pages_guide,
+    pages_lists,
+    pages_misc,
+    pages_orgs,
+    pages_progress,
+)
 from .context import SiteContext
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -120,7 +128,7 @@ def generate(ctx: SiteContext, src: Path) -> dict[str, str]:
             text = text.replace("[[home:figures]]", pages_misc.home_figures(ctx))
         path.write_text(pages_guide.fill(ctx, text, f"site/{rel}", rel.count("/")), "utf-8")
     pages: dict[str, str] = {}
-    for mod in (pages_lists, pages_progress, pages_orgs, pages_misc):
+    for mod in (pages_lists, pages_progress, pages_orgs, pages_misc, pages_assumptions):
         pages.update(mod.pages(ctx))
     for rel, text in pages.items():
         p = docs / rel

@@ -56,10 +56,32 @@ def check(model: Model, ctx) -> Iterator[Finding]:
             for i, ph in enumerate(d.get("phases") or []):
                 if isinstance(ph, dict):
                     yield from _reversed(rec, ("phases", i), ph)
+        elif rec.kind == "plan":
+            yield from _plan(model, rec, d)
         elif rec.kind == "household":
             yield from _household(rec, d, today)
         elif rec.kind == "report":
             yield from _report(model, rec, d, today)
+
+
+def _plan(model: Model, rec, d) -> Iterator[Finding]:
+    """A plan runs inside its campaign's period (a campaign may state only one end)."""
+    period = period_of(d.get("period"))
+    camp = model.get("campaign", d.get("campaign")) if isinstance(d.get("campaign"), str) else None
+    cp = camp.data.get("period") if camp and isinstance(camp.data, dict) else None
+    if period is None or not isinstance(cp, dict):
+        return
+    cs, ce = date_of(cp.get("start")), date_of(cp.get("end"))
+    if cs and ce and ce < cs:  # reported on the campaign as date.period-reversed
+        return
+    if (cs and period[0] < cs) or (ce and period[1] > ce):
+        span = f"{cs or '（未写明）'} 至 {ce or '（未写明）'}"
+        yield at(
+            rec,
+            "date.outside-parent",
+            ("period",),
+            f"方案期间 {period[0]} 至 {period[1]} 超出专项行动 {camp.id} 的期间 {span}",
+        )
 
 
 def _household(rec, d, today) -> Iterator[Finding]:

@@ -3,6 +3,7 @@ Every threshold comes from the policy records (see ``bangfu.policy``)."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -26,7 +27,7 @@ def _policy_records(model: Model) -> Iterator[Finding]:
     for rec in model.by_kind["policy"].values():
         d = rec.data
         scope = d.get("scope") or {}
-        key = (tuple(sorted(scope.items())) if isinstance(scope, dict) else (), d.get("year"))
+        key = (json.dumps(scope, sort_keys=True, ensure_ascii=False), d.get("year"))
         seen[key].append(rec)
     for recs in seen.values():
         if len(recs) < 2:
@@ -36,7 +37,16 @@ def _policy_records(model: Model) -> Iterator[Finding]:
             yield at(rec, "policy.duplicate-scope", ("scope",), f"与 {others} 的适用地区和年度相同")
 
 
+def _ident_income(d: dict) -> dict:
+    ident = d.get("identification")
+    income = ident.get("income") if isinstance(ident, dict) else None
+    return income if isinstance(income, dict) else {}
+
+
 def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
+    """The category is a fact of identification: it is judged on the income recorded at
+    identification (``identification.income``; before risk is eliminated, the current income
+    stands in for it). Exit is judged on the current income, and needs the exit notice."""
     d = rec.data
     income = d.get("income") if isinstance(d.get("income"), dict) else {}
     amount, year = income.get("per_capita"), income.get("year")
@@ -49,22 +59,22 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
     if pol is None or pol.line is None:
         yield at(rec, "policy.no-line", ("income",), f"区县 {county} 在 {year} 年没有适用的监测线")
         return
-    if isinstance(amount, int | float):
-        below = amount < pol.line
-        if d.get("category") in BELOW_LINE_CATEGORIES and not below:
-            yield at(
-                rec,
-                "policy.category-income",
-                ("category",),
-                f"类别“{d['category']}”要求人均纯收入低于监测线 {pol.line:g} 元，"
-                f"本户为 {amount:g} 元（依据 {pol.id}）",
-            )
-        if d.get("status") == "退出" and below:
+    yield from _category(rec, d, index, county, pol)
+    if d.get("status") == "退出":
+        if isinstance(amount, int | float) and amount < pol.line:
             yield at(
                 rec,
                 "policy.exit-below-line",
                 ("status",),
-                f"人均纯收入 {amount:g} 元低于监测线 {pol.line:g} 元，不能标为退出（依据 {pol.id}）",
+                f"人均纯收入 {amount:g} 元低于监测线 {pol.line:g} 元，不能标为退出"
+                f"（依据 {pol.label}）",
+            )
+        if not _has_step(d, "退出公示"):
+            yield at(
+                rec,
+                "policy.exit-without-notice",
+                ("status",),
+                "标为退出，但认定程序中没有“退出公示”一步",
             )
     ident = d.get("identification")
     for i, st in enumerate((ident.get("steps") if isinstance(ident, dict) else None) or []):
@@ -87,5 +97,36 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
                 rec,
                 "policy.notice-too-short",
                 ("identification", "steps", i, "until"),
-                f"公示 {days} 天，少于规定的 {pol.notice_min_days} 天（依据 {pol.id}）",
+                f"公示 {days} 天，少于规定的 {pol.notice_min_days} 天（依据 {pol.label}）",
             )
+
+
+def _has_step(d: dict, name: str) -> bool:
+    ident = d.get("identification")
+    steps = ident.get("steps") if isinstance(ident, dict) else None
+    return any(isinstance(st, dict) and st.get("step") == name for st in steps or [])
+
+
+def _category(rec, d: dict, index: PolicyIndex, county: str, pol) -> Iterator[Finding]:
+    if d.get("category") not in BELOW_LINE_CATEGORIES:
+        return
+    at_ident = _ident_income(d)
+    if at_ident:
+        amount, year = at_ident.get("per_capita"), at_ident.get("year")
+        if isinstance(year, int):
+            pol = index.for_county(county, year) or pol
+        when = "认定时的"
+    elif d.get("status") == "风险未消除":
+        income = d.get("income") if isinstance(d.get("income"), dict) else {}
+        amount, when = income.get("per_capita"), ""
+    else:
+        return
+    if not isinstance(amount, int | float) or pol.line is None or amount < pol.line:
+        return
+    yield at(
+        rec,
+        "policy.category-income",
+        ("category",),
+        f"类别“{d['category']}”要求认定时人均纯收入低于监测线 {pol.line:g} 元，"
+        f"本户{when}收入为 {amount:g} 元（依据 {pol.label}）",
+    )
