@@ -1,0 +1,128 @@
+"""The last line of defence: no finding leaves the checker holding a private value.
+
+Messages are written not to quote private fields (schema findings are built from the schema
+only, rules quote public fields only); this pass catches what a future message gets wrong.
+For every finding about a record it
+
+* cuts the JSON path at a key the schema does not define under a mapping whose keys may not
+  be quoted (such a key can be a name), and masks that key in the message and hint;
+* masks, in the message and hint, every text of the record held at a path that is not
+  public: strings of two characters or more, numbers of four digits or more, and the keys of
+  mappings at such paths.
+
+Words that are part of the schema's own text (titles, descriptions, options, property names)
+are not masked: they say nothing about anyone, and masking them would garble the message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from .findings import Finding, json_path
+from .load import Record
+from .schema import bundled, is_public, may_quote, node_at, schema_text
+
+MASK = "＊＊＊"
+MIN_TEXT = 2
+MIN_NUMBER = 4
+_SEGMENT = re.compile(r"\.([^.\[]+)|\[([0-9]+)\]")
+
+
+def redact(findings: list[Finding], records: Iterable[Record], schemas_dir: Path) -> list[Finding]:
+    """``findings`` with private texts of the records they are about masked (same order)."""
+    if not findings:
+        return findings
+    files = {f.file for f in findings}
+    by_file = {r.file: r for r in records if r.file in files and r.kind is not None}
+    schemas = bundled(schemas_dir)
+    needles: dict[str, tuple[str, ...]] = {}
+    out = []
+    for f in findings:
+        rec = by_file.get(f.file)
+        if rec is None or rec.kind not in schemas:
+            out.append(f)
+            continue
+        schema = schemas[rec.kind]
+        if f.file not in needles:
+            needles[f.file] = secrets(schema, rec.kind, rec.data)
+        path, cut = safe_path(schema, rec.kind, f.path)
+        masks = needles[f.file]
+        if cut:
+            words = schema_text(schema)
+            cut = {c for c in cut if c not in words}
+            masks = tuple(sorted(set(masks) | cut, key=lambda s: (-len(s), s)))
+        message, hint = mask(f.message, masks), mask(f.hint, masks)
+        if (message, hint, path) != (f.message, f.hint, f.path):
+            f = replace(f, message=message, hint=hint, path=path)
+        out.append(f)
+    return out
+
+
+def mask(text: str, needles: Iterable[str]) -> str:
+    for n in needles:
+        if n in text:
+            text = text.replace(n, MASK)
+    return text
+
+
+def secrets(schema: dict, kind: str, data) -> tuple[str, ...]:
+    """Every text of ``data`` that output must not show, longest first."""
+    found: set[str] = set()
+    _collect(schema, (), data, found)
+    words = schema_text(schema)
+    return tuple(sorted((s for s in found if s not in words), key=lambda s: (-len(s), s)))
+
+
+def _collect(schema: dict, parts: tuple, value, found: set[str]) -> None:
+    private = not is_public(schema, parts)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if private and isinstance(k, str) and len(k) >= MIN_TEXT:
+                found.add(k)
+            _collect(schema, parts + (k,), v, found)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _collect(schema, parts + (i,), v, found)
+    elif private:
+        if isinstance(value, str) and len(value.strip()) >= MIN_TEXT:
+            found.add(value)
+            if value.strip() != value:
+                found.add(value.strip())
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            text = f"{value:g}" if isinstance(value, float) else str(value)
+            for t in {text, str(value)}:
+                if len(t) >= MIN_NUMBER:
+                    found.add(t)
+
+
+def safe_path(schema: dict, kind: str, path: str) -> tuple[str, set[str]]:
+    """``path`` cut before the first key that may not be shown, and the keys cut off."""
+    if not path.startswith("$"):
+        return path, set()
+    parts: list = []
+    rest = path[1:]
+    pos = 0
+    for m in _SEGMENT.finditer(rest):
+        if m.start() != pos:
+            break
+        key, index = m.group(1), m.group(2)
+        if key is not None:
+            known = key in node_at(schema, parts).get("properties", {})
+            if not known and not may_quote(schema, kind, parts):
+                return json_path(parts), {rest[m.start() + 1 :]} | _words(rest[m.start() + 1 :])
+            parts.append(key)
+        else:
+            parts.append(int(index))
+        pos = m.end()
+    if pos != len(rest):  # a key the pattern cannot split (e.g. holding "[" or ".")
+        if not may_quote(schema, kind, parts):
+            return json_path(parts), {rest[pos:].lstrip(".")} | _words(rest[pos:])
+    return path, set()
+
+
+def _words(text: str) -> set[str]:
+    """The pieces of a cut-off path tail, so each is masked on its own too."""
+    return {w for w in re.split(r"[.\[\]]+", text) if len(w) >= MIN_TEXT and not w.isdigit()}
