@@ -4,8 +4,8 @@ Messages are written not to quote private fields (schema findings are built from
 only, rules quote public fields only); this pass catches what a future message gets wrong.
 For every finding about a record it
 
-* cuts the JSON path at a key the schema does not define under a mapping whose keys may not
-  be quoted (such a key can be a name), and masks that key in the message and hint;
+* cuts the JSON path at a key the schema does not define under a mapping that is not public
+  (such a key can be a name), and masks that key in the message and hint;
 * masks, in the message and hint, every text of the record held at a path that is not
   public: strings of two characters or more, numbers of four digits or more, and the keys of
   mappings at such paths.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .findings import Finding, json_path
 from .load import Record
-from .schema import bundled, is_public, may_quote, node_at, schema_text
+from .schema import bundled, is_public, node_at, schema_text
 
 MASK = "＊＊＊"
 MIN_TEXT = 2
@@ -47,8 +47,8 @@ def redact(findings: list[Finding], records: Iterable[Record], schemas_dir: Path
             continue
         schema = schemas[rec.kind]
         if f.file not in needles:
-            needles[f.file] = secrets(schema, rec.kind, rec.data)
-        path, cut = safe_path(schema, rec.kind, f.path)
+            needles[f.file] = secrets(schema, rec.data)
+        path, cut = safe_path(schema, f.path)
         masks = needles[f.file]
         if cut:
             words = schema_text(schema)
@@ -68,7 +68,7 @@ def mask(text: str, needles: Iterable[str]) -> str:
     return text
 
 
-def secrets(schema: dict, kind: str, data) -> tuple[str, ...]:
+def secrets(schema: dict, data) -> tuple[str, ...]:
     """Every text of ``data`` that output must not show, longest first."""
     found: set[str] = set()
     _collect(schema, (), data, found)
@@ -98,7 +98,7 @@ def _collect(schema: dict, parts: tuple, value, found: set[str]) -> None:
                     found.add(t)
 
 
-def safe_path(schema: dict, kind: str, path: str) -> tuple[str, set[str]]:
+def safe_path(schema: dict, path: str) -> tuple[str, set[str]]:
     """``path`` cut before the first key that may not be shown, and the keys cut off."""
     if not path.startswith("$"):
         return path, set()
@@ -111,14 +111,14 @@ def safe_path(schema: dict, kind: str, path: str) -> tuple[str, set[str]]:
         key, index = m.group(1), m.group(2)
         if key is not None:
             known = key in node_at(schema, parts).get("properties", {})
-            if not known and not may_quote(schema, kind, parts):
+            if not known and not is_public(schema, parts):
                 return json_path(parts), {rest[m.start() + 1 :]} | _words(rest[m.start() + 1 :])
             parts.append(key)
         else:
             parts.append(int(index))
         pos = m.end()
     if pos != len(rest):  # a key the pattern cannot split (e.g. holding "[" or ".")
-        if not may_quote(schema, kind, parts):
+        if not is_public(schema, parts):
             return json_path(parts), {rest[pos:].lstrip(".")} | _words(rest[pos:])
     return path, set()
 

@@ -98,23 +98,11 @@ def title_at(schema: dict, parts) -> str:
 
 # --- visibility: which paths may be quoted ------------------------------------------------
 
-# Records of these kinds are never published one by one, only as aggregates: no value of
-# theirs is quoted in any output, not even of a field classified public (one household is
-# one family).
-NEVER_PUBLIC_KINDS = frozenset({"household"})
-
-
 def is_public(schema: dict, parts) -> bool:
     """True when every key on ``parts`` is a property the schema defines and marks
     ``x-visibility: public`` (list indices inherit their list's class). Unknown keys and
     unmarked properties are private; the record root is public."""
     return _is_public(_Key(schema), _shape(parts))
-
-
-def may_quote(schema: dict, kind: str | None, parts) -> bool:
-    """Whether output may show the value (or the keys) found at ``parts`` of a ``kind``
-    record: a public path of a kind that is published record by record."""
-    return kind not in NEVER_PUBLIC_KINDS and is_public(schema, parts)
 
 
 def _shape(parts) -> tuple:
@@ -200,10 +188,10 @@ def _limit(node: dict, keyword: str, kind) -> object:
     return v if v is not None else getattr(kind, "limit", "?")
 
 
-def _describe(err, schema: dict, kind_name: str | None, parts: list) -> tuple[str, str, list]:
+def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
     """Code, message and path of one schema error. Only the schema speaks here (titles,
-    limits, options); the instance's values, and the keys of a mapping whose values may not
-    be quoted, never reach the message or the path."""
+    limits, options); the instance's values, and the keys of a mapping that is not public,
+    never reach the message or the path."""
     kind = err.kind
     name = kind.name
     title = title_at(schema, parts)
@@ -213,7 +201,7 @@ def _describe(err, schema: dict, kind_name: str | None, parts: list) -> tuple[st
         sub = title_at(schema, parts + [prop])
         return "schema.required", f"缺少必填字段 {prop}（{sub}）", parts
     if name == "additionalProperties":
-        if may_quote(schema, kind_name, parts):
+        if is_public(schema, parts):
             extra = "、".join(kind.unexpected)
             return (
                 "schema.additional-properties",
@@ -282,7 +270,7 @@ def validate(rec: Record, schemas_dir: Path) -> list[Finding]:
     seen = set()
     for err in v.iter_errors(rec.data):
         parts = list(err.instance_path)
-        code, message, where = _describe(err, schema, rec.kind, parts)
+        code, message, where = _describe(err, schema, parts)
         key = (code, tuple(where))
         if key in seen:
             continue

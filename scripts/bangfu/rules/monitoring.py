@@ -47,7 +47,7 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
         return
     pol = index.for_county(county, year)
     if pol is None or pol.line is None:
-        yield at(rec, "policy.no-line", ("income",), f"区县 {county} 在 {year} 年没有适用的监测线")
+        yield at(rec, "policy.no-line", ("income",), f"区县 {county} 在本户的收入年度没有适用的监测线")
         return
     if isinstance(amount, int | float):
         below = amount < pol.line
@@ -56,15 +56,15 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
                 rec,
                 "policy.category-income",
                 ("category",),
-                f"类别“{d['category']}”要求人均纯收入低于监测线 {pol.line:g} 元，"
-                f"本户为 {amount:g} 元（依据 {pol.id}）",
+                f"本户的监测类别要求人均纯收入低于监测线 {pol.line:g} 元，"
+                f"本户的人均纯收入不低于此线（依据 {pol.id}）",
             )
         if d.get("status") == "退出" and below:
             yield at(
                 rec,
                 "policy.exit-below-line",
                 ("status",),
-                f"人均纯收入 {amount:g} 元低于监测线 {pol.line:g} 元，不能标为退出（依据 {pol.id}）",
+                f"本户人均纯收入低于监测线 {pol.line:g} 元，不能标为退出（依据 {pol.id}）",
             )
     ident = d.get("identification")
     for i, st in enumerate((ident.get("steps") if isinstance(ident, dict) else None) or []):
@@ -78,7 +78,7 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
                 rec,
                 "policy.notice-missing-end",
                 ("identification", "steps", i),
-                f"“{st['step']}”没有填写公示截止日期",
+                f"第 {i + 1} 步（公示）没有填写公示截止日期",
             )
             continue
         days = (until - start).days + 1
@@ -87,5 +87,5 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
                 rec,
                 "policy.notice-too-short",
                 ("identification", "steps", i, "until"),
-                f"公示 {days} 天，少于规定的 {pol.notice_min_days} 天（依据 {pol.id}）",
+                f"公示天数少于规定的 {pol.notice_min_days} 天（依据 {pol.id}）",
             )
