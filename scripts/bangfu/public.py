@@ -10,9 +10,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from .schema import NEVER_PUBLIC_KINDS, bundled, node_at
+from .schema import bundled, node_at
 
-__all__ = ["NEVER_PUBLIC_KINDS", "project", "public_fields", "public_paths", "shown", "suppress"]
+NEVER_PUBLIC_KINDS = frozenset({"household"})
 
 
 def _is_public(node: dict) -> bool:

@@ -117,9 +117,9 @@ def safe_path(schema: dict, path: str) -> tuple[str, set[str]]:
         else:
             parts.append(int(index))
         pos = m.end()
-    if pos != len(rest):  # a key the pattern cannot split (e.g. holding "[" or ".")
-        if not is_public(schema, parts):
-            return json_path(parts), {rest[pos:].lstrip(".")} | _words(rest[pos:])
+    # a key the pattern cannot split (e.g. holding "[" or ".")
+    if pos != len(rest) and not is_public(schema, parts):
+        return json_path(parts), {rest[pos:].lstrip(".")} | _words(rest[pos:])
     return path, set()
 
 

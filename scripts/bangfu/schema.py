@@ -98,6 +98,7 @@ def title_at(schema: dict, parts) -> str:
 
 # --- visibility: which paths may be quoted ------------------------------------------------
 
+
 def is_public(schema: dict, parts) -> bool:
     """True when every key on ``parts`` is a property the schema defines and marks
     ``x-visibility: public`` (list indices inherit their list's class). Unknown keys and

@@ -47,7 +47,9 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
         return
     pol = index.for_county(county, year)
     if pol is None or pol.line is None:
-        yield at(rec, "policy.no-line", ("income",), f"区县 {county} 在本户的收入年度没有适用的监测线")
+        yield at(
+            rec, "policy.no-line", ("income",), f"区县 {county} 在本户的收入年度没有适用的监测线"
+        )
         return
     if isinstance(amount, int | float):
         below = amount < pol.line
