@@ -4,8 +4,9 @@ Messages are written not to quote private fields (schema findings are built from
 only, rules quote public fields only); this pass catches what a future message gets wrong.
 For every finding about a record it
 
-* cuts the JSON path at a key the schema does not define under a mapping that is not public
-  (such a key can be a name), and masks that key in the message and hint;
+* cuts the JSON path at a key the schema does not define, unless it may be shown
+  (``schema.may_show_key``: a field-name-like key in a public mapping), and masks that key in
+  the message and hint (a key typed into a record can be a name);
 * masks, in the message and hint, every text of the record held at a path that is not
   public: strings of two characters or more, numbers of four digits or more, and the keys of
   mappings at such paths.
@@ -21,9 +22,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from .codes import REGISTRY
 from .findings import Finding, json_path
 from .load import Record
-from .schema import bundled, is_public, node_at, schema_text
+from .schema import bundled, is_public, may_show_key, node_at, schema_text
 
 MASK = "＊＊＊"
 MIN_TEXT = 2
@@ -54,7 +56,10 @@ def redact(findings: list[Finding], records: Iterable[Record], schemas_dir: Path
             words = schema_text(schema)
             cut = {c for c in cut if c not in words}
             masks = tuple(sorted(set(masks) | cut, key=lambda s: (-len(s), s)))
-        message, hint = mask(f.message, masks), mask(f.hint, masks)
+        message = mask(f.message, masks)
+        registered = REGISTRY.get(f.code)
+        static = registered is not None and f.hint == registered.hint
+        hint = f.hint if static else mask(f.hint, masks)
         if (message, hint, path) != (f.message, f.hint, f.path):
             f = replace(f, message=message, hint=hint, path=path)
         out.append(f)
@@ -111,14 +116,14 @@ def safe_path(schema: dict, path: str) -> tuple[str, set[str]]:
         key, index = m.group(1), m.group(2)
         if key is not None:
             known = key in node_at(schema, parts).get("properties", {})
-            if not known and not is_public(schema, parts):
+            if not known and not may_show_key(schema, parts, key):
                 return json_path(parts), {rest[m.start() + 1 :]} | _words(rest[m.start() + 1 :])
             parts.append(key)
         else:
             parts.append(int(index))
         pos = m.end()
     # a key the pattern cannot split (e.g. holding "[" or ".")
-    if pos != len(rest) and not is_public(schema, parts):
+    if pos != len(rest):
         return json_path(parts), {rest[pos:].lstrip(".")} | _words(rest[pos:])
     return path, set()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -106,6 +107,16 @@ def is_public(schema: dict, parts) -> bool:
     return _is_public(_Key(schema), _shape(parts))
 
 
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}\Z")
+
+
+def may_show_key(schema: dict, parts, key: str) -> bool:
+    """Whether a key the schema does not define, found in the mapping at ``parts``, may be
+    quoted (a misspelt field name is worth showing; a name typed as a key is not): only in a
+    public mapping, and only when it looks like a field name (ASCII, at most 40 characters)."""
+    return is_public(schema, parts) and bool(_FIELD_NAME.match(key))
+
+
 def _shape(parts) -> tuple:
     return tuple(0 if isinstance(p, int) else p for p in parts)
 
@@ -202,7 +213,7 @@ def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
         sub = title_at(schema, parts + [prop])
         return "schema.required", f"缺少必填字段 {prop}（{sub}）", parts
     if name == "additionalProperties":
-        if is_public(schema, parts):
+        if all(may_show_key(schema, parts, k) for k in kind.unexpected):
             extra = "、".join(kind.unexpected)
             return (
                 "schema.additional-properties",
@@ -213,7 +224,7 @@ def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
         n = len(kind.unexpected)
         return (
             "schema.additional-properties",
-            f"“{title}”中有 {n} 个不认识的字段（隐私内容，字段名不显示）",
+            f"“{title}”中有 {n} 个不认识的字段（字段名可能含个人信息，不显示）",
             parts,
         )
     if name == "type":
