@@ -424,3 +424,76 @@ def test_visibility_of_paths_follows_the_schema_marks():
     r = bundled(PACKAGE_SCHEMAS)["report"]
     assert is_public(r, ["corrections", 0, "reason"])
     assert not is_public(r, ["corrections", 0, "original", "content"])
+
+
+# --- item 4: the pull-request summary holds no per-household value by default -------------
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    root = make_case(tmp_path, None)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.name", "测试")
+    git(root, "config", "user.email", "test@example.invalid")
+    git(root, "config", "commit.gpgsign", "false")
+    commit(root, "base")
+    return root
+
+
+def _edit(root: Path, rel: str, old: str, new: str) -> None:
+    p = root / rel
+    text = p.read_text("utf-8")
+    assert old in text, old
+    p.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def _review(root: Path, fmt: str, *extra: str) -> str:
+    proc = bangfu(
+        "review", "main~1", "HEAD", "--format", fmt, "--as-of", DEFAULT_AS_OF, *extra, cwd=root
+    )
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+    return proc.stdout
+
+
+def test_pr_comment_shows_no_household_values_by_default(repo):
+    """The reported case: category, income and warning tier of each new or changed household
+    were printed in the comment, bypassing the site's aggregation and suppression."""
+    _edit(repo, HOUSEHOLD, "category: 边缘易致贫户", "category: 突发严重困难户")
+    _edit(repo, HOUSEHOLD, "per_capita: 4800", "per_capita: 7319.5")
+    _edit(repo, HOUSEHOLD, "warning_tier: 黄", "warning_tier: 橙")
+    _edit(repo, HOUSEHOLD, "status: 风险未消除", "status: 风险已消除")
+    _edit(repo, HOUSEHOLD, "year: 2023", "year: 2031")  # a finding about the household
+    text = (repo / HOUSEHOLD).read_text("utf-8").replace("h-0001", "h-0002")
+    (repo / f"{VILLAGE_DIR}/h-0002.yaml").write_text(text, "utf-8")
+    commit(repo, "改户信息，新增户")
+    values = ["边缘易致贫户", "突发严重困难户", "4800", "7319", "7,319", "黄", "橙"]
+    values += ["风险未消除", "风险已消除", "2023", "2031"]
+    for fmt in ("markdown", "text", "json"):
+        out = _review(repo, fmt)
+        shown = [v for v in values if v in out]
+        assert not shown, (fmt, shown, out)
+        # what the comment does say: the record, the fields changed, the kind of change
+        assert "h-0001" in out and "h-0002" in out and "人均纯收入（元）" in out, out
+        assert "逐户信息" in out
+    doc = json.loads(_review(repo, "json"))
+    [rec] = [r for r in doc["records"] if r["id"] == "h-0001"]
+    assert {f["path"] for f in rec["fields"]} >= {"$.category", "$.income.per_capita"}
+    assert all("old" not in f and "new" not in f for f in rec["fields"])
+    assert ("$.income.year", "date.in-future") in {(f["path"], f["code"]) for f in doc["findings"]}
+    assert {h["topic"] for h in doc["highlights"]} >= {"household", "status", "income"}
+    # the county's reviewers see the values locally, with --private
+    local = _review(repo, "markdown", "--private")
+    assert "| 人均纯收入（元） | 修改 | 4800 | 7319.5 |" in local and "--private" in local
+    assert "风险未消除 → 风险已消除" in local
+
+
+def test_pr_comment_shows_no_report_entry_values_by_default(repo):
+    _edit(repo, REPORT, "content: 入户了解收入情况", "content: 入户送米面油两袋")
+    _edit(repo, REPORT, "amount: 1200.5", "amount: 1377.25")
+    commit(repo, "改条目")
+    for fmt in ("markdown", "text", "json"):
+        out = _review(repo, fmt)
+        assert "米面油" not in out and "1377" not in out and "1200" not in out, out
+        assert "帮扶内容" in out or "content" in out
+    local = _review(repo, "text", "--private")
+    assert "入户送米面油两袋" in local and "1377.25" in local
