@@ -218,6 +218,7 @@ def seed_broken(root: Path, c: Canaries) -> None:
     _write(root, COUNTY, county)
     rep = yaml.safe_load((root / REPORT).read_text("utf-8"))
     rep["corrections"] = [{"original": {c.text(): c.text(), "amount": c.number()}}]
+    rep["entries"][0][c.text()] = c.text()  # an unknown key in a submitted entry
     _write(root, REPORT, rep)
 
 

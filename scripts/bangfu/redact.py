@@ -8,8 +8,9 @@ For every finding about a record it
   (``schema.may_show_key``: a field-name-like key in a public mapping), and masks that key in
   the message and hint (a key typed into a record can be a name);
 * masks, in the message and hint, every text of the record held at a path that is not
-  public: strings of two characters or more, numbers of four digits or more, and the keys of
-  mappings at such paths.
+  public: strings of two characters or more, numbers of four digits or more, and keys that
+  may not be shown (any key of a private mapping; an unknown key that does not look like a
+  field name).
 
 Words that are part of the schema's own text (titles, descriptions, options, property names)
 are not masked: they say nothing about anyone, and masking them would garble the message.
@@ -34,22 +35,27 @@ _SEGMENT = re.compile(r"\.([^.\[]+)|\[([0-9]+)\]")
 
 
 def redact(findings: list[Finding], records: Iterable[Record], schemas_dir: Path) -> list[Finding]:
-    """``findings`` with private texts of the records they are about masked (same order)."""
+    """``findings`` with private texts of the records they are about masked (same order).
+    A file may come with several records (both sides of a change): all their texts count."""
     if not findings:
         return findings
     files = {f.file for f in findings}
-    by_file = {r.file: r for r in records if r.file in files and r.kind is not None}
+    by_file: dict[str, list[Record]] = {}
+    for r in records:
+        if r.file in files and r.kind is not None:
+            by_file.setdefault(r.file, []).append(r)
     schemas = bundled(schemas_dir)
     needles: dict[str, tuple[str, ...]] = {}
     out = []
     for f in findings:
-        rec = by_file.get(f.file)
-        if rec is None or rec.kind not in schemas:
+        recs = [r for r in by_file.get(f.file, ()) if r.kind in schemas]
+        if not recs:
             out.append(f)
             continue
-        schema = schemas[rec.kind]
+        schema = schemas[recs[0].kind]
         if f.file not in needles:
-            needles[f.file] = secrets(schema, rec.data)
+            found = {t for r in recs for t in secrets(schemas[r.kind], r.data)}
+            needles[f.file] = tuple(sorted(found, key=lambda s: (-len(s), s)))
         path, cut = safe_path(schema, f.path)
         masks = needles[f.file]
         if cut:
@@ -85,9 +91,15 @@ def _collect(schema: dict, parts: tuple, value, found: set[str]) -> None:
     private = not is_public(schema, parts)
     if isinstance(value, dict):
         for k, v in value.items():
-            if private and isinstance(k, str) and len(k) >= MIN_TEXT:
-                found.add(k)
-            _collect(schema, parts + (k,), v, found)
+            sub = parts + (k,)
+            if (
+                isinstance(k, str)
+                and len(k) >= MIN_TEXT
+                and not is_public(schema, sub)
+                and not may_show_key(schema, parts, k)
+            ):
+                found.add(k)  # a key that is itself private content (e.g. a name)
+            _collect(schema, sub, v, found)
     elif isinstance(value, list):
         for i, v in enumerate(value):
             _collect(schema, parts + (i,), v, found)

@@ -15,6 +15,7 @@ from pathlib import Path
 from .. import model as model_mod
 from ..findings import ERROR, Finding
 from ..load import Record, classify, parse_bytes
+from ..redact import redact
 from ..schema import PACKAGE_SCHEMAS, bundled
 from . import codeowners, highlights, history, references, subset
 from .diff import Diff, FieldChange, SchemaView, diff
@@ -159,6 +160,8 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
         p.old for p in pairs if p.old is not None and (p.new is None or p.new.id != p.old.id)
     ]
     guard += references.deleted_still_referenced(git, head_sha, deleted, head_paths)
+    sides = [r for p in pairs for r in (p.old, p.new) if r is not None]
+    guard = redact(guard, sides, cfg.schemas_dir)  # no private text of either side leaves
     model = model_mod.build(result.records)
     notes = highlights.collect(pairs, model)
     return Review(
