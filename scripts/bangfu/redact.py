@@ -46,6 +46,8 @@ def redact(findings: list[Finding], records: Iterable[Record], schemas_dir: Path
             by_file.setdefault(r.file, []).append(r)
     schemas = bundled(schemas_dir)
     needles: dict[str, tuple[str, ...]] = {}
+    memos: dict[str, dict] = {}
+    paths: dict[tuple[str, str], tuple[str, set[str]]] = {}
     out = []
     for f in findings:
         recs = [r for r in by_file.get(f.file, ()) if r.kind in schemas]
@@ -54,9 +56,16 @@ def redact(findings: list[Finding], records: Iterable[Record], schemas_dir: Path
             continue
         schema = schemas[recs[0].kind]
         if f.file not in needles:
-            found = {t for r in recs for t in secrets(schemas[r.kind], r.data)}
+            found = {
+                t
+                for r in recs
+                for t in secrets(schemas[r.kind], r.data, memos.setdefault(r.kind, {}))
+            }
             needles[f.file] = tuple(sorted(found, key=lambda s: (-len(s), s)))
-        path, cut = safe_path(schema, f.path)
+        key = (recs[0].kind, f.path)
+        if key not in paths:
+            paths[key] = safe_path(schema, f.path)
+        path, cut = paths[key]
         masks = needles[f.file]
         if cut:
             words = schema_text(schema)
@@ -79,40 +88,62 @@ def mask(text: str, needles: Iterable[str]) -> str:
     return text
 
 
-def secrets(schema: dict, data) -> tuple[str, ...]:
-    """Every text of ``data`` that output must not show, longest first."""
+def secrets(schema: dict, data, memo: dict | None = None) -> tuple[str, ...]:
+    """Every text of ``data`` that output must not show, longest first. ``memo`` (shape →
+    the public property names there) may be shared between records of the same kind."""
+    memo = {} if memo is None else memo
     found: set[str] = set()
-    _collect(schema, (), data, found)
+
+    def public_keys(shape: tuple) -> frozenset:
+        keys = memo.get(shape)
+        if keys is None:
+            props = node_at(schema, list(shape)).get("properties", {})
+            keys = memo[shape] = frozenset(k for k in props if is_public(schema, shape + (k,)))
+        return keys
+
+    def walk(shape: tuple, value) -> None:
+        # only public paths are walked: below them, items of lists and values of public
+        # properties are public; everything else is private
+        if isinstance(value, dict):
+            pub = public_keys(shape)
+            for k in value.keys() - pub:
+                if isinstance(k, str) and len(k) >= MIN_TEXT and not may_show_key(schema, shape, k):
+                    found.add(k)  # a key that is itself private content (e.g. a name)
+                _private(value[k], found)
+            for k in value.keys() & pub:
+                v = value[k]
+                if isinstance(v, dict | list):
+                    walk(shape + (k,), v)
+        elif isinstance(value, list):
+            sub = shape + (0,)
+            for v in value:
+                if isinstance(v, dict | list):
+                    walk(sub, v)
+
+    if isinstance(data, dict | list):
+        walk((), data)
     words = schema_text(schema)
     return tuple(sorted((s for s in found if s not in words), key=lambda s: (-len(s), s)))
 
 
-def _collect(schema: dict, parts: tuple, value, found: set[str]) -> None:
-    private = not is_public(schema, parts)
+def _private(value, found: set[str]) -> None:
+    """Everything below a private path is private: keys and values alike."""
     if isinstance(value, dict):
         for k, v in value.items():
-            sub = parts + (k,)
-            if (
-                isinstance(k, str)
-                and len(k) >= MIN_TEXT
-                and not is_public(schema, sub)
-                and not may_show_key(schema, parts, k)
-            ):
-                found.add(k)  # a key that is itself private content (e.g. a name)
-            _collect(schema, sub, v, found)
+            if isinstance(k, str) and len(k) >= MIN_TEXT:
+                found.add(k)
+            _private(v, found)
     elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _collect(schema, parts + (i,), v, found)
-    elif private:
-        if isinstance(value, str) and len(value.strip()) >= MIN_TEXT:
+        for v in value:
+            _private(v, found)
+    elif isinstance(value, str):
+        if len(value.strip()) >= MIN_TEXT:
             found.add(value)
-            if value.strip() != value:
-                found.add(value.strip())
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            text = f"{value:g}" if isinstance(value, float) else str(value)
-            for t in {text, str(value)}:
-                if len(t) >= MIN_NUMBER:
-                    found.add(t)
+            found.add(value.strip())
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        for t in {f"{value:g}" if isinstance(value, float) else str(value), str(value)}:
+            if len(t) >= MIN_NUMBER:
+                found.add(t)
 
 
 def safe_path(schema: dict, path: str) -> tuple[str, set[str]]:
