@@ -141,9 +141,11 @@ def _private(value, found: set[str]) -> None:
             found.add(value)
             found.add(value.strip())
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        for t in {f"{value:g}" if isinstance(value, float) else str(value), str(value)}:
-            if len(t) >= MIN_NUMBER:
-                found.add(t)
+        try:
+            texts = {f"{value:g}" if isinstance(value, float) else str(value), str(value)}
+        except ValueError:  # an integer too long to print is not printed anywhere either
+            return
+        found.update(t for t in texts if len(t) >= MIN_NUMBER)
 
 
 def safe_path(schema: dict, path: str) -> tuple[str, set[str]]:
