@@ -24,7 +24,7 @@ from bangfu.checksums import resident_id_check_char
 from bangfu.findings import Finding
 from bangfu.load import read_record
 from bangfu.redact import MASK, redact
-from bangfu.schema import PACKAGE_SCHEMAS, is_public
+from bangfu.schema import PACKAGE_SCHEMAS, bundled, is_public
 from bangfu.yamlio import dump_text
 
 from .conftest import DEFAULT_AS_OF, bangfu, make_case
@@ -410,7 +410,7 @@ def test_redaction_masks_private_values_a_message_would_leak(seeded):
             "schema.invalid", "error", rec.file, "村 tc-alpha-east-willow 不存在", path="$.village"
         ),
     ]
-    out = redact(leaky, [rec], PACKAGE_SCHEMAS)
+    out = redact(leaky, [rec], bundled(PACKAGE_SCHEMAS))
     assert not c.leaks(json.dumps([f.as_dict() for f in out], ensure_ascii=False))
     assert out[0].path == "$.head" and MASK in out[0].message and MASK in out[0].hint
     # public values are left alone
@@ -418,8 +418,6 @@ def test_redaction_masks_private_values_a_message_would_leak(seeded):
 
 
 def test_visibility_of_paths_follows_the_schema_marks():
-    from bangfu.schema import bundled
-
     h = bundled(PACKAGE_SCHEMAS)["household"]
     assert is_public(h, ["income", "per_capita"]) and is_public(h, [])
     assert not is_public(h, ["head", "name"]) and not is_public(h, ["members", 3, "name"])

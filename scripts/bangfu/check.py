@@ -73,7 +73,7 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
         quick = run_few(cfg, wanted)
         if quick is not None:
             findings, few, files = quick
-            findings = redact(findings, few, cfg.schemas_dir)
+            findings = redact(findings, few, schema.bundled(cfg.schemas_dir))
             return Result(findings, [], files, rest=lambda: _all_checked(cfg))
     tree = load_tree(cfg.data_root, cfg.schemas_dir)
     records = tree.records
@@ -96,7 +96,7 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
             1 for r in records if any(r.file == w or r.file.startswith(w + "/") for w in wanted)
         )
     findings.sort(key=Finding.sort_key)
-    return Result(redact(findings, records, cfg.schemas_dir), records, files)
+    return Result(redact(findings, records, schema.bundled(cfg.schemas_dir)), records, files)
 
 
 def _all_checked(cfg: Config) -> list[Record]:

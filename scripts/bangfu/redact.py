@@ -21,12 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from pathlib import Path
 
 from .codes import REGISTRY
 from .findings import Finding, json_path
 from .load import Record
-from .schema import bundled, is_public, may_show_key, node_at, schema_text
+from .schema import is_public, may_show_key, node_at, schema_text
 
 MASK = "＊＊＊"
 MIN_TEXT = 2
@@ -34,9 +33,12 @@ MIN_NUMBER = 4
 _SEGMENT = re.compile(r"\.([^.\[]+)|\[([0-9]+)\]")
 
 
-def redact(findings: list[Finding], records: Iterable[Record], schemas_dir: Path) -> list[Finding]:
+def redact(
+    findings: list[Finding], records: Iterable[Record], schemas: dict[str, dict]
+) -> list[Finding]:
     """``findings`` with private texts of the records they are about masked (same order).
-    A file may come with several records (both sides of a change): all their texts count."""
+    ``schemas`` maps kind → bundled schema (``schema.bundled``). A file may come with several
+    records (both sides of a change): all their texts count."""
     if not findings:
         return findings
     files = {f.file for f in findings}
@@ -44,7 +46,6 @@ def redact(findings: list[Finding], records: Iterable[Record], schemas_dir: Path
     for r in records:
         if r.file in files and r.kind is not None:
             by_file.setdefault(r.file, []).append(r)
-    schemas = bundled(schemas_dir)
     needles: dict[str, tuple[str, ...]] = {}
     memos: dict[str, dict] = {}
     paths: dict[tuple[str, str], tuple[str, set[str]]] = {}

@@ -161,7 +161,7 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
     ]
     guard += references.deleted_still_referenced(git, head_sha, deleted, head_paths)
     sides = [r for p in pairs for r in (p.old, p.new) if r is not None]
-    guard = redact(guard, sides, cfg.schemas_dir)  # no private text of either side leaves
+    guard = redact(guard, sides, schemas)  # no private text of either side leaves
     model = model_mod.build(result.records)
     notes = highlights.collect(pairs, model)
     return Review(

@@ -45,7 +45,7 @@ def check_overlay(cfg: Config, file: str, records: list[Record], model, planned:
     new_model = model_mod.build(merged)
     findings = [f for rec in overlay for f in rec.findings]
     findings += list(run_all(new_model, ctx))
-    findings = redact(findings, overlay, cfg.schemas_dir)
+    findings = redact(findings, overlay, schema.bundled(cfg.schemas_dir))
     files = {rec.file: changed[rec.rel] for rec in overlay}
     out = []
     for f in sorted(findings, key=Finding.sort_key):
