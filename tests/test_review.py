@@ -74,9 +74,11 @@ def fields_of(doc: dict, path_part: str) -> list[dict]:
 
 
 def test_income_edit_renders_old_and_new_with_schema_title(repo):
+    # per-household values are shown only with --private (see test_private_findings.py for
+    # the default, which names the field and the kind of change only)
     edit(repo, HOUSEHOLD, "per_capita: 4800", "per_capita: 5200")
     commit(repo, "收入更新")
-    doc = as_json(review(repo))
+    doc = as_json(review(repo, "--private"))
     [f] = [f for f in fields_of(doc, "h-0001") if f["path"] == "$.income.per_capita"]
     assert (f["label"], f["op"], f["old"], f["new"], f["private"]) == (
         "人均纯收入（元）",
@@ -85,9 +87,9 @@ def test_income_edit_renders_old_and_new_with_schema_title(repo):
         5200,
         False,
     )
-    md = review(repo, fmt="markdown").stdout
+    md = review(repo, "--private", fmt="markdown").stdout
     assert "| 人均纯收入（元） | 修改 | 4800 | 5200 |" in md
-    text = review(repo, fmt="text").stdout
+    text = review(repo, "--private", fmt="text").stdout
     assert "人均纯收入（元）：修改 4800 → 5200" in text
 
 
@@ -95,7 +97,7 @@ def test_income_crossing_the_monitoring_line_is_highlighted(repo):
     edit(repo, HOUSEHOLD, "per_capita: 4800", "per_capita: 7000")
     edit(repo, HOUSEHOLD, "status: 风险未消除", "status: 退出")
     commit(repo, "收入越过监测线")
-    doc = as_json(review(repo))
+    doc = as_json(review(repo, "--private"))
     topics = {h["topic"]: h["text"] for h in doc["highlights"]}
     assert "监测线 6,000" in topics["income"] and "tp-national" in topics["income"]
     assert "风险未消除 → 退出" in topics["status"]
@@ -323,7 +325,7 @@ def test_renamed_record_is_reported_as_moved(repo):
         text.replace("village: tc-alpha-east-willow", "village: tc-alpha-east-pine"), "utf-8"
     )
     commit(repo, "搬到松村")
-    proc = review(repo)
+    proc = review(repo, "--private")
     doc = as_json(proc)
     [rec] = doc["records"]
     assert (rec["status"], rec["old_path"], rec["new_path"]) == (
@@ -347,7 +349,7 @@ def test_record_text_is_escaped_in_markdown(repo):
         "    village: tc-alpha-east-willow\n    kind: 其他\n    content: '[链接](http://x) @someone'\n",
     )
     commit(repo, "转义")
-    md = review(repo, fmt="markdown").stdout
+    md = review(repo, "--private", fmt="markdown").stdout
     assert "<script>" not in md and "@attacker" not in md and "@someone" not in md
     assert "\\[链接\\]" in md and "\\|" in md
 

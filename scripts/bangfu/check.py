@@ -10,6 +10,7 @@ from . import schema
 from .config import Config, UsageError
 from .findings import Finding
 from .load import Record, display, load_tree
+from .redact import redact
 from .rules import run_all
 from .rules.base import Context
 
@@ -71,7 +72,8 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
 
         quick = run_few(cfg, wanted)
         if quick is not None:
-            findings, _few, files = quick
+            findings, few, files = quick
+            findings = redact(findings, few, schema.bundled(cfg.schemas_dir))
             return Result(findings, [], files, rest=lambda: _all_checked(cfg))
     tree = load_tree(cfg.data_root, cfg.schemas_dir)
     records = tree.records
@@ -94,7 +96,7 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
             1 for r in records if any(r.file == w or r.file.startswith(w + "/") for w in wanted)
         )
     findings.sort(key=Finding.sort_key)
-    return Result(findings, records, files)
+    return Result(redact(findings, records, schema.bundled(cfg.schemas_dir)), records, files)
 
 
 def _all_checked(cfg: Config) -> list[Record]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -96,6 +97,72 @@ def title_at(schema: dict, parts) -> str:
     return schema.get("title", "记录")
 
 
+# --- visibility: which paths may be quoted ------------------------------------------------
+
+
+def is_public(schema: dict, parts) -> bool:
+    """True when every key on ``parts`` is a property the schema defines and marks
+    ``x-visibility: public`` (list indices inherit their list's class). Unknown keys and
+    unmarked properties are private; the record root is public."""
+    return _is_public(_Key(schema), _shape(parts))
+
+
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}\Z")
+
+
+def may_show_key(schema: dict, parts, key: str) -> bool:
+    """Whether a key the schema does not define, found in the mapping at ``parts``, may be
+    quoted (a misspelt field name is worth showing; a name typed as a key is not): only in a
+    public mapping, and only when it looks like a field name (ASCII, at most 40 characters)."""
+    return is_public(schema, parts) and bool(_FIELD_NAME.match(key))
+
+
+def _shape(parts) -> tuple:
+    return tuple(0 if isinstance(p, int) else p for p in parts)
+
+
+class _Key:
+    """A bundled schema as a cache key (the dicts come from ``bundled`` and are never
+    mutated, so identity is equality)."""
+
+    __slots__ = ("schema",)
+
+    def __init__(self, schema: dict):
+        self.schema = schema
+
+    def __hash__(self) -> int:
+        return id(self.schema)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Key) and other.schema is self.schema
+
+
+@cache
+def _is_public(key: _Key, shape: tuple) -> bool:
+    if not shape:
+        return True
+    parent, last = shape[:-1], shape[-1]
+    if not _is_public(key, parent):
+        return False
+    if isinstance(last, int):
+        return True
+    node = node_at(key.schema, list(parent))
+    child = node.get("properties", {}).get(last)
+    return child is not None and node_at(key.schema, list(shape)).get("x-visibility") == "public"
+
+
+def schema_text(schema: dict) -> str:
+    """The schema's own words (titles, descriptions, options, property names) as one text."""
+    return _schema_text(_Key(schema))
+
+
+@cache
+def _schema_text(key: _Key) -> str:
+    return json.dumps(key.schema, ensure_ascii=False)
+
+
+# --- schema findings: built from the schema only, never from the instance ----------------
+
 _KEYWORD_CODES = {
     "required": "schema.required",
     "type": "schema.type",
@@ -126,7 +193,17 @@ _TYPE_NAMES = {
 }
 
 
+def _limit(node: dict, keyword: str, kind) -> object:
+    """A limit as the schema states it (the validator's copy when the keyword sits in a
+    branch ``node_at`` does not follow)."""
+    v = node.get(keyword)
+    return v if v is not None else getattr(kind, "limit", "?")
+
+
 def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
+    """Code, message and path of one schema error. Only the schema speaks here (titles,
+    limits, options); the instance's values, and the keys of a mapping that is not public,
+    never reach the message or the path."""
     kind = err.kind
     name = kind.name
     title = title_at(schema, parts)
@@ -136,20 +213,31 @@ def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
         sub = title_at(schema, parts + [prop])
         return "schema.required", f"缺少必填字段 {prop}（{sub}）", parts
     if name == "additionalProperties":
-        extra = "、".join(kind.unexpected)
+        if all(may_show_key(schema, parts, k) for k in kind.unexpected):
+            extra = "、".join(kind.unexpected)
+            return (
+                "schema.additional-properties",
+                f"“{title}”中有不认识的字段：{extra}",
+                parts + [kind.unexpected[0]],
+            )
+        # the path stops at the mapping; the finding still points at the key's line
+        n = len(kind.unexpected)
         return (
             "schema.additional-properties",
-            f"“{title}”中有不认识的字段：{extra}",
-            parts + [kind.unexpected[0]],
+            f"“{title}”中有 {n} 个不认识的字段（字段名可能含个人信息，不显示）",
+            parts,
         )
     if name == "type":
         want = "或".join(_TYPE_NAMES.get(t, t) for t in kind.types)
         return "schema.type", f"{title}应为{want}", parts
     if name == "enum":
-        options = "、".join(
-            str(o) for o in node.get("enum", kind.options if hasattr(kind, "options") else [])
-        )
-        return "schema.enum", f"{title}的值不在可选范围内；可选：{options}", parts
+        options = "、".join(str(o) for o in node.get("enum", []))
+        tail = f"；可选：{options}" if options else ""
+        return "schema.enum", f"{title}的值不在可选范围内{tail}", parts
+    if name == "const":
+        want = node.get("const")
+        shown = f"：{want}" if isinstance(want, str | int | float) else ""
+        return "schema.const", f"{title}必须是固定值{shown}", parts
     if name == "format":
         fmt = kind.format
         if fmt == "uscc":
@@ -160,14 +248,29 @@ def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
             return "schema.date", f"{title}不是真实存在的日期", parts
         return "schema.format", f"{title}格式不对", parts
     if name in ("minimum", "exclusiveMinimum"):
-        return "schema.minimum", f"{title}不能小于 {kind.limit}", parts
+        return "schema.minimum", f"{title}不能小于 {_limit(node, name, kind)}", parts
     if name in ("maximum", "exclusiveMaximum"):
-        return "schema.maximum", f"{title}不能大于 {kind.limit}", parts
+        return "schema.maximum", f"{title}不能大于 {_limit(node, name, kind)}", parts
     if name == "pattern":
         desc = node.get("description", "")
         return "schema.pattern", f"{title}的格式不对。{desc}", parts
+    if name == "minItems":
+        return "schema.min-items", f"{title}至少要有 {_limit(node, name, kind)} 项", parts
+    if name == "maxItems":
+        return "schema.max-items", f"{title}最多 {_limit(node, name, kind)} 项", parts
+    if name == "minLength":
+        return "schema.length", f"{title}至少要有 {_limit(node, name, kind)} 个字", parts
+    if name == "maxLength":
+        return "schema.length", f"{title}不能超过 {_limit(node, name, kind)} 个字", parts
+    if name == "uniqueItems":
+        return "schema.unique-items", f"{title}中有重复的项", parts
+    if name == "minProperties":
+        return "schema.required", f"{title}至少要填写一项", parts
+    if name == "oneOf":
+        desc = node.get("description", "")
+        return "schema.one-of", f"{title}的字段组合不符合要求。{desc}", parts
     code = _KEYWORD_CODES.get(name, "schema.invalid")
-    return code, f"{title}不符合要求：{err.message}", parts
+    return code, f"{title}不符合数据规范（{name}）", parts
 
 
 PLACEHOLDER = "待填写"
@@ -226,6 +329,9 @@ def validate(rec: Record, schemas_dir: Path) -> list[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        line, col = rec.at(where)
+        at = where
+        if code == "schema.additional-properties" and where == parts:
+            at = parts + [err.kind.unexpected[0]]
+        line, col = rec.at(at)
         out.append(make(code, rec.file, message, line=line, column=col, path=json_path(where)))
     return out

@@ -14,7 +14,7 @@ def _review(args) -> int:
     from ..review.summary import RENDERERS
 
     review = build(Path(args.repo), args.base, args.head, today(args.as_of))
-    sys.stdout.write(RENDERERS[args.format](review))
+    sys.stdout.write(RENDERERS[args.format](review, private=args.private))
     return 1 if review.blocking else 0
 
 
@@ -26,6 +26,13 @@ def _review_args(p):
         choices=["markdown", "text", "json"],
         default="text",
         help="输出格式：markdown（PR 评论）、text 或 json",
+    )
+    p.add_argument(
+        "--private",
+        action="store_true",
+        help="也显示逐户数值（户的监测类别、收入、预警等级，帮扶条目的内容和金额）。"
+        "只供区县审核人在本机使用；不要用于拉取请求评论、任务摘要或 CI 日志"
+        "（见 site/threat-model.md）。隐私字段在任何情况下都不显示",
     )
     p.add_argument("--repo", default=".", help="Git 仓库所在文件夹（默认当前文件夹）")
     p.add_argument(

@@ -19,6 +19,7 @@ from .. import model as model_mod
 from ..codes import make
 from ..findings import ERROR, Finding
 from ..load import Record
+from ..redact import redact
 from ..schema import PACKAGE_SCHEMAS, bundled
 from . import codeowners, effects, highlights, history, ledger, references, subset
 from .diff import Diff, FieldChange, SchemaView, diff
@@ -156,6 +157,8 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
     verdict = history.review(git, start, head_sha, changes, head_tree.files, schemas, known, pairs)
     guard = verdict.findings
     guard += references.deleted_still_referenced(git, head_sha, verdict.deleted, head_paths)
+    sides = [r for p in pairs for r in (p.old, p.new) if r is not None]
+    guard = redact(guard, sides, schemas)  # no private text of either side leaves
     return Review(
         base,
         head,

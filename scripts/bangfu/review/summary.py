@@ -2,6 +2,15 @@
 
 Every value that comes from a record is escaped for Markdown and cannot mention anyone
 (``@`` is broken with a zero-width space); private fields never carry a value.
+
+By default the output is safe for any member of the records repository (see
+``site/threat-model.md``): record ids, field titles, the kind of change, blocking reasons and
+the required reviewers, but no per-household value — not even of fields classified public,
+since one household is one family and the site shows households only as suppressed
+aggregates. Household records and report entries (each about one household or village) show
+which fields changed, not their values; highlights about a household say what changed, not to
+what. ``private=True`` (``bangfu review --private``, for a county's reviewers on their own
+machine) shows those values too; private fields stay hidden either way.
 """
 
 from __future__ import annotations
@@ -9,8 +18,9 @@ from __future__ import annotations
 import json
 
 from ..findings import ERROR, Finding
-from .core import Review
-from .diff import PRIVATE_NOTE
+from ..public import NEVER_PUBLIC_KINDS
+from .core import RecordChange, Review
+from .diff import PRIVATE_NOTE, FieldChange
 
 MARKER = "<!-- bangfu-review -->"
 STATUS_TITLES = {"added": "新增", "modified": "修改", "removed": "删除", "renamed": "移动"}
@@ -22,6 +32,22 @@ MAX_HIGHLIGHTS = 200
 # and ``capped`` cuts the whole comment there
 MAX_MARKDOWN = 60_000
 ARTIFACT = "bangfu-review"  # the workflow uploads the full report under this name
+
+HOUSEHOLD_NOTE = "逐户信息，摘要不显示数值"
+PRIVATE_FLAG = "--private"
+PRIVATE_WARNING = (
+    "本摘要含逐户数值（bangfu review --private），只供本区县审核人在本机查看；"
+    "不要贴到拉取请求评论、任务摘要、CI 日志或其他共享渠道。"
+)
+# what a highlight about a household says by default: the topic, never the values
+HOUSEHOLD_TOPICS = {
+    "household": "新增",
+    "status": "监测状态或预警等级有改动",
+    "income": "人均纯收入有改动，需核对与监测线的关系",
+    "removed": "已删除",
+    "corrections": "新增更正说明",
+}
+HOUSEHOLD_TOPIC_OTHER = "有需要关注的改动"
 
 
 def md(text: str) -> str:
@@ -64,14 +90,63 @@ def _finding_line(f: Finding) -> str:
     return f"{where} {f.path} [{f.code}] {sev}：{f.message}"
 
 
-def _field_rows(rc) -> list[tuple[str, str, str, str]]:
+def per_household(rc: RecordChange, fc: FieldChange) -> bool:
+    """A change whose values are about one household: any field of a household record, and
+    any part of a report's entries (an entry names one household or village)."""
+    if rc.kind in NEVER_PUBLIC_KINDS:
+        return True
+    return rc.kind == "report" and (fc.path == "$.entries" or fc.path.startswith("$.entries["))
+
+
+def _field_rows(rc: RecordChange, private: bool) -> list[tuple[str, str, str, str]]:
     rows = []
     for fc in rc.fields:
         if fc.private:
             rows.append((fc.label, OP_TITLES[fc.op], PRIVATE_NOTE, ""))
+        elif not private and per_household(rc, fc):
+            rows.append((fc.label, OP_TITLES[fc.op], HOUSEHOLD_NOTE, ""))
         else:
             rows.append((fc.label, OP_TITLES[fc.op], fc.old_text, fc.new_text))
     return rows
+
+
+def _field_dict(rc: RecordChange, fc: FieldChange, private: bool) -> dict:
+    d = fc.as_dict()
+    if not fc.private and not private and per_household(rc, fc):
+        for k in ("old", "new", "old_text", "new_text"):
+            d.pop(k, None)
+        d["note"] = HOUSEHOLD_NOTE
+    return d
+
+
+def highlights(r: Review, private: bool) -> list[tuple[str, str, str]]:
+    """(topic, text, file) of each highlight; by default a highlight about a household file
+    names the household and the topic only."""
+    if private:
+        return [(h.topic, h.text, h.file) for h in r.highlights]
+    households = {
+        p: rc
+        for rc in r.records
+        if rc.kind in NEVER_PUBLIC_KINDS
+        for p in (rc.old_path, rc.new_path)
+        if p
+    }
+    out, seen = [], set()
+    for h in r.highlights:
+        rc = households.get(h.file)
+        if rc is None:
+            out.append((h.topic, h.text, h.file))
+            continue
+        what = HOUSEHOLD_TOPICS.get(h.topic, HOUSEHOLD_TOPIC_OTHER)
+        text = (
+            f"新增户 {rc.id or h.file}"
+            if h.topic == "household"
+            else f"户 {rc.id or h.file} {what}"
+        )
+        if (h.topic, text) not in seen:
+            seen.add((h.topic, text))
+            out.append((h.topic, text, h.file))
+    return out
 
 
 def _approver_lines(r: Review) -> list[tuple[str, str]]:
@@ -88,11 +163,15 @@ def _approver_lines(r: Review) -> list[tuple[str, str]]:
     return out
 
 
-def markdown(r: Review) -> str:
+def markdown(r: Review, private: bool = False) -> str:
     L = [
         MARKER,
         "## 帮扶台账改动审核摘要",
         "",
+    ]
+    if private:
+        L += [f"> ⚠️ {PRIVATE_WARNING}", ""]
+    L += [
         f"对比 `{code(r.base)}`（{r.merge_base[:8]}）→ `{code(r.head)}`（{r.head_sha[:8]}）：{_counts(r)}。",
         "",
     ]
@@ -101,13 +180,12 @@ def markdown(r: Review) -> str:
         L += [f"**❌ 有 {len(blocking)} 个阻止合并的问题**，见下文。", ""]
     else:
         L += ["**✅ 没有阻止合并的问题。**", ""]
-    if r.highlights:
+    notes = highlights(r, private)
+    if notes:
         L += ["### 重点关注", ""]
-        L += [f"- {md(h.text)}" for h in r.highlights[:MAX_HIGHLIGHTS]]
-        if len(r.highlights) > MAX_HIGHLIGHTS:
-            L.append(
-                f"- ……另有 {len(r.highlights) - MAX_HIGHLIGHTS} 项（用 `bangfu review` 查看全部）"
-            )
+        L += [f"- {md(text)}" for _t, text, _f in notes[:MAX_HIGHLIGHTS]]
+        if len(notes) > MAX_HIGHLIGHTS:
+            L.append(f"- ……另有 {len(notes) - MAX_HIGHLIGHTS} 项（用 `bangfu review` 查看全部）")
         L.append("")
     if r.history:
         L += ["### 历史记录保护", ""]
@@ -145,7 +223,7 @@ def markdown(r: Review) -> str:
             block = [f"#### {md(title)}", "", f"`{code(path)}`", ""]
             if rc.unreadable:
                 block += ["文件无法解析，见上面的检查结果。", ""]
-            rows = _field_rows(rc)
+            rows = _field_rows(rc, private)
             if rows:
                 block += ["| 字段 | 改动 | 原值 | 新值 |", "| --- | --- | --- | --- |"]
                 block += [
@@ -171,7 +249,15 @@ def markdown(r: Review) -> str:
             for c in r.other_files
         ]
         L.append("")
-    L.append("<sub>由 `bangfu review` 生成；隐私字段只显示“隐私字段已修改”，不显示内容。</sub>")
+    L.append(
+        "<sub>由 `bangfu review` 生成；隐私字段只显示“隐私字段已修改”，不显示内容"
+        + (
+            "。</sub>"
+            if private
+            else f"；逐户信息（户和帮扶条目）只列字段和改动类型，数值由区县审核人在本机用 "
+            f"`bangfu review {PRIVATE_FLAG}` 查看。</sub>"
+        )
+    )
     return capped("\n".join(L) + "\n")
 
 
@@ -193,14 +279,16 @@ def capped(text: str, limit: int = MAX_MARKDOWN) -> str:
     return head + note
 
 
-def text(r: Review) -> str:
-    L = [f"对比 {r.base}（{r.merge_base[:8]}）→ {r.head}（{r.head_sha[:8]}）：{_counts(r)}。"]
+def text(r: Review, private: bool = False) -> str:
+    L = [PRIVATE_WARNING] if private else []
+    L += [f"对比 {r.base}（{r.merge_base[:8]}）→ {r.head}（{r.head_sha[:8]}）：{_counts(r)}。"]
     blocking = r.blocking
     L.append(
         f"结论：有 {len(blocking)} 个阻止合并的问题。" if blocking else "结论：没有阻止合并的问题。"
     )
-    if r.highlights:
-        L += ["", "重点关注："] + [f"  - {h.text}" for h in r.highlights]
+    notes = highlights(r, private)
+    if notes:
+        L += ["", "重点关注："] + [f"  - {text}" for _t, text, _f in notes]
     if r.history:
         L += ["", "历史记录保护："]
         for f in r.history:
@@ -216,15 +304,16 @@ def text(r: Review) -> str:
             L.append(f"  {STATUS_TITLES[rc.status]} {rc.kind_title} {rc.id or ''}{name}  {path}")
             if rc.unreadable:
                 L.append("      文件无法解析，见检查结果")
-            for a, b, c, d in _field_rows(rc):
+            for a, b, c, d in _field_rows(rc, private):
                 L.append(f"      {a}：{b} {c}" + (f" → {d}" if d else ""))
     if r.other_files:
         L += ["", "其他文件："] + [f"  {c.status} {c.new or c.old}" for c in r.other_files]
     return "\n".join(L) + "\n"
 
 
-def as_json(r: Review) -> str:
+def as_json(r: Review, private: bool = False) -> str:
     doc = {
+        "private": private,
         "base": {"ref": r.base, "commit": r.base_sha, "merge_base": r.merge_base},
         "head": {"ref": r.head, "commit": r.head_sha},
         "blocking": len(r.blocking),
@@ -237,14 +326,17 @@ def as_json(r: Review) -> str:
                 "old_path": rc.old_path,
                 "new_path": rc.new_path,
                 "unreadable": rc.unreadable,
-                "fields": [f.as_dict() for f in rc.fields],
+                "fields": [_field_dict(rc, f, private) for f in rc.fields],
             }
             for rc in r.records
         ],
         "other_files": [
             {"status": c.status, "old_path": c.old, "new_path": c.new} for c in r.other_files
         ],
-        "highlights": [{"topic": h.topic, "text": h.text, "file": h.file} for h in r.highlights],
+        "highlights": [
+            {"topic": topic, "text": text, "file": file}
+            for topic, text, file in highlights(r, private)
+        ],
         "history": [f.as_dict() for f in r.history],
         "findings": [f.as_dict() for f in r.findings],
         "approvals": [

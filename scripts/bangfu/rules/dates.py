@@ -91,7 +91,7 @@ def _household(rec, d, today) -> Iterator[Finding]:
         and isinstance(income.get("year"), int)
         and income["year"] > today.year
     ):
-        yield at(rec, "date.in-future", ("income", "year"), f"收入年度 {income['year']} 还没到")
+        yield at(rec, "date.in-future", ("income", "year"), f"收入年度还没到（今天是 {today}）")
     ident = d.get("identification")
     steps = ident.get("steps") if isinstance(ident, dict) else None
     prev = None
@@ -102,21 +102,24 @@ def _household(rec, d, today) -> Iterator[Finding]:
         until = date_of(st.get("until"))
         if day and day > today:
             yield at(
-                rec, "date.in-future", ("identification", "steps", i, "date"), f"日期 {day} 在未来"
+                rec,
+                "date.in-future",
+                ("identification", "steps", i, "date"),
+                f"第 {i + 1} 步的日期在未来（今天是 {today}）",
             )
         if day and until and until < day:
             yield at(
                 rec,
                 "date.period-reversed",
                 ("identification", "steps", i, "until"),
-                f"截止日期 {until} 早于开始日期 {day}",
+                f"第 {i + 1} 步的截止日期早于它的日期",
             )
         if day and prev and day < prev:
             yield at(
                 rec,
                 "date.out-of-order",
                 ("identification", "steps", i, "date"),
-                f"步骤“{st.get('step')}”的日期 {day} 早于上一步骤的 {prev}",
+                f"第 {i + 1} 步的日期早于上一步骤的日期",
             )
         prev = day or prev
 
@@ -159,11 +162,13 @@ def _report(model: Model, rec, d, today) -> Iterator[Finding]:
         if day is None:
             continue
         if day > today:
-            yield at(rec, "date.in-future", ("entries", i, "date"), f"条目日期 {day} 在未来")
+            yield at(
+                rec, "date.in-future", ("entries", i, "date"), f"条目日期在未来（今天是 {today}）"
+            )
         elif period and not (period[0] <= day <= period[1]):
             yield at(
                 rec,
                 "date.outside-parent",
                 ("entries", i, "date"),
-                f"条目日期 {day} 不在报告期间 {period[0]} 至 {period[1]} 内",
+                f"条目日期不在报告期间 {period[0]} 至 {period[1]} 内",
             )

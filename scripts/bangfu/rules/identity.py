@@ -60,14 +60,14 @@ def _placement(model: Model, rec) -> Iterator[Finding]:
                 rec,
                 "path.wrong-county",
                 ("village",),
-                f"村 {village.id} 属于区县 {village.county}，文件却在 households/{rec.rel[1]}/ 下",
+                f"本户所在村不属于区县 {rec.rel[1]}，文件却在 households/{rec.rel[1]}/ 下",
             )
         elif rec.rel[2] != village.id:
             yield at(
                 rec,
                 "path.wrong-village",
                 ("village",),
-                f"户属于村 {village.id}，文件却在 households/{rec.rel[1]}/{rec.rel[2]}/ 下",
+                f"本户所在村与文件所在的文件夹 households/{rec.rel[1]}/{rec.rel[2]}/ 不一致",
             )
     elif rec.kind == "plan":
         county = d.get("county")

@@ -57,7 +57,9 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
         return
     pol = index.for_county(county, year)
     if pol is None or pol.line is None:
-        yield at(rec, "policy.no-line", ("income",), f"区县 {county} 在 {year} 年没有适用的监测线")
+        yield at(
+            rec, "policy.no-line", ("income",), f"区县 {county} 在本户的收入年度没有适用的监测线"
+        )
         return
     yield from _category(rec, d, index, county, pol)
     if d.get("status") == "退出":
@@ -66,8 +68,7 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
                 rec,
                 "policy.exit-below-line",
                 ("status",),
-                f"人均纯收入 {amount:g} 元低于监测线 {pol.line:g} 元，不能标为退出"
-                f"（依据 {pol.label}）",
+                f"本户人均纯收入低于监测线 {pol.line:g} 元，不能标为退出（依据 {pol.label}）",
             )
         if not _has_step(d, "退出公示"):
             yield at(
@@ -88,7 +89,7 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
                 rec,
                 "policy.notice-missing-end",
                 ("identification", "steps", i),
-                f"“{st['step']}”没有填写公示截止日期",
+                f"第 {i + 1} 步（公示）没有填写公示截止日期",
             )
             continue
         days = (until - start).days + 1
@@ -97,7 +98,7 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
                 rec,
                 "policy.notice-too-short",
                 ("identification", "steps", i, "until"),
-                f"公示 {days} 天，少于规定的 {pol.notice_min_days} 天（依据 {pol.label}）",
+                f"公示天数少于规定的 {pol.notice_min_days} 天（依据 {pol.label}）",
             )
 
 
@@ -127,6 +128,6 @@ def _category(rec, d: dict, index: PolicyIndex, county: str, pol) -> Iterator[Fi
         rec,
         "policy.category-income",
         ("category",),
-        f"类别“{d['category']}”要求认定时人均纯收入低于监测线 {pol.line:g} 元，"
-        f"本户{when}收入为 {amount:g} 元（依据 {pol.label}）",
+        f"本户的监测类别要求认定时人均纯收入低于监测线 {pol.line:g} 元，"
+        f"本户{when}人均纯收入不低于此线（依据 {pol.label}）",
     )

@@ -11,6 +11,7 @@ from .. import schema
 from ..config import Config
 from ..findings import ERROR, Finding
 from ..load import Record, classify, display, parse_bytes
+from ..redact import redact
 from ..rules import run_all
 from ..rules.base import Context
 from .errors import cell_finding
@@ -44,6 +45,7 @@ def check_overlay(cfg: Config, file: str, records: list[Record], model, planned:
     new_model = model_mod.build(merged)
     findings = [f for rec in overlay for f in rec.findings]
     findings += list(run_all(new_model, ctx))
+    findings = redact(findings, overlay, schema.bundled(cfg.schemas_dir))
     files = {rec.file: changed[rec.rel] for rec in overlay}
     out = []
     for f in sorted(findings, key=Finding.sort_key):

@@ -95,7 +95,8 @@ class Parser:
                         rownum,
                         ci,
                         "",
-                        f"单元格中是公式 {str(c.value)[:60]}，导入只接受填写的值",
+                        # the formula is not quoted: the cell may be a private column
+                        "单元格中是公式，导入只接受填写的值",
                     )
         if len(self.findings) > before:
             return None
@@ -305,15 +306,17 @@ class Parser:
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return None
         h = col.header
+        # a private column's content is never quoted back
+        shown = "填写的内容" if col.private else f"“{_show(raw)}”"
         if col.kind == "text":
             return _as_text(raw)
         if col.kind in ("number", "integer"):
             num = _as_number(raw)
             if num is None:
-                self.bad("sheet.not-a-number", sheet, row, ci, h, f"“{_show(raw)}”不是数字")
+                self.bad("sheet.not-a-number", sheet, row, ci, h, f"{shown}不是数字")
                 return None
             if col.kind == "integer" and num != int(num):
-                self.bad("sheet.not-a-number", sheet, row, ci, h, f"“{_show(raw)}”不是整数")
+                self.bad("sheet.not-a-number", sheet, row, ci, h, f"{shown}不是整数")
                 return None
             return int(num) if num == int(num) else num
         if col.kind == "date":
@@ -325,7 +328,7 @@ class Parser:
                     row,
                     ci,
                     h,
-                    f"“{_show(raw)}”不是日期（应写成 2020-04-15）",
+                    f"{shown}不是日期（应写成 2020-04-15）",
                 )
                 return None
             if col.past and day > self.as_of:
@@ -348,7 +351,7 @@ class Parser:
                     row,
                     ci,
                     h,
-                    f"报送期“{_show(raw)}”格式不对（月报 2020-04，周报 2020-W18，季报 2020-Q2）",
+                    f"报送期{shown}格式不对（月报 2020-04，周报 2020-W18，季报 2020-Q2）",
                 )
                 return None
             if label_period(label)[0] > self.as_of:
@@ -370,7 +373,7 @@ class Parser:
                     row,
                     ci,
                     h,
-                    f"“{text}”不是{h}的可选值" + (f"；可选：{sample}" if sample else ""),
+                    f"{shown}不是{h}的可选值" + (f"；可选：{sample}" if sample else ""),
                 )
             return None
         return found
