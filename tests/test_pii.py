@@ -345,11 +345,6 @@ def test_review_blocks_a_report_that_names_the_household_head(tmp_path):
         assert HEAD_NAME not in line and FAKE_MOBILE not in line, fmt
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review/summary still shows the new value of a public field that the privacy rule "
-    "flags; the summary (issue 11 item 4, another branch) should show it like a private field",
-)
 def test_review_comment_never_shows_personal_data_typed_into_a_public_field(tmp_path):
     out = _review(_reviewed_repo(tmp_path), "markdown").stdout
     assert HEAD_NAME not in out and FAKE_MOBILE not in out
