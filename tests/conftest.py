@@ -72,3 +72,42 @@ def build_site(data: Path, out: Path, src: Path, *extra: str) -> subprocess.Comp
 @pytest.fixture
 def base_repo(tmp_path) -> Path:
     return make_case(tmp_path, None)
+
+
+# --- real git repositories in temp folders (review, history guard, privacy of the comment) ---
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def commit(root: Path, message: str, *, force: bool = False) -> None:
+    """Commit everything; ``force`` also adds what .gitignore would keep out."""
+    git(root, "add", "-A", *(["-f"] if force else []))
+    git(root, "commit", "-q", "-m", message)
+
+
+def init_repo(root: Path) -> Path:
+    """Make ``root`` a fresh repository whose first commit on ``main`` is its current files."""
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.name", "测试")
+    git(root, "config", "user.email", "test@example.invalid")
+    git(root, "config", "commit.gpgsign", "false")
+    commit(root, "base")
+    return root
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    """Replace the first ``old`` in a file (which must hold it) by ``new``."""
+    p = root / rel
+    text = p.read_text("utf-8")
+    assert old in text, old
+    p.write_text(text.replace(old, new, 1), "utf-8")
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    """The shared base case as the first commit of a fresh repository."""
+    return init_repo(make_case(tmp_path, None))

@@ -8,28 +8,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEFAULT_AS_OF, bangfu, make_case
+from tests.conftest import DEFAULT_AS_OF, bangfu, commit, git, init_repo, make_case
 
 PLAN_DIR = "data/plans/tc-alpha/tp-one"
 REPORT = f"{PLAN_DIR}/reports/2024-03.yaml"
 HOUSEHOLD = "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
 LONE = "data/households/tc-alpha/tc-alpha-east-pine/h-0002.yaml"  # referenced by nothing
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def commit(root: Path, message: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
 
 
 @pytest.fixture
@@ -45,12 +33,7 @@ def repo(tmp_path) -> Path:
         .replace("village: tc-alpha-east-willow", "village: tc-alpha-east-pine"),
         "utf-8",
     )
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "测试")
-    git(root, "config", "user.email", "test@example.invalid")
-    git(root, "config", "commit.gpgsign", "false")
-    commit(root, "base")
-    return root
+    return init_repo(root)
 
 
 def review(root: Path, base: str = "main~1") -> tuple[int, dict]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from bangfu.redact import MASK, redact
 from bangfu.schema import PACKAGE_SCHEMAS, bundled, is_public
 from bangfu.yamlio import dump_text
 
-from .conftest import DEFAULT_AS_OF, bangfu, make_case
+from .conftest import DEFAULT_AS_OF, bangfu, commit, edit, init_repo, make_case
 from .sheet_helpers import fill, template
 
 VILLAGE_DIR = "data/households/tc-alpha/tc-alpha-east-willow"
@@ -222,28 +221,13 @@ def seed_broken(root: Path, c: Canaries) -> None:
     _write(root, REPORT, rep)
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def commit(root: Path, message: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
-
-
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> tuple[Path, Canaries]:
     """A repository: the base case with valid canaries, then a commit breaking them."""
     root = make_case(tmp_path_factory.mktemp("canary"), None)
     c = Canaries()
     seed_valid(root, c)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "测试")
-    git(root, "config", "user.email", "test@example.invalid")
-    git(root, "config", "commit.gpgsign", "false")
-    commit(root, "valid canaries")
+    init_repo(root)  # valid canaries
     seed_broken(root, c)
     commit(root, "broken canaries")
     return root, c
@@ -430,24 +414,6 @@ def test_visibility_of_paths_follows_the_schema_marks():
 # --- item 4: the pull-request summary holds no per-household value by default -------------
 
 
-@pytest.fixture
-def repo(tmp_path) -> Path:
-    root = make_case(tmp_path, None)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "测试")
-    git(root, "config", "user.email", "test@example.invalid")
-    git(root, "config", "commit.gpgsign", "false")
-    commit(root, "base")
-    return root
-
-
-def _edit(root: Path, rel: str, old: str, new: str) -> None:
-    p = root / rel
-    text = p.read_text("utf-8")
-    assert old in text, old
-    p.write_text(text.replace(old, new, 1), "utf-8")
-
-
 def _review(root: Path, fmt: str, *extra: str) -> str:
     proc = bangfu(
         "review", "main~1", "HEAD", "--format", fmt, "--as-of", DEFAULT_AS_OF, *extra, cwd=root
@@ -459,11 +425,11 @@ def _review(root: Path, fmt: str, *extra: str) -> str:
 def test_pr_comment_shows_no_household_values_by_default(repo):
     """The reported case: category, income and warning tier of each new or changed household
     were printed in the comment, bypassing the site's aggregation and suppression."""
-    _edit(repo, HOUSEHOLD, "category: 边缘易致贫户", "category: 突发严重困难户")
-    _edit(repo, HOUSEHOLD, "per_capita: 4800", "per_capita: 7319.5")
-    _edit(repo, HOUSEHOLD, "warning_tier: 黄", "warning_tier: 橙")
-    _edit(repo, HOUSEHOLD, "status: 风险未消除", "status: 风险已消除")
-    _edit(repo, HOUSEHOLD, "year: 2023", "year: 2031")  # a finding about the household
+    edit(repo, HOUSEHOLD, "category: 边缘易致贫户", "category: 突发严重困难户")
+    edit(repo, HOUSEHOLD, "per_capita: 4800", "per_capita: 7319.5")
+    edit(repo, HOUSEHOLD, "warning_tier: 黄", "warning_tier: 橙")
+    edit(repo, HOUSEHOLD, "status: 风险未消除", "status: 风险已消除")
+    edit(repo, HOUSEHOLD, "year: 2023", "year: 2031")  # a finding about the household
     text = (repo / HOUSEHOLD).read_text("utf-8").replace("h-0001", "h-0002")
     (repo / f"{VILLAGE_DIR}/h-0002.yaml").write_text(text, "utf-8")
     commit(repo, "改户信息，新增户")
@@ -489,8 +455,8 @@ def test_pr_comment_shows_no_household_values_by_default(repo):
 
 
 def test_pr_comment_shows_no_report_entry_values_by_default(repo):
-    _edit(repo, REPORT, "content: 入户了解收入情况", "content: 入户送米面油两袋")
-    _edit(repo, REPORT, "amount: 1200.5", "amount: 1377.25")
+    edit(repo, REPORT, "content: 入户了解收入情况", "content: 入户送米面油两袋")
+    edit(repo, REPORT, "amount: 1200.5", "amount: 1377.25")
     commit(repo, "改条目")
     for fmt in ("markdown", "text", "json"):
         out = _review(repo, fmt)

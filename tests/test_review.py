@@ -4,12 +4,9 @@ privacy of the summary, the history guard, the approvers, usage errors."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import DEFAULT_AS_OF, bangfu, make_case
+from tests.conftest import DEFAULT_AS_OF, bangfu, commit, edit, git
 
 HOUSEHOLD = "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
 REPORT = "data/plans/tc-alpha/tp-one/reports/2024-03.yaml"
@@ -25,36 +22,6 @@ CORRECTION = """corrections:
       content: 采购农产品
       amount: 1200.5
 """
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def commit(root: Path, message: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
-
-
-@pytest.fixture
-def repo(tmp_path) -> Path:
-    """The base case as the first commit of a fresh repository."""
-    root = make_case(tmp_path, None)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "测试")
-    git(root, "config", "user.email", "test@example.invalid")
-    git(root, "config", "commit.gpgsign", "false")
-    commit(root, "base")
-    return root
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    p = root / rel
-    text = p.read_text("utf-8")
-    assert old in text, old
-    p.write_text(text.replace(old, new, 1), "utf-8")
 
 
 def review(root: Path, *extra: str, fmt: str = "json", base: str = "main~1", head: str = "HEAD"):
