@@ -1,18 +1,50 @@
 """``bangfu fmt``: rewrite records in the canonical layout, keeping comments and never
-changing data (the result is re-read and compared before anything is written)."""
+changing data (the result is re-read and compared before anything is written).
+
+A file is only touched when check can read it: it is read exactly as check reads it (no
+links, pipes or devices, bounded, a record in its place, UTF-8, parsed to a mapping); the one
+reading finding fmt repairs itself is a UTF-8 BOM. Anything else is reported and left as it is.
+"""
 
 from __future__ import annotations
 
 import io
+import os
+import stat
 from pathlib import Path
 
 from ruamel.yaml.error import YAMLError
 
 from .codes import make
+from .config import UsageError
 from .findings import Finding
-from .load import display
+from .load import Record, classify, locate, parse_bytes, precheck, scan
+from .readfile import read_bounded
 from .yamlio import atomic_write, dump_fast, yaml_rt
 from .yamlsafe import decode, parse
+
+BOM = b"\xef\xbb\xbf"
+
+
+def targets(data_root: Path, paths: list[str]) -> list[Path]:
+    """The entries to format: every entry under each folder (``load.scan``: links and special
+    files included, to be refused), or the path itself. Paths must lie in the data folder."""
+    out: list[Path] = []
+    for p in paths or [str(data_root)]:
+        path = Path(p)
+        if not os.path.lexists(path):
+            raise UsageError(f"路径 {p} 不存在")
+        if locate(path, data_root)[1] is None:
+            raise UsageError(f"路径 {p} 不在数据文件夹 {data_root} 内")
+        try:
+            is_dir = stat.S_ISDIR(os.lstat(path).st_mode)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            out.extend(Path(e) for e, _rel, _hid in scan(path))
+        else:
+            out.append(path)
+    return out
 
 
 def canonical(text: str) -> str:
@@ -38,17 +70,25 @@ def already_canonical(text: str, data) -> bool:
 
 def format_file(path: Path, data_root: Path, check_only: bool) -> tuple[list[Finding], bool]:
     """Returns (findings, changed)."""
-    file = display(path, data_root)
-    raw = path.read_bytes()
-    had_bom = raw.startswith(b"\xef\xbb\xbf")
+    file, rel = locate(path, data_root)
+    rel = rel if rel is not None else (path.name,)
+    kind = classify(rel) if path.name.endswith(".yaml") else None
+    _st, problem = precheck(str(path), file, kind, rel)
+    raw = None
+    if problem is None:
+        raw, problem = read_bounded(str(path), file, checked=True)
+    if problem is not None or raw is None:
+        return [problem], False
+    had_bom = raw.startswith(BOM)
     body = raw[3:] if had_bom else raw
-    text, problems = decode(body, file)
-    if problems:
-        return problems, False
+    rec = parse_bytes(Record(kind=kind, file=file, rel=rel), body)
+    if rec.findings:  # what check would refuse at the reading stage
+        return rec.findings, False
+    text, _problems = decode(body, file)
     text_lf = text.replace("\r\n", "\n")
     before = parse(text_lf, file)
-    if before.findings:
-        return before.findings, False
+    if before.findings or before.data != rec.data:
+        return before.findings or [make("fmt.unsafe", file, "换行符不同时数据不同")], False
     if not had_bom and already_canonical(text, before.data):
         return [], False
     try:
