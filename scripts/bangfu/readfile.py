@@ -127,15 +127,3 @@ def read_bounded(
     if len(raw) > limit:  # grew while being read
         return None, too_large(file, len(raw), limit)
     return raw, None
-
-
-def read_text(path: str, file: str, limit: int = MAX_BYTES) -> str | None:
-    """The UTF-8 text of a regular file, or None when it is refused or not UTF-8 (for writers
-    that only need the current content of a record, if it is a readable one)."""
-    raw, problem = read_bounded(path, file, limit)
-    if problem is not None or raw is None:
-        return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from .readfile import TEMP_SUFFIX, temp_prefix
 from .yamlsafe import parse
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -157,7 +158,9 @@ def write_all(files: list[tuple[Path, str | bytes]]) -> list[Path]:
     try:
         for path, content in files:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, tmp = tempfile.mkstemp(
+                prefix=temp_prefix(path.name), suffix=TEMP_SUFFIX, dir=path.parent
+            )
             staged.append((tmp, path))
             os.fchmod(fd, file_mode(path))
             with os.fdopen(fd, "wb") as fh:
