@@ -168,3 +168,51 @@ def test_huge_integer_in_a_household_fails_check_without_a_traceback(tmp_path):
     assert [(f["file"], f["path"], f["code"]) for f in findings] == [
         (HOUSEHOLD, "$.income.per_capita", "yaml.number-too-large")
     ]
+
+
+# --- checks of a few files and files added since the reference index ---------------------------
+
+
+def _few_and_full(cfg, picks, monkeypatch) -> tuple[list, list]:
+    from bangfu import check, incremental
+
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    assert incremental.run_few(cfg, check._wanted(cfg, picks)) is not None  # the index path
+    few = [(f.file, f.path, f.code) for f in check.run(cfg, picks).findings]
+    monkeypatch.setenv("BANGFU_CACHE", "0")
+    full = [(f.file, f.path, f.code) for f in check.run(cfg, picks).findings]
+    return few, full
+
+
+def test_few_file_check_sees_a_new_file_duplicating_an_id_unknown_to_the_index(
+    tmp_path, monkeypatch
+):
+    import os
+
+    from bangfu import check
+    from bangfu.cache import DIRNAME
+    from bangfu.config import Config
+
+    root = make_case(tmp_path, None)
+    (root / DIRNAME).mkdir()
+    data = root / "data"
+    for dirpath, _dirs, _files in os.walk(data):  # folders unchanged for a while
+        os.utime(dirpath, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))
+    cfg = Config.make(data, as_of=DEFAULT_AS_OF)
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    assert not check.run(cfg).findings  # writes the index
+    village = root / HOUSEHOLD.rsplit("/", 1)[0]
+    good = (root / HOUSEHOLD).read_text("utf-8")
+    # two new files hold one new id, neither named after it; a third takes a known id
+    (village / "h-0002.yaml").write_text(good.replace("id: h-0001", "id: h-0009"), "utf-8")
+    (village / "h-0003.yaml").write_text(good.replace("id: h-0001", "id: h-0009"), "utf-8")
+    (village / "h-0004.yaml").write_text(good, "utf-8")
+    codes = {}
+    # the later files first: a check of a file notes its id in the index for the next check
+    for pick in ("h-0003.yaml", "h-0004.yaml", "h-0002.yaml", "h-0001.yaml"):
+        few, full = _few_and_full(cfg, [str(village / pick)], monkeypatch)
+        assert few == full, pick
+        codes[pick] = {c for _f, _p, c in few}
+    # a duplicate is reported on the later file, the earlier one is named in the message
+    assert "id.duplicate" in codes["h-0003.yaml"], codes
+    assert "id.duplicate" in codes["h-0004.yaml"], codes
