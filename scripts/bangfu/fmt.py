@@ -34,8 +34,11 @@ def targets(data_root: Path, paths: list[str]) -> list[Path]:
         path = Path(p)
         if not os.path.lexists(path):
             raise UsageError(f"路径 {p} 不存在")
-        if locate(path, data_root)[1] is None:
+        rel = locate(path, data_root)[1]
+        if rel is None:
             raise UsageError(f"路径 {p} 不在数据文件夹 {data_root} 内")
+        if rel == ():  # the data folder itself (which may be reached through a link)
+            path = Path(os.path.realpath(data_root))
         try:
             is_dir = stat.S_ISDIR(os.lstat(path).st_mode)
         except OSError:
