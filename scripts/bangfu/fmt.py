@@ -12,6 +12,7 @@ import io
 import os
 import stat
 from pathlib import Path
+from typing import NamedTuple
 
 from ruamel.yaml.error import YAMLError
 
@@ -21,20 +22,26 @@ from .findings import Finding
 from .load import Record, classify, locate, parse_bytes, precheck, scan
 from .readfile import read_bounded
 from .yamlio import atomic_write, dump_fast, yaml_rt
-from .yamlsafe import decode, parse
+from .yamlsafe import parse
 
 BOM = b"\xef\xbb\xbf"
 
 
-def targets(data_root: Path, paths: list[str]) -> list[Path]:
+class Target(NamedTuple):
+    path: Path
+    file: str  # display path
+    rel: tuple[str, ...]  # parts relative to the data root
+
+
+def targets(data_root: Path, paths: list[str]) -> list[Target]:
     """The entries to format: every entry under each folder (``load.scan``: links and special
     files included, to be refused), or the path itself. Paths must lie in the data folder."""
-    out: list[Path] = []
+    out: list[Target] = []
     for p in paths or [str(data_root)]:
         path = Path(p)
         if not os.path.lexists(path):
             raise UsageError(f"路径 {p} 不存在")
-        rel = locate(path, data_root)[1]
+        file, rel = locate(path, data_root)
         if rel is None:
             raise UsageError(f"路径 {p} 不在数据文件夹 {data_root} 内")
         if rel == ():  # the data folder itself (which may be reached through a link)
@@ -44,9 +51,11 @@ def targets(data_root: Path, paths: list[str]) -> list[Path]:
         except OSError:
             is_dir = False
         if is_dir:
-            out.extend(Path(e) for e, _rel, _hid in scan(path))
+            out.extend(
+                Target(Path(e), file + "/" + "/".join(r), rel + r) for e, r, _hid in scan(path)
+            )
         else:
-            out.append(path)
+            out.append(Target(path, file, rel))
     return out
 
 
@@ -71,10 +80,16 @@ def already_canonical(text: str, data) -> bool:
     return fast is not None and body == fast
 
 
-def format_file(path: Path, data_root: Path, check_only: bool) -> tuple[list[Finding], bool]:
+def format_file(
+    target: Target | Path, data_root: Path, check_only: bool
+) -> tuple[list[Finding], bool]:
     """Returns (findings, changed)."""
-    file, rel = locate(path, data_root)
-    rel = rel if rel is not None else (path.name,)
+    if isinstance(target, Target):
+        path, file, rel = target
+    else:
+        path = target
+        file, where = locate(path, data_root)
+        rel = where if where is not None else (path.name,)
     kind = classify(rel) if path.name.endswith(".yaml") else None
     _st, problem = precheck(str(path), file, kind, rel)
     raw = None
@@ -87,9 +102,9 @@ def format_file(path: Path, data_root: Path, check_only: bool) -> tuple[list[Fin
     rec = parse_bytes(Record(kind=kind, file=file, rel=rel), body)
     if rec.findings:  # what check would refuse at the reading stage
         return rec.findings, False
-    text, _problems = decode(body, file)
+    text = body.decode("utf-8")  # parse_bytes found it to be UTF-8
     text_lf = text.replace("\r\n", "\n")
-    before = parse(text_lf, file)
+    before = rec.parsed if text_lf == text else parse(text_lf, file)
     if before.findings or before.data != rec.data:
         return before.findings or [make("fmt.unsafe", file, "换行符不同时数据不同")], False
     if not had_bom and already_canonical(text, before.data):
