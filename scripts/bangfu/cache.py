@@ -30,7 +30,15 @@ ENV = "BANGFU_CACHE"
 DIRNAME = ".bangfu-cache"
 # files modified this close to the cache's own write time are re-hashed (racy stamps)
 RACY_SECONDS = 2.0
-_CODE_FILES = ("yamlsafe.py", "load.py", "schema.py", "checksums.py", "codes.py", "cache.py")
+_CODE_FILES = (
+    "yamlsafe.py",
+    "readfile.py",
+    "load.py",
+    "schema.py",
+    "checksums.py",
+    "codes.py",
+    "cache.py",
+)
 
 
 def enabled() -> bool:
