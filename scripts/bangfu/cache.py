@@ -30,7 +30,15 @@ ENV = "BANGFU_CACHE"
 DIRNAME = ".bangfu-cache"
 # files modified this close to the cache's own write time are re-hashed (racy stamps)
 RACY_SECONDS = 2.0
-_CODE_FILES = ("yamlsafe.py", "load.py", "schema.py", "checksums.py", "codes.py", "cache.py")
+_CODE_FILES = (
+    "yamlsafe.py",
+    "readfile.py",
+    "load.py",
+    "schema.py",
+    "checksums.py",
+    "codes.py",
+    "cache.py",
+)
 
 
 def enabled() -> bool:
@@ -200,6 +208,18 @@ class RefIndex:
     def files(self) -> int:
         return int(self.meta.get("files", 0))
 
+    @property
+    def dirs(self) -> dict[str, tuple] | None:
+        """Record folder → its stamp when the index was written (``load.scan``)."""
+        d = self.meta.get("dirs")
+        return d if type(d) is dict else None
+
+    def dir_changed(self, rel: str, st: tuple) -> bool:
+        """Whether files may have been added, removed or renamed in a record folder since the
+        index was written."""
+        dirs = self.dirs
+        return dirs is None or dirs.get(rel) != st
+
     def broken(self) -> list[tuple[str, str, str, tuple]]:
         """(kind, expected id, rel path, stamp) of indexed files that could not be read."""
         out = []
@@ -262,9 +282,14 @@ def open_index(data_root: Path, schemas_dir: Path | None) -> RefIndex | None:
 
 
 def write_index(
-    data_root: Path, schemas_dir: Path | None, records, stamps: dict[str, tuple]
+    data_root: Path,
+    schemas_dir: Path | None,
+    records,
+    stamps: dict[str, tuple],
+    dirs: dict[str, tuple] | None = None,
 ) -> None:
-    """Index the household and plan ids of a fully loaded tree (replaces any older index)."""
+    """Index the household and plan ids of a fully loaded tree (replaces any older index).
+    ``dirs``: the stamps of the record folders, taken before they were listed."""
     if not enabled() or not usable(data_root):
         return
     path = index_dir(data_root, schemas_dir)
@@ -293,7 +318,13 @@ def write_index(
         _atomic_bytes(
             path / "meta.marshal",
             marshal.dumps(
-                {"version": VERSION, "files": files, "broken": broken, "written": time.time_ns()}
+                {
+                    "version": VERSION,
+                    "files": files,
+                    "broken": broken,
+                    "dirs": dict(dirs) if dirs is not None else None,
+                    "written": time.time_ns(),
+                }
             ),
         )
     except OSError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from . import model as model_mod
 from . import schema
 from .config import Config, UsageError
 from .findings import Finding
-from .load import Record, display, load_tree
+from .load import Record, load_tree, locate
 from .redact import redact
 from .rules import run_all
 from .rules.base import Context
@@ -82,7 +83,7 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
     from .cache import open_index, write_index
 
     if tree.changed or open_index(cfg.data_root, cfg.schemas_dir) is None:
-        write_index(cfg.data_root, cfg.schemas_dir, records, tree.stamps)
+        write_index(cfg.data_root, cfg.schemas_dir, records, tree.stamps, tree.dirs)
     m = model_mod.build(records)
     findings = [f for rec in records for f in rec.findings]
     findings.extend(run_all(m, Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir)))
@@ -108,13 +109,13 @@ def _all_checked(cfg: Config) -> list[Record]:
 
 def _wanted(cfg: Config, only) -> list[str]:
     out = []
-    root = cfg.data_root.resolve()
     for p in only:
         path = Path(p)
-        if not path.exists():
+        if not os.path.lexists(path):
             raise UsageError(f"路径 {p} 不存在")
-        rp = path.resolve()
-        if rp != root and root not in rp.parents:
+        # a symbolic link is named as itself (and refused when read), never followed
+        file, rel = locate(path, cfg.data_root)
+        if rel is None:
             raise UsageError(f"路径 {p} 不在数据文件夹 {cfg.data_root} 内")
-        out.append(display(rp, root))
+        out.append(file)
     return out

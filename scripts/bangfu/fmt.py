@@ -1,18 +1,62 @@
 """``bangfu fmt``: rewrite records in the canonical layout, keeping comments and never
-changing data (the result is re-read and compared before anything is written)."""
+changing data (the result is re-read and compared before anything is written).
+
+A file is only touched when check can read it: it is read exactly as check reads it (no
+links, pipes or devices, bounded, a record in its place, UTF-8, parsed to a mapping); the one
+reading finding fmt repairs itself is a UTF-8 BOM. Anything else is reported and left as it is.
+"""
 
 from __future__ import annotations
 
 import io
+import os
+import stat
 from pathlib import Path
+from typing import NamedTuple
 
 from ruamel.yaml.error import YAMLError
 
 from .codes import make
+from .config import UsageError
 from .findings import Finding
-from .load import display
+from .load import Record, classify, locate, parse_bytes, precheck, scan
+from .readfile import read_bounded
 from .yamlio import atomic_write, dump_fast, yaml_rt
-from .yamlsafe import decode, parse
+from .yamlsafe import parse
+
+BOM = b"\xef\xbb\xbf"
+
+
+class Target(NamedTuple):
+    path: Path
+    file: str  # display path
+    rel: tuple[str, ...]  # parts relative to the data root
+
+
+def targets(data_root: Path, paths: list[str]) -> list[Target]:
+    """The entries to format: every entry under each folder (``load.scan``: links and special
+    files included, to be refused), or the path itself. Paths must lie in the data folder."""
+    out: list[Target] = []
+    for p in paths or [str(data_root)]:
+        path = Path(p)
+        if not os.path.lexists(path):
+            raise UsageError(f"路径 {p} 不存在")
+        file, rel = locate(path, data_root)
+        if rel is None:
+            raise UsageError(f"路径 {p} 不在数据文件夹 {data_root} 内")
+        if rel == ():  # the data folder itself (which may be reached through a link)
+            path = Path(os.path.realpath(data_root))
+        try:
+            is_dir = stat.S_ISDIR(os.lstat(path).st_mode)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            out.extend(
+                Target(Path(e), file + "/" + "/".join(r), rel + r) for e, r, _hid in scan(path)
+            )
+        else:
+            out.append(Target(path, file, rel))
+    return out
 
 
 def canonical(text: str) -> str:
@@ -36,19 +80,33 @@ def already_canonical(text: str, data) -> bool:
     return fast is not None and body == fast
 
 
-def format_file(path: Path, data_root: Path, check_only: bool) -> tuple[list[Finding], bool]:
+def format_file(
+    target: Target | Path, data_root: Path, check_only: bool
+) -> tuple[list[Finding], bool]:
     """Returns (findings, changed)."""
-    file = display(path, data_root)
-    raw = path.read_bytes()
-    had_bom = raw.startswith(b"\xef\xbb\xbf")
+    if isinstance(target, Target):
+        path, file, rel = target
+    else:
+        path = target
+        file, where = locate(path, data_root)
+        rel = where if where is not None else (path.name,)
+    kind = classify(rel) if path.name.endswith(".yaml") else None
+    _st, problem = precheck(str(path), file, kind, rel)
+    raw = None
+    if problem is None:
+        raw, problem = read_bounded(str(path), file, checked=True)
+    if problem is not None or raw is None:
+        return [problem], False
+    had_bom = raw.startswith(BOM)
     body = raw[3:] if had_bom else raw
-    text, problems = decode(body, file)
-    if problems:
-        return problems, False
+    rec = parse_bytes(Record(kind=kind, file=file, rel=rel), body)
+    if rec.findings:  # what check would refuse at the reading stage
+        return rec.findings, False
+    text = body.decode("utf-8")  # parse_bytes found it to be UTF-8
     text_lf = text.replace("\r\n", "\n")
-    before = parse(text_lf, file)
-    if before.findings:
-        return before.findings, False
+    before = rec.parsed if text_lf == text else parse(text_lf, file)
+    if before.findings or before.data != rec.data:
+        return before.findings or [make("fmt.unsafe", file, "换行符不同时数据不同")], False
     if not had_bom and already_canonical(text, before.data):
         return [], False
     try:

@@ -5,20 +5,23 @@ counties with their townships and villages, organizations, campaigns, policy), w
 always read; for a report, its plan; for a household or plan id, the other files that hold
 the same id (duplicates); and whether the households and plans it names exist. The last two
 come from the reference index a full check writes (``cache.RefIndex``): each file it names
-is stat-checked and read again if it changed, and an id the index does not know is looked
-for where its file would be. The findings equal a full check's, restricted to the files.
+is stat-checked and read again if it changed, an id the index does not know is looked for
+where its file would be, and every file in a record folder whose stamp changed since the
+index was written (a file added, removed or renamed there) is read, so a new file holding
+any id, under any name, is seen. The findings equal a full check's, restricted to the files.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from . import model as model_mod
 from .cache import INDEXED_KINDS, open_index, stamp
 from .config import Config
 from .findings import Finding
-from .load import Record, load_some, order_key, scan
+from .load import STAMPED_DIRS, Record, dir_stamp, load_some, order_key, scan
 from .rules import run_all
 from .rules.base import Context
 
@@ -35,7 +38,7 @@ def _targets(root: Path, wanted: list[str]) -> list[tuple[str, tuple[str, ...]]]
         if not parts:
             return None  # the whole data folder
         path = root.joinpath(*parts)
-        if path.is_dir():
+        if _real_dir(str(path)):
             out.extend((p, parts + rel) for p, rel, _ in scan(path))
         else:
             out.append((str(path), parts))
@@ -49,7 +52,11 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
     if index is None:
         return None
     targets = _targets(root, wanted)
-    if targets is None or len(targets) > max(MIN_LIMIT, index.files * MAX_SHARE):
+    limit = max(MIN_LIMIT, index.files * MAX_SHARE)
+    if targets is None or len(targets) > limit:
+        return None
+    fresh = _changed_folders(root, index, limit - len(targets))
+    if fresh is None:
         return None
     loaded: dict[tuple[str, ...], tuple[Record, list[Finding]]] = {}
     external: dict[str, set[str]] = {k: set() for k in INDEXED_KINDS}
@@ -75,6 +82,7 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
             refs.extend((p, (d,) + rel) for p, rel, _ in scan(root / d))
     load(refs)
     target_recs = load(targets)
+    load(fresh)
     target_rels = {rel for _, rel in targets}
     villages = _villages(loaded)
 
@@ -135,6 +143,47 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
     )
     findings.sort(key=Finding.sort_key)
     return findings, records, len(targets)
+
+
+def _real_dir(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _subdirs(path: str) -> list[os.DirEntry]:
+    try:
+        with os.scandir(path) as it:
+            return sorted(
+                (e for e in it if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)),
+                key=lambda e: e.name,
+            )
+    except OSError:
+        return []
+
+
+def _changed_folders(root: Path, index, limit: float) -> list[tuple[str, tuple[str, ...]]] | None:
+    """The files of every record folder (``load.STAMPED_DIRS``) whose stamp differs from the
+    index's: files were added, removed or renamed there since. None when they are more than
+    ``limit`` (a full check is then cheaper)."""
+    if index.dirs is None:
+        return None
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for top in sorted(STAMPED_DIRS):
+        for county in _subdirs(str(root / top)):
+            for leaf in _subdirs(county.path):
+                rel = (top, county.name, leaf.name)
+                try:
+                    st = dir_stamp(leaf.stat(follow_symlinks=False))
+                except OSError:
+                    continue
+                if st is not None and not index.dir_changed("/".join(rel), st):
+                    continue
+                out.extend((p, rel + r) for p, r, _ in scan(leaf.path))
+                if len(out) > limit:
+                    return None
+    return out
 
 
 def _villages(loaded) -> list[tuple[str, str]]:

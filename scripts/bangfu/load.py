@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .codes import make
 from .findings import Finding
+from .readfile import lstat_problem, read_bounded, too_large
+from .writes import is_tool_temp
 from .yamlsafe import MAX_BYTES, Parsed, decode, parse
 
 # path pattern (relative to the data root, as parts) → record kind
@@ -49,8 +53,18 @@ class Record:
         return self.parsed.where(parts)
 
 
+def hidden(rel: tuple[str, ...]) -> bool:
+    """Whether a path (parts relative to the data root) has a hidden file or folder in it."""
+    return "/." in "/" + "/".join(rel)
+
+
 def classify(rel: tuple[str, ...]) -> str | None:
-    """Record kind from a path relative to the data root, or None when it fits no kind."""
+    """Record kind from a path relative to the data root, or None when it fits no kind
+    (hidden files and files in hidden folders are never records)."""
+    return None if hidden(rel) else _kind(rel)
+
+
+def _kind(rel: tuple[str, ...]) -> str | None:
     n = len(rel)
     if n == 2 and rel[0] in _FLAT:
         return _FLAT[rel[0]]
@@ -70,72 +84,84 @@ def expected_stem(rel: tuple[str, ...], kind: str) -> str:
     return rel[-1][: -len(".yaml")]
 
 
+def locate(path: Path, data_root: Path) -> tuple[str, tuple[str, ...] | None]:
+    """(display path, parts relative to the data root or None when outside it) of ``path``.
+    The last part is never followed: a symbolic link is named as itself."""
+    if path.name in ("", ".", ".."):
+        full = os.path.realpath(path)
+    else:
+        full = os.path.join(os.path.realpath(path.parent), path.name)
+    root = os.path.realpath(data_root)
+    base = os.path.dirname(root)
+    rel = None
+    if full.startswith(root + os.sep):
+        rel = tuple(full[len(root) + 1 :].split(os.sep))
+    elif full == root:
+        rel = ()
+    if full.startswith(base.rstrip(os.sep) + os.sep):
+        return full[len(base.rstrip(os.sep)) + 1 :].replace(os.sep, "/"), rel
+    return path.as_posix(), rel
+
+
 def display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve().parent).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return locate(path, root)[0]
 
 
 def iter_files(data_root: Path) -> Iterator[Path]:
-    """Every file under the data root, in a stable order (hidden files skipped)."""
-    for dirpath, dirnames, filenames in os.walk(data_root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield Path(dirpath) / name
+    """Every entry under the data root that is not a folder, in ``scan`` order."""
+    for path, _rel, _hidden in scan(data_root):
+        yield Path(path)
 
 
 def precheck(
-    path: str, file: str, kind: str | None
+    path: str, file: str, kind: str | None, rel: tuple[str, ...] | None = None
 ) -> tuple[os.stat_result | None, Finding | None]:
-    """What is checked before a file is read: a .yaml name, a known location, readable, not
-    too large. Returns the file's stat, or the one finding that stops it being read."""
+    """What is checked before a file is read, without opening it: not hidden, a regular file
+    (not a link, pipe, socket or device), a .yaml name, a known location, not too large.
+    Returns the file's ``lstat``, or the one finding that stops it being read."""
+    if rel is not None and hidden(rel):
+        return None, make(
+            "file.hidden",
+            file,
+            "以“.”开头的文件或文件夹不是记录，不会被读取",
+            line=1,
+            column=1,
+        )
+    st, problem = lstat_problem(path, file)
+    if problem is not None:
+        return None, problem
     if not path.endswith(".yaml"):
         name = os.path.basename(path)
-        return None, make("file.not-yaml", file, f"“{name}”不是 .yaml 记录文件")
+        return None, make("file.not-yaml", file, f"“{name}”不是 .yaml 记录文件", line=1, column=1)
     if kind is None:
         return None, make(
             "file.unknown-kind", file, "文件所在位置不对应任何记录类型", line=1, column=1
         )
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        return None, make("file.unreadable", file, f"无法读取文件：{exc.strerror}")
     if st.st_size > MAX_BYTES:
-        size = f"{st.st_size / 1048576:.1f}"
-        return None, make(
-            "file.too-large",
-            file,
-            f"文件有 {size} MB，超过上限 {MAX_BYTES // 1048576} MB",
-            line=1,
-            column=1,
-        )
+        return None, too_large(file, st.st_size, MAX_BYTES)
     return st, None
 
 
 def read_record(path: Path, data_root: Path) -> Record:
     """Read and parse one file; every problem becomes a finding on the record."""
-    file = display(path, data_root)
-    try:
-        rel = path.resolve().relative_to(data_root.resolve()).parts
-    except ValueError:
+    file, rel = locate(path, data_root)
+    if rel is None:
         rel = (path.name,)
-    kind = classify(rel) if path.suffix == ".yaml" else None
+    kind = classify(rel) if path.name.endswith(".yaml") else None
     rec = Record(kind=kind, file=file, rel=rel)
-    _st, problem = precheck(str(path), file, kind)
+    _st, problem = precheck(str(path), file, kind, rel)
+    if problem is None:
+        raw, problem = read_bounded(str(path), file, MAX_BYTES, checked=True)
     if problem is not None:
         rec.findings.append(problem)
-        return rec
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        rec.findings.append(make("file.unreadable", file, f"无法读取文件：{exc.strerror}"))
         return rec
     return parse_bytes(rec, raw)
 
 
 def parse_bytes(rec: Record, raw: bytes) -> Record:
+    if len(raw) > MAX_BYTES:  # bytes from elsewhere (a Git object, a sheet import)
+        rec.findings.append(too_large(rec.file, len(raw), MAX_BYTES))
+        return rec
     text, problems = decode(raw, rec.file)
     if problems:
         rec.findings.extend(problems)
@@ -177,8 +203,10 @@ class FileText:
         self.path = path
 
     def __call__(self) -> str:
-        with open(self.path, encoding="utf-8") as fh:
-            return fh.read()
+        raw, problem = read_bounded(self.path, self.path)
+        if problem is not None or raw is None:
+            raise OSError(problem.message if problem else "unreadable")
+        return raw.decode("utf-8")
 
 
 def finding_tuple(f: Finding) -> tuple:
@@ -211,46 +239,75 @@ def worker_count() -> int:
     return max(1, min(2 * n, 16))
 
 
-def scan(data_root: Path) -> list[tuple[str, tuple[str, ...], bool]]:
-    """(path, parts relative to the root, is a symlink) for every file, in ``iter_files`` order."""
+# folders (relative to the data root, as parts) whose stamps tell a check of a few files that
+# records were added, removed or renamed there since the reference index was written
+STAMPED_DIRS = frozenset({"households", "plans"})
+STAMPED_DEPTH = 3
+
+
+def scan(
+    data_root: Path, dirs: dict[str, tuple] | None = None
+) -> list[tuple[str, tuple[str, ...], bool]]:
+    """(path, parts relative to the root, is hidden) for every entry under the root that is
+    not a folder, in a stable order (at each level, entries before folders, by name).
+
+    Nothing is skipped silently and nothing is followed: symbolic links (to files, folders or
+    nowhere), pipes, sockets and devices are listed like files, hidden folders are walked, and
+    a folder that cannot be listed is listed itself; all of these are refused with a finding
+    when read (``precheck``). Only the writers' own staging files are left out.
+
+    With ``dirs``, the stamp of every record folder (``STAMPED_DIRS`` at ``STAMPED_DEPTH``) is
+    put there, taken before the folder is listed."""
     out: list[tuple[str, tuple[str, ...], bool]] = []
 
-    def walk(dirpath: str, rel: tuple[str, ...]) -> None:
+    def walk(dirpath: str, rel: tuple[str, ...], hid: bool) -> None:
+        if dirs is not None and len(rel) == STAMPED_DEPTH and rel[0] in STAMPED_DIRS:
+            with contextlib.suppress(OSError):
+                dirs["/".join(rel)] = dir_stamp(os.stat(dirpath))
         try:
             with os.scandir(dirpath) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
+            if rel:
+                out.append((dirpath, rel, hid))  # refused when read
             return
-        dirs = []
+        folders = []
         for e in entries:
-            if e.name.startswith("."):
-                continue
             try:
-                is_dir = e.is_dir()
+                is_dir = e.is_dir(follow_symlinks=False)
             except OSError:
                 is_dir = False
+            h = hid or e.name.startswith(".")
             if is_dir:
-                if not e.is_symlink():
-                    dirs.append(e)
+                folders.append((e, h))
+            elif h and is_tool_temp(e.name) and e.is_file(follow_symlinks=False):
+                continue
             else:
-                out.append((e.path, rel + (e.name,), e.is_symlink()))
-        for d in dirs:
-            walk(d.path, rel + (d.name,))
+                out.append((e.path, rel + (e.name,), h))
+        for d, h in folders:
+            walk(d.path, rel + (d.name,), h)
 
-    walk(str(data_root), ())
+    walk(str(data_root), (), False)
     return out
+
+
+def dir_stamp(st: os.stat_result) -> tuple | None:
+    """A folder's stamp; None (matching no later stamp) when it changed so recently that a
+    change in the same clock tick would leave it as it is."""
+    from .cache import RACY_SECONDS
+
+    if st.st_mtime_ns >= time.time_ns() - int(RACY_SECONDS * 1e9):
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def _parse_one(path: str, file: str, rel: tuple, kind: str, schemas_dir: str | None):
     """Read, parse and schema-check one file: (digest, (data, parse findings, schema findings))."""
     from .cache import digest
 
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        f = make("file.unreadable", file, f"无法读取文件：{exc.strerror}")
-        return None, (None, [finding_tuple(f)], [])
+    raw, problem = read_bounded(path, file, MAX_BYTES, checked=True)
+    if problem is not None or raw is None:
+        return None, (None, [finding_tuple(problem)], [])
     rec = parse_bytes(Record(kind=kind, file=file, rel=rel), raw)
     schema_findings = []
     if schemas_dir is not None and rec.data is not None and not rec.findings:
@@ -326,6 +383,7 @@ class Tree:
     parsed: int = 0  # files that had to be parsed (cache misses)
     cached: int = 0
     stamps: dict[str, tuple] = field(default_factory=dict)  # rel path → stat stamp
+    dirs: dict[str, tuple] = field(default_factory=dict)  # record folder → stamp (``scan``)
     changed: bool = True  # False: every file was found unchanged in the cache
 
 
@@ -370,17 +428,14 @@ def _load_tree(
     keep: set[str] = set()
     stamps: dict[str, tuple] = {}
     cached = 0
-    for path, rel, is_link in scan(root):
-        if is_link:
-            records.append(read_record(Path(path), root))
-            schema_f.append(None)  # validated below, like any uncached record
-            continue
+    dirs: dict[str, tuple] = {}
+    for path, rel, hid in scan(root, dirs):
         file = prefix + "/" + "/".join(rel)
-        kind = classify(rel) if path.endswith(".yaml") else None
+        kind = _kind(rel) if not hid and path.endswith(".yaml") else None
         rec = Record(kind=kind, file=file, rel=rel)
         records.append(rec)
         schema_f.append([])
-        st, problem = precheck(path, file, kind)
+        st, problem = precheck(path, file, kind, rel if hid else None)
         if problem is not None:
             rec.findings.append(problem)
             continue
@@ -392,11 +447,9 @@ def _load_tree(
         if store.path is not None:
             dig = store.digest_by_stamp(relkey, stamp)
             if dig is None and relkey in store.files:
-                try:  # touched but maybe unchanged: the content hash decides
-                    with open(path, "rb") as fh:
-                        dig = cache_mod.digest(fh.read())
-                except OSError:
-                    dig = None
+                # touched but maybe unchanged: the content hash decides
+                raw, _problem = read_bounded(path, file, MAX_BYTES, checked=True)
+                dig = cache_mod.digest(raw) if raw is not None else None
                 if dig is not None and store.result(dig, kind) is not None:
                     store.put(relkey, stamp, dig, kind, store.result(dig, kind))
             if dig is not None:
@@ -411,14 +464,6 @@ def _load_tree(
         _fill(records[i], result, schema_f, i, path)
         if dig is not None and store.path is not None:
             store.put("/".join(rel), stamp, dig, kind, result)
-    for i, sf in enumerate(schema_f):
-        if sf is None:  # symlinked files: read the careful way, validated here
-            rec = records[i]
-            schema_f[i] = []
-            if schemas_dir is not None and rec.data is not None and not rec.findings:
-                from .schema import validate
-
-                schema_f[i] = validate(rec, schemas_dir)
     changed = True
     if store.path is not None:
         changed = store.dirty or set(store.files) != keep
@@ -426,7 +471,13 @@ def _load_tree(
             store.dirty = True
             store.save(keep)
     return Tree(
-        records, schema_f, parsed=len(misses), cached=cached, stamps=stamps, changed=changed
+        records,
+        schema_f,
+        parsed=len(misses),
+        cached=cached,
+        stamps=stamps,
+        dirs=dirs,
+        changed=changed,
     )
 
 
@@ -445,18 +496,9 @@ def load_some(
     prefix = data_root.name
     for path, rel in items:
         file = prefix + "/" + "/".join(rel)
-        if os.path.islink(path):
-            rec = read_record(Path(path), data_root)
-            sf = []
-            if schemas_dir is not None and rec.data is not None and not rec.findings:
-                from .schema import validate
-
-                sf = validate(rec, schemas_dir)
-            out.append((rec, sf, None))
-            continue
         kind = classify(rel) if path.endswith(".yaml") else None
         rec = Record(kind=kind, file=file, rel=rel)
-        st, problem = precheck(path, file, kind)
+        st, problem = precheck(path, file, kind, rel)
         if problem is not None:
             rec.findings.append(problem)
             out.append((rec, [], None))

@@ -1,9 +1,11 @@
 """A safe, bounded YAML reader that keeps the line and column of every node.
 
 libyaml (through PyYAML's C parser) produces events; this module builds plain Python
-data from them, with YAML 1.2 core scalars (dates stay strings), and enforces the
-limits that make hostile files harmless: no tags beyond the core schema, no duplicate
-keys, bounded depth and node count (alias expansion included), UTF-8 only.
+data from them, with YAML 1.2 core scalars (dates stay strings; no digit separators, so
+``1_000`` is text), and enforces the limits that make hostile files harmless: no tags beyond
+the core schema, no duplicate keys, bounded depth and node count (alias expansion included),
+numbers within ±10^15 and finite, no control characters in any value or key once escapes
+are decoded, UTF-8 only.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from .findings import Finding, json_path
 MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 200_000
+MAX_NUMBER = 10**15  # no count, amount or year in the ledger comes near; ids are text
+_MAX_INT_CHARS = len(str(MAX_NUMBER)) + 1  # sign included: longer is out of range
 
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {
@@ -40,6 +44,8 @@ _FLOAT = re.compile(
     r"[-+]?((0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\Z|[-+]?(0|[1-9][0-9]*)[eE][-+]?[0-9]+\Z"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# in a decoded value (after "\0", "\x1b", "\x9b", "\N" … escapes): C1 controls too
+_DECODED_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 try:  # libyaml is part of the PyYAML wheels we pin; the pure parser is the fallback.
     _Parser = yaml.CSafeLoader
@@ -140,7 +146,7 @@ def _scalar(e: ev.ScalarEvent, file: str, path: tuple):
         raise _Stop("yaml.forbidden-tag", file, f"不允许使用 YAML 标签 {tag}", e.start_mark, path)
     v = e.value
     if tag == _CORE + "str" or tag == "!" or (tag is None and not e.implicit[0]):
-        return v
+        return _text(v, e, file, path)
     if v in _NULL and tag in (None, _CORE + "null"):
         return None
     if v in _TRUE:
@@ -148,10 +154,40 @@ def _scalar(e: ev.ScalarEvent, file: str, path: tuple):
     if v in _FALSE:
         return False
     if _INT.match(v) and tag in (None, _CORE + "int"):
-        return int(v)
+        # bounded before int(): thousands of digits would raise, or stall the rules
+        n = int(v) if len(v) <= _MAX_INT_CHARS else None
+        if n is None or not -MAX_NUMBER <= n <= MAX_NUMBER:
+            raise _too_large(e, file, path)
+        return n
     if _FLOAT.match(v) and tag in (None, _CORE + "float"):
-        return float(v)
+        f = float(v)
+        if not -MAX_NUMBER <= f <= MAX_NUMBER:  # also refuses inf and nan
+            raise _too_large(e, file, path)
+        return f
+    return _text(v, e, file, path)
+
+
+def _text(v: str, e: ev.ScalarEvent, file: str, path: tuple) -> str:
+    m = _DECODED_CONTROL.search(v)
+    if m:
+        raise _Stop(
+            "encoding.control-char",
+            file,
+            f"{json_path(path)} 处的值含有控制字符 U+{ord(m.group()):04X}（解码转义后）",
+            e.start_mark,
+            path,
+        )
     return v
+
+
+def _too_large(e: ev.ScalarEvent, file: str, path: tuple) -> _Stop:
+    return _Stop(
+        "yaml.number-too-large",
+        file,
+        f"{json_path(path)} 处的数字超出 ±10^15 或不是有限数",
+        e.start_mark,
+        path,
+    )
 
 
 def parse(text: str, file: str, source=None) -> Parsed:
@@ -372,7 +408,9 @@ _RISKY = re.compile(
     r"|<<"  # merge keys
     r"|[\[{](?![\]}])"  # flow collections other than [] and {}
 )
-_DIGIT_SEPARATOR = re.compile(r"[0-9]_[0-9]")  # which the core schema does not know
+# an underscore next to a digit: "1_000", "_1", "1_", "0.5_" are text to the core schema, while
+# the compiled parser reads them as numbers
+_DIGIT_SEPARATOR = re.compile(r"[0-9]_|_[0-9]")
 _LINE_MARKS = ("---", "...", "%", "?")
 _RISKY_LINE = re.compile(r"^(?:---|\.\.\.|%|[ ]*\?)", re.MULTILINE)  # documents, directives,
 # complex keys
@@ -382,10 +420,18 @@ _RISKY_NUMBER = re.compile(  # number forms the YAML 1.2 core schema reads as st
 )
 
 
+# a block scalar with no content at the end of the text (the compiled parser reads "\n")
+_EMPTY_BLOCK_AT_END = re.compile(r"[|>][-+0-9]*(?:[ ]+#[^\n]*)?[ \n]*\Z")
+
+
 def _risky(text: str) -> bool:
     if _RISKY_CHARS.search(text) and _RISKY.search(text):
         return True
     if "_" in text and _DIGIT_SEPARATOR.search(text):
+        return True
+    if ("|" in text or ">" in text) and _EMPTY_BLOCK_AT_END.search(
+        text, text.rfind("\n", 0, len(text.rstrip(" \n"))) + 1
+    ):
         return True
     if any(m in text for m in _LINE_MARKS) and _RISKY_LINE.search(text):
         return True
@@ -420,14 +466,18 @@ def _plain_nodes(node, depth: int) -> int:
         values = node
     for v in values:
         t = type(v)
-        if t is str or t is int or t is bool or v is None:
+        if t is str or t is bool or v is None:
+            n += 2
+        elif t is int:
+            if not -MAX_NUMBER <= v <= MAX_NUMBER:
+                return -1
             n += 2
         elif t is dict or t is list:
             c = _plain_nodes(v, depth + 1)
             if c < 0:
                 return -1
             n += c + 1
-        elif t is float and v - v == 0:
+        elif t is float and -MAX_NUMBER <= v <= MAX_NUMBER:  # finite
             n += 2
         else:
             return -1

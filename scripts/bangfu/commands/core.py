@@ -9,7 +9,6 @@ from pathlib import Path
 from .. import check as check_mod
 from .. import render
 from ..cli import command, common, config
-from ..config import UsageError
 from ..findings import has_errors
 from ..writes import WriteError, recover_for_check, writing
 
@@ -34,17 +33,10 @@ command("check", "检查记录：结构、引用、日期和政策规则")(_chec
 
 
 def _fmt(args) -> int:
-    from ..fmt import format_file
-    from ..load import iter_files
+    from ..fmt import format_file, targets
 
     cfg = config(args)
-    targets = [Path(p) for p in args.paths] or [cfg.data_root]
-    files = []
-    for t in targets:
-        if not t.exists():
-            raise UsageError(f"路径 {t} 不存在")
-        files.extend(sorted(iter_files(t)) if t.is_dir() else [t])
-    files = [f for f in files if f.suffix == ".yaml"]
+    files = targets(cfg.data_root, args.paths)
     findings, changed = [], 0
     with contextlib.ExitStack() as stack:
         if not args.check:  # one writer at a time; an interrupted earlier write is recovered

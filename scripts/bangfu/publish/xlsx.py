@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import zipfile
 
@@ -24,6 +25,27 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _INVALID_SHEET = re.compile(r"[\[\]:*?/\\]")
 _MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
 _CREATED = re.compile(rb"<dcterms:created([^>]*)>[^<]*</dcterms:created>")
+# characters XML 1.0 (and so a workbook) cannot hold; openpyxl raises on them. The checker
+# refuses them in records, so they only reach here by a bug, and must not stop publication.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_EXCEL_MAX_TEXT = 32_767
+
+
+def _text(value: str) -> str:
+    """Text a workbook can hold: formula-like text defused, illegal characters replaced."""
+    value = _ILLEGAL.sub("\ufffd", neutralise(value))
+    return value[:_EXCEL_MAX_TEXT]
+
+
+def _number(value):
+    """A number a workbook can hold; inf, nan or a huge integer becomes a text note."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "非有限数"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return "数值过大"
+    if isinstance(value, str):
+        return _text(value)
+    return value
 
 
 def _stamp(descriptor: dict) -> dt.datetime:
@@ -62,10 +84,10 @@ def _value(ws, col, value, marker: str):
         except ValueError:
             pass
     if col.type in ("string", "date"):
-        text = str(value)
+        text = _text(str(value))
         # formula-like text is stored exactly, as a text cell Excel will not evaluate
         return _cell(ws, text) if formula_like(text) else text
-    return value
+    return _number(value)
 
 
 def _cell(ws, value, font=None):
@@ -114,7 +136,7 @@ def workbook_bytes(tables: dict[str, Table], descriptor: dict) -> bytes:
         for col in t.columns:
             lines.append([name, sheet_names[name], col.name, col.title, col.type, col.description])
     for line in lines:
-        info.append([_cell(info, v) if isinstance(v, str) else v for v in line])
+        info.append([_cell(info, _text(v)) if isinstance(v, str) else v for v in line])
 
     for name, t in tables.items():
         ws = wb.create_sheet(sheet_names[name])
@@ -122,7 +144,7 @@ def workbook_bytes(tables: dict[str, Table], descriptor: dict) -> bytes:
         for c, col in enumerate(t.columns, start=1):
             width = max(10, min(40, 2 * len(col.title) + 4))
             ws.column_dimensions[get_column_letter(c)].width = width
-        ws.append([_cell(ws, col.title, bold) for col in t.columns])
+        ws.append([_cell(ws, _text(col.title), bold) for col in t.columns])
         marker = t.marker
         cols = t.columns
         for row in t.rows:

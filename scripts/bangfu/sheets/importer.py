@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from ..codes import make
 from ..config import Config
 from ..findings import ERROR, Finding
 from ..load import Record
+from ..readfile import read_bounded
 from ..rules.dates import label_period
 from ..yamlio import WriteError, update_text, write_all, writing
 from ..yamlsafe import parse as parse_yaml
@@ -741,11 +743,17 @@ def _order(d: dict, keys: tuple[str, ...]) -> dict:
 
 
 def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_text("utf-8")
-    except FileNotFoundError:
+    """The current text of a record file; None when there is none; "" when something is there
+    that check would not read (a link, a pipe, too large, not UTF-8): the import then refuses
+    to write over it."""
+    if not os.path.lexists(path):
         return None
-    except (OSError, UnicodeDecodeError):
+    raw, problem = read_bounded(str(path), str(path))
+    if problem is not None or raw is None:
+        return ""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
         return ""
 
 

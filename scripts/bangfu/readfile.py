@@ -1,0 +1,112 @@
+"""Reading one data file, bounded before anything is read.
+
+Every tool that reads a record file from disk (check, fmt, import, the CODEOWNERS routing)
+reads it here: the entry is looked at with ``lstat`` first, and a symbolic link, a folder, a
+pipe, a socket or a device is refused without being opened; a regular file is opened with
+``O_NOFOLLOW | O_NONBLOCK`` (a link or pipe swapped in meanwhile is still refused, and never
+blocks), checked again on the open descriptor, and at most ``limit + 1`` bytes are read.
+
+The writers' own staging files (``writes.is_tool_temp``) are the only entries under
+``data/`` that are neither records nor findings.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from .codes import make
+from .findings import Finding
+from .yamlsafe import MAX_BYTES
+
+
+def too_large(file: str, size: int, limit: int) -> Finding:
+    mb = f"{size / 1048576:.1f}"
+    return make(
+        "file.too-large",
+        file,
+        f"文件有 {mb} MB，超过上限 {limit // 1048576} MB",
+        line=1,
+        column=1,
+    )
+
+
+def not_regular(file: str, mode: int) -> Finding:
+    if stat.S_ISLNK(mode):
+        return make("file.symlink", file, "这是一个符号链接，不是普通文件", line=1, column=1)
+    if stat.S_ISDIR(mode):  # a folder is only read as a file when it could not be listed
+        return make("file.unreadable", file, "无法读取这个文件夹", line=1, column=1)
+    if stat.S_ISFIFO(mode):
+        what = "命名管道"
+    elif stat.S_ISSOCK(mode):
+        what = "套接字"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        what = "设备文件"
+    else:
+        what = "特殊文件"
+    return make("file.special", file, f"这是{what}，不是普通文件", line=1, column=1)
+
+
+def unreadable(file: str, exc: OSError) -> Finding:
+    if exc.errno == errno.ELOOP:
+        return make("file.symlink", file, "路径中有符号链接", line=1, column=1)
+    reason = exc.strerror or exc.__class__.__name__
+    return make("file.unreadable", file, f"无法读取文件：{reason}", line=1, column=1)
+
+
+def lstat_problem(path: str, file: str) -> tuple[os.stat_result | None, Finding | None]:
+    """``(lstat result, None)`` for a regular file, else ``(None, finding)``; nothing is
+    opened and no link is followed."""
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        return None, unreadable(file, exc)
+    if not stat.S_ISREG(st.st_mode):
+        return None, not_regular(file, st.st_mode)
+    return st, None
+
+
+_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_FLAGS |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def read_bounded(
+    path: str, file: str, limit: int = MAX_BYTES, *, checked: bool = False
+) -> tuple[bytes | None, Finding | None]:
+    """The bytes of the regular file at ``path``, or the one finding that refuses it.
+
+    ``checked``: the caller has just looked at this path with ``lstat_problem`` and checked
+    its size."""
+    if not checked:
+        st, problem = lstat_problem(path, file)
+        if problem is not None:
+            return None, problem
+        if st.st_size > limit:
+            return None, too_large(file, st.st_size, limit)
+    try:
+        fd = os.open(path, _FLAGS)
+    except OSError as exc:
+        return None, unreadable(file, exc)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, not_regular(file, st.st_mode)
+        if st.st_size > limit:
+            return None, too_large(file, st.st_size, limit)
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        return None, unreadable(file, exc)
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if len(raw) > limit:  # grew while being read
+        return None, too_large(file, len(raw), limit)
+    return raw, None
