@@ -32,8 +32,9 @@ _EXCEL_MAX_TEXT = 32_767
 
 
 def _text(value: str) -> str:
-    """Text a workbook can hold: formula-like text defused, illegal characters replaced."""
-    value = _ILLEGAL.sub("\ufffd", neutralise(value))
+    """Text a workbook can hold: characters it cannot store replaced, at most Excel's length
+    (formula-like text is kept exactly and written as a quote-prefixed text cell)."""
+    value = _ILLEGAL.sub("\ufffd", value)
     return value[:_EXCEL_MAX_TEXT]
 
 
