@@ -6,7 +6,9 @@ always read; for a report, its plan; for a household or plan id, the other files
 the same id (duplicates); and whether the households and plans it names exist. The last two
 come from the reference index a full check writes (``cache.RefIndex``): each file it names
 is stat-checked and read again if it changed, and an id the index does not know is looked
-for where its file would be. The findings equal a full check's, restricted to the files.
+for where its file would be. The person names the privacy rule looks for come from the
+households read and, for the rest, from keyed digests the full check stored (``privacy.known``).
+The findings equal a full check's, restricted to the files.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .cache import INDEXED_KINDS, open_index, stamp
 from .config import Config
 from .findings import Finding
 from .load import Record, load_some, order_key, scan
+from .privacy import known
 from .rules import run_all
 from .rules.base import Context
 
@@ -118,6 +121,11 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
         for h in _named_households(rec):
             if h not in have and h not in external["household"]:
                 find("household", h, load_all_holders=False)
+    # person names of the households not read (the privacy rule; see privacy.known)
+    names = known.unread(index.path, root, loaded, target_rels)
+    if names is None:
+        return None
+    load(names.to_read)
     index.save()
 
     records = [loaded[k][0] for k in sorted(loaded, key=order_key)]
@@ -126,6 +134,7 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
     m = model_mod.build(records)
     for kind, ids in external.items():
         m.external[kind] |= ids
+    m.unread_names = names.digests
     findings = [f for rec in records if rec.rel in target_rels for f in rec.findings]
     prefixes = tuple(wanted)
     findings.extend(
