@@ -353,6 +353,40 @@ def test_few_file_check_sees_household_names_changed_added_or_removed_since_the_
     assert _few(root, REPORT) == _full(root, REPORT, monkeypatch) == set()
 
 
+def test_few_file_check_after_a_village_moved_between_counties_equals_the_full_check(
+    tmp_path, monkeypatch
+):
+    """A household's names count for the county its village is in; the county records say
+    which that is, and they can change while the household's file does not."""
+    root = make_case(tmp_path, None)
+    alpha = root / "data/counties/tc-alpha.yaml"
+    beta = root / "data/counties/tc-beta.yaml"
+    beta.write_text(
+        alpha.read_text("utf-8").replace("tc-alpha", "tc-beta").replace("测试县", "另测县"),
+        "utf-8",
+    )
+    other = root / "data/households/tc-beta/tc-beta-east-pine/h-0009.yaml"
+    other.parent.mkdir(parents=True)
+    text = (root / HOUSEHOLD).read_text("utf-8").replace("h-0001", "h-0009")
+    other.write_text(
+        text.replace("tc-alpha-east-willow", "tc-beta-east-pine").replace(HEAD_NAME, "王别县"),
+        "utf-8",
+    )
+    _edit(root, REPORT, "content: 采购农产品", "content: 王别县介绍采购农产品")
+    (root / DIRNAME).mkdir()
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    _check(root)  # the full check writes the index
+    assert _few(root, REPORT) == _full(root, REPORT, monkeypatch) == set()
+    # the village the household names moves to tc-alpha; the household's file stays as it was
+    _edit(root, "data/counties/tc-beta.yaml", "id: tc-beta-east-pine", "id: tc-beta-east-fir")
+    _edit(root, "data/counties/tc-alpha.yaml", "id: tc-alpha-east-pine", "id: tc-beta-east-pine")
+    want = {(REPORT, "$.entries[1].content", IN_FIELD)}
+    assert want <= _full(root, REPORT, monkeypatch)
+    cfg = Config.make(root / "data", as_of=DEFAULT_AS_OF)
+    got = {(f.file, f.path, f.code) for f in check.run(cfg, [root / REPORT]).findings}
+    assert got == _full(root, REPORT, monkeypatch)
+
+
 def test_reference_index_holds_no_plain_person_names(tmp_path, monkeypatch):
     root = _indexed_repo(tmp_path, monkeypatch)
     [index] = (root / DIRNAME).glob("index-*")

@@ -20,17 +20,20 @@ Read by a check of a few files, for each county its files are checked against:
 - a listed file that changed, and a file now under ``households/<county>/`` that is not listed
   (added since), are read, so their names now count; a listed file that is gone counts no more;
 
-so the names are a full check's. A missing or foreign store, or more than ``MAX_READS`` files
-to read, sends the check to a full one. Not seen: a household file outside
+so the names are a full check's. A missing or foreign store, a village moved to another
+county since (the store notes which county each village was in), or more than ``MAX_READS``
+files to read sends the check to a full one. Not seen: a household file outside
 ``households/<county>/`` added or edited since the index so that it names a village of the
 county. That file is itself in the wrong folder (``path.wrong-county``, reported by the full
 check on every pull request, which also sees its names); until the next full check, a
-few-file check of the county's records does not know its names.
+few-file check of the county's records does not know its names. Stamps are trusted as the
+reference index trusts them (size, mtime, ctime and inode all unchanged).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
@@ -53,6 +56,7 @@ MAX_READS = 200
 _CODE = ("known.py", "rule.py", "fields.py", "pii.py")
 
 
+@functools.cache
 def _fingerprint() -> str:
     h = hashlib.blake2b(f"v{VERSION}".encode(), digest_size=12)
     here = Path(__file__).resolve().parent
@@ -70,12 +74,27 @@ def _county_file(index_path: Path, county: str) -> Path:
     )
 
 
+def _villages(model: Model) -> bytes:
+    """Which county each village is in: what decides which counties a household's names
+    count for, besides its own file."""
+    pairs = sorted((v.id, v.county) for v in model.villages.values())
+    return hashlib.blake2b(marshal.dumps(pairs), digest_size=16).digest()
+
+
+def _marker(index_path: Path) -> bytes | None:
+    """The villages digest of the store in ``index_path``, if this code wrote it."""
+    try:
+        version, code, villages = marshal.loads((index_path / MARKER).read_bytes())
+    except Exception:  # noqa: BLE001 — missing or corrupt: no store
+        return None
+    if version != VERSION or code != _fingerprint() or type(villages) is not bytes:
+        return None
+    return villages
+
+
 def present(index_path: Path) -> bool:
     """True when ``index_path`` holds a names store written by this code."""
-    try:
-        return marshal.loads((index_path / MARKER).read_bytes()) == (VERSION, _fingerprint())
-    except Exception:  # noqa: BLE001 — missing or corrupt: not present
-        return False
+    return _marker(index_path) is not None
 
 
 def write(
@@ -106,7 +125,8 @@ def write(
             if old not in written:
                 with contextlib.suppress(OSError):
                     old.unlink()
-        atomic_bytes(index_path / MARKER, marshal.dumps((VERSION, _fingerprint())))
+        marker = (VERSION, _fingerprint(), _villages(model))
+        atomic_bytes(index_path / MARKER, marshal.dumps(marker))
     except OSError:
         return  # no store: a check of a few files becomes a full one
 
@@ -144,61 +164,54 @@ def unread(
 ) -> Unread | None:
     """The names of the households not in ``loaded`` (rel parts → (record, …)), for the
     counties the records at ``targets`` are checked against; None: do a full check."""
-    if not present(index_path):
+    villages = _marker(index_path)
+    if villages is None:
         return None
     recs: list[Record] = [loaded[k][0] for k in sorted(loaded, key=order_key)]
     provisional = build_model(recs)
-    counties: set[str] = set()
-    for rec in recs:
-        if rec.rel in targets:
-            counties.update(checked_counties(provisional, rec))
-            if len(rec.rel) > 2:
-                counties.add(rec.rel[1])  # ids and file names are checked against it too
-
+    if _villages(provisional) != villages:
+        return None  # villages moved between counties: their households' names moved too
     out = Unread()
-    queued: set[tuple[str, ...]] = set()
-
-    def queue(path: str, parts: tuple[str, ...]) -> None:
-        if parts not in loaded and parts not in queued:
-            queued.add(parts)
-            out.to_read.append((path, parts))
-
-    for c in sorted(counties):
+    have = {"/".join(parts) for parts in loaded}
+    base = str(root) + "/"
+    for c in _counties(provisional, targets):
         store = _read_county(index_path, c)
         key, lengths, entries = store or (b"", (), {})
-        listed: set[tuple[str, ...]] = set()
-        digests: set[bytes] = set()
+        blobs = []
         for rel, item in entries.items():
-            if type(rel) is not str:
-                continue
-            parts = tuple(rel.split("/"))
-            listed.add(parts)
-            if parts in loaded:
-                continue  # its names now are in the model
-            path = str(root.joinpath(*parts))
+            if rel in have:
+                continue  # read: its names now are in the model
             try:
-                now = stamp(os.stat(path))
-            except OSError:
-                continue  # gone since
-            if (
-                type(item) is tuple
-                and len(item) == 2
-                and item[0] is not None
-                and tuple(item[0]) == now
-                and type(item[1]) is bytes
-                and len(item[1]) % DIGEST_SIZE == 0
-            ):
-                blob = item[1]
-                digests.update(blob[i : i + DIGEST_SIZE] for i in range(0, len(blob), DIGEST_SIZE))
+                now = stamp(os.stat(base + rel))
+            except (OSError, TypeError, ValueError):
+                continue  # gone since (or not a path)
+            if type(item) is tuple and len(item) == 2 and item[0] == now:
+                blobs.append(item[1])
             else:
-                queue(path, parts)
+                have.add(rel)
+                out.to_read.append((base + rel, tuple(rel.split("/"))))  # changed since
         if "/" not in c and not c.startswith(".") and (root / HOUSEHOLDS / c).is_dir():
-            for path, rel, _link in scan(root / HOUSEHOLDS / c):
-                parts = (HOUSEHOLDS, c, *rel)
-                if parts not in listed:
-                    queue(path, parts)  # added since
-        if store is not None:
-            out.digests[c] = NameDigests(key, digests, lengths)
+            for path, parts, _link in scan(root / HOUSEHOLDS / c):
+                rel = f"{HOUSEHOLDS}/{c}/" + "/".join(parts)
+                if rel not in entries and rel not in have:
+                    have.add(rel)
+                    out.to_read.append((path, (HOUSEHOLDS, c, *parts)))  # added since
         if len(out.to_read) > MAX_READS:
             return None
+        if store is not None:
+            blob = b"".join(b for b in blobs if type(b) is bytes and len(b) % DIGEST_SIZE == 0)
+            digests = (blob[i : i + DIGEST_SIZE] for i in range(0, len(blob), DIGEST_SIZE))
+            out.digests[c] = NameDigests(key, digests, lengths)
     return out
+
+
+def _counties(model: Model, targets: set[tuple]) -> list[str]:
+    """The counties the records at ``targets`` are checked against (``rule.checked_counties``,
+    and the folder they sit in, against which their ids and file names are checked)."""
+    counties: set[str] = set()
+    for rec in model.records:
+        if rec.rel in targets:
+            counties.update(checked_counties(model, rec))
+            if len(rec.rel) > 2:
+                counties.add(rec.rel[1])
+    return sorted(counties)
