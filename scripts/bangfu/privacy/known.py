@@ -6,8 +6,8 @@ checked against that county. A full check reads every household. A check of a fe
 it has) and only a few households; the names of the others come from here.
 
 Written by the full check that writes the reference index, into the index's folder: per county,
-every file under ``households/<county>/`` and every household elsewhere that the rule checks
-against the county (its village is there), each with its stat stamp and the keyed digests
+every household file in ``households/<county>/<village>/`` (readable or not) and every household
+elsewhere that the rule checks against the county (its village is there), each with its stat stamp and the keyed digests
 (``pii.name_digest``) of the person names it holds, and the lengths of those names. The key is
 random per write. Plain names are never written: the cache folder sits in the working copy.
 (The digests keep names out of plain sight, out of a grep or a copy of the cache; whoever holds
@@ -17,8 +17,8 @@ Read by a check of a few files, for each county its files are checked against:
 
 - a listed file it reads anyway (a target, a household it needed) counts with its names now;
 - a listed file whose stamp is unchanged counts with its digests;
-- a listed file that changed, and a file now under ``households/<county>/`` that is not listed
-  (added since), are read, so their names now count; a listed file that is gone counts no more;
+- a listed file that changed, and a household file now in ``households/<county>/`` that is
+  not listed (added since), are read, so their names now count; a listed file that is gone counts no more;
 
 so the names are a full check's. A missing or foreign store, a village moved to another
 county since (the store notes which county each village was in), or more than ``MAX_READS``
@@ -41,7 +41,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..cache import atomic_bytes, stamp
-from ..load import Record, order_key, scan
+from ..load import Record, classify, order_key, scan
 from ..model import Model
 from ..model import build as build_model
 from ..schema import PACKAGE_SCHEMAS
@@ -100,13 +100,13 @@ def present(index_path: Path) -> bool:
 def write(
     index_path: Path, model: Model, schemas_dir: Path | None, stamps: dict[str, tuple]
 ) -> None:
-    """Store the names of every file under ``households/`` of a fully loaded tree."""
+    """Store the names of every household file of a fully loaded tree."""
     schemas_dir = schemas_dir or PACKAGE_SCHEMAS
     key = os.urandom(16)
     entries: dict[str, dict[str, tuple]] = defaultdict(dict)
     lengths: dict[str, set[int]] = defaultdict(set)
     for rec in model.records:
-        if rec.rel[0] != HOUSEHOLDS:
+        if not _may_hold_names(rec.rel):
             continue
         rel = "/".join(rec.rel)
         names = {n for n in names_of(rec, schemas_dir) if is_person_name(n)}
@@ -193,9 +193,10 @@ def unread(
         if "/" not in c and not c.startswith(".") and (root / HOUSEHOLDS / c).is_dir():
             for path, parts, _link in scan(root / HOUSEHOLDS / c):
                 rel = f"{HOUSEHOLDS}/{c}/" + "/".join(parts)
-                if rel not in entries and rel not in have:
+                parts = (HOUSEHOLDS, c, *parts)
+                if rel not in entries and rel not in have and _may_hold_names(parts):
                     have.add(rel)
-                    out.to_read.append((path, (HOUSEHOLDS, c, *parts)))  # added since
+                    out.to_read.append((path, parts))  # added since
         if len(out.to_read) > MAX_READS:
             return None
         if store is not None:
@@ -203,6 +204,11 @@ def unread(
             digests = (blob[i : i + DIGEST_SIZE] for i in range(0, len(blob), DIGEST_SIZE))
             out.digests[c] = NameDigests(key, digests, lengths)
     return out
+
+
+def _may_hold_names(rel: tuple[str, ...]) -> bool:
+    """A household's file (others are read by every check, or hold no person names)."""
+    return classify(rel) == "household" and rel[-1].endswith(".yaml")
 
 
 def _counties(model: Model, targets: set[tuple]) -> list[str]:
