@@ -43,6 +43,7 @@ from .pii import (
 IN_FIELD = "privacy.personal-data-in-public-field"
 IN_ID = "privacy.personal-data-in-id"
 _FIXED_PARTS = frozenset({"plan.yaml", "reports"})
+_Names = NameIndex | NameDigests
 
 
 def _kinds(found: set[str]) -> str:
@@ -132,19 +133,19 @@ class _Scanner:
     def __init__(self, model: Model, schemas_dir: Path):
         self.model = model
         self._where: dict[int, tuple[str, ...]] = {}
-        self.index: dict[str, tuple[NameIndex | NameDigests, re.Pattern | None, re.Pattern | None]]
-        self.index = {}
         counties = _gather(model, schemas_dir, self.where)
-        unread: dict[str, NameDigests] = model.unread_names
+        unread: dict[str, NameDigests] = model.unread_names  # a check of a few files
+        # county → (its names, the mask for an organization's own name, the mask elsewhere)
+        self.index: dict[str, tuple[_Names, re.Pattern | None, re.Pattern | None]] = {}
         for cid in sorted(counties.keys() | unread.keys()):
             c = counties[cid]
-            names = unread[cid].with_names(c.names) if cid in unread else NameIndex(c.names)
-            if c.names or cid in unread:
-                self.index[cid] = (
-                    names,
-                    mask_pattern(c.places),
-                    mask_pattern(c.places | c.organizations),
-                )
+            if not c.names and cid not in unread:
+                continue
+            self.index[cid] = (
+                unread[cid].with_names(c.names) if cid in unread else NameIndex(c.names),
+                mask_pattern(c.places),
+                mask_pattern(c.places | c.organizations),
+            )
         self._memo: dict[tuple, frozenset[str]] = {}
 
     def where(self, rec: Record) -> tuple[str, ...]:
