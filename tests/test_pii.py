@@ -11,15 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from bangfu import check, incremental
+from bangfu.cache import DIRNAME
 from bangfu.checksums import resident_id_check_char, uscc_check_char
+from bangfu.config import Config
 from bangfu.privacy.fields import free_text_paths, name_paths
 from bangfu.privacy.pii import (
     BANK_CARD,
     MOBILE,
     RESIDENT_ID,
+    NameDigests,
     NameIndex,
     id_kinds,
     mask_pattern,
+    name_digest,
     number_kinds,
 )
 
@@ -117,6 +122,32 @@ def test_a_name_inside_a_public_place_name_is_not_a_person_name():
     assert names.found("王伟来访", places) is False  # only whole names count
     assert names.found("李村委会", places) is False  # one character is not a name
     assert names.found("Tom Li 来访", places) is False  # names are CJK only
+
+
+def test_name_digests_answer_like_the_plain_names_they_were_made_from():
+    names = ["张家", "王伟明", "李", "Tom Li", "买买提·艾力"]
+    key = b"k" * 16
+    plain = NameIndex(names)
+    keep = [n for n in names if n in plain.names]
+    digests = NameDigests(key, [name_digest(key, n) for n in keep], [len(n) for n in keep])
+    split = NameDigests(key, [name_digest(key, "张家")], [2]).with_names(["王伟明", "买买提·艾力"])
+    places = mask_pattern(["张家湾", "柳村"])
+    for text in (
+        "到张家湾村走访",
+        "张家来电咨询",
+        "王伟明来访",
+        "王伟来访",
+        "李村委会",
+        "Tom Li 来访",
+        "看望买买提·艾力一家",
+        "张家湾的张家",
+        "",
+    ):
+        for mask in (places, None):
+            want = plain.found(text, mask)
+            assert digests.found(text, mask) is want, (text, mask)
+            assert split.found(text, mask) is want, (text, mask)
+    assert name_digest(key, "王伟明") != name_digest(b"x" * 16, "王伟明")  # keyed
 
 
 def test_ids_and_file_names_that_hold_numbers_or_look_like_id_numbers():
@@ -251,6 +282,122 @@ def test_a_name_from_another_county_is_not_flagged(tmp_path):
     assert IN_FIELD not in {c for _, _, c in _found(_check(root))}
     _edit(root, HOUSEHOLD, "address:", "members:\n  - name: 王别县\n    relation: 子女\naddress:")
     assert (REPORT, "$.entries[1].content", IN_FIELD) in _found(_check(root))
+
+
+# -- a check of a few files: names of the households it does not read -----------------------
+
+NEIGHBOUR = "data/households/tc-alpha/tc-alpha-east-willow/h-0002.yaml"
+NEIGHBOUR_HEAD = "欧阳邻户"  # fake; in no file the report names
+NEIGHBOUR_MEMBER = "司马邻子"  # fake
+
+
+def _indexed_repo(tmp_path, monkeypatch) -> Path:
+    """The base records and a second household, in a working copy whose cache holds the
+    reference index of a full check."""
+    root = make_case(tmp_path, None)
+    text = (root / HOUSEHOLD).read_text("utf-8").replace("h-0001", "h-0002")
+    (root / NEIGHBOUR).write_text(
+        text.replace(HEAD_NAME, NEIGHBOUR_HEAD).replace(
+            "address:", f"members:\n  - name: {NEIGHBOUR_MEMBER}\n    relation: 子女\naddress:"
+        ),
+        "utf-8",
+    )
+    (root / DIRNAME).mkdir()
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    assert _check(root).returncode == 0  # the full check writes the index
+    return root
+
+
+def _few(root: Path, *rels: str) -> set[tuple[str, str, str]]:
+    """The findings of a check of ``rels`` through the reference index, as (file, path, code)."""
+    cfg = Config.make(root / "data", as_of=DEFAULT_AS_OF)
+    quick = incremental.run_few(cfg, check._wanted(cfg, [root / r for r in rels]))
+    assert quick is not None  # the few-file path, not a full check
+    return {(f.file, f.path, f.code) for f in quick[0]}
+
+
+def _full(root: Path, rel: str, monkeypatch) -> set[tuple[str, str, str]]:
+    """The same from a full check that neither reads nor writes the cache."""
+    monkeypatch.setenv("BANGFU_CACHE", "0")
+    result = check.run(Config.make(root / "data", as_of=DEFAULT_AS_OF))
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    return {(f.file, f.path, f.code) for f in result.findings if f.file == rel}
+
+
+def test_few_file_check_finds_a_household_head_name_typed_into_a_report(tmp_path, monkeypatch):
+    root = _indexed_repo(tmp_path, monkeypatch)
+    _edit(root, REPORT, "content: 入户了解收入情况", f"content: 入户看望{HEAD_NAME}")
+    _edit(root, REPORT, "content: 采购农产品", f"content: 向{NEIGHBOUR_MEMBER}采购农产品")
+    want = {(REPORT, "$.entries[0].content", IN_FIELD), (REPORT, "$.entries[1].content", IN_FIELD)}
+    assert _few(root, REPORT) == want
+    proc = _check(root, REPORT)  # what the pre-commit hook runs
+    assert proc.returncode == 1 and _found(proc) == want
+    assert HEAD_NAME not in proc.stdout and NEIGHBOUR_MEMBER not in proc.stdout
+
+
+def test_few_file_check_sees_household_names_changed_added_or_removed_since_the_index(
+    tmp_path, monkeypatch
+):
+    root = _indexed_repo(tmp_path, monkeypatch)
+    newcomer = "data/households/tc-alpha/tc-alpha-east-willow/h-0003.yaml"
+    _edit(root, REPORT, "content: 入户了解收入情况", "content: 入户看望诸葛新名")
+    _edit(root, REPORT, "content: 采购农产品", f"content: 向{NEIGHBOUR_HEAD}采购农产品")
+    # the neighbour's head is renamed; a new household's member is the name in entry 0
+    _edit(root, NEIGHBOUR, f"name: {NEIGHBOUR_HEAD}", "name: 上官改名")
+    text = (root / HOUSEHOLD).read_text("utf-8").replace("h-0001", "h-0003")
+    (root / newcomer).write_text(text.replace(HEAD_NAME, "诸葛新名"), "utf-8")
+    want = {(REPORT, "$.entries[0].content", IN_FIELD)}
+    assert _few(root, REPORT) == _full(root, REPORT, monkeypatch) == want
+    # the newcomer is removed again: its name no longer counts
+    (root / newcomer).unlink()
+    assert _few(root, REPORT) == _full(root, REPORT, monkeypatch) == set()
+
+
+def test_few_file_check_after_a_village_moved_between_counties_equals_the_full_check(
+    tmp_path, monkeypatch
+):
+    """A household's names count for the county its village is in; the county records say
+    which that is, and they can change while the household's file does not."""
+    root = make_case(tmp_path, None)
+    alpha = root / "data/counties/tc-alpha.yaml"
+    beta = root / "data/counties/tc-beta.yaml"
+    beta.write_text(
+        alpha.read_text("utf-8").replace("tc-alpha", "tc-beta").replace("测试县", "另测县"),
+        "utf-8",
+    )
+    other = root / "data/households/tc-beta/tc-beta-east-pine/h-0009.yaml"
+    other.parent.mkdir(parents=True)
+    text = (root / HOUSEHOLD).read_text("utf-8").replace("h-0001", "h-0009")
+    other.write_text(
+        text.replace("tc-alpha-east-willow", "tc-beta-east-pine").replace(HEAD_NAME, "王别县"),
+        "utf-8",
+    )
+    _edit(root, REPORT, "content: 采购农产品", "content: 王别县介绍采购农产品")
+    (root / DIRNAME).mkdir()
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    _check(root)  # the full check writes the index
+    assert _few(root, REPORT) == _full(root, REPORT, monkeypatch) == set()
+    # the village the household names moves to tc-alpha; the household's file stays as it was
+    _edit(root, "data/counties/tc-beta.yaml", "id: tc-beta-east-pine", "id: tc-beta-east-fir")
+    _edit(root, "data/counties/tc-alpha.yaml", "id: tc-alpha-east-pine", "id: tc-beta-east-pine")
+    want = {(REPORT, "$.entries[1].content", IN_FIELD)}
+    assert _few(root, REPORT) == _full(root, REPORT, monkeypatch) == want
+    # and back: the name no longer counts for tc-alpha
+    _edit(root, "data/counties/tc-alpha.yaml", "id: tc-beta-east-pine", "id: tc-alpha-east-pine")
+    assert _few(root, REPORT) == _full(root, REPORT, monkeypatch) == set()
+
+
+def test_reference_index_holds_no_plain_person_names(tmp_path, monkeypatch):
+    root = _indexed_repo(tmp_path, monkeypatch)
+    [index] = (root / DIRNAME).glob("index-*")
+    stored = [p for p in index.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("names-") for p in stored)  # the names store was written
+    blob = b"".join(p.read_bytes() for p in stored)
+    records = (root / HOUSEHOLD).read_bytes() + (root / NEIGHBOUR).read_bytes()
+    for name in (HEAD_NAME, NEIGHBOUR_HEAD, NEIGHBOUR_MEMBER):
+        assert name.encode("utf-8") in records  # the canary is there to be found
+        assert name.encode("utf-8") not in blob, name
+        assert name.encode("utf-16-le") not in blob, name
 
 
 def test_household_id_holding_a_mobile_number_is_refused(tmp_path):

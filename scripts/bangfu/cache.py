@@ -183,7 +183,7 @@ def index_dir(data_root: Path, schemas_dir: Path | None) -> Path:
     return cache_dir(data_root) / f"index-{fingerprint(schemas_dir)}"
 
 
-def _atomic_bytes(path: Path, blob: bytes) -> None:
+def atomic_bytes(path: Path, blob: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".idx.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -260,7 +260,7 @@ class RefIndex:
     def save(self) -> None:
         try:
             for kind, n in sorted(self._dirty):
-                _atomic_bytes(
+                atomic_bytes(
                     self.path / f"{kind}-{n:03d}.marshal", marshal.dumps(self._shards[(kind, n)])
                 )
         except OSError:
@@ -287,11 +287,12 @@ def write_index(
     records,
     stamps: dict[str, tuple],
     dirs: dict[str, tuple] | None = None,
-) -> None:
+) -> Path | None:
     """Index the household and plan ids of a fully loaded tree (replaces any older index).
-    ``dirs``: the stamps of the record folders, taken before they were listed."""
+    ``dirs``: the stamps of the record folders, taken before they were listed. Returns the
+    index's folder (None: no index written)."""
     if not enabled() or not usable(data_root):
-        return
+        return None
     path = index_dir(data_root, schemas_dir)
     shards: dict[tuple[str, int], dict] = {(k, n): {} for k in INDEXED_KINDS for n in range(SHARDS)}
     broken = []
@@ -314,8 +315,8 @@ def write_index(
     try:
         path.mkdir(parents=True, exist_ok=True)
         for (kind, n), shard in shards.items():
-            _atomic_bytes(path / f"{kind}-{n:03d}.marshal", marshal.dumps(shard))
-        _atomic_bytes(
+            atomic_bytes(path / f"{kind}-{n:03d}.marshal", marshal.dumps(shard))
+        atomic_bytes(
             path / "meta.marshal",
             marshal.dumps(
                 {
@@ -328,8 +329,9 @@ def write_index(
             ),
         )
     except OSError:
-        return
+        return None
     # indexes made for other schemas or code are of no further use
     for old in cache_dir(data_root).glob("index-*"):
         if old != path and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
+    return path

@@ -80,11 +80,8 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
     records = tree.records
     for rec, schema_findings in zip(records, tree.schema_findings, strict=True):
         rec.findings.extend(schema_findings)
-    from .cache import open_index, write_index
-
-    if tree.changed or open_index(cfg.data_root, cfg.schemas_dir) is None:
-        write_index(cfg.data_root, cfg.schemas_dir, records, tree.stamps, tree.dirs)
     m = model_mod.build(records)
+    _write_index(cfg, tree, m)
     findings = [f for rec in records for f in rec.findings]
     findings.extend(run_all(m, Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir)))
     files = len(records)
@@ -98,6 +95,18 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
         )
     findings.sort(key=Finding.sort_key)
     return Result(redact(findings, records, schema.bundled(cfg.schemas_dir)), records, files)
+
+
+def _write_index(cfg: Config, tree, m: model_mod.Model) -> None:
+    """The reference index and the names store a check of a few files reads, when stale."""
+    from .cache import open_index, write_index
+    from .privacy import known
+
+    index = open_index(cfg.data_root, cfg.schemas_dir)
+    if tree.changed or index is None or not known.present(index.path):
+        path = write_index(cfg.data_root, cfg.schemas_dir, tree.records, tree.stamps, tree.dirs)
+        if path is not None:
+            known.write(path, m, cfg.schemas_dir, tree.stamps)
 
 
 def _all_checked(cfg: Config) -> list[Record]:

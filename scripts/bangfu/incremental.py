@@ -8,7 +8,9 @@ come from the reference index a full check writes (``cache.RefIndex``): each fil
 is stat-checked and read again if it changed, an id the index does not know is looked for
 where its file would be, and every file in a record folder whose stamp changed since the
 index was written (a file added, removed or renamed there) is read, so a new file holding
-any id, under any name, is seen. The findings equal a full check's, restricted to the files.
+any id, under any name, is seen. The person names the privacy rule looks for come from the
+households read and, for the rest, from keyed digests the full check stored
+(``privacy.known``). The findings equal a full check's, restricted to the files.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .cache import INDEXED_KINDS, open_index, stamp
 from .config import Config
 from .findings import Finding
 from .load import STAMPED_DIRS, Record, dir_stamp, load_some, order_key, scan
+from .privacy import known
 from .rules import run_all
 from .rules.base import Context
 
@@ -126,6 +129,11 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
         for h in _named_households(rec):
             if h not in have and h not in external["household"]:
                 find("household", h, load_all_holders=False)
+    # person names of the households not read (the privacy rule; see privacy.known)
+    names = known.unread(index.path, root, loaded, target_rels)
+    if names is None:
+        return None
+    load(names.to_read)
     index.save()
 
     records = [loaded[k][0] for k in sorted(loaded, key=order_key)]
@@ -134,6 +142,7 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
     m = model_mod.build(records)
     for kind, ids in external.items():
         m.external[kind] |= ids
+    m.unread_names = names.digests
     findings = [f for rec in records if rec.rel in target_rels for f in rec.findings]
     prefixes = tuple(wanted)
     findings.extend(

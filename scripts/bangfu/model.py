@@ -42,6 +42,9 @@ class Model:
     broken: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     # ids known to exist in files that were not loaded (a check of a few files, see check.py)
     external: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # county → person names of the households that were not loaded, as keyed digests
+    # (``privacy.pii.NameDigests``, from ``privacy.known``; a check of a few files)
+    unread_names: dict = field(default_factory=dict)
 
     def get(self, kind: str, id_: str) -> Record | None:
         return self.by_kind[kind].get(id_)

@@ -21,12 +21,16 @@ that guard, and any 15 or more consecutive digits there count as an id number.
 Names. ``NameIndex`` holds the person names known from private fields (at least 2 CJK
 characters, ``·`` allowed). A name counts when its whole string occurs in the text outside
 every occurrence of a public place or organization name (``张家`` inside the village name
-``张家湾`` does not count).
+``张家湾`` does not count). ``NameDigests`` answers the same question from keyed digests of
+the names (a check of a few files gets the names of the files it did not read that way, see
+``privacy.known``): every substring of the text shaped like a name, of a length some name
+has, is digested with the same key and looked up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterable
 
@@ -45,6 +49,7 @@ _CODE_CHAR = re.compile(r"[0-9A-Za-z]")
 _LONG_DIGITS = re.compile(r"[0-9]{15,}")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NAME = re.compile(rf"[{_CJK}][{_CJK}·]*[{_CJK}]")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 MIN_GROUP = 3
 MAX_DIGITS = 19
 
@@ -197,6 +202,62 @@ class NameIndex:
             i = m.start()
             for n in self._lengths:
                 if i + n > size or text[i : i + n] not in names:
+                    continue
+                if spans is None:
+                    spans = [p.span() for p in mask.finditer(text)] if mask else []
+                if not any(a <= i and i + n <= b for a, b in spans):
+                    return True
+        return False
+
+
+DIGEST_SIZE = 8  # bytes; a false match needs a collision in 2**64 per lookup
+
+
+def name_digest(key: bytes, name: str) -> bytes:
+    """The keyed digest a name is kept as (``key``: random, per reference index)."""
+    return hashlib.blake2b(name.encode("utf-8"), key=key, digest_size=DIGEST_SIZE).digest()
+
+
+class NameDigests:
+    """``NameIndex``'s twin over keyed digests: ``found(text, mask)`` gives the same answer as
+    ``NameIndex(names).found(text, mask)`` when ``digests`` holds the digests of ``names`` and
+    ``lengths`` their lengths. ``with_names`` adds plain names (the files that were read)."""
+
+    __slots__ = ("key", "digests", "lengths", "_seen")
+
+    def __init__(self, key: bytes, digests: Iterable[bytes], lengths: Iterable[int]):
+        self.key = key
+        self.digests = frozenset(digests)
+        self.lengths = tuple(sorted(set(lengths), reverse=True))
+        self._seen: dict[tuple[str, int], bool] = {}
+
+    def with_names(self, names: Iterable[str]) -> NameDigests:
+        plain = [n for n in names if is_person_name(n)]
+        return NameDigests(
+            self.key,
+            self.digests.union(name_digest(self.key, n) for n in plain),
+            set(self.lengths).union(len(n) for n in plain),
+        )
+
+    def found(self, text: str, mask: re.Pattern | None = None) -> bool:
+        if not self.digests:
+            return False
+        key = (text, id(mask))
+        hit = self._seen.get(key)
+        if hit is None:
+            hit = self._seen[key] = self._scan(text, mask)
+        return hit
+
+    def _scan(self, text: str, mask: re.Pattern | None) -> bool:
+        spans = None
+        size = len(text)
+        for m in _CJK_CHAR.finditer(text):
+            i = m.start()
+            for n in self.lengths:
+                if i + n > size:
+                    continue
+                part = text[i : i + n]
+                if _NAME.fullmatch(part) is None or name_digest(self.key, part) not in self.digests:
                     continue
                 if spans is None:
                     spans = [p.span() for p in mask.finditer(text)] if mask else []

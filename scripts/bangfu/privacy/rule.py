@@ -10,8 +10,10 @@ has a ``county`` (a plan or report also sits in its county's folder); a campaign
 counties; a source has none (numbers are still checked there). Public names that may contain
 a person's name innocently are the county's own, township and village names and the names of
 the county's organizations (an organization's own name is checked against place names only).
-In a check of a few files (pre-commit, ``bangfu review``) only the households that were read
-contribute names; the full check on every pull request reads all of them.
+A check of a few files (pre-commit, ``bangfu check PATH…``) reads only a few households; the
+names of the others come as keyed digests from the store the last full check wrote
+(``privacy.known``, on ``Model.unread_names``), and are matched with ``pii.NameDigests``, so
+it finds what the full check finds.
 """
 
 from __future__ import annotations
@@ -27,11 +29,21 @@ from ..model import Model
 from ..rules.base import at
 from ..schema import PACKAGE_SCHEMAS, bundled, title_at
 from .fields import free_text_paths, name_paths, parts_of, strings_at
-from .pii import KINDS, NAME, NameIndex, has_digits, id_kinds, mask_pattern, number_kinds
+from .pii import (
+    KINDS,
+    NAME,
+    NameDigests,
+    NameIndex,
+    has_digits,
+    id_kinds,
+    mask_pattern,
+    number_kinds,
+)
 
 IN_FIELD = "privacy.personal-data-in-public-field"
 IN_ID = "privacy.personal-data-in-id"
 _FIXED_PARTS = frozenset({"plan.yaml", "reports"})
+_Names = NameIndex | NameDigests
 
 
 def _kinds(found: set[str]) -> str:
@@ -75,15 +87,29 @@ def counties_of(model: Model, rec) -> tuple[str, ...]:
     return tuple(sorted({c for c in out if c}))
 
 
+def checked_counties(model: Model, rec: Record) -> tuple[str, ...]:
+    """The counties whose names ``rec`` is checked against, and gives its names to: those of
+    ``counties_of``, or for an unreadable record the county folder it sits in."""
+    if rec.kind is not None and isinstance(rec.data, dict):
+        return counties_of(model, rec)
+    return (rec.rel[1],) if len(rec.rel) > 2 else ()
+
+
+def names_of(rec: Record, schemas_dir: Path) -> list[str]:
+    """The person names in the private name fields of ``rec``."""
+    if rec.kind is None or not isinstance(rec.data, dict):
+        return []
+    return [v for p in name_paths(schemas_dir, rec.kind) for _, v in strings_at(rec.data, p)]
+
+
 def _gather(model: Model, schemas_dir: Path, where: Callable[[Record], tuple[str, ...]]):
     counties: dict[str, _County] = defaultdict(_County)
     for rec in model.records:
         d = rec.data
         if rec.kind is None or not isinstance(d, dict):
             continue
-        paths = name_paths(schemas_dir, rec.kind)
-        if paths:
-            names = [v for p in paths for _, v in strings_at(d, p)]
+        names = names_of(rec, schemas_dir)
+        if names:
             for c in where(rec):
                 counties[c].names.update(names)
         if rec.kind == "county" and rec.id:
@@ -107,26 +133,27 @@ class _Scanner:
     def __init__(self, model: Model, schemas_dir: Path):
         self.model = model
         self._where: dict[int, tuple[str, ...]] = {}
-        self.index: dict[str, tuple[NameIndex, re.Pattern | None, re.Pattern | None]] = {}
-        for cid, c in _gather(model, schemas_dir, self.where).items():
-            if c.names:
-                self.index[cid] = (
-                    NameIndex(c.names),
-                    mask_pattern(c.places),
-                    mask_pattern(c.places | c.organizations),
-                )
+        counties = _gather(model, schemas_dir, self.where)
+        unread: dict[str, NameDigests] = model.unread_names  # a check of a few files
+        # county → (its names, the mask for an organization's own name, the mask elsewhere)
+        self.index: dict[str, tuple[_Names, re.Pattern | None, re.Pattern | None]] = {}
+        for cid in sorted(counties.keys() | unread.keys()):
+            c = counties[cid]
+            if not c.names and cid not in unread:
+                continue
+            self.index[cid] = (
+                unread[cid].with_names(c.names) if cid in unread else NameIndex(c.names),
+                mask_pattern(c.places),
+                mask_pattern(c.places | c.organizations),
+            )
         self._memo: dict[tuple, frozenset[str]] = {}
 
     def where(self, rec: Record) -> tuple[str, ...]:
-        """The counties whose names ``rec`` is checked against (see ``counties_of``)."""
+        """``checked_counties``, remembered per record."""
         key = id(rec)
         hit = self._where.get(key)
         if hit is None:
-            if rec.kind is not None and isinstance(rec.data, dict):
-                hit = counties_of(self.model, rec)
-            else:
-                hit = (rec.rel[1],) if len(rec.rel) > 2 else ()
-            self._where[key] = hit
+            hit = self._where[key] = checked_counties(self.model, rec)
         return hit
 
     def text(self, value: str, where: tuple[str, ...], own_name: bool) -> frozenset[str]:
