@@ -171,7 +171,29 @@ def is_person_name(value: object) -> bool:
     return isinstance(value, str) and _NAME.fullmatch(value) is not None
 
 
-class NameIndex:
+class _Matcher:
+    """Whether a text holds a known name (outside the ``mask`` spans), remembered per text."""
+
+    __slots__ = ()
+    _seen: dict[tuple[str, int], bool]
+
+    def _empty(self) -> bool:
+        raise NotImplementedError
+
+    def _scan(self, text: str, mask: re.Pattern | None) -> bool:
+        raise NotImplementedError
+
+    def found(self, text: str, mask: re.Pattern | None = None) -> bool:
+        if self._empty():
+            return False
+        key = (text, id(mask))
+        hit = self._seen.get(key)
+        if hit is None:
+            hit = self._seen[key] = self._scan(text, mask)
+        return hit
+
+
+class NameIndex(_Matcher):
     """The person names of one county. ``found(text, mask)`` is True when one of them occurs
     in ``text`` outside every match of ``mask`` (the public place and organization names,
     see ``mask_pattern``). Answers are remembered per text: report texts repeat a lot."""
@@ -185,14 +207,8 @@ class NameIndex:
         self._first = re.compile(f"[{re.escape(first)}]") if first else None
         self._seen: dict[tuple[str, int], bool] = {}
 
-    def found(self, text: str, mask: re.Pattern | None = None) -> bool:
-        if self._first is None:
-            return False
-        key = (text, id(mask))
-        hit = self._seen.get(key)
-        if hit is None:
-            hit = self._seen[key] = self._scan(text, mask)
-        return hit
+    def _empty(self) -> bool:
+        return self._first is None
 
     def _scan(self, text: str, mask: re.Pattern | None) -> bool:
         spans = None
@@ -218,7 +234,7 @@ def name_digest(key: bytes, name: str) -> bytes:
     return hashlib.blake2b(name.encode("utf-8"), key=key, digest_size=DIGEST_SIZE).digest()
 
 
-class NameDigests:
+class NameDigests(_Matcher):
     """``NameIndex``'s twin over keyed digests: ``found(text, mask)`` gives the same answer as
     ``NameIndex(names).found(text, mask)`` when ``digests`` holds the digests of ``names`` and
     ``lengths`` their lengths. ``with_names`` adds plain names (the files that were read)."""
@@ -239,14 +255,8 @@ class NameDigests:
             set(self.lengths).union(len(n) for n in plain),
         )
 
-    def found(self, text: str, mask: re.Pattern | None = None) -> bool:
-        if not self.digests:
-            return False
-        key = (text, id(mask))
-        hit = self._seen.get(key)
-        if hit is None:
-            hit = self._seen[key] = self._scan(text, mask)
-        return hit
+    def _empty(self) -> bool:
+        return not self.digests
 
     def _scan(self, text: str, mask: re.Pattern | None) -> bool:
         spans = None
