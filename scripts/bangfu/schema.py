@@ -104,7 +104,7 @@ def is_public(schema: dict, parts) -> bool:
     """True when every key on ``parts`` is a property the schema defines and marks
     ``x-visibility: public`` (list indices inherit their list's class). Unknown keys and
     unmarked properties are private; the record root is public."""
-    return _is_public(_Key(schema), _shape(parts))
+    return _is_public(_Key(schema), path_shape(parts))
 
 
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}\Z")
@@ -117,7 +117,8 @@ def may_show_key(schema: dict, parts, key: str) -> bool:
     return is_public(schema, parts) and bool(_FIELD_NAME.match(key))
 
 
-def _shape(parts) -> tuple:
+def path_shape(parts) -> tuple:
+    """A JSON path with every list index as 0: the schema describes all items alike."""
     return tuple(0 if isinstance(p, int) else p for p in parts)
 
 

@@ -22,7 +22,7 @@ from ..load import Record
 from ..redact import redact
 from ..schema import PACKAGE_SCHEMAS, bundled
 from . import codeowners, effects, highlights, history, ledger, references, subset
-from .diff import Diff, FieldChange, SchemaView, diff
+from .diff import FieldChange
 from .gitio import Change, Git
 
 STATUS = {"A": "added", "M": "modified", "D": "removed", "R": "renamed"}
@@ -88,11 +88,6 @@ class Review:
         return [f for f in self.history + self.findings if f.severity == ERROR]
 
 
-def _record(path: str, raw: bytes | None) -> Record:
-    # a file that is no record (hidden, symlink, too large, …) has no kind or no data
-    return history.record_at(path, raw)
-
-
 def _name(kind: str | None, rec: Record | None) -> str | None:
     if rec is None or kind == "household" or not isinstance(rec.data, dict):
         return None
@@ -110,7 +105,7 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
     start = git.merge_base(base_sha, head_sha)
     changes = git.changes(start, head_sha)
     data = [c for c in changes if (c.new or c.old or "").startswith("data/")]
-    other = [c for c in changes if c not in data]
+    other = [c for c in changes if not (c.new or c.old or "").startswith("data/")]
     old_blobs = git.read(start, [c.old for c in data if c.old])
     new_blobs = git.read(head_sha, [c.new for c in data if c.new])
     head_tree = git.tree(head_sha, "data")
@@ -123,7 +118,7 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
         schemas = bundled(trusted)
         policy_files = [p for p in to_check if _policy_path(p)]
         in_force = _policy_in_force(git, base_sha, head_paths, data)
-        result, _cfg = subset.check_changed(
+        result = subset.check_changed(
             git,
             head_sha,
             [p for p in to_check if not _policy_path(p)],
@@ -135,12 +130,13 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
         )
         findings, files_checked = list(result.findings), result.files_checked
         if policy_files:  # the proposed policy records themselves, under the base schemas
-            own, _cfg = subset.check_changed(
+            own = subset.check_changed(
                 git, head_sha, policy_files, head_paths, as_of, Path(tmp) / "policy", trusted
             )
             findings += own.findings
             files_checked += own.files_checked
-        pairs, records = _pairs(data, old_blobs, new_blobs, schemas)
+        views = history.views(schemas)
+        pairs, records = _pairs(data, old_blobs, new_blobs, views)
         model = model_mod.build(result.records)
         notes = highlights.collect(pairs, model)
         changed_policy = [p for p in pairs if _policy_change(p)]
@@ -152,9 +148,7 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
             findings += [_policy_finding(p) for p in changed_policy]
     findings += rules_changed(other) + layout
 
-    known = {(start, p): b for p, b in old_blobs.items()}
-    known.update({(head_sha, p): b for p, b in new_blobs.items()})
-    verdict = history.review(git, start, head_sha, changes, head_tree.files, schemas, known, pairs)
+    verdict = history.review(git, start, head_sha, changes, head_tree.files, views, pairs)
     guard = verdict.findings
     guard += references.deleted_still_referenced(git, head_sha, verdict.deleted, head_paths)
     sides = [r for p in pairs for r in (p.old, p.new) if r is not None]
@@ -175,25 +169,15 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
     )
 
 
-def _pairs(data: list[Change], old_blobs, new_blobs, schemas):
+def _pairs(data: list[Change], old_blobs, new_blobs, views):
     pairs: list[history.Pair] = []
     records: list[RecordChange] = []
     for c in data:
-        old = _record(c.old, old_blobs.get(c.old)) if c.old else None
-        new = _record(c.new, new_blobs.get(c.new)) if c.new else None
-        kind = (new or old).kind if (new or old) else None
-        pair = history.Pair(STATUS[c.status], kind, old, new)
-        if (
-            kind
-            and c.status in "MR"
-            and old is not None
-            and new is not None
-            and isinstance(old.data, dict)
-            and isinstance(new.data, dict)
-        ):
-            pair.diff = diff(SchemaView(schemas[kind]), old.data, new.data)
-        elif kind and c.status in "MR":
-            pair.diff = Diff()
+        # a file that is no record (hidden, symlink, too large, …) has no kind or no data
+        old = history.record_at(c.old, old_blobs.get(c.old)) if c.old else None
+        new = history.record_at(c.new, new_blobs.get(c.new)) if c.new else None
+        pair = history.pair(STATUS[c.status], old, new, views)
+        kind = pair.kind
         pairs.append(pair)
         side = new if new is not None else old
         records.append(
@@ -334,7 +318,7 @@ def _approvals(git: Git, start: str, changes: list[Change], pairs) -> list[Appro
         codeowners.parse_maintainers(raw.decode("utf-8", "replace") if raw is not None else None)
     )
     for path, blob in blobs.items():
-        rec = _record(path, blob)
+        rec = history.record_at(path, blob)
         if rec is not None and isinstance(rec.data, dict) and rec.id:
             routing.supervisors[rec.id] = codeowners.handles(rec.data.get("supervisors"))
             routing.county_names[rec.id] = str(rec.data.get("name") or "")

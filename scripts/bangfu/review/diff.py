@@ -13,7 +13,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from ..findings import json_path
-from ..schema import node_at
+from ..schema import is_public, node_at, path_shape
 
 PRIVATE_NOTE = "隐私字段已修改"
 MISSING = object()
@@ -63,9 +63,7 @@ class SchemaView:
     def _node_uncached(self, shape: tuple) -> dict:
         return node_at(self.schema, shape)
 
-    @staticmethod
-    def shape(parts) -> tuple:
-        return tuple(0 if isinstance(p, int) else p for p in parts)
+    shape = staticmethod(path_shape)
 
     def node(self, parts) -> dict:
         return self._node(self.shape(parts))
@@ -81,11 +79,7 @@ class SchemaView:
         return True
 
     def public(self, parts) -> bool:
-        shape = self.shape(parts)
-        for i, p in enumerate(shape):
-            if isinstance(p, str) and self._node(shape[: i + 1]).get("x-visibility") != "public":
-                return False
-        return self.known(parts)
+        return is_public(self.schema, parts)
 
     def title(self, parts) -> str:
         t = self.node(parts).get("title")

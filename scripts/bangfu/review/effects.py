@@ -19,17 +19,7 @@ from .. import monitor
 from ..aggregate import build_tables
 from ..codes import REGISTRY
 from ..config import Config
-from .gitio import Git
-
-
-def _write(root: Path, files: dict[str, bytes | None]) -> None:
-    for p, raw in files.items():
-        dest = root / p
-        if raw is None:
-            dest.unlink(missing_ok=True)
-            continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(raw)
+from .gitio import Git, write_files
 
 
 def figures(cfg: Config) -> Counter:
@@ -67,7 +57,7 @@ def policy_effect(
     cfg = Config((workdir / "data").resolve(), schemas.resolve(), as_of)
     try:
         after = figures(cfg)
-        _write(workdir, in_force)  # the same records under the policy in force
+        write_files(workdir, in_force)  # the same records under the policy in force
         before = figures(cfg)
     except Exception as exc:  # noqa: BLE001 — the figures assume readable records; say so
         return [f"影响无法计算（{type(exc).__name__}）：请维护者在本地运行 bangfu status 对比"]

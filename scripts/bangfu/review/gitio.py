@@ -249,15 +249,23 @@ class Git:
         """Write every file under ``prefix`` at ``commit`` into ``dest`` (same relative
         paths), as plain files; returns the paths written. Nothing is executed or followed:
         symlinks and submodules are skipped (``read`` never returns them)."""
-        paths = self.ls_tree(commit, prefix)
-        blobs = self.read(commit, paths)
-        written = []
-        for p, raw in blobs.items():
-            parts = p.split("/")
-            if raw is None or any(part in ("", ".", "..") for part in parts):
-                continue
-            out = dest.joinpath(*parts)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(raw)
-            written.append(p)
-        return written
+        blobs = self.read(commit, self.ls_tree(commit, prefix))
+        return write_files(dest, {p: raw for p, raw in blobs.items() if raw is not None})
+
+
+def write_files(root: Path, files: dict[str, bytes | None]) -> list[str]:
+    """Write each (repository path → bytes) under ``root`` as a plain file, or remove it
+    (None); a path with an empty, ``.`` or ``..`` part is skipped. Returns the paths written."""
+    written = []
+    for p, raw in files.items():
+        parts = p.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            continue
+        dest = root.joinpath(*parts)
+        if raw is None:
+            dest.unlink(missing_ok=True)
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(raw)
+        written.append(p)
+    return written

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ..codes import make
 from ..findings import Finding, json_path
-from ..load import Record, classify, parse_bytes
+from ..load import Record, parse_bytes
 from . import ledger
 from .diff import MISSING, Diff, FieldChange, SchemaView, canon, diff, get
 from .gitio import Change, Git
@@ -231,72 +231,28 @@ class Verdict:
 def record_at(path: str, raw: bytes | None) -> Record:
     """The record a file at ``path`` holds (no data when ``raw`` is None)."""
     rel = tuple(path.split("/")[1:])
-    rec = Record(kind=classify(rel) if ledger.identity(path) else None, file=path, rel=rel)
+    ident = ledger.identity(path)
+    rec = Record(kind=ident[0] if ident else None, file=path, rel=rel)
     return parse_bytes(rec, raw) if raw is not None and rec.kind else rec
 
 
-def match(
-    git: Git,
-    base: str,
-    head: str,
-    changes: list[Change],
-    head_files: list[str],
-    schemas: dict[str, dict],
-    known: dict[tuple[str, str], bytes | None] | None = None,
-    ready: Iterable[Pair] = (),
-) -> list[Pair]:
-    """Every base record among the changed paths, paired with the head record of the same
-    identity wherever its file went; ``status`` is "removed" when head has no such record.
-    ``known`` holds blobs already read, keyed by (commit, path); ``ready`` pairs already
-    built (parsed and diffed) for a base path and a head path, reused when they match."""
-    olds = sorted({c.old for c in changes if c.old and ledger.identity(c.old)})
-    if not olds:
-        return []
-    base_entries = git.entries(base, olds)
-    olds = [p for p in olds if ledger.is_record(base_entries.get(p))]
-    head_entries = git.entries(head, olds)
-    stayed = {p for p in olds if ledger.is_record(head_entries.get(p))}
-    lost = [ledger.identity(p) for p in olds if p not in stayed]
-    where = ledger.locate(head_files, lost) if lost else {}
-    moved_to = {c.old: c.new for c in changes if c.old and c.new}
-    target: dict[str, str | None] = {}
-    for p in olds:
-        if p in stayed:
-            target[p] = p
-            continue
-        found = where.get(ledger.identity(p), [])
-        target[p] = moved_to[p] if moved_to.get(p) in found else (found[0] if found else None)
-    built = {
-        (r.old.file, r.new.file): r
-        for r in ready
-        if r.old is not None and r.new is not None and r.diff is not None
-    }
-    todo = [p for p in olds if (p, target[p]) not in built]
-    known = known or {}
-    old_raw = _read(git, base, todo, known)
-    new_raw = _read(git, head, sorted({t for p in todo if (t := target[p])}), known)
-    pairs = []
-    for p in olds:
-        t = target[p]
-        if (p, t) in built:
-            pairs.append(built[(p, t)])
-            continue
-        old = record_at(p, old_raw.get(p))
-        new = record_at(t, new_raw.get(t)) if t else None
-        status = "removed" if t is None else "modified" if t == p else "renamed"
-        pair = Pair(status, old.kind, old, new)
-        if new is not None:
-            if isinstance(old.data, dict) and isinstance(new.data, dict):
-                pair.diff = diff(SchemaView(schemas.get(old.kind, {})), old.data, new.data)
-            else:
-                pair.diff = Diff()
-        pairs.append(pair)
-    return pairs
+def views(schemas: dict[str, dict]) -> dict[str, SchemaView]:
+    """One ``SchemaView`` per kind for a whole review (each caches its schema lookups)."""
+    return {kind: SchemaView(schema) for kind, schema in schemas.items()}
 
 
-def _read(git: Git, commit: str, paths: list[str], known) -> dict[str, bytes | None]:
-    out = {p: known[(commit, p)] for p in paths if (commit, p) in known}
-    out.update(git.read(commit, [p for p in paths if p not in out]))
+def pair(status: str, old: Record | None, new: Record | None, views: dict[str, SchemaView]) -> Pair:
+    """The pair of two sides of a record, with the field diff when both sides are there
+    (an empty diff when either side is no mapping)."""
+    side = new if new is not None else old
+    kind = side.kind if side is not None else None
+    out = Pair(status, kind, old, new)
+    if kind and old is not None and new is not None:
+        view = views.get(kind) or SchemaView({})
+        if isinstance(old.data, dict) and isinstance(new.data, dict):
+            out.diff = diff(view, old.data, new.data)
+        else:
+            out.diff = Diff()
     return out
 
 
@@ -306,12 +262,63 @@ def review(
     head: str,
     changes: list[Change],
     head_files: list[str],
-    schemas: dict[str, dict],
-    known: dict[tuple[str, str], bytes | None] | None = None,
+    views: dict[str, SchemaView],
     ready: Iterable[Pair] = (),
 ) -> Verdict:
     """The history guard's findings for the changes from ``base`` to ``head``
-    (``head_files``: head's regular files under ``data/``; ``known``, ``ready``: see
-    ``match``)."""
-    pairs = match(git, base, head, changes, head_files, schemas, known, ready)
+    (``head_files``: head's regular files under ``data/``; ``ready``: the pairs already
+    built for the changed paths, whose records and diffs are reused)."""
+    pairs = _match(git, base, head, changes, head_files, views, list(ready))
     return Verdict(guard(pairs), [p.old for p in pairs if p.status == "removed" and p.old])
+
+
+def _match(
+    git: Git,
+    base: str,
+    head: str,
+    changes: list[Change],
+    head_files: list[str],
+    views: dict[str, SchemaView],
+    ready: list[Pair],
+) -> list[Pair]:
+    """Every base record among the changed paths, paired with the head record of the same
+    identity wherever its file went; ``status`` is "removed" when head has no such record."""
+    olds = sorted({c.old for c in changes if c.old and ledger.identity(c.old)})
+    if not olds:
+        return []
+    base_entries = git.entries(base, olds)
+    olds = [p for p in olds if ledger.is_record(base_entries.get(p))]
+    in_head = set(head_files)  # head's regular files: a record that stayed is among them
+    lost = [ledger.identity(p) for p in olds if p not in in_head]
+    where = ledger.locate(head_files, lost) if lost else {}
+    moved_to = {c.old: c.new for c in changes if c.old and c.new}
+    target: dict[str, str | None] = {}
+    for p in olds:
+        if p in in_head:
+            target[p] = p
+            continue
+        found = where.get(ledger.identity(p), [])
+        target[p] = moved_to[p] if moved_to.get(p) in found else (found[0] if found else None)
+    built = {
+        (r.old.file, r.new.file): r
+        for r in ready
+        if r.old is not None and r.new is not None and r.diff is not None
+    }
+    # records already parsed for the changed paths, by (side, path)
+    parsed = {("old", r.old.file): r.old for r in ready if r.old is not None}
+    parsed.update({("new", r.new.file): r.new for r in ready if r.new is not None})
+    todo = [p for p in olds if (p, target[p]) not in built]
+    old_raw = git.read(base, [p for p in todo if ("old", p) not in parsed])
+    new_paths = sorted({t for p in todo if (t := target[p]) and ("new", t) not in parsed})
+    new_raw = git.read(head, new_paths)
+    pairs = []
+    for p in olds:
+        t = target[p]
+        if (p, t) in built:
+            pairs.append(built[(p, t)])
+            continue
+        old = parsed.get(("old", p)) or record_at(p, old_raw.get(p))
+        new = (parsed.get(("new", t)) or record_at(t, new_raw.get(t))) if t else None
+        status = "removed" if t is None else "modified" if t == p else "renamed"
+        pairs.append(pair(status, old, new, views))
+    return pairs

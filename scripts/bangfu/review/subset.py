@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import check as check_mod
 from ..config import Config
 from ..load import Record, classify, expected_stem, parse_bytes
-from .gitio import Git
+from .gitio import Git, write_files
 
 SMALL = (
     "data/sources/",
@@ -79,7 +79,7 @@ def check_changed(
     workdir: Path,
     schemas: Path,
     overlay: dict[str, bytes | None] | None = None,
-) -> tuple[check_mod.Result, Config]:
+) -> check_mod.Result:
     """Run the checker on a minimal checkout of ``head`` written into ``workdir``; findings
     only for ``changed``. ``schemas`` are the trusted ones (the base commit's, never head's),
     and ``overlay`` replaces, adds or (None) leaves out files: the base commit's policy
@@ -87,15 +87,10 @@ def check_changed(
     need = sorted(_needed(git, head, changed, head_paths))
     blobs = git.read(head, need)
     (workdir / "data").mkdir(parents=True, exist_ok=True)
-    overlay = overlay or {}
-    for p, raw in [*blobs.items(), *overlay.items()]:
-        if raw is None or (p in overlay and overlay[p] is None):
-            continue
-        dest = workdir / p
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(raw)
+    write_files(workdir, {p: raw for p, raw in blobs.items() if raw is not None})
+    write_files(workdir, overlay or {})  # None: left out
     cfg = Config((workdir / "data").resolve(), schemas.resolve(), as_of)
     only = [workdir / p for p in changed if (workdir / p).is_file()]
     if not only:
-        return check_mod.Result([], check_mod.load_all(cfg), 0), cfg
-    return check_mod.run(cfg, only), cfg
+        return check_mod.Result([], check_mod.load_all(cfg), 0)
+    return check_mod.run(cfg, only)
