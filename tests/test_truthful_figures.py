@@ -22,8 +22,8 @@ import yaml
 from frictionless import validate
 
 from bangfu import check as check_mod
-from bangfu import ledger, monitor
 from bangfu import model as model_mod
+from bangfu import monitor, recorded
 from bangfu.check import load_all
 from bangfu.config import Config
 from bangfu.findings import has_errors
@@ -200,15 +200,15 @@ def test_ended_2020_plans_are_not_counted_as_running_in_2026(real_site):
 def test_plan_state_comes_from_status_and_dates_together():
     m = model_mod.build(load_all(Config.make(DATA)))
     plan = dict(m.get("plan", "qingshui-2020-gaoqiao").data)
-    assert ledger.plan_state(plan, dt.date(2020, 5, 11)) == "未开始"
-    assert ledger.plan_state(plan, dt.date(2020, 6, 1)) == "执行中"
-    assert ledger.plan_state(plan, dt.date(2020, 6, 30)) == "执行中"
-    assert ledger.plan_state(plan, dt.date(2026, 11, 30)) == "已结束"
+    assert recorded.plan_state(plan, dt.date(2020, 5, 11)) == "未开始"
+    assert recorded.plan_state(plan, dt.date(2020, 6, 1)) == "执行中"
+    assert recorded.plan_state(plan, dt.date(2020, 6, 30)) == "执行中"
+    assert recorded.plan_state(plan, dt.date(2026, 11, 30)) == "已结束"
     # a stale 执行中 does not keep a plan running past its period; other statuses decide
-    assert ledger.plan_state({**plan, "status": "执行中"}, dt.date(2026, 11, 30)) == "已结束"
-    assert ledger.plan_state({**plan, "status": "已终止"}, dt.date(2020, 6, 1)) == "已终止"
-    assert ledger.plan_state({**plan, "status": "已完成"}, dt.date(2020, 6, 1)) == "已完成"
-    assert ledger.plan_state({**plan, "status": "草拟"}, dt.date(2020, 6, 1)) == "草拟"
+    assert recorded.plan_state({**plan, "status": "执行中"}, dt.date(2026, 11, 30)) == "已结束"
+    assert recorded.plan_state({**plan, "status": "已终止"}, dt.date(2020, 6, 1)) == "已终止"
+    assert recorded.plan_state({**plan, "status": "已完成"}, dt.date(2020, 6, 1)) == "已完成"
+    assert recorded.plan_state({**plan, "status": "草拟"}, dt.date(2020, 6, 1)) == "草拟"
 
 
 # ---------------------------------------------------------------- a recorded zero
@@ -286,7 +286,7 @@ def test_chaoyang_progress_form_is_due_by_the_25th_of_the_same_month():
     assert [(label, due) for label, _s, _e, due in periods] == [
         (f"2020-{mo:02d}", dt.date(2020, mo, 25)) for mo in range(4, 10)
     ]
-    assert "当月 25 日前" in monitor.deadline_text(camp["reporting"])
+    assert "当月 25 日前" in monitor.reporting_rule_text(camp["reporting"])
 
 
 def test_chaoyang_deadline_on_the_campaigns_page_is_the_same_month(real_site):

@@ -12,8 +12,8 @@ tables, so both show the same figures.
 - A figure the ledger does not record is ``NOT_RECORDED`` in a count column and ``None``
   elsewhere, written as an empty cell (a declared missing value), never as 0: household
   counts where the county has no household record, planned amounts where no measure states
-  one, delivered amounts where no progress report is in the ledger (``bangfu.ledger``).
-- Plans count as running by ``bangfu.ledger`` (status and dates, on ``as_of``).
+  one, delivered amounts where no progress report is in the ledger (``bangfu.recorded``).
+- Plans count as running by ``bangfu.recorded`` (status and dates, on ``as_of``).
 """
 
 from __future__ import annotations
@@ -22,20 +22,20 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
-from .ledger import (
+from .model import Model
+from .policy import PolicyIndex
+from .public import NEVER_PUBLIC_KINDS, public_paths, suppress
+from .recorded import (
     STATES,
     carried_out,
     counties_with_households,
     plan_state,
     ran_during,
     reported_plans,
-    running,
 )
-from .model import Model
-from .policy import PolicyIndex
-from .public import NEVER_PUBLIC_KINDS, public_paths, suppress
 from .schema import bundled, node_at
 
 TYPES = ("string", "integer", "number", "boolean", "date")
@@ -369,6 +369,7 @@ class _Builder:
         self.recorded = counties_with_households(self.m)
         # plans → targeted households / villages (only households with a readable record count)
         self.plans = self.records("plan")
+        self.state = {rec.id: plan_state(rec.data, self.as_of) for rec in self.plans}
         self.plan_hh: dict[str, list[str]] = {}
         self.plan_villages: dict[str, list[str]] = {}
         for rec in self.plans:
@@ -381,7 +382,7 @@ class _Builder:
             )
 
     def _running(self, rec) -> bool:
-        return running(rec.data, self.as_of)
+        return self.state[rec.id] == "执行中"
 
     @staticmethod
     def _lists_households(rec) -> bool:
@@ -438,7 +439,10 @@ class _Builder:
                     )
 
     # ------------------------------------------------------------ places
-    def _place_households(self):
+    @cached_property
+    def _place_households(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Households by village, and those paired by a running plan (shared by the place
+        tables)."""
         by_village: dict[str, int] = defaultdict(int)
         paired: dict[str, set] = defaultdict(set)
         for h in self.hh.values():
@@ -451,7 +455,7 @@ class _Builder:
 
     def counties(self) -> Table:
         c = self.c
-        hh, paired = self._place_households()
+        hh, paired = self._place_households
         cols = [
             c.field("county", ("id",), required=True),
             c.field("county", ("name",)),
@@ -508,7 +512,7 @@ class _Builder:
 
     def townships(self) -> Table:
         c = self.c
-        hh, paired = self._place_households()
+        hh, paired = self._place_households
         base = ("townships", 0)
         cols = [
             c.field("county", base + ("id",), "id", required=True),
@@ -567,7 +571,7 @@ class _Builder:
 
     def villages(self) -> Table:
         c = self.c
-        hh, paired = self._place_households()
+        hh, paired = self._place_households
         base = ("townships", 0, "villages", 0)
         cols = [
             c.field("county", base + ("id",), "id", required=True),
@@ -854,7 +858,7 @@ class _Builder:
                     "campaign": p.get("campaign"),
                     "form": p.get("form"),
                     "status": p.get("status"),
-                    "state": plan_state(rec.data, self.as_of),
+                    "state": self.state[rec.id],
                     "period_start": _get(p, "period", "start"),
                     "period_end": _get(p, "period", "end"),
                     "reports_tracked_from": p.get("reports_tracked_from"),

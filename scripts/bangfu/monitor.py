@@ -44,9 +44,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from .ledger import NOT_RECORDED, carried_out
 from .model import Model
 from .policy import PolicyIndex
+from .recorded import NOT_RECORDED_LABEL, carried_out
 from .rules.base import date_of, period_of
 from .rules.dates import label_period
 from .rules.records import counts_as_filed
@@ -56,7 +56,7 @@ CONTACT_KINDS = frozenset({"走访", "电话回访", "慰问"})
 MONITORED = ("风险未消除", "风险已消除", "稳定脱贫")
 TIERS = ("红", "橙", "黄")
 TIMELY = ("按时", "逾期", "未报", "未到期")  # states of a tracked period
-UNTRACKED = NOT_RECORDED  # a period before the ledger tracks the plan's reports
+UNTRACKED = NOT_RECORDED_LABEL  # a period before the ledger tracks the plan's reports
 DUE_IN_PERIOD, DUE_AFTER_PERIOD = "本期", "下一期"
 
 
@@ -345,7 +345,7 @@ def timeliness_text(c: Counter) -> str | None:
     return " / ".join(parts)
 
 
-def deadline_text(r: dict) -> str:
+def reporting_rule_text(r: dict) -> str:
     """The reporting rule of a campaign in words, from the same fields the deadline uses."""
     cad = r.get("cadence")
     due = r.get("due_period")
@@ -420,7 +420,7 @@ def as_text(model: Model, st: Status) -> str:
     if st.households_recorded:
         lines.append(f"逾期未回访：{len(st.overdue)} 户（共监测 {len(st.revisits)} 户）")
     else:
-        lines.append(f"逾期未回访：{NOT_RECORDED}（台账中没有帮扶户记录）")
+        lines.append(f"逾期未回访：{NOT_RECORDED_LABEL}（台账中没有帮扶户记录）")
     for r in st.overdue:
         last = r.last_contact.isoformat() if r.last_contact else "从未回访"
         lines.append(
@@ -437,6 +437,6 @@ def as_text(model: Model, st: Status) -> str:
         lines.append("  （无）")
     for o, c in st.by_org.items():
         rec = model.get("organization", o)
-        text = timeliness_text(c) or f"{NOT_RECORDED}（{c[UNTRACKED]} 期）"
+        text = timeliness_text(c) or f"{NOT_RECORDED_LABEL}（{c[UNTRACKED]} 期）"
         lines.append(f"  {o}  {rec.data.get('name', o) if rec else o}：{text}")
     return "\n".join(lines) + "\n"

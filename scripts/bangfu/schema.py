@@ -278,10 +278,15 @@ PLACEHOLDER = "待填写"
 _WRAPPERS = frozenset({"oneOf", "anyOf", "allOf", "if", "then", "not"})
 
 
+def is_placeholder(value) -> bool:
+    """A value still holding the skeleton placeholder ``待填写`` (surrounding spaces aside)."""
+    return isinstance(value, str) and value.strip() == PLACEHOLDER
+
+
 def placeholders(node, parts=()) -> list[tuple]:
     """Paths of every value left as the skeleton placeholder ``待填写``."""
     if isinstance(node, str):
-        return [parts] if node.strip() == PLACEHOLDER else []
+        return [parts] if is_placeholder(node) else []
     items = (
         node.items()
         if isinstance(node, dict)

@@ -5,10 +5,10 @@ Household counts are summed exactly here and suppressed only when shown (``bangf
 so a township total is never a sum of already-withheld village cells. Nothing here keeps a
 household-level row for output: households are read only to be counted.
 
-A figure the ledger does not record is ``None`` (台账中无记录), never 0 (``bangfu.ledger``):
+A figure the ledger does not record is ``None`` (台账中无记录), never 0 (``bangfu.recorded``):
 household figures where the county has no household record, amounts and visits where no
 plan covering the place has a progress report, planned amounts where no measure states one.
-Plans count as 执行中 by ``bangfu.ledger.plan_state`` on the as-of date.
+Plans count as 执行中 by ``bangfu.recorded.plan_state`` on the as-of date.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from ..ledger import carried_out, counties_with_households, plan_state, reported_plans
 from ..model import Model
 from ..monitor import CONTACT_KINDS, Status, next_due
+from ..recorded import carried_out, counties_with_households, plan_state, reported_plans
 from ..rules.base import date_of, period_of
 
 CATEGORIES = (

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from ..config import UsageError
-from ..monitor import deadline_text
+from ..monitor import reporting_rule_text
 from .context import SiteContext
 from .pages_assumptions import href as assumption_href
 from .pages_assumptions import mark
@@ -35,12 +35,6 @@ def _num(v) -> str:
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     return f"{v:,}" if isinstance(v, int) else str(v)
-
-
-def cadence_text(r: dict) -> str:
-    """The reporting rule of a campaign, in words: ``bangfu.monitor.deadline_text``, from the
-    same record fields the deadline rule reads."""
-    return deadline_text(r)
 
 
 def visits_text(v: dict) -> str:
@@ -71,7 +65,7 @@ def campaign_facts(ctx: SiteContext, c: dict, depth: int = 0) -> list[str]:
     per = mark("campaign", c, "period", md(period_text(c.get("period"))), depth)
     out = [
         f"组织机关：{auth}；期间：{per}。  ",
-        f"报送要求：{md(cadence_text(c.get('reporting') or {}))}。  ",
+        f"报送要求：{md(reporting_rule_text(c.get('reporting') or {}))}。  ",
         f"走访要求：{md(visits_text(c.get('visits')))}。",
         "",
     ]
@@ -159,7 +153,7 @@ def _campaign_field(ctx: SiteContext, cid: str, rest: list[str]) -> str:
     d = rec.data
     key = rest[0] if rest else ""
     if key == "cadence":
-        return md(cadence_text(d["reporting"]))
+        return md(reporting_rule_text(d["reporting"]))
     if key == "name":
         return md(d["name"])
     if key == "quota":
@@ -271,7 +265,7 @@ def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
             rows.append(
                 [
                     esc(d.get("name", cid)),
-                    esc(cadence_text(d.get("reporting") or {})),
+                    esc(reporting_rule_text(d.get("reporting") or {})),
                     esc(visits_text(d.get("visits"))),
                     esc(forms or "—"),
                 ]

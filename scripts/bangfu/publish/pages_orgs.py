@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from ..ledger import plan_state
 from ..monitor import TIMELY, UNTRACKED, timeliness_text
 from .context import SiteContext
 from .pages_assumptions import mark
@@ -110,7 +109,7 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
                 esc(p.get("form", "")),
                 target,
                 esc(f"{period.get('start', '')} 至 {period.get('end', '')}"),
-                esc(plan_state(ctx.model.get("plan", pid).data, ctx.as_of)),
+                esc(row.get("state", "")),
                 yuan(row.get("planned_amount_yuan")),
                 yuan(row.get("delivered_amount_yuan")),
                 esc(date_text(last)) if last else MISSING,

@@ -67,7 +67,7 @@ def front(title_text: str, **extra) -> str:
     return "\n".join(lines) + "\n---\n\n"
 
 
-# a figure the ledger does not record: never shown as 0 (see ``bangfu.ledger``)
+# a figure the ledger does not record: never shown as 0 (see ``bangfu.recorded``)
 MISSING = '<abbr class="bf-missing" title="台账中无记录">—</abbr>'
 MISSING_NOTE = "—：台账中无记录（台账没有这项数字，不等于 0）。"
 

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from ..model import Model
-from ..schema import PLACEHOLDER
+from ..schema import is_placeholder
 from .base import at
 
 
 def _ref(model: Model, rec, parts, value, kind: str, code: str, label: str):
-    if not isinstance(value, str) or value == PLACEHOLDER:  # reported as record.placeholder
+    if not isinstance(value, str) or is_placeholder(value):  # reported as record.placeholder
         return None
     if not model.known(kind, value):
         return at(rec, code, parts, f"{label} {value} 不存在")
@@ -146,7 +146,7 @@ def _report(model: Model, rec, d):
     for i, e in enumerate(d.get("entries") or []):
         if not isinstance(e, dict):
             continue
-        h, v = (None if x == PLACEHOLDER else x for x in (e.get("household"), e.get("village")))
+        h, v = (None if is_placeholder(x) else x for x in (e.get("household"), e.get("village")))
         if isinstance(h, str):
             if not model.known("household", h):
                 yield at(

@@ -20,7 +20,7 @@ from .rules.base import period_of
 NOT_CARRIED_OUT = frozenset({"草拟", "已终止"})  # statuses under which a plan never counts
 FROM_STATUS = frozenset({"草拟", "已终止", "已完成"})  # statuses that decide the state alone
 STATES = ("未开始", "执行中", "已结束", "已完成", "已终止", "草拟")
-NOT_RECORDED = "台账中无记录"
+NOT_RECORDED_LABEL = "台账中无记录"  # the words; ``aggregate.NOT_RECORDED`` is the table value
 
 
 def plan_state(plan: dict, as_of: dt.date) -> str:
@@ -34,11 +34,6 @@ def plan_state(plan: dict, as_of: dt.date) -> str:
     if as_of < period[0]:
         return "未开始"
     return "执行中" if as_of <= period[1] else "已结束"
-
-
-def running(plan: dict, as_of: dt.date) -> bool:
-    """True when the plan is 执行中 on ``as_of``."""
-    return plan_state(plan, as_of) == "执行中"
 
 
 def carried_out(plan: dict) -> bool:
