@@ -80,16 +80,9 @@ def already_canonical(text: str, data) -> bool:
     return fast is not None and body == fast
 
 
-def format_file(
-    target: Target | Path, data_root: Path, check_only: bool
-) -> tuple[list[Finding], bool]:
+def format_file(target: Target, data_root: Path, check_only: bool) -> tuple[list[Finding], bool]:
     """Returns (findings, changed)."""
-    if isinstance(target, Target):
-        path, file, rel = target
-    else:
-        path = target
-        file, where = locate(path, data_root)
-        rel = where if where is not None else (path.name,)
+    path, file, rel = target
     kind = classify(rel) if path.name.endswith(".yaml") else None
     _st, problem = precheck(str(path), file, kind, rel)
     raw = None

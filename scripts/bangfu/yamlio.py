@@ -13,12 +13,9 @@ import re
 from ruamel.yaml import YAML
 
 from .writes import (  # noqa: F401  (the writers, re-exported)
-    TEMP_MARK,
     WriteError,
     atomic_write,
-    file_mode,
     is_tool_temp,
-    recover_for_check,
     write_all,
     write_new,
     writing,

@@ -224,7 +224,7 @@ def unread(
                 lengths.update(store[0])
                 take(c, store[1], only, listed, blobs)
         if "/" not in c and not c.startswith(".") and (root / HOUSEHOLDS / c).is_dir():
-            for path, parts, _link in scan(root / HOUSEHOLDS / c):
+            for path, parts, _hidden in scan(root / HOUSEHOLDS / c):
                 rel = f"{HOUSEHOLDS}/{c}/" + "/".join(parts)
                 parts = (HOUSEHOLDS, c, *parts)
                 if rel not in listed and rel not in have and _may_hold_names(parts):
