@@ -103,7 +103,9 @@ def _write_index(cfg: Config, tree, m: model_mod.Model) -> None:
     from .privacy import known
 
     index = open_index(cfg.data_root, cfg.schemas_dir)
-    if tree.changed or index is None or not known.present(index.path):
+    # folder stamps left unset because the folder had just changed (racy) are set as soon as
+    # a later full check sees them settled; until then few-file checks re-read those folders
+    if tree.changed or index is None or index.dirs != tree.dirs or not known.present(index.path):
         path = write_index(cfg.data_root, cfg.schemas_dir, tree.records, tree.stamps, tree.dirs)
         if path is not None:
             known.write(path, m, cfg.schemas_dir, tree.stamps)
