@@ -510,26 +510,3 @@ def test_workbook_dates_are_dates(reference):
     start = ws.cell(row=2, column=header.index("开始日期") + 1)
     assert start.is_date and start.number_format == "yyyy-mm-dd"
     assert start.value.date().isoformat() == rows(reference, "campaigns")[0]["period_start"]
-
-
-def test_fast_projection_equals_the_public_allow_list(demo):
-    """aggregate's memoised projector gives exactly ``bangfu.public.project``."""
-    from bangfu.aggregate import _Projector
-    from bangfu.check import load_all
-    from bangfu.config import Config
-    from bangfu.public import NEVER_PUBLIC_KINDS, project
-
-    data, _ = demo
-    cfg = Config.make(data, None, AS_OF)
-    fast = _Projector(cfg.schemas_dir)
-    seen = set()
-    for rec in load_all(cfg):
-        if rec.kind in NEVER_PUBLIC_KINDS or not isinstance(rec.data, dict):
-            continue
-        seen.add(rec.kind)
-        assert fast.project(rec.kind, rec.data) == project(cfg.schemas_dir, rec.kind, rec.data), (
-            rec.file
-        )
-    assert seen >= {"county", "organization", "campaign", "plan", "report", "source", "policy"}
-    with pytest.raises(ValueError):
-        fast.project("household", {"id": "h-1"})

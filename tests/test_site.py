@@ -14,6 +14,7 @@ import pytest
 
 from bangfu import model as model_mod
 from bangfu import monitor
+from bangfu.aggregate import status_of
 from bangfu.check import load_all
 from bangfu.config import Config
 from bangfu.publish.site import SiteError, build
@@ -328,7 +329,7 @@ def test_revisit_overdue_uses_policy_interval(tmp_path):
     root = make_case(tmp_path, None)
     m = model_mod.build(load_all(Config.make(root / "data")))
     hh = next(iter(m.by_kind["household"].values()))
-    st = monitor.compute(m, dt.date(2030, 1, 1))
+    st = status_of(m, dt.date(2030, 1, 1))
     rows = [r for r in st.revisits if r.household == hh.id]
     if hh.data.get("status") in monitor.MONITORED:
         assert rows and rows[0].days_overdue > 0 and rows[0].interval > 0

@@ -23,7 +23,9 @@ from frictionless import validate
 
 from bangfu import check as check_mod
 from bangfu import model as model_mod
-from bangfu import monitor, recorded
+from bangfu import monitor
+from bangfu.aggregate import status_of
+from bangfu.aggregate.store import Store
 from bangfu.check import load_all
 from bangfu.config import Config
 from bangfu.findings import has_errors
@@ -197,18 +199,29 @@ def test_ended_2020_plans_are_not_counted_as_running_in_2026(real_site):
     assert {r["plans"] for r in _rows(real_site / "data" / "villages.csv")} == {"0"}
 
 
+def _plan_state(m, plan: dict, as_of: dt.date) -> str:
+    """The plan's state as the aggregate layer defines it (figures.sql, table ps)."""
+    m.by_kind["plan"][plan["id"]].data = plan
+    store = Store.from_model(m, as_of)
+    try:
+        ((state,),) = store.rows("SELECT state FROM ps WHERE id = ?", [plan["id"]])
+    finally:
+        store.close()
+    return state
+
+
 def test_plan_state_comes_from_status_and_dates_together():
     m = model_mod.build(load_all(Config.make(DATA)))
     plan = dict(m.get("plan", "qingshui-2020-gaoqiao").data)
-    assert recorded.plan_state(plan, dt.date(2020, 5, 11)) == "未开始"
-    assert recorded.plan_state(plan, dt.date(2020, 6, 1)) == "执行中"
-    assert recorded.plan_state(plan, dt.date(2020, 6, 30)) == "执行中"
-    assert recorded.plan_state(plan, dt.date(2026, 11, 30)) == "已结束"
+    assert _plan_state(m, plan, dt.date(2020, 5, 11)) == "未开始"
+    assert _plan_state(m, plan, dt.date(2020, 6, 1)) == "执行中"
+    assert _plan_state(m, plan, dt.date(2020, 6, 30)) == "执行中"
+    assert _plan_state(m, plan, dt.date(2026, 11, 30)) == "已结束"
     # a stale 执行中 does not keep a plan running past its period; other statuses decide
-    assert recorded.plan_state({**plan, "status": "执行中"}, dt.date(2026, 11, 30)) == "已结束"
-    assert recorded.plan_state({**plan, "status": "已终止"}, dt.date(2020, 6, 1)) == "已终止"
-    assert recorded.plan_state({**plan, "status": "已完成"}, dt.date(2020, 6, 1)) == "已完成"
-    assert recorded.plan_state({**plan, "status": "草拟"}, dt.date(2020, 6, 1)) == "草拟"
+    assert _plan_state(m, {**plan, "status": "执行中"}, dt.date(2026, 11, 30)) == "已结束"
+    assert _plan_state(m, {**plan, "status": "已终止"}, dt.date(2020, 6, 1)) == "已终止"
+    assert _plan_state(m, {**plan, "status": "已完成"}, dt.date(2020, 6, 1)) == "已完成"
+    assert _plan_state(m, {**plan, "status": "草拟"}, dt.date(2020, 6, 1)) == "草拟"
 
 
 # ---------------------------------------------------------------- a recorded zero
@@ -257,7 +270,7 @@ def test_reports_tracked_from_marks_earlier_periods_not_recorded(tmp_path):
     camp["reports_tracked_from"] = "2020-06-01"
     _write(camp_path, camp)
     _, _, m = _checked_model(root)
-    periods = [p for p in monitor.report_periods(m, dt.date(2026, 11, 30))]
+    periods = [p for p in status_of(m, dt.date(2026, 11, 30)).periods]
     by_label = {p.label: p.state for p in periods if p.plan == "qingshui-2020-liwan"}
     assert by_label["2020-W22"] == MISSING  # starts 25 May, before tracking began
     assert by_label["2020-W23"] == "未报"  # starts 1 June: tracked, and no report
@@ -268,7 +281,7 @@ def test_reports_tracked_from_marks_earlier_periods_not_recorded(tmp_path):
     _, _, m = _checked_model(root)
     states = {
         p.label: p.state
-        for p in monitor.report_periods(m, dt.date(2026, 11, 30))
+        for p in status_of(m, dt.date(2026, 11, 30)).periods
         if p.plan == "qingshui-2020-liwan"
     }
     assert states["2020-W23"] == MISSING and states["2020-W26"] == "未报"
@@ -309,7 +322,7 @@ def test_qingshui_weekly_deadline_is_tuesday_1800(tmp_path, submitted, time, sta
     root = _copy_data(tmp_path)
     _weekly_report(root, "2020-W20", submitted, time)
     _, _, m = _checked_model(root)
-    periods = monitor.report_periods(m, dt.date(2026, 11, 30))
+    periods = status_of(m, dt.date(2026, 11, 30)).periods
     w20 = next(p for p in periods if p.plan == "qingshui-2020-gaoqiao" and p.label == "2020-W20")
     assert (w20.due, w20.due_time) == (dt.date(2020, 5, 19), "18:00")
     assert w20.state == state

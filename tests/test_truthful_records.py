@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bangfu import monitor
+from bangfu.aggregate import status_of
 from bangfu.check import run
 from bangfu.config import Config
 from bangfu.model import build
@@ -18,7 +18,7 @@ HOUSEHOLD = "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
 
 def _state(root, label: str) -> str:
     res = run(Config.make(root / "data", as_of="2025-01-01"))
-    periods = monitor.report_periods(build(res.records), dt.date(2025, 1, 1))
+    periods = status_of(build(res.records), dt.date(2025, 1, 1)).periods
     return next(p.state for p in periods if p.plan == "tp-one" and p.label == label)
 
 

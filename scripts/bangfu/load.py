@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from .codes import make
@@ -407,8 +408,19 @@ def load_tree(
         return _load_tree(data_root, schemas_dir, workers, use_cache)
     finally:
         gc.freeze()  # what was loaded stays out of later collections (it is freed by refcount)
+        _unfreeze_at_exit()
         if enabled:
             gc.enable()
+
+
+@cache
+def _unfreeze_at_exit() -> None:
+    """Frozen objects are skipped by the collection at interpreter exit; native modules
+    (DuckDB's bindings) then report their objects as leaked on stderr."""
+    import atexit
+    import gc
+
+    atexit.register(gc.unfreeze)
 
 
 def _load_tree(

@@ -1,4 +1,7 @@
-"""Monitoring figures: overdue revisits, warning tiers and report timeliness.
+"""Monitoring rules in words, the reporting calendar, and the status's shapes and texts.
+
+The figures themselves (revisits, tiers, timeliness) are defined once, in SQL, by
+``bangfu.aggregate`` (``figures.sql``); ``aggregate.status.read`` fills ``Status``.
 
 Every interval and cadence comes from the records (``data/policy/`` and each campaign's
 ``reporting``); "today" is passed in, never read from the clock.
@@ -41,15 +44,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .model import Model
-from .policy import PolicyIndex
-from .recorded import NOT_RECORDED_LABEL, carried_out
-from .rules.base import date_of, period_of
-from .rules.dates import label_period
-from .rules.records import counts_as_filed
+from .recorded import NOT_RECORDED_LABEL
 
 WEEKDAYS = "一二三四五六日"
 CONTACT_KINDS = frozenset({"走访", "电话回访", "慰问"})
@@ -107,14 +106,11 @@ class Status:
     periods: list[PeriodReport] = field(default_factory=list)
     by_org: dict[str, Counter] = field(default_factory=dict)  # organization → state → periods
     households_recorded: bool = False  # the ledger holds at least one household record
+    monitored: int | None = None  # households not exited (the site's 监测户); None: 台账中无记录
 
     @property
     def overdue(self) -> list[Revisit]:
         return [r for r in self.revisits if r.days_overdue > 0]
-
-
-def _add_days(d: dt.date, days: int) -> dt.date:
-    return d + dt.timedelta(days=days)
 
 
 def _clamp_day(year: int, month: int, day: int | None) -> dt.date:
@@ -124,86 +120,6 @@ def _clamp_day(year: int, month: int, day: int | None) -> dt.date:
 
 def _next_month(d: dt.date) -> tuple[int, int]:
     return (d.year + (d.month == 12), d.month % 12 + 1)
-
-
-def contacts(model: Model, as_of: dt.date) -> dict[str, list[dt.date]]:
-    """household id → sorted dates of contacts (走访/电话回访/慰问) on or before ``as_of``."""
-    out: dict[str, list[dt.date]] = defaultdict(list)
-    for reps in model.reports_by_plan.values():
-        for rep in reps:
-            for e in (rep.data or {}).get("entries") or []:
-                if not isinstance(e, dict) or e.get("kind") not in CONTACT_KINDS:
-                    continue
-                d = date_of(e.get("date"))
-                if d and d <= as_of and isinstance(e.get("household"), str):
-                    out[e["household"]].append(d)
-    for v in out.values():
-        v.sort()
-    return out
-
-
-def _ident_date(d: dict) -> dt.date | None:
-    ident = d.get("identification")
-    steps = ident.get("steps") if isinstance(ident, dict) else None
-    dates = [date_of(s.get("date")) for s in steps or [] if isinstance(s, dict)]
-    dates = [x for x in dates if x]
-    return max(dates) if dates else None
-
-
-def next_due(last: dt.date | None, start: dt.date | None, days: int, as_of: dt.date) -> dt.date:
-    base = last or start
-    return _add_days(base, days) if base else as_of - dt.timedelta(days=1)
-
-
-def revisits(model: Model, as_of: dt.date, contact_dates=None) -> list[Revisit]:
-    """One row per monitored household, sorted by county, village, household id."""
-    policies = PolicyIndex(model)
-    contact_dates = contacts(model, as_of) if contact_dates is None else contact_dates
-    out = []
-    for rec in model.by_kind["household"].values():
-        d = rec.data
-        status = d.get("status")
-        village = d.get("village")
-        county = model.county_of_village(village) if isinstance(village, str) else None
-        if status not in MONITORED or county is None:
-            continue
-        pol = policies.for_county(county, as_of.year)
-        days = (pol.revisit_days or {}).get(status) if pol else None
-        if not isinstance(days, int):
-            continue
-        dates = contact_dates.get(rec.id) or []
-        last = dates[-1] if dates else None
-        start = _ident_date(d)
-        due = next_due(last, start, days, as_of)
-        out.append(
-            Revisit(
-                rec.id,
-                village,
-                county,
-                status,
-                last,
-                due,
-                max(0, (as_of - due).days),
-                days,
-                start,
-                tuple(dates),
-            )
-        )
-    out.sort(key=lambda r: (r.county, r.village, r.household))
-    return out
-
-
-def tiers(model: Model) -> dict[str, Counter]:
-    """county → warning tier → households still monitored (status other than 退出)."""
-    out: dict[str, Counter] = defaultdict(Counter)
-    for rec in model.by_kind["household"].values():
-        d = rec.data
-        county = (
-            model.county_of_village(d.get("village")) if isinstance(d.get("village"), str) else None
-        )
-        if county and d.get("status") != "退出" and d.get("warning_tier") in TIERS:
-            out[county][d["warning_tier"]] += 1
-    return dict(sorted(out.items()))
 
 
 def expected_periods(
@@ -242,96 +158,6 @@ def expected_periods(
                 out.append((label, pstart, pend, due))
             y, m = (y + (m + step > 12), (m + step - 1) % 12 + 1)
     return out
-
-
-def on_time(
-    submitted: dt.date, submitted_time: str | None, due: dt.date, due_time: str | None
-) -> bool:
-    """Submitted by the deadline: by date, and by time of day on the deadline day when both
-    the deadline and the report record a time ("HH:MM", compared as such)."""
-    if submitted != due or not (isinstance(due_time, str) and isinstance(submitted_time, str)):
-        return submitted <= due
-    return submitted_time <= due_time
-
-
-def tracked_from(plan: dict, campaign: dict | None, reports) -> dt.date | None:
-    """From when the ledger tracks a plan's reports: the plan's ``reports_tracked_from``, else
-    the campaign's, else the start of the period of its first recorded report; else None."""
-    for d in (plan, campaign or {}):
-        day = date_of(d.get("reports_tracked_from"))
-        if day:
-            return day
-    starts = []
-    for rep in reports:
-        label = (rep.data or {}).get("id")
-        covered = label_period(label) if isinstance(label, str) else None
-        if covered:
-            starts.append(covered[0])
-    return min(starts) if starts else None
-
-
-def report_periods(model: Model, as_of: dt.date) -> list[PeriodReport]:
-    """Every expected reporting period of every carried-out plan, with its state."""
-    out = []
-    for pid in sorted(model.ids("plan")):
-        plan = model.get("plan", pid).data
-        if not carried_out(plan):
-            continue
-        camp = (
-            model.get("campaign", plan.get("campaign"))
-            if isinstance(plan.get("campaign"), str)
-            else None
-        )
-        reporting = (camp.data.get("reporting") if camp else None) or {}
-        pp = period_of(plan.get("period"))
-        if not pp or not reporting.get("cadence"):
-            continue
-        start, end = pp
-        cp = period_of(camp.data.get("period")) if camp else None
-        if cp:
-            start, end = max(start, cp[0]), min(end, cp[1])
-        reports = model.reports_by_plan.get(pid, [])
-        since = tracked_from(plan, camp.data if camp else None, reports)
-        submitted: dict[str, tuple[dt.date | None, str | None]] = {}
-        for rep in reports:
-            label = (rep.data or {}).get("id")
-            if not counts_as_filed(rep.data):  # an empty skeleton is not a report
-                continue
-            if isinstance(label, str) and label_period(label):
-                t = rep.data.get("submitted_time")
-                submitted[label] = (
-                    date_of(rep.data.get("submitted")),
-                    t if isinstance(t, str) else None,
-                )
-        due_time = reporting.get("time") if isinstance(reporting.get("time"), str) else None
-        for label, ps, pe, due in expected_periods(reporting, start, end):
-            if ps > as_of:
-                continue
-            sub, sub_time = submitted.get(label, (None, None))
-            if label in submitted:
-                state = (
-                    "按时" if sub is not None and on_time(sub, sub_time, due, due_time) else "逾期"
-                )
-            elif since is None or ps < since:
-                state = UNTRACKED
-            else:
-                state = "未报" if due < as_of else "未到期"
-            out.append(PeriodReport(pid, label, ps, pe, due, sub, state, due_time, sub_time))
-    return out
-
-
-def compute(model: Model, as_of: dt.date) -> Status:
-    st = Status(as_of=as_of)
-    st.households_recorded = bool(model.by_kind["household"])
-    st.revisits = revisits(model, as_of)
-    st.tiers = tiers(model)
-    st.periods = report_periods(model, as_of)
-    by_org: dict[str, Counter] = defaultdict(Counter)
-    for p in st.periods:
-        for org in model.get("plan", p.plan).data.get("organizations") or []:
-            by_org[org][p.state] += 1
-    st.by_org = dict(sorted(by_org.items()))
-    return st
 
 
 def timeliness_text(c: Counter) -> str | None:
@@ -392,7 +218,7 @@ def as_json(model: Model, st: Status) -> dict:
             for r in st.overdue
         ],
         # None: the ledger holds no household record (台账中无记录), not zero households
-        "monitored_households": len(st.revisits) if st.households_recorded else None,
+        "monitored_households": st.monitored if st.households_recorded else None,
         "warning_tiers": {c: {t: n[t] for t in TIERS} for c, n in st.tiers.items()},
         # per organization: counts of tracked periods by state (None when no period of its
         # plans is tracked), and how many periods are 台账中无记录
@@ -418,7 +244,7 @@ def as_text(model: Model, st: Status) -> str:
 
     lines = [f"统计日期：{st.as_of.isoformat()}", ""]
     if st.households_recorded:
-        lines.append(f"逾期未回访：{len(st.overdue)} 户（共监测 {len(st.revisits)} 户）")
+        lines.append(f"逾期未回访：{len(st.overdue)} 户（共监测 {st.monitored} 户）")
     else:
         lines.append(f"逾期未回访：{NOT_RECORDED_LABEL}（台账中没有帮扶户记录）")
     for r in st.overdue:

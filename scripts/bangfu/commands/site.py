@@ -55,11 +55,12 @@ def _status(args) -> int:
     from .. import check as check_mod
     from .. import model as model_mod
     from .. import monitor
+    from ..aggregate import status_of
 
     cfg = config(args)
     records = [r for r in check_mod.run(cfg).records if not r.findings]
     m = model_mod.build(records)
-    st = monitor.compute(m, cfg.as_of)
+    st = status_of(m, cfg.as_of)
     if args.format == "json":
         sys.stdout.write(json.dumps(monitor.as_json(m, st), ensure_ascii=False, indent=2) + "\n")
     else:

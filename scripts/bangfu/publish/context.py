@@ -7,11 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..aggregate.cells import Figures
+from ..aggregate.columns import WITHHELD
 from ..model import Model
 from ..monitor import Status
-from ..public import project, shown, suppress
-from .figures import Figures
-from .text import MISSING, esc
+from ..public import project
+from .text import MISSING, number
 
 
 @dataclass
@@ -31,21 +32,15 @@ class SiteContext:
         rec = self.model.get(kind, id_)
         return project(self.schemas_dir, kind, rec.data) if rec else {}
 
-    def count(self, n: int | None) -> str:
-        """A household count as shown on a page (small cells withheld; None, 台账中无记录,
-        as ``MISSING``)."""
-        if n is None:
-            return MISSING
-        return esc(shown(suppress(n, self.threshold), self.threshold))
+    def count(self, n) -> str:
+        """A household count as shown on a page: ``WITHHELD`` (disclosure control, decided
+        in ``bangfu.aggregate.protect``) as the marker; None, 台账中无记录, as ``MISSING``."""
+        return number(n)
 
-    def share(self, part: int | None, whole: int | None) -> str:
+    def share(self, part, whole) -> str:
         if whole is None or part is None:
             return MISSING
-        if (
-            not whole
-            or suppress(whole, self.threshold) is None
-            or suppress(part, self.threshold) is None
-        ):
+        if not whole or whole is WITHHELD or part is WITHHELD:
             return "—"
         return f"{100 * part / whole:.0f}%"
 

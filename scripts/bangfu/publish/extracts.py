@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .. import model as model_mod
-from ..aggregate import NOT_RECORDED, Column, Table, build_tables
+from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table, build_tables
 from ..config import Config, UsageError
 from ..findings import has_errors
 from ..public import project
@@ -51,10 +51,10 @@ def neutralise(value: str) -> str:
 def cell(column: Column, value, marker: str, *, defuse: bool = False) -> str:
     """The CSV text of one value, exactly as recorded; with ``defuse`` (the Excel copies)
     formula-like text is neutralised. Numbers stay numbers either way."""
-    if value is NOT_RECORDED:
+    if value is NOT_RECORDED or value is None:
         return ""  # 台账中无记录: a declared missing value
-    if value is None:
-        return marker if column.suppressed else ""
+    if value is WITHHELD:
+        return marker  # withheld by disclosure control: a declared missing value
     if column.type == "boolean":
         return "true" if value else "false"
     if column.type == "integer":

@@ -3,8 +3,8 @@ row with its pairing coverage (active plans, organizations, last report)."""
 
 from __future__ import annotations
 
+from ..aggregate.cells import Cell
 from .context import SiteContext
-from .figures import Cell
 from .text import MISSING, MISSING_NOTE, date_text, esc, filter_box, front, link, md, table
 
 LISTS = [

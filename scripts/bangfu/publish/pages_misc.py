@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ..aggregate.cells import CATEGORIES
+from ..aggregate.columns import WITHHELD
 from ..docs import data_dictionary_markdown, error_codes_markdown
 from . import charts
 from .context import SiteContext
-from .figures import CATEGORIES
 from .text import MISSING, MISSING_NOTE, esc, front, md, number, table, yuan
 
 
@@ -50,7 +51,7 @@ def home_figures(ctx: SiteContext) -> str:
     if cats:
         rows = [[esc(c), ctx.count(n)] for c, n in cats]
         out += ["**未退出监测的户按类别**", "", table(["监测类别", "户数"], rows, numeric={1})]
-        if all(n >= ctx.threshold for _, n in cats):
+        if all(n is not WITHHELD and n >= ctx.threshold for _, n in cats):
             out.append(charts.bar_chart("未退出监测的户按类别", cats, " 户"))
         out.append("")
     out.append(f"数据最后更新：**{esc(ctx.updated)}**；统计日期：**{ctx.as_of.isoformat()}**。")
@@ -65,7 +66,8 @@ def downloads_page(ctx: SiteContext) -> str:
         "网站上的全部数字都来自下面这些开放数据表（CSV，UTF-8），"
         '并附有 Frictionless 数据包描述 <a href="data/datapackage.json"><code>datapackage.json</code></a>。'
         "表中只有公开字段和汇总数字，没有任何户级记录；"
-        f"少于 {ctx.threshold} 的户数留空不公开。",
+        f"涉及少于 {ctx.threshold} 户的数字、以及可由合计推算出这类数字的格子写作“*”，不公开"
+        "（见[数据保护](disclosure.md)）。",
         "",
     ]
     rows = []

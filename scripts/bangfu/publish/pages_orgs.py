@@ -5,10 +5,23 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from ..aggregate.columns import NOT_RECORDED
 from ..monitor import TIMELY, UNTRACKED, timeliness_text
 from .context import SiteContext
 from .pages_assumptions import mark
-from .text import MISSING, MISSING_NOTE, date_text, esc, filter_box, front, link, md, table, yuan
+from .text import (
+    MISSING,
+    MISSING_NOTE,
+    date_text,
+    esc,
+    filter_box,
+    front,
+    link,
+    md,
+    published,
+    table,
+    yuan,
+)
 
 TIMELINESS_NOTE = (
     "只对台账记录其进度报告的报送期判断是否按时：从方案或专项行动的“进度报告记录起始日”起，"
@@ -94,8 +107,11 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
         row = plan_rows.get(pid, {})
         t = p.get("targets") or {}
         villages = esc("、".join(ctx.village_name(v) for v in t.get("villages") or []))
-        hh = len(t.get("households") or [])
-        target = "、".join(x for x in (villages, f"{ctx.count(hh)} 户" if hh else "") if x) or "—"
+        hh = row.get("target_households")  # as published (disclosure control)
+        shown = hh not in (None, 0, NOT_RECORDED)
+        target = (
+            "、".join(x for x in (villages, f"{ctx.count(hh)} 户" if shown else "") if x) or "—"
+        )
         period = p.get("period") or {}
         for x in p.get("measures") or []:
             if isinstance(x.get("amount"), int | float):
@@ -205,8 +221,8 @@ def pages(ctx: SiteContext) -> dict[str, str]:
     plans_of = _plans_of(ctx)
     kinds_by_plan: dict[str, list] = defaultdict(list)
     for r in ctx.tables["report_entries"].rows:
-        if r["amount_yuan"]:
-            kinds_by_plan[r["plan"]].append((r["kind"], float(r["amount_yuan"])))
+        if published(r["amount_yuan"]):
+            kinds_by_plan[r["plan"]].append((r["kind"], published(r["amount_yuan"])))
     out = {"orgs/index.md": index_page(ctx, plans_of)}
     for oid in sorted(ctx.model.ids("organization")):
         out[f"orgs/{oid}.md"] = org_page(ctx, oid, plans_of.get(oid, []), kinds_by_plan)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..aggregate.cells import CATEGORIES, Cell
 from . import charts
 from .context import SiteContext
-from .figures import CATEGORIES, Cell
-from .text import MISSING_NOTE, date_text, esc, filter_box, front, link, md, table, yuan
+from .text import MISSING_NOTE, date_text, esc, filter_box, front, link, md, published, table, yuan
 
 HEADERS = [
     "在册户",
@@ -55,7 +55,8 @@ def _definitions(ctx: SiteContext) -> list[str]:
         "    - **逾期回访**：到统计日期仍超过回访间隔未联系的户（已退出监测的户不计）。",
         "    - **计划金额**：在执行方案中各项措施写明的计划金额；一个方案帮扶多个村时按村平均分摊。"
         "**已交付**：进度报告中的金额合计（含已结束的方案）。",
-        f"    - 少于 {ctx.threshold} 的户数显示为“<{ctx.threshold}”，以免推断出具体人家。",
+        f"    - 涉及少于 {ctx.threshold} 户的数字，以及可由合计推算出这类数字的格子，显示为“*”"
+        "（不公开），以免推断出具体人家；方法见[数据保护](../disclosure.md)。",
         "    - " + MISSING_NOTE + "台账中没有某区县的帮扶户记录时，该区县的户数都显示为“—”；"
         "没有覆盖某地的方案的进度报告时，已交付金额显示为“—”；方案没有写计划金额时，计划金额显示为“—”。",
         "",
@@ -71,8 +72,8 @@ def _monthly(
     for r in ctx.tables["progress"].rows:
         if villages is not None and r["village"] not in villages:
             continue
-        entries[r["month"]] += r["entries"] or 0
-        amount[r["month"]] += float(r["amount_yuan"] or 0)
+        entries[r["month"]] += published(r["entries"])
+        amount[r["month"]] += published(r["amount_yuan"])
     months = sorted(set(entries) | set(amount))
     return months, [entries[m] for m in months], [amount[m] for m in months]
 
@@ -81,7 +82,7 @@ def _by_kind(ctx: SiteContext, plans: set[str] | None) -> list[tuple[str, float]
     amt: dict[str, float] = defaultdict(float)
     for r in ctx.tables["report_entries"].rows:
         if plans is None or r["plan"] in plans:
-            amt[r["kind"]] += float(r["amount_yuan"] or 0)
+            amt[r["kind"]] += published(r["amount_yuan"])
     return sorted(((k, v) for k, v in amt.items() if v), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -98,14 +99,14 @@ def _charts(
                 f"{where}逐月帮扶条目数",
                 months,
                 [("帮扶条目", entries)],
-                "以户为对象的走访、回访、慰问和交付条目，按月计。",
+                "以户为对象的走访、回访、慰问和交付条目，按月计；不公开的格子（*）未计入。",
             ),
             "",
             charts.bar_chart(
                 f"{where}逐月交付金额",
                 list(zip(months, amount, strict=True)),
                 " 元",
-                "进度报告中交付给户的金额，按月计。",
+                "进度报告中交付给户的金额，按月计；不公开的格子（*）未计入。",
                 color=charts.PALETTE[1],
             ),
             "",
@@ -119,7 +120,7 @@ def _charts(
                 f"{where}按活动类别的交付金额",
                 kinds,
                 " 元",
-                "进度报告中的金额，按活动类别计。",
+                "进度报告中的金额，按活动类别计；不公开的格子（*）未计入。",
                 color=charts.PALETTE[2],
             ),
             "",
@@ -159,7 +160,7 @@ def index_page(ctx: SiteContext) -> str:
             ),
             "",
         ]
-        shown_counties = [c for c in counties if (f.county[c].monitored or 0) >= ctx.threshold]
+        shown_counties = [c for c in counties if published(f.county[c].monitored) >= ctx.threshold]
         if shown_counties:
             out += [
                 "### 监测户类别",
@@ -168,11 +169,11 @@ def index_page(ctx: SiteContext) -> str:
                     "各区县未退出监测的户按类别",
                     [ctx.county_name(c) for c in shown_counties],
                     [
-                        (cat, [f.county[c].categories[cat] for c in shown_counties])
+                        (cat, [published(f.county[c].categories[cat]) for c in shown_counties])
                         for cat in CATEGORIES
-                        if any(f.county[c].categories[cat] for c in shown_counties)
+                        if any(published(f.county[c].categories[cat]) for c in shown_counties)
                     ],
-                    f"只画出监测户不少于 {ctx.threshold} 户的区县。",
+                    f"只画出监测户不少于 {ctx.threshold} 户的区县；不公开的格子（*）不画。",
                 ),
                 "",
             ]
@@ -186,9 +187,9 @@ def index_page(ctx: SiteContext) -> str:
     trows = [
         [
             link(ctx.county_href(c, 1), ctx.county_name(c)),
-            *[ctx.count(ctx.status.tiers[c][t]) for t in ("红", "橙", "黄")],
+            *[ctx.count(ctx.figs.tiers[c][t]) for t in ("红", "橙", "黄")],
         ]
-        for c in ctx.status.tiers
+        for c in ctx.figs.tiers
     ]
     out.append(table(["区县", "红色预警", "橙色预警", "黄色预警"], trows, numeric={1, 2, 3}))
     out += ["", "专项行动的目标和配额完成情况见[专项行动](campaigns.md)。"]

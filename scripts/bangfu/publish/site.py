@@ -25,16 +25,13 @@ from pathlib import Path
 
 import yaml
 
+from .. import aggregate, render
 from .. import check as check_mod
 from .. import model as model_mod
-from .. import monitor, render
-from ..aggregate import build_tables
 from ..config import Config, UsageError
 from ..findings import has_errors
-from ..policy import PolicyIndex
 from ..rules.base import date_of
 from . import (
-    figures,
     pages_assumptions,
     pages_guide,
     pages_lists,
@@ -99,19 +96,17 @@ def context(cfg: Config, as_of: dt.date | None, records) -> SiteContext:
     model = model_mod.build(records)
     updated = last_update(cfg.data_root, records)
     as_of = as_of or dt.datetime.fromisoformat(updated).date()
-    status = monitor.compute(model, as_of)
-    figs = figures.compute(model, status)
-    tables = build_tables(model, cfg.schemas_dir, as_of)
+    agg = aggregate.compute(model, cfg.schemas_dir, as_of)
     return SiteContext(
         model,
         cfg.schemas_dir,
         as_of,
         updated,
         is_synthetic(records),
-        PolicyIndex(model).small_cell_threshold(),
-        status,
-        figs,
-        tables,
+        agg.threshold,
+        agg.status,
+        agg.figs,
+        agg.tables,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..aggregate import Table
+from ..aggregate import WITHHELD_MARKER, Table
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 TABLE_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
@@ -55,7 +55,7 @@ def table_schema(table: Table) -> dict:
     schema = {
         "$schema": TABLE_PROFILE,
         "fields": fields,
-        # "" is 台账中无记录 (not recorded); the marker is a suppressed small count
+        # "" is 台账中无记录 (not recorded); the marker is a figure withheld by disclosure control
         "missingValues": ["", table.marker] if table.threshold > 1 else [""],
         "primaryKey": list(table.primary_key),
     }
@@ -68,7 +68,7 @@ def table_schema(table: Table) -> dict:
 
 
 def description(threshold: int, synthetic: bool) -> str:
-    marker = f"<{threshold}"
+    marker = WITHHELD_MARKER
     parts = [
         "结对帮扶公开台账的开放数据：区县、乡镇、村（含重点名单标记）、帮扶主体、专项行动、"
         "结对帮扶方案及其帮扶对象和帮扶主体、进度报告汇总，以及按村 × 月份 × 监测类别的帮扶进度。",
@@ -76,8 +76,9 @@ def description(threshold: int, synthetic: bool) -> str:
     ]
     if threshold > 1:
         parts.append(
-            f"为保护个人信息，1 至 {threshold - 1} 户的数字不公开，写作“{marker}”"
-            f"（在表结构中声明为缺失值 missingValues）；0 照常公开。"
+            f"为保护个人信息，涉及 1 至 {threshold - 1} 户的数字（户数，以及这些户的条目数和金额）不公开，"
+            f"可由合计或其他公开表推算出这类数字的格子也不公开（次级隐藏），都写作“{marker}”"
+            f"（在表结构中声明为缺失值 missingValues）；0 照常公开。方法见网站“数据保护”页面。"
         )
     parts += [
         "空单元格表示台账中无记录（台账没有这项数字，不等于 0），在表结构中声明为缺失值；"
@@ -120,7 +121,7 @@ def package_descriptor(
         "data_commit": release.commit,
         "data_commit_date": release.date,
         "small_cell_threshold": threshold,
-        "suppressed_marker": f"<{threshold}" if threshold > 1 else None,
+        "suppressed_marker": WITHHELD_MARKER if threshold > 1 else None,
         "synthetic": synthetic,
         "excel": {"csv_folder": EXCEL_DIR + "/", "workbook": WORKBOOK},
     }

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
+from ..aggregate.columns import NOT_RECORDED, WITHHELD, WITHHELD_MARKER
+
 _MD_SPECIAL = "\\`*_{}[]()#+-.!|~<>&"
 _FULLWIDTH = str.maketrans(
     {
@@ -70,19 +72,32 @@ def front(title_text: str, **extra) -> str:
 # a figure the ledger does not record: never shown as 0 (see ``bangfu.recorded``)
 MISSING = '<abbr class="bf-missing" title="台账中无记录">—</abbr>'
 MISSING_NOTE = "—：台账中无记录（台账没有这项数字，不等于 0）。"
+WITHHELD_HTML = f'<abbr class="bf-withheld" title="为保护个人信息不公开">{WITHHELD_MARKER}</abbr>'
 
 
 def date_text(d: dt.date | None) -> str:
     return d.isoformat() if d else "—"
 
 
-def yuan(v: float | None) -> str:
-    """An amount in 元 as HTML; None (台账中无记录) is ``MISSING``."""
+def published(v) -> float:
+    """A table value as a chart or a page total adds it: withheld and not recorded cells
+    add nothing (sums of published cells only, so nothing the tables withhold shows)."""
+    return 0.0 if v is None or v is WITHHELD or v is NOT_RECORDED else float(v)
+
+
+def yuan(v) -> str:
+    """An amount in 元 as HTML; None (台账中无记录) is ``MISSING``, a withheld one
+    ``WITHHELD_HTML``."""
+    if v is WITHHELD:
+        return WITHHELD_HTML
     return MISSING if v is None else f"{v:,.0f}"
 
 
-def number(v: int | None) -> str:
-    """A plain count as HTML; None (台账中无记录) is ``MISSING``."""
+def number(v) -> str:
+    """A plain count as HTML; None (台账中无记录) is ``MISSING``, a withheld one
+    ``WITHHELD_HTML``."""
+    if v is WITHHELD:
+        return WITHHELD_HTML
     return MISSING if v is None else f"{v:,}"
 
 

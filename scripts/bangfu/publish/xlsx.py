@@ -17,7 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from ..aggregate import NOT_RECORDED, Table
+from ..aggregate import NOT_RECORDED, WITHHELD, Table
 from .extracts import formula_like
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
@@ -75,10 +75,10 @@ def _sheet_title(title: str, used: set[str]) -> str:
 
 
 def _value(ws, col, value, marker: str):
-    if value is NOT_RECORDED:
+    if value is NOT_RECORDED or value is None:
         return None  # 台账中无记录: an empty cell
-    if value is None:
-        return marker if col.suppressed else None
+    if value is WITHHELD:
+        return marker  # withheld by disclosure control
     if col.type == "date":
         try:
             return dt.date.fromisoformat(str(value))

@@ -1,0 +1,82 @@
+"""Aggregate stage: every public figure, defined once in SQL (``figures.sql``) over the fact
+tables of ``bangfu.facts``, then put under disclosure control.
+
+``compute(model, schemas_dir, as_of)`` gives the one ``Aggregate`` that the site's pages, the
+open-data extracts and ``bangfu status`` all read: the public tables, the site's cells and the
+monitoring status. No other module counts households, plans, entries or amounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..monitor import Status
+from ..policy import PolicyIndex
+from . import cells, status, tables
+from .cells import Figures
+from .columns import (
+    FLAG_NAMES,
+    LIST_SEPARATOR,
+    NOT_RECORDED,
+    WITHHELD,
+    WITHHELD_MARKER,
+    Column,
+    Table,
+)
+from .protect import protect
+from .store import Store
+
+__all__ = [
+    "FLAG_NAMES",
+    "LIST_SEPARATOR",
+    "NOT_RECORDED",
+    "WITHHELD",
+    "WITHHELD_MARKER",
+    "Aggregate",
+    "Column",
+    "Table",
+    "build_tables",
+    "compute",
+]
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    as_of: dt.date
+    threshold: int  # small-cell threshold in force (policy data)
+    tables: dict[str, Table]  # the open-data tables, by name, in publishing order
+    figs: Figures  # the site's cells
+    status: Status  # revisits, tiers, report timeliness
+
+
+def compute(model, schemas_dir: Path, as_of: dt.date) -> Aggregate:
+    threshold = PolicyIndex(model).small_cell_threshold()
+    store = Store.from_model(model, as_of)
+    try:
+        result = Aggregate(
+            as_of,
+            threshold,
+            tables.build(store, model, schemas_dir, threshold),
+            cells.read(store),
+            status.read(store),
+        )
+        protect(result, store)
+    finally:
+        store.close()
+    return result
+
+
+def build_tables(model, schemas_dir: Path, as_of: dt.date) -> dict[str, Table]:
+    """The public tables alone (``compute(...).tables``)."""
+    return compute(model, schemas_dir, as_of).tables
+
+
+def status_of(model, as_of: dt.date) -> Status:
+    """The monitoring status alone (``compute(...).status``, without the tables)."""
+    store = Store.from_model(model, as_of)
+    try:
+        return status.read(store)
+    finally:
+        store.close()

@@ -1,0 +1,229 @@
+"""Disclosure control of the aggregate: every published figure about households becomes a
+cell of ``bangfu.disclosure``, with the identities that tie cells together across levels and
+tables; the cells it withholds are replaced by ``WITHHELD`` in the tables and the site's cells.
+
+Cells and what they concern (``households``):
+
+- place figures (households, monitored, paired, due, done, overdue, with income projects, by
+  category) at village, township, county and ledger level — the households counted;
+  identities: a parent is the sum of its children, and monitored is the sum of its categories
+  where every monitored household has a category;
+- delivered amounts and visits of a place — the households that household entries reached
+  (or were visited in the year); an amount that includes deliveries to the village itself is
+  not about particular households; identities: the place hierarchy;
+- plan targets by village and in total; a plan's delivered amount and its report-entry rows
+  (plan × period × kind: households reached, entries, amount) — identity: the plan's amount
+  is the sum of its rows';
+- progress (village × month × category): monitored, paired and visited households; entries
+  and amounts concern the households visited;
+- warning tiers by county and households paired by campaign and county.
+
+The same figure shown in two places (a village's households in ``villages.csv`` and on its
+county page) is one cell, so it is withheld everywhere or nowhere.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..disclosure import Cell, Relation
+from ..disclosure import protect as protect_cells
+from .columns import WITHHELD
+
+PLACE_COUNTS = ("households", "monitored", "paired", "due", "done", "overdue", "income_project")
+LEVEL = {0: "village", 1: "township", 3: "county", 7: "total"}
+
+
+class _Cells:
+    def __init__(self, threshold: int):
+        self.t = threshold
+        self.cells: dict[tuple, Cell] = {}
+        self.relations: list[Relation] = []
+
+    def add(self, key: tuple, value, households: int | None = None) -> None:
+        if value is None or value is WITHHELD:
+            return
+        h = value if households is None else households
+        self.cells[key] = Cell(key, value, int(h))
+
+    def relate(self, total: tuple, parts) -> None:
+        parts = tuple(p for p in parts if p in self.cells)
+        if total in self.cells and parts:
+            self.relations.append(Relation(total, parts))
+
+
+def _place_key(measure: str, level: int, county, township, village) -> tuple:
+    name = LEVEL[level]
+    pid = {"village": village, "township": township, "county": county, "total": ""}[name]
+    return ("place", measure, name, pid)
+
+
+def _places(c: _Cells, store) -> None:
+    """Place figures and their hierarchy: village → township → county → total."""
+    children: dict[tuple, list[tuple]] = defaultdict(list)  # (level, id) → child (level, id)
+    rows = store.dicts("SELECT * FROM fig ORDER BY level, county, township, village")
+    for r in rows:
+        lvl, co, to, vi = r["level"], r["county"], r["township"], r["village"]
+        here = _place_key("", lvl, co, to, vi)[2:]
+        up = {0: (1, co, to, None), 1: (3, co, None, None), 3: (7, None, None, None)}.get(lvl)
+        if up:
+            children[_place_key("", *up)[2:]].append(here)
+        for m in PLACE_COUNTS:
+            c.add(("place", m, *here), r[m])
+        # an amount with deliveries to the village itself is not about particular households
+        amount_hh = r["reached"] if not r["own_amount"] else max(r["reached"], c.t)
+        c.add(("place", "delivered", *here), r["delivered"], amount_hh)
+        c.add(("place", "visits", *here), r["visits"], r["visited"])
+    for r in store.dicts(
+        "SELECT level, county, township, village, category, households FROM fig_category"
+    ):
+        key = _place_key("", r["level"], r["county"], r["township"], r["village"])[2:]
+        c.add(("category", r["category"], *key), r["households"])
+    categories = {k[1] for k in c.cells if k[0] == "category"}
+    for parent, kids in children.items():
+        for m in (*PLACE_COUNTS, "delivered", "visits"):
+            c.relate(("place", m, *parent), [("place", m, *k) for k in kids])
+        for cat in categories:
+            c.relate(("category", cat, *parent), [("category", cat, *k) for k in kids])
+    by_place: dict[tuple, list[tuple]] = defaultdict(list)
+    for k in c.cells:
+        if k[0] == "category":
+            by_place[k[2:]].append(k)
+    for place, keys in by_place.items():
+        total = ("place", "monitored", *place)
+        if total in c.cells and sum(c.cells[k].value for k in keys) == c.cells[total].value:
+            c.relate(total, keys)
+
+
+def _plans(c: _Cells, agg, store) -> None:
+    t = agg.tables
+    for row in t["plan_targets"].rows:
+        c.add(("plan_target", row["plan"], row["village"]), _exact(row["households"]))
+    by_plan: dict[str, list] = defaultdict(list)
+    for row in t["plan_targets"].rows:
+        by_plan[row["plan"]].append(("plan_target", row["plan"], row["village"]))
+    for row in t["plans"].rows:
+        total = ("plan", row["id"], "target_households")
+        c.add(total, _exact(row["target_households"]))
+        c.relate(total, by_plan.get(row["id"], ()))
+    rows_of: dict[str, list] = defaultdict(list)
+    for row in t["report_entries"].rows:
+        key = (row["plan"], row["period"], row["kind"])
+        hh = row["households_reached"]
+        about = hh if not row["villages_reached"] else max(hh, c.t)
+        c.add(("entries_row", "households", *key), hh)
+        c.add(("entries_row", "entries", *key), row["entries"], about)
+        c.add(("entries_row", "amount", *key), row["amount_yuan"], about)
+        rows_of[row["plan"]].append(("entries_row", "amount", *key))
+    plan_rows = {r["id"]: r for r in t["plans"].rows}
+    for plan, reached, own in store.rows("SELECT plan, reached, own_amount FROM plan_fig"):
+        about = reached if not own else max(reached, c.t)
+        total = ("plan", plan, "delivered")
+        row = plan_rows.get(plan)
+        if row is not None:
+            c.add(total, row["delivered_amount_yuan"], about)
+            c.relate(total, rows_of.get(plan, ()))
+
+
+def _progress(c: _Cells, agg) -> None:
+    for row in agg.tables["progress"].rows:
+        key = (row["village"], row["month"], row["category"])
+        c.add(("progress", "monitored", *key), row["households_monitored"])
+        c.add(("progress", "paired", *key), row["households_paired"])
+        c.add(("progress", "visited", *key), row["households_visited"])
+        c.add(("progress", "entries", *key), row["entries"], row["households_visited"])
+        c.add(("progress", "amount", *key), row["amount_yuan"], row["households_visited"])
+
+
+def _exact(v):
+    return v if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def cells_of(agg, store) -> _Cells:
+    c = _Cells(agg.threshold)
+    _places(c, store)
+    _plans(c, agg, store)
+    _progress(c, agg)
+    for county, tiers in agg.status.tiers.items():
+        for tier, n in tiers.items():
+            c.add(("tier", county, tier), n)
+    for (camp, county), n in agg.figs.campaign_paired.items():
+        c.add(("campaign_paired", camp, county), n)
+    return c
+
+
+def withheld_keys(agg, store) -> frozenset:
+    if agg.threshold <= 1:
+        return frozenset()
+    c = cells_of(agg, store)
+    return protect_cells(c.cells, c.relations, agg.threshold)
+
+
+# ---------------------------------------------------------------- applying the decision
+
+_TABLE_COLUMNS = {  # (table, key of the row) → {cell measure: column}
+    "place": {"households": "households", "paired": "households_paired"},
+    "progress": {
+        "monitored": "households_monitored",
+        "paired": "households_paired",
+        "visited": "households_visited",
+        "entries": "entries",
+        "amount": "amount_yuan",
+    },
+    "entries_row": {
+        "households": "households_reached",
+        "entries": "entries",
+        "amount": "amount_yuan",
+    },
+}
+_PLACE_TABLE = {"village": "villages", "township": "townships", "county": "counties"}
+
+
+def apply(agg, withheld: frozenset) -> None:
+    """Replace every withheld cell by ``WITHHELD`` in the tables and the site's figures."""
+    if not withheld:
+        return
+    t, f = agg.tables, agg.figs
+    rows = {name: {r.get("id"): r for r in t[name].rows} for name in _PLACE_TABLE.values()}
+    progress = {(r["village"], r["month"], r["category"]): r for r in t["progress"].rows}
+    entries = {(r["plan"], r["period"], r["kind"]): r for r in t["report_entries"].rows}
+    targets = {(r["plan"], r["village"]): r for r in t["plan_targets"].rows}
+    plans = {r["id"]: r for r in t["plans"].rows}
+    cells = {"village": f.village, "township": f.township, "county": f.county}
+    for key in withheld:
+        kind = key[0]
+        if kind in ("place", "category"):
+            _, measure, level, pid = key
+            cell = f.total if level == "total" else cells[level].get(pid)
+            if cell is not None and kind == "category":
+                cell.categories[measure] = WITHHELD
+            elif cell is not None:
+                setattr(cell, measure, WITHHELD)
+            row = rows.get(_PLACE_TABLE.get(level, ""), {}).get(pid)
+            col = _TABLE_COLUMNS["place"].get(measure) if kind == "place" else None
+            if row is not None and col:
+                row[col] = WITHHELD
+            if (
+                row is not None
+                and kind == "place"
+                and measure == "delivered"
+                and level == "village"
+            ):
+                row["amount_yuan"] = WITHHELD
+        elif kind == "progress":
+            progress[key[2:]][_TABLE_COLUMNS["progress"][key[1]]] = WITHHELD
+        elif kind == "entries_row":
+            entries[key[2:]][_TABLE_COLUMNS["entries_row"][key[1]]] = WITHHELD
+        elif kind == "plan_target":
+            targets[key[1:]]["households"] = WITHHELD
+        elif kind == "plan":
+            col = {"target_households": "target_households", "delivered": "delivered_amount_yuan"}
+            plans[key[1]][col[key[2]]] = WITHHELD
+        elif kind == "tier":
+            f.tiers[key[1]][key[2]] = WITHHELD
+        elif kind == "campaign_paired":
+            f.campaign_paired[key[1:]] = WITHHELD
+
+
+def protect(agg, store) -> None:
+    apply(agg, withheld_keys(agg, store))

@@ -1,0 +1,117 @@
+"""The aggregate store: the fact tables in an in-process DuckDB database, with every public
+figure defined once by ``figures.sql``.
+
+Besides the facts (``bangfu.facts``), the script reads three small inputs computed here from
+records, because they are rules of the calendar and of policy rather than figures:
+``params`` (the as-of date), ``revisit_days`` (the revisit interval that the policy of each
+county sets for each status, in the year of the as-of date) and ``expected`` (the reporting
+periods a campaign's rule asks of each of its plans, clipped to the plan's and the campaign's
+periods; ``monitor.expected_periods``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from importlib import resources
+
+import duckdb
+import pyarrow as pa
+
+from .. import facts as facts_mod
+from ..monitor import CONTACT_KINDS, MONITORED, expected_periods
+from ..policy import PolicyIndex
+from ..rules.base import period_of
+
+EXPECTED = pa.schema(
+    [
+        ("plan", pa.string()),
+        ("label", pa.string()),
+        ("start", pa.date32()),
+        ("end", pa.date32()),
+        ("due", pa.date32()),
+        ("due_time", pa.string()),
+    ]
+)
+REVISIT_DAYS = pa.schema([("county", pa.string()), ("status", pa.string()), ("days", pa.int32())])
+
+
+@cache
+def script() -> tuple[str, ...]:
+    text = resources.files(__package__).joinpath("figures.sql").read_text("utf-8")
+    return tuple(s.strip() for s in text.split("\n;\n") if s.strip())
+
+
+def _table(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    return pa.table(
+        [pa.array(list(c), type=f.type) for c, f in zip(cols, schema, strict=True)], schema=schema
+    )
+
+
+def expected_rows(model) -> list[tuple]:
+    """(plan, label, start, end, due, due time) for every plan whose campaign sets a
+    reporting rule; the SQL keeps only carried-out plans."""
+    out = []
+    for pid in sorted(model.ids("plan")):
+        plan = model.get("plan", pid).data
+        camp_id = plan.get("campaign")
+        camp = model.get("campaign", camp_id) if isinstance(camp_id, str) else None
+        reporting = (camp.data.get("reporting") if camp else None) or {}
+        pp = period_of(plan.get("period"))
+        if not pp or not isinstance(reporting, dict) or not reporting.get("cadence"):
+            continue
+        start, end = pp
+        cp = period_of(camp.data.get("period")) if camp else None
+        if cp:
+            start, end = max(start, cp[0]), min(end, cp[1])
+        due_time = reporting.get("time") if isinstance(reporting.get("time"), str) else None
+        for label, ps, pe, due in expected_periods(reporting, start, end):
+            out.append((pid, label, ps, pe, due, due_time))
+    return out
+
+
+def revisit_rows(model, as_of: dt.date) -> list[tuple]:
+    policies = PolicyIndex(model)
+    out = []
+    for cid in sorted(model.ids("county")):
+        pol = policies.for_county(cid, as_of.year)
+        for status, days in sorted(((pol.revisit_days or {}) if pol else {}).items()):
+            if isinstance(days, int) and not isinstance(days, bool):
+                out.append((cid, status, days))
+    return out
+
+
+class Store:
+    """One DuckDB connection holding the facts and the figures for one as-of date."""
+
+    def __init__(self, facts: dict[str, pa.Table], as_of: dt.date, revisit, expected):
+        self.as_of = as_of
+        self.con = duckdb.connect(":memory:")
+        self._keep = dict(facts)  # Arrow tables must outlive the views registered on them
+        self._keep["revisit_days"] = _table(REVISIT_DAYS, revisit)
+        self._keep["expected"] = _table(EXPECTED, expected)
+        self._keep["contact_kind"] = pa.table({"kind": sorted(CONTACT_KINDS)})
+        self._keep["monitored_status"] = pa.table({"status": list(MONITORED)})
+        for name, table in self._keep.items():
+            self.con.register(name, table)
+        self.con.execute("CREATE TEMP TABLE params AS SELECT CAST(? AS DATE) AS as_of", [as_of])
+        for stmt in script():
+            self.con.execute(stmt)
+
+    @classmethod
+    def from_model(cls, model, as_of: dt.date) -> Store:
+        return cls(
+            facts_mod.from_model(model), as_of, revisit_rows(model, as_of), expected_rows(model)
+        )
+
+    def rows(self, sql: str, params=()) -> list[tuple]:
+        return self.con.execute(sql, list(params)).fetchall()
+
+    def dicts(self, sql: str, params=()) -> list[dict]:
+        cur = self.con.execute(sql, list(params))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def close(self) -> None:
+        self.con.close()

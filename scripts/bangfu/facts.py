@@ -1,0 +1,293 @@
+"""Facts stage: the public-safe facts of each record, as columnar (Arrow) tables.
+
+``record_facts(kind, data)`` turns one parsed record into rows of the fact tables below. It
+reads only what the aggregate layer counts — ids, references, categories, states, dates,
+amounts — and never a private field (names, ID numbers, phones, addresses, members, health
+notes, free text). ``FactTables`` collects the rows of many records into Arrow tables, which
+``bangfu.aggregate`` loads into DuckDB; every public figure is defined there, in SQL.
+
+Rows are tuples in the column order of ``SCHEMA``; a value the record does not hold (or holds
+with the wrong type, which the checker reports) is ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+import pyarrow as pa
+
+from .rules.base import date_of, period_of
+from .rules.dates import label_period
+from .rules.records import counts_as_filed
+
+EXIT_STEP = "退出公示"
+AMOUNT = pa.decimal128(38, 6)  # yuan, summed exactly
+
+SCHEMA: dict[str, pa.Schema] = {
+    "county": pa.schema([("id", pa.string()), ("province", pa.string())]),
+    "township": pa.schema([("id", pa.string()), ("county", pa.string())]),
+    "village": pa.schema([("id", pa.string()), ("township", pa.string()), ("county", pa.string())]),
+    "household": pa.schema(
+        [
+            ("id", pa.string()),
+            ("village", pa.string()),
+            ("category", pa.string()),
+            ("status", pa.string()),
+            ("tier", pa.string()),
+            ("income_projects", pa.bool_()),
+            ("start", pa.date32()),  # first identification step (exit notice excluded)
+            ("exit", pa.date32()),  # last exit notice, when the status is 退出
+            ("ident", pa.date32()),  # last identification step of any kind
+        ]
+    ),
+    "organization": pa.schema([("id", pa.string())]),
+    "campaign": pa.schema(
+        [
+            ("id", pa.string()),
+            ("start", pa.date32()),
+            ("end", pa.date32()),
+            ("tracked_from", pa.date32()),
+        ]
+    ),
+    "plan": pa.schema(
+        [
+            ("id", pa.string()),
+            ("campaign", pa.string()),
+            ("status", pa.string()),
+            ("start", pa.date32()),
+            ("end", pa.date32()),
+            ("tracked_from", pa.date32()),
+            ("lists_households", pa.bool_()),
+            ("planned", AMOUNT),  # sum of the measures' amounts; null when none states one
+            ("measures", pa.int32()),
+        ]
+    ),
+    "plan_village": pa.schema([("plan", pa.string()), ("village", pa.string())]),
+    "plan_household": pa.schema([("plan", pa.string()), ("household", pa.string())]),
+    "plan_org": pa.schema(
+        [("plan", pa.string()), ("organization", pa.string()), ("position", pa.int32())]
+    ),
+    "report": pa.schema(
+        [
+            ("plan", pa.string()),
+            ("period", pa.string()),  # the report's id: 2020-04, 2020-W18, 2020-Q2
+            ("label_start", pa.date32()),  # first day the label covers
+            ("year_from", pa.int32()),  # years of the report's period
+            ("year_to", pa.int32()),
+            ("submitted", pa.date32()),
+            ("submitted_time", pa.string()),
+            ("filed", pa.bool_()),  # counts as filed (rules.records.counts_as_filed)
+        ]
+    ),
+    "entry": pa.schema(
+        [
+            ("plan", pa.string()),
+            ("period", pa.string()),
+            ("kind", pa.string()),
+            ("date", pa.date32()),
+            ("household", pa.string()),
+            ("village", pa.string()),
+            ("amount", AMOUNT),
+            ("income_project", pa.bool_()),
+        ]
+    ),
+}
+
+
+def _str(v) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _list(v) -> list:
+    return v if isinstance(v, list) else []
+
+
+def _dict(v) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
+def _amount(v) -> Decimal | None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return Decimal(str(v)).quantize(Decimal("0.000001"))
+
+
+def _household(d: dict) -> dict[str, list]:
+    steps = [s for s in _list(_dict(d.get("identification")).get("steps")) if isinstance(s, dict)]
+    dated = [(s.get("step"), date_of(s.get("date"))) for s in steps]
+    starts = [x for step, x in dated if x and step != EXIT_STEP]
+    exits = [x for step, x in dated if x and step == EXIT_STEP]
+    every = [x for _, x in dated if x]
+    ip = d.get("income_projects")
+    status = _str(d.get("status"))
+    row = (
+        d.get("id"),
+        _str(d.get("village")),
+        _str(d.get("category")),
+        status,
+        _str(d.get("warning_tier")),
+        isinstance(ip, int) and not isinstance(ip, bool) and ip > 0,
+        min(starts) if starts else None,
+        max(exits) if exits and status == "退出" else None,
+        max(every) if every else None,
+    )
+    return {"household": [row]}
+
+
+def _county(d: dict) -> dict[str, list]:
+    cid = d["id"]
+    out: dict[str, list] = {
+        "county": [(cid, _str(d.get("province")))],
+        "township": [],
+        "village": [],
+    }
+    for t in _list(d.get("townships")):
+        if not isinstance(t, dict) or not isinstance(t.get("id"), str):
+            continue
+        out["township"].append((t["id"], cid))
+        for v in _list(t.get("villages")):
+            if isinstance(v, dict) and isinstance(v.get("id"), str):
+                out["village"].append((v["id"], t["id"], cid))
+    return out
+
+
+def _plan(d: dict) -> dict[str, list]:
+    pid = d["id"]
+    period = period_of(d.get("period"))
+    targets = _dict(d.get("targets"))
+    measures = [m for m in _list(d.get("measures")) if isinstance(m, dict)]
+    amounts = [a for a in (_amount(m.get("amount")) for m in measures) if a is not None]
+    orgs = list(dict.fromkeys(o for o in _list(d.get("organizations")) if isinstance(o, str)))
+    return {
+        "plan": [
+            (
+                pid,
+                _str(d.get("campaign")),
+                _str(d.get("status")),
+                period[0] if period else None,
+                period[1] if period else None,
+                date_of(d.get("reports_tracked_from")),
+                isinstance(targets.get("households"), list),
+                sum(amounts, Decimal(0)) if amounts else None,
+                len(measures),
+            )
+        ],
+        "plan_village": [
+            (pid, v) for v in dict.fromkeys(_list(targets.get("villages"))) if isinstance(v, str)
+        ],
+        "plan_household": [
+            (pid, h) for h in dict.fromkeys(_list(targets.get("households"))) if isinstance(h, str)
+        ],
+        "plan_org": [(pid, o, i + 1) for i, o in enumerate(orgs)],
+    }
+
+
+def _report(d: dict) -> dict[str, list]:
+    plan, label = _str(d.get("plan")), d["id"]
+    covered = label_period(label)
+    period = period_of(d.get("period"))
+    t = d.get("submitted_time")
+    rows = {
+        "report": [
+            (
+                plan,
+                label,
+                covered[0] if covered else None,
+                period[0].year if period else None,
+                period[1].year if period else None,
+                date_of(d.get("submitted")),
+                t if isinstance(t, str) else None,
+                counts_as_filed(d),
+            )
+        ],
+        "entry": [],
+    }
+    for e in _list(d.get("entries")):
+        if not isinstance(e, dict) or not isinstance(e.get("kind"), str):
+            continue
+        rows["entry"].append(
+            (
+                plan,
+                label,
+                e["kind"],
+                date_of(e.get("date")),
+                _str(e.get("household")),
+                _str(e.get("village")),
+                _amount(e.get("amount")) or Decimal(0),
+                e.get("income_project") is True,
+            )
+        )
+    return rows
+
+
+def _campaign(d: dict) -> dict[str, list]:
+    period = period_of(d.get("period"))
+    return {
+        "campaign": [
+            (
+                d["id"],
+                period[0] if period else None,
+                period[1] if period else None,
+                date_of(d.get("reports_tracked_from")),
+            )
+        ]
+    }
+
+
+_BY_KIND = {
+    "household": _household,
+    "county": _county,
+    "plan": _plan,
+    "report": _report,
+    "campaign": _campaign,
+    "organization": lambda d: {"organization": [(d["id"],)]},
+}
+
+
+def record_facts(kind: str | None, data) -> dict[str, list]:
+    """The fact rows of one record (empty for kinds nothing is counted from, or for a record
+    whose id is not a string)."""
+    fn = _BY_KIND.get(kind or "")
+    if fn is None or not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return {}
+    return fn(data)
+
+
+class FactTables:
+    """Rows of many records, collected per table; ``arrow()`` gives the Arrow tables."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple]] = {name: [] for name in SCHEMA}
+
+    def add(self, facts: dict[str, list]) -> None:
+        for name, rows in facts.items():
+            self.rows[name].extend(rows)
+
+    def add_records(self, records: Iterable) -> FactTables:
+        for rec in records:
+            self.add(record_facts(rec.kind, rec.data))
+        return self
+
+    def arrow(self) -> dict[str, pa.Table]:
+        out = {}
+        for name, schema in SCHEMA.items():
+            cols = (
+                list(zip(*self.rows[name], strict=True)) if self.rows[name] else [()] * len(schema)
+            )
+            out[name] = pa.table(
+                [pa.array(list(c), type=f.type) for c, f in zip(cols, schema, strict=True)],
+                schema=schema,
+            )
+        return out
+
+
+def from_model(model) -> dict[str, pa.Table]:
+    """The fact tables of every record of ``model`` that was indexed (duplicates and
+    unreadable records left out, as the figures always did)."""
+    facts = FactTables()
+    for index in model.by_kind.values():
+        facts.add_records(index.values())
+    for reps in model.reports_by_plan.values():
+        facts.add_records(reps)
+    return facts.arrow()

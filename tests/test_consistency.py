@@ -1,0 +1,184 @@
+"""One figure, one value: for several demo seeds and as-of dates, every number the site's pages
+show equals the same figure in the open-data extracts and in ``bangfu status``.
+
+The pages are generated in-process (Markdown with HTML tables, before MkDocs) from the same
+data as the extracts; each shown cell is compared with the extract cell as written (``*`` for
+withheld, empty for 台账中无记录) or with the status JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from bangfu import model as model_mod
+from bangfu import monitor
+from bangfu.aggregate import status_of
+from bangfu.check import load_all
+from bangfu.config import Config
+from bangfu.publish import site as site_mod
+from bangfu.publish.extracts import csv_bytes
+
+from .conftest import bangfu
+
+ROOT = Path(__file__).resolve().parents[1]
+# (seed, as-of): one date inside a reporting month, one after the data's last entries
+CASES = [(4, "2025-06-17"), (5, "2026-03-01")]
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[f"seed{s}-{d}" for s, d in CASES])
+def built(request, tmp_path_factory):
+    seed, as_of = request.param
+    tmp = tmp_path_factory.mktemp(f"consistency{seed}")
+    res = bangfu(
+        "demo", "--households", "400", "--seed", str(seed), "--out", str(tmp / "d"), cwd=ROOT
+    )
+    assert res.returncode == 0, res.stderr
+    cfg = Config.make(tmp / "d" / "data", None, as_of)
+    records = load_all(cfg)
+    day = dt.date.fromisoformat(as_of)
+    ctx = site_mod.context(cfg, day, records)
+    pages = site_mod.generate(ctx, tmp / "src")
+    pages["index.md"] = (tmp / "src" / "docs" / "index.md").read_text("utf-8")
+    model = model_mod.build(records)
+    status = monitor.as_json(model, status_of(model, day))
+    extracts = {
+        name: list(csv.DictReader(io.StringIO(csv_bytes(t).decode("utf-8"))))
+        for name, t in ctx.tables.items()
+    }
+    return ctx, pages, extracts, status
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _tables(html: str) -> list[list[list[str]]]:
+    out = []
+    for t in re.findall(r"<table.*?</table>", html, re.S):
+        rows = []
+        for tr in re.findall(r"<tr>(.*?)</tr>", t, re.S):
+            rows.append(
+                [_TAG.sub("", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+            )
+        out.append([r for r in rows if len(r) > 1])  # not the （暂无） placeholder
+    return out
+
+
+def _shown(cell: str) -> str:
+    """A page cell in the extracts' writing: numbers without separators, — as empty."""
+    if cell == "—":
+        return ""
+    return cell.replace(",", "")
+
+
+def _money(csv_value: str) -> str:
+    """An extract amount as the pages round it (whole yuan)."""
+    if csv_value in ("", "*"):
+        return csv_value
+    return f"{float(csv_value):.0f}"
+
+
+HEAD = [
+    "在册户",
+    "已结对",
+    "结对率",
+    "在执行方案",
+    "本月应访",
+    "本月已访",
+    "逾期回访",
+    "计划金额",
+    "已交付",
+    "有增收项目户",
+]
+
+
+def test_place_pages_show_the_extracts_figures(built):
+    ctx, pages, ex, status = built
+    m = ctx.model
+    villages = {r["id"]: r for r in ex["villages"]}
+    townships = {r["id"]: r for r in ex["townships"]}
+    counties = {r["id"]: r for r in ex["counties"]}
+    overdue = {}
+    for r in status["overdue_revisits"]:
+        overdue[r["village"]] = overdue.get(r["village"], 0) + 1
+    compared = 0
+    for cid in ctx.figs.county:
+        tables = _tables(pages[f"progress/county/{cid}.md"])
+        total, towns, vills = tables[0], tables[1], tables[2]
+        c = counties[cid]
+        assert [_shown(x) for x in total[0][1:3]] == [c["households"], c["households_paired"]]
+        by_name = {t.name: t.id for t in m.townships.values() if t.county == cid}
+        for row in towns:
+            t = townships[by_name[row[0].split("（")[0]]]
+            assert [_shown(x) for x in row[1:3]] == [t["households"], t["households_paired"]], row
+        by_pair = {
+            (m.townships[v.township].name, v.name): v.id
+            for v in m.villages.values()
+            if v.county == cid
+        }
+        for row in vills:
+            vid = by_pair[(row[0], row[1])]
+            v = villages[vid]
+            cells = dict(zip(HEAD, row[3:13], strict=True))
+            assert _shown(cells["在册户"]) == v["households"], (vid, row)
+            assert _shown(cells["已结对"]) == v["households_paired"], (vid, row)
+            assert _shown(cells["在执行方案"]) == v["plans"], (vid, row)
+            assert _shown(cells["已交付"]) == _money(v["amount_yuan"]), (vid, row)
+            shown_overdue = _shown(cells["逾期回访"])
+            if shown_overdue not in ("", "*"):
+                assert int(shown_overdue) == overdue.get(vid, 0), (vid, row)
+            compared += 1
+    assert compared > 10
+
+
+def test_progress_index_and_home_cards_match_extracts_and_status(built):
+    ctx, pages, ex, status = built
+    counties = {ctx.county_name(r["id"]): r for r in ex["counties"]}
+    tables = _tables(pages["progress/index.md"])
+    for row in tables[0][:-1]:  # the last row is the total
+        c = counties[row[0]]
+        assert [_shown(x) for x in row[1:3]] == [c["households"], c["households_paired"]]
+    # warning tiers: the page shows the status's counts, or withholds them
+    tier_rows = [t for t in tables if t and t[0] and len(t[0]) == 4]
+    tiers = {ctx.county_name(c): n for c, n in status["warning_tiers"].items()}
+    for row in tier_rows[-1]:
+        for shown, tier in zip(row[1:], ("红", "橙", "黄"), strict=True):
+            if _shown(shown) not in ("*", ""):
+                assert int(_shown(shown)) == tiers[row[0]][tier], row
+    home = re.sub(r"\s+", " ", _TAG.sub(" ", pages["index.md"]))
+    running = sum(1 for r in ex["plans"] if r["state"] == "执行中")
+    assert re.search(rf" {running} 在执行方案 ", home), home[:600]
+    monitored = status["monitored_households"]
+    shown = re.search(r" ([\d,]+|\*|—) 监测户 ", home).group(1)
+    assert shown == "*" or _shown(shown) == str(monitored), (shown, monitored)
+
+
+def test_organization_pages_match_plans_extract_and_status(built):
+    ctx, pages, ex, status = built
+    plans = {r["id"]: r for r in ex["plans"]}
+    checked = 0
+    for oid in ctx.model.ids("organization"):
+        page = pages[f"orgs/{oid}.md"]
+        mine = [p for p in sorted(plans) if oid in ctx.model.get("plan", p).data["organizations"]]
+        for pid, row in zip(mine, _tables(page)[1], strict=True):
+            p = plans[pid]
+            assert row[0] == p["name"], row
+            assert row[5] == p["state"], row
+            assert _shown(row[6]) == _money(p["planned_amount_yuan"]), row
+            assert _shown(row[7]) == _money(p["delivered_amount_yuan"]), row
+            checked += 1
+    assert checked > 5
+    index = {row[0]: row[-1] for row in _tables(pages["orgs/index.md"])[0]}
+    timed = 0
+    for oid, timely in status["report_timeliness"].items():
+        shown = index[ctx.name("organization", oid)]
+        for state in monitor.TIMELY:
+            if timely[state]:
+                assert f"{state} {timely[state]}" in shown, (oid, state, shown)
+                timed += 1
+    assert timed > 5
