@@ -15,7 +15,7 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from bangfu.aggregate import NOT_RECORDED, Column, Table
+from bangfu.aggregate import NOT_RECORDED, WITHHELD, WITHHELD_MARKER, Column, Table
 from bangfu.publish import xlsx
 from bangfu.publish.xlsx import workbook_bytes
 
@@ -106,7 +106,7 @@ def test_cells_keep_their_meaning():
         Column("note", "string", "备注", ""),
     ]
     rows = [
-        {"name": "测试甲", "day": "2024-03-01", "n": None, "amount": 12.5, "ok": True},
+        {"name": "测试甲", "day": "2024-03-01", "n": WITHHELD, "amount": 12.5, "ok": True},
         {"name": "测试乙", "day": "不是日期", "n": NOT_RECORDED, "amount": -3, "ok": False},
         {"name": "测试丙", "day": None, "n": 7, "amount": NOT_RECORDED, "note": "x" * 40_000},
     ]
@@ -118,7 +118,7 @@ def test_cells_keep_their_meaning():
     got = values(ws)
     assert got[0] == ["名称", "日期", "户数", "金额", "是否", "备注"]
     assert ws.cell(1, 1).font.b
-    assert got[1][:5] == ["测试甲", dt.datetime(2024, 3, 1), "<5", 12.5, True]
+    assert got[1][:5] == ["测试甲", dt.datetime(2024, 3, 1), WITHHELD_MARKER, 12.5, True]
     assert ws.cell(2, 2).is_date and ws.cell(2, 2).number_format == "yyyy-mm-dd"
     # an unparseable date stays text; NOT_RECORDED (台账中无记录) is an empty cell
     assert got[2][:5] == ["测试乙", "不是日期", None, -3, False]
