@@ -462,6 +462,7 @@ def test_export_refuses_data_with_errors_and_keeps_the_old_package(tmp_path):
 
 def test_failed_write_leaves_no_half_package(tmp_path, monkeypatch):
     from bangfu.config import Config
+    from bangfu.pipeline import Pipeline
     from bangfu.publish import extracts, xlsx
 
     root = make_case(tmp_path, None)
@@ -473,7 +474,8 @@ def test_failed_write_leaves_no_half_package(tmp_path, monkeypatch):
 
     monkeypatch.setattr(xlsx, "workbook_bytes", broken)
     with pytest.raises(OSError):
-        extracts.export(Config.make(root / "data", None, AS_OF), out)
+        cfg = Config.make(root / "data", None, AS_OF)
+        extracts.export(Pipeline(cfg).aggregate(cfg.as_of), out)
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "repo"]
 
@@ -515,15 +517,15 @@ def test_workbook_dates_are_dates(reference):
 def test_fast_projection_equals_the_public_allow_list(demo):
     """aggregate's memoised projector gives exactly ``bangfu.public.project``."""
     from bangfu.aggregate import _Projector
-    from bangfu.check import load_all
     from bangfu.config import Config
+    from bangfu.pipeline import Pipeline
     from bangfu.public import NEVER_PUBLIC_KINDS, project
 
     data, _ = demo
     cfg = Config.make(data, None, AS_OF)
     fast = _Projector(cfg.schemas_dir)
     seen = set()
-    for rec in load_all(cfg):
+    for rec in Pipeline(cfg).records:
         if rec.kind in NEVER_PUBLIC_KINDS or not isinstance(rec.data, dict):
             continue
         seen.add(rec.kind)

@@ -13,30 +13,27 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from .. import check as check_mod
-from .. import model as model_mod
-from .. import monitor
-from ..aggregate import build_tables
 from ..codes import REGISTRY
 from ..config import Config
+from ..pipeline import Pipeline
 from .gitio import Git, write_files
 
 
 def figures(cfg: Config) -> Counter:
     """The counts a policy can move, for one data folder (title → count)."""
-    result = check_mod.run(cfg)
-    m = model_mod.build(result.records)
+    pipe = Pipeline(cfg)
     out: Counter = Counter()
-    for f in result.findings:
+    for f in pipe.result.findings:
         out[f"{REGISTRY[f.code].title}（{f.code}）" if f.code in REGISTRY else f.code] += 1
-    st = monitor.compute(m, cfg.as_of)
+    agg = pipe.aggregate(cfg.as_of)
+    st = agg.status
     out["监测户"] = len(st.revisits)
     out["逾期回访户"] = len(st.overdue)
     for p in st.periods:
         if p.state in ("逾期", "未报"):
             out[f"报送期（{p.state}）"] += 1
     hidden = 0
-    for table in build_tables(m, cfg.schemas_dir, cfg.as_of).values():
+    for table in agg.tables.values():
         cols = [c.name for c in table.columns if c.suppressed]
         hidden += sum(1 for row in table.rows for c in cols if row.get(c) is None)
     out["被隐藏的小格子"] = hidden
