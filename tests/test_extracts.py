@@ -462,6 +462,7 @@ def test_export_refuses_data_with_errors_and_keeps_the_old_package(tmp_path):
 
 def test_failed_write_leaves_no_half_package(tmp_path, monkeypatch):
     from bangfu.config import Config
+    from bangfu.pipeline import Pipeline
     from bangfu.publish import extracts, xlsx
 
     root = make_case(tmp_path, None)
@@ -473,7 +474,8 @@ def test_failed_write_leaves_no_half_package(tmp_path, monkeypatch):
 
     monkeypatch.setattr(xlsx, "workbook_bytes", broken)
     with pytest.raises(OSError):
-        extracts.export(Config.make(root / "data", None, AS_OF), out)
+        cfg = Config.make(root / "data", None, AS_OF)
+        extracts.export(Pipeline(cfg).aggregate(cfg.as_of), out)
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "repo"]
 

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bangfu import model as model_mod
 from bangfu import monitor
 from bangfu.aggregate import status_of
-from bangfu.check import load_all
-from bangfu.config import Config
-from bangfu.publish.site import SiteError, build
+from bangfu.config import Config, PublishRefused
+from bangfu.pipeline import Pipeline
 
 from .conftest import ROOT, bangfu, build_site, make_case
 
@@ -98,8 +96,7 @@ def test_real_site_makes_no_request_elsewhere(real_site):
 
 
 def test_key_village_page_lists_all_100_under_their_counties(real_site):
-    records = load_all(Config.make(DATA))
-    m = model_mod.build(records)
+    m = Pipeline(Config.make(DATA)).model
     key = {v.id: v for v in m.villages.values() if "定点攻坚村" in v.key_lists}
     assert len(key) == 100
     html = (real_site / "lists" / "villages.html").read_text("utf-8")
@@ -138,8 +135,7 @@ def test_guide_marker_without_record_stops_the_build(tmp_path):
 def _ctx():
     from bangfu.publish.site import context
 
-    cfg = Config.make(DATA)
-    return context(cfg, dt.date(2026, 1, 31), load_all(cfg))
+    return context(Pipeline(Config.make(DATA)).aggregate(dt.date(2026, 1, 31)))
 
 
 def test_guide_has_no_sentence_copied_from_the_seeds():
@@ -255,11 +251,11 @@ def test_site_will_not_overwrite_a_foreign_folder(tmp_path):
     assert (tmp_path / "out" / "precious.txt").read_text("utf-8") == "keep"
 
 
-def test_site_error_is_an_exception_with_findings(tmp_path):
+def test_refusal_is_an_exception_with_findings(tmp_path):
     root = make_case(tmp_path, None)
     (root / "data" / "organizations" / "broken.yaml").write_text("id: [unclosed\n", "utf-8")
-    with pytest.raises(SiteError, match="broken.yaml"):
-        build(Config.make(root / "data"), tmp_path / "out", tmp_path / "src")
+    with pytest.raises(PublishRefused, match="数据有错误，不生成网站：\n.*broken.yaml"):
+        Pipeline(Config.make(root / "data")).refuse_if_errors("site")
 
 
 # ---------------------------------------------------------------- monitoring figures
@@ -327,7 +323,7 @@ def test_status_lists_overdue_households_and_timeliness(demo_data):
 
 def test_revisit_overdue_uses_policy_interval(tmp_path):
     root = make_case(tmp_path, None)
-    m = model_mod.build(load_all(Config.make(root / "data")))
+    m = Pipeline(Config.make(root / "data")).model
     hh = next(iter(m.by_kind["household"].values()))
     st = status_of(m, dt.date(2030, 1, 1))
     rows = [r for r in st.revisits if r.household == hh.id]

@@ -21,14 +21,12 @@ import pytest
 import yaml
 from frictionless import validate
 
-from bangfu import check as check_mod
-from bangfu import model as model_mod
 from bangfu import monitor
 from bangfu.aggregate import status_of
 from bangfu.aggregate.store import Store
-from bangfu.check import load_all
 from bangfu.config import Config
 from bangfu.findings import has_errors
+from bangfu.pipeline import Pipeline
 from bangfu.publish import pages_orgs
 from bangfu.publish.site import context
 
@@ -104,11 +102,10 @@ def _weekly_report(root: Path, label: str, submitted: str, time: str | None) -> 
     _write(root / QINGSHUI_PLAN / "reports" / f"{label}.yaml", rep)
 
 
-def _checked_model(root: Path, as_of: str = AS_OF):
-    cfg = Config.make(root / "data", as_of=as_of)
-    result = check_mod.run(cfg)
-    assert not has_errors(result.findings), [f.code for f in result.findings]
-    return cfg, result.records, model_mod.build(result.records)
+def _checked(root: Path, as_of: str = AS_OF) -> Pipeline:
+    pipe = Pipeline(Config.make(root / "data", as_of=as_of))
+    assert not has_errors(pipe.result.findings), [f.code for f in pipe.result.findings]
+    return pipe
 
 
 # ---------------------------------------------------------------- 1. absence is not failure
@@ -211,7 +208,7 @@ def _plan_state(m, plan: dict, as_of: dt.date) -> str:
 
 
 def test_plan_state_comes_from_status_and_dates_together():
-    m = model_mod.build(load_all(Config.make(DATA)))
+    m = Pipeline(Config.make(DATA)).model
     plan = dict(m.get("plan", "qingshui-2020-gaoqiao").data)
     assert _plan_state(m, plan, dt.date(2020, 5, 11)) == "未开始"
     assert _plan_state(m, plan, dt.date(2020, 6, 1)) == "执行中"
@@ -252,8 +249,7 @@ def test_recorded_zero_amounts_still_show_zero(tmp_path):
     )
     assert village["amount_yuan"] == "0"
     assert validate(str(out / "datapackage.json")).valid
-    cfg, records, _ = _checked_model(root)
-    ctx = context(cfg, dt.date(2026, 11, 30), records)
+    ctx = context(_checked(root).aggregate(dt.date(2026, 11, 30)))
     page = pages_orgs.pages(ctx)["orgs/gs-qingshui-taoyuan-peixun.md"]
     plan_row = _table_rows(page[page.index("统计日状况") :])[0]
     assert plan_row[6:9] == ["0", "0", "2020-05-19"]
@@ -269,7 +265,7 @@ def test_reports_tracked_from_marks_earlier_periods_not_recorded(tmp_path):
     camp = yaml.safe_load(camp_path.read_text("utf-8"))
     camp["reports_tracked_from"] = "2020-06-01"
     _write(camp_path, camp)
-    _, _, m = _checked_model(root)
+    m = _checked(root).model
     periods = [p for p in status_of(m, dt.date(2026, 11, 30)).periods]
     by_label = {p.label: p.state for p in periods if p.plan == "qingshui-2020-liwan"}
     assert by_label["2020-W22"] == MISSING  # starts 25 May, before tracking began
@@ -278,7 +274,7 @@ def test_reports_tracked_from_marks_earlier_periods_not_recorded(tmp_path):
     plan = yaml.safe_load(plan_path.read_text("utf-8"))
     plan["reports_tracked_from"] = "2020-06-22"
     _write(plan_path, plan)
-    _, _, m = _checked_model(root)
+    m = _checked(root).model
     states = {
         p.label: p.state
         for p in status_of(m, dt.date(2026, 11, 30)).periods
@@ -291,7 +287,7 @@ def test_reports_tracked_from_marks_earlier_periods_not_recorded(tmp_path):
 
 
 def test_chaoyang_progress_form_is_due_by_the_25th_of_the_same_month():
-    m = model_mod.build(load_all(Config.make(DATA)))
+    m = Pipeline(Config.make(DATA)).model
     camp = m.get("campaign", "chaoyang-2020-volunteer-assistance").data
     periods = monitor.expected_periods(
         camp["reporting"], dt.date(2020, 3, 24), dt.date(2020, 12, 31)
@@ -321,7 +317,7 @@ def test_chaoyang_deadline_on_the_campaigns_page_is_the_same_month(real_site):
 def test_qingshui_weekly_deadline_is_tuesday_1800(tmp_path, submitted, time, state):
     root = _copy_data(tmp_path)
     _weekly_report(root, "2020-W20", submitted, time)
-    _, _, m = _checked_model(root)
+    m = _checked(root).model
     periods = status_of(m, dt.date(2026, 11, 30)).periods
     w20 = next(p for p in periods if p.plan == "qingshui-2020-gaoqiao" and p.label == "2020-W20")
     assert (w20.due, w20.due_time) == (dt.date(2020, 5, 19), "18:00")

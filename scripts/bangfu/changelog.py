@@ -16,10 +16,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import model as model_mod
-from .aggregate import Table, build_tables
-from .check import load_all
+from .aggregate import Table
 from .config import Config, UsageError
+from .pipeline import Pipeline
 
 GIT_TIMEOUT = 120
 
@@ -103,8 +102,7 @@ def tables_at(
         if not (schemas / "common.schema.json").is_file():
             schemas = fallback_schemas
         cfg = Config(data.resolve(), schemas.resolve(), as_of)
-        model = model_mod.build(load_all(cfg))
-        return build_tables(model, cfg.schemas_dir, as_of)
+        return Pipeline(cfg).aggregate(as_of).tables
 
 
 # ---------------------------------------------------------------- comparing

@@ -10,7 +10,7 @@ from . import model as model_mod
 from . import schema
 from .config import Config, UsageError
 from .findings import Finding
-from .load import Record, load_tree, locate
+from .load import Record, Tree, load_tree, locate
 from .redact import redact
 from .rules import run_all
 from .rules.base import Context
@@ -48,24 +48,33 @@ class Result:
         return f"Result({len(self.findings)} findings, {self.files_checked} files)"
 
 
-def load_all(cfg: Config) -> list[Record]:
-    """Every record under the data folder, with its read/parse findings (parallel, cached)."""
-    return load_tree(cfg.data_root, cfg.schemas_dir).records
+def load_checked(cfg: Config) -> Tree:
+    """Every record under the data folder (parallel, cached), each carrying its own findings:
+    reading, parsing and the schema check. The load stage of ``pipeline.Pipeline``."""
+    tree = load_tree(cfg.data_root, cfg.schemas_dir)
+    for rec, schema_findings in zip(tree.records, tree.schema_findings, strict=True):
+        rec.findings.extend(schema_findings)
+    return tree
 
 
-def validate_records(records: list[Record], cfg: Config) -> None:
-    for rec in records:
-        if rec.data is not None and not rec.findings:
-            rec.findings.extend(schema.validate(rec, cfg.schemas_dir))
-
-
-def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
+def run(
+    cfg: Config,
+    only: Iterable[str | Path] | None = None,
+    *,
+    loaded: Callable[[], Tree] | None = None,
+    modelled: Callable[[], model_mod.Model] | None = None,
+) -> Result:
     """Check the whole data folder; with ``only``, report findings for those files only
     (references are still resolved against everything).
 
     With ``only`` and a reference index from an earlier full check, just those files, the
     reference records and the files they touch are read (see ``incremental``); the findings
-    are the same as a full check's for those files."""
+    are the same as a full check's for those files.
+
+    ``loaded`` and ``modelled`` give the loaded tree (``load_checked``'s result) and the model
+    of its records when the caller holds them or will need them again (``pipeline``); by
+    default they are made here."""
+    load = loaded or (lambda: load_checked(cfg))
     if only is not None:
         only = list(only)
         wanted = _wanted(cfg, only)
@@ -75,12 +84,10 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
         if quick is not None:
             findings, few, files = quick
             findings = redact(findings, few, schema.bundled(cfg.schemas_dir))
-            return Result(findings, [], files, rest=lambda: _all_checked(cfg))
-    tree = load_tree(cfg.data_root, cfg.schemas_dir)
+            return Result(findings, [], files, rest=lambda: load().records)
+    tree = load()
     records = tree.records
-    for rec, schema_findings in zip(records, tree.schema_findings, strict=True):
-        rec.findings.extend(schema_findings)
-    m = model_mod.build(records)
+    m = modelled() if modelled is not None else model_mod.build(records)
     _write_index(cfg, tree, m)
     findings = [f for rec in records for f in rec.findings]
     findings.extend(run_all(m, Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir)))
@@ -94,10 +101,11 @@ def run(cfg: Config, only: Iterable[str | Path] | None = None) -> Result:
             1 for r in records if any(r.file == w or r.file.startswith(w + "/") for w in wanted)
         )
     findings.sort(key=Finding.sort_key)
-    return Result(redact(findings, records, schema.bundled(cfg.schemas_dir)), records, files)
+    findings = redact(findings, records, schema.bundled(cfg.schemas_dir))
+    return Result(findings, records, files)
 
 
-def _write_index(cfg: Config, tree, m: model_mod.Model) -> None:
+def _write_index(cfg: Config, tree: Tree, m: model_mod.Model) -> None:
     """The reference index and the names store a check of a few files reads, when stale."""
     from .cache import open_index, write_index
     from .privacy import known
@@ -109,13 +117,6 @@ def _write_index(cfg: Config, tree, m: model_mod.Model) -> None:
         path = write_index(cfg.data_root, cfg.schemas_dir, tree.records, tree.stamps, tree.dirs)
         if path is not None:
             known.write(path, m, cfg.schemas_dir, tree.stamps)
-
-
-def _all_checked(cfg: Config) -> list[Record]:
-    tree = load_tree(cfg.data_root, cfg.schemas_dir)
-    for rec, schema_findings in zip(tree.records, tree.schema_findings, strict=True):
-        rec.findings.extend(schema_findings)
-    return tree.records
 
 
 def _wanted(cfg: Config, only) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
-from .config import Config, UsageError
+from .config import Config, PublishRefused, UsageError
 from .writes import WriteError
 
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
@@ -69,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"bangfu {args.command}: {exc}", file=sys.stderr)
         return 2
+    except PublishRefused as exc:
+        print(f"bangfu {args.command}: {exc}", file=sys.stderr)
+        return 1
     except WriteError as exc:  # a full disk, a locked data folder…: findings, not a traceback
         from .render import text
 

@@ -16,6 +16,11 @@ class UsageError(Exception):
     """A problem with how the command was called (exit code 2)."""
 
 
+class PublishRefused(Exception):
+    """A command refuses to publish data with errors (exit code 1, nothing written); the
+    message, in Chinese, names the findings (``pipeline.Pipeline.refuse_if_errors``)."""
+
+
 def parse_date(text: str, what: str = "日期") -> dt.date:
     try:
         return dt.date.fromisoformat(text)

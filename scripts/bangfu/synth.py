@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import demo
-from . import model as model_mod
-from .check import load_all
 from .config import Config, UsageError
+from .pipeline import Pipeline
 from .policy import PolicyIndex
 from .yamlio import dump_text
 
@@ -125,11 +124,11 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
 
     if opts.households < 0:
         raise UsageError("--households 不能为负数")
-    records = load_all(cfg)
-    bad = [r.file for r in records if r.findings]
+    pipe = Pipeline(cfg)
+    bad = [r.file for r in pipe.records if r.findings]
     if bad:
         raise UsageError(f"参考数据有问题，先运行 bangfu check：{bad[0]}")
-    m = model_mod.build(records)
+    m = pipe.model
     if not m.villages:
         raise UsageError("参考数据中没有村，无法生成合成数据")
     data = demo.prepare_out(opts.out)

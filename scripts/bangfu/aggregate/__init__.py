@@ -1,7 +1,7 @@
 """Aggregate stage: every public figure, defined once in SQL (``figures.sql``) over the fact
 tables of ``bangfu.facts``, then put under disclosure control.
 
-``compute(model, schemas_dir, as_of)`` gives the one ``Aggregate`` that the site's pages, the
+``compute(model, schemas_dir, as_of)`` gives the one ``Result`` that the site's pages, the
 open-data extracts and ``bangfu status`` all read: the public tables, the site's cells and the
 monitoring status. No other module counts households, plans, entries or amounts.
 """
@@ -34,16 +34,15 @@ __all__ = [
     "NOT_RECORDED",
     "WITHHELD",
     "WITHHELD_MARKER",
-    "Aggregate",
+    "Result",
     "Column",
     "Table",
-    "build_tables",
     "compute",
 ]
 
 
 @dataclass(frozen=True)
-class Aggregate:
+class Result:
     as_of: dt.date
     threshold: int  # small-cell threshold in force (policy data)
     tables: dict[str, Table]  # the open-data tables, by name, in publishing order
@@ -51,11 +50,11 @@ class Aggregate:
     status: Status  # revisits, tiers, report timeliness
 
 
-def compute(model, schemas_dir: Path, as_of: dt.date) -> Aggregate:
+def compute(model, schemas_dir: Path, as_of: dt.date) -> Result:
     threshold = PolicyIndex(model).small_cell_threshold()
     store = Store.from_model(model, as_of)
     try:
-        result = Aggregate(
+        result = Result(
             as_of,
             threshold,
             tables.build(store, model, schemas_dir, threshold),
@@ -66,11 +65,6 @@ def compute(model, schemas_dir: Path, as_of: dt.date) -> Aggregate:
     finally:
         store.close()
     return result
-
-
-def build_tables(model, schemas_dir: Path, as_of: dt.date) -> dict[str, Table]:
-    """The public tables alone (``compute(...).tables``)."""
-    return compute(model, schemas_dir, as_of).tables
 
 
 def status_of(model, as_of: dt.date) -> Status:

@@ -6,17 +6,17 @@ import contextlib
 import sys
 from pathlib import Path
 
-from .. import check as check_mod
 from .. import render
 from ..cli import command, common, config
 from ..findings import has_errors
+from ..pipeline import Pipeline
 from ..writes import WriteError, recover_for_check, writing
 
 
 def _check(args) -> int:
     cfg = config(args)
     recovered = recover_for_check(cfg.data_root)  # an interrupted write is finished or undone
-    result = check_mod.run(cfg, args.paths or None)
+    result = Pipeline(cfg, args.paths or None).result
     findings = [*recovered, *result.findings]
     sys.stdout.write(render.RENDERERS[args.format](findings, result.files_checked))
     return 1 if has_errors(findings) else 0

@@ -9,14 +9,15 @@ from ..cli import command, common, config
 
 
 def _export(args) -> int:
-    from ..publish.extracts import ExportError, export
+    from ..pipeline import Pipeline
+    from ..publish.extracts import check_out, export
 
     cfg = config(args)
-    try:
-        result = export(cfg, Path(args.out), check=not args.no_check)
-    except ExportError as exc:
-        print(f"bangfu export: {exc}", file=sys.stderr)
-        return 1
+    check_out(cfg, Path(args.out))  # before the check: a usage error comes first
+    pipe = Pipeline(cfg)
+    if not args.no_check:
+        pipe.refuse_if_errors("export")
+    result = export(pipe.aggregate(cfg.as_of), Path(args.out))
     rows = sum(result.tables.values())
     print(
         f"已导出开放数据到 {result.out}：{len(result.tables)} 张表，共 {rows:,} 行；"

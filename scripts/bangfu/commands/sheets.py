@@ -11,10 +11,9 @@ from ..config import UsageError
 
 
 def _model(cfg):
-    from .. import model as model_mod
-    from ..check import load_all
+    from ..pipeline import Pipeline
 
-    return model_mod.build(load_all(cfg))
+    return Pipeline(cfg).model
 
 
 def _out(value: str) -> Path:

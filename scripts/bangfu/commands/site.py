@@ -18,11 +18,15 @@ def _explicit_as_of(args):
 
 
 def _site(args) -> int:
-    from ..publish.site import SiteError, build
+    from ..pipeline import Pipeline
+    from ..publish.site import SiteError, build, check_out
 
     cfg = config(args)
+    check_out(Path(args.out).resolve())  # before the check: a usage error comes first
+    pipe = Pipeline(cfg)
+    pipe.refuse_if_errors("site")
     try:
-        res = build(cfg, Path(args.out), Path(args.src), _explicit_as_of(args))
+        res = build(pipe.aggregate(_explicit_as_of(args)), Path(args.out), Path(args.src))
     except SiteError as exc:
         print(f"bangfu site: {exc}", file=sys.stderr)
         return 1
@@ -52,15 +56,12 @@ command("site", "生成公开网站（MkDocs，--strict）和开放数据；数�
 
 
 def _status(args) -> int:
-    from .. import check as check_mod
-    from .. import model as model_mod
     from .. import monitor
-    from ..aggregate import status_of
+    from ..pipeline import Pipeline
 
     cfg = config(args)
-    records = [r for r in check_mod.run(cfg).records if not r.findings]
-    m = model_mod.build(records)
-    st = status_of(m, cfg.as_of)
+    pipe = Pipeline(cfg, skip_invalid=True)  # figures of the valid records, even with errors
+    m, st = pipe.model, pipe.aggregate(cfg.as_of).status
     if args.format == "json":
         sys.stdout.write(json.dumps(monitor.as_json(m, st), ensure_ascii=False, indent=2) + "\n")
     else:

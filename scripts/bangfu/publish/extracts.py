@@ -18,20 +18,19 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import model as model_mod
-from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table, build_tables
+from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
 from ..config import Config, UsageError
-from ..findings import has_errors
 from ..public import project
 from .tableschema import EXCEL_DIR, WORKBOOK, Release, package_descriptor
 
+if TYPE_CHECKING:
+    from ..pipeline import Aggregate
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DESCRIPTOR = "datapackage.json"
-
-
-class ExportError(Exception):
-    """The data cannot be exported as it is (exit code 1)."""
 
 
 # ---------------------------------------------------------------- cells
@@ -127,25 +126,6 @@ class ExportResult:
     bytes: int
 
 
-def build_model(cfg: Config, check: bool = True) -> model_mod.Model:
-    """Load and check the data; refuse to publish data with errors."""
-    from .. import check as check_mod
-
-    if check:
-        result = check_mod.run(cfg)
-        if has_errors(result.findings):
-            errors = [f for f in result.findings if f.severity == "error"]
-            first = errors[0]
-            raise ExportError(
-                f"数据中有 {len(errors)} 个错误，修正后才能导出（运行 bangfu check 查看全部）。"
-                f"第一个：{first.file}:{first.line or 1} [{first.code}] {first.message}"
-            )
-        records = result.records
-    else:
-        records = check_mod.load_all(cfg)
-    return model_mod.build(records)
-
-
 def write_package(
     folder: Path, tables: dict[str, Table], sources: list[dict], release: Release
 ) -> None:
@@ -186,7 +166,12 @@ def _swap_in(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _check_out(out: Path) -> None:
+def check_out(cfg: Config, out: Path) -> None:
+    """Refuse an output folder inside the data folder, a file, or a foreign non-empty folder."""
+    out = Path(out)
+    root = cfg.data_root.resolve()
+    if out.resolve() == root or root in out.resolve().parents:
+        raise UsageError(f"输出文件夹 {out} 在数据文件夹 {cfg.data_root} 内；请换一个 --out")
     if out.exists() and not out.is_dir():
         raise UsageError(f"输出位置 {out} 是一个文件，不是文件夹")
     if out.is_dir() and any(out.iterdir()) and not (out / DESCRIPTOR).is_file():
@@ -196,20 +181,17 @@ def _check_out(out: Path) -> None:
         )
 
 
-def export(cfg: Config, out: Path, *, check: bool = True) -> ExportResult:
+def export(agg: Aggregate, out: Path) -> ExportResult:
+    """Write the open data package of ``agg`` into ``out`` (swapped in only once complete);
+    the command has already refused data with errors."""
     out = Path(out)
-    root = cfg.data_root.resolve()
-    if out.resolve() == root or root in out.resolve().parents:
-        raise UsageError(f"输出文件夹 {out} 在数据文件夹 {cfg.data_root} 内；请换一个 --out")
-    _check_out(out)
-    model = build_model(cfg, check)
-    tables = build_tables(model, cfg.schemas_dir, cfg.as_of)
-    sources = sources_of(model, cfg.schemas_dir)
-    release = release_of(cfg.data_root)
+    check_out(agg.cfg, out)
+    tables = agg.tables
+    sources = sources_of(agg.model, agg.cfg.schemas_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
-        write_package(tmp, tables, sources, release)
+        write_package(tmp, tables, sources, agg.release)
         os.chmod(tmp, 0o755)
         _swap_in(tmp, out)
     except BaseException:

@@ -1,18 +1,18 @@
-"""``bangfu site``: check the data, write the Markdown pages, run MkDocs, add the open data.
+"""``bangfu site``: write the Markdown pages, run MkDocs, add the open data.
 
-Pipeline: load + check (refuse on errors) → model → monitoring status, figures and the
-open-data tables → a build folder holding a copy of ``site/`` (markers filled in from the
-records) plus the generated pages and a ``mkdocs.yml`` → ``mkdocs build --strict`` in a
-subprocess → the extracts written into ``<out>/data``.
+Input: the aggregate stage of the pipeline (``pipeline.Aggregate``: model, monitoring status,
+figures, the open-data tables); the command has already refused data with errors. Output: a
+build folder holding a copy of ``site/`` (markers filled in from the records) plus the
+generated pages and a ``mkdocs.yml`` → ``mkdocs build --strict`` in a subprocess → the
+extracts written into ``<out>/data``.
 
-Deterministic: the build date is the data's last commit date (``git log -1 --format=%cI``),
-or, outside git, the latest date found in the records — never the clock. MkDocs reads it
-from ``SOURCE_DATE_EPOCH`` for the sitemap and its gzip header.
+Deterministic: the build date is the data's last commit date (``pipeline.last_update``), or,
+outside git, the latest date found in the records — never the clock. MkDocs reads it from
+``SOURCE_DATE_EPOCH`` for the sitemap and its gzip header.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import shutil
@@ -22,15 +22,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from .. import aggregate, render
-from .. import check as check_mod
-from .. import model as model_mod
-from ..config import Config, UsageError
-from ..findings import has_errors
-from ..rules.base import date_of
+from ..config import UsageError
 from . import (
     pages_assumptions,
     pages_guide,
@@ -41,6 +37,9 @@ from . import (
 )
 from .context import SiteContext
 
+if TYPE_CHECKING:
+    from ..pipeline import Aggregate
+
 ROOT = Path(__file__).resolve().parents[3]
 SITE_DIR = ROOT / "site"
 MKDOCS_YML = ROOT / "mkdocs.yml"
@@ -48,7 +47,7 @@ OUT_MARKER = "search/search_index.json"
 
 
 class SiteError(Exception):
-    """The site was not built (data errors or a failed MkDocs build); message in Chinese."""
+    """The site was not built (a failed MkDocs build); message in Chinese."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,47 +61,17 @@ class SiteResult:
     updated: str
 
 
-def last_update(data_root: Path, records) -> str:
-    """ISO date-time of the last commit touching the data folder; outside git, the latest
-    date in the records (report submissions, entries, source documents), at midnight UTC."""
-    from .extracts import release_of
-
-    committed = release_of(data_root).date
-    with contextlib.suppress(ValueError):
-        dt.datetime.fromisoformat(committed)
-        return committed
-    latest = None
-    for rec in records:
-        d = rec.data if isinstance(rec.data, dict) else {}
-        cands = [d.get("submitted"), d.get("date")]
-        cands += [e.get("date") for e in d.get("entries") or [] if isinstance(e, dict)]
-        for c in cands:
-            x = date_of(c) if isinstance(c, str) else (c if isinstance(c, dt.date) else None)
-            if x and (latest is None or x > latest):
-                latest = x
-    latest = latest or dt.date(1970, 1, 1)
-    return f"{latest.isoformat()}T00:00:00+00:00"
-
-
 def _epoch(iso: str) -> int:
     return int(dt.datetime.fromisoformat(iso).timestamp())
 
 
-def is_synthetic(records) -> bool:
-    return any(isinstance(r.data, dict) and r.data.get("synthetic") is True for r in records)
-
-
-def context(cfg: Config, as_of: dt.date | None, records) -> SiteContext:
-    model = model_mod.build(records)
-    updated = last_update(cfg.data_root, records)
-    as_of = as_of or dt.datetime.fromisoformat(updated).date()
-    agg = aggregate.compute(model, cfg.schemas_dir, as_of)
+def context(agg: Aggregate) -> SiteContext:
     return SiteContext(
-        model,
-        cfg.schemas_dir,
-        as_of,
-        updated,
-        is_synthetic(records),
+        agg.model,
+        agg.cfg.schemas_dir,
+        agg.as_of,
+        agg.updated,
+        agg.synthetic,
         agg.threshold,
         agg.status,
         agg.figs,
@@ -155,7 +124,8 @@ def generate(ctx: SiteContext, src: Path) -> dict[str, str]:
     return pages
 
 
-def _check_out(out: Path) -> None:
+def check_out(out: Path) -> None:
+    """Refuse an output folder that is a file, or a foreign non-empty folder."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"输出位置 {out} 是一个文件，不是文件夹")
     if out.is_dir() and any(out.iterdir()) and not (out / OUT_MARKER).is_file():
@@ -200,34 +170,27 @@ def mkdocs_build(src: Path, site_dir: Path, epoch: int) -> None:
         raise SiteError(f"MkDocs 构建失败（--strict）：\n{log.strip()}")
 
 
-def build(
-    cfg: Config, out: Path, src: Path, as_of: dt.date | None = None, with_data: bool = True
-) -> SiteResult:
+def build(agg: Aggregate, out: Path, src: Path, with_data: bool = True) -> SiteResult:
+    """Build the site of ``agg`` into ``out`` (replaced only once complete)."""
     t0 = time.perf_counter()
     out = Path(out).resolve()
     src = Path(src).resolve()  # MkDocs runs inside src, so relative paths would point elsewhere
-    _check_out(out)
-    result = check_mod.run(cfg)
-    if has_errors(result.findings):
-        raise SiteError(
-            "数据有错误，不生成网站：\n"
-            + render.text(result.findings, result.files_checked).rstrip()
-        )
-    ctx = context(cfg, as_of, result.records)
+    check_out(out)
+    ctx = context(agg)
     generate(ctx, src)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
         mkdocs_build(src, tmp / "site", _epoch(ctx.updated))
         if with_data:
-            from .extracts import release_of, sources_of, write_package
+            from .extracts import sources_of, write_package
 
             (tmp / "site" / "data").mkdir()
             write_package(
                 tmp / "site" / "data",
                 ctx.tables,
-                sources_of(ctx.model, cfg.schemas_dir),
-                release_of(cfg.data_root),
+                sources_of(ctx.model, ctx.schemas_dir),
+                agg.release,
             )
         if out.exists():
             shutil.rmtree(out)

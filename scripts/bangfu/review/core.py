@@ -15,7 +15,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import model as model_mod
 from ..codes import make
 from ..findings import ERROR, Finding
 from ..load import Record
@@ -118,7 +117,7 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
         schemas = bundled(trusted)
         policy_files = [p for p in to_check if _policy_path(p)]
         in_force = _policy_in_force(git, base_sha, head_paths, data)
-        result = subset.check_changed(
+        checked = subset.check_changed(
             git,
             head_sha,
             [p for p in to_check if not _policy_path(p)],
@@ -128,17 +127,17 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
             trusted,
             in_force,
         )
+        result = checked.result
         findings, files_checked = list(result.findings), result.files_checked
         if policy_files:  # the proposed policy records themselves, under the base schemas
             own = subset.check_changed(
                 git, head_sha, policy_files, head_paths, as_of, Path(tmp) / "policy", trusted
-            )
+            ).result
             findings += own.findings
             files_checked += own.files_checked
         views = history.views(schemas)
         pairs, records = _pairs(data, old_blobs, new_blobs, views)
-        model = model_mod.build(result.records)
-        notes = highlights.collect(pairs, model)
+        notes = highlights.collect(pairs, checked.model)
         changed_policy = [p for p in pairs if _policy_change(p)]
         if changed_policy:
             effect = effects.policy_effect(

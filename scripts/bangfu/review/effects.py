@@ -13,23 +13,20 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from .. import aggregate
-from .. import check as check_mod
-from .. import model as model_mod
 from ..aggregate import WITHHELD
 from ..codes import REGISTRY
 from ..config import Config
+from ..pipeline import Pipeline
 from .gitio import Git, write_files
 
 
 def figures(cfg: Config) -> Counter:
     """The counts a policy can move, for one data folder (title → count)."""
-    result = check_mod.run(cfg)
-    m = model_mod.build(result.records)
+    pipe = Pipeline(cfg)
     out: Counter = Counter()
-    for f in result.findings:
+    for f in pipe.result.findings:
         out[f"{REGISTRY[f.code].title}（{f.code}）" if f.code in REGISTRY else f.code] += 1
-    agg = aggregate.compute(m, cfg.schemas_dir, cfg.as_of)
+    agg = pipe.aggregate(cfg.as_of)
     st = agg.status
     out["监测户"] = len(st.revisits)
     out["逾期回访户"] = len(st.overdue)

@@ -3,7 +3,7 @@
 Only what the rules need to judge the changed files is written out from the head commit
 into a temporary folder: the small reference kinds (sources, counties, organizations,
 campaigns, policy), the changed files, the plans their reports belong to, the households
-they name, and any file that could share a changed record's id. ``bangfu.check.run`` then
+they name, and any file that could share a changed record's id. The pipeline's check then
 runs there, restricted to the changed files, with the schemas (and policy) the caller
 trusts — the base commit's.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import check as check_mod
 from ..config import Config
 from ..load import Record, classify, expected_stem, parse_bytes
+from ..pipeline import Pipeline
 from .gitio import Git, write_files
 
 SMALL = (
@@ -79,9 +79,9 @@ def check_changed(
     workdir: Path,
     schemas: Path,
     overlay: dict[str, bytes | None] | None = None,
-) -> check_mod.Result:
-    """Run the checker on a minimal checkout of ``head`` written into ``workdir``; findings
-    only for ``changed``. ``schemas`` are the trusted ones (the base commit's, never head's),
+) -> Pipeline:
+    """The pipeline over a minimal checkout of ``head`` written into ``workdir`` (use it while
+    ``workdir`` exists); its check reports findings only for ``changed``. ``schemas`` are the trusted ones (the base commit's, never head's),
     and ``overlay`` replaces, adds or (None) leaves out files: the base commit's policy
     records, so that a pull request is judged by the policy in force, not the one it proposes."""
     need = sorted(_needed(git, head, changed, head_paths))
@@ -90,7 +90,4 @@ def check_changed(
     write_files(workdir, {p: raw for p, raw in blobs.items() if raw is not None})
     write_files(workdir, overlay or {})  # None: left out
     cfg = Config((workdir / "data").resolve(), schemas.resolve(), as_of)
-    only = [workdir / p for p in changed if (workdir / p).is_file()]
-    if not only:
-        return check_mod.Result([], check_mod.load_all(cfg), 0)
-    return check_mod.run(cfg, only)
+    return Pipeline(cfg, [workdir / p for p in changed if (workdir / p).is_file()])

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import model as model_mod
-from ..check import load_all, validate_records
 from ..codes import make
 from ..config import Config
 from ..findings import ERROR, Finding
 from ..load import Record
+from ..pipeline import Pipeline
 from ..readfile import read_bounded
 from ..rules.dates import label_period
 from ..yamlio import WriteError, update_text, write_all, writing
@@ -111,9 +111,8 @@ def _run(cfg: Config, path: Path, *, dry_run: bool) -> Outcome:
     sheets = _form_sheets(book, out)
     if not out.ok:
         return out
-    records = load_all(cfg)
-    validate_records(records, cfg)
-    model = model_mod.build(records)
+    pipe = Pipeline(cfg)  # records with their own findings: the baseline of check_overlay
+    records, model = pipe.records, pipe.model
     lists = opts.build(model, cfg.schemas_dir)
     for hid in sorted(model.ids("household")):  # any household may be named by its id
         lists["households"].add(hid, hid)

@@ -1,0 +1,215 @@
+"""The one pipeline every command uses: load → check → model → aggregate → publish.
+
+``Pipeline(cfg, paths)`` runs each stage on first use and keeps its result, so a command
+that needs the findings, the model and the public figures reads the data folder once, runs
+the rules once and builds the model once::
+
+    pipe = Pipeline(cfg)
+    pipe.refuse_if_errors("site")      # the command decides; publish modules never check
+    agg = pipe.aggregate(as_of)        # every public figure, for pages, extracts and status
+
+Stages:
+
+- ``tree`` / ``records``: every record, each with its own findings (read, parse, schema);
+  ``check.load_checked``.
+- ``result``: the checker's findings (``check.run``; with ``paths``, findings for those files
+  only, and only the files they need are read when the reference index allows).
+- ``model``: ``model.build`` over every record, or, with ``skip_invalid``, over the records
+  without findings of their own. The check's rules run over this same model.
+- ``aggregate(as_of)``: ``aggregate_stage``, the one place that computes public figures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import check as check_mod
+from . import model as model_mod
+from . import render
+from .config import Config, PublishRefused
+from .findings import ERROR, Finding
+from .load import Record, Tree
+from .rules.base import date_of
+
+if TYPE_CHECKING:  # the aggregate modules are imported when used: ``bangfu check`` starts fast
+    from . import aggregate
+    from .aggregate import Table
+    from .aggregate.cells import Figures
+    from .monitor import Status
+    from .publish.tableschema import Release
+
+__all__ = ["Aggregate", "Pipeline", "PublishRefused", "aggregate_stage", "last_update"]
+
+
+# ---------------------------------------------------------------- aggregate stage
+
+
+@dataclass(frozen=True, eq=False)
+class Aggregate:
+    """Every public figure of one model on one statistics day. Each part is computed on first
+    use and kept: ``bangfu status`` reads only ``status``, the site reads everything."""
+
+    model: model_mod.Model
+    cfg: Config
+    day: dt.date | None = None  # the statistics day asked for; None: the data's last update
+
+    @cached_property
+    def release(self) -> Release:
+        """The last commit touching the data folder ("unknown" outside git)."""
+        from .publish.extracts import release_of
+
+        return release_of(self.cfg.data_root)
+
+    @cached_property
+    def updated(self) -> str:
+        """ISO date-time of the last data change (see ``last_update``)."""
+        return last_update(self.release, self.model.records)
+
+    @cached_property
+    def as_of(self) -> dt.date:
+        return self.day or dt.datetime.fromisoformat(self.updated).date()
+
+    @cached_property
+    def synthetic(self) -> bool:
+        return any(
+            isinstance(r.data, dict) and r.data.get("synthetic") is True for r in self.model.records
+        )
+
+    @cached_property
+    def figures(self) -> aggregate.Result:
+        """Every public figure under disclosure control (``bangfu.aggregate.compute``)."""
+        from . import aggregate
+
+        return aggregate.compute(self.model, self.cfg.schemas_dir, self.as_of)
+
+    @property
+    def threshold(self) -> int:
+        return self.figures.threshold
+
+    @cached_property
+    def status(self) -> Status:
+        """The monitoring status; alone (``bangfu status``) without the tables."""
+        if "figures" in self.__dict__:
+            return self.figures.status
+        from .aggregate import status_of
+
+        return status_of(self.model, self.as_of)
+
+    @property
+    def figs(self) -> Figures:
+        return self.figures.figs
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return self.figures.tables
+
+
+def aggregate_stage(model: model_mod.Model, cfg: Config, as_of: dt.date | None) -> Aggregate:
+    """The public figures of ``model`` on ``as_of`` (None: the day of the last data change)."""
+    return Aggregate(model, cfg, as_of)
+
+
+def last_update(release: Release, records: Sequence[Record]) -> str:
+    """ISO date-time of the last commit touching the data folder; outside git, the latest
+    date in the records (report submissions, entries, source documents), at midnight UTC."""
+    with contextlib.suppress(ValueError):
+        dt.datetime.fromisoformat(release.date)
+        return release.date
+    latest = None
+    for rec in records:
+        d = rec.data if isinstance(rec.data, dict) else {}
+        cands = [d.get("submitted"), d.get("date")]
+        cands += [e.get("date") for e in d.get("entries") or [] if isinstance(e, dict)]
+        for c in cands:
+            x = date_of(c) if isinstance(c, str) else (c if isinstance(c, dt.date) else None)
+            if x and (latest is None or x > latest):
+                latest = x
+    latest = latest or dt.date(1970, 1, 1)
+    return f"{latest.isoformat()}T00:00:00+00:00"
+
+
+# ---------------------------------------------------------------- refusing to publish
+
+
+def _site_refusal(result: check_mod.Result) -> str:
+    return (
+        "数据有错误，不生成网站：\n" + render.text(result.findings, result.files_checked).rstrip()
+    )
+
+
+def _export_refusal(result: check_mod.Result) -> str:
+    errors = [f for f in result.findings if f.severity == ERROR]
+    first = errors[0]
+    return (
+        f"数据中有 {len(errors)} 个错误，修正后才能导出（运行 bangfu check 查看全部）。"
+        f"第一个：{first.file}:{first.line or 1} [{first.code}] {first.message}"
+    )
+
+
+REFUSALS = {"site": _site_refusal, "export": _export_refusal}
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+class Pipeline:
+    """One command's run over one data folder; every stage runs at most once."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        paths: Sequence[str | Path] | None = None,
+        *,
+        skip_invalid: bool = False,
+    ):
+        """``paths``: report findings for these files only (None: the whole folder; empty:
+        check nothing). ``skip_invalid``: build the model from the records without findings
+        of their own — for ``bangfu status``, which reports on the valid records even when
+        some are broken, instead of refusing."""
+        self.cfg = cfg
+        self.paths = list(paths) if paths is not None else None
+        self.skip_invalid = skip_invalid
+        self._aggregates: dict[dt.date | None, Aggregate] = {}
+
+    @cached_property
+    def tree(self) -> Tree:
+        return check_mod.load_checked(self.cfg)
+
+    @property
+    def records(self) -> list[Record]:
+        return self.tree.records
+
+    @cached_property
+    def result(self) -> check_mod.Result:
+        if self.paths == []:  # nothing to check: no findings, every record read
+            return check_mod.Result([], [], 0, rest=lambda: self.records)
+        # the rules run over the model of every record: this pipeline's, unless it skips some
+        modelled = None if self.skip_invalid else (lambda: self.model)
+        return check_mod.run(self.cfg, self.paths, loaded=lambda: self.tree, modelled=modelled)
+
+    @cached_property
+    def model(self) -> model_mod.Model:
+        if self.skip_invalid:
+            return model_mod.build([r for r in self.records if not r.findings])
+        return model_mod.build(self.records)
+
+    def aggregate(self, as_of: dt.date | None = None) -> Aggregate:
+        """The public figures on ``as_of`` (None: the day of the last data change)."""
+        if as_of not in self._aggregates:
+            self._aggregates[as_of] = aggregate_stage(self.model, self.cfg, as_of)
+        return self._aggregates[as_of]
+
+    def errors(self) -> list[Finding]:
+        return [f for f in self.result.findings if f.severity == ERROR]
+
+    def refuse_if_errors(self, what: str) -> None:
+        """Raise ``PublishRefused`` (exit code 1, nothing written) when the check found
+        errors; ``what`` is the command refusing (``site``, ``export``)."""
+        if self.errors():
+            raise PublishRefused(REFUSALS[what](self.result))

@@ -1,0 +1,170 @@
+"""Disclosure control end to end: an attacker with every published table and page figure, and
+every identity between them, recovers no withheld cell; every cell about fewer households
+than the threshold is withheld — counts, entries and amounts alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bangfu import model as model_mod
+from bangfu.aggregate import WITHHELD, Result, cells, compute, status, tables
+from bangfu.aggregate.protect import cells_of
+from bangfu.aggregate.store import Store
+from bangfu.check import load_all
+from bangfu.config import Config
+from bangfu.disclosure import Relation, attack, is_primary
+
+from .conftest import bangfu
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = dt.date(2025, 9, 30)
+
+
+@pytest.fixture(scope="module", params=[6, 7])
+def released(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp(f"sdc{request.param}")
+    res = bangfu(
+        "demo",
+        "--households",
+        "500",
+        "--seed",
+        str(request.param),
+        "--out",
+        str(tmp / "d"),
+        cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stderr
+    cfg = Config.make(tmp / "d" / "data", None, AS_OF.isoformat())
+    model = model_mod.build(load_all(cfg))
+    published = compute(model, cfg.schemas_dir, AS_OF)
+    store = Store.from_model(model, AS_OF)
+    try:  # the same figures, exact (before disclosure control)
+        exact = Result(
+            AS_OF,
+            published.threshold,
+            tables.build(store, model, cfg.schemas_dir, published.threshold),
+            cells.read(store),
+            status.read(store),
+        )
+        sdc = cells_of(exact, store)
+    finally:
+        store.close()
+    assert published.threshold > 1
+    return model, published, sdc
+
+
+def _shown(agg, key):
+    """What the release shows for a cell key: the value, or WITHHELD."""
+    kind = key[0]
+    f, t = agg.figs, agg.tables
+    if kind in ("place", "category"):
+        _, measure, level, pid = key
+        cell = f.total if level == "total" else getattr(f, level)[pid]
+        return cell.categories[measure] if kind == "category" else getattr(cell, measure)
+    if kind == "progress":
+        col = {
+            "monitored": "households_monitored",
+            "paired": "households_paired",
+            "visited": "households_visited",
+            "entries": "entries",
+            "amount": "amount_yuan",
+        }
+        row = next(
+            r for r in t["progress"].rows if (r["village"], r["month"], r["category"]) == key[2:]
+        )
+        return row[col[key[1]]]
+    if kind == "entries_row":
+        col = {"households": "households_reached", "entries": "entries", "amount": "amount_yuan"}
+        row = next(
+            r for r in t["report_entries"].rows if (r["plan"], r["period"], r["kind"]) == key[2:]
+        )
+        return row[col[key[1]]]
+    if kind == "plan_target":
+        return next(r for r in t["plan_targets"].rows if (r["plan"], r["village"]) == key[1:])[
+            "households"
+        ]
+    if kind == "plan":
+        row = next(r for r in t["plans"].rows if r["id"] == key[1])
+        return row[
+            "target_households" if key[2] == "target_households" else "delivered_amount_yuan"
+        ]
+    if kind == "tier":
+        return f.tiers[key[1]][key[2]]
+    if kind == "campaign_paired":
+        return f.campaign_paired[key[1:]]
+    raise AssertionError(key)
+
+
+def _table_relations(agg) -> list[Relation]:
+    """The place hierarchy as a reader rebuilds it from the published CSVs alone."""
+    out = []
+    t = agg.tables
+    for measure, col in (("households", "households"), ("paired", "households_paired")):
+        by_town: dict[str, list] = {}
+        for r in t["villages"].rows:
+            by_town.setdefault(r["township"], []).append(("place", measure, "village", r["id"]))
+        for tid, parts in by_town.items():
+            out.append(Relation(("place", measure, "township", tid), tuple(parts)))
+        by_county: dict[str, list] = {}
+        for r in t["townships"].rows:
+            by_county.setdefault(r["county"], []).append(("place", measure, "township", r["id"]))
+        for cid, parts in by_county.items():
+            out.append(Relation(("place", measure, "county", cid), tuple(parts)))
+        del col
+    return out
+
+
+def test_every_identity_the_attacker_uses_holds_exactly(released):
+    _, _, sdc = released
+    assert len(sdc.relations) > 100
+    for rel in sdc.relations:
+        total = sdc.cells[rel.total].value
+        assert total == sum(sdc.cells[p].value for p in rel.parts), rel
+
+
+def test_every_cell_about_too_few_households_is_withheld(released):
+    _, published, sdc = released
+    primary = [k for k, c in sdc.cells.items() if is_primary(c, published.threshold)]
+    kinds = {k[0] for k in primary}
+    assert {"place", "progress", "entries_row"} <= kinds, kinds
+    # entries and amounts of a small group too, not only its household counts
+    assert any(k[0] == "progress" and k[1] == "amount" for k in primary)
+    for key in primary:
+        assert _shown(published, key) is WITHHELD, key
+
+
+def test_attacker_recovers_nothing_from_every_published_table(released):
+    _, published, sdc = released
+    values = {}
+    for key, cell in sdc.cells.items():
+        shown = _shown(published, key)
+        values[key] = None if shown is WITHHELD else shown
+        if shown is not WITHHELD:
+            assert shown == cell.value or float(shown) == float(cell.value), key
+    withheld = [k for k, v in values.items() if v is None]
+    assert withheld, "the demo has small cells"
+    relations = list(sdc.relations)
+    known = {(r.total, r.parts) for r in relations}
+    for rel in _table_relations(published):  # a reader's own reconstruction
+        rel = Relation(rel.total, tuple(p for p in rel.parts if p in values))
+        if rel.total in values and rel.parts and (rel.total, rel.parts) not in known:
+            relations.append(rel)
+    lower = {k: 1 for k in withheld if sdc.cells[k].value >= 1}
+    recovered = attack(values, relations, lower, integral=True)
+    assert recovered == {}, sorted(recovered.items(), key=repr)[:5]
+
+
+def test_without_complementary_suppression_the_attacker_would_succeed(released):
+    """The attack is real: withholding only the primary cells gives cells away."""
+    _, published, sdc = released
+    values = {
+        k: (None if is_primary(c, published.threshold) else c.value) for k, c in sdc.cells.items()
+    }
+    lower = {k: 1 for k, v in values.items() if v is None and sdc.cells[k].value >= 1}
+    recovered = attack(values, sdc.relations, lower, integral=True)
+    assert recovered
+    for key, value in recovered.items():
+        assert value == sdc.cells[key].value
