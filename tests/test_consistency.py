@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bangfu import model as model_mod
 from bangfu import monitor
 from bangfu.aggregate import status_of
-from bangfu.check import load_all
 from bangfu.config import Config
+from bangfu.pipeline import Pipeline
 from bangfu.publish import site as site_mod
 from bangfu.publish.extracts import csv_bytes
 
@@ -40,12 +39,12 @@ def built(request, tmp_path_factory):
     )
     assert res.returncode == 0, res.stderr
     cfg = Config.make(tmp / "d" / "data", None, as_of)
-    records = load_all(cfg)
+    pipe = Pipeline(cfg)
     day = dt.date.fromisoformat(as_of)
-    ctx = site_mod.context(cfg, day, records)
+    ctx = site_mod.context(pipe.aggregate(day))
     pages = site_mod.generate(ctx, tmp / "src")
     pages["index.md"] = (tmp / "src" / "docs" / "index.md").read_text("utf-8")
-    model = model_mod.build(records)
+    model = pipe.model
     status = monitor.as_json(model, status_of(model, day))
     extracts = {
         name: list(csv.DictReader(io.StringIO(csv_bytes(t).decode("utf-8"))))

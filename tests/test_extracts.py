@@ -17,7 +17,7 @@ import yaml
 from frictionless import validate
 from openpyxl import load_workbook
 
-from bangfu.aggregate import Column
+from bangfu.aggregate import WITHHELD, Column
 from bangfu.checksums import resident_id_check_char
 from bangfu.publish.extracts import cell, neutralise
 
@@ -164,7 +164,7 @@ def test_descriptor_metadata(reference):
     assert desc["licenses"][0]["name"] == "CC-BY-4.0"
     assert len(desc["sources"]) == len(list((REPO / "data/sources").glob("*.yaml")))
     assert all(s["title"] for s in desc["sources"])
-    assert "excel/" in desc["description"] and "<5" in desc["description"]
+    assert "excel/" in desc["description"] and "“*”" in desc["description"]
     head = subprocess.run(
         ["git", "log", "-1", "--format=%H", "--", "data"], cwd=REPO, capture_output=True, text=True
     )
@@ -177,7 +177,7 @@ def test_descriptor_metadata(reference):
     schema = json.loads((REPO / "schemas/organization.schema.json").read_text("utf-8"))
     assert kind["title"] == schema["properties"]["kind"]["title"]
     assert kind["constraints"]["enum"] == schema["properties"]["kind"]["enum"]
-    assert org["schema"]["missingValues"] == ["", "<5"]
+    assert org["schema"]["missingValues"] == ["", "*"]
     for res in desc["resources"]:  # Chinese titles are the Excel headers: one per column
         titles = [f["title"] for f in res["schema"]["fields"]]
         assert len(titles) == len(set(titles)), res["name"]
@@ -226,20 +226,28 @@ def test_demo_row_counts_and_sums_match_the_records(demo):
     reports = [load(p) for p in sorted((data / "plans").glob("*/*/reports/*.yaml"))]
     entries = [e for r in reports for e in r["entries"]]
     rep = rows(out, "report_entries")
-    assert sum(int(r["entries"]) for r in rep) == len(entries)
-    assert sum(float(r["amount_yuan"]) for r in rep) == pytest.approx(
-        sum(e.get("amount", 0) for e in entries)
-    )
+    # rows about too few households are withheld ("*"); the rest add up to no more than the
+    # records hold, and to exactly as much with the withheld rows' exact sums added back
+    shown = [r for r in rep if r["entries"] != "*"]
+    assert len(shown) < len(rep) and shown
+    assert sum(int(r["entries"]) for r in shown) < len(entries)
+    plans_rows = rows(out, "plans")
+    delivered = [
+        float(r["delivered_amount_yuan"])
+        for r in plans_rows
+        if r["delivered_amount_yuan"] not in ("", "*")
+    ]
+    assert sum(delivered) <= sum(e.get("amount", 0) for e in entries) + 1e-6
     assert sum(int(r["reports"]) for r in rows(out, "plans")) == len(reports)
     assert len(rows(out, "organizations")) == len(list((data / "organizations").glob("*.yaml")))
     assert rows(out, "progress"), "the demo has monitored households, so progress has rows"
     # small cells are written as the marker, larger counts as numbers
     monitored = [r["households_monitored"] for r in rows(out, "progress")]
-    assert "<5" in monitored
-    assert all(m == "<5" or int(m) == 0 or int(m) >= 5 for m in monitored)
+    assert "*" in monitored
+    assert all(m == "*" or int(m) == 0 or int(m) >= 5 for m in monitored)
     counties = rows(out, "counties")
     # "" is 台账中无记录: a county of which the demo holds no household
-    shown = [int(r["households"]) for r in counties if r["households"] not in ("<5", "")]
+    shown = [int(r["households"]) for r in counties if r["households"] not in ("*", "")]
     assert sum(shown) <= 300 and shown
 
 
@@ -289,7 +297,8 @@ def test_neutraliser_touches_string_columns_only():
     assert cell(number, -1200, "<5") == "-1200"
     assert cell(integer, -2, "<5") == "-2"
     assert cell(number, 1e-7, "<5") == "0.0000001"
-    assert cell(Column("h", "integer", "户数", "", suppressed=True), None, "<5") == "<5"
+    assert cell(Column("h", "integer", "户数", "", suppressed=True), WITHHELD, "*") == "*"
+    assert cell(Column("h", "integer", "户数", "", suppressed=True), None, "*") == ""
     assert cell(text, None, "<5") == ""
 
 
@@ -321,10 +330,10 @@ def test_small_counts_are_suppressed(tmp_path):
     out = export(root / "data", tmp_path / "out")
     willow = next(r for r in rows(out, "villages") if r["id"] == "tc-alpha-east-willow")
     # the 2024 plan has ended by the as-of date: no household is paired by a running plan
-    assert willow["households"] == "<5" and willow["households_paired"] == "0"
+    assert willow["households"] == "*" and willow["households_paired"] == "0"
     during = export(root / "data", tmp_path / "during", "--as-of", "2024-06-30")
     willow = next(r for r in rows(during, "villages") if r["id"] == "tc-alpha-east-willow")
-    assert willow["households_paired"] == "<5"
+    assert willow["households_paired"] == "*"
     pine = next(r for r in rows(out, "villages") if r["id"] == "tc-alpha-east-pine")
     assert pine["households"] == "0"
     target = rows(out, "plan_targets")
@@ -333,12 +342,13 @@ def test_small_counts_are_suppressed(tmp_path):
             "plan": "tp-one",
             "village": "tc-alpha-east-willow",
             "village_targeted": "true",
-            "households": "<5",
+            "households": "*",
         }
     ]
     rep = {(r["period"], r["kind"]): r for r in rows(out, "report_entries")}
-    assert rep[("2024-03", "消费扶贫")]["amount_yuan"] == "1200.5"
-    assert rep[("2024-03", "走访")]["households_reached"] == "<5"
+    # the consumption purchase reached one household: its amount is withheld with its count
+    assert rep[("2024-03", "消费扶贫")]["amount_yuan"] == "*"
+    assert rep[("2024-03", "走访")]["households_reached"] == "*"
     prog = rows(out, "progress")
     assert {r["month"] for r in prog} >= {"2024-02", "2024-03", "2024-12"}
     assert {r["category"] for r in prog} == {"边缘易致贫户"}

@@ -177,7 +177,8 @@ def test_demo_progress_and_org_pages_have_charts(demo_site):
 
 def test_small_counts_are_suppressed(demo_site):
     html = (demo_site / "progress" / "index.html").read_text("utf-8")
-    assert "&lt;5" in html  # 300 households over 41 counties: many cells below 5
+    assert 'class="bf-withheld"' in html  # 300 households over 41 counties: many small cells
+    assert "&lt;5" not in html  # one mark for every withheld cell, never a bound
 
 
 def test_two_builds_are_byte_identical(demo_data, demo_site, tmp_path):

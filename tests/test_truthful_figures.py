@@ -29,6 +29,7 @@ from bangfu.findings import has_errors
 from bangfu.pipeline import Pipeline
 from bangfu.publish import pages_orgs
 from bangfu.publish.site import context
+from bangfu.yamlsafe import Parsed
 
 from .conftest import ROOT, bangfu, build_site
 
@@ -198,7 +199,8 @@ def test_ended_2020_plans_are_not_counted_as_running_in_2026(real_site):
 
 def _plan_state(m, plan: dict, as_of: dt.date) -> str:
     """The plan's state as the aggregate layer defines it (figures.sql, table ps)."""
-    m.by_kind["plan"][plan["id"]].data = plan
+    rec = m.by_kind["plan"][plan["id"]]
+    rec.parsed, rec.facts = Parsed(plan), None
     store = Store.from_model(m, as_of)
     try:
         ((state,),) = store.rows("SELECT state FROM ps WHERE id = ?", [plan["id"]])

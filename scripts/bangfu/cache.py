@@ -25,7 +25,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-VERSION = 1
+VERSION = 2  # 2: results carry the record's facts
 ENV = "BANGFU_CACHE"
 DIRNAME = ".bangfu-cache"
 # files modified this close to the cache's own write time are re-hashed (racy stamps)
@@ -90,8 +90,8 @@ def fingerprint(schemas_dir: Path | None) -> str:
 class ParseCache:
     """``files``: rel path → (stamp, digest); ``entries``: digest + kind → cached result.
 
-    A result is ``(data, parse_findings, schema_findings)``, findings as tuples without the
-    file name (see ``load.finding_tuple``)."""
+    A result is ``(data, parse_findings, schema_findings, facts)``, findings as tuples without
+    the file name (see ``load.finding_tuple``), facts as ``facts.record_facts`` gives them."""
 
     path: Path | None
     written_ns: int = 0
@@ -114,7 +114,7 @@ class ParseCache:
 
     def result(self, dig: bytes, kind: str | None) -> tuple | None:
         r = self.entries.get(self.key(dig, kind))
-        if type(r) is not tuple or len(r) != 3:
+        if type(r) is not tuple or len(r) != 4:
             return None
         return r
 

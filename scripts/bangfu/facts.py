@@ -6,8 +6,10 @@ amounts — and never a private field (names, ID numbers, phones, addresses, mem
 notes, free text). ``FactTables`` collects the rows of many records into Arrow tables, which
 ``bangfu.aggregate`` loads into DuckDB; every public figure is defined there, in SQL.
 
-Rows are tuples in the column order of ``SCHEMA``; a value the record does not hold (or holds
-with the wrong type, which the checker reports) is ``None``.
+Rows are tuples in the column order of ``SCHEMA`` (dates as ISO text, so that the loader can
+cache a record's facts with its parse, keyed by the file's content hash: a rebuild after 100
+changed files computes the facts of those 100 only); a value the record does not hold (or
+holds with the wrong type, which the checker reports) is ``None``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .rules.dates import label_period
 from .rules.records import counts_as_filed
 
 EXIT_STEP = "退出公示"
-AMOUNT = pa.decimal128(38, 6)  # yuan, summed exactly
+AMOUNT = pa.float64()  # yuan; the store casts to DECIMAL(38, 6) and sums exactly
 
 SCHEMA: dict[str, pa.Schema] = {
     "county": pa.schema([("id", pa.string()), ("province", pa.string())]),
@@ -107,15 +109,25 @@ def _dict(v) -> dict:
     return v if isinstance(v, dict) else {}
 
 
-def _amount(v) -> Decimal | None:
+def _day(v) -> str | None:
+    """A date as its ISO text (facts are cached with marshal, which has no date type)."""
+    return v if date_of(v) is not None else None
+
+
+def _span(v) -> tuple[str | None, str | None]:
+    """A period's start and end, both or neither (``rules.base.period_of``)."""
+    return (v["start"], v["end"]) if period_of(v) is not None else (None, None)
+
+
+def _amount(v) -> float | None:
     if isinstance(v, bool) or not isinstance(v, int | float):
         return None
-    return Decimal(str(v)).quantize(Decimal("0.000001"))
+    return float(v)
 
 
 def _household(d: dict) -> dict[str, list]:
     steps = [s for s in _list(_dict(d.get("identification")).get("steps")) if isinstance(s, dict)]
-    dated = [(s.get("step"), date_of(s.get("date"))) for s in steps]
+    dated = [(s.get("step"), _day(s.get("date"))) for s in steps]
     starts = [x for step, x in dated if x and step != EXIT_STEP]
     exits = [x for step, x in dated if x and step == EXIT_STEP]
     every = [x for _, x in dated if x]
@@ -154,7 +166,7 @@ def _county(d: dict) -> dict[str, list]:
 
 def _plan(d: dict) -> dict[str, list]:
     pid = d["id"]
-    period = period_of(d.get("period"))
+    start, end = _span(d.get("period"))
     targets = _dict(d.get("targets"))
     measures = [m for m in _list(d.get("measures")) if isinstance(m, dict)]
     amounts = [a for a in (_amount(m.get("amount")) for m in measures) if a is not None]
@@ -165,11 +177,11 @@ def _plan(d: dict) -> dict[str, list]:
                 pid,
                 _str(d.get("campaign")),
                 _str(d.get("status")),
-                period[0] if period else None,
-                period[1] if period else None,
-                date_of(d.get("reports_tracked_from")),
+                start,
+                end,
+                _day(d.get("reports_tracked_from")),
                 isinstance(targets.get("households"), list),
-                sum(amounts, Decimal(0)) if amounts else None,
+                float(sum(Decimal(repr(a)) for a in amounts)) if amounts else None,
                 len(measures),
             )
         ],
@@ -193,10 +205,10 @@ def _report(d: dict) -> dict[str, list]:
             (
                 plan,
                 label,
-                covered[0] if covered else None,
+                covered[0].isoformat() if covered else None,
                 period[0].year if period else None,
                 period[1].year if period else None,
-                date_of(d.get("submitted")),
+                _day(d.get("submitted")),
                 t if isinstance(t, str) else None,
                 counts_as_filed(d),
             )
@@ -211,10 +223,10 @@ def _report(d: dict) -> dict[str, list]:
                 plan,
                 label,
                 e["kind"],
-                date_of(e.get("date")),
+                _day(e.get("date")),
                 _str(e.get("household")),
                 _str(e.get("village")),
-                _amount(e.get("amount")) or Decimal(0),
+                _amount(e.get("amount")) or 0.0,
                 e.get("income_project") is True,
             )
         )
@@ -222,17 +234,8 @@ def _report(d: dict) -> dict[str, list]:
 
 
 def _campaign(d: dict) -> dict[str, list]:
-    period = period_of(d.get("period"))
-    return {
-        "campaign": [
-            (
-                d["id"],
-                period[0] if period else None,
-                period[1] if period else None,
-                date_of(d.get("reports_tracked_from")),
-            )
-        ]
-    }
+    start, end = _span(d.get("period"))
+    return {"campaign": [(d["id"], start, end, _day(d.get("reports_tracked_from")))]}
 
 
 _BY_KIND = {
@@ -266,7 +269,7 @@ class FactTables:
 
     def add_records(self, records: Iterable) -> FactTables:
         for rec in records:
-            self.add(record_facts(rec.kind, rec.data))
+            self.add(facts_of(rec))
         return self
 
     def arrow(self) -> dict[str, pa.Table]:
@@ -276,10 +279,20 @@ class FactTables:
                 list(zip(*self.rows[name], strict=True)) if self.rows[name] else [()] * len(schema)
             )
             out[name] = pa.table(
-                [pa.array(list(c), type=f.type) for c, f in zip(cols, schema, strict=True)],
-                schema=schema,
+                [_array(c, f.type) for c, f in zip(cols, schema, strict=True)], schema=schema
             )
         return out
+
+
+def _array(values, type_: pa.DataType) -> pa.Array:
+    if type_ == pa.date32():  # ISO texts, checked by ``_day``
+        return pa.array(list(values), type=pa.string()).cast(pa.date32())
+    return pa.array(list(values), type=type_)
+
+
+def facts_of(rec) -> dict[str, list]:
+    """The record's facts: those the loader cached with its parse, else computed now."""
+    return rec.facts if rec.facts is not None else record_facts(rec.kind, rec.data)
 
 
 def from_model(model) -> dict[str, pa.Table]:

@@ -34,6 +34,9 @@ class Record:
     file: str  # display path, e.g. data/households/cq-x/cq-x-y-z/h-1.yaml
     rel: tuple[str, ...]  # parts relative to the data root
     parsed: Parsed = field(default_factory=Parsed)
+    # the record's public-safe facts (``facts.record_facts``), computed with the parse and
+    # cached with it by content hash; None: not computed yet
+    facts: dict | None = None
 
     @property
     def data(self):
@@ -303,23 +306,38 @@ def dir_stamp(st: os.stat_result) -> tuple | None:
 
 
 def _parse_one(path: str, file: str, rel: tuple, kind: str, schemas_dir: str | None):
-    """Read, parse and schema-check one file: (digest, (data, parse findings, schema findings))."""
+    """Read, parse and schema-check one file: (digest, (data, parse findings, schema
+    findings, facts))."""
     from .cache import digest
 
     raw, problem = read_bounded(path, file, MAX_BYTES, checked=True)
     if problem is not None or raw is None:
-        return None, (None, [finding_tuple(problem)], [])
+        return None, (None, [finding_tuple(problem)], [], None)
     rec = parse_bytes(Record(kind=kind, file=file, rel=rel), raw)
     schema_findings = []
     if schemas_dir is not None and rec.data is not None and not rec.findings:
         from .schema import validate
 
         schema_findings = validate(rec, Path(schemas_dir))
+    from .facts import record_facts
+
     return digest(raw), (
         _interned(rec.data),
         [finding_tuple(f) for f in rec.findings],
         [finding_tuple(f) for f in schema_findings],
+        _interned_facts(record_facts(kind, rec.data)),
     )
+
+
+def _interned_facts(facts: dict, _intern=sys.intern) -> dict:
+    """Fact rows with their short texts (ids, dates, categories) interned, like the data."""
+    return {
+        name: [
+            tuple(_intern(v) if type(v) is str and len(v) <= 32 else v for v in row)
+            for row in rows
+        ]
+        for name, rows in facts.items()
+    }
 
 
 def _interned(node, _intern=sys.intern):
@@ -523,18 +541,15 @@ def load_some(
 
 
 def _fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:
-    """Put a (data, parse findings, schema findings) result on a record."""
-    if (
-        type(result) is tuple
-        and len(result) == 3
-        and not result[1]
-        and not result[2]
-        and result[0] is not None
-    ):
+    """Put a (data, parse findings, schema findings, facts) result on a record."""
+    if type(result) is not tuple or len(result) != 4:
+        return False
+    rec.facts = result[3] if type(result[3]) is dict else None
+    if not result[1] and not result[2] and result[0] is not None:
         rec.parsed = Parsed(result[0], None, [], FileText(path))
         return True
     try:
-        data, pf, sf = result
+        data, pf, sf, _facts = result
         findings = [finding_from(t, rec.file) for t in pf]
         schema = [finding_from(t, rec.file) for t in sf]
     except (TypeError, ValueError):

@@ -283,6 +283,22 @@ def is_placeholder(value) -> bool:
     return isinstance(value, str) and value.strip() == PLACEHOLDER
 
 
+def has_placeholder(node) -> bool:
+    """Whether any value is still the skeleton placeholder (``placeholders`` without paths,
+    stopping at the first)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, str):
+            if PLACEHOLDER in n and n.strip() == PLACEHOLDER:
+                return True
+        elif isinstance(n, dict):
+            stack.extend(n.values())
+        elif isinstance(n, list):
+            stack.extend(n)
+    return False
+
+
 def placeholders(node, parts=()) -> list[tuple]:
     """Paths of every value left as the skeleton placeholder ``待填写``."""
     if isinstance(node, str):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..disclosure import Cell, Relation
+from ..disclosure import Cell, Relation, is_primary
 from ..disclosure import protect as protect_cells
 from .columns import WITHHELD
 
@@ -153,10 +153,15 @@ def cells_of(agg, store) -> _Cells:
 
 
 def withheld_keys(agg, store) -> frozenset:
+    """The cells to withhold. A cell in no identity can only be given away by itself: the
+    primary rule decides it; the others go through complementary suppression."""
     if agg.threshold <= 1:
         return frozenset()
     c = cells_of(agg, store)
-    return protect_cells(c.cells, c.relations, agg.threshold)
+    related = {k for r in c.relations for k in (r.total, *r.parts)}
+    alone = {k for k, cell in c.cells.items() if k not in related and is_primary(cell, c.t)}
+    tied = {k: c.cells[k] for k in related}
+    return frozenset(alone) | protect_cells(tied, c.relations, agg.threshold)
 
 
 # ---------------------------------------------------------------- applying the decision

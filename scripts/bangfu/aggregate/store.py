@@ -23,6 +23,7 @@ from ..monitor import CONTACT_KINDS, MONITORED, expected_periods
 from ..policy import PolicyIndex
 from ..rules.base import period_of
 
+_EXACT = {"entry": ("amount",), "plan": ("planned",)}  # amount columns, per fact table
 EXPECTED = pa.schema(
     [
         ("plan", pa.string()),
@@ -94,7 +95,15 @@ class Store:
         self._keep["contact_kind"] = pa.table({"kind": sorted(CONTACT_KINDS)})
         self._keep["monitored_status"] = pa.table({"status": list(MONITORED)})
         for name, table in self._keep.items():
-            self.con.register(name, table)
+            if name in _EXACT:  # amounts: summed as decimals, never as floats
+                self.con.register(f"_{name}", table)
+                self.con.execute(
+                    f'CREATE TEMP TABLE "{name}" AS SELECT * REPLACE ('
+                    + ", ".join(f"CAST({c} AS DECIMAL(38, 6)) AS {c}" for c in _EXACT[name])
+                    + f') FROM "_{name}"'
+                )
+            else:
+                self.con.register(name, table)
         self.con.execute("CREATE TEMP TABLE params AS SELECT CAST(? AS DATE) AS as_of", [as_of])
         for stmt in script():
             self.con.execute(stmt)

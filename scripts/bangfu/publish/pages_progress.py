@@ -161,18 +161,19 @@ def index_page(ctx: SiteContext) -> str:
             "",
         ]
         shown_counties = [c for c in counties if published(f.county[c].monitored) >= ctx.threshold]
-        if shown_counties:
+        series = [
+            (cat, [published(f.county[c].categories[cat]) for c in shown_counties])
+            for cat in CATEGORIES
+            if any(published(f.county[c].categories[cat]) for c in shown_counties)
+        ]
+        if series:
             out += [
                 "### 监测户类别",
                 "",
                 charts.stacked_bars(
                     "各区县未退出监测的户按类别",
                     [ctx.county_name(c) for c in shown_counties],
-                    [
-                        (cat, [published(f.county[c].categories[cat]) for c in shown_counties])
-                        for cat in CATEGORIES
-                        if any(published(f.county[c].categories[cat]) for c in shown_counties)
-                    ],
+                    series,
                     f"只画出监测户不少于 {ctx.threshold} 户的区县；不公开的格子（*）不画。",
                 ),
                 "",

@@ -7,18 +7,20 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from ..model import Model
-from ..schema import placeholders
+from ..schema import has_placeholder
 from .base import at
 
 
 def counts_as_filed(report: dict) -> bool:
     """A report is filed for its period when it lists activity, or declares explicitly that
     there was none (``no_activity: true`` with a reason). An empty skeleton is not filed."""
-    if not isinstance(report, dict) or placeholders(report):
+    if not isinstance(report, dict):
         return False
-    if report.get("entries"):
-        return True
-    return report.get("no_activity") is True and bool(report.get("no_activity_reason"))
+    if not report.get("entries") and not (
+        report.get("no_activity") is True and report.get("no_activity_reason")
+    ):
+        return False
+    return not has_placeholder(report)
 
 
 def _has_field(data, dotted: str) -> bool:
