@@ -28,7 +28,7 @@ def released(request, tmp_path_factory):
     res = bangfu(
         "demo",
         "--households",
-        "500",
+        "300",
         "--seed",
         str(request.param),
         "--out",
