@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from . import __version__
 from .config import Config, PublishRefused, UsageError
@@ -81,10 +80,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-
-
-def out_path(value: str) -> Path:
-    return Path(value)
 
 
 if __name__ == "__main__":  # pragma: no cover

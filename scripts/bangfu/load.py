@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -18,7 +18,6 @@ from .writes import is_tool_temp
 from .yamlsafe import MAX_BYTES, Parsed, decode, parse
 
 # path pattern (relative to the data root, as parts) → record kind
-KINDS = ("source", "county", "organization", "campaign", "policy", "household", "plan", "report")
 _FLAT = {
     "sources": "source",
     "counties": "county",
@@ -187,10 +186,6 @@ def parse_bytes(rec: Record, raw: bytes) -> Record:
     return rec
 
 
-def load_paths(paths: Iterable[Path], data_root: Path) -> list[Record]:
-    return [read_record(p, data_root) for p in paths]
-
-
 # --- the whole tree at once: parallel, cached ------------------------------------------------
 
 PARALLEL_MIN = 400  # below this many files to parse, worker processes cost more than they save
@@ -333,8 +328,7 @@ def _interned_facts(facts: dict, _intern=sys.intern) -> dict:
     """Fact rows with their short texts (ids, dates, categories) interned, like the data."""
     return {
         name: [
-            tuple(_intern(v) if type(v) is str and len(v) <= 32 else v for v in row)
-            for row in rows
+            tuple(_intern(v) if type(v) is str and len(v) <= 32 else v for v in row) for row in rows
         ]
         for name, rows in facts.items()
     }

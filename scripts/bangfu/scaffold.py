@@ -6,7 +6,6 @@ A skeleton is not a record yet: every value the writer must supply is the placeh
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 from pathlib import Path
@@ -23,12 +22,6 @@ HEADER = (
 )
 # the identification procedure in the order of the source (normalized-assistance-work-plans, 篇一)
 IDENT_STEPS = ("分析研判", "信息核实", "评议公示", "复查审核", "部门比对", "公告录入")
-
-
-def new_id(prefix: str, *parts: str) -> str:
-    """A stable, opaque id derived from what identifies the record (no personal data)."""
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:10]
-    return f"{prefix}-{digest}"
 
 
 def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:

@@ -22,7 +22,6 @@ HEADERS = [
     "已交付（元）",
     "有增收项目户",
 ]
-NUMERIC_FROM = 1
 
 
 def _cells(ctx: SiteContext, c: Cell | None) -> list[str]:
