@@ -300,3 +300,33 @@ def test_package_of_several_provinces_is_refused(capsys, tmp_path):
     pkg = export(root / "data", tmp_path / "pkg")
     text = _refused(capsys, "merge.province-unclear", str(pkg), out=tmp_path / "o")
     assert "另一测试省" in text
+
+
+def test_synthetic_province_records_are_canonical_and_marked(packages):
+    data = packages["data"][B]
+    proc = bangfu("fmt", "--check", "--data", str(data), cwd=REPO)
+    assert proc.returncode == 0, proc.stdout
+    counties = [yaml.safe_load(p.read_text("utf-8")) for p in (data / "counties").glob("*.yaml")]
+    assert len(counties) == 4
+    assert all(c["synthetic"] is True and c["province"] == B for c in counties)
+
+
+@pytest.mark.slow
+def test_bench_merge_runs_end_to_end(tmp_path):
+    proc = bangfu(
+        "bench",
+        "--merge",
+        "2",
+        "--merge-households",
+        "20",
+        "--out",
+        str(tmp_path / "bench"),
+        cwd=REPO,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((tmp_path / "bench" / "latest.json").read_text("utf-8"))
+    steps = {s["name"]: s for s in result["steps"]}
+    assert set(steps) == {"merge", "merge-site"}
+    assert all(s["status"] == "ok" and s["wall"] > 0 and s["maxrss_mb"] > 0 for s in steps.values())
+    assert result["options"]["merge"] == 2
