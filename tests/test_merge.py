@@ -330,3 +330,61 @@ def test_bench_merge_runs_end_to_end(tmp_path):
     assert set(steps) == {"merge", "merge-site"}
     assert all(s["status"] == "ok" and s["wall"] > 0 and s["maxrss_mb"] > 0 for s in steps.values())
     assert result["options"]["merge"] == 2
+
+
+def test_a_row_two_packages_hold_identically_is_kept_once_with_both_provinces():
+    """DuckDB concatenation: an identical row is one row listing both provinces; a
+    suppressed cell stays suppressed (never a number) and an empty one stays 台账中无记录."""
+    import duckdb
+
+    from bangfu.aggregate import NOT_RECORDED
+    from bangfu.publish import merge as mg
+
+    table = mg.layout()["plan_targets"]  # plan, village, village_targeted, households (count)
+    con = duckdb.connect()
+    rows = {
+        0: "('p-1', 'v-1', true, NULL, true), ('p-2', 'v-2', false, 7, false)",
+        1: "('p-1', 'v-1', true, NULL, true), ('p-3', 'v-3', true, NULL, false)",
+    }
+    sources = []
+    for i, province in enumerate(("乙省", "甲省")):
+        con.execute(
+            f"CREATE TABLE {mg.source_table(i, 'plan_targets')} AS SELECT * FROM (VALUES "
+            f"{rows[i]}) v(plan, village, village_targeted, households, households_suppressed)"
+        )
+        src = mg.Source(Path(province), province, {}, 5, "<5")
+        src.province = province
+        sources.append(src)
+    mg.concatenate(con, "plan_targets", table, sources)
+    assert mg.conflicts(con, "plan_targets", table) == []
+    cols = mg.with_province(table)
+    assert cols[0].name == "province"
+    got = mg.merged_rows(con, "plan_targets", table, cols)
+    assert got == [
+        {
+            "province": "乙省;甲省",
+            "plan": "p-1",
+            "village": "v-1",
+            "village_targeted": True,
+            "households": None,
+        },
+        {
+            "province": "乙省",
+            "plan": "p-2",
+            "village": "v-2",
+            "village_targeted": False,
+            "households": 7,
+        },
+        {
+            "province": "甲省",
+            "plan": "p-3",
+            "village": "v-3",
+            "village_targeted": True,
+            "households": NOT_RECORDED,
+        },
+    ]
+    con.execute(f"UPDATE {mg.source_table(1, 'plan_targets')} SET households_suppressed = false")
+    con.execute('DROP TABLE "u__plan_targets"')
+    mg.concatenate(con, "plan_targets", table, sources)
+    [finding] = mg.conflicts(con, "plan_targets", table)
+    assert finding.code == "merge.conflict" and "p-1 × v-1" in finding.message
