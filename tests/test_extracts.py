@@ -70,7 +70,10 @@ def assert_valid(out: Path) -> None:
     report = frictionless_cli(descriptor)
     problems = [e for t in report["tasks"] for e in t["errors"]] + report["errors"]
     assert report["valid"], problems[:5]
-    assert sorted(t["name"] for t in report["tasks"]) == sorted(TABLES)
+    # each table as CSV (a table resource) and as Parquet (a file resource: size and hash)
+    assert sorted(t["name"] for t in report["tasks"]) == sorted(
+        TABLES + [t + "-parquet" for t in TABLES]
+    )
     api = validate(str(descriptor))
     assert api.valid, api.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
 
@@ -114,9 +117,10 @@ def reference(tmp_path_factory) -> Path:
 def test_reference_package_is_valid_with_foreign_keys(reference):
     assert_valid(reference)
     desc = json.loads((reference / "datapackage.json").read_text("utf-8"))
-    for table in desc["resources"]:
+    tables = [r for r in desc["resources"] if r["type"] == "table"]
+    for table in tables:
         assert table["schema"]["primaryKey"]
-    fks = {r["name"]: r["schema"].get("foreignKeys", []) for r in desc["resources"]}
+    fks = {r["name"]: r["schema"].get("foreignKeys", []) for r in tables}
     assert {"fields": ["village"], "reference": {"resource": "villages", "fields": ["id"]}} in fks[
         "plan_targets"
     ]
@@ -178,7 +182,7 @@ def test_descriptor_metadata(reference):
     assert kind["title"] == schema["properties"]["kind"]["title"]
     assert kind["constraints"]["enum"] == schema["properties"]["kind"]["enum"]
     assert org["schema"]["missingValues"] == ["", "*"]
-    for res in desc["resources"]:  # Chinese titles are the Excel headers: one per column
+    for res in [r for r in desc["resources"] if r["type"] == "table"]:  # Excel headers
         titles = [f["title"] for f in res["schema"]["fields"]]
         assert len(titles) == len(set(titles)), res["name"]
     assert any("编号 qingshui-supervised-villages-2020" in s["title"] for s in desc["sources"])

@@ -157,7 +157,8 @@ def test_plan_amounts_not_in_the_ledger_are_empty_cells_not_zero(real_site):
     assert all(r["households"] == "" for r in counties)
     desc = json.loads((package / "datapackage.json").read_text("utf-8"))
     for res in desc["resources"]:
-        assert "" in res["schema"]["missingValues"]
+        if res["type"] == "table":  # the Parquet copies are file resources
+            assert "" in res["schema"]["missingValues"]
     report = validate(str(package / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
 

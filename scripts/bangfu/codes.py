@@ -590,6 +590,62 @@ _CODES = [
         "数据文件夹旁的 .bangfu-journal 不是 bangfu 写的或已损坏：检查数据文件夹的改动"
         "（git status），确认无误后删除 .bangfu-journal。",
     ),
+    # --- merging provinces' packages (bangfu merge) ----------------------------------------
+    Code(
+        "merge.missing",
+        ERROR,
+        "要合并的数据包不存在",
+        "检查路径：每个参数是一个省的数据包文件夹（bangfu export 的输出，含 datapackage.json）。",
+        "bangfu merge build/no-such-province --out build/national",
+    ),
+    Code(
+        "merge.not-package",
+        ERROR,
+        "不是 bangfu 数据包",
+        "用 bangfu export 重新导出这个省的数据包；合并只接受省的数据包，不接受已合并的全国数据包。",
+        "一个只有 CSV、没有 datapackage.json 的文件夹",
+    ),
+    Code(
+        "merge.schema-version",
+        ERROR,
+        "数据包的表结构版本不同",
+        "各省的数据包要用同一版本的 bangfu 导出：用本程序重新运行 bangfu export，再合并。",
+        "旧版 bangfu 导出的数据包缺少后来加的列",
+    ),
+    Code(
+        "merge.damaged",
+        ERROR,
+        "数据包文件已损坏或被改动",
+        "文件与 datapackage.json 中记下的大小、校验值或表结构不符：重新导出或重新下载这个省的数据包。",
+        "下载中断的 progress.parquet",
+    ),
+    Code(
+        "merge.province-unclear",
+        ERROR,
+        "无法确定数据包属于哪个省",
+        "一个省的数据包中所有区县的“省级”应相同；分别导出各省的数据（每个省一个数据包）再合并。",
+        "区县分属三个省的数据包",
+    ),
+    Code(
+        "merge.threshold-differs",
+        ERROR,
+        "各省的小数字门槛不同",
+        "不公开的标记（如 <5）要一致才能合并：各省商定同一个门槛（policy 记录中的 small_cell_threshold）后重新导出。",
+    ),
+    Code(
+        "merge.duplicate-province",
+        ERROR,
+        "同一个省的数据包出现了两次",
+        "每个省只给一个数据包（最新导出的那个）。",
+    ),
+    Code(
+        "merge.conflict",
+        ERROR,
+        "两个数据包中编号相同、内容不同",
+        "同一个编号在不同省指的是不同的记录，或同一记录两省写得不一样：由两省商定改用不同的编号或改成一致，"
+        "重新导出后再合并。",
+        "两个省的数据包都有编号为 demo-plan-1 的方案",
+    ),
     # --- command arguments ---------------------------------------------------------------
     Code(
         "arg.invalid-id",

@@ -5,6 +5,11 @@ pairing plans of eight households, monthly progress reports), over the real refe
 but generated village by village with a random generator seeded by (seed, village), so the
 work splits across processes and the output is the same whatever the number of workers.
 Every record carries ``synthetic: true`` and is written in the canonical layout.
+
+With ``province`` the places are not the reference ones but a small synthetic province of that
+name (``PROVINCE_SHAPE`` counties × townships × villages, ids prefixed by a code derived from the
+name), with its own demo campaign: packages of different synthetic provinces share no id, so
+they can be merged into a national package (``bangfu merge``, ``bangfu bench --merge``).
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ class SynthOptions:
     out: Path
     households_per_plan: int = 8
     workers: int = 1
+    province: str | None = None  # a synthetic province of this name instead of the reference
+
+
+# counties, townships per county, villages per township of a synthetic province
+PROVINCE_SHAPE = (4, 3, 4)
 
 
 # set in the parent before the worker processes fork
@@ -94,7 +104,7 @@ def _village_job(job: tuple[int, int]) -> dict[str, int]:
                 "id": pid,
                 "name": f"（演示）{v.name}结对帮扶方案 {num}",
                 "county": v.county,
-                "campaign": demo.CAMPAIGN,
+                "campaign": st["campaign"],
                 "form": form,
                 "organizations": sorted(orgs),
                 "targets": {"villages": [v.id], "households": sorted(h for h, _ in group)},
@@ -117,6 +127,43 @@ def _village_job(job: tuple[int, int]) -> dict[str, int]:
     return counts
 
 
+def province_code(name: str) -> str:
+    """The id prefix of a synthetic province: stable for a name, distinct between names."""
+    return "sp" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:6]
+
+
+def _province_places(data: Path, name: str) -> None:
+    """The county records of a synthetic province (its places only; no real fact)."""
+    code = province_code(name)
+    nc, nt, nv = PROVINCE_SHAPE
+    (data / "counties").mkdir(parents=True)
+    for c in range(1, nc + 1):
+        cid = f"{code}-c{c}"
+        townships = [
+            {
+                "id": f"{cid}-t{t}",
+                "name": f"演示{c}-{t}乡",
+                "villages": [
+                    {"id": f"{cid}-t{t}-v{v}", "name": f"演示{c}-{t}-{v}村"}
+                    for v in range(1, nv + 1)
+                ],
+            }
+            for t in range(1, nt + 1)
+        ]
+        _write(
+            data / "counties" / f"{cid}.yaml",
+            {
+                "id": cid,
+                "name": f"{name}第{c}县",
+                "province": name,
+                "city": f"{name}第1市",
+                "townships": townships,
+                "sources": [],
+                "synthetic": True,
+            },
+        )
+
+
 def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
     """Write a corpus of ``opts.households`` households (plus plans and reports) under
     ``opts.out/data``, next to a copy of the schemas."""
@@ -124,16 +171,27 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
 
     if opts.households < 0:
         raise UsageError("--households 不能为负数")
+    if opts.province is not None and not opts.province.strip():
+        raise UsageError("--province 不能为空")
     pipe = Pipeline(cfg)
     bad = [r.file for r in pipe.records if r.findings]
     if bad:
         raise UsageError(f"参考数据有问题，先运行 bangfu check：{bad[0]}")
+    data = demo.prepare_out(opts.out)
+    shutil.copytree(cfg.schemas_dir, opts.out / "schemas")
+    campaign = demo.CAMPAIGN
+    if opts.province:
+        for folder in ("sources", "policy"):  # the rules the households are checked against
+            if (cfg.data_root / folder).is_dir():
+                shutil.copytree(cfg.data_root / folder, data / folder)
+        _province_places(data, opts.province)
+        campaign = f"{demo.CAMPAIGN}-{province_code(opts.province)}"
+        pipe = Pipeline(Config(data.resolve(), (opts.out / "schemas").resolve(), cfg.as_of))
+    else:
+        shutil.copytree(cfg.data_root, data)
     m = pipe.model
     if not m.villages:
         raise UsageError("参考数据中没有村，无法生成合成数据")
-    data = demo.prepare_out(opts.out)
-    shutil.copytree(cfg.data_root, data)
-    shutil.copytree(cfg.schemas_dir, opts.out / "schemas")
     villages = sorted(m.villages.values(), key=lambda v: v.id)
     counties = sorted({v.county for v in villages})
     rng = random.Random(opts.seed)
@@ -142,10 +200,11 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
     counts = {"household": 0, "organization": 0, "plan": 0, "report": 0, "campaign": 1}
     (data / "campaigns").mkdir(exist_ok=True)
     _write(
-        data / "campaigns" / f"{demo.CAMPAIGN}.yaml",
+        data / "campaigns" / f"{campaign}.yaml",
         {
-            "id": demo.CAMPAIGN,
-            "name": "防返贫监测结对帮扶演示行动（2025）",
+            "id": campaign,
+            "name": "防返贫监测结对帮扶演示行动（2025）"
+            + (f"（{opts.province}）" if opts.province else ""),
             "authority": "（演示）台账维护组",
             "counties": counties,
             "period": {"start": f"{demo.YEAR}-01-01", "end": f"{demo.YEAR}-12-31"},
@@ -193,6 +252,7 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
         data=data,
         seed=opts.seed,
         per_plan=opts.households_per_plan,
+        campaign=campaign,
         policies=PolicyIndex(m),
         orgs_by_county=orgs_by_county,
     )

@@ -89,6 +89,11 @@ def _os_finding(exc: OSError, file: str) -> Finding:
     return make("write.failed", file, f"无法写入：{exc.strerror or exc.__class__.__name__}")
 
 
+def os_failure(exc: OSError, file: str) -> Finding:
+    """The finding for a failed write outside a data folder (a package, a site)."""
+    return _os_finding(exc, file)
+
+
 # ---------------------------------------------------------------- the lock
 
 

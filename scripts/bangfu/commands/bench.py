@@ -28,6 +28,8 @@ def _bench(args) -> int:
             raise UsageError(f"无法读取结果文件 {args.show}：{exc}") from exc
         return 0
     cfg = config(args)
+    if args.merge is not None:
+        return _bench_merge(cfg, args)
     sizes = _sizes(args.sizes) if args.sizes else (QUICK_SIZES if args.quick else DEFAULT_SIZES)
     sample = args.sample if args.sample is not None else (60 if args.quick else 300)
     opts = BenchOptions(
@@ -48,6 +50,25 @@ def _bench(args) -> int:
     return 0
 
 
+def _bench_merge(cfg, args) -> int:
+    from ..bench import BenchOptions, save, summary
+    from ..bench_merge import run_merge_bench
+
+    opts = BenchOptions(
+        sizes=(),
+        out=Path(args.out),
+        seed=args.seed,
+        generate_only=args.generate_only,
+        timeout=args.timeout,
+        workers=args.workers,
+    )
+    report = run_merge_bench(cfg, opts, args.merge, args.merge_households)
+    sys.stdout.write("\n" + summary(report))
+    if report.steps:
+        print(f"结果已写入 {save(report, opts.out)}")
+    return 0
+
+
 def _bench_args(p):
     p.add_argument(
         "--sizes", default=None, help="语料规模（户数），逗号分隔；默认 20000,200000,500000"
@@ -63,6 +84,20 @@ def _bench_args(p):
     p.add_argument("--timeout", type=float, default=3600.0, help="每一步的时间上限（秒）")
     p.add_argument("--workers", type=int, default=None, help="生成语料用的进程数（默认 CPU 核数）")
     p.add_argument("--generate-only", action="store_true", help="只生成（或复用）语料，不测量")
+    p.add_argument(
+        "--merge",
+        type=int,
+        default=None,
+        metavar="N",
+        help="改为测量 bangfu merge：生成 N 个合成省的数据包（不计入测量），合并为全国数据包",
+    )
+    p.add_argument(
+        "--merge-households",
+        type=int,
+        default=2000,
+        metavar="户数",
+        help="--merge 时每个合成省的户数（默认 2000）",
+    )
     p.add_argument(
         "--show",
         default=None,

@@ -135,7 +135,11 @@ def _demo(args) -> int:
 
     cfg = config(args)
     opts = SynthOptions(
-        households=args.households, seed=args.seed, out=Path(args.out), workers=default_workers()
+        households=args.households,
+        seed=args.seed,
+        out=Path(args.out),
+        workers=default_workers(),
+        province=args.province,
     )
     counts = generate(cfg, opts)
     print(
@@ -150,6 +154,13 @@ def _demo_args(p):
     p.add_argument("--households", type=int, default=2000, help="生成多少户（默认 2000）")
     p.add_argument("--seed", type=int, default=1, help="随机种子；同一种子生成完全相同的数据")
     p.add_argument("--out", default="build/demo", help="输出文件夹（默认 build/demo）")
+    p.add_argument(
+        "--province",
+        default=None,
+        metavar="名称",
+        help="生成一个这样命名的合成省（虚构的区县、乡镇和村，编号互不相同），"
+        "而不用参考数据中的地方；用于试验 bangfu merge",
+    )
     common(p)
 
 

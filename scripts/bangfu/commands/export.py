@@ -13,7 +13,7 @@ def _export(args) -> int:
     from ..publish.extracts import check_out, export
 
     cfg = config(args)
-    check_out(cfg, Path(args.out))  # before the check: a usage error comes first
+    check_out(Path(args.out), cfg.data_root)  # before the check: a usage error comes first
     pipe = Pipeline(cfg)
     if not args.no_check:
         pipe.refuse_if_errors("export")
@@ -72,3 +72,69 @@ def _changelog_args(p):
 
 _changelog.add_args = _changelog_args
 command("changelog", "列出两个提交之间公开数据表的变化（Markdown，用于发布说明）")(_changelog)
+
+
+def _merge(args) -> int:
+    from ..config import PublishRefused
+    from ..publish.merge import MergeError
+    from ..publish.national import merge
+    from ..render import text
+
+    try:
+        res = merge([Path(p) for p in args.packages], Path(args.out))
+    except (MergeError, PublishRefused) as exc:
+        findings = getattr(exc, "findings", None)
+        if findings is None:
+            print(f"bangfu merge: {exc}", file=sys.stderr)
+        else:
+            sys.stdout.write("".join(text(findings, 0).splitlines(keepends=True)[:-1]))
+            print(f"没有合并：{len(findings)} 个问题，没有写入任何文件。")
+        return 1
+    rows = sum(res.export.tables.values())
+    print(
+        f"已合并 {len(res.provinces)} 个省的数据包到 {res.export.out}："
+        f"{len(res.export.tables)} 张表，共 {rows:,} 行；{res.export.files} 个文件，"
+        f"{res.export.bytes / 1024:,.1f} KB。"
+    )
+    if args.site:
+        from ..publish.national_site import build
+        from ..publish.site import SiteError
+
+        try:
+            site = build(res, Path(args.site), Path(args.src))
+        except SiteError as exc:
+            print(f"bangfu merge: {exc}", file=sys.stderr)
+            return 1
+        print(f"已生成全国汇总网站：{site.out}，{site.pages} 个页面，{site.files} 个文件。")
+    return 0
+
+
+def _merge_args(p):
+    p.add_argument(
+        "packages",
+        nargs="+",
+        metavar="PKG_DIR",
+        help="各省的数据包文件夹（bangfu export 的输出，含 datapackage.json）",
+    )
+    p.add_argument(
+        "--out", default="build/national", help="全国数据包的输出文件夹（默认 build/national）"
+    )
+    p.add_argument(
+        "--site",
+        default=None,
+        metavar="DIR",
+        help="另外生成全国汇总网站到这个文件夹（各省汇总页，附全国和各省的数据包）",
+    )
+    p.add_argument(
+        "--src",
+        default="build/national-site-src",
+        help="全国汇总网站的 Markdown 页面和 mkdocs.yml 放在这里（默认 build/national-site-src）",
+    )
+
+
+_merge.add_args = _merge_args
+command(
+    "merge",
+    "合并各省的公开数据包为全国数据包（CSV、Parquet、工作簿和 datapackage.json）；"
+    "编号冲突、不是数据包或表结构版本不同时不合并",
+)(_merge)

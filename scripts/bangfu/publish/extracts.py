@@ -1,4 +1,4 @@
-"""``bangfu export``: the open data package (CSV + datapackage.json), Excel variants.
+"""``bangfu export``: the open data package (CSV, Parquet, datapackage.json), Excel variants.
 
 Everything is written into a temporary folder next to the output and swapped into place at the
 end, so a failed export never leaves a half-written package. The same data gives byte-identical
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from .. import model as model_mod
 from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
-from ..config import Config, UsageError
+from ..config import PublishRefused, UsageError
 from ..public import project
 from .tableschema import EXCEL_DIR, WORKBOOK, Release, package_descriptor
 
@@ -126,32 +126,41 @@ class ExportResult:
     bytes: int
 
 
+def _file(folder: Path, rel: str, data: bytes) -> dict:
+    (folder / rel).write_bytes(data)
+    return {"path": rel, "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+
+
 def write_package(
-    folder: Path, tables: dict[str, Table], sources: list[dict], release: Release
+    folder: Path,
+    tables: dict[str, Table],
+    sources: list[dict],
+    release: Release,
+    meta: dict | None = None,
 ) -> None:
-    """Write every file of the package into ``folder`` (which must exist and be empty)."""
+    """Write every file of the package into ``folder`` (which must exist and be empty);
+    ``meta`` is passed to ``package_descriptor`` (a merged package's name and notes)."""
+    from .parquet import ParquetValueError, parquet_bytes
     from .xlsx import workbook_bytes
 
     synthetic = any(r.get("synthetic") for t in tables.values() for r in t.rows)
     (folder / EXCEL_DIR).mkdir()
     resources = {}
     for name, table in tables.items():
-        data = csv_bytes(table)
-        (folder / f"{name}.csv").write_bytes(data)
-        resources[name] = {
-            "path": f"{name}.csv",
-            "bytes": len(data),
-            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-        }
+        resources[name] = _file(folder, f"{name}.csv", csv_bytes(table))
+        try:
+            resources[name]["parquet"] = _file(folder, f"{name}.parquet", parquet_bytes(table))
+        except ParquetValueError as exc:
+            raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
         excel = csv_bytes(table, excel=True)
         (folder / EXCEL_DIR / f"{name}.csv").write_bytes(excel)
-    descriptor = package_descriptor(tables, resources, sources, release, synthetic)
+    descriptor = package_descriptor(tables, resources, sources, release, synthetic, meta)
     text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     (folder / DESCRIPTOR).write_text(text, encoding="utf-8", newline="\n")
     (folder / WORKBOOK).write_bytes(workbook_bytes(tables, descriptor))
 
 
-def _swap_in(tmp: Path, out: Path) -> None:
+def swap_in(tmp: Path, out: Path) -> None:
     """Replace ``out`` by ``tmp``: rename the old folder away, rename the new one in."""
     if not out.exists():
         os.replace(tmp, out)
@@ -166,12 +175,13 @@ def _swap_in(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def check_out(cfg: Config, out: Path) -> None:
+def check_out(out: Path, data_root: Path | None = None) -> None:
     """Refuse an output folder inside the data folder, a file, or a foreign non-empty folder."""
     out = Path(out)
-    root = cfg.data_root.resolve()
-    if out.resolve() == root or root in out.resolve().parents:
-        raise UsageError(f"输出文件夹 {out} 在数据文件夹 {cfg.data_root} 内；请换一个 --out")
+    if data_root is not None:
+        root = Path(data_root).resolve()
+        if out.resolve() == root or root in out.resolve().parents:
+            raise UsageError(f"输出文件夹 {out} 在数据文件夹 {data_root} 内；请换一个 --out")
     if out.exists() and not out.is_dir():
         raise UsageError(f"输出位置 {out} 是一个文件，不是文件夹")
     if out.is_dir() and any(out.iterdir()) and not (out / DESCRIPTOR).is_file():
@@ -185,15 +195,25 @@ def export(agg: Aggregate, out: Path) -> ExportResult:
     """Write the open data package of ``agg`` into ``out`` (swapped in only once complete);
     the command has already refused data with errors."""
     out = Path(out)
-    check_out(agg.cfg, out)
-    tables = agg.tables
-    sources = sources_of(agg.model, agg.cfg.schemas_dir)
+    check_out(out, agg.cfg.data_root)
+    return publish(out, agg.tables, sources_of(agg.model, agg.cfg.schemas_dir), agg.release)
+
+
+def publish(
+    out: Path,
+    tables: dict[str, Table],
+    sources: list[dict],
+    release: Release,
+    meta: dict | None = None,
+) -> ExportResult:
+    """Write the package into a temporary folder next to ``out`` and swap it into place:
+    ``out`` holds the old package or the new one, never a mix."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
-        write_package(tmp, tables, sources, agg.release)
+        write_package(tmp, tables, sources, release, meta)
         os.chmod(tmp, 0o755)
-        _swap_in(tmp, out)
+        swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -74,7 +74,8 @@ def downloads_page(ctx: SiteContext) -> str:
     for name, t in ctx.tables.items():
         rows.append(
             [
-                f'<a href="data/{esc(name)}.csv"><code>{esc(name)}.csv</code></a>',
+                f'<a href="data/{esc(name)}.csv"><code>{esc(name)}.csv</code></a> · '
+                f'<a href="data/{esc(name)}.parquet"><code>{esc(name)}.parquet</code></a>',
                 esc(t.title),
                 esc(t.description),
                 f"{len(t.rows):,}",
@@ -82,6 +83,9 @@ def downloads_page(ctx: SiteContext) -> str:
         )
     out.append(table(["文件", "名称", "内容", "行数"], rows, numeric={3}))
     out += [
+        "",
+        "每张表另有同名的 Parquet 文件：行和列与 CSV 相同，列按表结构定类型；"
+        "不公开的数字为空值，并在紧随其后的 `<列名>_suppressed` 列中为 true。",
         "",
         "各字段的含义见[数据字典](dictionary.md)，数据表之间用编号关联（如 `county`、`village`、`plan`）。",
         "",

@@ -6,6 +6,8 @@ enums in turn come from the JSON Schemas, so nothing is written twice.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from ..aggregate import WITHHELD_MARKER, Table
@@ -20,6 +22,10 @@ LICENSE = {
 }
 EXCEL_DIR = "excel"
 WORKBOOK = "bangfu-tables.xlsx"
+PARQUET_SUFFIX = "-parquet"  # resource name of a table's Parquet copy: counties-parquet
+# the layout of the package (files, the bangfu section, how cells are written); bump it when
+# a change makes packages of different versions unmergeable
+FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +73,25 @@ def table_schema(table: Table) -> dict:
     return schema
 
 
-def description(threshold: int, synthetic: bool) -> str:
+def schema_version(tables: dict[str, Table]) -> str:
+    """``<format>-<fingerprint>``: equal for two packages exactly when they have the same
+    package layout and the same tables with the same columns, types, suppressed columns and
+    keys (titles and descriptions may differ), so their tables can be concatenated."""
+    shape = [
+        [
+            name,
+            [[c.name, c.type, c.suppressed] for c in t.columns],
+            list(t.primary_key),
+        ]
+        for name, t in tables.items()
+    ]
+    digest = hashlib.sha256(json.dumps(shape, separators=(",", ":")).encode()).hexdigest()
+    return f"{FORMAT_VERSION}-{digest[:16]}"
+
+
+def description(threshold: int, synthetic: bool, national: str = "") -> str:
+    """The package description; ``national`` (a merged package) replaces the sentence on
+    where the version comes from."""
     marker = WITHHELD_MARKER
     parts = [
         "结对帮扶公开台账的开放数据：区县、乡镇、村（含重点名单标记）、帮扶主体、专项行动、"
@@ -84,12 +108,16 @@ def description(threshold: int, synthetic: bool) -> str:
         "空单元格表示台账中无记录（台账没有这项数字，不等于 0），在表结构中声明为缺失值；"
         "0 是台账记录的零。",
         "每张表一个 UTF-8 编码、LF 换行的 CSV 文件；列表值以“;”分隔。",
+        "每张表另有一个同名的 Parquet 文件（资源名以 -parquet 结尾），行和列与 CSV 相同，"
+        "列的类型按表结构；空单元格为空值（null），不公开的数字也是空值，"
+        "并在紧随其后的“<列名>_suppressed”布尔列中为 true。",
         "这些 CSV 中的值与台账记录完全一致，不做任何改动。",
         f"Excel 用户请打开 {EXCEL_DIR}/ 文件夹中带 BOM 的 CSV（表头为中文标题，双击即可打开、不会乱码），"
         f"或工作簿 {WORKBOOK}（每张表一个工作表，首行冻结，另有“说明”工作表）。"
         f"为防止电子表格把文字当作公式执行，{EXCEL_DIR}/ 中以 =、+、-、@、制表符或回车开头的文字单元格"
         "前加了一个英文单引号（'）；工作簿中这样的文字原样保存为文本单元格（带文本前缀标记）；数字列不受影响。",
-        "版本号取自数据最后一次提交的日期和提交编号，同一份数据生成的文件逐字节相同。",
+        national or "版本号取自数据最后一次提交的日期和提交编号，",
+        "同一份数据生成的文件逐字节相同。",
     ]
     if synthetic:
         parts.append("注意：本数据包含合成的演示数据（synthetic 列为 true 的行），不是真实记录。")
@@ -102,14 +130,19 @@ def package_descriptor(
     sources: list[dict],
     release: Release,
     synthetic: bool,
+    meta: dict | None = None,
 ) -> dict:
-    """The datapackage.json content. ``resources`` maps table name → {path, bytes, hash}."""
+    """The datapackage.json content. ``resources`` maps table name → {path, bytes, hash,
+    parquet: {path, bytes, hash}}. ``meta`` (a merged package) may set ``name``, ``title``,
+    ``description`` (added after the usual one) and ``bangfu`` (added to that section)."""
+    meta = meta or {}
     threshold = max((t.threshold for t in tables.values()), default=1)
     pkg = {
         "$schema": PACKAGE_PROFILE,
-        "name": PACKAGE_NAME + ("-demo" if synthetic else ""),
-        "title": "结对帮扶公开台账 · 开放数据" + ("（演示数据）" if synthetic else ""),
-        "description": description(threshold, synthetic),
+        "name": meta.get("name", PACKAGE_NAME) + ("-demo" if synthetic else ""),
+        "title": meta.get("title", "结对帮扶公开台账 · 开放数据")
+        + ("（演示数据）" if synthetic else ""),
+        "description": description(threshold, synthetic, meta.get("description", "")),
         "version": release.version,
         "licenses": [dict(LICENSE)],
         "sources": sources,
@@ -124,6 +157,13 @@ def package_descriptor(
         "suppressed_marker": WITHHELD_MARKER if threshold > 1 else None,
         "synthetic": synthetic,
         "excel": {"csv_folder": EXCEL_DIR + "/", "workbook": WORKBOOK},
+        "schema_version": schema_version(tables),
+        "suppressed_columns": {
+            name: [c.name for c in t.columns if c.suppressed]
+            for name, t in tables.items()
+            if any(c.suppressed for c in t.columns)
+        },
+        **meta.get("bangfu", {}),
     }
     pkg["resources"] = []
     for name, table in tables.items():
@@ -144,4 +184,27 @@ def package_descriptor(
                 "schema": table_schema(table),
             }
         )
+    for name, table in tables.items():
+        pkg["resources"].append(parquet_resource(name, table, resources[name]["parquet"]))
     return pkg
+
+
+def parquet_resource(name: str, table: Table, meta: dict) -> dict:
+    """A table's Parquet copy, declared as a file resource: the frictionless validator checks
+    its size and hash; it does not read Parquet cells (its reader needs pandas and turns a
+    null integer into NaN, a type error), so the column layout is given in ``bangfu``."""
+    from .parquet import MEDIATYPE, describe, fields
+
+    return {
+        "name": name + PARQUET_SUFFIX,
+        "type": "file",
+        "path": meta["path"],
+        "scheme": "file",
+        "format": "parquet",
+        "mediatype": MEDIATYPE,
+        "title": f"{table.title}（Parquet）",
+        "description": describe(table),
+        "bytes": meta["bytes"],
+        "hash": meta["hash"],
+        "bangfu": {"table": name, "fields": fields(table)},
+    }
