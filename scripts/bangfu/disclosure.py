@@ -1,0 +1,299 @@
+"""Disclosure control for the public aggregate tables: primary and complementary suppression.
+
+The aggregate layer hands over every figure it will publish about households (``Cell``) and
+every identity that holds between published figures (``Relation``: a total equals the sum of
+its parts — village → township → county → all, month → year, category → all categories, and
+the same figure published in two tables, ``same(a, b)``). ``protect`` returns the keys to
+withhold.
+
+Primary suppression: a cell about 1 .. threshold-1 households (``Cell.households``) — counts,
+and the entries and amounts of the same small group alike.
+
+Complementary suppression, by certificate. Every withheld cell ``c`` gets a *witness*: an
+integer change ``delta`` of withheld cells only, ``delta[c] != 0``, under which every relation
+still holds and every cell that goes down stays at or above what a reader knows of it
+(``_slack``). So ``values + delta`` is a second table that agrees with everything published,
+and ``c`` has two possible values one apart: no attacker (linear elimination, intervals,
+integers, LP) can pin it. All cells of a witness are covered by it; withholding more cells
+later never breaks a witness; so one pass over the cells in key order suffices.
+
+Witnesses, cheapest (fewest newly withheld cells) kept:
+
+- *move* (in the spirit of the hypercube method): one unit moves from a cell ``a`` at or below
+  ``c`` to a nearby cell ``b`` with at least 2 (a sibling: the next village, month or
+  category; else a sibling one level up). Every total above ``a`` but not above ``b`` goes up
+  by one, every total above ``b`` but not ``a`` down by one; the totals above both stay.
+- *cube* (``disclosure_search``): a short search for a witness among the leaf cells (two
+  villages × two months × two categories), when that withholds fewer cells than the move.
+- *upward*: ``a`` and every total above it go up by one (nothing goes down).
+- *scaled*, a last resort for relations without the nested shape of the tables: every non-zero
+  cell connected to ``c`` (the table times any factor is a witness: no upper bounds known).
+
+What a reader is assumed to know: the relations, the published values, that a withheld cell is
+``>= 0`` and ``>= 1`` when its value is (zeros are published and never withheld to protect
+another cell; a zero that is withheld is itself primary: the amount of a small group that
+received nothing). No upper bounds: primary and complementary cells must be shown with the
+same mark, or the mark itself would bound them.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from .disclosure_attack import attack
+from .disclosure_search import cube
+
+__all__ = ["Cell", "Key", "Protector", "Relation", "attack", "is_primary", "protect", "same"]
+
+NEAR = 4  # siblings per relation tried for a move (withheld ones first, then the smallest)
+Key = tuple
+Number = int | float | Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """``total == sum(parts)``, an identity that holds between published figures."""
+
+    total: Key
+    parts: tuple[Key, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One published figure and how many distinct households it concerns."""
+
+    key: Key
+    value: Number
+    households: int
+
+
+def same(a: Key, b: Key) -> Relation:
+    """The same figure published under two keys (two tables): one cell for the attacker."""
+    return Relation(a, (b,))
+
+
+def is_primary(cell: Cell, threshold: int) -> bool:
+    """A cell about 1 .. threshold-1 households (0 households is a published zero)."""
+    return 0 < cell.households < threshold
+
+
+def protect(
+    cells: Mapping[Key, Cell], relations: Sequence[Relation], threshold: int
+) -> frozenset[Key]:
+    """Keys to withhold: the primary cells and enough complementary cells to protect them."""
+    return Protector(cells, relations).run(threshold)
+
+
+def _sorted_keys(keys) -> list:
+    try:
+        return sorted(keys)
+    except TypeError:  # keys whose parts do not compare (None next to str): order by repr
+        return sorted(keys, key=repr)
+
+
+class Protector:
+    """Cells by integer id (in key order), relations in CSR arrays, and the witnesses.
+
+    Relation ``r``: members ``rm[ro[r]:ro[r+1]]`` with coefficients ``rc`` (total -1, each
+    part +1), total ``rt[r]``. Cell ``u``: its relations ``cr[co[u]:co[u+1]]`` with its
+    coefficient in each (``cc``). ``stats`` counts witnesses by kind."""
+
+    def __init__(
+        self, cells: Mapping[Key, Cell], relations: Sequence[Relation], keep: bool = False
+    ):
+        self.witnesses: list[dict[Key, Number]] | None = [] if keep else None  # for tests
+        self.keys = _sorted_keys(cells)
+        index = {k: i for i, k in enumerate(self.keys)}
+        self.values = [cells[k].value for k in self.keys]
+        self.households = [cells[k].households for k in self.keys]
+        if any(v < 0 for v in self.values):
+            raise ValueError("披露控制只处理非负的数字（户数、条数、金额）")
+        canon = set()
+        for r in relations:
+            try:
+                canon.add((index[r.total], tuple(sorted(index[p] for p in r.parts))))
+            except KeyError as e:
+                raise ValueError(f"披露控制：关系中的格子 {e.args[0]!r} 不在公开格子中") from None
+        self._build(sorted(canon), len(self.keys))
+        self.stats = dict.fromkeys(("move", "cube", "upward", "scaled", "unproven"), 0)
+        self._closure = lru_cache(maxsize=1 << 16)(self._closure)  # neighbours share totals
+
+    def _build(self, canon: list, n: int) -> None:
+        ro, rm, rc, rt = array("q", [0]), array("q"), array("q"), array("q")
+        for t, parts in canon:
+            coef: dict[int, int] = {t: -1}
+            for p in parts:
+                coef[p] = coef.get(p, 0) + 1
+            for u, a in coef.items():
+                if a:
+                    rm.append(u)
+                    rc.append(a)
+            ro.append(len(rm))
+            rt.append(t)
+        start = [0] * (n + 1)
+        for u in rm:
+            start[u + 1] += 1
+        for i in range(n):
+            start[i + 1] += start[i]
+        fill = start[:-1]
+        cr, cc = array("q", bytes(8 * len(rm))), array("q", bytes(8 * len(rm)))
+        for r in range(len(rt)):
+            for j in range(ro[r], ro[r + 1]):
+                u = rm[j]
+                cr[fill[u]], cc[fill[u]] = r, rc[j]
+                fill[u] += 1
+        self.ro, self.rm, self.rc, self.rt = ro, rm, rc, rt
+        self.co, self.cr, self.cc = array("q", start), cr, cc
+
+    def run(self, threshold: int) -> frozenset[Key]:
+        n = len(self.keys)
+        self.hidden = bytearray(n)
+        for u, h in enumerate(self.households):
+            if 0 < h < threshold:
+                self.hidden[u] = 1
+        covered = bytearray(n)
+        for c in range(n):
+            if self.hidden[c] and not covered[c]:
+                for u in self._witness(c):
+                    self.hidden[u] = 1
+                    covered[u] = 1
+        return frozenset(self.keys[u] for u in range(n) if self.hidden[u])
+
+    def slack(self, u: int):
+        """How far ``u`` can go down and stay at or above a reader's bound, min(1, value)."""
+        v = self.values[u]
+        return v - 1 if v >= 1 else 0
+
+    def new(self, delta) -> int:
+        """Cells a witness would newly withhold."""
+        return sum(1 for u in delta if not self.hidden[u])
+
+    def _witness(self, c: int) -> list[int]:
+        delta = self._find(c)
+        if self.witnesses is not None:
+            self.witnesses.append({self.keys[u]: d for u, d in delta.items()})
+        return list(delta)
+
+    def _find(self, c: int) -> dict[int, Number]:
+        best, kind = self._move(c), "move"
+        cost = 1 << 60 if best is None else self.new(best)
+        if cost:  # a cube as cheap as the move is kept: it leaves the totals published
+            found = cube(self, c, cost + 1)
+            if found is not None:
+                best, kind = found, "cube"
+        if best is None:
+            a = self._down(c, min(1, self.values[c]))
+            up = None if a is None else dict.fromkeys(self._closure(a), 1)
+            if up is not None and c in up and self._valid(up, c):
+                best, kind = up, "upward"
+        if best is None:
+            self.stats["scaled" if self.values[c] else "unproven"] += 1
+            return {u: self.values[u] for u in self._scaled(c)}  # the table itself
+        self.stats[kind] += 1
+        return best
+
+    def _closure(self, a: int) -> frozenset[int]:
+        """``a``, every total above it, and the same figure under its other keys: the cells
+        that one more unit in ``a`` changes."""
+        co, cr, cc, ro, rm, rt = self.co, self.cr, self.cc, self.ro, self.rm, self.rt
+        seen, stack = {a}, [a]
+        while stack:
+            u = stack.pop()
+            for j in range(co[u], co[u + 1]):
+                r = cr[j]
+                if cc[j] > 0:
+                    w = rt[r]
+                elif ro[r + 1] - ro[r] == 2:  # total == its one part
+                    w = rm[ro[r]] if rm[ro[r]] != u else rm[ro[r] + 1]
+                else:
+                    continue
+                if w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        return frozenset(seen)
+
+    def _down(self, u: int, need) -> int | None:
+        """A cell at or below ``u`` that is the total of nothing, through values ``>= need``
+        (withheld cells first, then the largest)."""
+        co, cr, cc, ro, rm, values = self.co, self.cr, self.cc, self.ro, self.rm, self.values
+        while True:
+            r = next((cr[j] for j in range(co[u], co[u + 1]) if cc[j] < 0), None)
+            if r is None:
+                return u if values[u] >= need else None
+            parts = [
+                (not self.hidden[p], -values[p], p)
+                for p in rm[ro[r] : ro[r + 1]]
+                if p != u and values[p] >= need
+            ]
+            if not parts:
+                return None
+            u = min(parts)[2]
+
+    def _move(self, c: int) -> dict[int, int] | None:
+        a = self._down(c, min(1, self.values[c]))
+        if a is None:
+            return None
+        up_a = self._closure(a)
+        if c not in up_a:
+            return None
+        level, seen = [c], set()
+        while level:
+            options, nxt = [], []
+            for u in level:
+                for j in range(self.co[u], self.co[u + 1]):
+                    r = self.cr[j]
+                    if self.cc[j] < 0 or r in seen:
+                        continue
+                    seen.add(r)
+                    nxt.append(self.rt[r])
+                    near = sorted(
+                        (not self.hidden[s], self.values[s], s)
+                        for s in self.rm[self.ro[r] : self.ro[r + 1]]
+                        if s not in up_a and self.values[s] >= 2
+                    )
+                    for *_, s in near[:NEAR]:
+                        b = self._down(s, 2)
+                        if b is not None:
+                            up_b = self._closure(b)
+                            if c not in up_b:
+                                options.append((self.new(up_a ^ up_b), b, up_b))
+            for _, _, up_b in sorted(options, key=lambda o: o[:2]):
+                delta = dict.fromkeys(up_a - up_b, 1) | dict.fromkeys(up_b - up_a, -1)
+                if self._valid(delta, c):
+                    return delta
+            level = sorted(set(nxt))
+        return None
+
+    def _valid(self, delta: dict[int, int], c: int) -> bool:
+        """Every relation ``delta`` touches cancels, cells going down keep their slack, no zero
+        is newly withheld unless ``c`` is itself a zero (the move and upward witnesses assume
+        the nested shape of the tables; this checks the relations given have it)."""
+        imb: dict[int, int] = {}
+        for u, d in delta.items():
+            if d < 0 and self.slack(u) < -d:
+                return False
+            if not self.values[u] and not self.hidden[u] and self.values[c]:
+                return False
+            for j in range(self.co[u], self.co[u + 1]):
+                imb[self.cr[j]] = imb.get(self.cr[j], 0) + self.cc[j] * d
+        return not any(imb.values())
+
+    def _scaled(self, c: int) -> list[int]:
+        """Every non-zero cell connected to ``c``: the table times any factor > 1 is a witness.
+
+        Not for a zero ``c`` (scaling leaves it at 0): counted as ``unproven``; the tables of
+        the aggregate layer never get here (the upward witness exists in nested tables)."""
+        seen, stack = {c}, [c]
+        while stack:
+            u = stack.pop()
+            for j in range(self.co[u], self.co[u + 1]):
+                r = self.cr[j]
+                for w in self.rm[self.ro[r] : self.ro[r + 1]]:
+                    if w not in seen and self.values[w]:
+                        seen.add(w)
+                        stack.append(w)
+        return sorted(seen)

@@ -1,0 +1,128 @@
+"""The attacker that tests (and audits of small tables) run against published tables.
+
+``attack(published, relations, lower)`` tries to recover withheld cells (``None`` in
+``published``) from what a reader knows: every relation (``total == sum(parts)``, objects with
+``.total`` and ``.parts``), the published values, and lower bounds (``lower``; a withheld
+cell without one is ``>= 0``). It knows no upper bounds. Two steps, repeated to a fixpoint:
+
+1. exact linear elimination over rationals (``fractions.Fraction``): the relations with the
+   published values substituted, reduced to row echelon form; a withheld cell whose row has no
+   other unknown is recovered;
+2. interval reasoning on every original and reduced row: each unknown is bounded by the
+   bounds of the others in the same row (``integral=True`` also rounds bounds to integers,
+   for counts); a cell whose lower and upper bound meet is recovered.
+
+Returns the recovered cells with their exact values (``int`` when whole).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from math import ceil, floor
+
+MAX_ROUNDS = 200
+
+
+def attack(
+    published: Mapping,
+    relations: Sequence,
+    lower: Mapping | None = None,
+    *,
+    integral: bool = False,
+) -> dict:
+    rows = _rows(published, relations)
+    unknown = sorted({k for coefs, _ in rows for k in coefs}, key=repr)
+    found: dict = {}
+    reduced = _echelon(rows)
+    for coefs, const in reduced:
+        if len(coefs) == 1:
+            ((k, a),) = coefs.items()
+            found[k] = const / a
+    lo = {k: Fraction((lower or {}).get(k, 0)) for k in unknown}
+    hi: dict = {k: None for k in unknown}  # None: no upper bound known
+    for k, v in found.items():
+        lo[k] = hi[k] = v
+    _propagate(rows + reduced, lo, hi, integral)
+    out = {}
+    for k in unknown:
+        if hi[k] is not None and lo[k] == hi[k]:
+            v = lo[k]
+            out[k] = int(v) if v.denominator == 1 else v
+    return out
+
+
+def _rows(published: Mapping, relations: Sequence) -> list[tuple[dict, Fraction]]:
+    """Each relation as ``sum(coef * unknown) == const`` with published values substituted."""
+    rows = []
+    for r in relations:
+        coefs: dict = {}
+        const = Fraction(0)
+        for k, a in [(r.total, -1)] + [(p, 1) for p in r.parts]:
+            v = published.get(k)
+            if v is None:
+                coefs[k] = coefs.get(k, 0) + a
+            else:
+                const -= a * Fraction(v)
+        coefs = {k: Fraction(a) for k, a in coefs.items() if a}
+        if coefs:
+            rows.append((coefs, const))
+    return rows
+
+
+def _echelon(rows: list[tuple[dict, Fraction]]) -> list[tuple[dict, Fraction]]:
+    """Reduced row echelon form (Gauss-Jordan) of the rows, over rationals."""
+    pivots: dict = {}  # pivot unknown -> (coefs with coef 1 at the pivot, const)
+    for coefs, const in rows:
+        coefs = dict(coefs)
+        # pivot rows hold no other pivot, so one substitution per pivot clears them all
+        for p in [k for k in coefs if k in pivots]:
+            f = coefs[p]
+            pc, pk = pivots[p]
+            for k, a in pc.items():
+                coefs[k] = coefs.get(k, 0) - f * a
+                if not coefs[k]:
+                    del coefs[k]
+            const -= f * pk
+        if not coefs:
+            continue  # dependent (or, for inconsistent input, contradictory) row
+        p = min(coefs, key=repr)
+        f = coefs[p]
+        coefs = {k: a / f for k, a in coefs.items()}
+        const /= f
+        for q, (qc, qk) in list(pivots.items()):
+            g = qc.get(p)
+            if g:
+                nc = {k: qc.get(k, 0) - g * coefs.get(k, 0) for k in qc.keys() | coefs.keys()}
+                pivots[q] = ({k: a for k, a in nc.items() if a}, qk - g * const)
+        pivots[p] = (coefs, const)
+    return list(pivots.values())
+
+
+def _propagate(rows, lo: dict, hi: dict, integral: bool) -> None:
+    """Tighten ``lo``/``hi`` from every row until nothing changes (or MAX_ROUNDS)."""
+    for _ in range(MAX_ROUNDS):
+        changed = False
+        for coefs, const in rows:
+            for j, aj in coefs.items():
+                smin, smax = Fraction(0), Fraction(0)  # range of sum over the others
+                for k, a in coefs.items():
+                    if k == j:
+                        continue
+                    lo_k, hi_k = (lo[k], hi[k]) if a > 0 else (hi[k], lo[k])
+                    smin = None if smin is None or lo_k is None else smin + a * lo_k
+                    smax = None if smax is None or hi_k is None else smax + a * hi_k
+                # aj * x_j = const - s, s in [smin, smax]
+                top = None if smin is None else (const - smin) / aj
+                bot = None if smax is None else (const - smax) / aj
+                if aj < 0:
+                    top, bot = bot, top
+                if integral:
+                    bot = None if bot is None else Fraction(ceil(bot))
+                    top = None if top is None else Fraction(floor(top))
+                if bot is not None and bot > lo[j]:
+                    lo[j], changed = bot, True
+                if top is not None and (hi[j] is None or top < hi[j]):
+                    hi[j], changed = top, True
+        if not changed:
+            return
