@@ -4,7 +4,8 @@ The aggregate layer hands over every figure it will publish about households (``
 every identity that holds between published figures (``Relation``: a total equals the sum of
 its parts — village → township → county → all, month → year, category → all categories, and
 the same figure published in two tables, ``same(a, b)``). ``protect`` returns the keys to
-withhold.
+withhold. Relations must hold exactly in the values given (not checked here): household counts
+add up over villages and categories but not over months (the same household in two months).
 
 Primary suppression: a cell about 1 .. threshold-1 households (``Cell.households``) — counts,
 and the entries and amounts of the same small group alike.
@@ -12,7 +13,7 @@ and the entries and amounts of the same small group alike.
 Complementary suppression, by certificate. Every withheld cell ``c`` gets a *witness*: an
 integer change ``delta`` of withheld cells only, ``delta[c] != 0``, under which every relation
 still holds and every cell that goes down stays at or above what a reader knows of it
-(``_slack``). So ``values + delta`` is a second table that agrees with everything published,
+(``floor``). So ``values + delta`` is a second table that agrees with everything published,
 and ``c`` has two possible values one apart: no attacker (linear elimination, intervals,
 integers, LP) can pin it. All cells of a witness are covered by it; withholding more cells
 later never breaks a witness; so one pass over the cells in key order suffices.
@@ -20,20 +21,21 @@ later never breaks a witness; so one pass over the cells in key order suffices.
 Witnesses, cheapest (fewest newly withheld cells) kept:
 
 - *move* (in the spirit of the hypercube method): one unit moves from a cell ``a`` at or below
-  ``c`` to a nearby cell ``b`` with at least 2 (a sibling: the next village, month or
+  ``c`` to a nearby cell ``b`` that can spare one (a sibling: another village, month or
   category; else a sibling one level up). Every total above ``a`` but not above ``b`` goes up
   by one, every total above ``b`` but not ``a`` down by one; the totals above both stay.
-- *cube* (``disclosure_search``): a short search for a witness among the leaf cells (two
-  villages × two months × two categories), when that withholds fewer cells than the move.
+- *cube* (``disclosure_search``): a short search for a witness among neighbouring cells (two
+  villages × two months × two categories), kept when it withholds no more than the move.
 - *upward*: ``a`` and every total above it go up by one (nothing goes down).
 - *scaled*, a last resort for relations without the nested shape of the tables: every non-zero
   cell connected to ``c`` (the table times any factor is a witness: no upper bounds known).
 
-What a reader is assumed to know: the relations, the published values, that a withheld cell is
-``>= 0`` and ``>= 1`` when its value is (zeros are published and never withheld to protect
-another cell; a zero that is withheld is itself primary: the amount of a small group that
-received nothing). No upper bounds: primary and complementary cells must be shown with the
-same mark, or the mark itself would bound them.
+What a reader is assumed to know: the relations, the published values, and that a withheld
+cell is ``>= 1`` if it is not zero (zeros are published; a zero is withheld only as a primary
+cell — the amount of a small group that received nothing — or above one, to protect it), a
+latent cell ``>= 0``. No other bounds: an inequality between published figures (paired <=
+monitored, entries >= visited households) is given as a relation with a latent cell, and
+primary and complementary cells are shown with the same mark, or the mark would bound them.
 """
 
 from __future__ import annotations
@@ -64,11 +66,18 @@ class Relation:
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """One published figure and how many distinct households it concerns."""
+    """One published figure and how many distinct households it concerns.
+
+    ``latent``: a quantity no table publishes, there to state an inequality between published
+    figures as a relation: paired households <= monitored households is ``monitored == paired
+    + unpaired`` with ``unpaired`` latent; entries >= visited households is ``entries ==
+    visited + more`` with ``more`` latent. A reader knows a latent cell only as ``>= 0``; it is
+    never primary and never in the result."""
 
     key: Key
     value: Number
     households: int
+    latent: bool = False
 
 
 def same(a: Key, b: Key) -> Relation:
@@ -78,7 +87,7 @@ def same(a: Key, b: Key) -> Relation:
 
 def is_primary(cell: Cell, threshold: int) -> bool:
     """A cell about 1 .. threshold-1 households (0 households is a published zero)."""
-    return 0 < cell.households < threshold
+    return not cell.latent and 0 < cell.households < threshold
 
 
 def protect(
@@ -110,6 +119,11 @@ class Protector:
         index = {k: i for i, k in enumerate(self.keys)}
         self.values = [cells[k].value for k in self.keys]
         self.households = [cells[k].households for k in self.keys]
+        self.latent = bytearray(cells[k].latent for k in self.keys)
+        # the least a reader knows of a withheld cell: >= 1 if it is not zero, a latent one >= 0
+        self.floor = [
+            0 if lat else min(1, v) for lat, v in zip(self.latent, self.values, strict=True)
+        ]
         if any(v < 0 for v in self.values):
             raise ValueError("披露控制只处理非负的数字（户数、条数、金额）")
         canon = set()
@@ -151,22 +165,21 @@ class Protector:
 
     def run(self, threshold: int) -> frozenset[Key]:
         n = len(self.keys)
-        self.hidden = bytearray(n)
+        self.hidden = bytearray(self.latent)
         for u, h in enumerate(self.households):
             if 0 < h < threshold:
                 self.hidden[u] = 1
-        covered = bytearray(n)
+        covered = bytearray(self.latent)
         for c in range(n):
             if self.hidden[c] and not covered[c]:
                 for u in self._witness(c):
                     self.hidden[u] = 1
                     covered[u] = 1
-        return frozenset(self.keys[u] for u in range(n) if self.hidden[u])
+        return frozenset(self.keys[u] for u in range(n) if self.hidden[u] and not self.latent[u])
 
     def slack(self, u: int):
-        """How far ``u`` can go down and stay at or above a reader's bound, min(1, value)."""
-        v = self.values[u]
-        return v - 1 if v >= 1 else 0
+        """How far ``u`` can go down and stay at or above what a reader knows of it (floor)."""
+        return self.values[u] - self.floor[u]
 
     def new(self, delta) -> int:
         """Cells a witness would newly withhold."""
@@ -186,7 +199,7 @@ class Protector:
             if found is not None:
                 best, kind = found, "cube"
         if best is None:
-            a = self._down(c, min(1, self.values[c]))
+            a = self._source(c)
             up = None if a is None else dict.fromkeys(self._closure(a), 1)
             if up is not None and c in up and self._valid(up, c):
                 best, kind = up, "upward"
@@ -197,44 +210,64 @@ class Protector:
         return best
 
     def _closure(self, a: int) -> frozenset[int]:
-        """``a``, every total above it, and the same figure under its other keys: the cells
-        that one more unit in ``a`` changes."""
-        co, cr, cc, ro, rm, rt = self.co, self.cr, self.cc, self.ro, self.rm, self.rt
-        seen, stack = {a}, [a]
-        while stack:
-            u = stack.pop()
-            for j in range(co[u], co[u + 1]):
-                r = cr[j]
-                if cc[j] > 0:
-                    w = rt[r]
-                elif ro[r + 1] - ro[r] == 2:  # total == its one part
-                    w = rm[ro[r]] if rm[ro[r]] != u else rm[ro[r] + 1]
-                else:
-                    continue
-                if w not in seen:
-                    seen.add(w)
-                    stack.append(w)
+        """The cells one more unit in ``a`` changes: ``a`` and every total above it; then, for
+        a total among them none of whose parts is (the same figure under another key, or a sum
+        the relations do not spell out, such as one of latent cells), one part — latent if
+        ``a`` is, else not — and the totals above that, until nothing is missing."""
+        co, cr, cc, ro, rm, rt, latent = (
+            self.co,
+            self.cr,
+            self.cc,
+            self.ro,
+            self.rm,
+            self.rt,
+            self.latent,
+        )
+        seen: set[int] = set()
+        pending = [a]
+        while pending:
+            stack = [u for u in pending if u not in seen]
+            seen.update(stack)
+            while stack:
+                u = stack.pop()
+                for j in range(co[u], co[u + 1]):
+                    if cc[j] > 0 and rt[cr[j]] not in seen:
+                        seen.add(rt[cr[j]])
+                        stack.append(rt[cr[j]])
+            pending = []
+            has_part = {cr[j] for w in seen for j in range(co[w], co[w + 1]) if cc[j] > 0}
+            for u in sorted(seen):
+                for j in range(co[u], co[u + 1]):
+                    if cc[j] < 0 and cr[j] not in has_part:
+                        parts = [w for w in rm[ro[cr[j]] : ro[cr[j] + 1]] if w != u]
+                        if parts:
+                            pending.append(min(parts, key=lambda w: (latent[w] != latent[a], w)))
         return frozenset(seen)
 
-    def _down(self, u: int, need) -> int | None:
-        """A cell at or below ``u`` that is the total of nothing, through values ``>= need``
-        (withheld cells first, then the largest)."""
+    def _down(self, u: int, ok) -> int | None:
+        """A cell at or below ``u`` that is the total of nothing, through cells ``ok`` accepts
+        (withheld ones first, then the largest)."""
         co, cr, cc, ro, rm, values = self.co, self.cr, self.cc, self.ro, self.rm, self.values
         while True:
             r = next((cr[j] for j in range(co[u], co[u + 1]) if cc[j] < 0), None)
             if r is None:
-                return u if values[u] >= need else None
+                return u if ok(u) else None
             parts = [
                 (not self.hidden[p], -values[p], p)
                 for p in rm[ro[r] : ro[r + 1]]
-                if p != u and values[p] >= need
+                if p != u and ok(p)
             ]
             if not parts:
                 return None
-            u = min(parts)[2]
+            u = min(parts)[-1]
+
+    def _source(self, c: int) -> int | None:
+        """Where the unit of a move or upward witness starts: at or below ``c``, not zero
+        unless ``c`` is."""
+        return self._down(c, lambda u: self.values[u] >= min(1, self.values[c]))
 
     def _move(self, c: int) -> dict[int, int] | None:
-        a = self._down(c, min(1, self.values[c]))
+        a = self._source(c)
         if a is None:
             return None
         up_a = self._closure(a)
@@ -253,10 +286,10 @@ class Protector:
                     near = sorted(
                         (not self.hidden[s], self.values[s], s)
                         for s in self.rm[self.ro[r] : self.ro[r + 1]]
-                        if s not in up_a and self.values[s] >= 2
+                        if s not in up_a and self.slack(s) >= 1
                     )
                     for *_, s in near[:NEAR]:
-                        b = self._down(s, 2)
+                        b = self._down(s, lambda u: self.slack(u) >= 1)
                         if b is not None:
                             up_b = self._closure(b)
                             if c not in up_b:

@@ -90,15 +90,15 @@ def _search(p, c: int, sign: int, cap: int) -> dict[int, int] | None:
 
 def _usable(p, r: int, e: int, delta: dict, limit: int) -> int:
     """How many cells can cancel relation ``r`` (counting stops at ``limit``)."""
-    rm, rc, hidden, values = p.rm, p.rc, p.hidden, p.values
+    rm, rc, hidden, values, floor = p.rm, p.rc, p.hidden, p.values, p.floor
     n = 0
     for j in range(p.ro[r], p.ro[r + 1]):
         u, a = rm[j], rc[j]
         if u in delta or e % a:
             continue
         v = values[u]
-        # a zero is never newly withheld; a cell going down keeps its slack (value - 1)
-        if (v or hidden[u]) and (e * a < 0 or v - 1 >= e // a):
+        # a zero is never newly withheld; a cell going down stays at or above its floor
+        if (v or hidden[u]) and (e * a < 0 or v - floor[u] >= e // a):
             n += 1
             if n >= limit:
                 break
@@ -107,7 +107,16 @@ def _usable(p, r: int, e: int, delta: dict, limit: int) -> int:
 
 def _candidates(p, r: int, e: int, delta: dict, imb: dict) -> list:
     """The cells that can cancel relation ``r``'s imbalance ``e``, best first."""
-    co, cr, cc, rm, rc, hidden, values = p.co, p.cr, p.cc, p.rm, p.rc, p.hidden, p.values
+    co, cr, cc, rm, rc, hidden, values, floor = (
+        p.co,
+        p.cr,
+        p.cc,
+        p.rm,
+        p.rc,
+        p.hidden,
+        p.values,
+        p.floor,
+    )
     out = []
     for j in range(p.ro[r], p.ro[r + 1]):
         u, a = rm[j], rc[j]
@@ -115,7 +124,7 @@ def _candidates(p, r: int, e: int, delta: dict, imb: dict) -> list:
             continue
         d = -e // a
         v = values[u]
-        if not (v or hidden[u]) or (d < 0 and v - 1 < -d):
+        if not (v or hidden[u]) or (d < 0 and v - floor[u] < -d):
             continue
         net = 0  # change of the open imbalance in u's other relations
         for k in range(co[u], co[u + 1]):
