@@ -3,37 +3,39 @@
 The aggregate layer hands over every figure it will publish about households (``Cell``) and
 every identity that holds between published figures (``Relation``: a total equals the sum of
 its parts — village → township → county → all, month → year, category → all categories, and
-"the same figure in two tables" as ``same(a, b)``). ``protect`` returns the keys to withhold.
+the same figure published in two tables, ``same(a, b)``). ``protect`` returns the keys to
+withhold. Relations must hold exactly in the values given (not checked here): household counts
+add up over villages and categories but not over months (the same household in two months).
 
-Primary suppression: a cell that concerns 1 .. threshold-1 households (``Cell.households``),
-counts and the entries and amounts of the same small group alike.
+Primary suppression: a cell about 1 .. threshold-1 households (``Cell.households``) — counts,
+and the entries and amounts of the same small group alike.
 
-Complementary suppression, by certificate. For every withheld cell ``c`` the algorithm keeps a
-*witness*: an integer change ``delta`` of withheld cells only, with ``delta[c] = ±1``, such
-that every relation still holds (each relation's changes cancel) and every cell that goes
-down stays at or above what an attacker knows about it (``_slack``). So ``values + delta`` is
-a second table that agrees with everything published, and ``c`` has at least two possible
-values one apart: no attacker (linear elimination, intervals, integer reasoning, LP) can pin
-it. Withholding more cells later never invalidates a witness, so one pass suffices.
+Complementary suppression, by certificate. Every withheld cell ``c`` gets a *witness*: an
+integer change ``delta`` of withheld cells only, ``delta[c] != 0``, under which every relation
+still holds and every cell that goes down stays at or above what a reader knows of it
+(``floor``). So ``values + delta`` is a second table that agrees with everything published,
+and ``c`` has two possible values one apart: no attacker (linear elimination, intervals,
+integers, LP) can pin it. All cells of a witness are covered by it; withholding more cells
+later never breaks a witness; so one pass over the cells in key order suffices.
 
-The witness is grown like the hypercube method for hierarchical tables (sdcTable HYPERCUBE,
-τ-ARGUS modular): start at ``c``, and while some relation does not cancel, give one more cell
-of it the compensating change. The cell is chosen by, in order: already withheld (costs
-nothing); closes other open relations (so the rectangle of two siblings × two months, or the
-cube over categories, closes on itself); smallest value; key. Strategies, cheapest first:
-``+1`` at ``c``; ``-1`` at ``c``; upward (only increases: a cell with its totals, where no
-lower bound matters); and as a last resort the scaled table itself (every non-zero cell
-connected to ``c``), which always works because relations are homogeneous and nothing has a
-known upper bound.
+Witnesses, cheapest (fewest newly withheld cells) kept:
 
-Attacker model (what the published tables let anyone know): relations, published values,
-every withheld cell is ``>= 0`` and ``>= 1`` unless its value is below 1 (zero cells are
-published, never withheld to protect another cell — a zero that is withheld is a primary cell,
-e.g. the amount of a small group that received nothing). Upper bounds are not known: every
-withheld cell is shown with the same mark, primary or complementary, so ``<threshold`` must
-not be read as a bound (a different mark for complementary cells would leak one).
-Deterministic: cells are processed in key order and relations in canonical order, so the input
-order does not matter.
+- *move* (in the spirit of the hypercube method): one unit moves from a cell ``a`` at or below
+  ``c`` to a nearby cell ``b`` that can spare one (a sibling: another village, month or
+  category; else a sibling one level up). Every total above ``a`` but not above ``b`` goes up
+  by one, every total above ``b`` but not ``a`` down by one; the totals above both stay.
+- *cube* (``disclosure_search``): a short search for a witness among neighbouring cells (two
+  villages × two months × two categories), kept when it withholds no more than the move.
+- *upward*: ``a`` and every total above it go up by one (nothing goes down).
+- *scaled*, a last resort for relations without the nested shape of the tables: every non-zero
+  cell connected to ``c`` (the table times any factor is a witness: no upper bounds known).
+
+What a reader is assumed to know: the relations, the published values, and that a withheld
+cell is ``>= 1`` if it is not zero (zeros are published; a zero is withheld only as a primary
+cell — the amount of a small group that received nothing — or above one, to protect it), a
+latent cell ``>= 0``. No other bounds: an inequality between published figures (paired <=
+monitored, entries >= visited households) is given as a relation with a latent cell, and
+primary and complementary cells are shown with the same mark, or the mark would bound them.
 """
 
 from __future__ import annotations
@@ -42,16 +44,16 @@ from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from .disclosure_attack import attack
+from .disclosure_search import cube
 
-__all__ = ["Cell", "Key", "Relation", "attack", "is_primary", "protect", "same", "Protector"]
+__all__ = ["Cell", "Key", "Protector", "Relation", "attack", "is_primary", "protect", "same"]
 
+NEAR = 4  # siblings per relation tried for a move (withheld ones first, then the smallest)
 Key = tuple
 Number = int | float | Decimal
-
-WITNESS_BUDGET = 4096  # cells in one witness before a strategy gives up
-SEARCH_BUDGET = 20000  # steps of one witness search before it gives up
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +66,18 @@ class Relation:
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """One published figure and how many distinct households it concerns."""
+    """One published figure and how many distinct households it concerns.
+
+    ``latent``: a quantity no table publishes, there to state an inequality between published
+    figures as a relation: paired households <= monitored households is ``monitored == paired
+    + unpaired`` with ``unpaired`` latent; entries >= visited households is ``entries ==
+    visited + more`` with ``more`` latent. A reader knows a latent cell only as ``>= 0``; it is
+    never primary and never in the result."""
 
     key: Key
     value: Number
     households: int
+    latent: bool = False
 
 
 def same(a: Key, b: Key) -> Relation:
@@ -78,7 +87,7 @@ def same(a: Key, b: Key) -> Relation:
 
 def is_primary(cell: Cell, threshold: int) -> bool:
     """A cell about 1 .. threshold-1 households (0 households is a published zero)."""
-    return 0 < cell.households < threshold
+    return not cell.latent and 0 < cell.households < threshold
 
 
 def protect(
@@ -96,15 +105,25 @@ def _sorted_keys(keys) -> list:
 
 
 class Protector:
-    """The index (cells by integer id, relations in CSR arrays) and the witness search.
+    """Cells by integer id (in key order), relations in CSR arrays, and the witnesses.
 
-    ``stats`` counts the witnesses found by each strategy (for benchmarks and reports)."""
+    Relation ``r``: members ``rm[ro[r]:ro[r+1]]`` with coefficients ``rc`` (total -1, each
+    part +1), total ``rt[r]``. Cell ``u``: its relations ``cr[co[u]:co[u+1]]`` with its
+    coefficient in each (``cc``). ``stats`` counts witnesses by kind."""
 
-    def __init__(self, cells: Mapping[Key, Cell], relations: Sequence[Relation]):
+    def __init__(
+        self, cells: Mapping[Key, Cell], relations: Sequence[Relation], keep: bool = False
+    ):
+        self.witnesses: list[dict[Key, Number]] | None = [] if keep else None  # for tests
         self.keys = _sorted_keys(cells)
         index = {k: i for i, k in enumerate(self.keys)}
         self.values = [cells[k].value for k in self.keys]
         self.households = [cells[k].households for k in self.keys]
+        self.latent = bytearray(cells[k].latent for k in self.keys)
+        # the least a reader knows of a withheld cell: >= 1 if it is not zero, a latent one >= 0
+        self.floor = [
+            0 if lat else min(1, v) for lat, v in zip(self.latent, self.values, strict=True)
+        ]
         if any(v < 0 for v in self.values):
             raise ValueError("披露控制只处理非负的数字（户数、条数、金额）")
         canon = set()
@@ -114,11 +133,11 @@ class Protector:
             except KeyError as e:
                 raise ValueError(f"披露控制：关系中的格子 {e.args[0]!r} 不在公开格子中") from None
         self._build(sorted(canon), len(self.keys))
-        self.stats = {"plus": 0, "minus": 0, "upward": 0, "scaled": 0, "unproven": 0}
+        self.stats = dict.fromkeys(("move", "cube", "upward", "scaled", "unproven"), 0)
+        self._closure = lru_cache(maxsize=1 << 16)(self._closure)  # neighbours share totals
 
     def _build(self, canon: list, n: int) -> None:
-        # relation r: members rm[ro[r]:ro[r+1]] with coefficients rc (total -1, part +1 each)
-        ro, rm, rc = array("q", [0]), array("q"), array("q")
+        ro, rm, rc, rt = array("q", [0]), array("q"), array("q"), array("q")
         for t, parts in canon:
             coef: dict[int, int] = {t: -1}
             for p in parts:
@@ -128,155 +147,186 @@ class Protector:
                     rm.append(u)
                     rc.append(a)
             ro.append(len(rm))
-        # cell u: relations cr[co[u]:co[u+1]] with u's coefficient in them (cc)
-        count = [0] * (n + 1)
+            rt.append(t)
+        start = [0] * (n + 1)
         for u in rm:
-            count[u + 1] += 1
+            start[u + 1] += 1
         for i in range(n):
-            count[i + 1] += count[i]
-        co = array("q", count)
-        fill = count[:-1]
+            start[i + 1] += start[i]
+        fill = start[:-1]
         cr, cc = array("q", bytes(8 * len(rm))), array("q", bytes(8 * len(rm)))
-        for r in range(len(ro) - 1):
+        for r in range(len(rt)):
             for j in range(ro[r], ro[r + 1]):
                 u = rm[j]
                 cr[fill[u]], cc[fill[u]] = r, rc[j]
                 fill[u] += 1
-        self.ro, self.rm, self.rc, self.co, self.cr, self.cc = ro, rm, rc, co, cr, cc
+        self.ro, self.rm, self.rc, self.rt = ro, rm, rc, rt
+        self.co, self.cr, self.cc = array("q", start), cr, cc
 
     def run(self, threshold: int) -> frozenset[Key]:
         n = len(self.keys)
-        self.hidden = bytearray(n)
+        self.hidden = bytearray(self.latent)
         for u, h in enumerate(self.households):
             if 0 < h < threshold:
                 self.hidden[u] = 1
-        covered = bytearray(n)
+        covered = bytearray(self.latent)
         for c in range(n):
             if self.hidden[c] and not covered[c]:
                 for u in self._witness(c):
                     self.hidden[u] = 1
                     covered[u] = 1
-        return frozenset(self.keys[u] for u in range(n) if self.hidden[u])
+        return frozenset(self.keys[u] for u in range(n) if self.hidden[u] and not self.latent[u])
 
-    def _slack(self, u: int):
-        """How far ``u`` can go down and stay above the attacker's lower bound (min(1, value))."""
-        v = self.values[u]
-        return v - 1 if v >= 1 else 0
+    def slack(self, u: int):
+        """How far ``u`` can go down and stay at or above what a reader knows of it (floor)."""
+        return self.values[u] - self.floor[u]
+
+    def new(self, delta) -> int:
+        """Cells a witness would newly withhold."""
+        return sum(1 for u in delta if not self.hidden[u])
 
     def _witness(self, c: int) -> list[int]:
-        tries = [("plus", self._grow(c, 1, upward=False))]
-        if self._new(tries[0][1]) and self._slack(c) >= 1:
-            tries.append(("minus", self._grow(c, -1, upward=False)))
-        found = [(self._new(d), i, name, d) for i, (name, d) in enumerate(tries) if d is not None]
-        if not found:
-            d = self._grow(c, 1, upward=True)
-            found = [(0, 0, "upward", d)] if d is not None else []
-        if not found:
-            self.stats["scaled" if self.values[c] else "unproven"] += 1
-            return self._scaled(c)
-        _, _, name, delta = min(found, key=lambda f: f[:2])
-        self.stats[name] += 1
+        delta = self._find(c)
+        if self.witnesses is not None:
+            self.witnesses.append({self.keys[u]: d for u, d in delta.items()})
         return list(delta)
 
-    def _new(self, delta: dict | None) -> int:
-        """Cells a witness would newly withhold (None: the strategy failed)."""
-        return 1 << 60 if delta is None else sum(1 for u in delta if not self.hidden[u])
+    def _find(self, c: int) -> dict[int, Number]:
+        best, kind = self._move(c), "move"
+        cost = 1 << 60 if best is None else self.new(best)
+        if cost:  # a cube as cheap as the move is kept: it leaves the totals published
+            found = cube(self, c, cost + 1)
+            if found is not None:
+                best, kind = found, "cube"
+        if best is None:
+            a = self._source(c)
+            up = None if a is None else dict.fromkeys(self._closure(a), 1)
+            if up is not None and c in up and self._valid(up, c):
+                best, kind = up, "upward"
+        if best is None:
+            self.stats["scaled" if self.values[c] else "unproven"] += 1
+            return {u: self.values[u] for u in self._scaled(c)}  # the table itself
+        self.stats[kind] += 1
+        return best
 
-    def _grow(self, c: int, sign: int, upward: bool) -> dict[int, int] | None:
-        """A witness with ``delta[c] == sign``, or None when the search fails within budget.
+    def _closure(self, a: int) -> frozenset[int]:
+        """The cells one more unit in ``a`` changes: ``a`` and every total above it; then, for
+        a total among them none of whose parts is (the same figure under another key, or a sum
+        the relations do not spell out, such as one of latent cells), one part — latent if
+        ``a`` is, else not — and the totals above that, until nothing is missing."""
+        co, cr, cc, ro, rm, rt, latent = (
+            self.co,
+            self.cr,
+            self.cc,
+            self.ro,
+            self.rm,
+            self.rt,
+            self.latent,
+        )
+        seen: set[int] = set()
+        pending = [a]
+        while pending:
+            stack = [u for u in pending if u not in seen]
+            seen.update(stack)
+            while stack:
+                u = stack.pop()
+                for j in range(co[u], co[u + 1]):
+                    if cc[j] > 0 and rt[cr[j]] not in seen:
+                        seen.add(rt[cr[j]])
+                        stack.append(rt[cr[j]])
+            pending = []
+            has_part = {cr[j] for w in seen for j in range(co[w], co[w + 1]) if cc[j] > 0}
+            for u in sorted(seen):
+                for j in range(co[u], co[u + 1]):
+                    if cc[j] < 0 and cr[j] not in has_part:
+                        parts = [w for w in rm[ro[cr[j]] : ro[cr[j] + 1]] if w != u]
+                        if parts:
+                            pending.append(min(parts, key=lambda w: (latent[w] != latent[a], w)))
+        return frozenset(seen)
 
-        Depth-first: fix the open relation (one whose changes do not cancel) with the fewest
-        candidate cells, trying its candidates best first and backing up at a dead end.
-        ``upward``: only increases, and a zero may be withheld when ``c`` itself is zero."""
-        co, cr, cc = self.co, self.cr, self.cc
-        delta: dict[int, int] = {}
-        imb: dict[int, int] = {}  # relation -> sum of coefficient * delta, for the open ones
-
-        def apply(u: int, d: int) -> None:
-            v = delta.get(u, 0) + d
-            if v:
-                delta[u] = v
-            else:
-                del delta[u]
-            for j in range(co[u], co[u + 1]):
-                r = cr[j]
-                e = imb.get(r, 0) + cc[j] * d
-                if e:
-                    imb[r] = e
-                else:
-                    del imb[r]
-
-        apply(c, sign)
-        frames: list[list] = []  # [candidates, next to try, cell assigned or None]
-        steps = 0
-        while imb:
-            steps += 1
-            if steps > SEARCH_BUDGET or len(delta) > WITNESS_BUDGET:
+    def _down(self, u: int, ok) -> int | None:
+        """A cell at or below ``u`` that is the total of nothing, through cells ``ok`` accepts
+        (withheld ones first, then the largest)."""
+        co, cr, cc, ro, rm, values = self.co, self.cr, self.cc, self.ro, self.rm, self.values
+        while True:
+            r = next((cr[j] for j in range(co[u], co[u + 1]) if cc[j] < 0), None)
+            if r is None:
+                return u if ok(u) else None
+            parts = [
+                (not self.hidden[p], -values[p], p)
+                for p in rm[ro[r] : ro[r + 1]]
+                if p != u and ok(p)
+            ]
+            if not parts:
                 return None
-            cands = min(
-                (self._candidates(r, e, delta, imb, upward, c) for r, e in imb.items()),
-                key=lambda cs: (len(cs[1]), cs[0]),
-            )[1]
-            frames.append([cands, 0, None])
-            while frames:
-                f = frames[-1]
-                if f[2] is not None:
-                    apply(f[2][0], -f[2][1])
-                    f[2] = None
-                if f[1] < len(f[0]):
-                    _, u, d = f[0][f[1]]
-                    f[1] += 1
-                    apply(u, d)
-                    f[2] = (u, d)
-                    break
-                frames.pop()
-            else:
-                return None
-        return delta
+            u = min(parts)[-1]
 
-    def _candidates(self, r, e, delta, imb, upward, c) -> tuple[int, list]:
-        """Cells that can cancel relation ``r``'s imbalance ``e``, best first."""
-        ro, rm, rc, co, cr, cc = self.ro, self.rm, self.rc, self.co, self.cr, self.cc
-        hidden, values = self.hidden, self.values
-        zeros = upward and not values[c]
-        out = []
-        for j in range(ro[r], ro[r + 1]):
-            u, a = rm[j], rc[j]
-            if u in delta or -e % a:
-                continue
-            d = -e // a
-            new = not hidden[u]
-            if new and not values[u] and not zeros:
-                continue
-            if d < 0 and (upward or self._slack(u) < -d):
-                continue
-            net = 0  # change of the total imbalance in u's other relations
-            for k in range(co[u], co[u + 1]):
-                r2 = cr[k]
-                if r2 != r:
-                    was = imb.get(r2, 0)
-                    net += abs(was + cc[k] * d) - abs(was)
-            out.append((SCORE(new, net, values[u], u), u, d))
-        out.sort()
-        return r, out
+    def _source(self, c: int) -> int | None:
+        """Where the unit of a move or upward witness starts: at or below ``c``, not zero
+        unless ``c`` is."""
+        return self._down(c, lambda u: self.values[u] >= min(1, self.values[c]))
+
+    def _move(self, c: int) -> dict[int, int] | None:
+        a = self._source(c)
+        if a is None:
+            return None
+        up_a = self._closure(a)
+        if c not in up_a:
+            return None
+        level, seen = [c], set()
+        while level:
+            options, nxt = [], []
+            for u in level:
+                for j in range(self.co[u], self.co[u + 1]):
+                    r = self.cr[j]
+                    if self.cc[j] < 0 or r in seen:
+                        continue
+                    seen.add(r)
+                    nxt.append(self.rt[r])
+                    near = sorted(
+                        (not self.hidden[s], self.values[s], s)
+                        for s in self.rm[self.ro[r] : self.ro[r + 1]]
+                        if s not in up_a and self.slack(s) >= 1
+                    )
+                    for *_, s in near[:NEAR]:
+                        b = self._down(s, lambda u: self.slack(u) >= 1)
+                        if b is not None:
+                            up_b = self._closure(b)
+                            if c not in up_b:
+                                options.append((self.new(up_a ^ up_b), b, up_b))
+            for _, _, up_b in sorted(options, key=lambda o: o[:2]):
+                delta = dict.fromkeys(up_a - up_b, 1) | dict.fromkeys(up_b - up_a, -1)
+                if self._valid(delta, c):
+                    return delta
+            level = sorted(set(nxt))
+        return None
+
+    def _valid(self, delta: dict[int, int], c: int) -> bool:
+        """Every relation ``delta`` touches cancels, cells going down keep their slack, no zero
+        is newly withheld unless ``c`` is itself a zero (the move and upward witnesses assume
+        the nested shape of the tables; this checks the relations given have it)."""
+        imb: dict[int, int] = {}
+        for u, d in delta.items():
+            if d < 0 and self.slack(u) < -d:
+                return False
+            if not self.values[u] and not self.hidden[u] and self.values[c]:
+                return False
+            for j in range(self.co[u], self.co[u + 1]):
+                imb[self.cr[j]] = imb.get(self.cr[j], 0) + self.cc[j] * d
+        return not any(imb.values())
 
     def _scaled(self, c: int) -> list[int]:
         """Every non-zero cell connected to ``c``: the table times any factor > 1 is a witness.
 
-        Not for a zero ``c`` (scaling leaves it at 0): counted as ``unproven``, which the
-        product-shaped tables of the aggregate layer never reach (the upward witness exists)."""
+        Not for a zero ``c`` (scaling leaves it at 0): counted as ``unproven``; the tables of
+        the aggregate layer never get here (the upward witness exists in nested tables)."""
         seen, stack = {c}, [c]
         while stack:
             u = stack.pop()
             for j in range(self.co[u], self.co[u + 1]):
                 r = self.cr[j]
-                for k in range(self.ro[r], self.ro[r + 1]):
-                    w = self.rm[k]
+                for w in self.rm[self.ro[r] : self.ro[r + 1]]:
                     if w not in seen and self.values[w]:
                         seen.add(w)
                         stack.append(w)
         return sorted(seen)
-
-
-def SCORE(new, net, v, u):
-    return (new + net, new, v if new else 0, u)

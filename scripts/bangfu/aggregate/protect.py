@@ -46,6 +46,17 @@ class _Cells:
         h = value if households is None else households
         self.cells[key] = Cell(key, value, int(h))
 
+    def at_most(self, small: tuple, big: tuple) -> None:
+        """``small <= big``, an inequality every reader knows (paired households are among
+        the households, entries are at least the households they reached): stated as
+        ``big = small + rest`` with ``rest`` a latent cell (never published, never withheld)."""
+        if small in self.cells and big in self.cells:
+            rest = self.cells[big].value - self.cells[small].value
+            if rest >= 0:
+                key = ("latent", big, small)
+                self.cells[key] = Cell(key, rest, 0, latent=True)
+                self.relations.append(Relation(big, (small, key)))
+
     def relate(self, total: tuple, parts) -> None:
         parts = tuple(p for p in parts if p in self.cells)
         if total in self.cells and parts:
@@ -85,8 +96,18 @@ def _places(c: _Cells, store) -> None:
             c.relate(("place", m, *parent), [("place", m, *k) for k in kids])
         for cat in categories:
             c.relate(("category", cat, *parent), [("category", cat, *k) for k in kids])
+    places = {k[2:] for k in c.cells if k[0] == "place"}
+    for place in sorted(places, key=repr):
+        for small, big in (
+            ("monitored", "households"),
+            ("paired", "households"),
+            ("income_project", "households"),
+            ("done", "due"),
+            ("overdue", "monitored"),
+        ):
+            c.at_most(("place", small, *place), ("place", big, *place))
     by_place: dict[tuple, list[tuple]] = defaultdict(list)
-    for k in c.cells:
+    for k in list(c.cells):
         if k[0] == "category":
             by_place[k[2:]].append(k)
     for place, keys in by_place.items():
@@ -114,6 +135,7 @@ def _plans(c: _Cells, agg, store) -> None:
         c.add(("entries_row", "households", *key), hh)
         c.add(("entries_row", "entries", *key), row["entries"], about)
         c.add(("entries_row", "amount", *key), row["amount_yuan"], about)
+        c.at_most(("entries_row", "households", *key), ("entries_row", "entries", *key))
         rows_of[row["plan"]].append(("entries_row", "amount", *key))
     plan_rows = {r["id"]: r for r in t["plans"].rows}
     for plan, reached, own in store.rows("SELECT plan, reached, own_amount FROM plan_fig"):
@@ -133,6 +155,8 @@ def _progress(c: _Cells, agg) -> None:
         c.add(("progress", "visited", *key), row["households_visited"])
         c.add(("progress", "entries", *key), row["entries"], row["households_visited"])
         c.add(("progress", "amount", *key), row["amount_yuan"], row["households_visited"])
+        c.at_most(("progress", "paired", *key), ("progress", "monitored", *key))
+        c.at_most(("progress", "visited", *key), ("progress", "entries", *key))
 
 
 def _exact(v):
@@ -159,7 +183,11 @@ def withheld_keys(agg, store) -> frozenset:
         return frozenset()
     c = cells_of(agg, store)
     related = {k for r in c.relations for k in (r.total, *r.parts)}
-    alone = {k for k, cell in c.cells.items() if k not in related and is_primary(cell, c.t)}
+    alone = {
+        k
+        for k, cell in c.cells.items()
+        if k not in related and not cell.latent and is_primary(cell, c.t)
+    }
     tied = {k: c.cells[k] for k in related}
     return frozenset(alone) | protect_cells(tied, c.relations, agg.threshold)
 
