@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bangfu.aggregate import WITHHELD, Result, cells, compute, status, tables
-from bangfu.aggregate.protect import cells_of
+from bangfu.aggregate.protect import decide
 from bangfu.aggregate.store import Store
 from bangfu.config import Config
 from bangfu.disclosure import Relation, attack, is_primary
@@ -48,7 +48,8 @@ def released(request, tmp_path_factory):
             cells.read(store),
             status.read(store),
         )
-        sdc = cells_of(exact, store)
+        sdc, relations, _ = decide(exact, store)
+        sdc.relations = relations  # the identities in force
     finally:
         store.close()
     assert published.threshold > 1

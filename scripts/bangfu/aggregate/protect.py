@@ -26,8 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..disclosure import Cell, Relation, is_primary
-from ..disclosure import protect as protect_cells
+from ..disclosure import Cell, Protector, Relation, is_primary
 from .columns import WITHHELD
 
 PLACE_COUNTS = ("households", "monitored", "paired", "due", "done", "overdue", "income_project")
@@ -176,20 +175,36 @@ def cells_of(agg, store) -> _Cells:
     return c
 
 
-def withheld_keys(agg, store) -> frozenset:
-    """The cells to withhold. A cell in no identity can only be given away by itself: the
-    primary rule decides it; the others go through complementary suppression."""
-    if agg.threshold <= 1:
-        return frozenset()
+def _place_inequality(r: Relation) -> bool:
+    return any(p[0] == "latent" and p[1][0] == "place" for p in r.parts)
+
+
+def decide(agg, store) -> tuple[_Cells, list[Relation], frozenset]:
+    """The cells, the identities in force and the cells to withhold.
+
+    A cell in no identity can only be given away by itself: the primary rule decides it;
+    the others go through complementary suppression. When the inequalities between a place's
+    columns leave the witness search no way but its last resort (withholding every connected
+    cell, ``stats["scaled"]``), they are left out for the places and the search runs again:
+    the hierarchies and the tables' identities are always kept."""
     c = cells_of(agg, store)
-    related = {k for r in c.relations for k in (r.total, *r.parts)}
-    alone = {
-        k
-        for k, cell in c.cells.items()
-        if k not in related and not cell.latent and is_primary(cell, c.t)
-    }
-    tied = {k: c.cells[k] for k in related}
-    return frozenset(alone) | protect_cells(tied, c.relations, agg.threshold)
+    relations = list(c.relations)
+    if agg.threshold <= 1:
+        return c, relations, frozenset()
+    for attempt in (0, 1):
+        if attempt:
+            relations = [r for r in relations if not _place_inequality(r)]
+        related = {k for r in relations for k in (r.total, *r.parts)}
+        alone = {
+            k
+            for k, cell in c.cells.items()
+            if k not in related and not cell.latent and is_primary(cell, c.t)
+        }
+        search = Protector({k: c.cells[k] for k in related}, relations)
+        tied = search.run(agg.threshold)
+        if not search.stats.get("scaled"):
+            break
+    return c, relations, frozenset(alone) | tied
 
 
 # ---------------------------------------------------------------- applying the decision
@@ -259,4 +274,4 @@ def apply(agg, withheld: frozenset) -> None:
 
 
 def protect(agg, store) -> None:
-    apply(agg, withheld_keys(agg, store))
+    apply(agg, decide(agg, store)[2])

@@ -52,7 +52,7 @@ def bar_chart(
     items = items or [("（无数据）", 0)]
     row, left, right, top = 26, 150, 90, 10
     w = 720
-    h = top * 2 + row * len(items)
+    h = max(60, top * 2 + row * len(items))
     vmax = _nice_max(max(v for _, v in items))
     span = w - left - right
     parts = []
