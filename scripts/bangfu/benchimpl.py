@@ -1,0 +1,234 @@
+"""How ``bangfu bench`` runs bangfu: today's code, and the code at ``--baseline-ref REF``.
+
+The baseline is the whole tree at REF (``git archive``; the site build finds its pages and
+``mkdocs.yml`` next to its package) under ``build/bench/baseline-<sha>/``, run by the same
+Python as ``python -m bangfu`` with ``PYTHONPATH`` on its ``scripts/``; which module a child
+actually imports is checked once. Each side keeps its own parse cache, moved into place before
+its runs, so neither ever reads the other's.
+
+Every run is measured by a wrapper that starts the command in a session of its own: wall time;
+the peak resident memory of the largest single process (``RUSAGE_CHILDREN``); and the peak of
+the sum over the whole session, sampled four times a second (``bangfu site`` keeps its memory
+while MkDocs runs). A run past its time limit has its whole session killed and is recorded as
+timed out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import DIRNAME
+from .config import UsageError
+
+BASELINE = "baseline"
+VALUE_EDIT = "（基准测试改动）"
+
+_WRAPPER = r"""
+import json, os, resource, signal, subprocess, sys, tempfile, time
+timeout = float(sys.argv[1])
+page = os.sysconf("SC_PAGE_SIZE")
+
+def session_rss(sid):
+    total = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                rest = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(rest[3]) == sid:
+            total += int(rest[21]) * page
+    return total
+
+err = tempfile.TemporaryFile()
+t = time.perf_counter()
+p = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+peak = 0
+while True:
+    try:
+        rc = p.wait(timeout=0.25)
+        break
+    except subprocess.TimeoutExpired:
+        pass
+    if time.perf_counter() - t > timeout:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+        rc = "timeout"
+        break
+    try:
+        peak = max(peak, session_rss(p.pid))
+    except OSError:
+        pass
+wall = time.perf_counter() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+err.seek(0)
+print(json.dumps({"wall": wall, "rc": rc, "maxrss_kb": ru.ru_maxrss, "session_kb": peak // 1024,
+                  "cpu": ru.ru_utime + ru.ru_stime,
+                  "stderr": err.read()[-1500:].decode("utf-8", "replace")}))
+"""
+
+
+# --- the implementations ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Impl:
+    key: str  # "" for today's code, BASELINE for the code at --baseline-ref
+    scripts: Path  # what goes on PYTHONPATH
+    module: str  # bangfu/__init__.py as that PYTHONPATH imports it
+    sha: str | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"PYTHONPATH": str(self.scripts)}
+
+    def tag(self, label: str) -> str:
+        return f"{label}［基线 {self.sha[:10]}］" if self.key and self.sha else label
+
+
+def _imported(scripts: Path) -> str:
+    """The ``bangfu`` a child Python imports with ``PYTHONPATH=scripts``; it must be that one."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "import bangfu; print(bangfu.__file__)"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(scripts)},
+    )
+    where = Path(proc.stdout.strip() or ".").resolve()
+    if proc.returncode != 0 or not where.is_relative_to(scripts.resolve()):
+        raise UsageError(f"用 PYTHONPATH={scripts} 导入的 bangfu 不是这份代码（导入了 {where}）")
+    return str(where)
+
+
+def current() -> Impl:
+    scripts = Path(__file__).resolve().parents[1]
+    return Impl("", scripts, _imported(scripts))
+
+
+def baseline(ref: str, out: Path) -> Impl:
+    """The code at ``ref``, unpacked once under ``out/baseline-<sha>/`` and reused."""
+    from .review.gitio import Git
+
+    repo = Git(Path(__file__).resolve().parents[2])
+    sha = repo.resolve(ref)
+    root = (out / f"baseline-{sha[:12]}").resolve()
+    marker = root / ".bangfu-baseline"
+    if not (marker.is_file() and marker.read_text("ascii").strip() == sha):
+        tmp = out / f".baseline-{sha[:12]}.tmp"
+        for stale in (tmp, root):
+            shutil.rmtree(stale, ignore_errors=True)
+        proc = subprocess.run(
+            ["git", "-C", str(repo.top), "archive", "--format=tar", sha], capture_output=True
+        )
+        if proc.returncode != 0:
+            msg = proc.stderr.decode("utf-8", "replace").strip()
+            raise UsageError(f"无法取出基线代码 {sha[:10]}：{msg}")
+        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        (tmp / marker.name).write_text(sha + "\n", "ascii")
+        os.replace(tmp, root)
+    if not (root / "scripts" / "bangfu" / "__main__.py").is_file():
+        raise UsageError(f"基线 {sha[:10]} 中没有 scripts/bangfu，无法对比")
+    return Impl(BASELINE, root / "scripts", _imported(root / "scripts"), sha)
+
+
+def implementations(ref: str | None, out: Path) -> list[Impl]:
+    impls = [current()]
+    if ref:
+        impls.append(baseline(ref, out))
+    return impls
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def measure(cmd: list[str], timeout: float, env: dict[str, str]) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, str(timeout), *cmd],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"wall": None, "rc": "wrapper", "maxrss_kb": 0, "stderr": proc.stderr[-1500:]}
+
+
+class Caches:
+    """One parse cache per implementation, moved to ``<root>/.bangfu-cache`` while it runs."""
+
+    def __init__(self, root: Path, impls: list[Impl]):
+        self.live = root / DIRNAME
+        self.stashes = {i.key: root / f".bench-cache-{i.key or 'current'}" for i in impls}
+
+    def reset(self) -> None:
+        for d in (self.live, *self.stashes.values()):
+            shutil.rmtree(d, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def use(self, impl: Impl, fresh: bool = False):
+        stash = self.stashes[impl.key]
+        shutil.rmtree(self.live, ignore_errors=True)
+        if fresh:
+            shutil.rmtree(stash, ignore_errors=True)
+        if stash.is_dir():
+            os.replace(stash, self.live)
+        else:
+            self.live.mkdir()
+        try:
+            yield
+        finally:
+            if self.live.is_dir():
+                os.replace(self.live, stash)
+
+    def finish(self) -> None:
+        """Leave today's cache in place (the corpus stays checkable with a cache)."""
+        cur = self.stashes.pop("", None)
+        for d in self.stashes.values():
+            shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(self.live, ignore_errors=True)
+        if cur is not None and cur.is_dir():
+            os.replace(cur, self.live)
+        else:
+            self.live.mkdir()
+
+
+def edit_values(paths: list[str]) -> dict[str, bytes]:
+    """Change a text value in each file (a household's address, a report's content or reason
+    for no activity), so that a rebuild sees changed records, not just changed bytes; a file
+    without such a line gets a comment appended instead. The original bytes are returned, for
+    ``bench._restore``."""
+    from .bench import EDIT
+
+    saved = {}
+    pattern = re.compile(r"^(address: |no_activity_reason: |\s+content: )([^'\"\n].*)$", re.M)
+    for p in paths:
+        raw = Path(p).read_bytes()
+        saved[p] = raw
+        text = raw.decode("utf-8")
+        new, n = pattern.subn(lambda m: m.group(1) + m.group(2) + VALUE_EDIT, text, count=1)
+        Path(p).write_bytes((new if n else text + EDIT).encode("utf-8"))
+    return saved
+
+
+def preread(files) -> None:
+    """Read every file once, so the first measured step does not pay for the disk alone."""
+    for p, _rel, _ in files:
+        with contextlib.suppress(OSError), open(p, "rb") as fh:
+            fh.read()
