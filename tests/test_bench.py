@@ -11,7 +11,7 @@ import pytest
 
 from bangfu.bench import Report, Step, _restore, summary, targets
 from bangfu.benchimpl import BASELINE, Caches, Impl, edit_values
-from bangfu.benchsteps import ALIASES, STEPS, comparison, parse_steps, parse_timeouts
+from bangfu.benchsteps import ALIASES, STEPS, comparison, fastest, parse_steps, parse_timeouts
 from bangfu.cache import DIRNAME
 from bangfu.config import UsageError
 
@@ -70,6 +70,25 @@ def test_rebuild_edits_change_values_and_are_restored(tmp_path):
     )  # quoted: a comment
     _restore(saved)
     assert {p: p.read_bytes() for p in before} == before
+    # a repetition marks differently, so a cache of the first edit does not answer the second
+    saved = edit_values([str(household), str(other)], 2)
+    assert "address: 某村 1 号（基准测试改动）2\n" in household.read_text("utf-8")
+    assert other.read_text("utf-8").endswith("\n# 基准测试改动 2\n")
+    _restore(saved)
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_repetitions_keep_the_fastest_unless_one_did_not_finish():
+    def run(wall, status="ok", mem=10.0):
+        return Step(1, "check-warm", "x", 1, wall=wall, maxrss_mb=mem, status=status, peak_mb=mem)
+
+    best = fastest([run(3.0), run(2.0, mem=50.0), run(4.0)])
+    assert best.wall == 2.0 and best.runs == [3.0, 2.0, 4.0] and best.peak_mb == 50.0
+    assert "3 次取最快" in best.note
+    worst = fastest([run(3.0), run(None, "超时")])
+    assert worst.status == "超时" and worst.runs == [3.0, "超时"]
+    single = fastest([run(1.0)])
+    assert single.runs is None and single.note == ""
 
 
 def test_comparison_and_targets_keep_the_two_sides_apart():
@@ -121,6 +140,8 @@ def test_bench_against_a_baseline_ref(tmp_path):
         "check-nocache,check-cold,check-warm,incr-1",
         "--step-timeout",
         "check-nocache=0.01",
+        "--repeat",
+        "2",
         cwd=tmp_path,
         timeout=600,
     )
@@ -136,6 +157,8 @@ def test_bench_against_a_baseline_ref(tmp_path):
         for impl in ("", BASELINE):
             assert got[name, impl]["status"] == "ok", got[name, impl]
             assert got[name, impl]["maxrss_mb"] > 0 and got[name, impl]["load"] is not None
+            runs = got[name, impl]["runs"]
+            assert len(runs) == 2 and got[name, impl]["wall"] == pytest.approx(min(runs), abs=1e-3)
     # a step past its limit is recorded as such on both sides, not waited for
     assert got["check-nocache", ""]["status"] == got["check-nocache", BASELINE]["status"] == "超时"
     assert not any(s["name"] in ("site", "export", "check-jsonschema") for s in result["steps"])

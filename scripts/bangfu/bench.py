@@ -75,6 +75,7 @@ class Step:
     impl: str = ""  # "" today's code; benchimpl.BASELINE for the code at --baseline-ref
     peak_mb: float | None = None  # peak of the whole process tree, sampled (benchimpl)
     load: float | None = None  # 1-minute load average when the step started
+    runs: list | None = None  # every repetition's seconds (or status), with --repeat
 
     @property
     def rate(self) -> float | None:
@@ -96,6 +97,7 @@ class BenchOptions:
     steps: tuple[str, ...] | None = None  # benchsteps.parse_steps; None = all
     step_timeouts: dict[str, float] = field(default_factory=dict)
     baseline_ref: str | None = None
+    repeat: int = 1  # each bangfu step, interleaved; the fastest is kept
 
 
 @dataclass
@@ -219,12 +221,12 @@ def _sample_files(files: list[tuple[str, tuple, bool]], n: int) -> list[tuple[st
     return [recs[int(i * step)] for i in range(n)]
 
 
-def _edit(paths: list[str]) -> dict[str, bytes]:
+def _edit(paths: list[str], mark: str = EDIT) -> dict[str, bytes]:
     saved = {}
     for p in paths:
         raw = Path(p).read_bytes()
         saved[p] = raw
-        Path(p).write_bytes(raw + EDIT.encode("utf-8"))
+        Path(p).write_bytes(raw + mark.encode("utf-8"))
     return saved
 
 
@@ -375,6 +377,8 @@ def machine() -> dict:
 def run_bench(cfg: Config, opts: BenchOptions) -> Report:
     if not opts.sizes or any(s <= 0 for s in opts.sizes):
         raise UsageError("--sizes 需要正整数，用逗号分隔，如 20000,200000")
+    if opts.repeat < 1:
+        raise UsageError("--repeat 需要正整数")
     opts.out.mkdir(parents=True, exist_ok=True)
     report = Report(
         machine=machine(),
@@ -395,6 +399,7 @@ def run_bench(cfg: Config, opts: BenchOptions) -> Report:
         impls = implementations(opts.baseline_ref, opts.out)
         report.options["steps"] = list(opts.steps or ())
         report.options["step_timeouts"] = opts.step_timeouts
+        report.options["repeat"] = opts.repeat
         report.options["module"] = impls[0].module
         if len(impls) > 1:
             b = impls[1]

@@ -209,21 +209,23 @@ class Caches:
             self.live.mkdir()
 
 
-def edit_values(paths: list[str]) -> dict[str, bytes]:
+def edit_values(paths: list[str], k: int = 0) -> dict[str, bytes]:
     """Change a text value in each file (a household's address, a report's content or reason
     for no activity), so that a rebuild sees changed records, not just changed bytes; a file
-    without such a line gets a comment appended instead. The original bytes are returned, for
-    ``bench._restore``."""
+    without such a line gets a comment appended instead; repetition ``k`` > 0 marks differently.
+    The original bytes are returned, for ``bench._restore``."""
     from .bench import EDIT
 
     saved = {}
+    mark = VALUE_EDIT + (f"{k}" if k else "")
+    comment = f"\n# 基准测试改动 {k}\n" if k else EDIT
     pattern = re.compile(r"^(address: |no_activity_reason: |\s+content: )([^'\"\n].*)$", re.M)
     for p in paths:
         raw = Path(p).read_bytes()
         saved[p] = raw
         text = raw.decode("utf-8")
-        new, n = pattern.subn(lambda m: m.group(1) + m.group(2) + VALUE_EDIT, text, count=1)
-        Path(p).write_bytes((new if n else text + EDIT).encode("utf-8"))
+        new, n = pattern.subn(lambda m: m.group(1) + m.group(2) + mark, text, count=1)
+        Path(p).write_bytes((new if n else text + comment).encode("utf-8"))
     return saved
 
 

@@ -43,6 +43,7 @@ def _bench(args) -> int:
         steps=parse_steps(args.steps) if args.steps else None,
         step_timeouts=parse_timeouts(args.step_timeout),
         baseline_ref=args.baseline_ref,
+        repeat=args.repeat,
     )
     report = run_bench(cfg, opts)
     sys.stdout.write("\n" + summary(report))
@@ -78,6 +79,12 @@ def _bench_args(p):
         default=None,
         metavar="步骤=秒,…",
         help="单个步骤的时间上限，如 site=1800,export=900（其余用 --timeout）；超时如实记为“超时”",
+    )
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="每个 bangfu 步骤重复几次（与基线交替），取最快一次；各次用时记在结果里",
     )
     p.add_argument(
         "--baseline-ref",
