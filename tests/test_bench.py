@@ -171,3 +171,18 @@ def test_bench_against_a_baseline_ref(tmp_path):
     corpus = out / "corpus-200"
     assert (corpus / DIRNAME).is_dir()  # today's cache is left in place, the other removed
     assert not list(corpus.glob(".bench-cache-*"))
+
+
+def test_generated_names_stay_out_of_the_public_wording():
+    """At province scale Faker draws 和健, who is inside 组织义诊和健康随访: the corpus would fail
+    its own privacy check, and the site step could not be measured."""
+    from bangfu.demo import PUBLIC_WORDING, person_name
+
+    class Fake:
+        drawn = iter(["和健", "王芳"])
+
+        def name(self):
+            return next(self.drawn)
+
+    assert any("和健" in text for text in PUBLIC_WORDING)
+    assert person_name(Fake()) == "王芳"

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -55,6 +56,15 @@ def session_rss(sid):
 err = tempfile.TemporaryFile()
 t = time.perf_counter()
 p = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+
+def stop(signum, frame):  # the bench itself is stopped: take the measured session along
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    finally:
+        os._exit(128 + signum)
+
+signal.signal(signal.SIGTERM, stop)
+signal.signal(signal.SIGINT, stop)
 peak = 0
 while True:
     try:
@@ -158,16 +168,23 @@ def implementations(ref: str | None, out: Path) -> list[Impl]:
 
 
 def measure(cmd: list[str], timeout: float, env: dict[str, str]) -> dict:
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-c", _WRAPPER, str(timeout), *cmd],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **env},
     )
     try:
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+        out, err = proc.communicate()
+    except BaseException:  # stopped (Ctrl-C, kill): the wrapper kills what it measures
+        proc.terminate()
+        proc.wait()
+        raise
+    try:
+        return json.loads(out.strip().splitlines()[-1])
     except (IndexError, ValueError):
-        return {"wall": None, "rc": "wrapper", "maxrss_kb": 0, "stderr": proc.stderr[-1500:]}
+        return {"wall": None, "rc": "wrapper", "maxrss_kb": 0, "stderr": err[-1500:]}
 
 
 class Caches:
@@ -234,3 +251,18 @@ def preread(files) -> None:
     for p, _rel, _ in files:
         with contextlib.suppress(OSError), open(p, "rb") as fh:
             fh.read()
+
+
+@contextlib.contextmanager
+def terminate_as_exit():
+    """``kill`` (SIGTERM) unwinds like Ctrl-C, so edited corpus files are restored (``finally``)
+    before the process ends; otherwise a reused corpus would keep the edits."""
+
+    def stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

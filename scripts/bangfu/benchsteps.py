@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from .benchimpl import BASELINE, Caches, Impl, edit_values, measure, preread
+from .benchimpl import BASELINE, Caches, Impl, edit_values, measure, preread, terminate_as_exit
 from .config import UsageError
 
 STEPS = (
@@ -30,6 +30,7 @@ ALIASES = {
     "incr": ("incr-1", "incr-100"),
     "all": (*STEPS, TOOLS),
 }
+COMMAND = {"site": "site", "site-rebuild": "site", "export": "export"}  # the others: check
 LABELS = {
     "check-nocache": "全量检查（关闭解析缓存）",
     "check-cold": "全量检查（无缓存）",
@@ -114,7 +115,7 @@ def run_steps(size, root, files, opts, report, commands, impls: list[Impl], tmpd
     one, hundred = edit_targets(files)
 
     def run(name: str, impl: Impl, records: int, extra=(), env=None, fresh=False, record=True):
-        """One measured run (appended by ``step``; ``record=False``: a warm-up, never kept)."""
+        """One measured run; ``step`` keeps it, a warm-up (``record=False``) is never kept."""
         label = impl.tag(LABELS[name])
         note = "" if name in wanted and record else "（预热，不计入）"
         print(f"  {label}{note} …", end="", flush=True)
@@ -172,22 +173,29 @@ def run_steps(size, root, files, opts, report, commands, impls: list[Impl], tmpd
 
     print("  预读语料文件（不计入测量）…", flush=True)
     preread(files)
-    for name in STEPS:
-        if name not in wanted and not (name == "site" and "site-rebuild" in wanted):
-            continue
-        command = name.removesuffix("-rebuild") if name[0] in "se" else "check"
-        if command not in commands:
-            for impl in impls:
-                st = Step(size, name, impl.tag(LABELS[name]), n_files, status="n/a")
-                st.impl, st.note = impl.key, f"没有 {command} 命令"
-                report.steps.append(st)
-        elif name in ("incr-1", "incr-100", "site-rebuild"):
-            targets = one if name == "incr-1" else hundred
-            if targets:
-                step(name, len(targets), targets)
-        else:
-            step(name, n_files, env={"BANGFU_CACHE": "0"} if name == "check-nocache" else None)
-    caches.finish()
+    with terminate_as_exit():
+        try:
+            for name in STEPS:
+                if name not in wanted and not (name == "site" and "site-rebuild" in wanted):
+                    continue
+                command = COMMAND.get(name, "check")
+                if command not in commands:
+                    for impl in impls:
+                        st = Step(size, name, impl.tag(LABELS[name]), n_files, status="n/a")
+                        st.impl, st.note = impl.key, f"没有 {command} 命令"
+                        report.steps.append(st)
+                elif name in ("incr-1", "incr-100", "site-rebuild"):
+                    targets = one if name == "incr-1" else hundred
+                    if targets:
+                        step(name, len(targets), targets)
+                else:
+                    step(
+                        name,
+                        n_files,
+                        env={"BANGFU_CACHE": "0"} if name == "check-nocache" else None,
+                    )
+        finally:
+            caches.finish()  # also when stopped: the corpus keeps a usable cache
 
 
 def fastest(runs: list):
