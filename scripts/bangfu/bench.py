@@ -74,7 +74,8 @@ class Step:
     note: str = ""
     extrapolated: bool = False
     impl: str = ""  # "" today's code; benchimpl.BASELINE for the code at --baseline-ref
-    peak_mb: float | None = None  # peak of the whole process tree, sampled (benchimpl)
+    peak_mb: float | None = None  # peak of the whole process tree (PSS), sampled (benchimpl)
+    rss_sum_mb: float | None = None  # peak of its resident sizes summed: shared pages repeated
     load: float | None = None  # 1-minute load average when the step started
     runs: list | None = None  # every repetition's seconds (or status), with --repeat
 

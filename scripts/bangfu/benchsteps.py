@@ -132,7 +132,9 @@ def run_steps(size, root, files, opts, report, commands, impls: list[Impl], tmpd
             )
         st = _fill(Step(size, name, label, records), m)
         st.impl, st.load = impl.key, load
-        st.peak_mb = round(max(m.get("session_kb", 0), m.get("maxrss_kb", 0)) / 1024, 1)
+        # the whole tree's proportional peak; never below what one process alone held
+        st.peak_mb = round(max(m.get("session_pss_kb", 0), m.get("maxrss_kb", 0)) / 1024, 1)
+        st.rss_sum_mb = round(m.get("session_rss_kb", 0) / 1024, 1) or None
         print(f" {f'{st.wall:.2f} 秒' if st.status == 'ok' else st.status}", flush=True)
         if sub[0] == "check" and not extra:
             warm[impl.key] = warm[impl.key] or (st.status == "ok" and not env)
