@@ -2,8 +2,10 @@
 size, next to the usual tools (check-jsonschema; PyYAML + jsonschema) on the same files.
 
 Every step runs as its own process under a small wrapper that reports wall time and the peak
-resident memory of the largest process it waited for (``RUSAGE_CHILDREN``). Corpus generation
-is timed separately and never counted. Results go to ``build/bench/`` as JSON.
+resident memory of the largest process it waited for (``RUSAGE_CHILDREN``); the bangfu steps
+themselves, their choice (``--steps``) and the side-by-side run against the code at another
+commit (``--baseline-ref``) are in ``benchsteps`` and ``benchimpl``. Corpus generation is timed
+separately and never counted. Results go to ``build/bench/`` as JSON.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ QUICK_SIZES = (2_000,)
 AS_OF = "2026-06-30"
 MARKER = ".bangfu-bench.json"
 EDIT = "\n# 基准测试改动\n"
+GENERATOR = 2  # bumped when synth/demo output changes: older corpora are regenerated
+FULL_CHECKS = ("check-nocache", "check-cold", "check-warm")
 
 _WRAPPER = r"""
 import json, resource, subprocess, sys, time
@@ -69,6 +73,11 @@ class Step:
     status: str = "ok"
     note: str = ""
     extrapolated: bool = False
+    impl: str = ""  # "" today's code; benchimpl.BASELINE for the code at --baseline-ref
+    peak_mb: float | None = None  # peak of the whole process tree (PSS), sampled (benchimpl)
+    rss_sum_mb: float | None = None  # peak of its resident sizes summed: shared pages repeated
+    load: float | None = None  # 1-minute load average when the step started
+    runs: list | None = None  # every repetition's seconds (or status), with --repeat
 
     @property
     def rate(self) -> float | None:
@@ -87,6 +96,10 @@ class BenchOptions:
     generate_only: bool = False
     timeout: float = 3600.0
     workers: int | None = None
+    steps: tuple[str, ...] | None = None  # benchsteps.parse_steps; None = all
+    step_timeouts: dict[str, float] = field(default_factory=dict)
+    baseline_ref: str | None = None
+    repeat: int = 1  # each bangfu step, interleaved; the fastest is kept
 
 
 @dataclass
@@ -95,10 +108,6 @@ class Report:
     options: dict
     generation: list[dict] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
-
-
-def _bangfu() -> list[str]:
-    return [sys.executable, "-m", "bangfu"]
 
 
 def _measure(
@@ -155,7 +164,7 @@ def corpus(cfg: Config, size: int, opts: BenchOptions, report: Report) -> Path:
 
     root = opts.out / f"corpus-{size}"
     marker = root / MARKER
-    want = {"households": size, "seed": opts.seed, "generator": 1}
+    want = {"households": size, "seed": opts.seed, "generator": GENERATOR}
     try:
         have = json.loads(marker.read_text("utf-8"))
     except (OSError, ValueError):
@@ -168,6 +177,7 @@ def corpus(cfg: Config, size: int, opts: BenchOptions, report: Report) -> Path:
         return root
     if root.exists():
         shutil.rmtree(root)
+    free = shutil.disk_usage(opts.out).free
     t = time.perf_counter()
     counts = synth.generate(
         cfg,
@@ -175,6 +185,7 @@ def corpus(cfg: Config, size: int, opts: BenchOptions, report: Report) -> Path:
     )
     files = len(scan(root / "data"))
     seconds = time.perf_counter() - t
+    disk_mb = round((free - shutil.disk_usage(opts.out).free) / 2**20)
     (root / ".bangfu-cache").mkdir(exist_ok=True)  # lets the checker keep its cache here
     marker.write_text(
         json.dumps({**want, "files": files, "counts": counts}, ensure_ascii=False), "utf-8"
@@ -186,10 +197,14 @@ def corpus(cfg: Config, size: int, opts: BenchOptions, report: Report) -> Path:
             "reused": False,
             "files": files,
             "counts": counts,
+            "disk_mb": disk_mb,
+            "workers": opts.workers or synth.default_workers(),
         }
     )
     print(
-        f"  生成 {size:,} 户语料：{files:,} 个文件，用时 {seconds:.1f} 秒（不计入测量）", flush=True
+        f"  生成 {size:,} 户语料：{files:,} 个文件，用时 {seconds:.1f} 秒，"
+        f"占用磁盘约 {disk_mb:,} MB（不计入测量）",
+        flush=True,
     )
     return root
 
@@ -208,12 +223,12 @@ def _sample_files(files: list[tuple[str, tuple, bool]], n: int) -> list[tuple[st
     return [recs[int(i * step)] for i in range(n)]
 
 
-def _edit(paths: list[str]) -> dict[str, bytes]:
+def _edit(paths: list[str], mark: str = EDIT) -> dict[str, bytes]:
     saved = {}
     for p in paths:
         raw = Path(p).read_bytes()
         saved[p] = raw
-        Path(p).write_bytes(raw + EDIT.encode("utf-8"))
+        Path(p).write_bytes(raw + mark.encode("utf-8"))
     return saved
 
 
@@ -223,87 +238,39 @@ def _restore(saved: dict[str, bytes]) -> None:
 
 
 def run_size(
-    cfg: Config, size: int, root: Path, opts: BenchOptions, report: Report, commands: set[str]
+    cfg: Config,
+    size: int,
+    root: Path,
+    opts: BenchOptions,
+    report: Report,
+    commands: set[str],
+    impls: list | None = None,
 ) -> None:
+    from .benchimpl import current
+    from .benchsteps import TOOLS, run_steps
     from .load import classify, scan
     from .schema import bundled
 
-    data = root / "data"
-    files = scan(data)
-    n_files = len(files)
-    as_of = ["--as-of", AS_OF]
-    check = [*_bangfu(), "check", "--data", str(data), *as_of]
+    files = scan(root / "data")
     tmo = opts.timeout
     steps = report.steps
 
     def run(name, label, cmd, records, ok=(0,), **kw):
         print(f"  {label} …", end="", flush=True)
+        load = round(os.getloadavg()[0], 2)
         st = _fill(Step(size, name, label, records), _measure(cmd, tmo, **kw), ok)
+        st.load = load
         steps.append(st)
         shown = f"{st.wall:.2f} 秒" if st.wall is not None else st.status
         print(f" {shown}", flush=True)
         return st
 
-    cache = root / ".bangfu-cache"
-    if cache.exists():
-        shutil.rmtree(cache)
-    cache.mkdir()
-    run("check-cold", "全量检查（无缓存）", check, n_files)
-    run("check-warm", "全量检查（有缓存）", check, n_files)
-
     households = [p for p, rel, _ in files if classify(rel) == "household"]
-    reports = [p for p, rel, _ in files if classify(rel) == "report"]
-    one = [households[len(households) // 2]] if households else []
-    hundred = (
-        households[:: max(1, len(households) // 50)][:50]
-        + reports[:: max(1, len(reports) // 50)][:50]
-    )
-    for name, label, targets in (
-        ("incr-1", "增量检查（改 1 个文件）", one),
-        ("incr-100", "增量检查（改 100 个文件）", hundred),
-    ):
-        if not targets:
-            continue
-        saved = _edit(targets)
-        try:
-            run(name, label, [*check, *targets], len(targets))
-        finally:
-            _restore(saved)
-
     with tempfile.TemporaryDirectory(prefix="bangfu-bench-") as tmp:
         tmpd = Path(tmp)
-        if "site" in commands:
-            run(
-                "site",
-                "生成网站",
-                [
-                    *_bangfu(),
-                    "site",
-                    "--data",
-                    str(data),
-                    "--out",
-                    str(tmpd / "site"),
-                    "--src",
-                    str(tmpd / "src"),
-                    *as_of,
-                ],
-                n_files,
-            )
-        else:
-            steps.append(
-                Step(size, "site", "生成网站", n_files, status="n/a", note="没有 site 命令")
-            )
-        if "export" in commands:
-            run(
-                "export",
-                "导出开放数据",
-                [*_bangfu(), "export", "--data", str(data), "--out", str(tmpd / "export"), *as_of],
-                n_files,
-            )
-        else:
-            steps.append(
-                Step(size, "export", "导出开放数据", n_files, status="n/a", note="没有 export 命令")
-            )
+        run_steps(size, root, files, opts, report, commands, impls or [current()], tmpd)
+        if opts.steps is not None and TOOLS not in opts.steps:
+            return
 
         # baselines on the same files: a sample, extrapolated to the corpus
         sample = _sample_files(files, opts.sample)
@@ -412,6 +379,8 @@ def machine() -> dict:
 def run_bench(cfg: Config, opts: BenchOptions) -> Report:
     if not opts.sizes or any(s <= 0 for s in opts.sizes):
         raise UsageError("--sizes 需要正整数，用逗号分隔，如 20000,200000")
+    if opts.repeat < 1:
+        raise UsageError("--repeat 需要正整数")
     opts.out.mkdir(parents=True, exist_ok=True)
     report = Report(
         machine=machine(),
@@ -425,32 +394,54 @@ def run_bench(cfg: Config, opts: BenchOptions) -> Report:
         },
     )
     commands = available_commands()
+    impls = None
+    if not opts.generate_only:
+        from .benchimpl import implementations
+
+        impls = implementations(opts.baseline_ref, opts.out)
+        report.options["steps"] = list(opts.steps or ())
+        report.options["step_timeouts"] = opts.step_timeouts
+        report.options["repeat"] = opts.repeat
+        report.options["module"] = impls[0].module
+        if len(impls) > 1:
+            b = impls[1]
+            report.options["baseline"] = {
+                "ref": opts.baseline_ref,
+                "sha": b.sha,
+                "module": b.module,
+            }
+            print(f"基线 {opts.baseline_ref} = {b.sha[:10]}：{b.module}", flush=True)
     for size in opts.sizes:
         print(f"规模 {size:,} 户：", flush=True)
         root = corpus(cfg, size, opts, report)
-        if not opts.generate_only:
-            run_size(cfg, size, root, opts, report, commands)
+        if impls:
+            run_size(cfg, size, root, opts, report, commands, impls)
     return report
 
 
 def targets(report: Report) -> list[tuple[str, str, str]]:
     """(target, measured, verdict) for the largest size measured."""
-    if not report.steps:
+    steps = [s for s in report.steps if not s.impl]  # today's code; the baseline is compared
+    if not steps:
         return []
-    size = max(s.size for s in report.steps)
-    by = {s.name: s for s in report.steps if s.size == size}
+    size = max(s.size for s in steps)
+    by = {s.name: s for s in steps if s.size == size}
     out = []
 
     def ok(flag):
         return "达到" if flag else "未达到"
 
-    full = [by[k] for k in ("check-cold", "check-warm") if k in by and by[k].wall]
+    def peak(s):
+        return max(s.peak_mb or 0, s.maxrss_mb or 0)
+
+    full = [by[k] for k in FULL_CHECKS if k in by and by[k].wall and by[k].status == "ok"]
     for s in full:
         out.append(
             (f"{size:,} 户全量检查 ≤ 60 秒（{s.label}）", f"{s.wall:.1f} 秒", ok(s.wall <= 60))
         )
+        out.append((f"{s.label}峰值内存 ≤ 2 GB", f"{peak(s):,.0f} MB", ok(peak(s) <= 2048)))
     cj = by.get("check-jsonschema")
-    for name in ("check-cold", "check-warm"):
+    for name in FULL_CHECKS:
         ours = by.get(name)
         if cj and cj.rate and ours and ours.rate:
             ratio = ours.rate / cj.rate
@@ -466,27 +457,28 @@ def targets(report: Report) -> list[tuple[str, str, str]]:
         out.append(
             (f"{size:,} 户时改 1 个文件的增量检查 ≤ 1 秒", f"{one.wall:.2f} 秒", ok(one.wall <= 1))
         )
-    site, exp = by.get("site"), by.get("export")
-    if site and exp and site.status == "ok" and exp.status == "ok":
-        total = site.wall + exp.wall
-        out.append(("生成网站 + 导出 ≤ 3 分钟", f"{total:.1f} 秒", ok(total <= 180)))
-        peak = max(site.maxrss_mb or 0, exp.maxrss_mb or 0)
-        out.append(("生成网站和导出的峰值内存 ≤ 2 GB", f"{peak:,.0f} MB", ok(peak <= 2048)))
-    elif site or exp:
+    # ``bangfu site`` writes the open data (extracts) into the site too
+    site, rebuild = by.get("site"), by.get("site-rebuild")
+    if site and site.status == "ok":
+        out.append(("生成网站（含开放数据）≤ 3 分钟", f"{site.wall:.1f} 秒", ok(site.wall <= 180)))
+        out.append(("生成网站的峰值内存 ≤ 2 GB", f"{peak(site):,.0f} MB", ok(peak(site) <= 2048)))
+    elif site:
+        out.append(("生成网站（含开放数据）≤ 3 分钟", site.status, "无法判断"))
+    if rebuild and rebuild.status == "ok":
         out.append(
             (
-                "生成网站 + 导出 ≤ 3 分钟",
-                "；".join(f"{s.label}：{s.status}" for s in (site, exp) if s),
-                "无法判断",
+                "改 100 个文件后重新生成网站 ≤ 30 秒",
+                f"{rebuild.wall:.1f} 秒",
+                ok(rebuild.wall <= 30),
             )
         )
-    sizes = sorted({s.size for s in report.steps})
+    sizes = sorted({s.size for s in steps})
     if len(sizes) >= 2:
         per = []
         for name in ("check-cold", "check-warm", "site", "export"):
             pts = [
                 (sz, s.wall / s.records)
-                for s in report.steps
+                for s in steps
                 for sz in [s.size]
                 if s.name == name and s.wall and s.records and s.status == "ok"
             ]
@@ -502,7 +494,9 @@ def targets(report: Report) -> list[tuple[str, str, str]]:
 
 
 def table(report: Report) -> str:
-    rows = [("规模（户）", "步骤", "记录数", "用时（秒）", "记录/秒", "峰值内存（MB）", "备注")]
+    rows = [
+        ("规模（户）", "步骤", "记录数", "用时（秒）", "记录/秒", "峰值内存（MB）", "负载", "备注")
+    ]
     for s in report.steps:
         wall = f"{s.wall:.2f}" if s.wall is not None and s.status == "ok" else s.status
         rate = f"{s.rate:,.0f}" if s.rate else "—"
@@ -515,7 +509,10 @@ def table(report: Report) -> str:
                 s_note = f"外推全量约 {full / s.rate:,.0f} 秒"
                 rate += f"（{s_note}）"
         mem = f"{s.maxrss_mb:,.0f}" if s.maxrss_mb else "—"
-        rows.append((f"{s.size:,}", s.label, f"{s.records:,}", wall, rate, mem, s.note))
+        if s.peak_mb and s.maxrss_mb and s.peak_mb > s.maxrss_mb * 1.1:
+            mem += f"（进程树 {s.peak_mb:,.0f}）"
+        load = f"{s.load:.2f}" if s.load is not None else "—"
+        rows.append((f"{s.size:,}", s.label, f"{s.records:,}", wall, rate, mem, load, s.note))
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for i, r in enumerate(rows):
@@ -538,10 +535,16 @@ def summary(report: Report) -> str:
     out = [f"机器：{m['cores']} 核，内存 {m['memory_gb']} GB，Python {m['python']}"]
     for g in report.generation:
         how = "复用" if g["reused"] else f"生成用时 {g['seconds']} 秒"
+        if g.get("disk_mb") is not None:
+            how += f"，磁盘约 {g['disk_mb']:,} MB"
         out.append(f"语料 {g['size']:,} 户：{g.get('files') or 0:,} 个文件（{how}，不计入测量）")
     out.append("")
     if report.steps:
         out.append(table(report))
+        from .benchsteps import comparison_text
+
+        if text := comparison_text(report):
+            out.append(text)
         t = targets(report)
         if t:
             out.append("目标：")
@@ -560,6 +563,8 @@ def load_report(path: Path) -> Report:
 
 
 def save(report: Report, out: Path) -> Path:
+    from .benchsteps import comparison
+
     out.mkdir(parents=True, exist_ok=True)
     payload = {
         "machine": report.machine,
@@ -567,6 +572,7 @@ def save(report: Report, out: Path) -> Path:
         "generation": report.generation,
         "steps": [{**asdict(s), "records_per_second": s.rate} for s in report.steps],
         "targets": [{"target": a, "measured": b, "verdict": c} for a, b, c in targets(report)],
+        "comparison": comparison(report),
     }
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = out / f"bench-{stamp}.json"

@@ -52,6 +52,13 @@ MEASURES = [
     ("医疗", "组织义诊和健康随访"),
     ("消费扶贫", "帮助销售农产品"),
 ]
+VISIT_CONTENT = "了解家庭收入和“两不愁三保障”情况"
+VILLAGE_CONTENT = "组织采购村里的农产品"
+NO_ACTIVITY_REASON = "本期帮扶户均已风险消除或稳定脱贫，按计划不需走访"
+# The fixed wording written into public fields. No generated person is named inside it, or the
+# privacy rule would rightly flag the text: at province scale Faker draws 和健, who is inside
+# 组织义诊和健康随访, and the corpus would no longer pass its own check.
+PUBLIC_WORDING = (VISIT_CONTENT, VILLAGE_CONTENT, NO_ACTIVITY_REASON, *(d for _, d in MEASURES))
 DELIVERY_KINDS = {
     "资金": "资金发放",
     "项目": "项目实施",
@@ -72,6 +79,14 @@ ORG_KINDS = [
 
 def _hid(seed: int, i: int) -> str:
     return "h-" + hashlib.sha256(f"{seed}:{i}".encode()).hexdigest()[:10]
+
+
+def person_name(fake) -> str:
+    """A Faker name that is not inside any of the ``PUBLIC_WORDING``."""
+    while True:
+        name = fake.name()
+        if not any(name in text for text in PUBLIC_WORDING):
+            return name
 
 
 def _weighted(rng: random.Random, pairs):
@@ -141,7 +156,7 @@ def _household(rng, fake, hid, v, policies):
                 "until": (day + dt.timedelta(days=notice - 1)).isoformat(),
             }
         )
-    head = fake.name()
+    head = person_name(fake)
     members = [
         {
             "name": head,
@@ -153,7 +168,7 @@ def _household(rng, fake, hid, v, policies):
     for _ in range(size - 1):
         members.append(
             {
-                "name": fake.name(),
+                "name": person_name(fake),
                 "relation": rng.choice(["配偶", "子女", "父母", "孙辈"]),
                 "id_number": fake.ssn(),
                 "health": rng.choice(["健康", "健康", "慢性病"]),
@@ -204,7 +219,7 @@ def _report(rng, pid, vid, group, measures, month):
                     "date": (start + dt.timedelta(days=rng.randint(0, end.day - 1))).isoformat(),
                     "household": hid,
                     "kind": rng.choice(["走访", "走访", "电话回访", "慰问"]),
-                    "content": "了解家庭收入和“两不愁三保障”情况",
+                    "content": VISIT_CONTENT,
                 }
             )
         if measures and rng.random() < 0.25:
@@ -225,7 +240,7 @@ def _report(rng, pid, vid, group, measures, month):
                 "date": (start + dt.timedelta(days=rng.randint(0, end.day - 1))).isoformat(),
                 "village": vid,
                 "kind": "消费扶贫",
-                "content": "组织采购村里的农产品",
+                "content": VILLAGE_CONTENT,
                 "amount": rng.randrange(1000, 20000, 100),
             }
         )
@@ -246,5 +261,5 @@ def _report(rng, pid, vid, group, measures, month):
     }
     if not entries:  # an empty report says so explicitly, or it is not a report
         rep["no_activity"] = True
-        rep["no_activity_reason"] = "本期帮扶户均已风险消除或稳定脱贫，按计划不需走访"
+        rep["no_activity_reason"] = NO_ACTIVITY_REASON
     return rep

@@ -234,7 +234,7 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
                     "county": c,
                     "domains": ["志愿帮扶"],
                     "office_phone": f"023-{rng.randint(10000000, 99999999)}",
-                    "leader": {"name": fake.name(), "mobile": fake.phone_number()},
+                    "leader": {"name": demo.person_name(fake), "mobile": fake.phone_number()},
                     "sources": [],
                     "synthetic": True,
                 },

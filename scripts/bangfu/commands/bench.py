@@ -18,6 +18,7 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 def _bench(args) -> int:
     from ..bench import DEFAULT_SIZES, QUICK_SIZES, BenchOptions, run_bench, save, summary
+    from ..benchsteps import parse_steps, parse_timeouts
 
     if args.show:
         from ..bench import load_report
@@ -41,6 +42,10 @@ def _bench(args) -> int:
         generate_only=args.generate_only,
         timeout=args.timeout,
         workers=args.workers,
+        steps=parse_steps(args.steps) if args.steps else None,
+        step_timeouts=parse_timeouts(args.step_timeout),
+        baseline_ref=args.baseline_ref,
+        repeat=args.repeat,
     )
     report = run_bench(cfg, opts)
     sys.stdout.write("\n" + summary(report))
@@ -97,6 +102,31 @@ def _bench_args(p):
         default=2000,
         metavar="户数",
         help="--merge 时每个合成省的户数（默认 2000）",
+    )
+    p.add_argument(
+        "--steps",
+        default=None,
+        help="只测这些步骤，逗号分隔：check-nocache、check-cold、check-warm、incr-1、incr-100、"
+        "site、site-rebuild、export、tools（对照工具），或 check（全部检查）、incr、all（默认）",
+    )
+    p.add_argument(
+        "--step-timeout",
+        default=None,
+        metavar="步骤=秒,…",
+        help="单个步骤的时间上限，如 site=1800,export=900（其余用 --timeout）；超时如实记为“超时”",
+    )
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="每个 bangfu 步骤重复几次（与基线交替），取最快一次；各次用时记在结果里",
+    )
+    p.add_argument(
+        "--baseline-ref",
+        default=None,
+        metavar="REF",
+        help="同时测量 REF（如 main 的某个提交）的代码：同一份语料、同一次运行、逐步交替，"
+        "报告每一步 基线/当前 的用时比和双方的峰值内存",
     )
     p.add_argument(
         "--show",
