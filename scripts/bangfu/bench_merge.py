@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from .bench import AS_OF, MARKER, BenchOptions, Report, Step, _bangfu, _fill, _measure, machine
+from .bench import AS_OF, MARKER, BenchOptions, Report, Step, _fill, _measure, machine
 from .config import Config, UsageError
 
 GENERATOR = 1
@@ -113,7 +114,16 @@ def run_merge_bench(cfg: Config, opts: BenchOptions, n: int, households: int) ->
             ),
         ):
             print(f"  {label} …", end="", flush=True)
-            cmd = [*_bangfu(), "merge", *dirs, "--out", str(tmpd / name), *extra]
+            cmd = [
+                sys.executable,
+                "-m",
+                "bangfu",
+                "merge",
+                *dirs,
+                "--out",
+                str(tmpd / name),
+                *extra,
+            ]
             step = _fill(Step(size, name, label, rows), _measure(cmd, opts.timeout))
             if step.status == "ok":
                 step.note = f"{n} 个数据包，共 {rows:,} 行"
