@@ -94,6 +94,11 @@ def all_bytes(out: Path):
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 for name in z.namelist():
                     yield p / name, z.read(name)
+        if p.suffix == ".parquet":  # compressed columns, read back as text
+            import pyarrow.parquet as pq
+
+            rows = pq.read_table(p).to_pylist()
+            yield p, "\n".join(str(v) for r in rows for v in r.values()).encode("utf-8")
 
 
 def tree(out: Path) -> dict[str, bytes]:
