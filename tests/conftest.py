@@ -111,3 +111,18 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
 def repo(tmp_path) -> Path:
     """The shared base case as the first commit of a fresh repository."""
     return init_repo(make_case(tmp_path, None))
+
+
+# the open-data tables, in publishing order (aggregate.tables.build)
+TABLES = [
+    "counties",
+    "townships",
+    "villages",
+    "organizations",
+    "campaigns",
+    "plans",
+    "plan_targets",
+    "plan_organizations",
+    "report_entries",
+    "progress",
+]

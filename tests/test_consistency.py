@@ -22,6 +22,7 @@ from bangfu.config import Config
 from bangfu.pipeline import Pipeline
 from bangfu.publish import site as site_mod
 from bangfu.publish.extracts import csv_bytes
+from bangfu.publish.pages_progress import HEADERS as HEAD
 
 from .conftest import bangfu
 
@@ -82,20 +83,6 @@ def _money(csv_value: str) -> str:
     return f"{float(csv_value):.0f}"
 
 
-HEAD = [
-    "在册户",
-    "已结对",
-    "结对率",
-    "在执行方案",
-    "本月应访",
-    "本月已访",
-    "逾期回访",
-    "计划金额",
-    "已交付",
-    "有增收项目户",
-]
-
-
 def test_place_pages_show_the_extracts_figures(built):
     ctx, pages, ex, status = built
     m = ctx.model
@@ -127,7 +114,7 @@ def test_place_pages_show_the_extracts_figures(built):
             assert _shown(cells["在册户"]) == v["households"], (vid, row)
             assert _shown(cells["已结对"]) == v["households_paired"], (vid, row)
             assert _shown(cells["在执行方案"]) == v["plans"], (vid, row)
-            assert _shown(cells["已交付"]) == _money(v["amount_yuan"]), (vid, row)
+            assert _shown(cells["已交付（元）"]) == _money(v["amount_yuan"]), (vid, row)
             shown_overdue = _shown(cells["逾期回访"])
             if shown_overdue not in ("", "*"):
                 assert int(shown_overdue) == overdue.get(vid, 0), (vid, row)

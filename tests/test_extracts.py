@@ -21,22 +21,10 @@ from bangfu.aggregate import WITHHELD, Column
 from bangfu.checksums import resident_id_check_char
 from bangfu.publish.extracts import cell, neutralise
 
-from .conftest import bangfu, make_case
+from .conftest import TABLES, bangfu, make_case
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"
-TABLES = [
-    "counties",
-    "townships",
-    "villages",
-    "organizations",
-    "campaigns",
-    "plans",
-    "plan_targets",
-    "plan_organizations",
-    "report_entries",
-    "progress",
-]
 
 
 def export(data: Path, out: Path, *extra: str, cwd: Path | None = None) -> Path:

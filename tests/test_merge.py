@@ -16,22 +16,10 @@ import pytest
 import yaml
 from frictionless import validate
 
-from .conftest import bangfu
+from .conftest import TABLES, bangfu
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"
-TABLES = [
-    "counties",
-    "townships",
-    "villages",
-    "organizations",
-    "campaigns",
-    "plans",
-    "plan_targets",
-    "plan_organizations",
-    "report_entries",
-    "progress",
-]
 A, B = "演示甲省", "演示乙省"
 
 
