@@ -107,7 +107,7 @@ def read(store) -> Figures:
         c = cell(r["level"], r["county"], r["township"], r["village"])
         for k in HOUSEHOLD_FIGURES:
             setattr(c, k, r[k])
-        c.planned = r["planned"]
+        c.planned = _num(r["planned"])
         c.delivered = _num(r["delivered"])
         c.visits = r["visits"]
         c.last_report = r["last_report"]

@@ -184,7 +184,8 @@ SELECT pl.village, pl.township, pl.county,
   CASE WHEN rc.county IS NOT NULL THEN COALESCE(r.done, 0) END AS done,
   CASE WHEN rc.county IS NOT NULL THEN COALESCE(r.overdue, 0) END AS overdue,
   CASE WHEN rc.county IS NOT NULL THEN COALESCE(i.households, 0) END AS income_project,
-  (SELECT sum(CAST(planned AS DOUBLE) / villages_of_plan) FROM v_plan x
+  -- each share rounded to 0.000001 yuan first, so the sum is exact and order-free
+  (SELECT sum(CAST(planned / villages_of_plan AS DECIMAL(38, 6))) FROM v_plan x
     WHERE x.village = pl.village AND x.running AND x.planned IS NOT NULL) AS planned,
   d.delivered, d.visits,
   COALESCE(rr.reached, 0) AS reached, COALESCE(rr.own_amount, 0) AS own_amount,
