@@ -273,15 +273,13 @@ class FactTables:
         return self
 
     def arrow(self) -> dict[str, pa.Table]:
-        out = {}
-        for name, schema in SCHEMA.items():
-            cols = (
-                list(zip(*self.rows[name], strict=True)) if self.rows[name] else [()] * len(schema)
-            )
-            out[name] = pa.table(
-                [_array(c, f.type) for c, f in zip(cols, schema, strict=True)], schema=schema
-            )
-        return out
+        return {name: arrow_table(schema, self.rows[name]) for name, schema in SCHEMA.items()}
+
+
+def arrow_table(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
+    """Rows (tuples in the schema's column order, dates as ISO text) as an Arrow table."""
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    return pa.table([_array(c, f.type) for c, f in zip(cols, schema, strict=True)], schema=schema)
 
 
 def _array(values, type_: pa.DataType) -> pa.Array:

@@ -43,15 +43,8 @@ def script() -> tuple[str, ...]:
     return tuple(s.strip() for s in text.split("\n;\n") if s.strip())
 
 
-def _table(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
-    cols = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
-    return pa.table(
-        [pa.array(list(c), type=f.type) for c, f in zip(cols, schema, strict=True)], schema=schema
-    )
-
-
 def expected_rows(model) -> list[tuple]:
-    """(plan, label, start, end, due, due time) for every plan whose campaign sets a
+    """(plan, label, start, end, due, due time; dates as ISO text) for every plan whose campaign sets a
     reporting rule; the SQL keeps only carried-out plans."""
     out = []
     for pid in sorted(model.ids("plan")):
@@ -68,7 +61,7 @@ def expected_rows(model) -> list[tuple]:
             start, end = max(start, cp[0]), min(end, cp[1])
         due_time = reporting.get("time") if isinstance(reporting.get("time"), str) else None
         for label, ps, pe, due in expected_periods(reporting, start, end):
-            out.append((pid, label, ps, pe, due, due_time))
+            out.append((pid, label, ps.isoformat(), pe.isoformat(), due.isoformat(), due_time))
     return out
 
 
@@ -90,8 +83,8 @@ class Store:
         self.as_of = as_of
         self.con = duckdb.connect(":memory:")
         self._keep = dict(facts)  # Arrow tables must outlive the views registered on them
-        self._keep["revisit_days"] = _table(REVISIT_DAYS, revisit)
-        self._keep["expected"] = _table(EXPECTED, expected)
+        self._keep["revisit_days"] = facts_mod.arrow_table(REVISIT_DAYS, revisit)
+        self._keep["expected"] = facts_mod.arrow_table(EXPECTED, expected)
         self._keep["contact_kind"] = pa.table({"kind": sorted(CONTACT_KINDS)})
         self._keep["monitored_status"] = pa.table({"status": list(MONITORED)})
         for name, table in self._keep.items():
