@@ -27,9 +27,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+## make lint: ruff (lint and format) and mypy (types, configured in pyproject.toml)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check scripts tests
 	$(VENV)/bin/ruff format --check scripts tests
+	$(VENV)/bin/mypy
 
 check: $(STAMP)
 	$(BANGFU) check
