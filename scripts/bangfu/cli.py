@@ -11,14 +11,16 @@ from . import __version__
 from .config import Config, PublishRefused, UsageError
 from .writes import WriteError
 
-COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
+AddArgs = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[str, AddArgs, Run]] = {}
 
 
-def command(name: str, help_text: str):
+def command(name: str, help_text: str, add_args: AddArgs) -> Callable[[Run], Run]:
     """Register a sub-command: ``add_args(parser)`` and ``run(args) -> exit code``."""
 
-    def deco(fn):
-        COMMANDS[name] = (help_text, fn.add_args, fn)
+    def deco(fn: Run) -> Run:
+        COMMANDS[name] = (help_text, add_args, fn)
         return fn
 
     return deco

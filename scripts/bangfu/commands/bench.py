@@ -137,7 +137,8 @@ def _bench_args(p):
     common(p, as_of=False)
 
 
-_bench.add_args = _bench_args
-command("bench", "基准测试：在县级和省级规模的合成数据上测量检查、增量检查、网站和导出的速度")(
-    _bench
-)
+command(
+    "bench",
+    "基准测试：在县级和省级规模的合成数据上测量检查、增量检查、网站和导出的速度",
+    _bench_args,
+)(_bench)

@@ -28,8 +28,7 @@ def _check_args(p):
     common(p)
 
 
-_check.add_args = _check_args
-command("check", "检查记录：结构、引用、日期和政策规则")(_check)
+command("check", "检查记录：结构、引用、日期和政策规则", _check_args)(_check)
 
 
 def _fmt(args) -> int:
@@ -64,8 +63,7 @@ def _fmt_args(p):
     common(p, as_of=False)
 
 
-_fmt.add_args = _fmt_args
-command("fmt", "按规范格式整理记录（保留注释，不改数据）")(_fmt)
+command("fmt", "按规范格式整理记录（保留注释，不改数据）", _fmt_args)(_fmt)
 
 
 def _new(args) -> int:
@@ -126,8 +124,7 @@ def _new_args(p):
     common(p)
 
 
-_new.add_args = _new_args
-command("new", "在正确的位置生成一条新记录的骨架")(_new)
+command("new", "在正确的位置生成一条新记录的骨架", _new_args)(_new)
 
 
 def _demo(args) -> int:
@@ -164,8 +161,7 @@ def _demo_args(p):
     common(p)
 
 
-_demo.add_args = _demo_args
-command("demo", "生成带“演示数据”标记的合成数据，用于演示和测试")(_demo)
+command("demo", "生成带“演示数据”标记的合成数据，用于演示和测试", _demo_args)(_demo)
 
 
 def _docs(args) -> int:
@@ -184,5 +180,4 @@ def _docs_args(p):
     p.add_argument("--check", action="store_true", help="只检查是否过期，不改文件")
 
 
-_docs.add_args = _docs_args
-command("docs", "重新生成 README 中的命令参考（--check 只检查）")(_docs)
+command("docs", "重新生成 README 中的命令参考（--check 只检查）", _docs_args)(_docs)

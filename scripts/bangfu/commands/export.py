@@ -34,10 +34,11 @@ def _export_args(p):
     common(p)
 
 
-_export.add_args = _export_args
-command("export", "导出开放数据：Frictionless 数据包（CSV + datapackage.json）和 Excel 文件")(
-    _export
-)
+command(
+    "export",
+    "导出开放数据：Frictionless 数据包（CSV + datapackage.json）和 Excel 文件",
+    _export_args,
+)(_export)
 
 
 def _changelog(args) -> int:
@@ -70,8 +71,9 @@ def _changelog_args(p):
     common(p)
 
 
-_changelog.add_args = _changelog_args
-command("changelog", "列出两个提交之间公开数据表的变化（Markdown，用于发布说明）")(_changelog)
+command("changelog", "列出两个提交之间公开数据表的变化（Markdown，用于发布说明）", _changelog_args)(
+    _changelog
+)
 
 
 def _merge(args) -> int:
@@ -132,9 +134,9 @@ def _merge_args(p):
     )
 
 
-_merge.add_args = _merge_args
 command(
     "merge",
     "合并各省的公开数据包为全国数据包（CSV、Parquet、工作簿和 datapackage.json）；"
     "编号冲突、不是数据包或表结构版本不同时不合并",
+    _merge_args,
 )(_merge)

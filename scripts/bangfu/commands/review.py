@@ -43,10 +43,11 @@ def _review_args(p):
     )
 
 
-_review.add_args = _review_args
-command("review", "逐条总结两个 Git 提交之间的记录改动，检查历史记录保护，列出需要的审核人")(
-    _review
-)
+command(
+    "review",
+    "逐条总结两个 Git 提交之间的记录改动，检查历史记录保护，列出需要的审核人",
+    _review_args,
+)(_review)
 
 
 def _codeowners(args) -> int:
@@ -98,5 +99,6 @@ def _codeowners_args(p):
     )
 
 
-_codeowners.add_args = _codeowners_args
-command("codeowners", "根据区县记录的审核人生成 .github/CODEOWNERS（--check 只检查）")(_codeowners)
+command(
+    "codeowners", "根据区县记录的审核人生成 .github/CODEOWNERS（--check 只检查）", _codeowners_args
+)(_codeowners)

@@ -48,8 +48,9 @@ def _template_args(p):
     common(p, as_of=False)
 
 
-_template.add_args = _template_args
-command("template", "生成 Excel 填报模板（报备表或进度表），带下拉列表和填表说明")(_template)
+command("template", "生成 Excel 填报模板（报备表或进度表），带下拉列表和填表说明", _template_args)(
+    _template
+)
 
 
 def _import(args) -> int:
@@ -96,9 +97,10 @@ def _import_args(p):
     common(p)
 
 
-_import.add_args = _import_args
 command(
-    "import", "导入填好的报备表或进度表（.xlsx 或 .csv）：全部通过才写入，重复导入不会重复写入"
+    "import",
+    "导入填好的报备表或进度表（.xlsx 或 .csv）：全部通过才写入，重复导入不会重复写入",
+    _import_args,
 )(_import)
 
 
@@ -118,7 +120,8 @@ def _export_args(p):
     common(p, as_of=False)
 
 
-_export.add_args = _export_args
-command("export-forms", "把一个方案及其进度报告导出为与模板相同格式的工作簿，可修改后再导入")(
-    _export
-)
+command(
+    "export-forms",
+    "把一个方案及其进度报告导出为与模板相同格式的工作簿，可修改后再导入",
+    _export_args,
+)(_export)

@@ -51,8 +51,7 @@ def _site_args(p):
     p.set_defaults(as_of=None)
 
 
-_site.add_args = _site_args
-command("site", "生成公开网站（MkDocs，--strict）和开放数据；数据有错误时不生成")(_site)
+command("site", "生成公开网站（MkDocs，--strict）和开放数据；数据有错误时不生成", _site_args)(_site)
 
 
 def _status(args) -> int:
@@ -74,5 +73,6 @@ def _status_args(p):
     common(p)
 
 
-_status.add_args = _status_args
-command("status", "监测情况：逾期未回访的户（按户编号）、预警等级、各帮扶主体报送及时性")(_status)
+command(
+    "status", "监测情况：逾期未回访的户（按户编号）、预警等级、各帮扶主体报送及时性", _status_args
+)(_status)
