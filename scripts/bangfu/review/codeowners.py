@@ -37,7 +37,7 @@ MAINTAINER_PATHS = (
 def parse_maintainers(text: str | None) -> tuple[str, ...]:
     if text is None:
         return DEFAULT_MAINTAINERS
-    out = []
+    out: list[str] = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         out.extend(h for h in line.split() if HANDLE.match(h) and h not in out)

@@ -250,7 +250,7 @@ def _policy_change(p: history.Pair) -> bool:
 
 
 def _policy_finding(p: history.Pair) -> Finding:
-    rec = p.new or p.old
+    rec = p.record
     what = "政策参数" if p.kind == "policy" else "专项行动的政策字段（期限、报送周期、名额等）"
     return make(
         "review.policy-changed",

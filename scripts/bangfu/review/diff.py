@@ -70,7 +70,7 @@ class SchemaView:
 
     def known(self, parts) -> bool:
         """True when every key on the path is a property the schema defines."""
-        n = ()
+        n: tuple = ()
         for p in self.shape(parts):
             parent = self._node(n)
             if isinstance(p, str) and p not in parent.get("properties", {}):

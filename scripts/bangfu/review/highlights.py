@@ -60,7 +60,7 @@ def collect(pairs: list[Pair], model: Model) -> list[Highlight]:
     out: list[Highlight] = []
     for p in pairs:
         old, new = p.old_data, p.new_data
-        file = (p.new or p.old).file
+        file = p.record.file
         add = lambda topic, text, file=file: out.append(Highlight(topic, text, file))  # noqa: E731
         if p.status == "removed":
             name = (old or {}).get("name") if isinstance(old, dict) else None
@@ -74,7 +74,7 @@ def collect(pairs: list[Pair], model: Model) -> list[Highlight]:
                 "policy": "政策参数",
                 "source": "来源文件",
             }.get(p.kind or "", "文件")
-            rid = p.old.id or file
+            rid = p.record.id or file
             add("removed", f"删除了{what} {rid}" + (f"（{name}）" if isinstance(name, str) else ""))
             continue
         if not isinstance(new, dict):
@@ -113,7 +113,7 @@ def collect(pairs: list[Pair], model: Model) -> list[Highlight]:
             else:
                 added = [
                     get(new, ch.new_parts)
-                    for ch in p.diff.changes
+                    for ch in (p.diff.changes if p.diff else [])
                     if ch.op == "added"
                     and ch.old_parts is None
                     and ch.new_parts
@@ -137,9 +137,9 @@ def collect(pairs: list[Pair], model: Model) -> list[Highlight]:
         elif k == "plan":
             if p.status == "added":
                 amount = sum(
-                    m.get("amount")
+                    a
                     for m in new.get("measures") or []
-                    if isinstance(m, dict) and isinstance(m.get("amount"), int | float)
+                    if isinstance(m, dict) and isinstance(a := m.get("amount"), int | float)
                 )
                 orgs = "、".join(o for o in new.get("organizations") or [] if isinstance(o, str))
                 add(
@@ -159,8 +159,8 @@ def collect(pairs: list[Pair], model: Model) -> list[Highlight]:
                 f"区县 {new.get('id', '')} 的审核人名单有改动（需维护者批准，"
                 "合并后运行 bangfu codeowners）",
             )
-        old_c = old.get("corrections") if isinstance(old.get("corrections"), list) else []
-        new_c = new.get("corrections") if isinstance(new.get("corrections"), list) else []
+        old_c = c if isinstance(c := old.get("corrections"), list) else []
+        new_c = c if isinstance(c := new.get("corrections"), list) else []
         if len(new_c) > len(old_c):
             add(
                 "corrections",
@@ -216,7 +216,7 @@ def policy(pairs: list[Pair], effect: list[str]) -> list[Highlight]:
     only, computed in ``effects``)."""
     out = []
     for p in pairs:
-        rec = p.new or p.old
+        rec = p.record
         what = "政策参数" if p.kind == "policy" else "专项行动"
         verb = {"added": "新增", "removed": "删除"}.get(p.status, "改动")
         fields = sorted({ch.label.split(" · ")[0] for ch in (p.diff.changes if p.diff else [])})
@@ -228,6 +228,6 @@ def policy(pairs: list[Pair], effect: list[str]) -> list[Highlight]:
                 rec.file,
             )
         )
-    first = (pairs[0].new or pairs[0].old).file
+    first = pairs[0].record.file
     out += [Highlight("policy", f"政策改动的影响：{line}", first) for line in effect]
     return out

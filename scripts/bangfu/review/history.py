@@ -50,6 +50,14 @@ class Pair:
     def new_data(self):
         return self.new.data if self.new is not None else None
 
+    @property
+    def record(self) -> Record:
+        """The head side, or the base side of a removed record (a pair has at least one)."""
+        rec = self.new if self.new is not None else self.old
+        if rec is None:
+            raise ValueError("a pair without either side")
+        return rec
+
 
 def parse_path(text) -> tuple | None:
     """``$.entries[2].amount`` → ``('entries', 2, 'amount')``; None when malformed."""
@@ -113,15 +121,21 @@ def _old_items(pair: Pair, list_parts: tuple, changes: Iterable[FieldChange]) ->
 
 
 def _at(pair: Pair, code: str, parts: tuple, message: str) -> Finding:
-    rec = pair.new if pair.new is not None else pair.old
+    rec = pair.record
     line, col = rec.at(parts) if pair.new is not None and rec.parsed.positions else (0, 0)
     return make(code, rec.file, message, line=line, column=col, path=json_path(parts))
 
 
 def _guard_list(
-    pair: Pair, notes, list_parts: tuple, removed_code: str, changed_code: str, what: str
+    pair: Pair,
+    changes: list[FieldChange],
+    notes,
+    list_parts: tuple,
+    removed_code: str,
+    changed_code: str,
+    what: str,
 ) -> Iterator[Finding]:
-    for i, hits in sorted(_old_items(pair, list_parts, pair.diff.changes).items()):
+    for i, hits in sorted(_old_items(pair, list_parts, changes).items()):
         item = list_parts + (i,)
         if all(_covered(pair, notes, p) for p, _ in hits):
             continue
@@ -154,14 +168,19 @@ def _has_history(data) -> bool:
 
 
 def guard_pair(pair: Pair) -> Iterator[Finding]:
-    if pair.kind == "report" and pair.status == "removed":
+    if pair.kind == "report" and pair.status == "removed" and pair.old is not None:
         yield make(
             "history.report-deleted",
             pair.old.file,
             f"删除了已提交的进度报告 {pair.old.id or pair.old.file}",
         )
         return
-    if pair.kind == "household" and pair.status == "removed" and _has_history(pair.old_data):
+    if (
+        pair.kind == "household"
+        and pair.status == "removed"
+        and pair.old is not None
+        and _has_history(pair.old.data)
+    ):
         yield make(
             "history.household-deleted",
             pair.old.file,
@@ -189,11 +208,11 @@ def guard_pair(pair: Pair) -> Iterator[Finding]:
             )
     if pair.kind == "report":
         for key in REPORT_FIXED:
-            hit = [ch for ch in changes if ch.old_parts and ch.old_parts[:1] == (key,)]
+            hit = [p for ch in changes if (p := ch.old_parts) and p[:1] == (key,)]
             if (
                 hit
                 and get(pair.old_data, (key,)) is not MISSING
-                and not all(_covered(pair, notes, ch.old_parts) for ch in hit)
+                and not all(_covered(pair, notes, p) for p in hit)
             ):
                 yield _at(
                     pair,
@@ -202,11 +221,18 @@ def guard_pair(pair: Pair) -> Iterator[Finding]:
                     f"改写了已提交报告的 {json_path((key,))}，但没有添加保留原值的更正说明",
                 )
         yield from _guard_list(
-            pair, notes, ("entries",), "history.entry-removed", "history.entry-changed", "帮扶条目"
+            pair,
+            changes,
+            notes,
+            ("entries",),
+            "history.entry-removed",
+            "history.entry-changed",
+            "帮扶条目",
         )
     elif pair.kind == "household":
         yield from _guard_list(
             pair,
+            changes,
             notes,
             ("identification", "steps"),
             "history.identification-rewritten",
@@ -283,13 +309,13 @@ def _match(
 ) -> list[Pair]:
     """Every base record among the changed paths, paired with the head record of the same
     identity wherever its file went; ``status`` is "removed" when head has no such record."""
-    olds = sorted({c.old for c in changes if c.old and ledger.identity(c.old)})
-    if not olds:
+    idents = {p: i for p in sorted({c.old for c in changes if c.old}) if (i := ledger.identity(p))}
+    if not idents:
         return []
-    base_entries = git.entries(base, olds)
-    olds = [p for p in olds if ledger.is_record(base_entries.get(p))]
+    base_entries = git.entries(base, list(idents))
+    olds = [p for p in idents if ledger.is_record(base_entries.get(p))]
     in_head = set(head_files)  # head's regular files: a record that stayed is among them
-    lost = [ledger.identity(p) for p in olds if p not in in_head]
+    lost = [idents[p] for p in olds if p not in in_head]
     where = ledger.locate(head_files, lost) if lost else {}
     moved_to = {c.old: c.new for c in changes if c.old and c.new}
     target: dict[str, str | None] = {}
@@ -297,9 +323,9 @@ def _match(
         if p in in_head:
             target[p] = p
             continue
-        found = where.get(ledger.identity(p), [])
+        found = where.get(idents[p], [])
         target[p] = moved_to[p] if moved_to.get(p) in found else (found[0] if found else None)
-    built = {
+    built: dict[tuple[str, str | None], Pair] = {
         (r.old.file, r.new.file): r
         for r in ready
         if r.old is not None and r.new is not None and r.diff is not None

@@ -48,12 +48,13 @@ def _needed(git: Git, head: str, changed: list[str], head_paths: list[str]) -> s
         rel = tuple(p.split("/")[1:])
         if kind in ("household", "plan"):  # records that may carry the same id
             need.update(by_stem.get((kind, expected_stem(rel, kind)), ()))
-        if kind not in ("report", "plan") or blobs.get(p) is None:
+        raw = blobs.get(p)
+        if kind not in ("report", "plan") or raw is None:
             continue
-        d = parse_bytes(Record(kind=kind, file=p, rel=rel), blobs[p]).data
+        d = parse_bytes(Record(kind=kind, file=p, rel=rel), raw).data
         if not isinstance(d, dict):
             continue
-        ids: list[str] = []
+        ids: list = []  # checked one by one below: the record may not be valid
         if kind == "report":
             folder = p.rsplit("/", 2)[0]
             if folder in plan_of_folder:

@@ -245,7 +245,7 @@ def markdown(r: Review, private: bool = False) -> str:
         L += ["### 其他文件", ""]
         L += [
             f"- {STATUS_TITLES.get({'A': 'added', 'M': 'modified', 'D': 'removed', 'R': 'renamed'}[c.status])} "
-            f"`{code(c.new or c.old)}`"
+            f"`{code(c.new or c.old or '')}`"
             for c in r.other_files
         ]
         L.append("")
