@@ -37,7 +37,7 @@ class Model:
     townships: dict[str, Township] = field(default_factory=dict)
     villages: dict[str, Village] = field(default_factory=dict)
     reports_by_plan: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
-    duplicates: list[tuple[Record, tuple, str, object]] = field(default_factory=list)
+    duplicates: list[tuple[Record, tuple, str, Record]] = field(default_factory=list)
     # ids of records whose file could not be read; references to them are not reported again
     broken: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     # ids known to exist in files that were not loaded (a check of a few files, see check.py)
@@ -88,14 +88,13 @@ def build(records: list[Record]) -> Model:
         else:
             index[rid] = rec
         if rec.kind == "county":
-            _index_places(m, rec)
+            _index_places(m, rec, rid)
     for reps in m.reports_by_plan.values():
         reps.sort(key=lambda r: r.file)
     return m
 
 
-def _index_places(m: Model, rec: Record) -> None:
-    county = rec.id
+def _index_places(m: Model, rec: Record, county: str) -> None:
     for ti, t in enumerate(rec.data.get("townships") or []):
         if not isinstance(t, dict) or not isinstance(t.get("id"), str):
             continue

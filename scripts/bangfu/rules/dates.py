@@ -69,7 +69,7 @@ def _plan(model: Model, rec, d) -> Iterator[Finding]:
     period = period_of(d.get("period"))
     camp = model.get("campaign", d.get("campaign")) if isinstance(d.get("campaign"), str) else None
     cp = camp.data.get("period") if camp and isinstance(camp.data, dict) else None
-    if period is None or not isinstance(cp, dict):
+    if period is None or camp is None or not isinstance(cp, dict):
         return
     cs, ce = date_of(cp.get("start")), date_of(cp.get("end"))
     if cs and ce and ce < cs:  # reported on the campaign as date.period-reversed

@@ -118,7 +118,7 @@ def _category(rec, d: dict, index: PolicyIndex, county: str, pol) -> Iterator[Fi
             pol = index.for_county(county, year) or pol
         when = "认定时的"
     elif d.get("status") == "风险未消除":
-        income = d.get("income") if isinstance(d.get("income"), dict) else {}
+        income = i if isinstance(i := d.get("income"), dict) else {}
         amount, when = income.get("per_capita"), ""
     else:
         return
