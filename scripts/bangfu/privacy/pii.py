@@ -211,6 +211,8 @@ class NameIndex(_Matcher):
         return self._first is None
 
     def _scan(self, text: str, mask: re.Pattern | None) -> bool:
+        if self._first is None:  # no names (``found`` does not ask then)
+            return False
         spans = None
         names = self.names
         size = len(text)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from ..findings import Finding
@@ -46,7 +47,7 @@ _FIXED_PARTS = frozenset({"plan.yaml", "reports"})
 _Names = NameIndex | NameDigests
 
 
-def _kinds(found: set[str]) -> str:
+def _kinds(found: AbstractSet[str]) -> str:
     return "、".join(k for k in KINDS if k in found)
 
 
@@ -113,14 +114,14 @@ def _gather(model: Model, schemas_dir: Path, where: Callable[[Record], tuple[str
             for c in where(rec):
                 counties[c].names.update(names)
         if rec.kind == "county" and rec.id:
-            c = counties[rec.id]
-            c.places.add(_str(d.get("name")) or "")
+            county = counties[rec.id]
+            county.places.add(_str(d.get("name")) or "")
             for t in d.get("townships") or []:
                 if isinstance(t, dict):
-                    c.places.add(_str(t.get("name")) or "")
+                    county.places.add(_str(t.get("name")) or "")
                     for v in t.get("villages") or []:
                         if isinstance(v, dict):
-                            c.places.add(_str(v.get("name")) or "")
+                            county.places.add(_str(v.get("name")) or "")
         elif rec.kind == "organization" and isinstance(d.get("name"), str):
             for c in where(rec):
                 counties[c].organizations.add(d["name"])
