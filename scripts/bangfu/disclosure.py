@@ -134,7 +134,7 @@ class Protector:
                 raise ValueError(f"披露控制：关系中的格子 {e.args[0]!r} 不在公开格子中") from None
         self._build(sorted(canon), len(self.keys))
         self.stats = dict.fromkeys(("move", "cube", "upward", "scaled", "unproven"), 0)
-        self._closure = lru_cache(maxsize=1 << 16)(self._closure)  # neighbours share totals
+        self._closure = lru_cache(maxsize=1 << 16)(self._closure_of)  # neighbours share totals
 
     def _build(self, canon: list, n: int) -> None:
         ro, rm, rc, rt = array("q", [0]), array("q"), array("q"), array("q")
@@ -179,7 +179,8 @@ class Protector:
 
     def slack(self, u: int):
         """How far ``u`` can go down and stay at or above what a reader knows of it (floor)."""
-        return self.values[u] - self.floor[u]
+        # floor[u] is 0, 1 or values[u] itself: never a float against a Decimal
+        return self.values[u] - self.floor[u]  # type: ignore[operator]
 
     def new(self, delta) -> int:
         """Cells a witness would newly withhold."""
@@ -191,7 +192,7 @@ class Protector:
             self.witnesses.append({self.keys[u]: d for u, d in delta.items()})
         return list(delta)
 
-    def _find(self, c: int) -> dict[int, Number]:
+    def _find(self, c: int) -> Mapping[int, Number]:
         best, kind = self._move(c), "move"
         cost = 1 << 60 if best is None else self.new(best)
         if cost:  # a cube as cheap as the move is kept: it leaves the totals published
@@ -209,7 +210,7 @@ class Protector:
         self.stats[kind] += 1
         return best
 
-    def _closure(self, a: int) -> frozenset[int]:
+    def _closure_of(self, a: int) -> frozenset[int]:
         """The cells one more unit in ``a`` changes: ``a`` and every total above it; then, for
         a total among them none of whose parts is (the same figure under another key, or a sum
         the relations do not spell out, such as one of latent cells), one part — latent if

@@ -105,7 +105,8 @@ def _propagate(rows, lo: dict, hi: dict, integral: bool) -> None:
         changed = False
         for coefs, const in rows:
             for j, aj in coefs.items():
-                smin, smax = Fraction(0), Fraction(0)  # range of sum over the others
+                smin: Fraction | None = Fraction(0)  # range of sum over the others
+                smax: Fraction | None = Fraction(0)
                 for k, a in coefs.items():
                     if k == j:
                         continue

@@ -50,7 +50,8 @@ class _Cells:
         the households, entries are at least the households they reached): stated as
         ``big = small + rest`` with ``rest`` a latent cell (never published, never withheld)."""
         if small in self.cells and big in self.cells:
-            rest = self.cells[big].value - self.cells[small].value
+            # counts of households or entries (see ``cells_of``): ints, never a Decimal
+            rest = self.cells[big].value - self.cells[small].value  # type: ignore[operator]
             if rest >= 0:
                 key = ("latent", big, small)
                 self.cells[key] = Cell(key, rest, 0, latent=True)
@@ -267,8 +268,11 @@ def apply(agg, withheld: frozenset) -> None:
         elif kind == "plan_target":
             targets[key[1:]]["households"] = WITHHELD
         elif kind == "plan":
-            col = {"target_households": "target_households", "delivered": "delivered_amount_yuan"}
-            plans[key[1]][col[key[2]]] = WITHHELD
+            plan_col = {
+                "target_households": "target_households",
+                "delivered": "delivered_amount_yuan",
+            }
+            plans[key[1]][plan_col[key[2]]] = WITHHELD
         elif kind == "tier":
             f.tiers[key[1]][key[2]] = WITHHELD
         elif kind == "campaign_paired":
