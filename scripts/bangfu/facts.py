@@ -200,7 +200,7 @@ def _report(d: dict) -> dict[str, list]:
     covered = label_period(label)
     period = period_of(d.get("period"))
     t = d.get("submitted_time")
-    rows = {
+    rows: dict[str, list] = {
         "report": [
             (
                 plan,

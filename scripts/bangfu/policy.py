@@ -116,8 +116,9 @@ class PolicyIndex:
         if (
             best is None and year is not None
         ):  # income year earlier than every policy: use the earliest
-            cands = [(_specificity(s, county), p) for s, p in self.policies]
-            cands = [(s, p) for s, p in cands if s is not None]
+            cands = [
+                (spec, p) for s, p in self.policies if (spec := _specificity(s, county)) is not None
+            ]
             if cands:
                 best = min(cands, key=lambda sp: (-sp[0], _year_key(sp[1])))[1]
         self._cache[key] = best

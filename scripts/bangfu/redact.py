@@ -42,28 +42,27 @@ def redact(
     if not findings:
         return findings
     files = {f.file for f in findings}
-    by_file: dict[str, list[Record]] = {}
+    by_file: dict[str, list[tuple[str, Record]]] = {}  # (kind, record)
     for r in records:
         if r.file in files and r.kind is not None:
-            by_file.setdefault(r.file, []).append(r)
+            by_file.setdefault(r.file, []).append((r.kind, r))
     needles: dict[str, tuple[str, ...]] = {}
     memos: dict[str, dict] = {}
     paths: dict[tuple[str, str], tuple[str, set[str]]] = {}
     out = []
     for f in findings:
-        recs = [r for r in by_file.get(f.file, ()) if r.kind in schemas]
+        recs = [(k, r) for k, r in by_file.get(f.file, ()) if k in schemas]
         if not recs:
             out.append(f)
             continue
-        schema = schemas[recs[0].kind]
+        kind = recs[0][0]
+        schema = schemas[kind]
         if f.file not in needles:
             found = {
-                t
-                for r in recs
-                for t in secrets(schemas[r.kind], r.data, memos.setdefault(r.kind, {}))
+                t for k, r in recs for t in secrets(schemas[k], r.data, memos.setdefault(k, {}))
             }
             needles[f.file] = tuple(sorted(found, key=lambda s: (-len(s), s)))
-        key = (recs[0].kind, f.path)
+        key = (kind, f.path)
         if key not in paths:
             paths[key] = safe_path(schema, f.path)
         path, cut = paths[key]
