@@ -129,7 +129,8 @@ def expected_periods(
     [start, end]. See the module docstring for the deadline rule; a campaign without
     ``due_period`` has no deadline, hence no periods to judge."""
     cadence = reporting.get("cadence")
-    shift = {DUE_IN_PERIOD: 0, DUE_AFTER_PERIOD: 1}.get(reporting.get("due_period"))
+    due = reporting.get("due_period")
+    shift = {DUE_IN_PERIOD: 0, DUE_AFTER_PERIOD: 1}.get(due) if isinstance(due, str) else None
     out: list[tuple[str, dt.date, dt.date, dt.date]] = []
     if shift is None:
         return out
@@ -261,8 +262,8 @@ def as_text(model: Model, st: Status) -> str:
     lines += ["", "报送及时性（按帮扶主体，按期计）："]
     if not st.by_org:
         lines.append("  （无）")
-    for o, c in st.by_org.items():
+    for o, counts in st.by_org.items():
         rec = model.get("organization", o)
-        text = timeliness_text(c) or f"{NOT_RECORDED_LABEL}（{c[UNTRACKED]} 期）"
+        text = timeliness_text(counts) or f"{NOT_RECORDED_LABEL}（{counts[UNTRACKED]} 期）"
         lines.append(f"  {o}  {rec.data.get('name', o) if rec else o}：{text}")
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from ..public import public_paths
 from ..schema import bundled, node_at
@@ -183,7 +184,7 @@ def amount_column(
 # ---------------------------------------------------------------- helpers
 
 
-def get(d: dict, *parts):
+def get(d: object, *parts: str) -> Any:
     for p in parts:
         if not isinstance(d, dict):
             return None
@@ -199,9 +200,12 @@ def joined(values) -> str | None:
 
 
 def sources_text(pub: dict) -> str | None:
-    docs = [s.get("document") for s in pub.get("sources") or [] if isinstance(s, dict)]
-    docs = [d for d in dict.fromkeys(docs) if isinstance(d, str)]
-    return LIST_SEPARATOR.join(docs) if docs else None
+    docs = [
+        d
+        for s in pub.get("sources") or []
+        if isinstance(s, dict) and isinstance(d := s.get("document"), str)
+    ]
+    return LIST_SEPARATOR.join(dict.fromkeys(docs)) if docs else None
 
 
 def yuan(total: Decimal) -> int | float:

@@ -110,8 +110,13 @@ def campaigns(self: Builder) -> Table:
     rows = []
     for rec in self.records(k):
         p = self.pub(k, rec)
-        quotas = [q.get("households") for q in p.get("quotas") or [] if isinstance(q, dict)]
-        quotas = [q for q in quotas if isinstance(q, int) and not isinstance(q, bool)]
+        quotas = [
+            n
+            for q in p.get("quotas") or []
+            if isinstance(q, dict)
+            and isinstance(n := q.get("households"), int)
+            and not isinstance(n, bool)
+        ]
         rows.append(
             {
                 "id": p.get("id"),
@@ -213,7 +218,7 @@ def plans(self: Builder) -> Table:
         f = fig[rec.id]
         p = self.pub(k, rec)
         measures = [x for x in p.get("measures") or [] if isinstance(x, dict)]
-        kinds = [x.get("kind") for x in measures if isinstance(x.get("kind"), str)]
+        kinds = [m for x in measures if isinstance(m := x.get("kind"), str)]
         rows.append(
             {
                 "id": p.get("id"),
