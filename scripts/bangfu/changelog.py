@@ -116,8 +116,7 @@ def diff_tables(old: dict[str, Table], new: dict[str, Table]) -> dict[str, Table
     out = {}
     for name in list(new) + [n for n in old if n not in new]:
         a, b = old.get(name), new.get(name)
-        ref = b or a
-        d = TableDiff(ref)
+        d = TableDiff(b if b is not None else old[name])
         a_rows = {_key(a, r): r for r in a.rows} if a else {}
         b_rows = {_key(b, r): r for r in b.rows} if b else {}
         a_cols = [c.name for c in a.columns] if a else []
@@ -218,14 +217,14 @@ def render(diffs: dict[str, TableDiff], label_a: str, label_b: str, limit: int =
             lines.append("")
         if d.changed:
             lines += [f"### 修改 {len(d.changed)} 行", ""]
-            shown = d.changed if limit <= 0 else d.changed[:limit]
-            for key, cells in shown:
+            edited = d.changed if limit <= 0 else d.changed[:limit]
+            for key, cells in edited:
                 parts = [
                     f"{_title(t, c)}：{_show(t, c, a)} → {_show(t, c, b)}" for c, a, b in cells
                 ]
                 lines.append(f"- {_label(t, key)}：" + "；".join(parts))
-            if len(shown) < len(d.changed):
-                lines.append(f"- ……另有 {len(d.changed) - len(shown)} 行未列出")
+            if len(edited) < len(d.changed):
+                lines.append(f"- ……另有 {len(d.changed) - len(edited)} 行未列出")
             lines.append("")
     return "\n".join(lines)
 

@@ -88,8 +88,8 @@ def format_file(target: Target, data_root: Path, check_only: bool) -> tuple[list
     raw = None
     if problem is None:
         raw, problem = read_bounded(str(path), file, checked=True)
-    if problem is not None or raw is None:
-        return [problem], False
+    if problem is not None or raw is None:  # read_bounded gives the bytes or the problem
+        return [problem] if problem is not None else [], False
     had_bom = raw.startswith(BOM)
     body = raw[3:] if had_bom else raw
     rec = parse_bytes(Record(kind=kind, file=file, rel=rel), body)
