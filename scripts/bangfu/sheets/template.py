@@ -4,8 +4,8 @@ back unchanged."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
+from ..rules.base import date_of
 from ..yamlio import write_all
 from . import options as opts
 from .forms import (
@@ -51,7 +53,7 @@ class Writer:
         self.schemas_dir = schemas_dir
         self.wb = Workbook()
         self.wb.remove(self.wb.active)
-        self.options = None
+        self.options: Worksheet | None = None
         self.option_cols: dict[str, str] = {}  # list spec → absolute range on the options sheet
         self.instructions = self.wb.create_sheet(INSTRUCTIONS_SHEET)
 
@@ -62,18 +64,23 @@ class Writer:
         choices = opts.get(self.lists, self.schemas_dir, spec)
         if not choices.labels:
             return None
-        if self.options is None:
-            self.options = self.wb.create_sheet(OPTIONS_SHEET)
-            self.options.sheet_state = "hidden"
+        ws = self._options_sheet()
         n = len(self.option_cols) + 1
         letter = get_column_letter(n)
-        self.options.cell(1, n, spec).font = BOLD
+        ws.cell(1, n, spec).font = BOLD
         for i, label in enumerate(choices.labels, start=2):
-            self.options.cell(i, n, label)
-        self.options.column_dimensions[letter].width = 40
+            ws.cell(i, n, label)
+        ws.column_dimensions[letter].width = 40
         ref = f"'{OPTIONS_SHEET}'!${letter}$2:${letter}${len(choices.labels) + 1}"
         self.option_cols[spec] = ref
         return ref
+
+    def _options_sheet(self) -> Worksheet:
+        """The hidden sheet the dropdowns read their lists from (made on first use)."""
+        if self.options is None:
+            self.options = self.wb.create_sheet(OPTIONS_SHEET)
+            self.options.sheet_state = "hidden"
+        return self.options
 
     def _validation(self, ws, col: Col, ref: str) -> None:
         if col.kind == "choice":
@@ -117,10 +124,7 @@ class Writer:
             choices = opts.get(self.lists, self.schemas_dir, col.choices)
             return choices.by_id.get(value, value)
         if col.kind == "date" and isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                return value
+            return date_of(value) or value
         return value
 
     @staticmethod
@@ -195,7 +199,7 @@ class Writer:
         self.wb.active = self.wb.sheetnames.index(name)
 
     # -- instructions ------------------------------------------------------------------------------
-    def instructions_for(self, forms: list[Form], extra: list[str] = ()) -> None:
+    def instructions_for(self, forms: list[Form], extra: Sequence[str] = ()) -> None:
         ws = self.instructions
         ws.column_dimensions["A"].width = 22
         ws.column_dimensions["B"].width = 12
