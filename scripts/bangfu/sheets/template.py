@@ -26,6 +26,7 @@ from .forms import (
     PRIVATE_NOTE,
     Col,
     Form,
+    Section,
 )
 from .read import MAX_ROWS
 
@@ -160,43 +161,55 @@ class Writer:
             row += 1
         widths: dict[int, int] = {1: 14, 2: 40}
         for section in form.sections:
-            row += 1
-            marker = ws.cell(row, 1, section.marker)
-            marker.font = BOLD
-            marker.fill = SECTION_FILL
-            row += 1
-            for ci, col in enumerate(section.columns, start=1):
-                h = ws.cell(row, ci, col.label)
-                h.font = BOLD
-                h.alignment = Alignment(wrap_text=True, vertical="center")
-                h.fill = PRIVATE_FILL if col.private else HEADER_FILL
-                note = col.note
-                if col.private:
-                    note = (
-                        f"{PRIVATE_NOTE}：只存入数据仓库的隐私字段，不出现在公开网站和开放数据中。"
-                        + (note or "")
-                    )
-                if note:
-                    h.comment = Comment(note, "bangfu", width=260, height=90)
-                widths[ci] = max(widths.get(ci, 0), col.width)
-            rows = filled.sections.get(section.key, [])
-            first = row + 1
-            count = len(rows) + spare if filled.sections else section.blank_rows
-            for i in range(count):
-                values = rows[i] if i < len(rows) else {}
-                for ci, col in enumerate(section.columns, start=1):
-                    value = i + 1 if col.key == "seq" and i < len(rows) else values.get(col.key)
-                    cell = ws.cell(first + i, ci, self._value(col, value))
-                    self._format(cell, col)
-            last = first + max(count, 1) - 1
-            for ci, col in enumerate(section.columns, start=1):
-                letter = get_column_letter(ci)
-                self._validation(ws, col, f"{letter}{first}:{letter}{last}")
-            row = last
+            row = self._section(ws, section, row, filled, spare, widths)
         for ci, width in widths.items():
             ws.column_dimensions[get_column_letter(ci)].width = width
         ws.freeze_panes = "A3"
         self.wb.active = self.wb.sheetnames.index(name)
+
+    def _section(
+        self,
+        ws: Worksheet,
+        section: Section,
+        row: int,
+        filled: Filled,
+        spare: int,
+        widths: dict[int, int],
+    ) -> int:
+        """Write a section below ``row`` (marker, column headers, rows); returns its last row."""
+        row += 1
+        marker = ws.cell(row, 1, section.marker)
+        marker.font = BOLD
+        marker.fill = SECTION_FILL
+        row += 1
+        for ci, col in enumerate(section.columns, start=1):
+            h = ws.cell(row, ci, col.label)
+            h.font = BOLD
+            h.alignment = Alignment(wrap_text=True, vertical="center")
+            h.fill = PRIVATE_FILL if col.private else HEADER_FILL
+            note = col.note
+            if col.private:
+                note = (
+                    f"{PRIVATE_NOTE}：只存入数据仓库的隐私字段，不出现在公开网站和开放数据中。"
+                    + (note or "")
+                )
+            if note:
+                h.comment = Comment(note, "bangfu", width=260, height=90)
+            widths[ci] = max(widths.get(ci, 0), col.width)
+        rows = filled.sections.get(section.key, [])
+        first = row + 1
+        count = len(rows) + spare if filled.sections else section.blank_rows
+        for i in range(count):
+            values = rows[i] if i < len(rows) else {}
+            for ci, col in enumerate(section.columns, start=1):
+                value = i + 1 if col.key == "seq" and i < len(rows) else values.get(col.key)
+                cell = ws.cell(first + i, ci, self._value(col, value))
+                self._format(cell, col)
+        last = first + max(count, 1) - 1
+        for ci, col in enumerate(section.columns, start=1):
+            letter = get_column_letter(ci)
+            self._validation(ws, col, f"{letter}{first}:{letter}{last}")
+        return last
 
     # -- instructions ------------------------------------------------------------------------------
     def instructions_for(self, forms: list[Form], extra: Sequence[str] = ()) -> None:
