@@ -4,12 +4,13 @@ CLI into a temp copy of the base data, checked, exported and re-imported."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import openpyxl
 import pytest
 import yaml
 
-from .conftest import make_case
+from .conftest import ROOT, make_case
 from .sheet_helpers import fill, run, template, to_csv, tree_hash
 
 REPORT = "data/plans/tc-alpha/tp-one/reports/2024-04.yaml"
@@ -453,3 +454,58 @@ def test_filing_from_csv_matches_the_workbook(repo):
     before = tree_hash(repo / "data")
     assert "没有变化" in ok(run(repo, "import", str(xlsx))).stdout
     assert tree_hash(repo / "data") == before
+
+
+def _schema_keys(kind: str, *parts: str) -> list[str]:
+    node = json.loads((ROOT / "schemas" / f"{kind}.schema.json").read_text("utf-8"))
+    for part in parts:
+        node = node["properties"][part]
+    return list(node["properties"])
+
+
+def _assert_schema_order(data: dict, kind: str, *parts: str) -> None:
+    order = _schema_keys(kind, *parts)
+    assert set(data) <= set(order), (kind, parts, sorted(set(data) - set(order)))
+    assert list(data) == sorted(data, key=order.index), (kind, parts, list(data))
+
+
+def test_written_records_keep_the_key_order_of_their_schemas(repo):
+    """Every record the import writes lists its keys in the order of its schema's properties,
+    fields the sheet does not fill included: here reports_tracked_from, which the file lists
+    after status but the plan schema before it."""
+    plan_file = repo / "data/plans/tc-alpha/tp-one/plan.yaml"
+    text = plan_file.read_text("utf-8")
+    plan_file.write_text(text + "reports_tracked_from: 2024-02-01\n", "utf-8")
+    out = repo / "tp-one.xlsx"
+    ok(run(repo, "export-forms", "--plan", "tp-one", "-o", str(out)))
+    fill(out, "报备", {"方案名称": "测试方案（调整）"})
+    ok(run(repo, "import", str(out)))
+    ok(run(repo, "import", str(filing(repo))))
+    ok(run(repo, "import", str(progress(repo))))
+    pid = _new_plan(repo)
+    plan = load(repo, "data/plans/tc-alpha/tp-one/plan.yaml")
+    assert plan["name"] == "测试方案（调整）"
+    keys = list(plan)
+    assert keys.index("measures") < keys.index("reports_tracked_from") < keys.index("status")
+    _assert_schema_order(plan, "plan")
+    _assert_schema_order(load(repo, f"data/plans/tc-alpha/{pid}/plan.yaml"), "plan")
+    hid = load(repo, f"data/plans/tc-alpha/{pid}/plan.yaml")["targets"]["households"][1]
+    household = load(repo, f"data/households/tc-alpha/tc-alpha-east-pine/{hid}.yaml")
+    new_keys = [
+        "id",
+        "village",
+        "category",
+        "household_size",
+        "income",
+        "status",
+        "head",
+        "address",
+    ]
+    assert list(household) == new_keys
+    _assert_schema_order(household, "household")
+    _assert_schema_order(household["head"], "household", "head")
+    _assert_schema_order(household["income"], "household", "income")
+    report = load(repo, REPORT)
+    assert list(report) == ["id", "plan", "period", "submitted", "entries"]
+    _assert_schema_order(report, "report")
+    ok(run(repo, "check"))

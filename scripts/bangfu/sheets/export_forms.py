@@ -9,59 +9,42 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import UsageError
+from ..load import Record
 from ..model import Model
 from . import options as opts
 from .forms import FILING_FORM, HOUSEHOLD, PROGRESS_FORM, VILLAGE
+from .paths import (
+    ENTRY_COLUMNS,
+    HOUSEHOLD_COLUMNS,
+    MEASURE_COLUMNS,
+    PLAN_FIELDS,
+    REPORT_FIELDS,
+    get,
+)
 from .template import Filled, Writer, make_template
 
 
-def filing_values(model: Model, plan_id: str) -> Filled:
-    rec = model.get("plan", plan_id)
+def filing_values(model: Model, rec: Record) -> Filled:
+    """The filing sheet of a plan on file (and of the households it targets)."""
     d = rec.data
-    period = d.get("period") if isinstance(d.get("period"), dict) else {}
-    f = Filled(
-        fields={
-            "plan": d.get("id"),
-            "name": d.get("name"),
-            "county": d.get("county"),
-            "campaign": d.get("campaign"),
-            "form": d.get("form"),
-            "start": period.get("start"),
-            "end": period.get("end"),
-            "status": d.get("status"),
-        }
-    )
+    f = Filled(fields={key: get(d, path) for key, path in PLAN_FIELDS.items()})
     f.sections["organizations"] = [{"organization": o} for o in d.get("organizations") or []]
     targets = d.get("targets") if isinstance(d.get("targets"), dict) else {}
-    rows = []
+    rows: list[dict[str, object]] = []
     for key in targets:
         for tid in targets.get(key) or []:
             if key == "villages":
                 rows.append({"target": VILLAGE, "village": tid})
                 continue
-            row = {"target": HOUSEHOLD, "household": tid}
+            row: dict[str, object] = {"target": HOUSEHOLD, "household": tid}
             h = model.get("household", tid)
             if h is not None:
-                hd = h.data
-                head = hd.get("head") if isinstance(hd.get("head"), dict) else {}
-                income = hd.get("income") if isinstance(hd.get("income"), dict) else {}
-                row.update(
-                    {
-                        "village": hd.get("village"),
-                        "head_name": head.get("name"),
-                        "head_phone": head.get("phone"),
-                        "address": hd.get("address"),
-                        "category": hd.get("category"),
-                        "status": hd.get("status"),
-                        "household_size": hd.get("household_size"),
-                        "income_year": income.get("year"),
-                        "per_capita": income.get("per_capita"),
-                    }
-                )
+                row["village"] = h.data.get("village")
+                row.update({k: get(h.data, path) for k, path in HOUSEHOLD_COLUMNS.items()})
             rows.append(row)
     f.sections["targets"] = rows
     f.sections["measures"] = [
-        {"kind": m.get("kind"), "description": m.get("description"), "amount": m.get("amount")}
+        {key: get(m, path) for key, path in MEASURE_COLUMNS.items()}
         for m in d.get("measures") or []
         if isinstance(m, dict)
     ]
@@ -69,23 +52,10 @@ def filing_values(model: Model, plan_id: str) -> Filled:
 
 
 def progress_values(report: dict) -> Filled:
-    f = Filled(
-        fields={
-            "plan": report.get("plan"),
-            "period": report.get("id"),
-            "submitted": report.get("submitted"),
-        }
-    )
+    """The progress sheet of a report on file."""
+    f = Filled(fields={key: get(report, path) for key, path in REPORT_FIELDS.items()})
     f.sections["entries"] = [
-        {
-            "date": e.get("date"),
-            "household": e.get("household"),
-            "village": e.get("village"),
-            "kind": e.get("kind"),
-            "content": e.get("content"),
-            "amount": e.get("amount"),
-            "income_project": e.get("income_project"),
-        }
+        {key: get(e, path) for key, path in ENTRY_COLUMNS.items()}
         for e in report.get("entries") or []
         if isinstance(e, dict)
     ]
@@ -112,7 +82,7 @@ def export(model: Model, schemas_dir: Path, plan_id: str, out: Path) -> int:
             "已报送的进度不能直接改写；要更正某一期，在该进度表表头填写“更正人”和“更正说明”后再导入。",
         ],
     )
-    w.form_sheet(FILING_FORM, FILING_FORM.sheet, filing_values(model, plan_id))
+    w.form_sheet(FILING_FORM, FILING_FORM.sheet, filing_values(model, rec))
     for r in reports:
         w.form_sheet(
             PROGRESS_FORM, f"{PROGRESS_FORM.sheet}-{r.data.get('id')}", progress_values(r.data)
@@ -131,14 +101,18 @@ def template(
     plan: str | None = None,
     county: str | None = None,
 ) -> None:
-    if plan is not None and model.get("plan", plan) is None:
+    plan_rec = model.get("plan", plan) if plan is not None else None
+    if plan is not None and plan_rec is None:
         raise UsageError(f"方案 {plan} 不存在")
     if county is not None and model.get("county", county) is None:
         raise UsageError(f"区县 {county} 不存在")
+    filled: Filled | None
     if kind == "filing":
-        filled = filing_values(model, plan) if plan else Filled(fields={"county": county})
-        if plan:  # keep the targets editable: whole-county dropdowns, sections pre-filled
-            county = model.get("plan", plan).data.get("county")
+        filled = Filled(fields={"county": county})
+        if plan_rec is not None:
+            # keep the targets editable: whole-county dropdowns, sections pre-filled
+            filled = filing_values(model, plan_rec)
+            county = plan_rec.data.get("county")
         w = make_template(model, schemas_dir, FILING_FORM, county=county, filled=filled)
     else:
         filled = Filled(fields={"plan": plan}) if plan else None

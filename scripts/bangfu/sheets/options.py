@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..load import Record
 from ..model import Model
 from ..schema import bundled, node_at
 from .forms import HOUSEHOLD, NO, VILLAGE, YES
@@ -54,9 +55,14 @@ def enum_values(schemas_dir: Path, spec: str) -> list[str]:
     return [str(v) for v in node_at(bundled(schemas_dir)[kind], parts).get("enum", [])]
 
 
-def _name(rec, key="name") -> str:
+def _name(rec: Record, key: str = "name") -> str:
     v = rec.data.get(key) if isinstance(rec.data, dict) else None
-    return str(v) if v else rec.id
+    return str(v) if v else str(rec.id)
+
+
+def _records(model: Model, kind: str) -> list[tuple[str, Record]]:
+    """The records of a kind by id, in id order."""
+    return sorted(model.by_kind[kind].items())
 
 
 def build(
@@ -69,22 +75,18 @@ def build(
         county = plan_rec.data["county"]
 
     c = lists["counties"] = Choices()
-    for cid in sorted(model.ids("county")):
+    for cid, rec in _records(model, "county"):
         if county in (None, cid):
-            c.add(
-                cid, f"{_name(model.get('county', cid))}（{cid}）", _name(model.get("county", cid))
-            )
+            c.add(cid, f"{_name(rec)}（{cid}）", _name(rec))
 
     c = lists["campaigns"] = Choices()
-    for kid in sorted(model.ids("campaign")):
-        rec = model.get("campaign", kid)
+    for kid, rec in _records(model, "campaign"):
         counties = rec.data.get("counties") or []
         if county is None or not counties or county in counties:
             c.add(kid, f"{_name(rec)}（{kid}）", _name(rec))
 
     c = lists["organizations"] = Choices()
-    for oid in sorted(model.ids("organization")):
-        rec = model.get("organization", oid)
+    for oid, rec in _records(model, "organization"):
         c.add(oid, f"{_name(rec)}（{oid}）", _name(rec))
 
     c = lists["villages"] = Choices()
@@ -101,20 +103,18 @@ def build(
         c.add(vid, f"{town.name if town else ''}{v.name}（{vid}）", v.name)
 
     c = lists["plans"] = Choices()
-    for pid in sorted(model.ids("plan")):
-        rec = model.get("plan", pid)
+    targeted: list[str] = []
+    for pid, rec in _records(model, "plan"):
         if plan not in (None, pid) or county not in (None, rec.data.get("county")):
             continue
         c.add(pid, f"{_name(rec)}（{pid}）", _name(rec))
+        targeted += (rec.data.get("targets") or {}).get("households") or []
 
     c = lists["households"] = Choices()
-    targeted: list[str] = []
-    for pid in lists["plans"].by_id:
-        targeted += (model.get("plan", pid).data.get("targets") or {}).get("households") or []
     for hid in sorted(set(targeted)):
-        rec = model.get("household", hid)
-        v = model.villages.get(rec.data.get("village")) if rec is not None else None
-        c.add(hid, f"{hid}（{v.name}）" if v else hid)
+        hh = model.get("household", hid)
+        hv = model.villages.get(hh.data.get("village")) if hh is not None else None
+        c.add(hid, f"{hid}（{hv.name}）" if hv else hid)
 
     c = lists["target-kind"] = Choices()
     c.add(HOUSEHOLD, HOUSEHOLD)

@@ -17,14 +17,17 @@ from ..rules.base import Context
 from .errors import cell_finding
 
 if TYPE_CHECKING:
-    from .importer import Planned, Where
+    from .parsed import Where
+    from .records import Planned
 
 
-def _key(f: Finding) -> tuple:
+def _key(f: Finding) -> tuple[str, str, str]:
     return (f.file, f.path, f.code)
 
 
-def check_overlay(cfg: Config, file: str, records: list[Record], model, planned: list[Planned]):
+def check_overlay(
+    cfg: Config, file: str, records: list[Record], model: model_mod.Model, planned: list[Planned]
+) -> list[Finding]:
     ctx = Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir)
     baseline = {_key(f) for rec in records for f in rec.findings if f.severity == ERROR}
     baseline |= {_key(f) for f in run_all(model, ctx) if f.severity == ERROR}
@@ -47,40 +50,39 @@ def check_overlay(cfg: Config, file: str, records: list[Record], model, planned:
     findings += list(run_all(new_model, ctx))
     findings = redact(findings, overlay, schema.bundled(cfg.schemas_dir))
     files = {rec.file: changed[rec.rel] for rec in overlay}
-    out = []
-    for f in sorted(findings, key=Finding.sort_key):
-        if f.severity != ERROR or _key(f) in baseline:
-            continue
-        pl = files.get(f.file)
-        where = _lookup(pl.cells, f.path) if pl is not None else None
-        if where is None:
-            out.append(
-                Finding(
-                    f.code,
-                    f.severity,
-                    f.file,
-                    f"导入后会出现这个问题：{f.message}",
-                    f.hint,
-                    f.line,
-                    f.column,
-                    f.path,
-                )
-            )
-            continue
-        sheet, row, col, header = where
-        out.append(
-            cell_finding(
-                f.code,
-                file,
-                sheet,
-                row,
-                col,
-                header,
-                f"{f.message}（写入 {f.file} 的 {f.path} 时）",
-                f.hint,
-            )
+    return [
+        _at_cell(f, files.get(f.file), file)
+        for f in sorted(findings, key=Finding.sort_key)
+        if f.severity == ERROR and _key(f) not in baseline
+    ]
+
+
+def _at_cell(f: Finding, pl: Planned | None, file: str) -> Finding:
+    """A checker's finding on a would-be file, reported at the cell its value came from (or
+    on the file, when no cell gave the value)."""
+    where = _lookup(pl.cells, f.path) if pl is not None else None
+    if where is None:
+        return Finding(
+            f.code,
+            f.severity,
+            f.file,
+            f"导入后会出现这个问题：{f.message}",
+            f.hint,
+            f.line,
+            f.column,
+            f.path,
         )
-    return out
+    sheet, row, col, header = where
+    return cell_finding(
+        f.code,
+        file,
+        sheet,
+        row,
+        col,
+        header,
+        f"{f.message}（写入 {f.file} 的 {f.path} 时）",
+        f.hint,
+    )
 
 
 def _lookup(cells: dict[str, Where], path: str) -> Where | None:

@@ -11,7 +11,6 @@ sheet is refused after reading its dimension or, failing that, ``MAX_ROWS`` rows
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 import warnings
@@ -280,7 +279,3 @@ def _read_csv(path: Path, book: Book) -> Book:
         book.sheets.clear()
         return _fail(book, "sheet.corrupt", f"CSV 文件格式有误：{exc}")
     return book
-
-
-def is_date(value) -> bool:
-    return isinstance(value, dt.date)

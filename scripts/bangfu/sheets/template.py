@@ -4,8 +4,8 @@ back unchanged."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
+from ..rules.base import date_of
 from ..yamlio import write_all
 from . import options as opts
 from .forms import (
@@ -24,6 +26,7 @@ from .forms import (
     PRIVATE_NOTE,
     Col,
     Form,
+    Section,
 )
 from .read import MAX_ROWS
 
@@ -51,7 +54,7 @@ class Writer:
         self.schemas_dir = schemas_dir
         self.wb = Workbook()
         self.wb.remove(self.wb.active)
-        self.options = None
+        self.options: Worksheet | None = None
         self.option_cols: dict[str, str] = {}  # list spec → absolute range on the options sheet
         self.instructions = self.wb.create_sheet(INSTRUCTIONS_SHEET)
 
@@ -62,18 +65,23 @@ class Writer:
         choices = opts.get(self.lists, self.schemas_dir, spec)
         if not choices.labels:
             return None
-        if self.options is None:
-            self.options = self.wb.create_sheet(OPTIONS_SHEET)
-            self.options.sheet_state = "hidden"
+        ws = self._options_sheet()
         n = len(self.option_cols) + 1
         letter = get_column_letter(n)
-        self.options.cell(1, n, spec).font = BOLD
+        ws.cell(1, n, spec).font = BOLD
         for i, label in enumerate(choices.labels, start=2):
-            self.options.cell(i, n, label)
-        self.options.column_dimensions[letter].width = 40
+            ws.cell(i, n, label)
+        ws.column_dimensions[letter].width = 40
         ref = f"'{OPTIONS_SHEET}'!${letter}$2:${letter}${len(choices.labels) + 1}"
         self.option_cols[spec] = ref
         return ref
+
+    def _options_sheet(self) -> Worksheet:
+        """The hidden sheet the dropdowns read their lists from (made on first use)."""
+        if self.options is None:
+            self.options = self.wb.create_sheet(OPTIONS_SHEET)
+            self.options.sheet_state = "hidden"
+        return self.options
 
     def _validation(self, ws, col: Col, ref: str) -> None:
         if col.kind == "choice":
@@ -117,10 +125,7 @@ class Writer:
             choices = opts.get(self.lists, self.schemas_dir, col.choices)
             return choices.by_id.get(value, value)
         if col.kind == "date" and isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                return value
+            return date_of(value) or value
         return value
 
     @staticmethod
@@ -156,46 +161,58 @@ class Writer:
             row += 1
         widths: dict[int, int] = {1: 14, 2: 40}
         for section in form.sections:
-            row += 1
-            marker = ws.cell(row, 1, section.marker)
-            marker.font = BOLD
-            marker.fill = SECTION_FILL
-            row += 1
-            for ci, col in enumerate(section.columns, start=1):
-                h = ws.cell(row, ci, col.label)
-                h.font = BOLD
-                h.alignment = Alignment(wrap_text=True, vertical="center")
-                h.fill = PRIVATE_FILL if col.private else HEADER_FILL
-                note = col.note
-                if col.private:
-                    note = (
-                        f"{PRIVATE_NOTE}：只存入数据仓库的隐私字段，不出现在公开网站和开放数据中。"
-                        + (note or "")
-                    )
-                if note:
-                    h.comment = Comment(note, "bangfu", width=260, height=90)
-                widths[ci] = max(widths.get(ci, 0), col.width)
-            rows = filled.sections.get(section.key, [])
-            first = row + 1
-            count = len(rows) + spare if filled.sections else section.blank_rows
-            for i in range(count):
-                values = rows[i] if i < len(rows) else {}
-                for ci, col in enumerate(section.columns, start=1):
-                    value = i + 1 if col.key == "seq" and i < len(rows) else values.get(col.key)
-                    cell = ws.cell(first + i, ci, self._value(col, value))
-                    self._format(cell, col)
-            last = first + max(count, 1) - 1
-            for ci, col in enumerate(section.columns, start=1):
-                letter = get_column_letter(ci)
-                self._validation(ws, col, f"{letter}{first}:{letter}{last}")
-            row = last
+            row = self._section(ws, section, row, filled, spare, widths)
         for ci, width in widths.items():
             ws.column_dimensions[get_column_letter(ci)].width = width
         ws.freeze_panes = "A3"
         self.wb.active = self.wb.sheetnames.index(name)
 
+    def _section(
+        self,
+        ws: Worksheet,
+        section: Section,
+        row: int,
+        filled: Filled,
+        spare: int,
+        widths: dict[int, int],
+    ) -> int:
+        """Write a section below ``row`` (marker, column headers, rows); returns its last row."""
+        row += 1
+        marker = ws.cell(row, 1, section.marker)
+        marker.font = BOLD
+        marker.fill = SECTION_FILL
+        row += 1
+        for ci, col in enumerate(section.columns, start=1):
+            h = ws.cell(row, ci, col.label)
+            h.font = BOLD
+            h.alignment = Alignment(wrap_text=True, vertical="center")
+            h.fill = PRIVATE_FILL if col.private else HEADER_FILL
+            note = col.note
+            if col.private:
+                note = (
+                    f"{PRIVATE_NOTE}：只存入数据仓库的隐私字段，不出现在公开网站和开放数据中。"
+                    + (note or "")
+                )
+            if note:
+                h.comment = Comment(note, "bangfu", width=260, height=90)
+            widths[ci] = max(widths.get(ci, 0), col.width)
+        rows = filled.sections.get(section.key, [])
+        first = row + 1
+        count = len(rows) + spare if filled.sections else section.blank_rows
+        for i in range(count):
+            values = rows[i] if i < len(rows) else {}
+            for ci, col in enumerate(section.columns, start=1):
+                value = i + 1 if col.key == "seq" and i < len(rows) else values.get(col.key)
+                cell = ws.cell(first + i, ci, self._value(col, value))
+                self._format(cell, col)
+        last = first + max(count, 1) - 1
+        for ci, col in enumerate(section.columns, start=1):
+            letter = get_column_letter(ci)
+            self._validation(ws, col, f"{letter}{first}:{letter}{last}")
+        return last
+
     # -- instructions ------------------------------------------------------------------------------
-    def instructions_for(self, forms: list[Form], extra: list[str] = ()) -> None:
+    def instructions_for(self, forms: list[Form], extra: Sequence[str] = ()) -> None:
         ws = self.instructions
         ws.column_dimensions["A"].width = 22
         ws.column_dimensions["B"].width = 12
