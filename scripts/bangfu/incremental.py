@@ -23,8 +23,9 @@ from . import model as model_mod
 from .cache import INDEXED_KINDS, open_index, stamp
 from .config import Config
 from .findings import Finding
-from .load import STAMPED_DIRS, Record, dir_stamp, load_some, order_key, scan
+from .load import STAMPED_DIRS, dir_stamp, load_some, order_key, scan
 from .privacy import known
+from .record import Record
 from .rules import run_all
 from .rules.base import Context
 

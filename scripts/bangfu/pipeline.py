@@ -34,7 +34,8 @@ from . import model as model_mod
 from . import render
 from .config import Config, PublishRefused
 from .findings import ERROR, Finding
-from .load import Record, Tree
+from .load import Tree
+from .record import Record
 from .rules.base import date_of
 
 if TYPE_CHECKING:  # the aggregate modules are imported when used: ``bangfu check`` starts fast

@@ -13,7 +13,7 @@ import jsonschema_rs
 from .checksums import FORMATS
 from .codes import make
 from .findings import Finding, json_path
-from .load import Record
+from .record import Record
 
 PACKAGE_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 COMMON = "common.schema.json"
