@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # the aggregate modules are imported when used: ``bangfu chec
     from .aggregate import Table
     from .aggregate.cells import Figures
     from .monitor import Status
-    from .publish.tableschema import Release
+    from .publish.release import Release
 
 __all__ = ["Aggregate", "Pipeline", "PublishRefused", "aggregate_stage", "last_update"]
 
@@ -63,7 +63,7 @@ class Aggregate:
     @cached_property
     def release(self) -> Release:
         """The last commit touching the data folder ("unknown" outside git)."""
-        from .publish.extracts import release_of
+        from .publish.release import release_of
 
         return release_of(self.cfg.data_root)
 
