@@ -215,12 +215,12 @@ class RefIndex:
         return int(self.meta.get("files", 0))
 
     @property
-    def dirs(self) -> dict[str, tuple] | None:
+    def dirs(self) -> dict[str, tuple | None] | None:
         """Record folder → its stamp when the index was written (``load.scan``)."""
         d = self.meta.get("dirs")
         return d if type(d) is dict else None
 
-    def dir_changed(self, rel: str, st: tuple) -> bool:
+    def dir_changed(self, rel: str, st: tuple | None) -> bool:
         """Whether files may have been added, removed or renamed in a record folder since the
         index was written."""
         dirs = self.dirs
@@ -292,7 +292,7 @@ def write_index(
     schemas_dir: Path | None,
     records,
     stamps: dict[str, tuple],
-    dirs: dict[str, tuple] | None = None,
+    dirs: dict[str, tuple | None] | None = None,
 ) -> Path | None:
     """Index the household and plan ids of a fully loaded tree (replaces any older index).
     ``dirs``: the stamps of the record folders, taken before they were listed. Returns the

@@ -74,7 +74,7 @@ STAMPED_DEPTH = 3
 
 
 def scan(
-    data_root: Path, dirs: dict[str, tuple] | None = None
+    data_root: Path, dirs: dict[str, tuple | None] | None = None
 ) -> list[tuple[str, tuple[str, ...], bool]]:
     """(path, parts relative to the root, is hidden) for every entry under the root that is
     not a folder, in a stable order (at each level, entries before folders, by name).
@@ -163,7 +163,8 @@ class Tree:
     parsed: int = 0  # files that had to be parsed (cache misses)
     cached: int = 0
     stamps: dict[str, tuple] = field(default_factory=dict)  # rel path → stat stamp
-    dirs: dict[str, tuple] = field(default_factory=dict)  # record folder → stamp (``scan``)
+    # record folder → stamp (``scan``)
+    dirs: dict[str, tuple | None] = field(default_factory=dict)
     changed: bool = True  # False: every file was found unchanged in the cache
 
 
@@ -213,21 +214,22 @@ def _load_tree(
     n_workers = worker_count() if workers is None else workers
     records: list[Record] = []
     schema_f: list[list[Finding]] = []
-    misses: list[tuple[int, str, str, tuple, str, tuple]] = []
+    misses: list[tuple[int, str, str, tuple, str | None, tuple]] = []
     keep: set[str] = set()
     stamps: dict[str, tuple] = {}
     cached = 0
-    dirs: dict[str, tuple] = {}
+    dirs: dict[str, tuple | None] = {}
     for path, rel, hid in scan(root, dirs):
         file = prefix + "/" + "/".join(rel)
         kind = kind_at(rel) if not hid and path.endswith(".yaml") else None
         rec = Record(kind=kind, file=file, rel=rel)
         records.append(rec)
         schema_f.append([])
-        st, problem = precheck(path, file, kind, rel if hid else None)
-        if problem is not None:
-            rec.findings.append(problem)
+        checked = precheck(path, file, kind, rel if hid else None)
+        if checked[1] is not None:
+            rec.findings.append(checked[1])
             continue
+        st = checked[0]
         stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # cache.stamp
         relkey = "/".join(rel)
         keep.add(relkey)
@@ -239,8 +241,9 @@ def _load_tree(
                 # touched but maybe unchanged: the content hash decides
                 raw, _problem = read_bounded(path, file, MAX_BYTES, checked=True)
                 dig = cache_mod.digest(raw) if raw is not None else None
-                if dig is not None and store.result(dig, kind) is not None:
-                    store.put(relkey, stamp, dig, kind, store.result(dig, kind))
+                hit = store.result(dig, kind) if dig is not None else None
+                if dig is not None and hit is not None:
+                    store.put(relkey, stamp, dig, kind, hit)
             if dig is not None:
                 result = store.result(dig, kind)
         if result is not None and fill(rec, result, schema_f, len(records) - 1, path):
@@ -279,17 +282,18 @@ def load_some(
     items: list[tuple[str, tuple[str, ...]]], data_root: Path, schemas_dir: Path | None
 ) -> list[tuple[Record, list[Finding], tuple | None]]:
     """Read a few files (no cache, no worker processes): (record, schema findings, stamp)."""
-    out = []
+    out: list[tuple[Record, list[Finding], tuple | None]] = []
     prefix = data_root.name
     for path, rel in items:
         file = prefix + "/" + "/".join(rel)
         kind = classify(rel) if path.endswith(".yaml") else None
         rec = Record(kind=kind, file=file, rel=rel)
-        st, problem = precheck(path, file, kind, rel)
-        if problem is not None:
-            rec.findings.append(problem)
+        checked = precheck(path, file, kind, rel)
+        if checked[1] is not None:
+            rec.findings.append(checked[1])
             out.append((rec, [], None))
             continue
+        st = checked[0]
         _dig, result = parse_one(path, file, rel, kind, str(schemas_dir) if schemas_dir else None)
         sf_box: list = [[]]
         fill(rec, result, sf_box, 0, path)

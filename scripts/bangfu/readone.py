@@ -19,7 +19,7 @@ from .yamlsafe import MAX_BYTES, Parsed, decode, parse
 
 def precheck(
     path: str, file: str, kind: str | None, rel: tuple[str, ...] | None = None
-) -> tuple[os.stat_result | None, Finding | None]:
+) -> tuple[os.stat_result, None] | tuple[None, Finding]:
     """What is checked before a file is read, without opening it: not hidden, a regular file
     (not a link, pipe, socket or device), a .yaml name, a known location, not too large.
     Returns the file's ``lstat``, or the one finding that stops it being read."""
@@ -31,9 +31,10 @@ def precheck(
             line=1,
             column=1,
         )
-    st, problem = lstat_problem(path, file)
-    if problem is not None:
-        return None, problem
+    found = lstat_problem(path, file)
+    if found[1] is not None:
+        return found
+    st = found[0]
     if not path.endswith(".yaml"):
         name = os.path.basename(path)
         return None, make("file.not-yaml", file, f"“{name}”不是 .yaml 记录文件", line=1, column=1)
@@ -56,10 +57,11 @@ def read_record(path: Path, data_root: Path) -> Record:
     _st, problem = precheck(str(path), file, kind, rel)
     if problem is None:
         raw, problem = read_bounded(str(path), file, MAX_BYTES, checked=True)
+        if raw is not None:
+            return parse_bytes(rec, raw)
     if problem is not None:
         rec.findings.append(problem)
-        return rec
-    return parse_bytes(rec, raw)
+    return rec
 
 
 def parse_bytes(rec: Record, raw: bytes) -> Record:
@@ -67,7 +69,7 @@ def parse_bytes(rec: Record, raw: bytes) -> Record:
         rec.findings.append(too_large(rec.file, len(raw), MAX_BYTES))
         return rec
     text, problems = decode(raw, rec.file)
-    if problems:
+    if text is None:
         rec.findings.extend(problems)
         return rec
     rec.parsed = parse(text, rec.file)
@@ -120,12 +122,12 @@ def finding_from(t, file: str) -> Finding:
     )
 
 
-def parse_one(path: str, file: str, rel: tuple, kind: str, schemas_dir: str | None):
+def parse_one(path: str, file: str, rel: tuple, kind: str | None, schemas_dir: str | None):
     """Read, parse and schema-check one file: (digest, (data, parse findings, schema
     findings, facts))."""
     raw, problem = read_bounded(path, file, MAX_BYTES, checked=True)
-    if problem is not None or raw is None:
-        return None, (None, [finding_tuple(problem)], [], None)
+    if raw is None:
+        return None, (None, [finding_tuple(problem)] if problem is not None else [], [], None)
     rec = parse_bytes(Record(kind=kind, file=file, rel=rel), raw)
     schema_findings = []
     if schemas_dir is not None and rec.data is not None and not rec.findings:

@@ -6,6 +6,7 @@ does not take are read here, and so is every lazy re-parse for positions."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import yaml
 from yaml import events as ev
@@ -40,6 +41,7 @@ _FLOAT = re.compile(
 # in a decoded value (after "\0", "\x1b", "\x9b", "\N" … escapes): C1 controls too
 _DECODED_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
+_Parser: type[yaml.CSafeLoader] | type[yaml.SafeLoader]
 try:  # libyaml is part of the PyYAML wheels we pin; the pure parser is the fallback.
     _Parser = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
@@ -126,8 +128,8 @@ class _Frame:
 
     __slots__ = ("container", "path", "key", "keys", "size", "anchor", "is_map")
 
-    def __init__(self, container: dict | list, path: tuple, anchor: str | None, is_map: bool):
-        self.container = container
+    def __init__(self, container: Any, path: tuple, anchor: str | None, is_map: bool):
+        self.container = container  # a dict when ``is_map``, else a list
         self.path = path  # of the container itself
         self.key: object = _NOKEY  # a mapping's key waiting for its value
         self.keys: set[str] = set()  # a mapping's keys so far
@@ -142,7 +144,7 @@ def build(text: str, file: str, positions: dict) -> object:
     ``yaml.YAMLError`` on a syntax error."""
     loader = _Parser(text)
     try:
-        anchors: dict[str, tuple[object, int]] = {}
+        anchors: dict[str | None, tuple[object, int]] = {}
         stack: list[_Frame] = []
         nodes = 0
         docs = 0
@@ -174,11 +176,11 @@ def build(text: str, file: str, positions: dict) -> object:
                     positions[top.path + (value,)] = (mark.line + 1, mark.column + 1)
                     return None
                 key = top.key
-                top.container[key] = value  # type: ignore[index]
+                top.container[key] = value
                 top.key = _NOKEY
                 return top.path + (key,)
             idx = len(top.container)
-            top.container.append(value)  # type: ignore[union-attr]
+            top.container.append(value)
             path = top.path + (idx,)
             positions[path] = (mark.line + 1, mark.column + 1)
             return path
@@ -242,17 +244,18 @@ def build(text: str, file: str, positions: dict) -> object:
                 is_map = isinstance(e, ev.MappingStartEvent)
                 container: dict | list = {} if is_map else []
                 path = cur_path()
+                mark: Any = e.start_mark  # never None for a parser's events
                 # register the container in its parent now so positions follow document order
                 if stack:
                     parent = stack[-1]
                     if parent.is_map:
-                        parent.container[parent.key] = container  # type: ignore[index]
+                        parent.container[parent.key] = container
                         parent.key = _NOKEY
                     else:
-                        parent.container.append(container)  # type: ignore[union-attr]
-                        positions[path] = (e.start_mark.line + 1, e.start_mark.column + 1)
+                        parent.container.append(container)
+                        positions[path] = (mark.line + 1, mark.column + 1)
                 else:
-                    positions[()] = (e.start_mark.line + 1, e.start_mark.column + 1)
+                    positions[()] = (mark.line + 1, mark.column + 1)
                 stack.append(_Frame(container, path, e.anchor, is_map))
                 continue
             if isinstance(e, (ev.MappingEndEvent, ev.SequenceEndEvent)):

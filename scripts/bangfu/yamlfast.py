@@ -6,9 +6,11 @@ careful reader, which also gives every finding its line and column."""
 from __future__ import annotations
 
 import re
+from types import ModuleType
 
 from .yamlbuild import MAX_DEPTH, MAX_NODES, MAX_NUMBER
 
+_yaml_rs: ModuleType | None
 try:
     import yaml_rs as _yaml_rs
 except ImportError:  # pragma: no cover
