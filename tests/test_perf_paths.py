@@ -12,8 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bangfu import check, load, yamlsafe
+from bangfu import check, load, yamlbuild, yamlsafe
 from bangfu.cache import DIRNAME, open_cache
 from bangfu.config import Config
 from bangfu.schema import validate
@@ -91,8 +92,8 @@ def _base_texts() -> list[str]:
 def _builder(text: str):
     out = yamlsafe.Parsed(positions={})
     try:
-        yamlsafe._build(text, "x", out)
-    except (yamlsafe._Stop, yamlsafe.yaml.YAMLError):
+        out.data = yamlbuild.build(text, "x", out.positions)
+    except (yamlbuild.Stop, yaml.YAMLError):
         return None, None
     return out.data, out
 
@@ -129,8 +130,8 @@ def test_parse_results_unchanged_for_every_case_file():
         got = yamlsafe.parse(text, "f")
         want = yamlsafe.Parsed(positions={})
         try:
-            yamlsafe._build(text, "f", want)
-        except (yamlsafe._Stop, yamlsafe.yaml.YAMLError):
+            want.data = yamlbuild.build(text, "f", want.positions)
+        except (yamlbuild.Stop, yaml.YAMLError):
             assert got.findings
             continue
         assert got.data == want.data

@@ -16,7 +16,7 @@ import pytest
 from bangfu import aggregate, check, cli, model
 from bangfu.config import Config, PublishRefused
 from bangfu.pipeline import Pipeline
-from bangfu.publish import extracts
+from bangfu.publish import release
 from bangfu.publish import site as site_mod
 
 from .conftest import ROOT, make_case
@@ -128,7 +128,7 @@ def counted(monkeypatch):
     wrap(model, "build", "model")
     wrap(aggregate, "status_of", "status")
     wrap(aggregate, "compute", "figures")
-    wrap(extracts, "release_of", "git")
+    wrap(release, "release_of", "git")
 
     def fake_mkdocs(src: Path, site_dir: Path, epoch: int) -> None:  # MkDocs is not counted
         (site_dir / "search").mkdir(parents=True)

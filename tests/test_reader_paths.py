@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from bangfu import yamlsafe
+from bangfu import yamlfast, yamlsafe
 from bangfu.yamlsafe import MAX_NUMBER, parse
 
 from .conftest import DEFAULT_AS_OF, bangfu, make_case
@@ -72,7 +72,7 @@ def test_fast_and_careful_yaml_paths_agree_on_every_generated_scalar(monkeypatch
     corpus = _corpus()
     fast_taken = sum(yamlsafe.fast_load(t) is not None for t in corpus)
     fast = [_verdict(t) for t in corpus]
-    monkeypatch.setattr(yamlsafe, "_yaml_rs", None)  # the careful path only
+    monkeypatch.setattr(yamlfast, "_yaml_rs", None)  # the careful path only
     assert all(yamlsafe.fast_load(t) is None for t in corpus[:5])
     careful = [_verdict(t) for t in corpus]
     wrong = [(t[:60], f, c) for t, f, c in zip(corpus, fast, careful, strict=True) if f != c]

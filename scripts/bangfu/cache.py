@@ -25,6 +25,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .record import expected_stem
+
 VERSION = 2  # 2: results carry the record's facts
 ENV = "BANGFU_CACHE"
 DIRNAME = ".bangfu-cache"
@@ -32,7 +34,11 @@ DIRNAME = ".bangfu-cache"
 RACY_SECONDS = 2.0
 _CODE_FILES = (
     "yamlsafe.py",
+    "yamlbuild.py",
+    "yamlfast.py",
     "readfile.py",
+    "record.py",
+    "readone.py",
     "load.py",
     "schema.py",
     "checksums.py",
@@ -80,7 +86,7 @@ def fingerprint(schemas_dir: Path | None) -> str:
     except ImportError:  # pragma: no cover
         h.update(b"no-yaml-rs")
     if schemas_dir is not None:
-        from .schema import bundled
+        from .schema import bundled  # imported when used (jsonschema_rs): readers start fast
 
         h.update(json.dumps(bundled(schemas_dir), sort_keys=True, ensure_ascii=False).encode())
     return h.hexdigest()
@@ -91,7 +97,7 @@ class ParseCache:
     """``files``: rel path → (stamp, digest); ``entries``: digest + kind → cached result.
 
     A result is ``(data, parse_findings, schema_findings, facts)``, findings as tuples without
-    the file name (see ``load.finding_tuple``), facts as ``facts.record_facts`` gives them."""
+    the file name (see ``readone.finding_tuple``), facts as ``facts.record_facts`` gives them."""
 
     path: Path | None
     written_ns: int = 0
@@ -209,12 +215,12 @@ class RefIndex:
         return int(self.meta.get("files", 0))
 
     @property
-    def dirs(self) -> dict[str, tuple] | None:
+    def dirs(self) -> dict[str, tuple | None] | None:
         """Record folder → its stamp when the index was written (``load.scan``)."""
         d = self.meta.get("dirs")
         return d if type(d) is dict else None
 
-    def dir_changed(self, rel: str, st: tuple) -> bool:
+    def dir_changed(self, rel: str, st: tuple | None) -> bool:
         """Whether files may have been added, removed or renamed in a record folder since the
         index was written."""
         dirs = self.dirs
@@ -286,7 +292,7 @@ def write_index(
     schemas_dir: Path | None,
     records,
     stamps: dict[str, tuple],
-    dirs: dict[str, tuple] | None = None,
+    dirs: dict[str, tuple | None] | None = None,
 ) -> Path | None:
     """Index the household and plan ids of a fully loaded tree (replaces any older index).
     ``dirs``: the stamps of the record folders, taken before they were listed. Returns the
@@ -307,8 +313,6 @@ def write_index(
             continue
         rid = rec.id
         if not isinstance(rec.data, dict) or rid is None:
-            from .load import expected_stem
-
             broken.append((rec.kind, expected_stem(rec.rel, rec.kind), rel, st))
             continue
         shards[(rec.kind, shard_of(rid))].setdefault(rid, []).append((rel, st))

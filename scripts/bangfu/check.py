@@ -10,7 +10,8 @@ from . import model as model_mod
 from . import schema
 from .config import Config, UsageError
 from .findings import Finding
-from .load import Record, Tree, load_tree, locate
+from .load import Tree, load_tree
+from .record import Record, locate
 from .redact import redact
 from .rules import run_all
 from .rules.base import Context

@@ -19,8 +19,10 @@ from ruamel.yaml.error import YAMLError
 from .codes import make
 from .config import UsageError
 from .findings import Finding
-from .load import Record, classify, locate, parse_bytes, precheck, scan
+from .load import scan
 from .readfile import read_bounded
+from .readone import parse_bytes, precheck
+from .record import Record, classify, locate
 from .yamlio import atomic_write, dump_fast, yaml_rt
 from .yamlsafe import parse
 

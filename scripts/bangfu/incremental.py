@@ -23,8 +23,9 @@ from . import model as model_mod
 from .cache import INDEXED_KINDS, open_index, stamp
 from .config import Config
 from .findings import Finding
-from .load import STAMPED_DIRS, Record, dir_stamp, load_some, order_key, scan
+from .load import STAMPED_DIRS, dir_stamp, load_some, order_key, scan
 from .privacy import known
+from .record import Record
 from .rules import run_all
 from .rules.base import Context
 
@@ -35,7 +36,7 @@ MIN_LIMIT = 2000
 
 
 def _targets(root: Path, wanted: list[str]) -> list[tuple[str, tuple[str, ...]]] | None:
-    out = []
+    out: list[tuple[str, tuple[str, ...]]] = []
     for w in wanted:
         parts = tuple(w.split("/"))[1:]
         if not parts:
@@ -79,7 +80,7 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
                 index.note(rec.kind, rec.id, "/".join(rec.rel), st)
         return out
 
-    refs = []
+    refs: list[tuple[str, tuple[str, ...]]] = []
     for d in REFERENCE_DIRS:
         if (root / d).is_dir():
             refs.extend((p, (d,) + rel) for p, rel, _ in scan(root / d))
@@ -210,7 +211,7 @@ def _villages(loaded) -> list[tuple[str, str]]:
 
 def _probe(root: Path, kind: str, id_: str, villages) -> list[tuple[str, tuple[str, ...]]]:
     """Files not in the index that would hold ``id_`` where the layout puts it."""
-    out = []
+    out: list[tuple[str, tuple[str, ...]]] = []
     if "/" in id_ or id_.startswith("."):
         return out
     if kind == "household":
@@ -235,7 +236,7 @@ def _probe(root: Path, kind: str, id_: str, villages) -> list[tuple[str, tuple[s
 
 def _named_households(rec: Record) -> list[str]:
     d = rec.data
-    out = []
+    out: list[str] = []
     if rec.kind == "plan":
         targets = d.get("targets")
         if isinstance(targets, dict):

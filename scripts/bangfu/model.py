@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .load import Record, expected_stem
+from .record import Record, expected_stem
 
 
 @dataclass(slots=True)

@@ -34,7 +34,8 @@ from . import model as model_mod
 from . import render
 from .config import Config, PublishRefused
 from .findings import ERROR, Finding
-from .load import Record, Tree
+from .load import Tree
+from .record import Record
 from .rules.base import date_of
 
 if TYPE_CHECKING:  # the aggregate modules are imported when used: ``bangfu check`` starts fast
@@ -42,7 +43,7 @@ if TYPE_CHECKING:  # the aggregate modules are imported when used: ``bangfu chec
     from .aggregate import Table
     from .aggregate.cells import Figures
     from .monitor import Status
-    from .publish.tableschema import Release
+    from .publish.release import Release
 
 __all__ = ["Aggregate", "Pipeline", "PublishRefused", "aggregate_stage", "last_update"]
 
@@ -62,7 +63,7 @@ class Aggregate:
     @cached_property
     def release(self) -> Release:
         """The last commit touching the data folder ("unknown" outside git)."""
-        from .publish.extracts import release_of
+        from .publish.release import release_of
 
         return release_of(self.cfg.data_root)
 

@@ -55,7 +55,7 @@ def unreadable(file: str, exc: OSError) -> Finding:
     return make("file.unreadable", file, f"无法读取文件：{reason}", line=1, column=1)
 
 
-def lstat_problem(path: str, file: str) -> tuple[os.stat_result | None, Finding | None]:
+def lstat_problem(path: str, file: str) -> tuple[os.stat_result, None] | tuple[None, Finding]:
     """``(lstat result, None)`` for a regular file, else ``(None, finding)``; nothing is
     opened and no link is followed."""
     try:
@@ -79,9 +79,10 @@ def read_bounded(
     ``checked``: the caller has just looked at this path with ``lstat_problem`` and checked
     its size."""
     if not checked:
-        st, problem = lstat_problem(path, file)
-        if problem is not None:
-            return None, problem
+        found = lstat_problem(path, file)
+        if found[1] is not None:
+            return found
+        st = found[0]
         if st.st_size > limit:
             return None, too_large(file, st.st_size, limit)
     try:

@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from .codes import REGISTRY
 from .findings import Finding, json_path
-from .load import Record
+from .record import Record
 from .schema import is_public, may_show_key, node_at, schema_text
 
 MASK = "＊＊＊"

@@ -13,7 +13,7 @@ import jsonschema_rs
 from .checksums import FORMATS
 from .codes import make
 from .findings import Finding, json_path
-from .load import Record
+from .record import Record
 
 PACKAGE_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 COMMON = "common.schema.json"
@@ -236,8 +236,8 @@ def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
         tail = f"；可选：{options}" if options else ""
         return "schema.enum", f"{title}的值不在可选范围内{tail}", parts
     if name == "const":
-        want = node.get("const")
-        shown = f"：{want}" if isinstance(want, str | int | float) else ""
+        fixed = node.get("const")
+        shown = f"：{fixed}" if isinstance(fixed, str | int | float) else ""
         return "schema.const", f"{title}必须是固定值{shown}", parts
     if name == "format":
         fmt = kind.format
@@ -352,8 +352,12 @@ def validate(rec: Record, schemas_dir: Path) -> list[Finding]:
             continue
         seen.add(key)
         at = where
-        if code == "schema.additional-properties" and where == parts:
-            at = parts + [err.kind.unexpected[0]]
+        kind = err.kind
+        if (
+            isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties)
+            and where == parts
+        ):
+            at = parts + [kind.unexpected[0]]
         line, col = rec.at(at)
         out.append(make(code, rec.file, message, line=line, column=col, path=json_path(where)))
     return out

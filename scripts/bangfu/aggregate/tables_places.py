@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .builder import Builder, amount, fk
 from .columns import (
     FLAG_NAMES,
     Column,
@@ -15,7 +16,6 @@ from .columns import (
     plain_count,
     sources_text,
 )
-from .tables import Builder, amount, fk
 
 
 def build(b: Builder) -> list[Table]:

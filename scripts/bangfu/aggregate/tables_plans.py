@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..recorded import STATES
+from .builder import Builder, amount, fk
 from .columns import (
     LIST_SEPARATOR,
     Column,
@@ -14,7 +15,6 @@ from .columns import (
     plain_count,
     sources_text,
 )
-from .tables import Builder, amount, fk
 
 
 def build(b: Builder) -> list[Table]:

@@ -3,8 +3,8 @@ month and category."""
 
 from __future__ import annotations
 
+from .builder import Builder, amount, fk
 from .columns import Column, Table, amount_column, count_column, plain_count
-from .tables import Builder, amount, fk
 
 
 def build(b: Builder) -> list[Table]:

@@ -45,9 +45,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..cache import atomic_bytes, stamp
-from ..load import Record, classify, order_key, scan
+from ..load import order_key, scan
 from ..model import Model
 from ..model import build as build_model
+from ..record import Record, classify
 from ..schema import PACKAGE_SCHEMAS
 from .pii import DIGEST_SIZE, NameDigests, is_person_name, name_digest
 from .rule import checked_counties, names_of

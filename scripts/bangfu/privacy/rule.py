@@ -25,8 +25,8 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from ..findings import Finding
-from ..load import Record
 from ..model import Model
+from ..record import Record
 from ..rules.base import at
 from ..schema import PACKAGE_SCHEMAS, bundled, title_at
 from .fields import free_text_paths, name_paths, parts_of, strings_at

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,27 +23,17 @@ from .. import model as model_mod
 from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
 from ..config import PublishRefused, UsageError
 from ..public import project
-from .tableschema import EXCEL_DIR, WORKBOOK, Release, package_descriptor
+from .formulas import neutralise
+from .release import Release
+from .tableschema import EXCEL_DIR, WORKBOOK, package_descriptor
 
 if TYPE_CHECKING:
     from ..pipeline import Aggregate
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DESCRIPTOR = "datapackage.json"
 
 
 # ---------------------------------------------------------------- cells
-
-
-def formula_like(value: str) -> bool:
-    """Text a spreadsheet would run as a formula if typed into a cell."""
-    return value.startswith(FORMULA_PREFIXES)
-
-
-def neutralise(value: str) -> str:
-    """For spreadsheet-oriented copies only: a formula-like text cell gets a leading
-    apostrophe. The canonical CSV keeps every value exactly as recorded."""
-    return "'" + value if formula_like(value) else value
 
 
 def cell(column: Column, value, marker: str, *, defuse: bool = False) -> str:
@@ -77,29 +66,6 @@ def csv_bytes(table: Table, *, excel: bool = False) -> bytes:
         w.writerow([cell(c, row.get(c.name), table.marker, defuse=excel) for c in table.columns])
     data = buf.getvalue().encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if excel else data
-
-
-# ---------------------------------------------------------------- release metadata
-
-
-def release_of(data_root: Path) -> Release:
-    """The last commit that touched the data folder; "unknown" outside git (never the clock)."""
-    try:
-        proc = subprocess.run(
-            ["git", "log", "-1", "--format=%H%x00%cI", "--", "."],
-            cwd=data_root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-        )
-    except (OSError, subprocess.SubprocessError):
-        return Release("unknown", "unknown")
-    out = proc.stdout.strip()
-    if proc.returncode != 0 or "\x00" not in out:
-        return Release("unknown", "unknown")
-    commit, date = out.split("\x00", 1)
-    return Release(commit, date)
 
 
 def sources_of(model: model_mod.Model, schemas_dir: Path) -> list[dict]:

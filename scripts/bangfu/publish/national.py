@@ -27,7 +27,8 @@ from ..writes import WriteError, os_failure
 from . import merge as mg
 from .extracts import DESCRIPTOR, ExportResult, check_out, publish
 from .parquet import flag_name
-from .tableschema import PACKAGE_NAME, Release, schema_version
+from .release import Release
+from .tableschema import PACKAGE_NAME, schema_version
 
 PARTIAL = "部分不公开"
 TABLE = "provinces"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 
 from ..aggregate import WITHHELD_MARKER, Table
+from .release import Release
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 TABLE_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
@@ -26,22 +26,6 @@ PARQUET_SUFFIX = "-parquet"  # resource name of a table's Parquet copy: counties
 # the layout of the package (files, the bangfu section, how cells are written); bump it when
 # a change makes packages of different versions unmergeable
 FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Release:
-    """Where the data comes from: the last commit that touched the data folder."""
-
-    commit: str  # full hash, or "unknown" outside a git repository
-    date: str  # committer date, ISO 8601, or "unknown"
-
-    @property
-    def version(self) -> str:
-        """SemVer-shaped: the commit date as YYYY.M.D, the short hash as build metadata."""
-        if self.date == "unknown":
-            return "0.0.0+unknown"
-        y, m, d = (int(x) for x in self.date[:10].split("-"))
-        return f"{y}.{m}.{d}+{self.commit[:12]}"
 
 
 def table_schema(table: Table) -> dict:

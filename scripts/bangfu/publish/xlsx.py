@@ -26,7 +26,7 @@ from fractions import Fraction
 import xlsxwriter
 
 from ..aggregate import NOT_RECORDED, WITHHELD, Table
-from .extracts import formula_like
+from .formulas import formula_like
 
 MAX_ROWS = 1_048_576  # rows in one Excel sheet, header included; tests lower it to test splitting
 FIXED_TIME = dt.datetime(2000, 1, 1)

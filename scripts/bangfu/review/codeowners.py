@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..load import iter_files, read_record
+from ..load import iter_files
+from ..readone import read_record
 
 MAINTAINERS_FILE = ".github/maintainers.txt"
 CODEOWNERS_FILE = ".github/CODEOWNERS"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..codes import make
 from ..findings import ERROR, Finding
-from ..load import Record
+from ..record import Record
 from ..redact import redact
 from ..schema import PACKAGE_SCHEMAS, bundled
 from . import codeowners, effects, highlights, history, ledger, references, subset

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from ..codes import make
 from ..findings import Finding, json_path
-from ..load import Record, parse_bytes
+from ..readone import parse_bytes
+from ..record import Record
 from . import ledger
 from .diff import MISSING, Diff, FieldChange, SchemaView, canon, diff, get
 from .gitio import Change, Git

@@ -3,7 +3,7 @@
 A record's identity is what the ledger knows it by, wherever its file sits: ``(kind, id)``,
 and for a progress report ``("report", plan id, period)``. Ids are read from the path (the
 checker holds every record's id equal to its path), so nothing has to be parsed to know which
-records a commit holds. A file is a record only at a path of the layout (``load.classify``)
+records a commit holds. A file is a record only at a path of the layout (``record.classify``)
 under ``data/``, with no hidden part, a ``.yaml`` name and a regular-file mode: a record moved
 anywhere else has left the ledger.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from ..codes import make
 from ..findings import Finding
-from ..load import classify, expected_stem
+from ..record import classify, expected_stem
 from ..yamlsafe import MAX_BYTES
 from .gitio import Change, Entry, Git
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from ..codes import make
 from ..findings import Finding, json_path
-from ..load import Record, classify, expected_stem, parse_bytes
+from ..readone import parse_bytes
+from ..record import Record, classify, expected_stem
 from .gitio import Git
 
 KIND_NAMES = {

@@ -13,8 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import Config
-from ..load import Record, classify, expected_stem, parse_bytes
 from ..pipeline import Pipeline
+from ..readone import parse_bytes
+from ..record import Record, classify, expected_stem
 from .gitio import Git, write_files
 
 SMALL = (

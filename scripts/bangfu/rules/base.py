@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..codes import make
 from ..findings import Finding, json_path
-from ..load import Record
+from ..record import Record
 
 
 @dataclass(frozen=True, slots=True)

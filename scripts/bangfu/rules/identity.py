@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from ..findings import Finding
-from ..load import expected_stem
 from ..model import Model
+from ..record import expected_stem
 from .base import at
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]\Z")

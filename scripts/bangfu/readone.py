@@ -1,0 +1,199 @@
+"""Reading one record file: the checks before it is opened (``precheck``), read + decode +
+parse (``read_record``, ``parse_bytes``), and the whole of one file's work in the loader
+(``parse_one``: read, parse, schema-check, facts; the result is what the parse cache keeps,
+put back on a record by ``fill``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .cache import digest
+from .codes import make
+from .findings import Finding
+from .readfile import lstat_problem, read_bounded, too_large
+from .record import Record, classify, hidden, locate
+from .yamlsafe import MAX_BYTES, Parsed, decode, parse
+
+
+def precheck(
+    path: str, file: str, kind: str | None, rel: tuple[str, ...] | None = None
+) -> tuple[os.stat_result, None] | tuple[None, Finding]:
+    """What is checked before a file is read, without opening it: not hidden, a regular file
+    (not a link, pipe, socket or device), a .yaml name, a known location, not too large.
+    Returns the file's ``lstat``, or the one finding that stops it being read."""
+    if rel is not None and hidden(rel):
+        return None, make(
+            "file.hidden",
+            file,
+            "以“.”开头的文件或文件夹不是记录，不会被读取",
+            line=1,
+            column=1,
+        )
+    found = lstat_problem(path, file)
+    if found[1] is not None:
+        return found
+    st = found[0]
+    if not path.endswith(".yaml"):
+        name = os.path.basename(path)
+        return None, make("file.not-yaml", file, f"“{name}”不是 .yaml 记录文件", line=1, column=1)
+    if kind is None:
+        return None, make(
+            "file.unknown-kind", file, "文件所在位置不对应任何记录类型", line=1, column=1
+        )
+    if st.st_size > MAX_BYTES:
+        return None, too_large(file, st.st_size, MAX_BYTES)
+    return st, None
+
+
+def read_record(path: Path, data_root: Path) -> Record:
+    """Read and parse one file; every problem becomes a finding on the record."""
+    file, rel = locate(path, data_root)
+    if rel is None:
+        rel = (path.name,)
+    kind = classify(rel) if path.name.endswith(".yaml") else None
+    rec = Record(kind=kind, file=file, rel=rel)
+    _st, problem = precheck(str(path), file, kind, rel)
+    if problem is None:
+        raw, problem = read_bounded(str(path), file, MAX_BYTES, checked=True)
+        if raw is not None:
+            return parse_bytes(rec, raw)
+    if problem is not None:
+        rec.findings.append(problem)
+    return rec
+
+
+def parse_bytes(rec: Record, raw: bytes) -> Record:
+    if len(raw) > MAX_BYTES:  # bytes from elsewhere (a Git object, a sheet import)
+        rec.findings.append(too_large(rec.file, len(raw), MAX_BYTES))
+        return rec
+    text, problems = decode(raw, rec.file)
+    if text is None:
+        rec.findings.extend(problems)
+        return rec
+    rec.parsed = parse(text, rec.file)
+    if rec.parsed.data is not None and not isinstance(rec.parsed.data, dict):
+        rec.findings.append(
+            make(
+                "record.not-mapping",
+                rec.file,
+                "记录最外层必须是字段映射（字段: 值）",
+                line=1,
+                column=1,
+            )
+        )
+        rec.parsed.data = None
+    elif rec.parsed.data is None and not rec.findings:
+        rec.findings.append(make("yaml.empty", rec.file, "文件中没有内容", line=1, column=1))
+    return rec
+
+
+class FileText:
+    """Re-reads a file's text for the lazy line-number re-parse (see ``yamlsafe.Parsed``)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __call__(self) -> str:
+        raw, problem = read_bounded(self.path, self.path)
+        if problem is not None or raw is None:
+            raise OSError(problem.message if problem else "unreadable")
+        return raw.decode("utf-8")
+
+
+def finding_tuple(f: Finding) -> tuple:
+    return (f.code, f.severity, f.message, f.hint, f.line, f.column, f.path)
+
+
+def finding_from(t, file: str) -> Finding:
+    code, severity, message, hint, line, column, path = t
+    return Finding(
+        code=code,
+        severity=severity,
+        file=file,
+        message=message,
+        hint=hint,
+        line=line,
+        column=column,
+        path=path,
+    )
+
+
+def parse_one(path: str, file: str, rel: tuple, kind: str | None, schemas_dir: str | None):
+    """Read, parse and schema-check one file: (digest, (data, parse findings, schema
+    findings, facts))."""
+    raw, problem = read_bounded(path, file, MAX_BYTES, checked=True)
+    if raw is None:
+        return None, (None, [finding_tuple(problem)] if problem is not None else [], [], None)
+    rec = parse_bytes(Record(kind=kind, file=file, rel=rel), raw)
+    schema_findings = []
+    if schemas_dir is not None and rec.data is not None and not rec.findings:
+        from .schema import validate  # imported when used: readers that only parse start fast
+
+        schema_findings = validate(rec, Path(schemas_dir))
+    from .facts import record_facts  # imported when used (pyarrow): as above
+
+    return digest(raw), (
+        _interned(rec.data),
+        [finding_tuple(f) for f in rec.findings],
+        [finding_tuple(f) for f in schema_findings],
+        _interned_facts(record_facts(kind, rec.data)),
+    )
+
+
+def _interned_facts(facts: dict, _intern=sys.intern) -> dict:
+    """Fact rows with their short texts (ids, dates, categories) interned, like the data."""
+    return {
+        name: [
+            tuple(_intern(v) if type(v) is str and len(v) <= 32 else v for v in row) for row in rows
+        ]
+        for name, rows in facts.items()
+    }
+
+
+def _interned(node, _intern=sys.intern):
+    """The same data with keys and short strings interned: repeated words (field names,
+    categories, dates) are then stored once, in memory and in the cache, and load faster."""
+    if type(node) is dict:
+        out = {}
+        for k, v in node.items():
+            t = type(v)
+            if t is str:
+                out[_intern(k)] = _intern(v) if len(v) <= 32 else v
+            elif t is dict or t is list:
+                out[_intern(k)] = _interned(v)
+            else:
+                out[_intern(k)] = v
+        return out
+    if type(node) is list:
+        return [
+            (_intern(v) if len(v) <= 32 else v)
+            if type(v) is str
+            else _interned(v)
+            if type(v) in (dict, list)
+            else v
+            for v in node
+        ]
+    return node
+
+
+def fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:
+    """Put a (data, parse findings, schema findings, facts) result on a record."""
+    if type(result) is not tuple or len(result) != 4:
+        return False
+    rec.facts = result[3] if type(result[3]) is dict else None
+    if not result[1] and not result[2] and result[0] is not None:
+        rec.parsed = Parsed(result[0], None, [], FileText(path))
+        return True
+    try:
+        data, pf, sf, _facts = result
+        findings = [finding_from(t, rec.file) for t in pf]
+        schema = [finding_from(t, rec.file) for t in sf]
+    except (TypeError, ValueError):
+        return False
+    rec.parsed = Parsed(data, None if data is not None else {}, findings, FileText(path))
+    schema_f[i] = schema
+    return True

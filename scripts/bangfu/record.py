@@ -1,0 +1,105 @@
+"""The record: one file of the data folder as read (its kind, display path, parts relative to the
+data root, the parse and the facts), and where a record sits in the layout: path → kind
+(``classify``), the id a file must carry (``expected_stem``), display paths (``locate``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import Finding
+from .yamlsafe import Parsed
+
+# path pattern (relative to the data root, as parts) → record kind
+_FLAT = {
+    "sources": "source",
+    "counties": "county",
+    "organizations": "organization",
+    "campaigns": "campaign",
+    "policy": "policy",
+}
+
+
+@dataclass(slots=True)
+class Record:
+    kind: str | None
+    file: str  # display path, e.g. data/households/cq-x/cq-x-y-z/h-1.yaml
+    rel: tuple[str, ...]  # parts relative to the data root
+    parsed: Parsed = field(default_factory=Parsed)
+    # the record's public-safe facts (``facts.record_facts``), computed with the parse and
+    # cached with it by content hash; None: not computed yet
+    facts: dict | None = None
+
+    @property
+    def data(self):
+        return self.parsed.data
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.parsed.findings
+
+    @property
+    def id(self) -> str | None:
+        d = self.parsed.data
+        if isinstance(d, dict) and isinstance(d.get("id"), str):
+            return d["id"]
+        return None
+
+    def at(self, parts) -> tuple[int, int]:
+        return self.parsed.where(parts)
+
+
+def hidden(rel: tuple[str, ...]) -> bool:
+    """Whether a path (parts relative to the data root) has a hidden file or folder in it."""
+    return "/." in "/" + "/".join(rel)
+
+
+def classify(rel: tuple[str, ...]) -> str | None:
+    """Record kind from a path relative to the data root, or None when it fits no kind
+    (hidden files and files in hidden folders are never records)."""
+    return None if hidden(rel) else kind_at(rel)
+
+
+def kind_at(rel: tuple[str, ...]) -> str | None:
+    """``classify`` for a path known not to be hidden."""
+    n = len(rel)
+    if n == 2 and rel[0] in _FLAT:
+        return _FLAT[rel[0]]
+    if n == 4 and rel[0] == "households":
+        return "household"
+    if n == 4 and rel[0] == "plans" and rel[3] == "plan.yaml":
+        return "plan"
+    if n == 5 and rel[0] == "plans" and rel[3] == "reports":
+        return "report"
+    return None
+
+
+def expected_stem(rel: tuple[str, ...], kind: str) -> str:
+    """The id a file at ``rel`` must carry (plans are named by their folder)."""
+    if kind == "plan":
+        return rel[2]
+    return rel[-1][: -len(".yaml")]
+
+
+def locate(path: Path, data_root: Path) -> tuple[str, tuple[str, ...] | None]:
+    """(display path, parts relative to the data root or None when outside it) of ``path``.
+    The last part is never followed: a symbolic link is named as itself."""
+    if path.name in ("", ".", ".."):
+        full = os.path.realpath(path)
+    else:
+        full = os.path.join(os.path.realpath(path.parent), path.name)
+    root = os.path.realpath(data_root)
+    base = os.path.dirname(root)
+    rel = None
+    if full.startswith(root + os.sep):
+        rel = tuple(full[len(root) + 1 :].split(os.sep))
+    elif full == root:
+        rel = ()
+    if full.startswith(base.rstrip(os.sep) + os.sep):
+        return full[len(base.rstrip(os.sep)) + 1 :].replace(os.sep, "/"), rel
+    return path.as_posix(), rel
+
+
+def display(path: Path, root: Path) -> str:
+    return locate(path, root)[0]
