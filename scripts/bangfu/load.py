@@ -13,18 +13,10 @@ from pathlib import Path
 
 from .codes import make
 from .findings import Finding
+from .layout import id_of, kind_of
 from .readfile import lstat_problem, read_bounded, too_large
 from .writes import is_tool_temp
 from .yamlsafe import MAX_BYTES, Parsed, decode, parse
-
-# path pattern (relative to the data root, as parts) → record kind
-_FLAT = {
-    "sources": "source",
-    "counties": "county",
-    "organizations": "organization",
-    "campaigns": "campaign",
-    "policy": "policy",
-}
 
 
 @dataclass(slots=True)
@@ -64,27 +56,12 @@ def hidden(rel: tuple[str, ...]) -> bool:
 def classify(rel: tuple[str, ...]) -> str | None:
     """Record kind from a path relative to the data root, or None when it fits no kind
     (hidden files and files in hidden folders are never records)."""
-    return None if hidden(rel) else _kind(rel)
-
-
-def _kind(rel: tuple[str, ...]) -> str | None:
-    n = len(rel)
-    if n == 2 and rel[0] in _FLAT:
-        return _FLAT[rel[0]]
-    if n == 4 and rel[0] == "households":
-        return "household"
-    if n == 4 and rel[0] == "plans" and rel[3] == "plan.yaml":
-        return "plan"
-    if n == 5 and rel[0] == "plans" and rel[3] == "reports":
-        return "report"
-    return None
+    return None if hidden(rel) else kind_of(rel)
 
 
 def expected_stem(rel: tuple[str, ...], kind: str) -> str:
     """The id a file at ``rel`` must carry (plans are named by their folder)."""
-    if kind == "plan":
-        return rel[2]
-    return rel[-1][: -len(".yaml")]
+    return id_of(rel, kind)
 
 
 def locate(path: Path, data_root: Path) -> tuple[str, tuple[str, ...] | None]:
@@ -455,7 +432,7 @@ def _load_tree(
     dirs: dict[str, tuple] = {}
     for path, rel, hid in scan(root, dirs):
         file = prefix + "/" + "/".join(rel)
-        kind = _kind(rel) if not hid and path.endswith(".yaml") else None
+        kind = kind_of(rel) if not hid and path.endswith(".yaml") else None
         rec = Record(kind=kind, file=file, rel=rel)
         records.append(rec)
         schema_f.append([])

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,7 +23,10 @@ from .. import model as model_mod
 from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
 from ..config import PublishRefused, UsageError
 from ..public import project
+from ..review.gitio import Git
+from ..writes import WriteError
 from .tableschema import EXCEL_DIR, WORKBOOK, Release, package_descriptor
+from .validate import package_findings
 
 if TYPE_CHECKING:
     from ..pipeline import Aggregate
@@ -85,21 +87,10 @@ def csv_bytes(table: Table, *, excel: bool = False) -> bytes:
 def release_of(data_root: Path) -> Release:
     """The last commit that touched the data folder; "unknown" outside git (never the clock)."""
     try:
-        proc = subprocess.run(
-            ["git", "log", "-1", "--format=%H%x00%cI", "--", "."],
-            cwd=data_root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-        )
-    except (OSError, subprocess.SubprocessError):
-        return Release("unknown", "unknown")
-    out = proc.stdout.strip()
-    if proc.returncode != 0 or "\x00" not in out:
-        return Release("unknown", "unknown")
-    commit, date = out.split("\x00", 1)
-    return Release(commit, date)
+        last = Git(data_root, timeout=60).last_commit()
+    except UsageError:
+        last = None
+    return Release(*last) if last else Release("unknown", "unknown")
 
 
 def sources_of(model: model_mod.Model, schemas_dir: Path) -> list[dict]:
@@ -206,12 +197,16 @@ def publish(
     release: Release,
     meta: dict | None = None,
 ) -> ExportResult:
-    """Write the package into a temporary folder next to ``out`` and swap it into place:
+    """Write the package into a temporary folder next to ``out``, validate it (``validate``;
+    an invalid package is a ``WriteError`` and replaces nothing) and swap it into place:
     ``out`` holds the old package or the new one, never a mix."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
         write_package(tmp, tables, sources, release, meta)
+        problems = package_findings(tmp, DESCRIPTOR)
+        if problems:
+            raise WriteError(problems)
         os.chmod(tmp, 0o755)
         swap_in(tmp, out)
     except BaseException:

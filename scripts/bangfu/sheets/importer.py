@@ -730,9 +730,9 @@ def _where(p: Parsed, r: Row, key: str) -> Where:
 
 
 def _valid_id(value: str) -> bool:
-    import re
+    from ..schema import id_pattern
 
-    return bool(re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]", value))
+    return bool(id_pattern().fullmatch(value))
 
 
 def _order(d: dict, keys: tuple[str, ...]) -> dict:
