@@ -10,7 +10,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 TOP = Path(__file__).resolve().parent
-BUNDLED = ("schemas", "site", "mkdocs.yml")  # bangfu.resources.NAMES
+BUNDLED = ("schemas", "site", "mkdocs.yml")  # what bangfu.resources returns
 
 
 class BuildWithResources(build_py):

@@ -14,7 +14,6 @@ from types import ModuleType
 
 PACKAGE = Path(__file__).resolve().parent
 BUNDLED = PACKAGE / "_bundled"  # the copies in a wheel (see setup.py)
-NAMES = ("schemas", "site", "mkdocs.yml")
 
 
 def _checkout() -> Path | None:
