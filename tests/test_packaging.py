@@ -36,8 +36,13 @@ def _run(cmd: list[str], cwd, pythonpath) -> subprocess.CompletedProcess:
 
 
 def test_built_package_carries_its_folders_and_checks_without_the_checkout(tmp_path):
-    lib = tmp_path / "lib"
-    proc = _run([sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(lib)], ROOT, "")
+    src, lib = tmp_path / "src", tmp_path / "lib"
+    # a copy of what the build reads (setuptools writes its egg-info next to the package)
+    for name in ("schemas", "site", "scripts/bangfu", "scripts/bangfu_tools"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "setup.py", "README.md", "mkdocs.yml"):
+        shutil.copy2(ROOT / name, src / name)
+    proc = _run([sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(lib)], src, "")
     assert proc.returncode == 0, proc.stderr
     bundled = lib / "bangfu" / "_bundled"
     for rel in ("schemas/common.schema.json", "site/index.md", "mkdocs.yml"):
