@@ -4,11 +4,11 @@ before it replaces the old one. An invalid package is a ``write.invalid-package`
 nothing is replaced.
 
 What is validated: the descriptor (Data Package v2), each table's header against its Table
-Schema, and the first ``ROWS`` rows of each table (types, constraints, keys). Not the bytes
-and hashes (computed from the very bytes written) nor the later rows: the full validation of
-whole packages runs in the tests (``tests/test_extracts.py``); here it would cost minutes on
-a province. Messages name the file, row and column and the frictionless error type, never a
-cell's value."""
+Schema, and the first ``ROWS`` rows of each table (types, constraints, primary key), so the
+cost does not grow with the province. Not the later rows, nor the foreign keys (checking them
+reads every referenced table whole), nor the bytes and hashes (computed from the very bytes
+written): the full validation of whole packages runs in the tests (``tests/test_extracts.py``).
+Messages name the file, row and column and the frictionless error type, never a cell's value."""
 
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ SHOWN = 5  # problems reported per resource
 
 def package_findings(folder: Path, descriptor: str = "datapackage.json") -> list[Finding]:
     """``write.invalid-package`` findings for the package in ``folder``; [] when it is valid."""
-    from frictionless import validate
+    from frictionless import Checklist, validate
 
-    report = validate(str(folder / descriptor), limit_rows=ROWS)
+    checks = Checklist(skip_errors=["foreign-key"])
+    report = validate(str(folder / descriptor), limit_rows=ROWS, checklist=checks)
     if report.valid:
         return []
     out = [make("write.invalid-package", descriptor, _text(e)) for e in report.errors[:SHOWN]]
