@@ -9,11 +9,11 @@ import subprocess
 
 import pytest
 
-from bangfu.bench import Report, Step, _restore, summary, targets
-from bangfu.benchimpl import BASELINE, Caches, Impl, edit_values
-from bangfu.benchsteps import ALIASES, STEPS, comparison, fastest, parse_steps, parse_timeouts
 from bangfu.cache import DIRNAME
 from bangfu.config import UsageError
+from bangfu_tools.bench import Report, Step, _restore, summary, targets
+from bangfu_tools.benchimpl import BASELINE, Caches, Impl, edit_values
+from bangfu_tools.benchsteps import ALIASES, STEPS, comparison, fastest, parse_steps, parse_timeouts
 
 from .conftest import ROOT, bangfu
 

@@ -117,7 +117,7 @@ def test_changes_outside_public_tables_are_not_listed(repo):
 def test_unknown_ref_is_a_usage_error(repo, refs):
     proc = changelog(repo, "--", *refs)
     assert proc.returncode == 2
-    assert "git 引用" in proc.stderr
+    assert "Git 引用" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
@@ -125,7 +125,7 @@ def test_not_a_git_repository(tmp_path):
     root = make_case(tmp_path, None)
     proc = changelog(root, "HEAD~1", "HEAD")
     assert proc.returncode == 2
-    assert "不在 git 仓库中" in proc.stderr and "Traceback" not in proc.stderr
+    assert "不是 Git 仓库" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_package_carries_the_data_commit(repo, tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bangfu.load import read_record
+from bangfu.readone import read_record
 
 from .conftest import DEFAULT_AS_OF, bangfu, make_case
 

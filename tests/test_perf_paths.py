@@ -406,7 +406,7 @@ def test_few_files_with_edits_since_the_index(tmp_path, monkeypatch):
 
 
 def test_bench_table_and_targets():
-    from bangfu.bench import Report, Step, summary, targets
+    from bangfu_tools.bench import Report, Step, summary, targets
 
     steps = []
     for size, scale in ((1000, 1), (10_000, 10)):

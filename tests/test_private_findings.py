@@ -22,7 +22,7 @@ import pytest
 
 from bangfu.checksums import resident_id_check_char
 from bangfu.findings import Finding
-from bangfu.load import read_record
+from bangfu.readone import read_record
 from bangfu.redact import MASK, redact
 from bangfu.schema import PACKAGE_SCHEMAS, bundled, is_public
 from bangfu.yamlio import dump_text

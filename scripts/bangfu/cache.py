@@ -12,20 +12,19 @@ turns it off.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import marshal
 import os
 import shutil
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .record import expected_stem
+from .writes import replace_file
 
 VERSION = 2  # 2: results carry the record's facts
 ENV = "BANGFU_CACHE"
@@ -139,15 +138,7 @@ class ParseCache:
         blob = marshal.dumps((VERSION, time.time_ns(), files, entries))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".parse.", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(blob)
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                raise
+            replace_file(self.path, blob)
         except OSError:
             return  # a read-only checkout still checks, just without a cache
         self.dirty = False
@@ -187,18 +178,6 @@ def shard_of(id_: str) -> int:
 
 def index_dir(data_root: Path, schemas_dir: Path | None) -> Path:
     return cache_dir(data_root) / f"index-{fingerprint(schemas_dir)}"
-
-
-def atomic_bytes(path: Path, blob: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".idx.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 class RefIndex:
@@ -266,7 +245,7 @@ class RefIndex:
     def save(self) -> None:
         try:
             for kind, n in sorted(self._dirty):
-                atomic_bytes(
+                replace_file(
                     self.path / f"{kind}-{n:03d}.marshal", marshal.dumps(self._shards[(kind, n)])
                 )
         except OSError:
@@ -319,8 +298,8 @@ def write_index(
     try:
         path.mkdir(parents=True, exist_ok=True)
         for (kind, n), shard in shards.items():
-            atomic_bytes(path / f"{kind}-{n:03d}.marshal", marshal.dumps(shard))
-        atomic_bytes(
+            replace_file(path / f"{kind}-{n:03d}.marshal", marshal.dumps(shard))
+        replace_file(
             path / "meta.marshal",
             marshal.dumps(
                 {

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from pathlib import Path
 from .aggregate import Table
 from .config import Config, UsageError
 from .pipeline import Pipeline
+from .review.gitio import Git
 
 GIT_TIMEOUT = 120
 
@@ -42,60 +41,24 @@ class TableDiff:
 # ---------------------------------------------------------------- git
 
 
-def _git(args: list[str], cwd: Path, *, binary: bool = False):
-    try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=not binary,
-            timeout=GIT_TIMEOUT,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-        )
-    except FileNotFoundError as exc:
-        raise UsageError("找不到 git 命令；生成变更说明需要安装 git") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise UsageError(f"git {args[0]} 超时（{GIT_TIMEOUT} 秒）") from exc
-
-
-def repo_root(path: Path) -> Path:
-    proc = _git(["rev-parse", "--show-toplevel"], path)
-    if proc.returncode != 0:
-        raise UsageError(f"{path} 不在 git 仓库中，无法按提交比较")
-    return Path(proc.stdout.strip())
-
-
-def resolve(ref: str, repo: Path) -> str:
-    if not ref or ref.startswith("-"):
-        raise UsageError(f"“{ref}”不是有效的 git 引用")
-    proc = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], repo)
-    if proc.returncode != 0:
-        raise UsageError(f"在仓库 {repo} 中找不到 git 引用“{ref}”（提交、分支或标签）")
-    return proc.stdout.strip()
-
-
-def _exists(repo: Path, commit: str, rel: str) -> bool:
-    return _git(["cat-file", "-e", f"{commit}:{rel}"], repo).returncode == 0
-
-
-def checkout(repo: Path, commit: str, rels: list[str], dest: Path) -> None:
+def checkout(git: Git, commit: str, rels: list[str], dest: Path) -> None:
     """Extract ``rels`` (folders) of ``commit`` into ``dest`` with ``git archive``."""
-    proc = _git(["archive", "--format=tar", commit, "--", *rels], repo, binary=True)
-    if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip()
-        raise UsageError(f"无法取出提交 {commit[:12]} 的数据：{msg}")
-    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+    try:
+        raw = git.archive(commit, tuple(rels))
+    except UsageError as exc:
+        raise UsageError(f"无法取出提交 {commit[:12]} 的数据：{exc}") from None
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
         tar.extractall(dest, filter="data")
 
 
 def tables_at(
-    repo: Path, commit: str, data_rel: str, schemas_rel: str, fallback_schemas: Path, as_of: dt.date
+    git: Git, commit: str, data_rel: str, schemas_rel: str, fallback_schemas: Path, as_of: dt.date
 ) -> dict[str, Table]:
     with tempfile.TemporaryDirectory(prefix="bangfu-changelog-") as tmp:
         root = Path(tmp)
-        rels = [r for r in (data_rel, schemas_rel) if r and _exists(repo, commit, r)]
+        rels = [r for r in (data_rel, schemas_rel) if r and git.exists(commit, r)]
         if rels:
-            checkout(repo, commit, rels, root)
+            checkout(git, commit, rels, root)
         data = root / data_rel
         data.mkdir(parents=True, exist_ok=True)
         schemas = root / schemas_rel
@@ -230,7 +193,8 @@ def render(diffs: dict[str, TableDiff], label_a: str, label_b: str, limit: int =
 
 
 def changelog(cfg: Config, ref_a: str, ref_b: str, limit: int = 100) -> str:
-    repo = repo_root(cfg.data_root)
+    git = Git(cfg.data_root, timeout=GIT_TIMEOUT)
+    repo = git.top
     try:
         data_rel = cfg.data_root.resolve().relative_to(repo.resolve()).as_posix()
     except ValueError as exc:
@@ -239,7 +203,7 @@ def changelog(cfg: Config, ref_a: str, ref_b: str, limit: int = 100) -> str:
         schemas_rel = cfg.schemas_dir.resolve().relative_to(repo.resolve()).as_posix()
     except ValueError:
         schemas_rel = ""
-    a, b = resolve(ref_a, repo), resolve(ref_b, repo)
-    old = tables_at(repo, a, data_rel, schemas_rel, cfg.schemas_dir, cfg.as_of)
-    new = tables_at(repo, b, data_rel, schemas_rel, cfg.schemas_dir, cfg.as_of)
+    a, b = git.resolve(ref_a), git.resolve(ref_b)
+    old = tables_at(git, a, data_rel, schemas_rel, cfg.schemas_dir, cfg.as_of)
+    new = tables_at(git, b, data_rel, schemas_rel, cfg.schemas_dir, cfg.as_of)
     return render(diff_tables(old, new), f"{ref_a}（{a[:12]}）", f"{ref_b}（{b[:12]}）", limit)

@@ -39,14 +39,20 @@ def is_valid_resident_id(value: object) -> bool:
     return resident_id_check_char(value[:17]) == value[17]
 
 
-def is_valid_date(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
+def date_of(value: object) -> dt.date | None:
+    """The date a ``YYYY-MM-DD`` string names; None for anything else (a week date such as
+    ``2020-W01-1``, which ``fromisoformat`` also takes, is not a date here)."""
+    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return None
     try:
-        dt.date.fromisoformat(value)
+        return dt.date.fromisoformat(value)
     except ValueError:
-        return False
-    return len(value) == 10
+        return None
+
+
+def is_valid_date(value: object) -> bool:
+    """The ``date`` format: a string must be a real ``YYYY-MM-DD`` date."""
+    return not isinstance(value, str) or date_of(value) is not None
 
 
 FORMATS = {"uscc": is_valid_uscc, "cn-resident-id": is_valid_resident_id, "date": is_valid_date}

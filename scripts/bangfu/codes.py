@@ -590,6 +590,13 @@ _CODES = [
         "数据文件夹旁的 .bangfu-journal 不是 bangfu 写的或已损坏：检查数据文件夹的改动"
         "（git status），确认无误后删除 .bangfu-journal。",
     ),
+    Code(
+        "write.invalid-package",
+        ERROR,
+        "写出的数据包未通过校验",
+        "bangfu 写出的开放数据包不符合 Frictionless 数据包标准，已保留原来的数据包、没有替换。"
+        "这是 bangfu 的缺陷：请把这条提示（文件、行、列和规则，不含数值）报告给维护者。",
+    ),
     # --- merging provinces' packages (bangfu merge) ----------------------------------------
     Code(
         "merge.missing",

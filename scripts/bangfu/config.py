@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checksums import date_of
 from .schema import PACKAGE_SCHEMAS
 
 AS_OF_ENV = "BANGFU_AS_OF"
@@ -22,10 +23,11 @@ class PublishRefused(Exception):
 
 
 def parse_date(text: str, what: str = "日期") -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise UsageError(f"{what} “{text}” 不是 YYYY-MM-DD 格式的日期") from exc
+    """A date given on the command line; anything but ``YYYY-MM-DD`` is a usage error."""
+    day = date_of(text)
+    if day is None:
+        raise UsageError(f"{what} “{text}” 不是 YYYY-MM-DD 格式的日期")
+    return day
 
 
 def today(as_of: str | None = None) -> dt.date:

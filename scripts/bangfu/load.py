@@ -16,30 +16,19 @@ from pathlib import Path
 from . import cache as cache_mod
 from .findings import Finding
 from .readfile import read_bounded
-from .readone import fill, parse_bytes, parse_one, precheck, read_record
-from .record import Record, classify, display, expected_stem, hidden, kind_at, locate
+from .readone import fill, parse_one, precheck
+from .record import Record, classify, kind_at
 from .writes import is_tool_temp
 from .yamlsafe import MAX_BYTES
 
-# the tree's own names, and (for modules written before the split: sheets, bench) the record's
-# and one file's, which new code imports from ``record`` and ``readone``
 __all__ = [
     "STAMPED_DIRS",
-    "Record",
     "Tree",
-    "classify",
     "dir_stamp",
-    "display",
-    "expected_stem",
-    "hidden",
     "iter_files",
     "load_some",
     "load_tree",
-    "locate",
     "order_key",
-    "parse_bytes",
-    "precheck",
-    "read_record",
     "scan",
     "worker_count",
 ]

@@ -9,16 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Finding
+from .layout import id_of, kind_of
 from .yamlsafe import Parsed
-
-# path pattern (relative to the data root, as parts) → record kind
-_FLAT = {
-    "sources": "source",
-    "counties": "county",
-    "organizations": "organization",
-    "campaigns": "campaign",
-    "policy": "policy",
-}
 
 
 @dataclass(slots=True)
@@ -62,24 +54,13 @@ def classify(rel: tuple[str, ...]) -> str | None:
 
 
 def kind_at(rel: tuple[str, ...]) -> str | None:
-    """``classify`` for a path known not to be hidden."""
-    n = len(rel)
-    if n == 2 and rel[0] in _FLAT:
-        return _FLAT[rel[0]]
-    if n == 4 and rel[0] == "households":
-        return "household"
-    if n == 4 and rel[0] == "plans" and rel[3] == "plan.yaml":
-        return "plan"
-    if n == 5 and rel[0] == "plans" and rel[3] == "reports":
-        return "report"
-    return None
+    """``classify`` for a path known not to be hidden (``layout.LAYOUT`` declares the kinds)."""
+    return kind_of(rel)
 
 
 def expected_stem(rel: tuple[str, ...], kind: str) -> str:
     """The id a file at ``rel`` must carry (plans are named by their folder)."""
-    if kind == "plan":
-        return rel[2]
-    return rel[-1][: -len(".yaml")]
+    return id_of(rel, kind)
 
 
 def locate(path: Path, data_root: Path) -> tuple[str, tuple[str, ...] | None]:

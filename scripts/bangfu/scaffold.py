@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .codes import REGISTRY
 from .config import UsageError
+from .layout import path_of
 from .schema import PLACEHOLDER as TODO
 from .schema import bundled, node_at
 from .yamlio import dump_text, write_new
@@ -36,7 +37,7 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
 
     if kind == "source":
         need("id", "name")
-        return Path("sources", f"{o['id']}.yaml"), {
+        return path_of("source", id=o["id"]), {
             "id": o["id"],
             "title": o["name"],
             "issuer": TODO,
@@ -50,7 +51,7 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
             "townships": [{"id": TODO, "name": TODO, "villages": [{"id": TODO, "name": TODO}]}],
             "sources": src,
         }
-        return Path("counties", f"{o['id']}.yaml"), rec
+        return path_of("county", id=o["id"]), rec
     if kind == "organization":
         need("id", "name", "county")
         rec = {
@@ -61,7 +62,7 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
             "county": o["county"],
             "sources": src,
         }
-        return Path("organizations", f"{o['id']}.yaml"), rec
+        return path_of("organization", id=o["id"]), rec
     if kind == "household":
         need("county", "village")
         hid = o.get("id") or "h-" + secrets.token_hex(5)
@@ -81,7 +82,7 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
                 ],
             },
         }
-        return Path("households", o["county"], o["village"], f"{hid}.yaml"), rec
+        return path_of("household", county=o["county"], village=o["village"], id=hid), rec
     if kind == "campaign":
         need("id", "name")
         rec = {
@@ -91,7 +92,7 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
             "period": {"start": TODO, "end": TODO},
             "sources": src,
         }
-        return Path("campaigns", f"{o['id']}.yaml"), rec
+        return path_of("campaign", id=o["id"]), rec
     if kind == "plan":
         need("id", "county", "campaign", "organization")
         rec = {
@@ -106,7 +107,7 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
             "measures": [{"kind": TODO, "description": TODO}],
             "status": "草拟",
         }
-        return Path("plans", o["county"], o["id"], "plan.yaml"), rec
+        return path_of("plan", county=o["county"], id=o["id"]), rec
     if kind == "report":
         need("county", "plan", "period")
         from .rules.dates import label_period
@@ -121,7 +122,7 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
             "submitted": TODO,
             "entries": [{"date": TODO, "household": TODO, "kind": TODO, "content": TODO}],
         }
-        return Path("plans", o["county"], o["plan"], "reports", f"{o['period']}.yaml"), rec
+        return path_of("report", county=o["county"], plan=o["plan"], id=o["period"]), rec
     if kind == "policy":
         need("id")
         rec = {
@@ -133,7 +134,7 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
             "revisit_days": {"风险未消除": TODO, "风险已消除": TODO, "稳定脱贫": TODO},
             "sources": src,
         }
-        return Path("policy", f"{o['id']}.yaml"), rec
+        return path_of("policy", id=o["id"]), rec
     raise UsageError(f"未知的记录类型 {kind}")
 
 

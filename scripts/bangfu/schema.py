@@ -10,12 +10,13 @@ from pathlib import Path
 
 import jsonschema_rs
 
+from . import resources
 from .checksums import FORMATS
 from .codes import make
 from .findings import Finding, json_path
 from .record import Record
 
-PACKAGE_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+PACKAGE_SCHEMAS = resources.schemas()
 COMMON = "common.schema.json"
 KIND_FILES = {
     "source": "source.schema.json",
@@ -56,6 +57,13 @@ def bundled(schemas_dir: Path) -> dict[str, dict]:
         schema["$defs"] = defs
         out[kind] = schema
     return out
+
+
+@cache
+def id_pattern(schemas_dir: Path = PACKAGE_SCHEMAS) -> re.Pattern:
+    """The rule for every id (``$defs/id`` of ``common.schema.json``); use ``fullmatch``."""
+    common = json.loads((schemas_dir / COMMON).read_text("utf-8"))
+    return re.compile(common["$defs"]["id"]["pattern"])
 
 
 @cache

@@ -146,6 +146,25 @@ def writing(data_root: Path, *, wait: float = LOCK_WAIT) -> Iterator[list[Findin
 # ---------------------------------------------------------------- the journal
 
 
+def replace_file(path: Path, blob: bytes, durable: bool = False) -> None:
+    """Replace one file that is not a record (a journal, a cache) whole: written to a
+    temporary file next to it (``temp_path``, mode 0600), then renamed over it. ``durable``
+    also flushes the file to disk before the rename. For records use ``write_all``."""
+    tmp = temp_path(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def _write_journal(root: Path, state: str, pairs: list[tuple[Path, Path]]) -> None:
     """Replace the journal. Only the "renaming" journal is the commit point and is made
     durable; a lost "staging" journal (power cut) can only leave ignored temporary files."""
@@ -155,19 +174,7 @@ def _write_journal(root: Path, state: str, pairs: list[tuple[Path, Path]]) -> No
         "files": [[target.relative_to(root).as_posix(), tmp.name] for tmp, target in pairs],
     }
     path = journal_path(root)
-    tmp = temp_path(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
-            fh.flush()
-            if durable:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    replace_file(path, json.dumps(doc, ensure_ascii=False).encode("utf-8"), durable)
     if durable:
         _fsync_dir(path.parent)
 

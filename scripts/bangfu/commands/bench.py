@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..cli import command, common, config
 from ..config import UsageError
+from ..resources import tooling
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -17,23 +18,23 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 
 def _bench(args) -> int:
-    from ..bench import DEFAULT_SIZES, QUICK_SIZES, BenchOptions, run_bench, save, summary
-    from ..benchsteps import parse_steps, parse_timeouts
-
+    bench, steps = tooling("bench"), tooling("benchsteps")
     if args.show:
-        from ..bench import load_report
-
         try:
-            sys.stdout.write(summary(load_report(Path(args.show))))
+            sys.stdout.write(bench.summary(bench.load_report(Path(args.show))))
         except (OSError, ValueError, TypeError) as exc:
             raise UsageError(f"无法读取结果文件 {args.show}：{exc}") from exc
         return 0
     cfg = config(args)
     if args.merge is not None:
         return _bench_merge(cfg, args)
-    sizes = _sizes(args.sizes) if args.sizes else (QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    sizes = (
+        _sizes(args.sizes)
+        if args.sizes
+        else (bench.QUICK_SIZES if args.quick else bench.DEFAULT_SIZES)
+    )
     sample = args.sample if args.sample is not None else (60 if args.quick else 300)
-    opts = BenchOptions(
+    opts = bench.BenchOptions(
         sizes=sizes,
         out=Path(args.out),
         seed=args.seed,
@@ -42,24 +43,22 @@ def _bench(args) -> int:
         generate_only=args.generate_only,
         timeout=args.timeout,
         workers=args.workers,
-        steps=parse_steps(args.steps) if args.steps else None,
-        step_timeouts=parse_timeouts(args.step_timeout),
+        steps=steps.parse_steps(args.steps) if args.steps else None,
+        step_timeouts=steps.parse_timeouts(args.step_timeout),
         baseline_ref=args.baseline_ref,
         repeat=args.repeat,
     )
-    report = run_bench(cfg, opts)
-    sys.stdout.write("\n" + summary(report))
+    report = bench.run_bench(cfg, opts)
+    sys.stdout.write("\n" + bench.summary(report))
     if report.steps:
-        path = save(report, opts.out)
+        path = bench.save(report, opts.out)
         print(f"结果已写入 {path}")
     return 0
 
 
 def _bench_merge(cfg, args) -> int:
-    from ..bench import BenchOptions, save, summary
-    from ..bench_merge import run_merge_bench
-
-    opts = BenchOptions(
+    bench = tooling("bench")
+    opts = bench.BenchOptions(
         sizes=(),
         out=Path(args.out),
         seed=args.seed,
@@ -67,10 +66,10 @@ def _bench_merge(cfg, args) -> int:
         timeout=args.timeout,
         workers=args.workers,
     )
-    report = run_merge_bench(cfg, opts, args.merge, args.merge_households)
-    sys.stdout.write("\n" + summary(report))
+    report = tooling("bench_merge").run_merge_bench(cfg, opts, args.merge, args.merge_households)
+    sys.stdout.write("\n" + bench.summary(report))
     if report.steps:
-        print(f"结果已写入 {save(report, opts.out)}")
+        print(f"结果已写入 {bench.save(report, opts.out)}")
     return 0
 
 

@@ -165,13 +165,16 @@ command("demo", "生成带“演示数据”标记的合成数据，用于演示
 
 
 def _docs(args) -> int:
-    from ..docs import readme_sync
+    from ..resources import tooling
 
-    ok = readme_sync(Path(args.readme), check=args.check)
+    ok = tooling("readme").readme_sync(Path(args.readme), check=args.check)
     if args.check and not ok:
-        print(f"{args.readme} 中的命令参考已过期：运行 bangfu docs 重新生成。", file=sys.stderr)
+        print(
+            f"{args.readme} 中的命令参考或记录位置表已过期：运行 bangfu docs 重新生成。",
+            file=sys.stderr,
+        )
         return 1
-    print("命令参考已是最新。" if ok else f"已更新 {args.readme} 中的命令参考。")
+    print("README 的生成部分已是最新。" if ok else f"已更新 {args.readme} 中的生成部分。")
     return 0
 
 
@@ -180,4 +183,4 @@ def _docs_args(p):
     p.add_argument("--check", action="store_true", help="只检查是否过期，不改文件")
 
 
-command("docs", "重新生成 README 中的命令参考（--check 只检查）", _docs_args)(_docs)
+command("docs", "重新生成 README 中的命令参考和记录位置表（--check 只检查）", _docs_args)(_docs)

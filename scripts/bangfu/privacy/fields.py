@@ -62,11 +62,6 @@ def name_paths(schemas_dir: Path, kind: str) -> tuple[tuple[str, ...], ...]:
     return tuple(p for p in NAME_FIELDS.get(kind, ()) if p not in public)
 
 
-def values_at(data, steps: tuple[str, ...]) -> list[tuple[tuple, object]]:
-    """(JSON path parts, value) for every value at ``steps`` inside ``data``."""
-    return [(parts_of(steps, idx), v) for idx, v in _walk(data, steps)]
-
-
 def strings_at(data, steps: tuple[str, ...]) -> list[tuple[tuple[int, ...], str]]:
     """(list indices, text) for every non-empty string at ``steps``; ``parts_of`` turns the
     indices into JSON path parts (only needed for the few that are reported)."""

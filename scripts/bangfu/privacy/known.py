@@ -44,12 +44,13 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from ..cache import atomic_bytes, stamp
+from ..cache import stamp
 from ..load import order_key, scan
 from ..model import Model
 from ..model import build as build_model
 from ..record import Record, classify
 from ..schema import PACKAGE_SCHEMAS
+from ..writes import replace_file
 from .pii import DIGEST_SIZE, NameDigests, is_person_name, name_digest
 from .rule import checked_counties, names_of
 
@@ -130,14 +131,14 @@ def write(
         for c in sorted(entries):
             path = _county_file(index_path, c)
             blob = marshal.dumps((VERSION, c, key, tuple(sorted(lengths[c])), entries[c]))
-            atomic_bytes(path, blob)
+            replace_file(path, blob)
             written.add(path)
         for old in index_path.glob("names-*.marshal"):
             if old not in written:
                 with contextlib.suppress(OSError):
                     old.unlink()
         marker = (VERSION, _fingerprint(), key, _villages(model))
-        atomic_bytes(index_path / MARKER, marshal.dumps(marker))
+        replace_file(index_path / MARKER, marshal.dumps(marker))
     except OSError:
         return  # no store: a check of a few files becomes a full one
 

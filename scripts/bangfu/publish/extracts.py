@@ -23,9 +23,11 @@ from .. import model as model_mod
 from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
 from ..config import PublishRefused, UsageError
 from ..public import project
+from ..writes import WriteError
 from .formulas import neutralise
 from .release import Release
 from .tableschema import EXCEL_DIR, WORKBOOK, package_descriptor
+from .validate import package_findings
 
 if TYPE_CHECKING:
     from ..pipeline import Aggregate
@@ -172,12 +174,16 @@ def publish(
     release: Release,
     meta: dict | None = None,
 ) -> ExportResult:
-    """Write the package into a temporary folder next to ``out`` and swap it into place:
+    """Write the package into a temporary folder next to ``out``, validate it (``validate``;
+    an invalid package is a ``WriteError`` and replaces nothing) and swap it into place:
     ``out`` holds the old package or the new one, never a mix."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
         write_package(tmp, tables, sources, release, meta)
+        problems = package_findings(tmp, DESCRIPTOR)
+        if problems:
+            raise WriteError(problems)
         os.chmod(tmp, 0o755)
         swap_in(tmp, out)
     except BaseException:

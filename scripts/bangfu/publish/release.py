@@ -5,10 +5,11 @@ shows the same release. Never the clock: outside Git the release is "unknown".""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..config import UsageError
+from ..review.gitio import Git
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,18 +31,7 @@ class Release:
 def release_of(data_root: Path) -> Release:
     """The last commit that touched the data folder; "unknown" outside git (never the clock)."""
     try:
-        proc = subprocess.run(
-            ["git", "log", "-1", "--format=%H%x00%cI", "--", "."],
-            cwd=data_root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-        )
-    except (OSError, subprocess.SubprocessError):
-        return Release("unknown", "unknown")
-    out = proc.stdout.strip()
-    if proc.returncode != 0 or "\x00" not in out:
-        return Release("unknown", "unknown")
-    commit, date = out.split("\x00", 1)
-    return Release(commit, date)
+        last = Git(data_root, timeout=60).last_commit()
+    except UsageError:
+        last = None
+    return Release(*last) if last else Release("unknown", "unknown")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from .. import resources
 from ..config import UsageError
 from . import (
     pages_assumptions,
@@ -40,9 +41,8 @@ from .context import SiteContext
 if TYPE_CHECKING:
     from ..pipeline import Aggregate
 
-ROOT = Path(__file__).resolve().parents[3]
-SITE_DIR = ROOT / "site"
-MKDOCS_YML = ROOT / "mkdocs.yml"
+SITE_DIR = resources.site()
+MKDOCS_YML = resources.mkdocs_yml()
 OUT_MARKER = "search/search_index.json"
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from ..load import iter_files
 from ..readone import read_record
+from ..schema import id_pattern
 
 MAINTAINERS_FILE = ".github/maintainers.txt"
 CODEOWNERS_FILE = ".github/CODEOWNERS"
 # used only when the repository has no maintainers file; a placeholder team, not a person
 DEFAULT_MAINTAINERS = ("@bangfu-ledger/maintainers",)
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]\Z")
 HANDLE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9._-]{1,100})?\Z")
 MAINTAINER_PATHS = (
     "/schemas/",
@@ -93,7 +93,11 @@ def from_data(data_root: Path, maintainers_text: str | None) -> Routing:
             if path.suffix != ".yaml":
                 continue
             rec = read_record(path, data_root)
-            if not isinstance(rec.data, dict) or rec.id is None or not SLUG.match(rec.id):
+            if (
+                not isinstance(rec.data, dict)
+                or rec.id is None
+                or not id_pattern().fullmatch(rec.id)
+            ):
                 continue
             if kind == "county":
                 r.supervisors[rec.id] = handles(rec.data.get("supervisors"))

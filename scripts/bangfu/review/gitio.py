@@ -3,6 +3,7 @@ contents at a commit. Everything goes through ``git`` plumbing commands in batch
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,8 +87,12 @@ class Change:
 
 
 class Git:
-    def __init__(self, repo: str | Path):
+    """The one way this tool runs ``git``: never prompts, an optional time limit per call, a
+    missing ``git``, a failed command or a time-out is a ``UsageError`` in plain Chinese."""
+
+    def __init__(self, repo: str | Path, timeout: float | None = None):
         self.repo = Path(repo)
+        self.timeout = timeout
         if not self.repo.is_dir():
             raise UsageError(f"仓库文件夹 {self.repo} 不存在")
         top = self._run("rev-parse", "--show-toplevel", check=False)
@@ -101,16 +106,26 @@ class Git:
         input_: bytes | None = None,
         check: bool = True,
         ok: tuple[int, ...] = (0,),
+        at_top: bool = False,
     ) -> subprocess.CompletedProcess:
+        """Run ``git`` in the folder it was opened on (``at_top``: in the repository's top;
+        ``git archive`` in a subfolder takes only that folder)."""
+        verb = next((a for a in args if not a.startswith("-")), "")
         try:
             proc = subprocess.run(
-                ["git", "-C", str(self.repo), *args], input=input_, capture_output=True, check=False
+                ["git", "-C", str(self.top if at_top else self.repo), *args],
+                input=input_,
+                capture_output=True,
+                check=False,
+                timeout=self.timeout,
+                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
             )
         except FileNotFoundError as exc:
             raise UsageError("找不到 git 命令：请先安装 Git") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise UsageError(f"git {verb} 超时（{self.timeout:g} 秒）") from exc
         if check and proc.returncode not in ok:
             msg = proc.stderr.decode("utf-8", "replace").strip()
-            verb = next((a for a in args if not a.startswith("-")), "")
             raise UsageError(f"git {verb} 失败：{msg}")
         return proc
 
@@ -127,6 +142,25 @@ class Git:
                 "（在 CI 中需要 fetch-depth: 0 才能看到目标分支）"
             )
         return proc.stdout.decode().strip()
+
+    def exists(self, commit: str, path: str) -> bool:
+        """Whether ``path`` (file or folder) exists at ``commit``."""
+        return self._run("cat-file", "-e", f"{commit}:{path}", check=False).returncode == 0
+
+    def archive(self, commit: str, paths: tuple[str, ...] = ()) -> bytes:
+        """A tar of ``paths`` (repository paths; everything when empty) at ``commit``."""
+        specs = ("--", *paths) if paths else ()
+        return self._run("archive", "--format=tar", commit, *specs, at_top=True).stdout
+
+    def last_commit(self, path: str = ".") -> tuple[str, str] | None:
+        """(commit, committer date in ISO 8601) of the last commit touching ``path`` (relative
+        to the folder the ``Git`` was opened on); None when there is none."""
+        proc = self._run("log", "-1", "--format=%H%x00%cI", "--", path, check=False)
+        out = proc.stdout.decode("utf-8", "replace").strip()
+        if proc.returncode != 0 or "\x00" not in out:
+            return None
+        commit, date = out.split("\x00", 1)
+        return commit, date
 
     def merge_base(self, a: str, b: str) -> str:
         proc = self._run("merge-base", a, b, check=False)

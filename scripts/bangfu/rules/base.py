@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checksums import date_of
 from ..codes import make
 from ..findings import Finding, json_path
 from ..record import Record
@@ -21,15 +22,6 @@ def at(rec: Record, code: str, parts, message: str, **kw) -> Finding:
     parts = tuple(parts)
     line, col = rec.at(parts)
     return make(code, rec.file, message, line=line, column=col, path=json_path(parts), **kw)
-
-
-def date_of(value) -> dt.date | None:
-    if not isinstance(value, str) or len(value) != 10:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def period_of(value) -> tuple[dt.date, dt.date] | None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from ..findings import Finding
 from ..model import Model
 from ..record import expected_stem
+from ..schema import id_pattern
 from .base import at
 
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]\Z")
 _KIND_NAMES = {
     "county": "区县",
     "township": "乡镇",
@@ -39,7 +38,7 @@ def check(model: Model, ctx) -> Iterator[Finding]:
         if rec.kind is None or not isinstance(rec.data, dict):
             continue
         rid = rec.data.get("id")
-        if not isinstance(rid, str) or not _SLUG.match(rid.lower()):
+        if not isinstance(rid, str) or not id_pattern().fullmatch(rid.lower()):
             continue  # the schema reports a missing or malformed id
         want = expected_stem(rec.rel, rec.kind)
         if rid != want:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import UsageError
-from ..load import Record
 from ..model import Model
+from ..record import Record
 from . import options as opts
 from .forms import FILING_FORM, HOUSEHOLD, PROGRESS_FORM, VILLAGE
 from .paths import (

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..load import Record
 from ..model import Model
+from ..record import Record
 from ..schema import bundled, node_at
 from .forms import HOUSEHOLD, NO, VILLAGE, YES
 

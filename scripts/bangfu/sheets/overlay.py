@@ -10,7 +10,8 @@ from .. import model as model_mod
 from .. import schema
 from ..config import Config
 from ..findings import ERROR, Finding
-from ..load import Record, classify, display, parse_bytes
+from ..readone import parse_bytes
+from ..record import Record, classify, display
 from ..redact import redact
 from ..rules import run_all
 from ..rules.base import Context

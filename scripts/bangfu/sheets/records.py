@@ -7,22 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
 from ..findings import Finding
-from ..load import Record
 from ..model import Model
 from ..readfile import read_bounded
-from ..schema import bundled, node_at
+from ..record import Record
+from ..schema import bundled, id_pattern, node_at
 from ..yamlio import update_text
 from .errors import cell_finding
 from .options import Choices
 from .parsed import Parsed, Row, Where
-
-_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]")
 
 
 @dataclass
@@ -86,7 +83,7 @@ def digest(*parts: str) -> str:
 
 
 def valid_id(value: str) -> bool:
-    return bool(_ID.fullmatch(value))
+    return bool(id_pattern().fullmatch(value))
 
 
 def read_text(path: Path) -> str | None:

@@ -11,8 +11,9 @@ import os
 import sys
 from pathlib import Path
 
+from bangfu.config import UsageError
+
 from .benchimpl import BASELINE, Caches, Impl, edit_values, measure, preread, terminate_as_exit
-from .config import UsageError
 
 STEPS = (
     "check-nocache",
@@ -88,7 +89,7 @@ def parse_timeouts(text: str | None) -> dict[str, float]:
 
 def edit_targets(files) -> tuple[list[str], list[str]]:
     """One household in the middle, and 50 households plus 50 reports spread over the corpus."""
-    from .load import classify
+    from bangfu.record import classify
 
     households = [p for p, rel, _ in files if classify(rel) == "household"]
     reports = [p for p, rel, _ in files if classify(rel) == "report"]

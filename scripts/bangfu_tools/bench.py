@@ -22,7 +22,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .config import Config, UsageError
+from bangfu.config import Config, UsageError
 
 DEFAULT_SIZES = (20_000, 200_000, 500_000)
 QUICK_SIZES = (2_000,)
@@ -148,7 +148,7 @@ def _fill(step: Step, m: dict, ok_codes=(0,)) -> Step:
 
 
 def available_commands() -> set[str]:
-    from .cli import COMMANDS, build_parser
+    from bangfu.cli import COMMANDS, build_parser
 
     build_parser()
     return set(COMMANDS)
@@ -159,8 +159,8 @@ def available_commands() -> set[str]:
 
 def corpus(cfg: Config, size: int, opts: BenchOptions, report: Report) -> Path:
     """The corpus for ``size`` households, generated unless an identical one is already there."""
-    from . import synth
-    from .load import scan
+    from bangfu import synth
+    from bangfu.load import scan
 
     root = opts.out / f"corpus-{size}"
     marker = root / MARKER
@@ -214,7 +214,7 @@ def corpus(cfg: Config, size: int, opts: BenchOptions, report: Report) -> Path:
 
 def _sample_files(files: list[tuple[str, tuple, bool]], n: int) -> list[tuple[str, tuple]]:
     """``n`` record files spread evenly over the corpus (so every kind is represented)."""
-    from .load import classify
+    from bangfu.record import classify
 
     recs = [(p, rel) for p, rel, _ in files if p.endswith(".yaml") and classify(rel)]
     if n >= len(recs):
@@ -246,10 +246,12 @@ def run_size(
     commands: set[str],
     impls: list | None = None,
 ) -> None:
+    from bangfu.load import scan
+    from bangfu.record import classify
+    from bangfu.schema import bundled
+
     from .benchimpl import current
     from .benchsteps import TOOLS, run_steps
-    from .load import classify, scan
-    from .schema import bundled
 
     files = scan(root / "data")
     tmo = opts.timeout

@@ -16,8 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bangfu.config import Config, UsageError
+
 from .bench import AS_OF, MARKER, BenchOptions, Report, Step, _fill, _measure, machine
-from .config import Config, UsageError
 
 GENERATOR = 1
 
@@ -37,9 +38,9 @@ def _rows(package: Path) -> int:
 
 def packages(cfg: Config, opts: BenchOptions, n: int, households: int, report: Report) -> Path:
     """``n`` province packages of ``households`` each, made unless identical ones exist."""
-    from . import synth
-    from .pipeline import Pipeline
-    from .publish.extracts import export
+    from bangfu import synth
+    from bangfu.pipeline import Pipeline
+    from bangfu.publish.extracts import export
 
     root = opts.out / f"merge-{n}x{households}"
     marker = root / MARKER

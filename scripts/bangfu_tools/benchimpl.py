@@ -31,8 +31,8 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import DIRNAME
-from .config import UsageError
+from bangfu.cache import DIRNAME
+from bangfu.config import UsageError
 
 BASELINE = "baseline"
 VALUE_EDIT = "（基准测试改动）"
@@ -158,7 +158,7 @@ def current() -> Impl:
 
 def baseline(ref: str, out: Path) -> Impl:
     """The code at ``ref``, unpacked once under ``out/baseline-<sha>/`` and reused."""
-    from .review.gitio import Git
+    from bangfu.review.gitio import Git
 
     repo = Git(Path(__file__).resolve().parents[2])
     sha = repo.resolve(ref)
@@ -168,13 +168,11 @@ def baseline(ref: str, out: Path) -> Impl:
         tmp = out / f".baseline-{sha[:12]}.tmp"
         for stale in (tmp, root):
             shutil.rmtree(stale, ignore_errors=True)
-        proc = subprocess.run(
-            ["git", "-C", str(repo.top), "archive", "--format=tar", sha], capture_output=True
-        )
-        if proc.returncode != 0:
-            msg = proc.stderr.decode("utf-8", "replace").strip()
-            raise UsageError(f"无法取出基线代码 {sha[:10]}：{msg}")
-        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        try:
+            raw = repo.archive(sha)
+        except UsageError as exc:
+            raise UsageError(f"无法取出基线代码 {sha[:10]}：{exc}") from None
+        with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
             tar.extractall(tmp, filter="data")
         (tmp / marker.name).write_text(sha + "\n", "ascii")
         os.replace(tmp, root)
