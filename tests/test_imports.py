@@ -20,11 +20,8 @@ MAX_LINES = 400
 LONG_BY_NATURE = {"codes.py"}
 # being split by other branches of issue 14 (sheets/, bench moved out of the package); the
 # coordinator empties these lists once those branches are merged
-LONG_UNTIL_SPLIT = {"sheets/importer.py", "sheets/parse.py", "bench.py"}
-CYCLES_UNTIL_SPLIT = [
-    {"bangfu.bench", "bangfu.benchimpl", "bangfu.benchsteps"},
-    {"bangfu.sheets.importer", "bangfu.sheets.overlay"},
-]
+LONG_UNTIL_SPLIT: set[str] = set()
+CYCLES_UNTIL_SPLIT: list[set[str]] = []
 
 
 def cycles(graph: grimp.ImportGraph) -> list[set[str]]:

@@ -215,10 +215,12 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
     )
     orgs_by_county: dict[str, list[str]] = {}
     for rec in m.by_kind["organization"].values():
-        orgs_by_county.setdefault(rec.data.get("county"), []).append(rec.id)
+        if rec.id is not None:
+            orgs_by_county.setdefault(str(rec.data.get("county")), []).append(rec.id)
     (data / "organizations").mkdir(exist_ok=True)
     for c in counties:
-        cname = m.get("county", c).data.get("name", c)
+        crec = m.get("county", c)
+        cname = crec.data.get("name", c) if crec is not None else c
         for k in range(2):
             kind, category, suffix = demo.ORG_KINDS[
                 (len(orgs_by_county.get(c, [])) + k) % len(demo.ORG_KINDS)
@@ -269,8 +271,8 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
     finally:
         _STATE.clear()
     for r in results:
-        for k, v in r.items():
-            counts[k] += v
+        for kind, n in r.items():
+            counts[kind] += n
     return counts
 
 

@@ -254,7 +254,7 @@ def comparison_text(report) -> str:
     if not rows:
         return ""
     sha = (report.options.get("baseline") or {}).get("sha", "")[:10]
-    head = ("规模（户）", "步骤", "当前（秒）", f"基线 {sha}（秒）", "基线/当前")
+    head: tuple[str, ...] = ("规模（户）", "步骤", "当前（秒）", f"基线 {sha}（秒）", "基线/当前")
     head += ("当前峰值（MB）", "基线峰值（MB）", "负载（1 分钟）")
 
     def secs(v, status):
