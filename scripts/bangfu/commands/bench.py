@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..cli import command, common, config
 from ..config import UsageError
-from ..resources import tooling
+from .tooling import tooling
 
 
 def _sizes(text: str) -> tuple[int, ...]:

@@ -165,7 +165,7 @@ command("demo", "生成带“演示数据”标记的合成数据，用于演示
 
 
 def _docs(args) -> int:
-    from ..resources import tooling
+    from .tooling import tooling
 
     ok = tooling("readme").readme_sync(Path(args.readme), check=args.check)
     if args.check and not ok:
