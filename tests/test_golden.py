@@ -8,6 +8,8 @@ import json
 import pytest
 import yaml
 
+from bangfu.codes import REF_UNKNOWN_CAMPAIGN, REF_UNKNOWN_ORGANIZATION
+
 from .conftest import CASES, DEFAULT_AS_OF, bangfu, make_case
 
 CASE_DIRS = sorted(
@@ -59,6 +61,6 @@ def test_check_only_reports_the_given_paths(tmp_path):
     proc = bangfu("check", "data/plans", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
     assert proc.returncode == 1
     assert {f["code"] for f in json.loads(proc.stdout)["findings"]} == {
-        "ref.unknown-campaign",
-        "ref.unknown-organization",
+        REF_UNKNOWN_CAMPAIGN.code,
+        REF_UNKNOWN_ORGANIZATION.code,
     }
