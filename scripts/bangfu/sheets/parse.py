@@ -17,6 +17,7 @@ from ..codes import (
     SHEET_NOT_A_NUMBER,
     SHEET_REQUIRED,
     SHEET_UNKNOWN_VILLAGE,
+    Code,
 )
 from ..findings import Finding
 from ..rules.dates import label_period
@@ -83,7 +84,7 @@ class Parser:
     # -- findings ------------------------------------------------------------------------
     def bad(
         self,
-        code: str,
+        code: Code,
         sheet: str,
         row: int,
         col: int,
