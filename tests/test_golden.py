@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from bangfu.codes import REF_UNKNOWN_CAMPAIGN, REF_UNKNOWN_ORGANIZATION
+from bangfu.codes import REF_UNKNOWN_CAMPAIGN, REF_UNKNOWN_ORGANIZATION, REGISTRY
 
 from .conftest import CASES, DEFAULT_AS_OF, bangfu, make_case
 
@@ -26,6 +26,8 @@ def test_golden_case(case, tmp_path):
     )
     assert proc.returncode in (0, 1), proc.stderr
     report = json.loads(proc.stdout)
+    unregistered = {f["code"] for f in report["findings"]} - set(REGISTRY)
+    assert not unregistered, f"codes produced but not registered in codes.py: {unregistered}"
     got = sorted((f["file"], f["path"], f["code"], f["line"]) for f in report["findings"])
     want = sorted((f["file"], f["path"], f["code"], f["line"]) for f in expected["findings"])
     assert got == want

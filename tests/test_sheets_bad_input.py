@@ -16,10 +16,12 @@ import pytest
 from bangfu.codes import (
     SHEET_BAD_CHOICE,
     SHEET_BAD_LAYOUT,
+    SHEET_CONFLICT,
     SHEET_CORRUPT,
     SHEET_EXTRA_SHEET,
     SHEET_FORMULA,
     SHEET_FUTURE_DATE,
+    SHEET_NOT_A_DATE,
     SHEET_NOT_A_NUMBER,
     SHEET_NOT_XLSX,
     SHEET_REQUIRED,
@@ -70,6 +72,16 @@ def test_text_in_a_number_cell(repo):
 def test_date_in_the_future(repo):
     entries = [dict(ENTRIES[0], 走访日期=dt.date(2025, 6, 1))]
     refused(repo, progress(repo, entries=entries), SHEET_FUTURE_DATE.code, "进度!B11（走访日期）")
+
+
+def test_date_that_is_not_a_date(repo):
+    entries = [dict(ENTRIES[0], 走访日期="4月3号")]
+    refused(repo, progress(repo, entries=entries), SHEET_NOT_A_DATE.code, "进度!B11（走访日期）")
+
+
+def test_entry_for_both_a_household_and_a_village(repo):
+    entries = [dict(ENTRIES[0], 帮扶村=ENTRIES[1]["帮扶村"])]
+    refused(repo, progress(repo, entries=entries), SHEET_CONFLICT.code, "进度!C11")
 
 
 def test_submitted_in_the_future(repo):
