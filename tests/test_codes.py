@@ -6,6 +6,7 @@ which checks itself when it runs)."""
 from __future__ import annotations
 
 import ast
+import errno
 import json
 import re
 from pathlib import Path
@@ -16,17 +17,22 @@ import yaml
 from bangfu import codes, readfile
 from bangfu.codes import (
     FILE_UNREADABLE,
+    FMT_UNSAFE,
+    HISTORY_REPORT_REWRITTEN,
     REGISTRY,
     SCHEMA_FORMAT,
     SCHEMA_INVALID,
     SCHEMA_MINIMUM,
+    WRITE_FAILED,
     Code,
     make,
 )
 from bangfu.findings import Finding
+from bangfu.yamlio import WriteError, write_all, writing
 
 from .codes_record import PRODUCERS, recorded
-from .conftest import CASES, DEFAULT_AS_OF, bangfu, make_case
+from .conftest import CASES, DEFAULT_AS_OF, bangfu, commit, edit, init_repo, make_case
+from .test_write_safety import _full_disk
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "scripts" / "bangfu"
@@ -212,3 +218,43 @@ def test_a_schema_rule_without_its_own_code_is_still_reported(
     assert proc.returncode == 1, proc.stderr
     found = [(f["file"], f["path"], f["code"]) for f in json.loads(proc.stdout)["findings"]]
     assert found == [(where, f"$.{prop}", code.code)]
+
+
+# --- codes no other test produced --------------------------------------------------------------
+
+REPORT = "data/plans/tc-alpha/tp-one/reports/2024-03.yaml"
+
+
+def test_rewriting_a_submitted_reports_date_is_blocked_by_review(tmp_path):
+    root = init_repo(make_case(tmp_path, None))
+    edit(root, REPORT, "submitted: 2024-03-25", "submitted: 2024-03-20")
+    commit(root, "改报送日期")
+    proc = bangfu(
+        "review", "main~1", "HEAD", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    found = {(f["file"], f["path"], f["code"]) for f in json.loads(proc.stdout)["history"]}
+    assert found == {(REPORT, "$.submitted", HISTORY_REPORT_REWRITTEN.code)}
+
+
+def test_fmt_leaves_a_file_alone_when_tidying_would_change_its_data(tmp_path):
+    """A line separator (U+2028) inside a plain value is a line break to the writer's YAML
+    library: tidying would change the value, so fmt reports fmt.unsafe and writes nothing."""
+    root = make_case(tmp_path, None)
+    edit(root, HOUSEHOLD, "address: 测试省测试县东乡柳村一组", "address: 测试省\u2028测试县")
+    before = (root / HOUSEHOLD).read_bytes()
+    proc = bangfu("fmt", cwd=root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"[{FMT_UNSAFE.code}]" in proc.stdout and "Traceback" not in proc.stderr
+    assert (root / HOUSEHOLD).read_bytes() == before
+
+
+def test_a_failed_write_other_than_a_full_disk_is_write_failed(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.yaml").write_text("old: 1\n")
+    _full_disk(monkeypatch, errno.EIO, after=2)  # the journal and the first file get written
+    with writing(data), pytest.raises(WriteError) as info:
+        write_all([(data / "a.yaml", "new: 1\n"), (data / "b/c.yaml", "new: 2\n")], data)
+    assert [(f.code, f.file) for f in info.value.findings] == [(WRITE_FAILED.code, "data/b/c.yaml")]
+    assert (data / "a.yaml").read_text() == "old: 1\n" and not (data / "b/c.yaml").exists()
