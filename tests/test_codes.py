@@ -16,6 +16,7 @@ import yaml
 
 from bangfu import codes, readfile
 from bangfu.codes import (
+    DATE_IN_FUTURE,
     FILE_UNREADABLE,
     FMT_UNSAFE,
     HISTORY_REPORT_REWRITTEN,
@@ -55,10 +56,10 @@ def test_each_code_is_a_constant_named_after_it():
 
 def test_make_takes_only_a_registered_constant():
     f = make(FILE_UNREADABLE, "data/x.yaml", "无法读取", line=1)
-    assert (f.code, f.severity, f.hint) == ("file.unreadable", "error", FILE_UNREADABLE.hint)
+    assert (f.code, f.severity, f.hint) == (FILE_UNREADABLE.code, "error", FILE_UNREADABLE.hint)
     with pytest.raises(TypeError):
         make(FILE_UNREADABLE.code, "data/x.yaml", "无法读取")  # type: ignore[arg-type]
-    lookalike = Code("file.unreadable", "error", "文件无法读取", "另一个提示")
+    lookalike = Code(FILE_UNREADABLE.code, "error", "文件无法读取", "另一个提示")
     with pytest.raises(TypeError):
         make(lookalike, "data/x.yaml", "无法读取")
 
@@ -124,8 +125,8 @@ def test_the_literal_finder_finds_literals():
         'x = at(rec, "date.in-future", ())\n'
         'make(FILE_UNREADABLE, f, "file.unreadable 之外的文字")\n'
     )
-    assert code_literals(src, anywhere=False) == [(1, "file.unreadable"), (2, "file.unreadabel")]
-    assert (3, "date.in-future") in code_literals(src, anywhere=True)
+    assert code_literals(src, anywhere=False) == [(1, FILE_UNREADABLE.code), (2, "file.unreadabel")]
+    assert (3, DATE_IN_FUTURE.code) in code_literals(src, anywhere=True)
     assert 4 not in {line for line, _ in code_literals(src, anywhere=True)}
 
 
