@@ -31,7 +31,6 @@ from .codes import (
     SCHEMA_TYPE,
     SCHEMA_UNIQUE_ITEMS,
     SCHEMA_USCC_CHECKSUM,
-    Code,
     make,
 )
 from .findings import Finding, json_path
@@ -223,7 +222,7 @@ def _limit(node: dict, keyword: str, kind) -> object:
     return v if v is not None else getattr(kind, "limit", "?")
 
 
-def _describe(err, schema: dict, parts: list) -> tuple[Code, str, list]:
+def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
     """Code, message and path of one schema error. Only the schema speaks here (titles,
     limits, options); the instance's values, and the keys of a mapping that is not public,
     never reach the message or the path."""
@@ -374,7 +373,7 @@ def validate(rec: Record, schemas_dir: Path) -> list[Finding]:
             continue
         seen.add(key)
         at = where
-        if code is SCHEMA_ADDITIONAL_PROPERTIES and where == parts:
+        if code == SCHEMA_ADDITIONAL_PROPERTIES.code and where == parts:
             at = parts + [err.kind.unexpected[0]]
         line, col = rec.at(at)
         out.append(make(code, rec.file, message, line=line, column=col, path=json_path(where)))

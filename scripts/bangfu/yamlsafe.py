@@ -29,7 +29,6 @@ from .codes import (
     YAML_TAB_INDENT,
     YAML_TOO_DEEP,
     YAML_TOO_MANY_NODES,
-    Code,
     make,
 )
 from .findings import Finding, json_path
@@ -144,7 +143,7 @@ def _reparse_positions(source, data) -> dict:
 class _Stop(Exception):
     """Parsing stops at the first hostile construct; the finding points at the YAML mark."""
 
-    def __init__(self, code: Code, file: str, message: str, mark, path: tuple = (), column=None):
+    def __init__(self, code: str, file: str, message: str, mark, path: tuple = (), column=None):
         super().__init__(code)
         self.finding = make(
             code,

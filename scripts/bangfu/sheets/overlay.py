@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from .. import model as model_mod
 from .. import schema
-from ..codes import REGISTRY
 from ..config import Config
 from ..findings import ERROR, Finding
 from ..load import Record, classify, display, parse_bytes
@@ -71,7 +70,7 @@ def check_overlay(cfg: Config, file: str, records: list[Record], model, planned:
         sheet, row, col, header = where
         out.append(
             cell_finding(
-                REGISTRY[f.code],
+                f.code,
                 file,
                 sheet,
                 row,

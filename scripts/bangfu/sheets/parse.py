@@ -17,7 +17,6 @@ from ..codes import (
     SHEET_NOT_A_NUMBER,
     SHEET_REQUIRED,
     SHEET_UNKNOWN_VILLAGE,
-    Code,
 )
 from ..findings import Finding
 from ..rules.dates import label_period
@@ -84,7 +83,7 @@ class Parser:
     # -- findings ------------------------------------------------------------------------
     def bad(
         self,
-        code: Code,
+        code: str,
         sheet: str,
         row: int,
         col: int,

@@ -20,7 +20,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codes import SHEET_CORRUPT, SHEET_NOT_XLSX, SHEET_TOO_LARGE, SHEET_TOO_MANY_ROWS, Code, make
+from ..codes import SHEET_CORRUPT, SHEET_NOT_XLSX, SHEET_TOO_LARGE, SHEET_TOO_MANY_ROWS, make
 from ..findings import Finding
 
 MAX_FILE_BYTES = 30 * 1024 * 1024
@@ -53,7 +53,7 @@ class Book:
     is_csv: bool = False
 
 
-def _fail(book: Book, code: Code, message: str) -> Book:
+def _fail(book: Book, code: str, message: str) -> Book:
     book.findings.append(make(code, book.file, message, line=0, column=0))
     return book
 
@@ -101,7 +101,7 @@ def read(path: Path, display: str | None = None) -> Book:
     return _read_xlsx(path, book)
 
 
-def _zip_guard(path: Path) -> tuple[Code, str] | None:
+def _zip_guard(path: Path) -> tuple[str, str] | None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
