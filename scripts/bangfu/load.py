@@ -11,14 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from .codes import (
-    FILE_HIDDEN,
-    FILE_NOT_YAML,
-    FILE_UNKNOWN_KIND,
-    RECORD_NOT_MAPPING,
-    YAML_EMPTY,
-    make,
-)
+from .codes import make
 from .findings import Finding
 from .readfile import lstat_problem, read_bounded, too_large
 from .writes import is_tool_temp
@@ -131,7 +124,7 @@ def precheck(
     Returns the file's ``lstat``, or the one finding that stops it being read."""
     if rel is not None and hidden(rel):
         return None, make(
-            FILE_HIDDEN,
+            "file.hidden",
             file,
             "以“.”开头的文件或文件夹不是记录，不会被读取",
             line=1,
@@ -142,10 +135,10 @@ def precheck(
         return None, problem
     if not path.endswith(".yaml"):
         name = os.path.basename(path)
-        return None, make(FILE_NOT_YAML, file, f"“{name}”不是 .yaml 记录文件", line=1, column=1)
+        return None, make("file.not-yaml", file, f"“{name}”不是 .yaml 记录文件", line=1, column=1)
     if kind is None:
         return None, make(
-            FILE_UNKNOWN_KIND, file, "文件所在位置不对应任何记录类型", line=1, column=1
+            "file.unknown-kind", file, "文件所在位置不对应任何记录类型", line=1, column=1
         )
     if st.st_size > MAX_BYTES:
         return None, too_large(file, st.st_size, MAX_BYTES)
@@ -180,7 +173,7 @@ def parse_bytes(rec: Record, raw: bytes) -> Record:
     if rec.parsed.data is not None and not isinstance(rec.parsed.data, dict):
         rec.findings.append(
             make(
-                RECORD_NOT_MAPPING,
+                "record.not-mapping",
                 rec.file,
                 "记录最外层必须是字段映射（字段: 值）",
                 line=1,
@@ -189,7 +182,7 @@ def parse_bytes(rec: Record, raw: bytes) -> Record:
         )
         rec.parsed.data = None
     elif rec.parsed.data is None and not rec.findings:
-        rec.findings.append(make(YAML_EMPTY, rec.file, "文件中没有内容", line=1, column=1))
+        rec.findings.append(make("yaml.empty", rec.file, "文件中没有内容", line=1, column=1))
     return rec
 
 

@@ -11,28 +11,7 @@ from pathlib import Path
 import jsonschema_rs
 
 from .checksums import FORMATS
-from .codes import (
-    RECORD_PLACEHOLDER,
-    SCHEMA_ADDITIONAL_PROPERTIES,
-    SCHEMA_CONST,
-    SCHEMA_DATE,
-    SCHEMA_ENUM,
-    SCHEMA_FORMAT,
-    SCHEMA_INVALID,
-    SCHEMA_LENGTH,
-    SCHEMA_MAX_ITEMS,
-    SCHEMA_MAXIMUM,
-    SCHEMA_MIN_ITEMS,
-    SCHEMA_MINIMUM,
-    SCHEMA_ONE_OF,
-    SCHEMA_PATTERN,
-    SCHEMA_REQUIRED,
-    SCHEMA_RESIDENT_ID_CHECKSUM,
-    SCHEMA_TYPE,
-    SCHEMA_UNIQUE_ITEMS,
-    SCHEMA_USCC_CHECKSUM,
-    make,
-)
+from .codes import make
 from .findings import Finding, json_path
 from .load import Record
 
@@ -186,23 +165,23 @@ def _schema_text(key: _Key) -> str:
 # --- schema findings: built from the schema only, never from the instance ----------------
 
 _KEYWORD_CODES = {
-    "required": SCHEMA_REQUIRED,
-    "type": SCHEMA_TYPE,
-    "enum": SCHEMA_ENUM,
-    "const": SCHEMA_CONST,
-    "pattern": SCHEMA_PATTERN,
-    "minimum": SCHEMA_MINIMUM,
-    "maximum": SCHEMA_MAXIMUM,
-    "exclusiveMinimum": SCHEMA_MINIMUM,
-    "exclusiveMaximum": SCHEMA_MAXIMUM,
-    "additionalProperties": SCHEMA_ADDITIONAL_PROPERTIES,
-    "minItems": SCHEMA_MIN_ITEMS,
-    "maxItems": SCHEMA_MAX_ITEMS,
-    "uniqueItems": SCHEMA_UNIQUE_ITEMS,
-    "minLength": SCHEMA_LENGTH,
-    "maxLength": SCHEMA_LENGTH,
-    "oneOf": SCHEMA_ONE_OF,
-    "minProperties": SCHEMA_REQUIRED,
+    "required": "schema.required",
+    "type": "schema.type",
+    "enum": "schema.enum",
+    "const": "schema.const",
+    "pattern": "schema.pattern",
+    "minimum": "schema.minimum",
+    "maximum": "schema.maximum",
+    "exclusiveMinimum": "schema.minimum",
+    "exclusiveMaximum": "schema.maximum",
+    "additionalProperties": "schema.additional-properties",
+    "minItems": "schema.min-items",
+    "maxItems": "schema.max-items",
+    "uniqueItems": "schema.unique-items",
+    "minLength": "schema.length",
+    "maxLength": "schema.length",
+    "oneOf": "schema.one-of",
+    "minProperties": "schema.required",
 }
 _TYPE_NAMES = {
     "string": "文字",
@@ -233,65 +212,65 @@ def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
     if name == "required":
         prop = kind.property
         sub = title_at(schema, parts + [prop])
-        return SCHEMA_REQUIRED, f"缺少必填字段 {prop}（{sub}）", parts
+        return "schema.required", f"缺少必填字段 {prop}（{sub}）", parts
     if name == "additionalProperties":
         if all(may_show_key(schema, parts, k) for k in kind.unexpected):
             extra = "、".join(kind.unexpected)
             return (
-                SCHEMA_ADDITIONAL_PROPERTIES,
+                "schema.additional-properties",
                 f"“{title}”中有不认识的字段：{extra}",
                 parts + [kind.unexpected[0]],
             )
         # the path stops at the mapping; the finding still points at the key's line
         n = len(kind.unexpected)
         return (
-            SCHEMA_ADDITIONAL_PROPERTIES,
+            "schema.additional-properties",
             f"“{title}”中有 {n} 个不认识的字段（字段名可能含个人信息，不显示）",
             parts,
         )
     if name == "type":
         want = "或".join(_TYPE_NAMES.get(t, t) for t in kind.types)
-        return SCHEMA_TYPE, f"{title}应为{want}", parts
+        return "schema.type", f"{title}应为{want}", parts
     if name == "enum":
         options = "、".join(str(o) for o in node.get("enum", []))
         tail = f"；可选：{options}" if options else ""
-        return SCHEMA_ENUM, f"{title}的值不在可选范围内{tail}", parts
+        return "schema.enum", f"{title}的值不在可选范围内{tail}", parts
     if name == "const":
         want = node.get("const")
         shown = f"：{want}" if isinstance(want, str | int | float) else ""
-        return SCHEMA_CONST, f"{title}必须是固定值{shown}", parts
+        return "schema.const", f"{title}必须是固定值{shown}", parts
     if name == "format":
         fmt = kind.format
         if fmt == "uscc":
-            return SCHEMA_USCC_CHECKSUM, f"{title}的校验位不对", parts
+            return "schema.uscc-checksum", f"{title}的校验位不对", parts
         if fmt == "cn-resident-id":
-            return SCHEMA_RESIDENT_ID_CHECKSUM, f"{title}的出生日期或校验位不对", parts
+            return "schema.resident-id-checksum", f"{title}的出生日期或校验位不对", parts
         if fmt == "date":
-            return SCHEMA_DATE, f"{title}不是真实存在的日期", parts
-        return SCHEMA_FORMAT, f"{title}格式不对", parts
+            return "schema.date", f"{title}不是真实存在的日期", parts
+        return "schema.format", f"{title}格式不对", parts
     if name in ("minimum", "exclusiveMinimum"):
-        return SCHEMA_MINIMUM, f"{title}不能小于 {_limit(node, name, kind)}", parts
+        return "schema.minimum", f"{title}不能小于 {_limit(node, name, kind)}", parts
     if name in ("maximum", "exclusiveMaximum"):
-        return SCHEMA_MAXIMUM, f"{title}不能大于 {_limit(node, name, kind)}", parts
+        return "schema.maximum", f"{title}不能大于 {_limit(node, name, kind)}", parts
     if name == "pattern":
         desc = node.get("description", "")
-        return SCHEMA_PATTERN, f"{title}的格式不对。{desc}", parts
+        return "schema.pattern", f"{title}的格式不对。{desc}", parts
     if name == "minItems":
-        return SCHEMA_MIN_ITEMS, f"{title}至少要有 {_limit(node, name, kind)} 项", parts
+        return "schema.min-items", f"{title}至少要有 {_limit(node, name, kind)} 项", parts
     if name == "maxItems":
-        return SCHEMA_MAX_ITEMS, f"{title}最多 {_limit(node, name, kind)} 项", parts
+        return "schema.max-items", f"{title}最多 {_limit(node, name, kind)} 项", parts
     if name == "minLength":
-        return SCHEMA_LENGTH, f"{title}至少要有 {_limit(node, name, kind)} 个字", parts
+        return "schema.length", f"{title}至少要有 {_limit(node, name, kind)} 个字", parts
     if name == "maxLength":
-        return SCHEMA_LENGTH, f"{title}不能超过 {_limit(node, name, kind)} 个字", parts
+        return "schema.length", f"{title}不能超过 {_limit(node, name, kind)} 个字", parts
     if name == "uniqueItems":
-        return SCHEMA_UNIQUE_ITEMS, f"{title}中有重复的项", parts
+        return "schema.unique-items", f"{title}中有重复的项", parts
     if name == "minProperties":
-        return SCHEMA_REQUIRED, f"{title}至少要填写一项", parts
+        return "schema.required", f"{title}至少要填写一项", parts
     if name == "oneOf":
         desc = node.get("description", "")
-        return SCHEMA_ONE_OF, f"{title}的字段组合不符合要求。{desc}", parts
-    code = _KEYWORD_CODES.get(name, SCHEMA_INVALID)
+        return "schema.one-of", f"{title}的字段组合不符合要求。{desc}", parts
+    code = _KEYWORD_CODES.get(name, "schema.invalid")
     return code, f"{title}不符合数据规范（{name}）", parts
 
 
@@ -355,7 +334,7 @@ def validate(rec: Record, schemas_dir: Path) -> list[Finding]:
         title = title_at(schema, list(h))
         out.append(
             make(
-                RECORD_PLACEHOLDER,
+                "record.placeholder",
                 rec.file,
                 f"“{title}”还是骨架里的“{PLACEHOLDER}”",
                 line=line,
@@ -373,7 +352,7 @@ def validate(rec: Record, schemas_dir: Path) -> list[Finding]:
             continue
         seen.add(key)
         at = where
-        if code == SCHEMA_ADDITIONAL_PROPERTIES.code and where == parts:
+        if code == "schema.additional-properties" and where == parts:
             at = parts + [err.kind.unexpected[0]]
         line, col = rec.at(at)
         out.append(make(code, rec.file, message, line=line, column=col, path=json_path(where)))

@@ -15,22 +15,7 @@ import re
 import yaml
 from yaml import events as ev
 
-from .codes import (
-    ENCODING_BOM,
-    ENCODING_CONTROL_CHAR,
-    ENCODING_NOT_UTF8,
-    YAML_COMPLEX_KEY,
-    YAML_DUPLICATE_KEY,
-    YAML_EMPTY,
-    YAML_FORBIDDEN_TAG,
-    YAML_MULTIPLE_DOCUMENTS,
-    YAML_NUMBER_TOO_LARGE,
-    YAML_SYNTAX,
-    YAML_TAB_INDENT,
-    YAML_TOO_DEEP,
-    YAML_TOO_MANY_NODES,
-    make,
-)
+from .codes import make
 from .findings import Finding, json_path
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -158,7 +143,7 @@ class _Stop(Exception):
 def _scalar(e: ev.ScalarEvent, file: str, path: tuple):
     tag = e.tag
     if tag not in _ALLOWED_TAGS:
-        raise _Stop(YAML_FORBIDDEN_TAG, file, f"不允许使用 YAML 标签 {tag}", e.start_mark, path)
+        raise _Stop("yaml.forbidden-tag", file, f"不允许使用 YAML 标签 {tag}", e.start_mark, path)
     v = e.value
     if tag == _CORE + "str" or tag == "!" or (tag is None and not e.implicit[0]):
         return _text(v, e, file, path)
@@ -186,7 +171,7 @@ def _text(v: str, e: ev.ScalarEvent, file: str, path: tuple) -> str:
     m = _DECODED_CONTROL.search(v)
     if m:
         raise _Stop(
-            ENCODING_CONTROL_CHAR,
+            "encoding.control-char",
             file,
             f"{json_path(path)} 处的值含有控制字符 U+{ord(m.group()):04X}（解码转义后）",
             e.start_mark,
@@ -197,7 +182,7 @@ def _text(v: str, e: ev.ScalarEvent, file: str, path: tuple) -> str:
 
 def _too_large(e: ev.ScalarEvent, file: str, path: tuple) -> _Stop:
     return _Stop(
-        YAML_NUMBER_TOO_LARGE,
+        "yaml.number-too-large",
         file,
         f"{json_path(path)} 处的数字超出 ±10^15 或不是有限数",
         e.start_mark,
@@ -212,7 +197,7 @@ def parse(text: str, file: str, source=None) -> Parsed:
     and re-read it only if a position is ever asked for; by default the text is kept."""
     out = Parsed(positions={})
     if not text.strip():
-        out.findings.append(make(YAML_EMPTY, file, "文件是空的", line=1, column=1))
+        out.findings.append(make("yaml.empty", file, "文件是空的", line=1, column=1))
         return out
     m = _CONTROL.search(text)
     if m:
@@ -220,7 +205,7 @@ def parse(text: str, file: str, source=None) -> Parsed:
         col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
         out.findings.append(
             make(
-                ENCODING_CONTROL_CHAR,
+                "encoding.control-char",
                 file,
                 f"第 {line} 行第 {col} 列有控制字符 U+{ord(m.group()):04X}",
                 line=line,
@@ -245,17 +230,17 @@ def parse(text: str, file: str, source=None) -> Parsed:
         src = lines[line - 1] if 0 < line <= len(lines) else ""
         if "\t" in src[: len(src) - len(src.lstrip())] or "found character '\\t'" in str(exc):
             out.findings.append(
-                make(YAML_TAB_INDENT, file, f"第 {line} 行用 Tab 缩进", line=line, column=col)
+                make("yaml.tab-indent", file, f"第 {line} 行用 Tab 缩进", line=line, column=col)
             )
         else:
             problem = exc.problem or exc.context or "无法解析"
             out.findings.append(
-                make(YAML_SYNTAX, file, f"YAML 语法错误：{problem}", line=line, column=col)
+                make("yaml.syntax", file, f"YAML 语法错误：{problem}", line=line, column=col)
             )
         out.data = None
         out.positions = {}
     except yaml.YAMLError as exc:  # reader errors (e.g. non-printable characters)
-        out.findings.append(make(YAML_SYNTAX, file, f"YAML 无法解析：{exc}", line=1, column=1))
+        out.findings.append(make("yaml.syntax", file, f"YAML 无法解析：{exc}", line=1, column=1))
         out.data = None
         out.positions = {}
     return out
@@ -284,10 +269,10 @@ def _build(text: str, file: str, out: Parsed) -> None:
                 if top[2] is _NOKEY:
                     # this value is a key
                     if not isinstance(value, str):
-                        raise _Stop(YAML_COMPLEX_KEY, file, "字段名必须是普通文字", mark, top[1])
+                        raise _Stop("yaml.complex-key", file, "字段名必须是普通文字", mark, top[1])
                     if value in top[3]:
                         raise _Stop(
-                            YAML_DUPLICATE_KEY,
+                            "yaml.duplicate-key",
                             file,
                             f"字段“{value}”在同一层级出现了两次",
                             mark,
@@ -323,7 +308,7 @@ def _build(text: str, file: str, out: Parsed) -> None:
                 docs += 1
                 if docs > 1:
                     raise _Stop(
-                        YAML_MULTIPLE_DOCUMENTS,
+                        "yaml.multiple-documents",
                         file,
                         "一个文件中只能有一条记录",
                         e.start_mark,
@@ -336,7 +321,7 @@ def _build(text: str, file: str, out: Parsed) -> None:
                 nodes += 1
                 if nodes > MAX_NODES:
                     raise _Stop(
-                        YAML_TOO_MANY_NODES, file, f"内容超过 {MAX_NODES} 个节点", e.start_mark
+                        "yaml.too-many-nodes", file, f"内容超过 {MAX_NODES} 个节点", e.start_mark
                     )
                 value = _scalar(e, file, cur_path())
                 if e.anchor:
@@ -346,7 +331,7 @@ def _build(text: str, file: str, out: Parsed) -> None:
             if isinstance(e, (ev.MappingStartEvent, ev.SequenceStartEvent)):
                 if e.tag not in _ALLOWED_TAGS:
                     raise _Stop(
-                        YAML_FORBIDDEN_TAG,
+                        "yaml.forbidden-tag",
                         file,
                         f"不允许使用 YAML 标签 {e.tag}",
                         e.start_mark,
@@ -354,10 +339,10 @@ def _build(text: str, file: str, out: Parsed) -> None:
                     )
                 if stack and stack[-1][6] and stack[-1][2] is _NOKEY:
                     raise _Stop(
-                        YAML_COMPLEX_KEY, file, "字段名必须是普通文字", e.start_mark, stack[-1][1]
+                        "yaml.complex-key", file, "字段名必须是普通文字", e.start_mark, stack[-1][1]
                     )
                 if len(stack) >= MAX_DEPTH:
-                    raise _Stop(YAML_TOO_DEEP, file, f"嵌套超过 {MAX_DEPTH} 层", e.start_mark)
+                    raise _Stop("yaml.too-deep", file, f"嵌套超过 {MAX_DEPTH} 层", e.start_mark)
                 nodes += 1
                 is_map = isinstance(e, ev.MappingStartEvent)
                 container = {} if is_map else []
@@ -387,12 +372,14 @@ def _build(text: str, file: str, out: Parsed) -> None:
             if isinstance(e, ev.AliasEvent):
                 target = anchors.get(e.anchor)
                 if target is None:
-                    raise _Stop(YAML_SYNTAX, file, f"别名 *{e.anchor} 没有对应的锚点", e.start_mark)
+                    raise _Stop(
+                        "yaml.syntax", file, f"别名 *{e.anchor} 没有对应的锚点", e.start_mark
+                    )
                 value, size = target
                 nodes += size
                 if nodes > MAX_NODES:
                     raise _Stop(
-                        YAML_TOO_MANY_NODES,
+                        "yaml.too-many-nodes",
                         file,
                         f"别名展开后超过 {MAX_NODES} 个节点（可能是“十亿笑声”式的恶意文件）",
                         e.start_mark,
@@ -510,10 +497,10 @@ _NOKEY = _NoKey()
 def decode(raw: bytes, file: str) -> tuple[str | None, list[Finding]]:
     """Bytes → text, refusing BOMs and anything that is not UTF-8."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        return None, [make(ENCODING_BOM, file, "文件以 UTF-8 BOM 开头", line=1, column=1)]
+        return None, [make("encoding.bom", file, "文件以 UTF-8 BOM 开头", line=1, column=1)]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, [
-            make(ENCODING_NOT_UTF8, file, "文件是 UTF-16 编码，需要 UTF-8", line=1, column=1)
+            make("encoding.not-utf8", file, "文件是 UTF-16 编码，需要 UTF-8", line=1, column=1)
         ]
     try:
         return raw.decode("utf-8"), []
@@ -522,7 +509,7 @@ def decode(raw: bytes, file: str) -> tuple[str | None, list[Finding]]:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [
             make(
-                ENCODING_NOT_UTF8,
+                "encoding.not-utf8",
                 file,
                 f"第 {line} 行第 {col} 列的字节 0x{raw[exc.start]:02X} 不是有效的 UTF-8",
                 line=line,

@@ -20,18 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import model as model_mod
-from ..codes import (
-    SHEET_BAD_CHOICE,
-    SHEET_CONFLICT,
-    SHEET_EXTRA_SHEET,
-    SHEET_FUTURE_DATE,
-    SHEET_REPORT_EXISTS,
-    SHEET_REQUIRED,
-    SHEET_UNKNOWN_FORM,
-    SHEET_UNKNOWN_VILLAGE,
-    WRITE_CONFLICT,
-    make,
-)
+from ..codes import make
 from ..config import Config
 from ..findings import ERROR, Finding
 from ..load import Record
@@ -164,7 +153,7 @@ def _form_sheets(book: Book, out: Outcome):
         if not book.is_csv and not named:
             out.findings.append(
                 cell_finding(
-                    SHEET_EXTRA_SHEET,
+                    "sheet.extra-sheet",
                     book.file,
                     sheet.name,
                     1,
@@ -178,7 +167,9 @@ def _form_sheets(book: Book, out: Outcome):
         if not sheet.rows:
             if book.is_csv:
                 out.findings.append(
-                    cell_finding(SHEET_UNKNOWN_FORM, book.file, sheet.name, 1, 1, "", "文件是空的")
+                    cell_finding(
+                        "sheet.unknown-form", book.file, sheet.name, 1, 1, "", "文件是空的"
+                    )
                 )
             continue
         first_row, cells = sheet.rows[0]
@@ -186,7 +177,7 @@ def _form_sheets(book: Book, out: Outcome):
         if form is None or (named and form not in named):
             out.findings.append(
                 cell_finding(
-                    SHEET_UNKNOWN_FORM,
+                    "sheet.unknown-form",
                     book.file,
                     sheet.name,
                     first_row,
@@ -202,7 +193,7 @@ def _form_sheets(book: Book, out: Outcome):
     if out.ok and not found:
         out.findings.append(
             cell_finding(
-                SHEET_UNKNOWN_FORM,
+                "sheet.unknown-form",
                 book.file,
                 book.sheets[0].name if book.sheets else "?",
                 1,
@@ -215,7 +206,7 @@ def _form_sheets(book: Book, out: Outcome):
     for extra in filings[1:]:
         out.findings.append(
             cell_finding(
-                SHEET_CONFLICT, book.file, extra.name, 1, 1, "", "一个工作簿只能有一张报备表"
+                "sheet.conflict", book.file, extra.name, 1, 1, "", "一个工作簿只能有一张报备表"
             )
         )
     return found
@@ -274,7 +265,7 @@ class Builder:
             )
         elif not _valid_id(plan_id):
             self.bad(
-                SHEET_BAD_CHOICE,
+                "sheet.bad-choice",
                 p,
                 row,
                 col,
@@ -286,7 +277,7 @@ class Builder:
         if old is not None and old.data.get("county") != county:
             r, c, h = p.at("county")
             self.bad(
-                SHEET_CONFLICT,
+                "sheet.conflict",
                 p,
                 r,
                 c,
@@ -373,7 +364,7 @@ class Builder:
 
     def _dup(self, p: Parsed, r: Row, key: str, message: str) -> None:
         sheet, row, col, header = _where(p, r, key)
-        self.bad(SHEET_CONFLICT, sheet, row, col, header, message, "删除重复的行。")
+        self.bad("sheet.conflict", sheet, row, col, header, message, "删除重复的行。")
 
     def _targets(self, p: Parsed, plan_id: str, county: str, cells) -> tuple[list, list]:
         villages: list[str] = []
@@ -386,7 +377,7 @@ class Builder:
             if v is not None and v.county != county:
                 sheet, row, col, header = _where(p, r, "village")
                 self.bad(
-                    SHEET_UNKNOWN_VILLAGE,
+                    "sheet.unknown-village",
                     sheet,
                     row,
                     col,
@@ -399,7 +390,7 @@ class Builder:
                 if extra:
                     sheet, row, col, header = _where(p, r, extra[0])
                     self.bad(
-                        SHEET_CONFLICT,
+                        "sheet.conflict",
                         sheet,
                         row,
                         col,
@@ -436,7 +427,7 @@ class Builder:
         if hid is not None and not _valid_id(hid):
             sheet, row, col, header = _where(p, r, "household")
             self.bad(
-                SHEET_BAD_CHOICE,
+                "sheet.bad-choice",
                 sheet,
                 row,
                 col,
@@ -448,7 +439,7 @@ class Builder:
             if head is None:
                 sheet, row, col, header = _where(p, r, "household")
                 self.bad(
-                    SHEET_REQUIRED,
+                    "sheet.required",
                     sheet,
                     row,
                     col or 4,
@@ -463,7 +454,7 @@ class Builder:
         if old is not None and old.data.get("village") != vid:
             sheet, row, col, header = _where(p, r, "village")
             self.bad(
-                SHEET_CONFLICT,
+                "sheet.conflict",
                 sheet,
                 row,
                 col,
@@ -479,7 +470,7 @@ class Builder:
             for k in missing:
                 sheet, row, col, header = _where(p, r, k)
                 self.bad(
-                    SHEET_REQUIRED, sheet, row, col, header, f"新的帮扶户 {hid} 必须填写{header}"
+                    "sheet.required", sheet, row, col, header, f"新的帮扶户 {hid} 必须填写{header}"
                 )
             if missing:
                 return None
@@ -488,12 +479,12 @@ class Builder:
         if ("income_year" in r.values) != ("per_capita" in r.values):
             k = "per_capita" if "income_year" in r.values else "income_year"
             sheet, row, col, header = _where(p, r, k)
-            self.bad(SHEET_REQUIRED, sheet, row, col, header, "收入年度和人均纯收入要一起填写")
+            self.bad("sheet.required", sheet, row, col, header, "收入年度和人均纯收入要一起填写")
             return None
         year = r.get("income_year")
         if year is not None and year > self.cfg.as_of.year:
             sheet, row, col, header = _where(p, r, "income_year")
-            self.bad(SHEET_FUTURE_DATE, sheet, row, col, header, f"收入年度 {year} 还没到")
+            self.bad("sheet.future-date", sheet, row, col, header, f"收入年度 {year} 还没到")
             return None
         county = self.model.villages[vid].county
         rel = old.rel if old is not None else ("households", county, vid, f"{hid}.yaml")
@@ -593,7 +584,7 @@ class Builder:
         lr, lc, lh = p.at("period")
         if start > end:
             self.bad(
-                SHEET_CONFLICT,
+                "sheet.conflict",
                 p,
                 lr,
                 lc,
@@ -605,7 +596,7 @@ class Builder:
         rel = (*plan_rel[:3], "reports", f"{label}.yaml")
         if rel in self.planned:
             self.bad(
-                SHEET_CONFLICT,
+                "sheet.conflict",
                 p,
                 lr,
                 lc,
@@ -651,14 +642,14 @@ class Builder:
         if (by is None) != (reason is None):
             key = "correction_reason" if by is not None else "correction_by"
             r, c, h = p.at(key)
-            self.bad(SHEET_REQUIRED, p, r, c, h, "更正时“更正人”和“更正说明”都要填写")
+            self.bad("sheet.required", p, r, c, h, "更正时“更正人”和“更正说明”都要填写")
             return
         old_text = _read_text(self.cfg.data_root.joinpath(*rel))
         if old_text is not None:
             old = parse_yaml(old_text, "/".join(rel)).data
             if not isinstance(old, dict):
                 self.bad(
-                    SHEET_CONFLICT,
+                    "sheet.conflict",
                     p,
                     lr,
                     lc,
@@ -672,7 +663,7 @@ class Builder:
                 data = old
             elif by is None:
                 self.bad(
-                    SHEET_REPORT_EXISTS,
+                    "sheet.report-exists",
                     p,
                     lr,
                     lc,
@@ -705,7 +696,7 @@ class Builder:
         if (h is None) == (v is None):
             sheet, row, col, header = _where(p, r, "household")
             self.bad(
-                SHEET_REQUIRED if h is None else SHEET_CONFLICT,
+                "sheet.required" if h is None else "sheet.conflict",
                 sheet,
                 row,
                 col,
@@ -774,7 +765,7 @@ def commit(root: Path, planned: list[Planned]) -> list[Path]:
     lock) is refused: compare-and-swap, so the import never overwrites what it did not see."""
     moved = [
         make(
-            WRITE_CONFLICT,
+            "write.conflict",
             "/".join((root.name, *pl.rel)),
             "导入期间这个文件被新建或改动了，本次没有写入任何文件",
         )

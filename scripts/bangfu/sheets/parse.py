@@ -8,16 +8,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codes import (
-    SHEET_BAD_CHOICE,
-    SHEET_BAD_LAYOUT,
-    SHEET_FORMULA,
-    SHEET_FUTURE_DATE,
-    SHEET_NOT_A_DATE,
-    SHEET_NOT_A_NUMBER,
-    SHEET_REQUIRED,
-    SHEET_UNKNOWN_VILLAGE,
-)
 from ..findings import Finding
 from ..rules.dates import label_period
 from . import options as opts
@@ -100,7 +90,7 @@ class Parser:
             for ci, c in enumerate(cells, start=1):
                 if c.formula or (isinstance(c.value, str) and c.value.startswith("=")):
                     self.bad(
-                        SHEET_FORMULA,
+                        "sheet.formula",
                         sheet.name,
                         rownum,
                         ci,
@@ -124,7 +114,7 @@ class Parser:
             if label is None:
                 if any(c.value is not None for c in cells):
                     self.bad(
-                        SHEET_BAD_LAYOUT,
+                        "sheet.bad-layout",
                         sheet.name,
                         rownum,
                         1,
@@ -137,7 +127,7 @@ class Parser:
             col = by_label.get(normalize_label(label))
             if col is None:
                 self.bad(
-                    SHEET_BAD_LAYOUT,
+                    "sheet.bad-layout",
                     sheet.name,
                     rownum,
                     1,
@@ -148,7 +138,7 @@ class Parser:
                 continue
             if col.key in out.field_rows:
                 self.bad(
-                    SHEET_BAD_LAYOUT, sheet.name, rownum, 1, "", f"表头栏目“{label}”出现了两次"
+                    "sheet.bad-layout", sheet.name, rownum, 1, "", f"表头栏目“{label}”出现了两次"
                 )
                 continue
             out.field_rows[col.key] = (rownum, col.header)
@@ -159,7 +149,7 @@ class Parser:
         for col in form.fields:
             if col.key not in out.field_rows:
                 self.bad(
-                    SHEET_BAD_LAYOUT,
+                    "sheet.bad-layout",
                     sheet.name,
                     title_row,
                     1,
@@ -170,7 +160,7 @@ class Parser:
             elif col.required and col.key not in out.fields:
                 row, _, header = out.at(col.key)
                 if not self._had_error(sheet.name, row, 2):
-                    self.bad(SHEET_REQUIRED, sheet.name, row, 2, header, f"必须填写{col.header}")
+                    self.bad("sheet.required", sheet.name, row, 2, header, f"必须填写{col.header}")
         # sections
         while i < len(rows):
             rownum, cells = rows[i]
@@ -179,7 +169,7 @@ class Parser:
             i += 1
             if section is None:
                 self.bad(
-                    SHEET_BAD_LAYOUT,
+                    "sheet.bad-layout",
                     sheet.name,
                     rownum,
                     1,
@@ -192,11 +182,11 @@ class Parser:
                 continue
             if section.key in out.sections:
                 self.bad(
-                    SHEET_BAD_LAYOUT, sheet.name, rownum, 1, "", f"分区{section.marker}出现了两次"
+                    "sheet.bad-layout", sheet.name, rownum, 1, "", f"分区{section.marker}出现了两次"
                 )
             if i >= len(rows) or _is_marker(rows[i][1]):
                 self.bad(
-                    SHEET_BAD_LAYOUT,
+                    "sheet.bad-layout",
                     sheet.name,
                     rownum,
                     1,
@@ -218,7 +208,7 @@ class Parser:
         for s in form.sections:
             if s.key not in out.sections:
                 self.bad(
-                    SHEET_BAD_LAYOUT,
+                    "sheet.bad-layout",
                     sheet.name,
                     title_row,
                     1,
@@ -245,7 +235,7 @@ class Parser:
             col = by_label.get(normalize_label(label))
             if col is None:
                 self.bad(
-                    SHEET_BAD_LAYOUT,
+                    "sheet.bad-layout",
                     sheet,
                     rownum,
                     ci,
@@ -255,14 +245,14 @@ class Parser:
                 )
                 ok = False
             elif col in colmap.values():
-                self.bad(SHEET_BAD_LAYOUT, sheet, rownum, ci, "", f"栏目“{label}”出现了两次")
+                self.bad("sheet.bad-layout", sheet, rownum, ci, "", f"栏目“{label}”出现了两次")
                 ok = False
             else:
                 colmap[ci] = col
         for col in section.columns:
             if col.required and col not in colmap.values():
                 self.bad(
-                    SHEET_BAD_LAYOUT,
+                    "sheet.bad-layout",
                     sheet,
                     rownum,
                     1,
@@ -283,7 +273,7 @@ class Parser:
             col = colmap.get(ci)
             if col is None:
                 self.bad(
-                    SHEET_BAD_LAYOUT, sheet, rownum, ci, "", "这一列没有栏目名称，内容无法导入"
+                    "sheet.bad-layout", sheet, rownum, ci, "", "这一列没有栏目名称，内容无法导入"
                 )
                 continue
             if col.key != "seq":
@@ -301,7 +291,7 @@ class Parser:
                 and not self._had_error(sheet, rownum, by_col.get(col.key, 0))
             ):
                 self.bad(
-                    SHEET_REQUIRED,
+                    "sheet.required",
                     sheet,
                     rownum,
                     by_col.get(col.key, 1),
@@ -323,17 +313,17 @@ class Parser:
         if col.kind in ("number", "integer"):
             num = _as_number(raw)
             if num is None:
-                self.bad(SHEET_NOT_A_NUMBER, sheet, row, ci, h, f"{shown}不是数字")
+                self.bad("sheet.not-a-number", sheet, row, ci, h, f"{shown}不是数字")
                 return None
             if col.kind == "integer" and num != int(num):
-                self.bad(SHEET_NOT_A_NUMBER, sheet, row, ci, h, f"{shown}不是整数")
+                self.bad("sheet.not-a-number", sheet, row, ci, h, f"{shown}不是整数")
                 return None
             return int(num) if num == int(num) else num
         if col.kind == "date":
             day = _as_date(raw)
             if day is None:
                 self.bad(
-                    SHEET_NOT_A_DATE,
+                    "sheet.not-a-date",
                     sheet,
                     row,
                     ci,
@@ -343,7 +333,7 @@ class Parser:
                 return None
             if col.past and day > self.as_of:
                 self.bad(
-                    SHEET_FUTURE_DATE,
+                    "sheet.future-date",
                     sheet,
                     row,
                     ci,
@@ -356,7 +346,7 @@ class Parser:
             label = _as_period(raw)
             if label is None or label_period(label) is None:
                 self.bad(
-                    SHEET_NOT_A_DATE,
+                    "sheet.not-a-date",
                     sheet,
                     row,
                     ci,
@@ -365,7 +355,7 @@ class Parser:
                 )
                 return None
             if label_period(label)[0] > self.as_of:
-                self.bad(SHEET_FUTURE_DATE, sheet, row, ci, h, f"报送期 {label} 还没有开始")
+                self.bad("sheet.future-date", sheet, row, ci, h, f"报送期 {label} 还没有开始")
                 return None
             return label
         # choice
@@ -374,11 +364,11 @@ class Parser:
         found = choices.resolve(text)
         if found is None:
             if col.choices == "villages":
-                self.bad(SHEET_UNKNOWN_VILLAGE, sheet, row, ci, h, f"村“{text}”不存在")
+                self.bad("sheet.unknown-village", sheet, row, ci, h, f"村“{text}”不存在")
             else:
                 sample = "、".join(choices.labels[:8]) + ("…" if len(choices.labels) > 8 else "")
                 self.bad(
-                    SHEET_BAD_CHOICE,
+                    "sheet.bad-choice",
                     sheet,
                     row,
                     ci,
