@@ -11,6 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from .codes_record import (  # noqa: F401  (an autouse fixture and a hook)
+    _producers_produce,
+    pytest_unconfigure,
+    start,
+)
+
+RECORDED_CODES = start()  # before any test module imports bangfu
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
 BASE = CASES / "base" / "data"

@@ -30,6 +30,17 @@ def test_readme_command_reference_is_current():
     assert proc.returncode == 0, proc.stderr
 
 
+def test_help_and_readme_list_the_commands_in_the_declared_order():
+    from bangfu.cli import COMMAND_ORDER
+
+    assert COMMAND_ORDER[:3] == ("check", "fmt", "new")  # the order is declared, not alphabetical
+    proc = bangfu("--help", cwd=REPO)
+    assert re.findall(r"^    ([a-z][a-z-]*)", proc.stdout, re.M) == list(COMMAND_ORDER)
+    readme = (REPO / "README.md").read_text("utf-8")
+    assert re.findall(r"^\| `bangfu ([a-z-]+)` \|", readme, re.M) == list(COMMAND_ORDER)
+    assert re.findall(r"^#### `bangfu ([a-z-]+)`", readme, re.M) == list(COMMAND_ORDER)
+
+
 def test_every_emitted_code_is_registered():
     used = set()
     for py in (REPO / "scripts").rglob("*.py"):

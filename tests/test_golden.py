@@ -8,6 +8,8 @@ import json
 import pytest
 import yaml
 
+from bangfu.codes import REF_UNKNOWN_CAMPAIGN, REF_UNKNOWN_ORGANIZATION, REGISTRY
+
 from .conftest import CASES, DEFAULT_AS_OF, bangfu, make_case
 
 CASE_DIRS = sorted(
@@ -24,6 +26,8 @@ def test_golden_case(case, tmp_path):
     )
     assert proc.returncode in (0, 1), proc.stderr
     report = json.loads(proc.stdout)
+    unregistered = {f["code"] for f in report["findings"]} - set(REGISTRY)
+    assert not unregistered, f"codes produced but not registered in codes.py: {unregistered}"
     got = sorted((f["file"], f["path"], f["code"], f["line"]) for f in report["findings"])
     want = sorted((f["file"], f["path"], f["code"], f["line"]) for f in expected["findings"])
     assert got == want
@@ -59,6 +63,6 @@ def test_check_only_reports_the_given_paths(tmp_path):
     proc = bangfu("check", "data/plans", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
     assert proc.returncode == 1
     assert {f["code"] for f in json.loads(proc.stdout)["findings"]} == {
-        "ref.unknown-campaign",
-        "ref.unknown-organization",
+        REF_UNKNOWN_CAMPAIGN.code,
+        REF_UNKNOWN_ORGANIZATION.code,
     }

@@ -12,6 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from bangfu.codes import (
+    FILE_HIDDEN,
+    FILE_SYMLINK,
+    FILE_TOO_LARGE,
+    HISTORY_ENTRY_CHANGED,
+    HISTORY_ENTRY_REMOVED,
+    HISTORY_HOUSEHOLD_DELETED,
+    HISTORY_REPORT_DELETED,
+    ID_MISMATCH_PATH,
+)
 from tests.conftest import DEFAULT_AS_OF, bangfu, commit, git, init_repo, make_case
 
 PLAN_DIR = "data/plans/tc-alpha/tp-one"
@@ -57,7 +67,7 @@ def test_git_mv_of_a_submitted_report_out_of_data_is_a_deletion(repo):
     commit(repo, "报告移出 data/")
     rc, doc = review(repo)
     assert rc == 1
-    assert codes(doc) == {(REPORT, "history.report-deleted")}
+    assert codes(doc) == {(REPORT, HISTORY_REPORT_DELETED.code)}
 
 
 def test_git_mv_of_a_submitted_report_to_a_hidden_name_is_a_deletion(repo):
@@ -66,16 +76,16 @@ def test_git_mv_of_a_submitted_report_to_a_hidden_name_is_a_deletion(repo):
     commit(repo, "报告改成隐藏文件")
     rc, doc = review(repo)
     assert rc == 1
-    assert codes(doc) == {(REPORT, "history.report-deleted")}
+    assert codes(doc) == {(REPORT, HISTORY_REPORT_DELETED.code)}
     # the hidden file itself is named as a file that is no record
-    assert (hidden, "file.hidden") in codes(doc, "findings")
+    assert (hidden, FILE_HIDDEN.code) in codes(doc, "findings")
 
 
 def test_git_mv_of_a_report_into_a_hidden_folder_is_a_deletion(repo):
     mv(repo, REPORT, f"{PLAN_DIR}/.reports/2024-03.yaml")
     commit(repo, "报告移进隐藏文件夹")
     rc, doc = review(repo)
-    assert rc == 1 and codes(doc) == {(REPORT, "history.report-deleted")}
+    assert rc == 1 and codes(doc) == {(REPORT, HISTORY_REPORT_DELETED.code)}
 
 
 def test_git_mv_of_a_whole_plan_folder_out_of_data_deletes_its_reports(repo):
@@ -83,14 +93,14 @@ def test_git_mv_of_a_whole_plan_folder_out_of_data_deletes_its_reports(repo):
     commit(repo, "整个方案移出 data/")
     rc, doc = review(repo)
     assert rc == 1
-    assert (REPORT, "history.report-deleted") in codes(doc)
+    assert (REPORT, HISTORY_REPORT_DELETED.code) in codes(doc)
 
 
 def test_git_mv_of_a_report_to_another_plan_changes_its_identity_and_is_a_deletion(repo):
     mv(repo, REPORT, "data/plans/tc-alpha/tp-two/reports/2024-03.yaml")
     commit(repo, "报告挪到别的方案")
     rc, doc = review(repo)
-    assert rc == 1 and (REPORT, "history.report-deleted") in codes(doc)
+    assert rc == 1 and (REPORT, HISTORY_REPORT_DELETED.code) in codes(doc)
 
 
 def _second_county(root: Path) -> None:
@@ -130,7 +140,7 @@ def test_an_entry_removed_from_a_report_while_its_plan_moves_is_still_caught(rep
     # the old entry 1 is gone (the diff pairs it with the first new entry, so: changed)
     [f] = doc["history"]
     assert (f["file"], f["path"]) == (str(moved.relative_to(repo)), "$.entries[1]")
-    assert f["code"] in ("history.entry-removed", "history.entry-changed")
+    assert f["code"] in (HISTORY_ENTRY_REMOVED.code, HISTORY_ENTRY_CHANGED.code)
 
 
 def test_deleting_an_unreferenced_household_with_identification_history_is_blocking(repo):
@@ -138,7 +148,7 @@ def test_deleting_an_unreferenced_household_with_identification_history_is_block
     commit(repo, "删除户")
     rc, doc = review(repo)
     assert rc == 1
-    assert codes(doc) == {(LONE, "history.household-deleted")}
+    assert codes(doc) == {(LONE, HISTORY_HOUSEHOLD_DELETED.code)}
     [f] = doc["history"]
     assert "退出" in f["hint"]
 
@@ -147,7 +157,7 @@ def test_moving_a_household_with_identification_history_out_of_data_is_blocking(
     mv(repo, LONE, "attic/h-0002.yaml")
     commit(repo, "户移出 data/")
     rc, doc = review(repo)
-    assert rc == 1 and codes(doc) == {(LONE, "history.household-deleted")}
+    assert rc == 1 and codes(doc) == {(LONE, HISTORY_HOUSEHOLD_DELETED.code)}
 
 
 def test_deleting_an_unreferenced_household_without_history_is_allowed(repo):
@@ -176,10 +186,11 @@ def test_a_symlink_in_data_is_a_finding_and_is_never_followed(repo, tmp_path):
     assert "Traceback" not in proc.stderr and "CANARY-OUTSIDE-7731" not in proc.stdout
     rc, doc = review(repo)
     assert rc == 1
-    assert {(f"{PLAN_DIR}/reports/2024-04.yaml", "file.symlink"), (REPORT, "file.symlink")} <= (
-        codes(doc, "findings")
-    )
-    assert codes(doc) == {(REPORT, "history.report-deleted")}
+    assert {
+        (f"{PLAN_DIR}/reports/2024-04.yaml", FILE_SYMLINK.code),
+        (REPORT, FILE_SYMLINK.code),
+    } <= (codes(doc, "findings"))
+    assert codes(doc) == {(REPORT, HISTORY_REPORT_DELETED.code)}
 
 
 def test_a_huge_file_and_an_odd_file_name_in_data_do_not_crash_review(repo):
@@ -191,9 +202,9 @@ def test_a_huge_file_and_an_odd_file_name_in_data_do_not_crash_review(repo):
     rc, doc = review(repo)
     assert rc == 1
     got = codes(doc, "findings")
-    assert (f"{PLAN_DIR}/reports/2024-05.yaml", "file.too-large") in got
+    assert (f"{PLAN_DIR}/reports/2024-05.yaml", FILE_TOO_LARGE.code) in got
     # the file with a newline in its name was read (its id does not match that name)
-    assert (str(odd.relative_to(repo)), "id.mismatch-path") in got
+    assert (str(odd.relative_to(repo)), ID_MISMATCH_PATH.code) in got
 
 
 def test_data_folder_replaced_by_a_symlink_deletes_every_record(repo, tmp_path):
@@ -203,9 +214,9 @@ def test_data_folder_replaced_by_a_symlink_deletes_every_record(repo, tmp_path):
     commit(repo, "data/ 换成链接")
     rc, doc = review(repo)
     assert rc == 1
-    assert ("data", "file.symlink") in codes(doc, "findings")
+    assert ("data", FILE_SYMLINK.code) in codes(doc, "findings")
     assert {
-        (REPORT, "history.report-deleted"),
-        (LONE, "history.household-deleted"),
-        (HOUSEHOLD, "history.household-deleted"),
+        (REPORT, HISTORY_REPORT_DELETED.code),
+        (LONE, HISTORY_HOUSEHOLD_DELETED.code),
+        (HOUSEHOLD, HISTORY_HOUSEHOLD_DELETED.code),
     } <= codes(doc)

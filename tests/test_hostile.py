@@ -10,6 +10,29 @@ from pathlib import Path
 
 import pytest
 
+from bangfu.codes import (
+    ENCODING_BOM,
+    ENCODING_CONTROL_CHAR,
+    ENCODING_NOT_UTF8,
+    FILE_HIDDEN,
+    FILE_NOT_YAML,
+    FILE_SPECIAL,
+    FILE_SYMLINK,
+    FILE_TOO_LARGE,
+    FILE_UNKNOWN_KIND,
+    RECORD_NOT_MAPPING,
+    SCHEMA_PATTERN,
+    YAML_COMPLEX_KEY,
+    YAML_DUPLICATE_KEY,
+    YAML_EMPTY,
+    YAML_FORBIDDEN_TAG,
+    YAML_MULTIPLE_DOCUMENTS,
+    YAML_NUMBER_TOO_LARGE,
+    YAML_SYNTAX,
+    YAML_TAB_INDENT,
+    YAML_TOO_DEEP,
+    YAML_TOO_MANY_NODES,
+)
 from bangfu.readone import read_record
 
 from .conftest import DEFAULT_AS_OF, bangfu, make_case
@@ -29,59 +52,62 @@ def _billion_laughs() -> bytes:
 
 
 HOSTILE: dict[str, tuple[bytes, str]] = {
-    "billion-laughs": (_billion_laughs(), "yaml.too-many-nodes"),
+    "billion-laughs": (_billion_laughs(), YAML_TOO_MANY_NODES.code),
     "python-object-tag": (
         b"id: h-evil\nvillage: !!python/object/apply:os.system ['echo pwned']\n",
-        "yaml.forbidden-tag",
+        YAML_FORBIDDEN_TAG.code,
     ),
-    "python-name-tag": (b"id: !!python/name:os.system h-evil\n", "yaml.forbidden-tag"),
+    "python-name-tag": (b"id: !!python/name:os.system h-evil\n", YAML_FORBIDDEN_TAG.code),
     "duplicate-keys": (
         GOOD.replace(b"status:", b"status: \xe9\x80\x80\xe5\x87\xba\nstatus:"),
-        "yaml.duplicate-key",
+        YAML_DUPLICATE_KEY.code,
     ),
-    "deep-flow-nesting": (b"id: " + b"[" * 10_000 + b"]" * 10_000 + b"\n", "yaml.too-deep"),
+    "deep-flow-nesting": (b"id: " + b"[" * 10_000 + b"]" * 10_000 + b"\n", YAML_TOO_DEEP.code),
     "deep-block-nesting": (
         "".join("  " * i + f"k{i}:\n" for i in range(1_500)).encode(),
-        "yaml.too-deep",
+        YAML_TOO_DEEP.code,
     ),
-    "invalid-utf8": (GOOD.replace("张测试".encode(), "张测试".encode("gbk")), "encoding.not-utf8"),
-    "bom": (b"\xef\xbb\xbf" + GOOD, "encoding.bom"),
-    "utf16": ("id: h-evil\n".encode("utf-16"), "encoding.not-utf8"),
-    "tab-indent": (b"id: h-evil\nincome:\n\tyear: 2023\n", "yaml.tab-indent"),
-    "empty": (b"", "yaml.empty"),
-    "only-comments": (b"# nothing here\n", "yaml.empty"),
-    "list-not-mapping": (b"- id: h-evil\n- village: x\n", "record.not-mapping"),
-    "scalar-not-mapping": (b"just a sentence\n", "record.not-mapping"),
-    "id-with-dotdot": (GOOD.replace(b"id: h-0001", b"id: ../../etc/passwd"), "schema.pattern"),
-    "unclosed-quote": (b'id: "h-evil\nvillage: x\n', "yaml.syntax"),
-    "two-documents": (GOOD + b"---\n" + GOOD, "yaml.multiple-documents"),
+    "invalid-utf8": (
+        GOOD.replace("张测试".encode(), "张测试".encode("gbk")),
+        ENCODING_NOT_UTF8.code,
+    ),
+    "bom": (b"\xef\xbb\xbf" + GOOD, ENCODING_BOM.code),
+    "utf16": ("id: h-evil\n".encode("utf-16"), ENCODING_NOT_UTF8.code),
+    "tab-indent": (b"id: h-evil\nincome:\n\tyear: 2023\n", YAML_TAB_INDENT.code),
+    "empty": (b"", YAML_EMPTY.code),
+    "only-comments": (b"# nothing here\n", YAML_EMPTY.code),
+    "list-not-mapping": (b"- id: h-evil\n- village: x\n", RECORD_NOT_MAPPING.code),
+    "scalar-not-mapping": (b"just a sentence\n", RECORD_NOT_MAPPING.code),
+    "id-with-dotdot": (GOOD.replace(b"id: h-0001", b"id: ../../etc/passwd"), SCHEMA_PATTERN.code),
+    "unclosed-quote": (b'id: "h-evil\nvillage: x\n', YAML_SYNTAX.code),
+    "two-documents": (GOOD + b"---\n" + GOOD, YAML_MULTIPLE_DOCUMENTS.code),
     "control-char": (
         GOOD.replace(b"address:", b"address: \x07 bell\nnotes:"),
-        "encoding.control-char",
+        ENCODING_CONTROL_CHAR.code,
     ),
-    "mapping-as-key": (b"? [a, b]\n: 1\n", "yaml.complex-key"),
-    "undefined-alias": (b"id: *nothing\n", "yaml.syntax"),
+    "mapping-as-key": (b"? [a, b]\n: 1\n", YAML_COMPLEX_KEY.code),
+    "undefined-alias": (b"id: *nothing\n", YAML_SYNTAX.code),
     # escapes decode to control characters the raw text does not show
     "escaped-control-chars": (
         GOOD.replace(b"address:", b'address: "ORG\\0NUL\\x1b[31m"\nnotes:'),
-        "encoding.control-char",
+        ENCODING_CONTROL_CHAR.code,
     ),
-    "escaped-c1-control-in-key": (b'id: h-evil\n"na\\x9bme": x\n', "encoding.control-char"),
+    "escaped-c1-control-in-key": (b'id: h-evil\n"na\\x9bme": x\n', ENCODING_CONTROL_CHAR.code),
     "huge-integer-5000-digits": (
         GOOD.replace(b"per_capita: 4800", b"per_capita: 1" + b"0" * 5000),
-        "yaml.number-too-large",
+        YAML_NUMBER_TOO_LARGE.code,
     ),
     "huge-integer-4001-digits": (
         GOOD.replace(b"household_size: 3", b"household_size: 1" + b"0" * 4000),
-        "yaml.number-too-large",
+        YAML_NUMBER_TOO_LARGE.code,
     ),
     "float-overflow": (
         GOOD.replace(b"per_capita: 4800", b"per_capita: 1e400"),
-        "yaml.number-too-large",
+        YAML_NUMBER_TOO_LARGE.code,
     ),
     "unquoted-resident-id-number": (
         GOOD.replace(b"id_number: 11010519491231002X", b"id_number: 110105194912310021"),
-        "yaml.number-too-large",
+        YAML_NUMBER_TOO_LARGE.code,
     ),
 }
 
@@ -138,11 +164,11 @@ def test_fifty_megabyte_file_is_refused_without_reading_it(tmp_path):
     start = time.perf_counter()
     rec = read_record(big, root / "data")
     assert time.perf_counter() - start < 2.0
-    assert [f.code for f in rec.findings] == ["file.too-large"]
+    assert [f.code for f in rec.findings] == [FILE_TOO_LARGE.code]
     proc = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root, timeout=60)
     assert proc.returncode == 1
     codes = [(f["file"], f["code"]) for f in json.loads(proc.stdout)["findings"]]
-    assert codes == [((HOUSEHOLD_DIR / "h-huge.yaml").as_posix(), "file.too-large")]
+    assert codes == [((HOUSEHOLD_DIR / "h-huge.yaml").as_posix(), FILE_TOO_LARGE.code)]
 
 
 def test_usage_errors_exit_2(tmp_path):
@@ -203,34 +229,34 @@ def _device(path: Path) -> None:
 ENTRIES = {
     "hidden-report": (
         f"{REPORTS}/.2025-04.yaml",
-        "file.hidden",
+        FILE_HIDDEN.code,
         lambda root, p: p.write_bytes(REPORT.replace(b"id: 2024-03", b"id: 2025-04")),
     ),
     "report-in-hidden-folder": (
         "data/plans/tc-alpha/.tp-old/reports/2024-03.yaml",
-        "file.hidden",
+        FILE_HIDDEN.code,
         lambda root, p: p.write_bytes(REPORT),
     ),
-    "editor-swap-file": (f"{WILLOW}/.h-0001.yaml.swp", "file.hidden", lambda r, p: p.write_bytes(GOOD)),
+    "editor-swap-file": (f"{WILLOW}/.h-0001.yaml.swp", FILE_HIDDEN.code, lambda r, p: p.write_bytes(GOOD)),
     "symlink-out-of-data": (
         f"{WILLOW}/h-0002.yaml",
-        "file.symlink",
+        FILE_SYMLINK.code,
         lambda root, p: p.symlink_to(_outside(root)),
     ),
-    "symlink-to-dev-zero": (f"{WILLOW}/h-0002.yaml", "file.symlink", lambda r, p: p.symlink_to("/dev/zero")),
-    "symlink-loop": (f"{WILLOW}/h-0002.yaml", "file.symlink", lambda r, p: p.symlink_to(p.name)),
-    "dangling-symlink": (f"{WILLOW}/h-0002.yaml", "file.symlink", lambda r, p: p.symlink_to("gone.yaml")),
-    "symlink-to-record": (f"{WILLOW}/h-0002.yaml", "file.symlink", lambda r, p: p.symlink_to("h-0001.yaml")),
+    "symlink-to-dev-zero": (f"{WILLOW}/h-0002.yaml", FILE_SYMLINK.code, lambda r, p: p.symlink_to("/dev/zero")),
+    "symlink-loop": (f"{WILLOW}/h-0002.yaml", FILE_SYMLINK.code, lambda r, p: p.symlink_to(p.name)),
+    "dangling-symlink": (f"{WILLOW}/h-0002.yaml", FILE_SYMLINK.code, lambda r, p: p.symlink_to("gone.yaml")),
+    "symlink-to-record": (f"{WILLOW}/h-0002.yaml", FILE_SYMLINK.code, lambda r, p: p.symlink_to("h-0001.yaml")),
     "symlink-to-folder": (
         "data/households/tc-alpha/tc-alpha-copy",
-        "file.symlink",
+        FILE_SYMLINK.code,
         lambda root, p: p.symlink_to("tc-alpha-east-willow", target_is_directory=True),
     ),
-    "fifo": (f"{WILLOW}/h-0002.yaml", "file.special", lambda r, p: __import__("os").mkfifo(p)),
-    "socket": (f"{WILLOW}/h-0002.yaml", "file.special", lambda r, p: _socket(p)),
-    "device": (f"{WILLOW}/h-0002.yaml", "file.special", lambda r, p: _device(p)),
-    "not-yaml": (f"{WILLOW}/h-0002.yml", "file.not-yaml", lambda r, p: p.write_bytes(GOOD)),
-    "outside-the-layout": ("data/misc/h-0002.yaml", "file.unknown-kind", lambda r, p: p.write_bytes(GOOD)),
+    "fifo": (f"{WILLOW}/h-0002.yaml", FILE_SPECIAL.code, lambda r, p: __import__("os").mkfifo(p)),
+    "socket": (f"{WILLOW}/h-0002.yaml", FILE_SPECIAL.code, lambda r, p: _socket(p)),
+    "device": (f"{WILLOW}/h-0002.yaml", FILE_SPECIAL.code, lambda r, p: _device(p)),
+    "not-yaml": (f"{WILLOW}/h-0002.yml", FILE_NOT_YAML.code, lambda r, p: p.write_bytes(GOOD)),
+    "outside-the-layout": ("data/misc/h-0002.yaml", FILE_UNKNOWN_KIND.code, lambda r, p: p.write_bytes(GOOD)),
 }  # fmt: skip
 
 
@@ -293,7 +319,7 @@ def test_fmt_never_replaces_a_symlink_with_a_copy_of_the_file_outside(tmp_path):
     link = root / HOUSEHOLD_DIR / "h-0002.yaml"
     link.symlink_to(token)
     proc = bangfu("fmt", cwd=root, timeout=60)
-    assert proc.returncode == 1 and "file.symlink" in proc.stdout
+    assert proc.returncode == 1 and FILE_SYMLINK.code in proc.stdout
     assert link.is_symlink() and token.read_bytes() == b"id:    h-0002\n"
 
 
@@ -324,7 +350,7 @@ def test_writers_own_staging_file_is_not_a_record_nor_a_finding(tmp_path, monkey
     (target.parent / staged[0]).unlink()
     (target.parent / staged[0]).symlink_to("/dev/zero")
     proc = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root, timeout=60)
-    assert [f["code"] for f in json.loads(proc.stdout)["findings"]] == ["file.hidden"]
+    assert [f["code"] for f in json.loads(proc.stdout)["findings"]] == [FILE_HIDDEN.code]
 
 
 def test_fmt_leaves_a_comment_only_file_alone_instead_of_writing_null(tmp_path):

@@ -16,6 +16,17 @@ import pytest
 import yaml
 from frictionless import validate
 
+from bangfu.codes import (
+    MERGE_CONFLICT,
+    MERGE_DAMAGED,
+    MERGE_DUPLICATE_PROVINCE,
+    MERGE_MISSING,
+    MERGE_NOT_PACKAGE,
+    MERGE_PROVINCE_UNCLEAR,
+    MERGE_SCHEMA_VERSION,
+    MERGE_THRESHOLD_DIFFERS,
+)
+
 from .conftest import TABLES, bangfu
 
 REPO = Path(__file__).resolve().parents[1]
@@ -231,16 +242,16 @@ def test_conflicting_ids_are_refused(packages, tmp_path):
         yaml.safe_dump(rec, allow_unicode=True, sort_keys=False), "utf-8"
     )
     pkg = export(data, tmp_path / "pkg-b2")
-    text = _refused("merge.conflict", str(packages[A]), str(pkg), out=tmp_path / "national")
+    text = _refused(MERGE_CONFLICT.code, str(packages[A]), str(pkg), out=tmp_path / "national")
     assert f"organizations 中编号 {rec['id']}" in text
 
 
 def test_missing_and_foreign_packages_are_refused(packages, tmp_path):
-    _refused("merge.missing", str(packages[A]), str(tmp_path / "nope"), out=tmp_path / "o1")
+    _refused(MERGE_MISSING.code, str(packages[A]), str(tmp_path / "nope"), out=tmp_path / "o1")
     csv_only = tmp_path / "csv-only"
     csv_only.mkdir()
     shutil.copy(packages[A] / "counties.csv", csv_only / "counties.csv")
-    _refused("merge.not-package", str(csv_only), out=tmp_path / "o2")
+    _refused(MERGE_NOT_PACKAGE.code, str(csv_only), out=tmp_path / "o2")
 
 
 def test_other_schema_version_is_refused(packages, tmp_path):
@@ -249,7 +260,7 @@ def test_other_schema_version_is_refused(packages, tmp_path):
     desc = json.loads((old / "datapackage.json").read_text("utf-8"))
     desc["bangfu"]["schema_version"] = "0-0000000000000000"
     (old / "datapackage.json").write_text(json.dumps(desc, ensure_ascii=False), "utf-8")
-    _refused("merge.schema-version", str(packages[A]), str(old), out=tmp_path / "o")
+    _refused(MERGE_SCHEMA_VERSION.code, str(packages[A]), str(old), out=tmp_path / "o")
 
 
 def test_damaged_file_is_refused(packages, tmp_path):
@@ -257,12 +268,12 @@ def test_damaged_file_is_refused(packages, tmp_path):
     shutil.copytree(packages[B], bad)
     with (bad / "progress.parquet").open("ab") as fh:
         fh.write(b"\0")
-    _refused("merge.damaged", str(packages[A]), str(bad), out=tmp_path / "o")
+    _refused(MERGE_DAMAGED.code, str(packages[A]), str(bad), out=tmp_path / "o")
 
 
 def test_same_province_twice_and_other_thresholds_are_refused(packages, tmp_path):
     _refused(
-        "merge.duplicate-province",
+        MERGE_DUPLICATE_PROVINCE.code,
         str(packages[A]),
         str(packages[A]),
         out=tmp_path / "o1",
@@ -272,7 +283,7 @@ def test_same_province_twice_and_other_thresholds_are_refused(packages, tmp_path
     desc = json.loads((other / "datapackage.json").read_text("utf-8"))
     desc["bangfu"] |= {"small_cell_threshold": 10, "suppressed_marker": "*"}
     (other / "datapackage.json").write_text(json.dumps(desc, ensure_ascii=False), "utf-8")
-    _refused("merge.threshold-differs", str(packages[A]), str(other), out=tmp_path / "o2")
+    _refused(MERGE_THRESHOLD_DIFFERS.code, str(packages[A]), str(other), out=tmp_path / "o2")
 
 
 def test_package_of_several_provinces_is_refused(tmp_path):
@@ -284,7 +295,7 @@ def test_package_of_several_provinces_is_refused(tmp_path):
     county = county.replace("tc-alpha-east", "tc-beta-east")
     (root / "data/counties/tc-beta.yaml").write_text(county, "utf-8")
     pkg = export(root / "data", tmp_path / "pkg")
-    text = _refused("merge.province-unclear", str(pkg), out=tmp_path / "o")
+    text = _refused(MERGE_PROVINCE_UNCLEAR.code, str(pkg), out=tmp_path / "o")
     assert "另一测试省" in text
 
 
@@ -397,4 +408,4 @@ def test_a_row_two_packages_hold_identically_is_kept_once_with_both_provinces():
         },
     ]
     [(code, message)] = out["changed"]
-    assert code == "merge.conflict" and "p-1 × v-1" in message
+    assert code == MERGE_CONFLICT.code and "p-1 × v-1" in message

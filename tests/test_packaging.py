@@ -16,6 +16,7 @@ import tomllib
 import pytest
 
 from bangfu import resources
+from bangfu.codes import WRITE_INVALID_PACKAGE
 from bangfu.config import Config
 from bangfu.pipeline import Pipeline
 from bangfu.publish import extracts
@@ -127,7 +128,7 @@ def test_export_validates_its_package_and_replaces_nothing_when_invalid(agg, tmp
     with pytest.raises(WriteError) as exc:
         extracts.export(agg, out)
     findings = exc.value.findings
-    assert findings and {f.code for f in findings} == {"write.invalid-package"}
+    assert findings and {f.code for f in findings} == {WRITE_INVALID_PACKAGE.code}
     assert any(table in f.file for f in findings), [f.file for f in findings]
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no leftovers

@@ -16,6 +16,13 @@ import yaml
 
 from bangfu import check, load, yamlbuild, yamlsafe
 from bangfu.cache import DIRNAME, open_cache
+from bangfu.codes import (
+    ID_DUPLICATE,
+    ID_MISMATCH_PATH,
+    REF_NOT_A_TARGET,
+    SCHEMA_ADDITIONAL_PROPERTIES,
+    YAML_SYNTAX,
+)
 from bangfu.config import Config
 from bangfu.schema import validate
 from bangfu.yamlio import _to_yaml_types, dump_fast, dump_text, yaml_rt
@@ -286,7 +293,7 @@ def test_cache_hits_follow_content(mixed_repo):
     changed = _findings(check.run(cfg))
     assert changed != cold
     assert any(
-        f[0].endswith("h-0001.yaml") and f[4] == "schema.additional-properties" for f in changed
+        f[0].endswith("h-0001.yaml") and f[4] == SCHEMA_ADDITIONAL_PROPERTIES.code for f in changed
     )
     # same size, same mtime, other content: still seen (ctime and content hash)
     st = h.stat()
@@ -396,7 +403,12 @@ def test_few_files_with_edits_since_the_index(tmp_path, monkeypatch):
     for pick in picks:
         codes |= {f[4] for f in _compare_few(cfg, pick, monkeypatch)}
     # the edits are seen, as a full check sees them
-    assert {"id.duplicate", "id.mismatch-path", "yaml.syntax", "ref.not-a-target"} <= codes, codes
+    assert {
+        ID_DUPLICATE.code,
+        ID_MISMATCH_PATH.code,
+        YAML_SYNTAX.code,
+        REF_NOT_A_TARGET.code,
+    } <= codes, codes
     few = check.run(cfg, [str(r0)])
     assert few._rest is not None  # the index path was taken: nothing else read yet
     assert len(few.records) == len(everything)  # and the rest is read on demand

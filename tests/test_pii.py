@@ -14,6 +14,7 @@ import pytest
 from bangfu import check, incremental
 from bangfu.cache import DIRNAME
 from bangfu.checksums import resident_id_check_char, uscc_check_char
+from bangfu.codes import PRIVACY_PERSONAL_DATA_IN_ID, PRIVACY_PERSONAL_DATA_IN_PUBLIC_FIELD
 from bangfu.config import Config
 from bangfu.privacy.fields import free_text_paths, name_paths
 from bangfu.privacy.pii import (
@@ -31,8 +32,8 @@ from bangfu.privacy.pii import (
 from .conftest import DEFAULT_AS_OF, ROOT, bangfu, make_case
 from .sheet_helpers import fill, template, tree_hash
 
-IN_FIELD = "privacy.personal-data-in-public-field"
-IN_ID = "privacy.personal-data-in-id"
+IN_FIELD = PRIVACY_PERSONAL_DATA_IN_PUBLIC_FIELD.code
+IN_ID = PRIVACY_PERSONAL_DATA_IN_ID.code
 SCHEMAS = (ROOT / "schemas").resolve()
 HOUSEHOLD = "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
 REPORT = "data/plans/tc-alpha/tp-one/reports/2024-03.yaml"

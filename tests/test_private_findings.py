@@ -21,6 +21,19 @@ from pathlib import Path
 import pytest
 
 from bangfu.checksums import resident_id_check_char
+from bangfu.codes import (
+    DATE_IN_FUTURE,
+    SCHEMA_ADDITIONAL_PROPERTIES,
+    SCHEMA_INVALID,
+    SCHEMA_LENGTH,
+    SCHEMA_MAX_ITEMS,
+    SCHEMA_PATTERN,
+    SCHEMA_REQUIRED,
+    SCHEMA_RESIDENT_ID_CHECKSUM,
+    SCHEMA_TYPE,
+    SHEET_FORMULA,
+    YAML_DUPLICATE_KEY,
+)
 from bangfu.findings import Finding
 from bangfu.readone import read_record
 from bangfu.redact import MASK, redact
@@ -255,23 +268,23 @@ def test_check_never_prints_private_values_in_any_format(seeded):
             }
     # the canaries really broke the constraints they were meant to break
     for want in [
-        ("h-c01.yaml", "schema.length"),
-        ("h-c08.yaml", "schema.length"),
-        ("h-c02.yaml", "schema.pattern"),
-        ("h-c02.yaml", "schema.resident-id-checksum"),
-        ("h-c03.yaml", "schema.type"),
-        ("h-c06.yaml", "schema.type"),
-        ("h-c04.yaml", "schema.max-items"),
-        ("h-c05.yaml", "schema.additional-properties"),
-        ("h-c05.yaml", "schema.required"),
-        ("h-c07.yaml", "yaml.duplicate-key"),
-        ("to-helpers.yaml", "schema.length"),
-        ("to-helpers.yaml", "schema.pattern"),
-        ("to-helpers.yaml", "schema.additional-properties"),
-        ("to-canary.yaml", "schema.type"),
-        ("tc-alpha.yaml", "schema.type"),
-        ("tc-alpha.yaml", "schema.additional-properties"),
-        ("2024-03.yaml", "schema.required"),
+        ("h-c01.yaml", SCHEMA_LENGTH.code),
+        ("h-c08.yaml", SCHEMA_LENGTH.code),
+        ("h-c02.yaml", SCHEMA_PATTERN.code),
+        ("h-c02.yaml", SCHEMA_RESIDENT_ID_CHECKSUM.code),
+        ("h-c03.yaml", SCHEMA_TYPE.code),
+        ("h-c06.yaml", SCHEMA_TYPE.code),
+        ("h-c04.yaml", SCHEMA_MAX_ITEMS.code),
+        ("h-c05.yaml", SCHEMA_ADDITIONAL_PROPERTIES.code),
+        ("h-c05.yaml", SCHEMA_REQUIRED.code),
+        ("h-c07.yaml", YAML_DUPLICATE_KEY.code),
+        ("to-helpers.yaml", SCHEMA_LENGTH.code),
+        ("to-helpers.yaml", SCHEMA_PATTERN.code),
+        ("to-helpers.yaml", SCHEMA_ADDITIONAL_PROPERTIES.code),
+        ("to-canary.yaml", SCHEMA_TYPE.code),
+        ("tc-alpha.yaml", SCHEMA_TYPE.code),
+        ("tc-alpha.yaml", SCHEMA_ADDITIONAL_PROPERTIES.code),
+        ("2024-03.yaml", SCHEMA_REQUIRED.code),
     ]:
         assert want in codes, want
 
@@ -368,7 +381,7 @@ def test_import_errors_never_print_private_cells(tmp_path):
         ],
     )
     formula = _filing(root, "formula.xlsx", [{"户主姓名": "=" + c.text(), "联系电话": c.mobile()}])
-    for path, code in ((broken, "schema.length"), (formula, "sheet.formula")):
+    for path, code in ((broken, SCHEMA_LENGTH.code), (formula, SHEET_FORMULA.code)):
         proc = bangfu("import", str(path), "--as-of", DEFAULT_AS_OF, cwd=root)
         assert proc.returncode == 1 and code in proc.stdout, proc.stdout
         _assert_clean(c, f"import {path.name}", proc)
@@ -384,7 +397,7 @@ def test_redaction_masks_private_values_a_message_would_leak(seeded):
     member = rec.data["members"][1]
     leaky = [
         Finding(
-            "schema.invalid",
+            SCHEMA_INVALID.code,
             "error",
             rec.file,
             f"户主 {head['name']}，电话 {head['phone']}，成员 {member['name']}（{member['id_number']}）",
@@ -392,7 +405,11 @@ def test_redaction_masks_private_values_a_message_would_leak(seeded):
             path=f"$.head.{head['name']}",
         ),
         Finding(
-            "schema.invalid", "error", rec.file, "村 tc-alpha-east-willow 不存在", path="$.village"
+            SCHEMA_INVALID.code,
+            "error",
+            rec.file,
+            "村 tc-alpha-east-willow 不存在",
+            path="$.village",
         ),
     ]
     out = redact(leaky, [rec], bundled(PACKAGE_SCHEMAS))
@@ -451,7 +468,9 @@ def test_pr_comment_shows_no_household_values_by_default(repo):
     [rec] = [r for r in doc["records"] if r["id"] == "h-0001"]
     assert {f["path"] for f in rec["fields"]} >= {"$.category", "$.income.per_capita"}
     assert all("old" not in f and "new" not in f for f in rec["fields"])
-    assert ("$.income.year", "date.in-future") in {(f["path"], f["code"]) for f in doc["findings"]}
+    assert ("$.income.year", DATE_IN_FUTURE.code) in {
+        (f["path"], f["code"]) for f in doc["findings"]
+    }
     assert {h["topic"] for h in doc["highlights"]} >= {"household", "status", "income"}
     # the county's reviewers see the values locally, with --private
     local = _review(repo, "markdown", "--private")

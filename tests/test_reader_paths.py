@@ -14,6 +14,7 @@ import json
 import pytest
 
 from bangfu import yamlfast, yamlsafe
+from bangfu.codes import ENCODING_CONTROL_CHAR, ID_DUPLICATE, YAML_NUMBER_TOO_LARGE
 from bangfu.yamlsafe import MAX_NUMBER, parse
 
 from .conftest import DEFAULT_AS_OF, bangfu, make_case
@@ -119,7 +120,7 @@ def test_huge_number_is_a_finding_not_a_crash(text):
     p = parse(text, "f")
     assert p.data is None
     assert [(f.code, f.line) for f in p.findings] == [
-        ("yaml.number-too-large", len(text.split("\n")) - 1)
+        (YAML_NUMBER_TOO_LARGE.code, len(text.split("\n")) - 1)
     ]
 
 
@@ -145,7 +146,7 @@ def test_escaped_control_characters_are_refused_after_decoding(text, line, colum
     p = parse(text, "f")
     assert p.data is None
     assert [(f.code, f.line, f.column, f.path) for f in p.findings] == [
-        ("encoding.control-char", line, column, path)
+        (ENCODING_CONTROL_CHAR.code, line, column, path)
     ]
 
 
@@ -162,11 +163,11 @@ def test_huge_integer_in_a_household_fails_check_without_a_traceback(tmp_path):
         proc = bangfu(*cmd, cwd=root, timeout=60)
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert "Traceback" not in proc.stderr
-        assert "yaml.number-too-large" in proc.stdout
+        assert YAML_NUMBER_TOO_LARGE.code in proc.stdout
     proc = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root, timeout=60)
     findings = json.loads(proc.stdout)["findings"]
     assert [(f["file"], f["path"], f["code"]) for f in findings] == [
-        (HOUSEHOLD, "$.income.per_capita", "yaml.number-too-large")
+        (HOUSEHOLD, "$.income.per_capita", YAML_NUMBER_TOO_LARGE.code)
     ]
 
 
@@ -214,8 +215,8 @@ def test_few_file_check_sees_a_new_file_duplicating_an_id_unknown_to_the_index(
         assert few == full, pick
         codes[pick] = {c for _f, _p, c in few}
     # a duplicate is reported on the later file, the earlier one is named in the message
-    assert "id.duplicate" in codes["h-0003.yaml"], codes
-    assert "id.duplicate" in codes["h-0004.yaml"], codes
+    assert ID_DUPLICATE.code in codes["h-0003.yaml"], codes
+    assert ID_DUPLICATE.code in codes["h-0004.yaml"], codes
 
 
 def test_folder_stamps_left_racy_by_a_full_check_are_set_by_the_next_one(tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bangfu.check import run
+from bangfu.codes import DATE_OUTSIDE_PARENT
 from bangfu.config import Config
 from bangfu.model import build
 
@@ -185,4 +186,4 @@ def test_policy_from_an_unnamed_township_or_county_applies_to_no_county_of_its_o
 
 def test_no_real_plan_runs_outside_its_campaign(result):
     res, _ = result
-    assert not [f for f in res.findings if f.code == "date.outside-parent"]
+    assert not [f for f in res.findings if f.code == DATE_OUTSIDE_PARENT.code]

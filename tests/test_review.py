@@ -6,6 +6,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bangfu.codes import (
+    HISTORY_CORRECTION_REMOVED,
+    HISTORY_ENTRY_CHANGED,
+    HISTORY_ENTRY_REMOVED,
+    HISTORY_HOUSEHOLD_DELETED,
+    HISTORY_IDENTIFICATION_REWRITTEN,
+    HISTORY_REFERENCED_RECORD_DELETED,
+    HISTORY_REPORT_DELETED,
+    POLICY_EXIT_WITHOUT_NOTICE,
+    SCHEMA_ADDITIONAL_PROPERTIES,
+    YAML_SYNTAX,
+)
 from tests.conftest import DEFAULT_AS_OF, bangfu, commit, edit, git
 
 HOUSEHOLD = "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
@@ -70,7 +82,7 @@ def test_income_crossing_the_monitoring_line_is_highlighted(repo):
     assert "风险未消除 → 退出" in topics["status"]
     # the checker's findings for the changed file are part of the review (and block it): an
     # exit needs the exit notice (a higher income alone no longer contradicts the category)
-    assert ("$.status", "policy.exit-without-notice") in {
+    assert ("$.status", POLICY_EXIT_WITHOUT_NOTICE.code) in {
         (f["path"], f["code"]) for f in doc["findings"]
     }
     assert doc["blocking"] >= 1
@@ -102,7 +114,7 @@ def test_unknown_field_is_private_and_unnamed(repo):
     assert "13611112222" not in out and "内部信息" not in out
     assert "（未定义字段）" in out
     # the checker still names the unknown field so that it can be fixed
-    assert "schema.additional-properties" in out
+    assert SCHEMA_ADDITIONAL_PROPERTIES.code in out
 
 
 def test_deleting_a_past_report_entry_blocks_until_a_correction_note_is_added(repo):
@@ -113,12 +125,12 @@ def test_deleting_a_past_report_entry_blocks_until_a_correction_note_is_added(re
     assert proc.returncode == 1
     doc = as_json(proc)
     assert [(f["file"], f["path"], f["code"]) for f in doc["history"]] == [
-        (REPORT, "$.entries[1]", "history.entry-removed")
+        (REPORT, "$.entries[1]", HISTORY_ENTRY_REMOVED.code)
     ]
     assert "删除了已提交的帮扶条目" in doc["history"][0]["message"]
     assert "corrections" in doc["history"][0]["hint"]
     md = review(repo, fmt="markdown").stdout
-    assert "阻止合并" in md and "history.entry-removed" in md
+    assert "阻止合并" in md and HISTORY_ENTRY_REMOVED.code in md
 
     with (repo / REPORT).open("a", encoding="utf-8") as fh:
         fh.write(CORRECTION)
@@ -139,7 +151,7 @@ def test_a_correction_note_must_preserve_the_original_value(repo):
     commit(repo, "原值不对")
     proc = review(repo)
     assert proc.returncode == 1
-    assert [f["code"] for f in as_json(proc)["history"]] == ["history.entry-removed"]
+    assert [f["code"] for f in as_json(proc)["history"]] == [HISTORY_ENTRY_REMOVED.code]
 
 
 def test_changing_a_past_entry_amount_is_blocking(repo):
@@ -148,7 +160,7 @@ def test_changing_a_past_entry_amount_is_blocking(repo):
     proc = review(repo)
     assert proc.returncode == 1
     assert [(f["path"], f["code"]) for f in as_json(proc)["history"]] == [
-        ("$.entries[1]", "history.entry-changed")
+        ("$.entries[1]", HISTORY_ENTRY_CHANGED.code)
     ]
     # a note on the field itself, keeping its old value, is enough
     with (repo / REPORT).open("a", encoding="utf-8") as fh:
@@ -187,7 +199,7 @@ def test_rewriting_identification_steps_is_blocking_but_appending_is_not(repo):
     proc = review(repo)
     assert proc.returncode == 1
     assert [(f["path"], f["code"]) for f in as_json(proc)["history"]] == [
-        ("$.identification.steps[1]", "history.identification-rewritten")
+        ("$.identification.steps[1]", HISTORY_IDENTIFICATION_REWRITTEN.code)
     ]
 
     git(repo, "checkout", "-q", "-b", "append", "main~1")
@@ -210,14 +222,14 @@ def test_deleting_a_report_or_a_referenced_household_is_blocking(repo):
     assert proc.returncode == 1
     got = {(f["file"], f["code"]) for f in as_json(proc)["history"]}
     assert got == {
-        (REPORT, "history.report-deleted"),
-        (HOUSEHOLD, "history.referenced-record-deleted"),
-        (HOUSEHOLD, "history.household-deleted"),  # it has identification steps too
+        (REPORT, HISTORY_REPORT_DELETED.code),
+        (HOUSEHOLD, HISTORY_REFERENCED_RECORD_DELETED.code),
+        (HOUSEHOLD, HISTORY_HOUSEHOLD_DELETED.code),  # it has identification steps too
     }
     msg = next(
         f["message"]
         for f in as_json(proc)["history"]
-        if (f["file"], f["code"]) == (HOUSEHOLD, "history.referenced-record-deleted")
+        if (f["file"], f["code"]) == (HOUSEHOLD, HISTORY_REFERENCED_RECORD_DELETED.code)
     )
     assert "plan.yaml" in msg and "$.targets.households[0]" in msg
 
@@ -230,7 +242,7 @@ def test_removing_a_correction_note_is_blocking(repo):
     (repo / REPORT).write_text(text[: text.index("corrections:")], "utf-8")
     commit(repo, "删掉更正")
     proc = review(repo)
-    assert [f["code"] for f in as_json(proc)["history"]] == ["history.correction-removed"]
+    assert [f["code"] for f in as_json(proc)["history"]] == [HISTORY_CORRECTION_REMOVED.code]
 
 
 def test_new_household_lists_the_county_supervisors(repo):
@@ -355,5 +367,5 @@ def test_unparseable_record_is_reported_by_the_checker(repo):
     doc = as_json(proc)
     assert proc.returncode == 1
     assert doc["records"][0]["unreadable"] is True
-    assert [(f["file"], f["code"]) for f in doc["findings"]] == [(HOUSEHOLD, "yaml.syntax")]
+    assert [(f["file"], f["code"]) for f in doc["findings"]] == [(HOUSEHOLD, YAML_SYNTAX.code)]
     assert "文件无法解析" in review(repo, fmt="markdown").stdout

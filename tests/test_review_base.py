@@ -10,6 +10,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from bangfu.codes import (
+    HISTORY_REPORT_DELETED,
+    POLICY_NOTICE_TOO_SHORT,
+    REVIEW_CACHE_COMMITTED,
+    REVIEW_POLICY_CHANGED,
+    REVIEW_RULES_CHANGED,
+    SCHEMA_PATTERN,
+)
 from bangfu.findings import ERROR, Finding
 from bangfu.review.core import Review
 from bangfu.review.summary import MAX_MARKDOWN, markdown
@@ -54,7 +62,7 @@ def test_pull_request_marking_head_phone_public_does_not_print_the_old_phone(rep
     doc = json.loads(review(repo, "json").stdout)
     [phone] = [f for r in doc["records"] for f in r["fields"] if f["path"] == "$.head.phone"]
     assert phone["private"] is True
-    assert (SCHEMA, "review.rules-changed") in codes(doc)
+    assert (SCHEMA, REVIEW_RULES_CHANGED.code) in codes(doc)
 
 
 def test_pull_request_loosening_a_schema_is_validated_by_the_base_schema(repo):
@@ -91,8 +99,8 @@ def test_pull_request_editing_the_guard_code_is_still_blocked(repo):
     proc = review(repo, "json")
     doc = json.loads(proc.stdout)
     assert proc.returncode == 1
-    assert (REPORT, "history.report-deleted") in codes(doc)
-    assert ("scripts/bangfu/review/history.py", "review.rules-changed") in codes(doc)
+    assert (REPORT, HISTORY_REPORT_DELETED.code) in codes(doc)
+    assert ("scripts/bangfu/review/history.py", REVIEW_RULES_CHANGED.code) in codes(doc)
     maint = [a for a in doc["approvals"] if a["maintainers"]]
     assert any("scripts/bangfu/review/history.py" in a["files"] for a in maint)
     assert "没有阻止合并的问题" not in review(repo, "markdown").stdout
@@ -105,14 +113,14 @@ def test_policy_change_is_highlighted_with_its_effect_and_needs_maintainers(repo
     proc = review(repo, "json")
     doc = json.loads(proc.stdout)
     assert proc.returncode == 0  # a warning for the maintainers, not a blocking error
-    assert (POLICY, "review.policy-changed") in codes(doc)
+    assert (POLICY, REVIEW_POLICY_CHANGED.code) in codes(doc)
     notes = [h["text"] for h in doc["highlights"] if h["topic"] == "policy"]
     assert "政策改动的影响：逾期回访户 1 → 0" in notes, notes
     hidden = [n for n in notes if "被隐藏的小格子" in n]
     assert hidden and hidden[0].endswith("→ 0"), notes
     assert any(a["maintainers"] and POLICY in a["files"] for a in doc["approvals"])
     md = review(repo, "markdown").stdout
-    assert "逾期回访户 1 → 0" in md and "review.policy-changed" in md
+    assert "逾期回访户 1 → 0" in md and REVIEW_POLICY_CHANGED.code in md
     assert OLD_PHONE not in md and "张测试" not in md
 
 
@@ -120,7 +128,7 @@ def test_campaign_cadence_change_is_highlighted_as_policy(repo):
     edit(repo, "data/campaigns/tk-campaign.yaml", "cadence: 每月", "cadence: 每季度")
     commit(repo, "改成按季度报送", force=True)
     doc = json.loads(review(repo, "json").stdout)
-    assert ("data/campaigns/tk-campaign.yaml", "review.policy-changed") in codes(doc)
+    assert ("data/campaigns/tk-campaign.yaml", REVIEW_POLICY_CHANGED.code) in codes(doc)
     notes = [h["text"] for h in doc["highlights"] if h["topic"] == "policy"]
     assert any(n.startswith("政策改动的影响：报送期（未报）") for n in notes), notes
 
@@ -129,7 +137,7 @@ def test_campaign_name_change_is_not_a_policy_change(repo):
     edit(repo, "data/campaigns/tk-campaign.yaml", "name: 测试专项行动", "name: 测试专项行动二")
     commit(repo, "改名", force=True)
     doc = json.loads(review(repo, "json").stdout)
-    assert not [f for f in doc["findings"] if f["code"] == "review.policy-changed"]
+    assert not [f for f in doc["findings"] if f["code"] == REVIEW_POLICY_CHANGED.code]
     assert not [h for h in doc["highlights"] if h["topic"] == "policy"]
 
 
@@ -142,8 +150,8 @@ def test_pull_request_loosening_policy_is_judged_by_the_policy_in_force(repo):
     proc = review(repo, "json")
     doc = json.loads(proc.stdout)
     assert proc.returncode == 1
-    assert (HOUSEHOLD, "policy.notice-too-short") in codes(doc)
-    assert (POLICY, "review.policy-changed") in codes(doc)
+    assert (HOUSEHOLD, POLICY_NOTICE_TOO_SHORT.code) in codes(doc)
+    assert (POLICY, REVIEW_POLICY_CHANGED.code) in codes(doc)
 
 
 def test_new_policy_record_cannot_override_the_policy_in_force_for_its_own_review(repo):
@@ -158,8 +166,8 @@ def test_new_policy_record_cannot_override_the_policy_in_force_for_its_own_revie
     edit(repo, HOUSEHOLD, "until: 2024-01-16", "until: 2024-01-11")
     commit(repo, "新增宽松政策", force=True)
     doc = json.loads(review(repo, "json").stdout)
-    assert (HOUSEHOLD, "policy.notice-too-short") in codes(doc)
-    assert ("data/policy/tp-lenient.yaml", "review.policy-changed") in codes(doc)
+    assert (HOUSEHOLD, POLICY_NOTICE_TOO_SHORT.code) in codes(doc)
+    assert ("data/policy/tp-lenient.yaml", REVIEW_POLICY_CHANGED.code) in codes(doc)
 
 
 def test_committed_parse_cache_is_refused(repo):
@@ -173,14 +181,14 @@ def test_committed_parse_cache_is_refused(repo):
     assert proc.returncode == 1
     assert (
         ".bangfu-cache/parse-0123456789abcdef01234567.marshal",
-        "review.cache-committed",
+        REVIEW_CACHE_COMMITTED.code,
     ) in codes(json.loads(proc.stdout))
 
 
 def test_pr_comment_with_many_findings_stays_under_the_github_limit():
     findings = [
         Finding(
-            code="schema.pattern",
+            code=SCHEMA_PATTERN.code,
             severity=ERROR,
             file=f"data/households/tc-alpha/v/h-{i:04d}.yaml",
             message="格式不对：" + "很长的说明" * 30,

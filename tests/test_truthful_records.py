@@ -7,6 +7,7 @@ import datetime as dt
 
 from bangfu.aggregate import status_of
 from bangfu.check import run
+from bangfu.codes import POLICY_CATEGORY_INCOME
 from bangfu.config import Config
 from bangfu.model import build
 
@@ -53,5 +54,5 @@ def test_policy_finding_names_the_assumed_record_it_relied_on(tmp_path):
     hh = root / HOUSEHOLD
     hh.write_text(hh.read_text("utf-8").replace("per_capita: 4800", "per_capita: 8000"), "utf-8")
     res = run(Config.make(root / "data", as_of="2025-01-01"))
-    [f] = [f for f in res.findings if f.code == "policy.category-income"]
+    [f] = [f for f in res.findings if f.code == POLICY_CATEGORY_INCOME.code]
     assert "tp-national（推定）" in f.message

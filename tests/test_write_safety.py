@@ -23,6 +23,7 @@ import yaml
 from openpyxl import load_workbook
 
 from bangfu.cli import main
+from bangfu.codes import WRITE_DISK_FULL
 from bangfu.yamlio import WriteError, is_tool_temp, write_all, writing
 
 from .conftest import DEFAULT_AS_OF, ROOT, bangfu, make_case
@@ -322,7 +323,7 @@ def test_write_all_on_a_full_disk_raises_a_finding_and_leaves_nothing(tmp_path, 
     _full_disk(monkeypatch, err, after=2)  # the journal and the first file get written
     with writing(data), pytest.raises(WriteError) as info:
         write_all([(data / "a.yaml", "new: 1\n"), (data / "b/c.yaml", "new: 2\n")], data)
-    assert [f.code for f in info.value.findings] == ["write.disk-full"]
+    assert [f.code for f in info.value.findings] == [WRITE_DISK_FULL.code]
     assert info.value.findings[0].file == "data/b/c.yaml"
     assert (data / "a.yaml").read_text() == "old: 1\n" and not (data / "b/c.yaml").exists()
     assert not temps(tmp_path) and not (tmp_path / ".bangfu-journal").exists()

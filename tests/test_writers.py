@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bangfu.codes import FMT_NOT_CANONICAL, RECORD_PLACEHOLDER, YAML_DUPLICATE_KEY
 from bangfu.yamlsafe import parse
 
 from .conftest import DEFAULT_AS_OF, bangfu, make_case
@@ -51,7 +52,7 @@ def test_fmt_check_then_fix_keeps_comments_and_data(tmp_path):
 
     proc = bangfu("fmt", "--check", cwd=root)
     assert proc.returncode == 1
-    assert "fmt.not-canonical" in proc.stdout and H.as_posix() in proc.stdout
+    assert FMT_NOT_CANONICAL.code in proc.stdout and H.as_posix() in proc.stdout
     assert path.read_text(encoding="utf-8") == MESSY, "--check must not write"
 
     proc = bangfu("fmt", cwd=root)
@@ -79,7 +80,7 @@ def test_fmt_leaves_broken_files_alone(tmp_path):
     path.write_bytes(b"id: h-0001\nid: h-0002\n")
     before = _digest(root)
     proc = bangfu("fmt", cwd=root)
-    assert proc.returncode == 1 and "yaml.duplicate-key" in proc.stdout
+    assert proc.returncode == 1 and YAML_DUPLICATE_KEY.code in proc.stdout
     assert _digest(root) == before
 
 
@@ -176,7 +177,7 @@ def test_new_skeleton_fails_check_on_its_placeholders_until_filled(args, expecte
     check = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
     assert check.returncode == 1
     findings = json.loads(check.stdout)["findings"]
-    assert findings and {f["code"] for f in findings} == {"record.placeholder"}, findings
+    assert findings and {f["code"] for f in findings} == {RECORD_PLACEHOLDER.code}, findings
     assert {f["file"] for f in findings} == {expected}
     assert bangfu("fmt", "--check", cwd=root).returncode == 0
     again = bangfu(*args, "--as-of", DEFAULT_AS_OF, cwd=root)

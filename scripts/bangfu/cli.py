@@ -15,6 +15,33 @@ AddArgs = Callable[[argparse.ArgumentParser], None]
 Run = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[str, AddArgs, Run]] = {}
 
+# The order of the sub-commands in ``bangfu --help`` and in the README's command reference,
+# grouped as a user meets them: the records (check, tidy, write, fill in by spreadsheet, follow
+# up), then what is published, then review of changes, then the maintainers' tools. Every
+# registered command must be listed here (``build_parser`` refuses otherwise).
+COMMAND_ORDER: tuple[str, ...] = (
+    # records
+    "check",
+    "fmt",
+    "new",
+    "template",
+    "import",
+    "export-forms",
+    "status",
+    # publishing
+    "site",
+    "export",
+    "merge",
+    "changelog",
+    # reviewing changes
+    "review",
+    "codeowners",
+    # tools
+    "demo",
+    "docs",
+    "bench",
+)
+
 
 def command(name: str, help_text: str, add_args: AddArgs) -> Callable[[Run], Run]:
     """Register a sub-command: ``add_args(parser)`` and ``run(args) -> exit code``."""
@@ -52,7 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"bangfu {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
-    for name, (help_text, add_args, _) in COMMANDS.items():
+    if set(COMMANDS) != set(COMMAND_ORDER) or len(COMMAND_ORDER) != len(set(COMMAND_ORDER)):
+        raise RuntimeError(  # a programming error: a new command needs its place in the order
+            f"COMMAND_ORDER {COMMAND_ORDER} does not list the commands {sorted(COMMANDS)} once each"
+        )
+    for name in COMMAND_ORDER:
+        help_text, add_args, _ = COMMANDS[name]
         p = sub.add_parser(name, help=help_text, description=help_text)
         add_args(p)
     return parser

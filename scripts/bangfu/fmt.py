@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from ruamel.yaml.error import YAMLError
 
-from .codes import make
+from .codes import FMT_NOT_CANONICAL, FMT_UNSAFE, make
 from .config import UsageError
 from .findings import Finding
 from .load import scan
@@ -101,23 +101,21 @@ def format_file(target: Target, data_root: Path, check_only: bool) -> tuple[list
     text_lf = text.replace("\r\n", "\n")
     before = rec.parsed if text_lf == text else parse(text_lf, file)
     if before.findings or before.data != rec.data:
-        return before.findings or [make("fmt.unsafe", file, "换行符不同时数据不同")], False
+        return before.findings or [make(FMT_UNSAFE, file, "换行符不同时数据不同")], False
     if not had_bom and already_canonical(text, before.data):
         return [], False
     try:
         new = canonical(text_lf)
     except (YAMLError, RecursionError, ValueError) as exc:
-        return [make("fmt.unsafe", file, f"无法整理：{exc.__class__.__name__}")], False
+        return [make(FMT_UNSAFE, file, f"无法整理：{exc.__class__.__name__}")], False
     after = parse(new, file)
     if after.findings or after.data != before.data:
-        return [make("fmt.unsafe", file, "整理后数据会改变，文件保持原样")], False
+        return [make(FMT_UNSAFE, file, "整理后数据会改变，文件保持原样")], False
     if new == text and not had_bom:
         return [], False
     if check_only:
         line = _first_diff_line(text, new)
-        return [
-            make("fmt.not-canonical", file, "文件格式与规范格式不同", line=line, column=1)
-        ], True
+        return [make(FMT_NOT_CANONICAL, file, "文件格式与规范格式不同", line=line, column=1)], True
     inside = path.resolve().is_relative_to(data_root.resolve())
     atomic_write(path, new, data_root if inside else None)  # journalled inside the data folder
     return [], True

@@ -16,7 +16,7 @@ import errno
 import os
 import stat
 
-from .codes import make
+from .codes import FILE_SPECIAL, FILE_SYMLINK, FILE_TOO_LARGE, FILE_UNREADABLE, make
 from .findings import Finding
 from .yamlsafe import MAX_BYTES
 
@@ -24,7 +24,7 @@ from .yamlsafe import MAX_BYTES
 def too_large(file: str, size: int, limit: int) -> Finding:
     mb = f"{size / 1048576:.1f}"
     return make(
-        "file.too-large",
+        FILE_TOO_LARGE,
         file,
         f"文件有 {mb} MB，超过上限 {limit // 1048576} MB",
         line=1,
@@ -34,9 +34,9 @@ def too_large(file: str, size: int, limit: int) -> Finding:
 
 def not_regular(file: str, mode: int) -> Finding:
     if stat.S_ISLNK(mode):
-        return make("file.symlink", file, "这是一个符号链接，不是普通文件", line=1, column=1)
+        return make(FILE_SYMLINK, file, "这是一个符号链接，不是普通文件", line=1, column=1)
     if stat.S_ISDIR(mode):  # a folder is only read as a file when it could not be listed
-        return make("file.unreadable", file, "无法读取这个文件夹", line=1, column=1)
+        return make(FILE_UNREADABLE, file, "无法读取这个文件夹", line=1, column=1)
     if stat.S_ISFIFO(mode):
         what = "命名管道"
     elif stat.S_ISSOCK(mode):
@@ -45,14 +45,14 @@ def not_regular(file: str, mode: int) -> Finding:
         what = "设备文件"
     else:
         what = "特殊文件"
-    return make("file.special", file, f"这是{what}，不是普通文件", line=1, column=1)
+    return make(FILE_SPECIAL, file, f"这是{what}，不是普通文件", line=1, column=1)
 
 
 def unreadable(file: str, exc: OSError) -> Finding:
     if exc.errno == errno.ELOOP:
-        return make("file.symlink", file, "路径中有符号链接", line=1, column=1)
+        return make(FILE_SYMLINK, file, "路径中有符号链接", line=1, column=1)
     reason = exc.strerror or exc.__class__.__name__
-    return make("file.unreadable", file, f"无法读取文件：{reason}", line=1, column=1)
+    return make(FILE_UNREADABLE, file, f"无法读取文件：{reason}", line=1, column=1)
 
 
 def lstat_problem(path: str, file: str) -> tuple[os.stat_result, None] | tuple[None, Finding]:

@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 
 from .cache import digest
-from .codes import make
+from .codes import (
+    FILE_HIDDEN,
+    FILE_NOT_YAML,
+    FILE_UNKNOWN_KIND,
+    RECORD_NOT_MAPPING,
+    YAML_EMPTY,
+    make,
+)
 from .findings import Finding
 from .readfile import lstat_problem, read_bounded, too_large
 from .record import Record, classify, hidden, locate
@@ -25,7 +32,7 @@ def precheck(
     Returns the file's ``lstat``, or the one finding that stops it being read."""
     if rel is not None and hidden(rel):
         return None, make(
-            "file.hidden",
+            FILE_HIDDEN,
             file,
             "以“.”开头的文件或文件夹不是记录，不会被读取",
             line=1,
@@ -37,10 +44,10 @@ def precheck(
     st = found[0]
     if not path.endswith(".yaml"):
         name = os.path.basename(path)
-        return None, make("file.not-yaml", file, f"“{name}”不是 .yaml 记录文件", line=1, column=1)
+        return None, make(FILE_NOT_YAML, file, f"“{name}”不是 .yaml 记录文件", line=1, column=1)
     if kind is None:
         return None, make(
-            "file.unknown-kind", file, "文件所在位置不对应任何记录类型", line=1, column=1
+            FILE_UNKNOWN_KIND, file, "文件所在位置不对应任何记录类型", line=1, column=1
         )
     if st.st_size > MAX_BYTES:
         return None, too_large(file, st.st_size, MAX_BYTES)
@@ -76,7 +83,7 @@ def parse_bytes(rec: Record, raw: bytes) -> Record:
     if rec.parsed.data is not None and not isinstance(rec.parsed.data, dict):
         rec.findings.append(
             make(
-                "record.not-mapping",
+                RECORD_NOT_MAPPING,
                 rec.file,
                 "记录最外层必须是字段映射（字段: 值）",
                 line=1,
@@ -85,7 +92,7 @@ def parse_bytes(rec: Record, raw: bytes) -> Record:
         )
         rec.parsed.data = None
     elif rec.parsed.data is None and not rec.findings:
-        rec.findings.append(make("yaml.empty", rec.file, "文件中没有内容", line=1, column=1))
+        rec.findings.append(make(YAML_EMPTY, rec.file, "文件中没有内容", line=1, column=1))
     return rec
 
 

@@ -10,7 +10,7 @@ import re
 import secrets
 from pathlib import Path
 
-from .codes import REGISTRY
+from .codes import ARG_INVALID_ID, ARG_OUTSIDE_DATA, usage
 from .config import UsageError
 from .layout import path_of
 from .schema import PLACEHOLDER as TODO
@@ -165,7 +165,7 @@ def check_ids(kind: str, opts: dict, schemas_dir: Path) -> None:
             continue
         if not id_pattern(schemas_dir, k, path).fullmatch(value):  # no trailing newline
             raise UsageError(
-                f"[arg.invalid-id] --{name} “{value}” 不是有效的编号。{REGISTRY['arg.invalid-id'].hint}"
+                usage(ARG_INVALID_ID, f"--{name} “{value}” 不是有效的编号。{ARG_INVALID_ID.hint}")
             )
 
 
@@ -176,7 +176,7 @@ def create(kind: str, opts: dict, data_root: Path, schemas_dir: Path, today: dt.
     root = data_root.resolve()
     path = root / rel
     if not (path.parent.resolve() / path.name).is_relative_to(root):
-        raise UsageError(f"[arg.outside-data] {path} 不在数据文件夹 {data_root} 之内")
+        raise UsageError(usage(ARG_OUTSIDE_DATA, f"{path} 不在数据文件夹 {data_root} 之内"))
     try:
         write_new(path, dump_text(rec, HEADER), root)
     except FileExistsError as exc:

@@ -12,7 +12,29 @@ import jsonschema_rs
 
 from . import resources
 from .checksums import FORMATS
-from .codes import make
+from .codes import (
+    RECORD_PLACEHOLDER,
+    SCHEMA_ADDITIONAL_PROPERTIES,
+    SCHEMA_CONST,
+    SCHEMA_DATE,
+    SCHEMA_ENUM,
+    SCHEMA_FORMAT,
+    SCHEMA_INVALID,
+    SCHEMA_LENGTH,
+    SCHEMA_MAX_ITEMS,
+    SCHEMA_MAXIMUM,
+    SCHEMA_MIN_ITEMS,
+    SCHEMA_MINIMUM,
+    SCHEMA_ONE_OF,
+    SCHEMA_PATTERN,
+    SCHEMA_REQUIRED,
+    SCHEMA_RESIDENT_ID_CHECKSUM,
+    SCHEMA_TYPE,
+    SCHEMA_UNIQUE_ITEMS,
+    SCHEMA_USCC_CHECKSUM,
+    Code,
+    make,
+)
 from .findings import Finding, json_path
 from .record import Record
 
@@ -173,23 +195,23 @@ def _schema_text(key: _Key) -> str:
 # --- schema findings: built from the schema only, never from the instance ----------------
 
 _KEYWORD_CODES = {
-    "required": "schema.required",
-    "type": "schema.type",
-    "enum": "schema.enum",
-    "const": "schema.const",
-    "pattern": "schema.pattern",
-    "minimum": "schema.minimum",
-    "maximum": "schema.maximum",
-    "exclusiveMinimum": "schema.minimum",
-    "exclusiveMaximum": "schema.maximum",
-    "additionalProperties": "schema.additional-properties",
-    "minItems": "schema.min-items",
-    "maxItems": "schema.max-items",
-    "uniqueItems": "schema.unique-items",
-    "minLength": "schema.length",
-    "maxLength": "schema.length",
-    "oneOf": "schema.one-of",
-    "minProperties": "schema.required",
+    "required": SCHEMA_REQUIRED,
+    "type": SCHEMA_TYPE,
+    "enum": SCHEMA_ENUM,
+    "const": SCHEMA_CONST,
+    "pattern": SCHEMA_PATTERN,
+    "minimum": SCHEMA_MINIMUM,
+    "maximum": SCHEMA_MAXIMUM,
+    "exclusiveMinimum": SCHEMA_MINIMUM,
+    "exclusiveMaximum": SCHEMA_MAXIMUM,
+    "additionalProperties": SCHEMA_ADDITIONAL_PROPERTIES,
+    "minItems": SCHEMA_MIN_ITEMS,
+    "maxItems": SCHEMA_MAX_ITEMS,
+    "uniqueItems": SCHEMA_UNIQUE_ITEMS,
+    "minLength": SCHEMA_LENGTH,
+    "maxLength": SCHEMA_LENGTH,
+    "oneOf": SCHEMA_ONE_OF,
+    "minProperties": SCHEMA_REQUIRED,
 }
 _TYPE_NAMES = {
     "string": "文字",
@@ -209,7 +231,7 @@ def _limit(node: dict, keyword: str, kind) -> object:
     return v if v is not None else getattr(kind, "limit", "?")
 
 
-def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
+def _describe(err, schema: dict, parts: list) -> tuple[Code, str, list]:
     """Code, message and path of one schema error. Only the schema speaks here (titles,
     limits, options); the instance's values, and the keys of a mapping that is not public,
     never reach the message or the path."""
@@ -220,65 +242,65 @@ def _describe(err, schema: dict, parts: list) -> tuple[str, str, list]:
     if name == "required":
         prop = kind.property
         sub = title_at(schema, parts + [prop])
-        return "schema.required", f"缺少必填字段 {prop}（{sub}）", parts
+        return SCHEMA_REQUIRED, f"缺少必填字段 {prop}（{sub}）", parts
     if name == "additionalProperties":
         if all(may_show_key(schema, parts, k) for k in kind.unexpected):
             extra = "、".join(kind.unexpected)
             return (
-                "schema.additional-properties",
+                SCHEMA_ADDITIONAL_PROPERTIES,
                 f"“{title}”中有不认识的字段：{extra}",
                 parts + [kind.unexpected[0]],
             )
         # the path stops at the mapping; the finding still points at the key's line
         n = len(kind.unexpected)
         return (
-            "schema.additional-properties",
+            SCHEMA_ADDITIONAL_PROPERTIES,
             f"“{title}”中有 {n} 个不认识的字段（字段名可能含个人信息，不显示）",
             parts,
         )
     if name == "type":
         want = "或".join(_TYPE_NAMES.get(t, t) for t in kind.types)
-        return "schema.type", f"{title}应为{want}", parts
+        return SCHEMA_TYPE, f"{title}应为{want}", parts
     if name == "enum":
         options = "、".join(str(o) for o in node.get("enum", []))
         tail = f"；可选：{options}" if options else ""
-        return "schema.enum", f"{title}的值不在可选范围内{tail}", parts
+        return SCHEMA_ENUM, f"{title}的值不在可选范围内{tail}", parts
     if name == "const":
         fixed = node.get("const")
         shown = f"：{fixed}" if isinstance(fixed, str | int | float) else ""
-        return "schema.const", f"{title}必须是固定值{shown}", parts
+        return SCHEMA_CONST, f"{title}必须是固定值{shown}", parts
     if name == "format":
         fmt = kind.format
         if fmt == "uscc":
-            return "schema.uscc-checksum", f"{title}的校验位不对", parts
+            return SCHEMA_USCC_CHECKSUM, f"{title}的校验位不对", parts
         if fmt == "cn-resident-id":
-            return "schema.resident-id-checksum", f"{title}的出生日期或校验位不对", parts
+            return SCHEMA_RESIDENT_ID_CHECKSUM, f"{title}的出生日期或校验位不对", parts
         if fmt == "date":
-            return "schema.date", f"{title}不是真实存在的日期", parts
-        return "schema.format", f"{title}格式不对", parts
+            return SCHEMA_DATE, f"{title}不是真实存在的日期", parts
+        return SCHEMA_FORMAT, f"{title}格式不对", parts
     if name in ("minimum", "exclusiveMinimum"):
-        return "schema.minimum", f"{title}不能小于 {_limit(node, name, kind)}", parts
+        return SCHEMA_MINIMUM, f"{title}不能小于 {_limit(node, name, kind)}", parts
     if name in ("maximum", "exclusiveMaximum"):
-        return "schema.maximum", f"{title}不能大于 {_limit(node, name, kind)}", parts
+        return SCHEMA_MAXIMUM, f"{title}不能大于 {_limit(node, name, kind)}", parts
     if name == "pattern":
         desc = node.get("description", "")
-        return "schema.pattern", f"{title}的格式不对。{desc}", parts
+        return SCHEMA_PATTERN, f"{title}的格式不对。{desc}", parts
     if name == "minItems":
-        return "schema.min-items", f"{title}至少要有 {_limit(node, name, kind)} 项", parts
+        return SCHEMA_MIN_ITEMS, f"{title}至少要有 {_limit(node, name, kind)} 项", parts
     if name == "maxItems":
-        return "schema.max-items", f"{title}最多 {_limit(node, name, kind)} 项", parts
+        return SCHEMA_MAX_ITEMS, f"{title}最多 {_limit(node, name, kind)} 项", parts
     if name == "minLength":
-        return "schema.length", f"{title}至少要有 {_limit(node, name, kind)} 个字", parts
+        return SCHEMA_LENGTH, f"{title}至少要有 {_limit(node, name, kind)} 个字", parts
     if name == "maxLength":
-        return "schema.length", f"{title}不能超过 {_limit(node, name, kind)} 个字", parts
+        return SCHEMA_LENGTH, f"{title}不能超过 {_limit(node, name, kind)} 个字", parts
     if name == "uniqueItems":
-        return "schema.unique-items", f"{title}中有重复的项", parts
+        return SCHEMA_UNIQUE_ITEMS, f"{title}中有重复的项", parts
     if name == "minProperties":
-        return "schema.required", f"{title}至少要填写一项", parts
+        return SCHEMA_REQUIRED, f"{title}至少要填写一项", parts
     if name == "oneOf":
         desc = node.get("description", "")
-        return "schema.one-of", f"{title}的字段组合不符合要求。{desc}", parts
-    code = _KEYWORD_CODES.get(name, "schema.invalid")
+        return SCHEMA_ONE_OF, f"{title}的字段组合不符合要求。{desc}", parts
+    code = _KEYWORD_CODES.get(name, SCHEMA_INVALID)
     return code, f"{title}不符合数据规范（{name}）", parts
 
 
@@ -342,7 +364,7 @@ def validate(rec: Record, schemas_dir: Path) -> list[Finding]:
         title = title_at(schema, list(h))
         out.append(
             make(
-                "record.placeholder",
+                RECORD_PLACEHOLDER,
                 rec.file,
                 f"“{title}”还是骨架里的“{PLACEHOLDER}”",
                 line=line,

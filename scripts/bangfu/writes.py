@@ -27,7 +27,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .codes import make
+from .codes import (
+    WRITE_DISK_FULL,
+    WRITE_FAILED,
+    WRITE_JOURNAL_INVALID,
+    WRITE_LOCKED,
+    WRITE_RECOVERED,
+    make,
+)
 from .findings import ERROR, Finding
 
 JOURNAL_NAME = ".bangfu-journal"
@@ -85,8 +92,8 @@ def _fsync_dir(folder: Path) -> None:
 
 def _os_finding(exc: OSError, file: str) -> Finding:
     if exc.errno in _FULL:
-        return make("write.disk-full", file, f"磁盘已满或超出配额，无法写入（{exc.strerror}）")
-    return make("write.failed", file, f"无法写入：{exc.strerror or exc.__class__.__name__}")
+        return make(WRITE_DISK_FULL, file, f"磁盘已满或超出配额，无法写入（{exc.strerror}）")
+    return make(WRITE_FAILED, file, f"无法写入：{exc.strerror or exc.__class__.__name__}")
 
 
 def os_failure(exc: OSError, file: str) -> Finding:
@@ -124,7 +131,7 @@ def writing(data_root: Path, *, wait: float = LOCK_WAIT) -> Iterator[list[Findin
                     raise WriteError(
                         [
                             make(
-                                "write.locked",
+                                WRITE_LOCKED,
                                 _display(root, root),
                                 "另一个 bangfu 命令正在写入这个数据文件夹，本次没有写入任何文件",
                             )
@@ -224,16 +231,16 @@ def recover(data_root: Path) -> list[Finding]:
     try:
         if path.is_symlink() or not path.is_file():
             if path.exists() or path.is_symlink():
-                return [make("write.journal-invalid", file, "写入日志不是普通文件，未处理")]
+                return [make(WRITE_JOURNAL_INVALID, file, "写入日志不是普通文件，未处理")]
             return []
         if path.stat().st_size > MAX_JOURNAL:
-            return [make("write.journal-invalid", file, "写入日志过大，未处理")]
+            return [make(WRITE_JOURNAL_INVALID, file, "写入日志过大，未处理")]
         doc = json.loads(path.read_bytes())
     except (OSError, ValueError):
-        return [make("write.journal-invalid", file, "写入日志无法读取，未处理")]
+        return [make(WRITE_JOURNAL_INVALID, file, "写入日志无法读取，未处理")]
     pairs = _journal_entries(root, doc)
     if pairs is None:
-        return [make("write.journal-invalid", file, "写入日志的内容不是 bangfu 写的，未处理")]
+        return [make(WRITE_JOURNAL_INVALID, file, "写入日志的内容不是 bangfu 写的，未处理")]
     try:
         if doc["state"] == "staging":
             removed = 0
@@ -261,7 +268,7 @@ def recover(data_root: Path) -> list[Finding]:
             )
     except OSError as exc:
         return [_os_finding(exc, file)]
-    return [make("write.recovered", file, message)]
+    return [make(WRITE_RECOVERED, file, message)]
 
 
 def recover_for_check(data_root: Path) -> list[Finding]:
@@ -276,12 +283,12 @@ def recover_for_check(data_root: Path) -> list[Finding]:
     except WriteError as exc:
         return [
             make(
-                "write.locked",
+                WRITE_LOCKED,
                 f.file,
                 "另一个 bangfu 命令正在写入这个数据文件夹，检查结果可能不完整",
                 severity="warning",
             )
-            if f.code == "write.locked"
+            if f.code == WRITE_LOCKED.code
             else f
             for f in exc.findings
         ]
@@ -369,7 +376,7 @@ def write_all(files: list[tuple[Path, str | bytes]], root: Path | None = None) -
                 [
                     finding,
                     make(
-                        "write.failed",
+                        WRITE_FAILED,
                         _display(journal_path(root), root),
                         "写入未完成；写入日志已保留，下次运行 bangfu 时会补完",
                     ),

@@ -11,7 +11,19 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
-from .codes import make
+from .codes import (
+    ENCODING_CONTROL_CHAR,
+    YAML_COMPLEX_KEY,
+    YAML_DUPLICATE_KEY,
+    YAML_FORBIDDEN_TAG,
+    YAML_MULTIPLE_DOCUMENTS,
+    YAML_NUMBER_TOO_LARGE,
+    YAML_SYNTAX,
+    YAML_TOO_DEEP,
+    YAML_TOO_MANY_NODES,
+    Code,
+    make,
+)
 from .findings import json_path
 
 MAX_DEPTH = 32
@@ -51,7 +63,7 @@ except AttributeError:  # pragma: no cover
 class Stop(Exception):
     """Parsing stops at the first hostile construct; the finding points at the YAML mark."""
 
-    def __init__(self, code: str, file: str, message: str, mark, path: tuple = (), column=None):
+    def __init__(self, code: Code, file: str, message: str, mark, path: tuple = (), column=None):
         super().__init__(code)
         self.finding = make(
             code,
@@ -66,7 +78,7 @@ class Stop(Exception):
 def _scalar(e: ev.ScalarEvent, file: str, path: tuple):
     tag = e.tag
     if tag not in ALLOWED_TAGS:
-        raise Stop("yaml.forbidden-tag", file, f"不允许使用 YAML 标签 {tag}", e.start_mark, path)
+        raise Stop(YAML_FORBIDDEN_TAG, file, f"不允许使用 YAML 标签 {tag}", e.start_mark, path)
     v = e.value
     if tag == _CORE + "str" or tag == "!" or (tag is None and not e.implicit[0]):
         return _text(v, e, file, path)
@@ -94,7 +106,7 @@ def _text(v: str, e: ev.ScalarEvent, file: str, path: tuple) -> str:
     m = _DECODED_CONTROL.search(v)
     if m:
         raise Stop(
-            "encoding.control-char",
+            ENCODING_CONTROL_CHAR,
             file,
             f"{json_path(path)} 处的值含有控制字符 U+{ord(m.group()):04X}（解码转义后）",
             e.start_mark,
@@ -105,7 +117,7 @@ def _text(v: str, e: ev.ScalarEvent, file: str, path: tuple) -> str:
 
 def _too_large(e: ev.ScalarEvent, file: str, path: tuple) -> Stop:
     return Stop(
-        "yaml.number-too-large",
+        YAML_NUMBER_TOO_LARGE,
         file,
         f"{json_path(path)} 处的数字超出 ±10^15 或不是有限数",
         e.start_mark,
@@ -162,10 +174,10 @@ def build(text: str, file: str, positions: dict) -> object:
                 if top.key is _NOKEY:
                     # this value is a key
                     if not isinstance(value, str):
-                        raise Stop("yaml.complex-key", file, "字段名必须是普通文字", mark, top.path)
+                        raise Stop(YAML_COMPLEX_KEY, file, "字段名必须是普通文字", mark, top.path)
                     if value in top.keys:
                         raise Stop(
-                            "yaml.duplicate-key",
+                            YAML_DUPLICATE_KEY,
                             file,
                             f"字段“{value}”在同一层级出现了两次",
                             mark,
@@ -201,7 +213,7 @@ def build(text: str, file: str, positions: dict) -> object:
                 docs += 1
                 if docs > 1:
                     raise Stop(
-                        "yaml.multiple-documents",
+                        YAML_MULTIPLE_DOCUMENTS,
                         file,
                         "一个文件中只能有一条记录",
                         e.start_mark,
@@ -214,7 +226,7 @@ def build(text: str, file: str, positions: dict) -> object:
                 nodes += 1
                 if nodes > MAX_NODES:
                     raise Stop(
-                        "yaml.too-many-nodes", file, f"内容超过 {MAX_NODES} 个节点", e.start_mark
+                        YAML_TOO_MANY_NODES, file, f"内容超过 {MAX_NODES} 个节点", e.start_mark
                     )
                 value = _scalar(e, file, cur_path())
                 if e.anchor:
@@ -224,7 +236,7 @@ def build(text: str, file: str, positions: dict) -> object:
             if isinstance(e, (ev.MappingStartEvent, ev.SequenceStartEvent)):
                 if e.tag not in ALLOWED_TAGS:
                     raise Stop(
-                        "yaml.forbidden-tag",
+                        YAML_FORBIDDEN_TAG,
                         file,
                         f"不允许使用 YAML 标签 {e.tag}",
                         e.start_mark,
@@ -232,14 +244,14 @@ def build(text: str, file: str, positions: dict) -> object:
                     )
                 if stack and stack[-1].is_map and stack[-1].key is _NOKEY:
                     raise Stop(
-                        "yaml.complex-key",
+                        YAML_COMPLEX_KEY,
                         file,
                         "字段名必须是普通文字",
                         e.start_mark,
                         stack[-1].path,
                     )
                 if len(stack) >= MAX_DEPTH:
-                    raise Stop("yaml.too-deep", file, f"嵌套超过 {MAX_DEPTH} 层", e.start_mark)
+                    raise Stop(YAML_TOO_DEEP, file, f"嵌套超过 {MAX_DEPTH} 层", e.start_mark)
                 nodes += 1
                 is_map = isinstance(e, ev.MappingStartEvent)
                 container: dict | list = {} if is_map else []
@@ -270,14 +282,12 @@ def build(text: str, file: str, positions: dict) -> object:
             if isinstance(e, ev.AliasEvent):
                 target = anchors.get(e.anchor)
                 if target is None:
-                    raise Stop(
-                        "yaml.syntax", file, f"别名 *{e.anchor} 没有对应的锚点", e.start_mark
-                    )
+                    raise Stop(YAML_SYNTAX, file, f"别名 *{e.anchor} 没有对应的锚点", e.start_mark)
                 value, size = target
                 nodes += size
                 if nodes > MAX_NODES:
                     raise Stop(
-                        "yaml.too-many-nodes",
+                        YAML_TOO_MANY_NODES,
                         file,
                         f"别名展开后超过 {MAX_NODES} 个节点（可能是“十亿笑声”式的恶意文件）",
                         e.start_mark,

@@ -14,7 +14,15 @@ import re
 
 import yaml
 
-from .codes import make
+from .codes import (
+    ENCODING_BOM,
+    ENCODING_CONTROL_CHAR,
+    ENCODING_NOT_UTF8,
+    YAML_EMPTY,
+    YAML_SYNTAX,
+    YAML_TAB_INDENT,
+    make,
+)
 from .findings import Finding
 from .yamlbuild import MAX_DEPTH, MAX_NODES, MAX_NUMBER, Stop, build
 from .yamlfast import fast_load
@@ -105,7 +113,7 @@ def parse(text: str, file: str, source=None) -> Parsed:
     positions: dict = {}
     out = Parsed(positions=positions)
     if not text.strip():
-        out.findings.append(make("yaml.empty", file, "文件是空的", line=1, column=1))
+        out.findings.append(make(YAML_EMPTY, file, "文件是空的", line=1, column=1))
         return out
     m = _CONTROL.search(text)
     if m:
@@ -113,7 +121,7 @@ def parse(text: str, file: str, source=None) -> Parsed:
         col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
         out.findings.append(
             make(
-                "encoding.control-char",
+                ENCODING_CONTROL_CHAR,
                 file,
                 f"第 {line} 行第 {col} 列有控制字符 U+{ord(m.group()):04X}",
                 line=line,
@@ -138,17 +146,17 @@ def parse(text: str, file: str, source=None) -> Parsed:
         src = lines[line - 1] if 0 < line <= len(lines) else ""
         if "\t" in src[: len(src) - len(src.lstrip())] or "found character '\\t'" in str(exc):
             out.findings.append(
-                make("yaml.tab-indent", file, f"第 {line} 行用 Tab 缩进", line=line, column=col)
+                make(YAML_TAB_INDENT, file, f"第 {line} 行用 Tab 缩进", line=line, column=col)
             )
         else:
             problem = exc.problem or exc.context or "无法解析"
             out.findings.append(
-                make("yaml.syntax", file, f"YAML 语法错误：{problem}", line=line, column=col)
+                make(YAML_SYNTAX, file, f"YAML 语法错误：{problem}", line=line, column=col)
             )
         out.data = None
         out.positions = {}
     except yaml.YAMLError as exc:  # reader errors (e.g. non-printable characters)
-        out.findings.append(make("yaml.syntax", file, f"YAML 无法解析：{exc}", line=1, column=1))
+        out.findings.append(make(YAML_SYNTAX, file, f"YAML 无法解析：{exc}", line=1, column=1))
         out.data = None
         out.positions = {}
     return out
@@ -157,10 +165,10 @@ def parse(text: str, file: str, source=None) -> Parsed:
 def decode(raw: bytes, file: str) -> tuple[str | None, list[Finding]]:
     """Bytes → text, refusing BOMs and anything that is not UTF-8."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        return None, [make("encoding.bom", file, "文件以 UTF-8 BOM 开头", line=1, column=1)]
+        return None, [make(ENCODING_BOM, file, "文件以 UTF-8 BOM 开头", line=1, column=1)]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, [
-            make("encoding.not-utf8", file, "文件是 UTF-16 编码，需要 UTF-8", line=1, column=1)
+            make(ENCODING_NOT_UTF8, file, "文件是 UTF-16 编码，需要 UTF-8", line=1, column=1)
         ]
     try:
         return raw.decode("utf-8"), []
@@ -169,7 +177,7 @@ def decode(raw: bytes, file: str) -> tuple[str | None, list[Finding]]:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [
             make(
-                "encoding.not-utf8",
+                ENCODING_NOT_UTF8,
                 file,
                 f"第 {line} 行第 {col} 列的字节 0x{raw[exc.start]:02X} 不是有效的 UTF-8",
                 line=line,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
+from ..codes import PRIVACY_PERSONAL_DATA_IN_ID, PRIVACY_PERSONAL_DATA_IN_PUBLIC_FIELD
 from ..findings import Finding
 from ..model import Model
 from ..record import Record
@@ -41,8 +42,8 @@ from .pii import (
     number_kinds,
 )
 
-IN_FIELD = "privacy.personal-data-in-public-field"
-IN_ID = "privacy.personal-data-in-id"
+IN_FIELD = PRIVACY_PERSONAL_DATA_IN_PUBLIC_FIELD
+IN_ID = PRIVACY_PERSONAL_DATA_IN_ID
 _FIXED_PARTS = frozenset({"plan.yaml", "reports"})
 _Names = NameIndex | NameDigests
 

@@ -22,7 +22,15 @@ from pathlib import Path
 
 from .. import model as model_mod
 from ..aggregate import NOT_RECORDED, WITHHELD, WITHHELD_MARKER, Column, Table, compute
-from ..codes import make
+from ..codes import (
+    MERGE_CONFLICT,
+    MERGE_DAMAGED,
+    MERGE_MISSING,
+    MERGE_NOT_PACKAGE,
+    MERGE_PROVINCE_UNCLEAR,
+    MERGE_SCHEMA_VERSION,
+    make,
+)
 from ..findings import Finding
 from ..schema import PACKAGE_SCHEMAS
 from .extracts import DESCRIPTOR
@@ -103,29 +111,29 @@ def open_package(path: Path, tables: dict[str, Table], ours: str) -> Source | Fi
     if path.is_file() and path.name == DESCRIPTOR:
         path = path.parent
     if not path.exists():
-        return make("merge.missing", label, f"找不到数据包 {label}")
+        return make(MERGE_MISSING, label, f"找不到数据包 {label}")
     if not path.is_dir():
-        return make("merge.missing", label, f"{label} 不是文件夹（数据包是一个文件夹）")
+        return make(MERGE_MISSING, label, f"{label} 不是文件夹（数据包是一个文件夹）")
     desc_file = path / DESCRIPTOR
     try:
         if desc_file.stat().st_size > MAX_DESCRIPTOR:
             raise ValueError("too large")
         desc = json.loads(desc_file.read_text("utf-8"))
     except FileNotFoundError:
-        return make("merge.not-package", label, f"{label} 中没有 {DESCRIPTOR}，不是数据包")
+        return make(MERGE_NOT_PACKAGE, label, f"{label} 中没有 {DESCRIPTOR}，不是数据包")
     except (OSError, ValueError):
-        return make("merge.not-package", label, f"{label}/{DESCRIPTOR} 无法读取或不是 JSON")
+        return make(MERGE_NOT_PACKAGE, label, f"{label}/{DESCRIPTOR} 无法读取或不是 JSON")
     meta = desc.get("bangfu") if isinstance(desc, dict) else None
     if not isinstance(meta, dict) or not isinstance(desc.get("resources"), list):
         return make(
-            "merge.not-package", label, f"{label} 不是 bangfu 导出的数据包（没有 bangfu 部分）"
+            MERGE_NOT_PACKAGE, label, f"{label} 不是 bangfu 导出的数据包（没有 bangfu 部分）"
         )
     if meta.get("national"):
-        return make("merge.not-package", label, f"{label} 是合并得到的全国数据包，不是省的数据包")
+        return make(MERGE_NOT_PACKAGE, label, f"{label} 是合并得到的全国数据包，不是省的数据包")
     declared = meta.get("schema_version")
     if declared != ours:
         return make(
-            "merge.schema-version",
+            MERGE_SCHEMA_VERSION,
             label,
             f"{label} 的表结构版本是 {declared or '（未写明）'}，本程序的是 {ours}",
         )
@@ -137,16 +145,16 @@ def open_package(path: Path, tables: dict[str, Table], ours: str) -> Source | Fi
         or threshold < 1
         or marker != (WITHHELD_MARKER if threshold > 1 else None)
     ):
-        return make("merge.not-package", label, f"{label} 的小数字门槛或不公开标记写得不对")
+        return make(MERGE_NOT_PACKAGE, label, f"{label} 的小数字门槛或不公开标记写得不对")
     resources = {r.get("name"): r for r in desc["resources"] if isinstance(r, dict)}
     src = Source(path, label, desc, threshold, marker)
     for name, table in tables.items():
         csv_res = resources.get(name)
         if not isinstance(csv_res, dict) or csv_res.get("path") != f"{name}.csv":
-            return make("merge.not-package", label, f"{label} 缺少表 {name}（{name}.csv）")
+            return make(MERGE_NOT_PACKAGE, label, f"{label} 缺少表 {name}（{name}.csv）")
         if not _fields_match(csv_res, table):
             return make(
-                "merge.schema-version", label, f"{label} 中表 {name} 的列与本程序的表结构不同"
+                MERGE_SCHEMA_VERSION, label, f"{label} 中表 {name} 的列与本程序的表结构不同"
             )
         pq_res = resources.get(name + PARQUET_SUFFIX)
         fmt, res = "csv", csv_res
@@ -158,15 +166,15 @@ def open_package(path: Path, tables: dict[str, Table], ours: str) -> Source | Fi
             fmt, res = "parquet", pq_res
         file = path / res["path"]
         if not file.is_file():
-            return make("merge.not-package", label, f"{label} 缺少文件 {res['path']}")
+            return make(MERGE_NOT_PACKAGE, label, f"{label} 缺少文件 {res['path']}")
         want = res.get("hash")
         try:
             ok = isinstance(want, str) and _HASH.match(want) and _sha256(file) == want
         except OSError:
-            return make("merge.not-package", label, f"无法读取 {label}/{res['path']}")
+            return make(MERGE_NOT_PACKAGE, label, f"无法读取 {label}/{res['path']}")
         if not ok:
             return make(
-                "merge.damaged",
+                MERGE_DAMAGED,
                 label,
                 f"{label}/{res['path']} 与 {DESCRIPTOR} 中记下的校验值不符（文件已损坏或被改动）",
             )
@@ -224,14 +232,14 @@ def load(con, i: int, src: Source, tables: dict[str, Table]) -> Finding | None:
                     ).fetchall()
                 ]
                 if have != want:
-                    return make("merge.damaged", src.label, f"{rel} 的列与表结构不符")
+                    return make(MERGE_DAMAGED, src.label, f"{rel} 的列与表结构不符")
                 exprs = [e for col in table.columns for e in _pq_expr(col)]
                 source = f"read_parquet({literal(str(file))})"
             else:
                 with open(file, encoding="utf-8", newline="") as fh:
                     header = fh.readline().rstrip("\n")
                 if header != ",".join(names):
-                    return make("merge.damaged", src.label, f"{rel} 的表头与表结构不符")
+                    return make(MERGE_DAMAGED, src.label, f"{rel} 的表头与表结构不符")
                 cols = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
                 source = (
                     f"read_csv({literal(str(file))}, header=true, delim=',', quote='\"', "
@@ -244,7 +252,7 @@ def load(con, i: int, src: Source, tables: dict[str, Table]) -> Finding | None:
         except (duckdb.Error, OSError, UnicodeDecodeError) as exc:
             first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             return make(
-                "merge.damaged",
+                MERGE_DAMAGED,
                 src.label,
                 f"无法按表结构读取 {rel}（{type(exc).__name__}：{first}）",
             )
@@ -262,7 +270,7 @@ def province_of(con, i: int, src: Source) -> str | Finding:
         return names[0]
     what = "没有写明省级的区县" if not names else f"属于 {len(names)} 个省（{'、'.join(names)}）"
     return make(
-        "merge.province-unclear",
+        MERGE_PROVINCE_UNCLEAR,
         src.label,
         f"{src.label} 的区县{what}；合并的单位是一个省的数据包",
     )
@@ -317,7 +325,7 @@ def conflicts(con, name: str, table: Table) -> list[Finding]:
         key = " × ".join(str(v) for v in row[: len(table.primary_key)])
         out.append(
             make(
-                "merge.conflict",
+                MERGE_CONFLICT,
                 f"{name}.csv",
                 f"表 {name} 中编号 {key} 在 {row[-2]} 的数据包中内容不同",
             )
@@ -325,7 +333,7 @@ def conflicts(con, name: str, table: Table) -> list[Finding]:
     if rows and rows[0][-1] > MAX_CONFLICTS:
         out.append(
             make(
-                "merge.conflict",
+                MERGE_CONFLICT,
                 f"{name}.csv",
                 f"表 {name} 中另有 {rows[0][-1] - MAX_CONFLICTS} 个编号冲突未列出",
             )

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
-from ..codes import make
+from ..codes import MERGE_DUPLICATE_PROVINCE, MERGE_THRESHOLD_DIFFERS, make
 from ..config import UsageError
 from ..findings import Finding
 from ..writes import WriteError, os_failure
@@ -328,7 +328,7 @@ def merge(paths: list[Path], out: Path) -> MergeResult:
             each = "，".join(f"{s.province} {s.threshold}" for s in sources)
             findings.append(
                 make(
-                    "merge.threshold-differs",
+                    MERGE_THRESHOLD_DIFFERS,
                     sources[0].label,
                     f"各省的小数字门槛不同（{each}）；不公开标记无法统一，没有合并",
                 )
@@ -338,7 +338,7 @@ def merge(paths: list[Path], out: Path) -> MergeResult:
             if s.province in seen:
                 findings.append(
                     make(
-                        "merge.duplicate-province",
+                        MERGE_DUPLICATE_PROVINCE,
                         s.label,
                         f"{s.label} 和 {seen[s.province]} 都是 {s.province} 的数据包",
                     )

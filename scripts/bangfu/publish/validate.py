@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..codes import make
+from ..codes import WRITE_INVALID_PACKAGE, make
 from ..findings import Finding
 
 ROWS = 1000  # rows validated per table
@@ -29,11 +29,11 @@ def package_findings(folder: Path, descriptor: str = "datapackage.json") -> list
     report = validate(str(folder / descriptor), limit_rows=ROWS, checklist=checks)
     if report.valid:
         return []
-    out = [make("write.invalid-package", descriptor, _text(e)) for e in report.errors[:SHOWN]]
+    out = [make(WRITE_INVALID_PACKAGE, descriptor, _text(e)) for e in report.errors[:SHOWN]]
     for task in report.tasks:
         where = getattr(task, "place", "") or task.name
-        out += [make("write.invalid-package", where, _text(e)) for e in task.errors[:SHOWN]]
-    return out or [make("write.invalid-package", descriptor, "数据包未通过 frictionless 校验")]
+        out += [make(WRITE_INVALID_PACKAGE, where, _text(e)) for e in task.errors[:SHOWN]]
+    return out or [make(WRITE_INVALID_PACKAGE, descriptor, "数据包未通过 frictionless 校验")]
 
 
 def _text(err) -> str:

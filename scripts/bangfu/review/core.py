@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codes import make
+from ..codes import REVIEW_CACHE_COMMITTED, REVIEW_POLICY_CHANGED, REVIEW_RULES_CHANGED, make
 from ..findings import ERROR, Finding
 from ..record import Record
 from ..redact import redact
@@ -253,7 +253,7 @@ def _policy_finding(p: history.Pair) -> Finding:
     rec = p.record
     what = "政策参数" if p.kind == "policy" else "专项行动的政策字段（期限、报送周期、名额等）"
     return make(
-        "review.policy-changed",
+        REVIEW_POLICY_CHANGED,
         rec.file,
         f"改动了{what}（{rec.id or rec.file}）：本次仍按目标分支现行的政策检查记录，"
         "改动的影响见“重点关注”；合并需维护者批准",
@@ -271,7 +271,7 @@ def rules_changed(other: list[Change]) -> list[Finding]:
         if c.new and path.startswith(CACHE_FOLDER):
             out.append(
                 make(
-                    "review.cache-committed",
+                    REVIEW_CACHE_COMMITTED,
                     path,
                     "提交了检查缓存文件（.bangfu-cache）：缓存只能由检查在本地生成，不能提交",
                 )
@@ -281,7 +281,7 @@ def rules_changed(other: list[Change]) -> list[Finding]:
     for area, paths in sorted(areas.items()):
         out.append(
             make(
-                "review.rules-changed",
+                REVIEW_RULES_CHANGED,
                 paths[0],
                 f"改动了 {area} 下的 {len(paths)} 个文件（代码、schemas 或工作流）："
                 "本次检查和摘要仍按目标分支的代码和规则生成，合并需维护者批准",

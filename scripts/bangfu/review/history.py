@@ -21,7 +21,17 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..codes import make
+from ..codes import (
+    HISTORY_CORRECTION_REMOVED,
+    HISTORY_ENTRY_CHANGED,
+    HISTORY_ENTRY_REMOVED,
+    HISTORY_HOUSEHOLD_DELETED,
+    HISTORY_IDENTIFICATION_REWRITTEN,
+    HISTORY_REPORT_DELETED,
+    HISTORY_REPORT_REWRITTEN,
+    Code,
+    make,
+)
 from ..findings import Finding, json_path
 from ..readone import parse_bytes
 from ..record import Record
@@ -121,7 +131,7 @@ def _old_items(pair: Pair, list_parts: tuple, changes: Iterable[FieldChange]) ->
     return touched
 
 
-def _at(pair: Pair, code: str, parts: tuple, message: str) -> Finding:
+def _at(pair: Pair, code: Code, parts: tuple, message: str) -> Finding:
     rec = pair.record
     line, col = rec.at(parts) if pair.new is not None and rec.parsed.positions else (0, 0)
     return make(code, rec.file, message, line=line, column=col, path=json_path(parts))
@@ -132,8 +142,8 @@ def _guard_list(
     changes: list[FieldChange],
     notes,
     list_parts: tuple,
-    removed_code: str,
-    changed_code: str,
+    removed_code: Code,
+    changed_code: Code,
     what: str,
 ) -> Iterator[Finding]:
     for i, hits in sorted(_old_items(pair, list_parts, changes).items()):
@@ -171,7 +181,7 @@ def _has_history(data) -> bool:
 def guard_pair(pair: Pair) -> Iterator[Finding]:
     if pair.kind == "report" and pair.status == "removed" and pair.old is not None:
         yield make(
-            "history.report-deleted",
+            HISTORY_REPORT_DELETED,
             pair.old.file,
             f"删除了已提交的进度报告 {pair.old.id or pair.old.file}",
         )
@@ -183,7 +193,7 @@ def guard_pair(pair: Pair) -> Iterator[Finding]:
         and _has_history(pair.old.data)
     ):
         yield make(
-            "history.household-deleted",
+            HISTORY_HOUSEHOLD_DELETED,
             pair.old.file,
             f"删除了户 {pair.old.id or pair.old.file}，它已有认定程序或更正记录",
         )
@@ -203,7 +213,7 @@ def guard_pair(pair: Pair) -> Iterator[Finding]:
         else:
             yield _at(
                 pair,
-                "history.correction-removed",
+                HISTORY_CORRECTION_REMOVED,
                 ("corrections",),
                 f"删除或改动了已有的更正记录（原 $.corrections[{i}]）",
             )
@@ -217,7 +227,7 @@ def guard_pair(pair: Pair) -> Iterator[Finding]:
             ):
                 yield _at(
                     pair,
-                    "history.report-rewritten",
+                    HISTORY_REPORT_REWRITTEN,
                     (key,),
                     f"改写了已提交报告的 {json_path((key,))}，但没有添加保留原值的更正说明",
                 )
@@ -226,8 +236,8 @@ def guard_pair(pair: Pair) -> Iterator[Finding]:
             changes,
             notes,
             ("entries",),
-            "history.entry-removed",
-            "history.entry-changed",
+            HISTORY_ENTRY_REMOVED,
+            HISTORY_ENTRY_CHANGED,
             "帮扶条目",
         )
     elif pair.kind == "household":
@@ -236,8 +246,8 @@ def guard_pair(pair: Pair) -> Iterator[Finding]:
             changes,
             notes,
             ("identification", "steps"),
-            "history.identification-rewritten",
-            "history.identification-rewritten",
+            HISTORY_IDENTIFICATION_REWRITTEN,
+            HISTORY_IDENTIFICATION_REWRITTEN,
             "认定程序步骤",
         )
 

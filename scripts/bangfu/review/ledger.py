@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..codes import make
+from ..codes import (
+    FILE_HIDDEN,
+    FILE_NOT_YAML,
+    FILE_SPECIAL,
+    FILE_SYMLINK,
+    FILE_TOO_LARGE,
+    FILE_UNKNOWN_KIND,
+    make,
+)
 from ..findings import Finding
 from ..record import classify, expected_stem
 from ..yamlsafe import MAX_BYTES
@@ -69,20 +77,20 @@ def problem(entry: Entry) -> Finding | None:
     path = entry.path
     name = path.rsplit("/", 1)[-1]
     if entry.symlink:
-        return make("file.symlink", path, "这是一个符号链接：台账只收普通文件，链接不会被跟随")
+        return make(FILE_SYMLINK, path, "这是一个符号链接：台账只收普通文件，链接不会被跟随")
     if not entry.regular:
-        return make("file.special", path, "这不是普通文件（例如 Git 子模块），不能放在 data/ 下")
+        return make(FILE_SPECIAL, path, "这不是普通文件（例如 Git 子模块），不能放在 data/ 下")
     if any(part.startswith(".") for part in path[len(ROOT) :].split("/")):
         return make(
-            "file.hidden", path, "文件名或文件夹名以“.”开头：隐藏文件不算台账记录", line=1, column=1
+            FILE_HIDDEN, path, "文件名或文件夹名以“.”开头：隐藏文件不算台账记录", line=1, column=1
         )
     if not path.endswith(".yaml"):
-        return make("file.not-yaml", path, f"“{name}”不是 .yaml 记录文件")
+        return make(FILE_NOT_YAML, path, f"“{name}”不是 .yaml 记录文件")
     if identity(path) is None:
-        return make("file.unknown-kind", path, "文件所在位置不对应任何记录类型", line=1, column=1)
+        return make(FILE_UNKNOWN_KIND, path, "文件所在位置不对应任何记录类型", line=1, column=1)
     if entry.size is not None and entry.size > MAX_BYTES:
         return make(
-            "file.too-large",
+            FILE_TOO_LARGE,
             path,
             f"文件有 {entry.size / 1048576:.1f} MB，超过上限 {MAX_BYTES // 1048576} MB",
             line=1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..codes import make
+from ..codes import HISTORY_REFERENCED_RECORD_DELETED, make
 from ..findings import Finding, json_path
 from ..readone import parse_bytes
 from ..record import Record, classify, expected_stem
@@ -106,7 +106,7 @@ def deleted_still_referenced(
                 if p.startswith((f"data/households/{rid}/", f"data/plans/{rid}/")):
                     out.append(
                         make(
-                            "history.referenced-record-deleted",
+                            HISTORY_REFERENCED_RECORD_DELETED,
                             rec.file,
                             f"删除了区县 {rid}，但 {p} 等记录仍在该区县的文件夹中",
                         )
@@ -132,7 +132,7 @@ def deleted_still_referenced(
         more = f" 等 {len(where)} 处" if len(where) > 3 else ""
         out.append(
             make(
-                "history.referenced-record-deleted",
+                HISTORY_REFERENCED_RECORD_DELETED,
                 gone[key].file,
                 f"删除了{KIND_NAMES.get(key[0], key[0])} {key[1]}，但 "
                 f"{'、'.join(where[:3])}{more}仍引用它",

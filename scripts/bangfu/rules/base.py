@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..checksums import date_of
-from ..codes import make
+from ..codes import Code, make
 from ..findings import Finding, json_path
 from ..record import Record
 
@@ -18,7 +18,7 @@ class Context:
     schemas_dir: Path | None = None  # the schemas checked against (None: the package's own)
 
 
-def at(rec: Record, code: str, parts, message: str, **kw) -> Finding:
+def at(rec: Record, code: Code, parts, message: str, **kw) -> Finding:
     parts = tuple(parts)
     line, col = rec.at(parts)
     return make(code, rec.file, message, line=line, column=col, path=json_path(parts), **kw)

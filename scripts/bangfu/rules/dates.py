@@ -6,6 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from ..codes import (
+    DATE_IN_FUTURE,
+    DATE_OUT_OF_ORDER,
+    DATE_OUTSIDE_PARENT,
+    DATE_PERIOD_REVERSED,
+    DATE_SUBMITTED_EARLY,
+    REPORT_PERIOD_LABEL,
+)
 from ..findings import Finding
 from ..model import Model
 from .base import at, date_of, period_of
@@ -17,7 +25,7 @@ def _reversed(rec, parts, value) -> Iterator[Finding]:
         if s and e and e < s:
             yield at(
                 rec,
-                "date.period-reversed",
+                DATE_PERIOD_REVERSED,
                 tuple(parts) + ("end",),
                 f"结束日期 {e} 早于开始日期 {s}",
             )
@@ -78,7 +86,7 @@ def _plan(model: Model, rec, d) -> Iterator[Finding]:
         span = f"{cs or '（未写明）'} 至 {ce or '（未写明）'}"
         yield at(
             rec,
-            "date.outside-parent",
+            DATE_OUTSIDE_PARENT,
             ("period",),
             f"方案期间 {period[0]} 至 {period[1]} 超出专项行动 {camp.id} 的期间 {span}",
         )
@@ -91,7 +99,7 @@ def _household(rec, d, today) -> Iterator[Finding]:
         and isinstance(income.get("year"), int)
         and income["year"] > today.year
     ):
-        yield at(rec, "date.in-future", ("income", "year"), f"收入年度还没到（今天是 {today}）")
+        yield at(rec, DATE_IN_FUTURE, ("income", "year"), f"收入年度还没到（今天是 {today}）")
     ident = d.get("identification")
     steps = ident.get("steps") if isinstance(ident, dict) else None
     prev = None
@@ -103,21 +111,21 @@ def _household(rec, d, today) -> Iterator[Finding]:
         if day and day > today:
             yield at(
                 rec,
-                "date.in-future",
+                DATE_IN_FUTURE,
                 ("identification", "steps", i, "date"),
                 f"第 {i + 1} 步的日期在未来（今天是 {today}）",
             )
         if day and until and until < day:
             yield at(
                 rec,
-                "date.period-reversed",
+                DATE_PERIOD_REVERSED,
                 ("identification", "steps", i, "until"),
                 f"第 {i + 1} 步的截止日期早于它的日期",
             )
         if day and prev and day < prev:
             yield at(
                 rec,
-                "date.out-of-order",
+                DATE_OUT_OF_ORDER,
                 ("identification", "steps", i, "date"),
                 f"第 {i + 1} 步的日期早于上一步骤的日期",
             )
@@ -132,17 +140,17 @@ def _report(model: Model, rec, d, today) -> Iterator[Finding]:
         if covered and not (covered[0] <= period[0] and period[1] <= covered[1]):
             yield at(
                 rec,
-                "report.period-label",
+                REPORT_PERIOD_LABEL,
                 ("period",),
                 f"报送期 {label} 覆盖 {covered[0]} 至 {covered[1]}，报告期间却是 {period[0]} 至 {period[1]}",
             )
     submitted = date_of(d.get("submitted"))
     if submitted and submitted > today:
-        yield at(rec, "date.in-future", ("submitted",), f"报送日期 {submitted} 在未来")
+        yield at(rec, DATE_IN_FUTURE, ("submitted",), f"报送日期 {submitted} 在未来")
     if submitted and period and submitted < period[0]:
         yield at(
             rec,
-            "date.submitted-early",
+            DATE_SUBMITTED_EARLY,
             ("submitted",),
             f"报送日期 {submitted} 早于报告期开始 {period[0]}",
         )
@@ -151,7 +159,7 @@ def _report(model: Model, rec, d, today) -> Iterator[Finding]:
     if period and plan_period and not (plan_period[0] <= period[0] and period[1] <= plan_period[1]):
         yield at(
             rec,
-            "date.outside-parent",
+            DATE_OUTSIDE_PARENT,
             ("period",),
             f"报告期间 {period[0]} 至 {period[1]} 超出方案期间 {plan_period[0]} 至 {plan_period[1]}",
         )
@@ -163,12 +171,12 @@ def _report(model: Model, rec, d, today) -> Iterator[Finding]:
             continue
         if day > today:
             yield at(
-                rec, "date.in-future", ("entries", i, "date"), f"条目日期在未来（今天是 {today}）"
+                rec, DATE_IN_FUTURE, ("entries", i, "date"), f"条目日期在未来（今天是 {today}）"
             )
         elif period and not (period[0] <= day <= period[1]):
             yield at(
                 rec,
-                "date.outside-parent",
+                DATE_OUTSIDE_PARENT,
                 ("entries", i, "date"),
                 f"条目日期不在报告期间 {period[0]} 至 {period[1]} 内",
             )

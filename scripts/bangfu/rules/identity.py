@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..codes import (
+    ID_DUPLICATE,
+    ID_MISMATCH_PATH,
+    PATH_WRONG_COUNTY,
+    PATH_WRONG_PLAN,
+    PATH_WRONG_VILLAGE,
+)
 from ..findings import Finding
 from ..model import Model
 from ..record import expected_stem
@@ -30,7 +37,7 @@ def check(model: Model, ctx) -> Iterator[Finding]:
             value = value[p]
         yield at(
             rec,
-            "id.duplicate",
+            ID_DUPLICATE,
             parts,
             f"{_KIND_NAMES.get(kind, kind)}编号 {value} 已在 {first.file} 中使用",
         )
@@ -42,7 +49,7 @@ def check(model: Model, ctx) -> Iterator[Finding]:
             continue  # the schema reports a missing or malformed id
         want = expected_stem(rec.rel, rec.kind)
         if rid != want:
-            yield at(rec, "id.mismatch-path", ("id",), f"编号 {rid} 与文件位置要求的 {want} 不一致")
+            yield at(rec, ID_MISMATCH_PATH, ("id",), f"编号 {rid} 与文件位置要求的 {want} 不一致")
         yield from _placement(model, rec)
 
 
@@ -57,14 +64,14 @@ def _placement(model: Model, rec) -> Iterator[Finding]:
         if rec.rel[1] != village.county:
             yield at(
                 rec,
-                "path.wrong-county",
+                PATH_WRONG_COUNTY,
                 ("village",),
                 f"本户所在村不属于区县 {rec.rel[1]}，文件却在 households/{rec.rel[1]}/ 下",
             )
         elif rec.rel[2] != village.id:
             yield at(
                 rec,
-                "path.wrong-village",
+                PATH_WRONG_VILLAGE,
                 ("village",),
                 f"本户所在村与文件所在的文件夹 households/{rec.rel[1]}/{rec.rel[2]}/ 不一致",
             )
@@ -73,7 +80,7 @@ def _placement(model: Model, rec) -> Iterator[Finding]:
         if isinstance(county, str) and rec.rel[1] != county:
             yield at(
                 rec,
-                "path.wrong-county",
+                PATH_WRONG_COUNTY,
                 ("county",),
                 f"方案属于区县 {county}，文件却在 plans/{rec.rel[1]}/ 下",
             )
@@ -82,7 +89,7 @@ def _placement(model: Model, rec) -> Iterator[Finding]:
         if isinstance(plan, str) and rec.rel[2] != plan:
             yield at(
                 rec,
-                "path.wrong-plan",
+                PATH_WRONG_PLAN,
                 ("plan",),
                 f"报告属于方案 {plan}，文件却在 plans/{rec.rel[1]}/{rec.rel[2]}/ 下",
             )

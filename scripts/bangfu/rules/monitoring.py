@@ -7,6 +7,15 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 
+from ..codes import (
+    POLICY_CATEGORY_INCOME,
+    POLICY_DUPLICATE_SCOPE,
+    POLICY_EXIT_BELOW_LINE,
+    POLICY_EXIT_WITHOUT_NOTICE,
+    POLICY_NO_LINE,
+    POLICY_NOTICE_MISSING_END,
+    POLICY_NOTICE_TOO_SHORT,
+)
 from ..findings import Finding
 from ..model import Model
 from ..policy import PolicyIndex
@@ -34,7 +43,7 @@ def _policy_records(model: Model) -> Iterator[Finding]:
             continue
         for rec in recs:
             others = "、".join(r.file for r in recs if r is not rec)
-            yield at(rec, "policy.duplicate-scope", ("scope",), f"与 {others} 的适用地区和年度相同")
+            yield at(rec, POLICY_DUPLICATE_SCOPE, ("scope",), f"与 {others} 的适用地区和年度相同")
 
 
 def _ident_income(d: dict) -> dict:
@@ -58,7 +67,7 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
     pol = index.for_county(county, year)
     if pol is None or pol.line is None:
         yield at(
-            rec, "policy.no-line", ("income",), f"区县 {county} 在本户的收入年度没有适用的监测线"
+            rec, POLICY_NO_LINE, ("income",), f"区县 {county} 在本户的收入年度没有适用的监测线"
         )
         return
     yield from _category(rec, d, index, county, pol)
@@ -66,14 +75,14 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
         if isinstance(amount, int | float) and amount < pol.line:
             yield at(
                 rec,
-                "policy.exit-below-line",
+                POLICY_EXIT_BELOW_LINE,
                 ("status",),
                 f"本户人均纯收入低于监测线 {pol.line:g} 元，不能标为退出（依据 {pol.label}）",
             )
         if not _has_step(d, "退出公示"):
             yield at(
                 rec,
-                "policy.exit-without-notice",
+                POLICY_EXIT_WITHOUT_NOTICE,
                 ("status",),
                 "标为退出，但认定程序中没有“退出公示”一步",
             )
@@ -87,7 +96,7 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
         if until is None:
             yield at(
                 rec,
-                "policy.notice-missing-end",
+                POLICY_NOTICE_MISSING_END,
                 ("identification", "steps", i),
                 f"第 {i + 1} 步（公示）没有填写公示截止日期",
             )
@@ -96,7 +105,7 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
         if pol.notice_min_days and days < pol.notice_min_days:
             yield at(
                 rec,
-                "policy.notice-too-short",
+                POLICY_NOTICE_TOO_SHORT,
                 ("identification", "steps", i, "until"),
                 f"公示天数少于规定的 {pol.notice_min_days} 天（依据 {pol.label}）",
             )
@@ -126,7 +135,7 @@ def _category(rec, d: dict, index: PolicyIndex, county: str, pol) -> Iterator[Fi
         return
     yield at(
         rec,
-        "policy.category-income",
+        POLICY_CATEGORY_INCOME,
         ("category",),
         f"本户的监测类别要求认定时人均纯收入低于监测线 {pol.line:g} 元，"
         f"本户{when}人均纯收入不低于此线（依据 {pol.label}）",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..codes import RECORD_PROVENANCE_FIELD, REPORT_NO_ENTRIES
 from ..findings import Finding
 from ..model import Model
 from ..schema import has_placeholder
@@ -42,14 +43,14 @@ def check(model: Model, ctx) -> Iterator[Finding]:
             if isinstance(field, str) and not _has_field(d, field):
                 yield at(
                     rec,
-                    "record.provenance-field",
+                    RECORD_PROVENANCE_FIELD,
                     ("provenance", i, "field"),
                     f"推定说明指向的字段 {field} 在本记录中不存在",
                 )
         if rec.kind == "report" and d.get("entries") == [] and not counts_as_filed(d):
             yield at(
                 rec,
-                "report.no-entries",
+                REPORT_NO_ENTRIES,
                 ("entries",),
                 "本期没有任何条目，也没有写明本期无活动（no_activity）",
             )

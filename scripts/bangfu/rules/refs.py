@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..codes import (
+    REF_NOT_A_TARGET,
+    REF_UNKNOWN_CAMPAIGN,
+    REF_UNKNOWN_COUNTY,
+    REF_UNKNOWN_HOUSEHOLD,
+    REF_UNKNOWN_ORGANIZATION,
+    REF_UNKNOWN_PLAN,
+    REF_UNKNOWN_SOURCE,
+    REF_UNKNOWN_VILLAGE,
+    Code,
+)
 from ..findings import Finding
 from ..model import Model
 from ..schema import is_placeholder
 from .base import at
 
 
-def _ref(model: Model, rec, parts, value, kind: str, code: str, label: str):
+def _ref(model: Model, rec, parts, value, kind: str, code: Code, label: str):
     if not isinstance(value, str) or is_placeholder(value):  # reported as record.placeholder
         return None
     if not model.known(kind, value):
@@ -34,7 +45,7 @@ def check(model: Model, ctx) -> Iterator[Finding]:
                         ("sources", i, "document"),
                         s.get("document"),
                         "source",
-                        "ref.unknown-source",
+                        REF_UNKNOWN_SOURCE,
                         "来源文件",
                     )
                 )
@@ -47,20 +58,18 @@ def check(model: Model, ctx) -> Iterator[Finding]:
                     ("village",),
                     d.get("village"),
                     "village",
-                    "ref.unknown-village",
+                    REF_UNKNOWN_VILLAGE,
                     "村",
                 )
             )
         elif k == "organization":
             found.append(
-                _ref(
-                    model, rec, ("county",), d.get("county"), "county", "ref.unknown-county", "区县"
-                )
+                _ref(model, rec, ("county",), d.get("county"), "county", REF_UNKNOWN_COUNTY, "区县")
             )
         elif k == "campaign":
             for i, c in enumerate(d.get("counties") or []):
                 found.append(
-                    _ref(model, rec, ("counties", i), c, "county", "ref.unknown-county", "区县")
+                    _ref(model, rec, ("counties", i), c, "county", REF_UNKNOWN_COUNTY, "区县")
                 )
             for field in ("quotas", "targets"):
                 for i, q in enumerate(d.get(field) or []):
@@ -72,7 +81,7 @@ def check(model: Model, ctx) -> Iterator[Finding]:
                                 (field, i, "county"),
                                 q.get("county"),
                                 "county",
-                                "ref.unknown-county",
+                                REF_UNKNOWN_COUNTY,
                                 "区县",
                             )
                         )
@@ -86,7 +95,7 @@ def check(model: Model, ctx) -> Iterator[Finding]:
                         ("scope", "county"),
                         scope.get("county"),
                         "county",
-                        "ref.unknown-county",
+                        REF_UNKNOWN_COUNTY,
                         "区县",
                     )
                 )
@@ -98,9 +107,9 @@ def check(model: Model, ctx) -> Iterator[Finding]:
 
 
 def _plan(model: Model, rec, d):
-    yield _ref(model, rec, ("county",), d.get("county"), "county", "ref.unknown-county", "区县")
+    yield _ref(model, rec, ("county",), d.get("county"), "county", REF_UNKNOWN_COUNTY, "区县")
     yield _ref(
-        model, rec, ("campaign",), d.get("campaign"), "campaign", "ref.unknown-campaign", "专项行动"
+        model, rec, ("campaign",), d.get("campaign"), "campaign", REF_UNKNOWN_CAMPAIGN, "专项行动"
     )
     for i, o in enumerate(d.get("organizations") or []):
         yield _ref(
@@ -109,14 +118,14 @@ def _plan(model: Model, rec, d):
             ("organizations", i),
             o,
             "organization",
-            "ref.unknown-organization",
+            REF_UNKNOWN_ORGANIZATION,
             "帮扶主体",
         )
     targets = d.get("targets") or {}
     if isinstance(targets, dict):
         for i, v in enumerate(targets.get("villages") or []):
             yield _ref(
-                model, rec, ("targets", "villages", i), v, "village", "ref.unknown-village", "村"
+                model, rec, ("targets", "villages", i), v, "village", REF_UNKNOWN_VILLAGE, "村"
             )
         for i, h in enumerate(targets.get("households") or []):
             yield _ref(
@@ -125,7 +134,7 @@ def _plan(model: Model, rec, d):
                 ("targets", "households", i),
                 h,
                 "household",
-                "ref.unknown-household",
+                REF_UNKNOWN_HOUSEHOLD,
                 "户",
             )
 
@@ -138,7 +147,7 @@ def _report(model: Model, rec, d):
     if plan is None:
         if plan_id in model.broken["plan"]:
             return
-        yield at(rec, "ref.unknown-plan", ("plan",), f"方案 {plan_id} 不存在")
+        yield at(rec, REF_UNKNOWN_PLAN, ("plan",), f"方案 {plan_id} 不存在")
         return
     targets = plan.data.get("targets") or {}
     villages = set(targets.get("villages") or []) if isinstance(targets, dict) else set()
@@ -149,23 +158,21 @@ def _report(model: Model, rec, d):
         h, v = (None if is_placeholder(x) else x for x in (e.get("household"), e.get("village")))
         if isinstance(h, str):
             if not model.known("household", h):
-                yield at(
-                    rec, "ref.unknown-household", ("entries", i, "household"), f"户 {h} 不存在"
-                )
+                yield at(rec, REF_UNKNOWN_HOUSEHOLD, ("entries", i, "household"), f"户 {h} 不存在")
             elif h not in households and model.exists("household", h):
                 yield at(
                     rec,
-                    "ref.not-a-target",
+                    REF_NOT_A_TARGET,
                     ("entries", i, "household"),
                     f"户 {h} 不是方案 {plan_id} 的帮扶户",
                 )
         if isinstance(v, str):
             if not model.known("village", v):
-                yield at(rec, "ref.unknown-village", ("entries", i, "village"), f"村 {v} 不存在")
+                yield at(rec, REF_UNKNOWN_VILLAGE, ("entries", i, "village"), f"村 {v} 不存在")
             elif v not in villages and v in model.villages:
                 yield at(
                     rec,
-                    "ref.not-a-target",
+                    REF_NOT_A_TARGET,
                     ("entries", i, "village"),
                     f"村 {v} 不是方案 {plan_id} 的帮扶村",
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from openpyxl.utils import get_column_letter
 
-from ..codes import make
+from ..codes import Code, make
 from ..findings import Finding
 
 
@@ -15,7 +15,7 @@ def cell_ref(sheet: str, row: int, col: int) -> str:
 
 
 def cell_finding(
-    code: str,
+    code: Code,
     file: str,
     sheet: str,
     row: int,

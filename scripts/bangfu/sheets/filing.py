@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+from ..codes import SHEET_BAD_CHOICE, SHEET_CONFLICT, SHEET_UNKNOWN_VILLAGE
 from .forms import VILLAGE
 from .households import household
 from .parsed import Parsed, Row, Where
@@ -21,7 +22,7 @@ def build(d: Draft, p: Parsed) -> None:
     old = d.existing("plan", plan_id)
     if old is not None and old.data.get("county") != county:
         d.bad(
-            "sheet.conflict",
+            SHEET_CONFLICT,
             p.cell("county"),
             f"方案 {plan_id} 已登记在区县 {old.data.get('county')}，不能改到 {county}",
         )
@@ -61,7 +62,7 @@ def _plan_id(d: Draft, p: Parsed, county: str) -> str | None:
         return f"{county}-{name_key[:8]}"
     if not valid_id(plan_id):
         d.bad(
-            "sheet.bad-choice",
+            SHEET_BAD_CHOICE,
             p.cell("plan"),
             f"方案编号“{plan_id}”只能含小写字母、数字和连字符（3–64 个字符）",
         )
@@ -136,7 +137,7 @@ def _in_county(d: Draft, p: Parsed, r: Row, vid: str, county: str) -> bool:
     v = d.model.villages.get(vid)
     if v is not None and v.county != county:
         d.bad(
-            "sheet.unknown-village",
+            SHEET_UNKNOWN_VILLAGE,
             p.where(r, "village"),
             f"村 {vid} 属于区县 {v.county}，不属于本方案的区县 {county}",
         )
@@ -149,7 +150,7 @@ def _village_target(d: Draft, p: Parsed, r: Row, vid: str, villages: list[str]) 
     extra = [k for k in ("household", *HOUSEHOLD_COLUMNS) if k in r.values]
     if extra:
         d.bad(
-            "sheet.conflict",
+            SHEET_CONFLICT,
             p.where(r, extra[0]),
             "对象类型是“帮扶村”，这一格应留空（户的信息只在对象类型为“帮扶户”时填写）",
         )

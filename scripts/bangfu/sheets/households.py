@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+from ..codes import SHEET_BAD_CHOICE, SHEET_CONFLICT, SHEET_FUTURE_DATE, SHEET_REQUIRED
 from .parsed import Parsed, Row, Where
 from .paths import HOUSEHOLD_COLUMNS, put
 from .records import Draft, Planned, digest, valid_id
@@ -22,7 +23,7 @@ def household(d: Draft, p: Parsed, r: Row, plan_id: str, vid: str, index: int) -
     old = d.existing("household", hid)
     if old is not None and old.data.get("village") != vid:
         d.bad(
-            "sheet.conflict",
+            SHEET_CONFLICT,
             p.where(r, "village"),
             f"户 {hid} 登记在村 {old.data.get('village')}，与这里填的 {vid} 不一致",
         )
@@ -31,7 +32,7 @@ def household(d: Draft, p: Parsed, r: Row, plan_id: str, vid: str, index: int) -
         missing = [k for k in NEW_HOUSEHOLD_COLUMNS if k not in r.values]
         for k in missing:
             where = p.where(r, k)
-            d.bad("sheet.required", where, f"新的帮扶户 {hid} 必须填写{where[3]}")
+            d.bad(SHEET_REQUIRED, where, f"新的帮扶户 {hid} 必须填写{where[3]}")
         if missing:
             return None
     elif not any(k in r.values for k in HOUSEHOLD_COLUMNS):
@@ -51,7 +52,7 @@ def _household_id(d: Draft, p: Parsed, r: Row, plan_id: str, vid: str, index: in
     hid = r.text("household")
     if hid is not None and not valid_id(hid):
         d.bad(
-            "sheet.bad-choice",
+            SHEET_BAD_CHOICE,
             p.where(r, "household"),
             f"户编号“{hid}”只能含小写字母、数字和连字符（3–64 个字符）",
         )
@@ -62,7 +63,7 @@ def _household_id(d: Draft, p: Parsed, r: Row, plan_id: str, vid: str, index: in
     if head is None:
         sheet, row, col, _ = p.where(r, "household")
         d.bad(
-            "sheet.required",
+            SHEET_REQUIRED,
             (sheet, row, col or 4, "户编号"),
             "已有的户填户编号；新户须填户主姓名等信息，户编号留空",
         )
@@ -76,11 +77,11 @@ def _income_ok(d: Draft, p: Parsed, r: Row) -> bool:
     """Income year and per-capita income come together, and the year has begun."""
     if ("income_year" in r.values) != ("per_capita" in r.values):
         k = "per_capita" if "income_year" in r.values else "income_year"
-        d.bad("sheet.required", p.where(r, k), "收入年度和人均纯收入要一起填写")
+        d.bad(SHEET_REQUIRED, p.where(r, k), "收入年度和人均纯收入要一起填写")
         return False
     year = r.get("income_year")
     if isinstance(year, int) and year > d.cfg.as_of.year:
-        d.bad("sheet.future-date", p.where(r, "income_year"), f"收入年度 {year} 还没到")
+        d.bad(SHEET_FUTURE_DATE, p.where(r, "income_year"), f"收入年度 {year} 还没到")
         return False
     return True
 

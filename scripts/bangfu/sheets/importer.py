@@ -17,7 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codes import make
+from ..codes import (
+    SHEET_CONFLICT,
+    SHEET_EXTRA_SHEET,
+    SHEET_UNKNOWN_FORM,
+    WRITE_CONFLICT,
+    Code,
+    make,
+)
 from ..config import Config
 from ..findings import ERROR, Finding
 from ..pipeline import Pipeline
@@ -128,12 +135,12 @@ def _form_sheets(book: Book, out: Outcome) -> list[tuple[SheetData, Form]]:
     if out.ok and not found:
         first = book.sheets[0].name if book.sheets else "?"
         out.findings.append(
-            _sheet_finding(book, "sheet.unknown-form", first, 1, "工作簿中没有报备表或进度表")
+            _sheet_finding(book, SHEET_UNKNOWN_FORM, first, 1, "工作簿中没有报备表或进度表")
         )
     filings = [s for s, f in found if f.kind == FILING]
     for extra in filings[1:]:
         out.findings.append(
-            _sheet_finding(book, "sheet.conflict", extra.name, 1, "一个工作簿只能有一张报备表")
+            _sheet_finding(book, SHEET_CONFLICT, extra.name, 1, "一个工作簿只能有一张报备表")
         )
     return found
 
@@ -147,7 +154,7 @@ def _form_of(book: Book, sheet: SheetData, out: Outcome) -> Form | None:
         out.findings.append(
             _sheet_finding(
                 book,
-                "sheet.extra-sheet",
+                SHEET_EXTRA_SHEET,
                 sheet.name,
                 1,
                 f"工作簿中有模板以外的工作表“{sheet.name}”",
@@ -158,7 +165,7 @@ def _form_of(book: Book, sheet: SheetData, out: Outcome) -> Form | None:
     if not sheet.rows:
         if book.is_csv:
             out.findings.append(
-                _sheet_finding(book, "sheet.unknown-form", sheet.name, 1, "文件是空的")
+                _sheet_finding(book, SHEET_UNKNOWN_FORM, sheet.name, 1, "文件是空的")
             )
         return None
     first_row, cells = sheet.rows[0]
@@ -168,7 +175,7 @@ def _form_of(book: Book, sheet: SheetData, out: Outcome) -> Form | None:
         out.findings.append(
             _sheet_finding(
                 book,
-                "sheet.unknown-form",
+                SHEET_UNKNOWN_FORM,
                 sheet.name,
                 first_row,
                 f"第一格不是表名“{titles}”，认不出是哪一种表",
@@ -179,7 +186,7 @@ def _form_of(book: Book, sheet: SheetData, out: Outcome) -> Form | None:
 
 
 def _sheet_finding(
-    book: Book, code: str, sheet: str, row: int, message: str, hint: str | None = None
+    book: Book, code: Code, sheet: str, row: int, message: str, hint: str | None = None
 ) -> Finding:
     return cell_finding(code, book.file, sheet, row, 1, "", message, hint)
 
@@ -193,7 +200,7 @@ def commit(root: Path, planned: list[Planned]) -> list[Path]:
     lock) is refused: compare-and-swap, so the import never overwrites what it did not see."""
     moved = [
         make(
-            "write.conflict",
+            WRITE_CONFLICT,
             "/".join((root.name, *pl.rel)),
             "导入期间这个文件被新建或改动了，本次没有写入任何文件",
         )

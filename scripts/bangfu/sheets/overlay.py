@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from .. import model as model_mod
 from .. import schema
+from ..codes import REGISTRY
 from ..config import Config
 from ..findings import ERROR, Finding
 from ..readone import parse_bytes
@@ -75,7 +76,7 @@ def _at_cell(f: Finding, pl: Planned | None, file: str) -> Finding:
         )
     sheet, row, col, header = where
     return cell_finding(
-        f.code,
+        REGISTRY[f.code],
         file,
         sheet,
         row,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ..codes import SHEET_BAD_LAYOUT, SHEET_FORMULA, SHEET_REQUIRED, Code
 from ..findings import Finding
 from . import options as opts
 from . import values
@@ -29,7 +30,7 @@ class Parser:
     # -- findings ------------------------------------------------------------------------
     def bad(
         self,
-        code: str,
+        code: Code,
         sheet: str,
         row: int,
         col: int,
@@ -42,7 +43,7 @@ class Parser:
     def _layout(
         self, sheet: str, row: int, col: int, message: str, hint: str | None = None
     ) -> None:
-        self.bad("sheet.bad-layout", sheet, row, col, "", message, hint)
+        self.bad(SHEET_BAD_LAYOUT, sheet, row, col, "", message, hint)
 
     def _had_error(self, sheet: str, row: int, col: int) -> bool:
         ref_tail = f"{sheet}!"
@@ -79,7 +80,7 @@ class Parser:
                 if c.formula or (isinstance(c.value, str) and c.value.startswith("=")):
                     # the formula is not quoted: the cell may be a private column
                     self.bad(
-                        "sheet.formula",
+                        SHEET_FORMULA,
                         sheet.name,
                         rownum,
                         ci,
@@ -137,7 +138,7 @@ class Parser:
             elif col.required and col.key not in out.fields:
                 row, _, header = out.at(col.key)
                 if not self._had_error(out.sheet, row, 2):
-                    self.bad("sheet.required", out.sheet, row, 2, header, f"必须填写{col.header}")
+                    self.bad(SHEET_REQUIRED, out.sheet, row, 2, header, f"必须填写{col.header}")
 
     def _section(self, out: Parsed, rows: Rows, i: int) -> int:
         """Read the section whose marker is ``rows[i]``; returns the index after it."""
@@ -229,7 +230,7 @@ class Parser:
                 and not self._had_error(sheet, rownum, by_col.get(col.key, 0))
             ):
                 self.bad(
-                    "sheet.required",
+                    SHEET_REQUIRED,
                     sheet,
                     rownum,
                     by_col.get(col.key, 1),

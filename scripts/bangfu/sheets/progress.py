@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 
+from ..codes import SHEET_CONFLICT, SHEET_REPORT_EXISTS, SHEET_REQUIRED
 from ..rules.dates import label_period
 from ..yamlsafe import parse as parse_yaml
 from .forms import YES
@@ -28,7 +29,7 @@ def build(d: Draft, p: Parsed) -> None:
     end = min(covered[1].isoformat(), str(period.get("end") or "9999-12-31"))
     if start > end:
         d.bad(
-            "sheet.conflict",
+            SHEET_CONFLICT,
             p.cell("period"),
             f"报送期 {label}（{covered[0]} 至 {covered[1]}）不在方案期间 "
             f"{period.get('start')} 至 {period.get('end')} 内",
@@ -37,7 +38,7 @@ def build(d: Draft, p: Parsed) -> None:
     rel = (*plan_rel[:3], "reports", f"{label}.yaml")
     if rel in d.planned:
         d.bad(
-            "sheet.conflict",
+            SHEET_CONFLICT,
             p.cell("period"),
             f"同一个工作簿中有两张方案 {plan_id} 报送期 {label} 的进度表",
         )
@@ -52,7 +53,7 @@ def build(d: Draft, p: Parsed) -> None:
     by, reason = p.text("correction_by"), p.text("correction_reason")
     if (by is None) != (reason is None):
         key = "correction_reason" if by is not None else "correction_by"
-        d.bad("sheet.required", p.cell(key), "更正时“更正人”和“更正说明”都要填写")
+        d.bad(SHEET_REQUIRED, p.cell(key), "更正时“更正人”和“更正说明”都要填写")
         return
     old_text = read_text(d.cfg.data_root.joinpath(*rel))
     if old_text is not None:
@@ -96,7 +97,7 @@ def _entry(d: Draft, p: Parsed, r: Row) -> dict | None:
     h, v = r.get("household"), r.get("village")
     if (h is None) == (v is None):
         d.bad(
-            "sheet.required" if h is None else "sheet.conflict",
+            SHEET_REQUIRED if h is None else SHEET_CONFLICT,
             p.where(r, "household"),
             "帮扶户和帮扶村要填其中一个" if h is None else "帮扶户和帮扶村只能填一个",
         )
@@ -119,7 +120,7 @@ def _against_existing(
     shown = "/".join(rel)
     old = parse_yaml(old_text, shown).data
     if not isinstance(old, dict):
-        d.bad("sheet.conflict", p.cell("period"), f"已有的报告 data/{shown} 无法读取，请先修好它")
+        d.bad(SHEET_CONFLICT, p.cell("period"), f"已有的报告 data/{shown} 无法读取，请先修好它")
         return None
     by = p.text("correction_by")
     same = {k: old.get(k) for k in data} == data
@@ -128,7 +129,7 @@ def _against_existing(
         return old
     if by is None:
         d.bad(
-            "sheet.report-exists",
+            SHEET_REPORT_EXISTS,
             p.cell("period"),
             f"方案 {plan_id} 报送期 {label} 的进度报告已经存在（data/{shown}），"
             "已报送的内容不能改写",

@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codes import make
+from ..codes import SHEET_CORRUPT, SHEET_NOT_XLSX, SHEET_TOO_LARGE, SHEET_TOO_MANY_ROWS, Code, make
 from ..findings import Finding
 
 MAX_FILE_BYTES = 30 * 1024 * 1024
@@ -52,7 +52,7 @@ class Book:
     is_csv: bool = False
 
 
-def _fail(book: Book, code: str, message: str) -> Book:
+def _fail(book: Book, code: Code, message: str) -> Book:
     book.findings.append(make(code, book.file, message, line=0, column=0))
     return book
 
@@ -65,17 +65,17 @@ def read(path: Path, display: str | None = None) -> Book:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        return _fail(book, "sheet.corrupt", f"无法读取文件：{exc.strerror}")
+        return _fail(book, SHEET_CORRUPT, f"无法读取文件：{exc.strerror}")
     if size > MAX_FILE_BYTES:
         return _fail(
             book,
-            "sheet.too-large",
+            SHEET_TOO_LARGE,
             f"文件有 {size / 1048576:.1f} MB，超过上限 {MAX_FILE_BYTES // 1048576} MB",
         )
     if head.startswith(OLE2_MAGIC):
         return _fail(
             book,
-            "sheet.not-xlsx",
+            SHEET_NOT_XLSX,
             "这是旧版 Excel 97-2003（.xls）格式或设置了打开密码的文件，不是 .xlsx 工作簿",
         )
     if path.suffix.lower() == ".csv":
@@ -84,7 +84,7 @@ def read(path: Path, display: str | None = None) -> Book:
     if not head.startswith(b"PK"):
         return _fail(
             book,
-            "sheet.corrupt",
+            SHEET_CORRUPT,
             "文件不是有效的 .xlsx 工作簿（不是 zip 格式），可能已损坏或被改了扩展名",
         )
     problem = _zip_guard(path)
@@ -94,21 +94,19 @@ def read(path: Path, display: str | None = None) -> Book:
     try:
         book.findings.extend(_prescan_rows(path, book.file))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, zlib.error):
-        return _fail(
-            book, "sheet.corrupt", "工作簿已损坏（zip 内容不完整，可能下载或复制时被截断）"
-        )
+        return _fail(book, SHEET_CORRUPT, "工作簿已损坏（zip 内容不完整，可能下载或复制时被截断）")
     if book.findings:
         return book
     return _read_xlsx(path, book)
 
 
-def _zip_guard(path: Path) -> tuple[str, str] | None:
+def _zip_guard(path: Path) -> tuple[Code, str] | None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_MEMBERS:
                 return (
-                    "sheet.too-large",
+                    SHEET_TOO_LARGE,
                     f"工作簿内部有 {len(infos)} 个部件，超过上限 {MAX_MEMBERS}",
                 )
             total = 0
@@ -118,23 +116,23 @@ def _zip_guard(path: Path) -> tuple[str, str] | None:
                 if info.file_size > MAX_MEMBER_BYTES or (
                     info.file_size > 1024 * 1024 and ratio > MAX_RATIO
                 ):
-                    return "sheet.too-large", (
+                    return SHEET_TOO_LARGE, (
                         f"工作簿部件 {info.filename} 解压后有 "
                         f"{info.file_size / 1048576:.0f} MB，疑似压缩炸弹，拒绝读取"
                     )
             if total > MAX_UNZIPPED_BYTES:
                 return (
-                    "sheet.too-large",
+                    SHEET_TOO_LARGE,
                     f"工作簿解压后共 {total / 1048576:.0f} MB，超过上限 {MAX_UNZIPPED_BYTES // 1048576} MB",
                 )
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names:
                 return (
-                    "sheet.corrupt",
+                    SHEET_CORRUPT,
                     "zip 文件中没有 Excel 工作簿（缺少 xl/workbook.xml），不是 .xlsx 文件",
                 )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        return "sheet.corrupt", "工作簿已损坏（zip 结构不完整，可能下载或复制时被截断）"
+        return SHEET_CORRUPT, "工作簿已损坏（zip 结构不完整，可能下载或复制时被截断）"
     return None
 
 
@@ -166,11 +164,11 @@ def _read_xlsx(path: Path, book: Book) -> Book:
                     if any(c.value is not None for c in row):
                         sheet.rows.append((rownum, row))
             if not wb.worksheets:
-                book.findings.append(make("sheet.corrupt", book.file, "工作簿中没有工作表"))
+                book.findings.append(make(SHEET_CORRUPT, book.file, "工作簿中没有工作表"))
     except Exception as exc:  # openpyxl raises many kinds on damaged files
         book.sheets.clear()
         book.findings.append(
-            make("sheet.corrupt", book.file, f"工作簿已损坏，无法读取（{exc.__class__.__name__}）")
+            make(SHEET_CORRUPT, book.file, f"工作簿已损坏，无法读取（{exc.__class__.__name__}）")
         )
     finally:
         if wb is not None:
@@ -244,7 +242,7 @@ def _prescan_rows(path: Path, file: str) -> list[Finding]:
 def _too_many(file: str, sheet: str, rows: int, at_least: bool = False) -> Finding:
     n = f"超过 {MAX_ROWS} 行" if at_least else f"有 {rows} 行"
     return make(
-        "sheet.too-many-rows",
+        SHEET_TOO_MANY_ROWS,
         file,
         f"工作表“{sheet}”{n}，上限是 {MAX_ROWS} 行",
         path=f"{sheet}!A{MAX_ROWS + 1}",
@@ -263,7 +261,7 @@ def _read_csv(path: Path, book: Book) -> Book:
         except UnicodeDecodeError:
             continue
     if text is None or "\x00" in text:
-        return _fail(book, "sheet.corrupt", "CSV 文件不是 UTF-8 或 GBK 编码的文字，无法读取")
+        return _fail(book, SHEET_CORRUPT, "CSV 文件不是 UTF-8 或 GBK 编码的文字，无法读取")
     sheet = SheetData(path.stem, [])
     book.sheets.append(sheet)
     try:
@@ -277,5 +275,5 @@ def _read_csv(path: Path, book: Book) -> Book:
                 sheet.rows.append((rownum, row))
     except csv.Error as exc:
         book.sheets.clear()
-        return _fail(book, "sheet.corrupt", f"CSV 文件格式有误：{exc}")
+        return _fail(book, SHEET_CORRUPT, f"CSV 文件格式有误：{exc}")
     return book

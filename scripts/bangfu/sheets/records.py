@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..codes import SHEET_CONFLICT, Code
 from ..config import Config
 from ..findings import Finding
 from ..model import Model
@@ -52,12 +53,12 @@ class Draft:
     planned: dict[tuple[str, ...], Planned] = field(default_factory=dict)
     plans: dict[str, Planned] = field(default_factory=dict)  # plan id → its planned file
 
-    def bad(self, code: str, where: Where, message: str, hint: str | None = None) -> None:
+    def bad(self, code: Code, where: Where, message: str, hint: str | None = None) -> None:
         sheet, row, col, header = where
         self.findings.append(cell_finding(code, self.file, sheet, row, col, header, message, hint))
 
     def dup(self, p: Parsed, r: Row, key: str, message: str) -> None:
-        self.bad("sheet.conflict", p.where(r, key), message, "删除重复的行。")
+        self.bad(SHEET_CONFLICT, p.where(r, key), message, "删除重复的行。")
 
     def existing(self, kind: str, id_: str) -> Record | None:
         return self.model.get(kind, id_)

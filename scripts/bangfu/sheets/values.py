@@ -9,6 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..codes import (
+    SHEET_BAD_CHOICE,
+    SHEET_FUTURE_DATE,
+    SHEET_NOT_A_DATE,
+    SHEET_NOT_A_NUMBER,
+    SHEET_UNKNOWN_VILLAGE,
+    Code,
+)
 from ..rules.dates import label_period
 from . import options as opts
 from .forms import Col
@@ -19,7 +27,7 @@ _DATE_TEXT = re.compile(
 _PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2]|W(0[1-9]|[1-4][0-9]|5[0-3])|Q[1-4])\Z")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\Z")
 
-Problem = tuple[str, str]  # code, message
+Problem = tuple[Code, str]  # code, message
 Converted = tuple[object, Problem | None]  # the value (None when blank or wrong), the problem
 
 
@@ -51,19 +59,19 @@ def _text_value(ctx: Context, col: Col, raw: object) -> Converted:
 def _number(ctx: Context, col: Col, raw: object) -> Converted:
     num = _as_number(raw)
     if num is None:
-        return None, ("sheet.not-a-number", f"{_shown(col, raw)}不是数字")
+        return None, (SHEET_NOT_A_NUMBER, f"{_shown(col, raw)}不是数字")
     if col.kind == "integer" and num != int(num):
-        return None, ("sheet.not-a-number", f"{_shown(col, raw)}不是整数")
+        return None, (SHEET_NOT_A_NUMBER, f"{_shown(col, raw)}不是整数")
     return (int(num) if num == int(num) else num), None
 
 
 def _date(ctx: Context, col: Col, raw: object) -> Converted:
     day = as_date(raw)
     if day is None:
-        return None, ("sheet.not-a-date", f"{_shown(col, raw)}不是日期（应写成 2020-04-15）")
+        return None, (SHEET_NOT_A_DATE, f"{_shown(col, raw)}不是日期（应写成 2020-04-15）")
     if col.past and day > ctx.as_of:
         return None, (
-            "sheet.future-date",
+            SHEET_FUTURE_DATE,
             f"日期 {day.isoformat()} 在未来（今天是 {ctx.as_of.isoformat()}）",
         )
     return day.isoformat(), None
@@ -74,11 +82,11 @@ def _period(ctx: Context, col: Col, raw: object) -> Converted:
     covered = label_period(label) if label is not None else None
     if label is None or covered is None:
         return None, (
-            "sheet.not-a-date",
+            SHEET_NOT_A_DATE,
             f"报送期{_shown(col, raw)}格式不对（月报 2020-04，周报 2020-W18，季报 2020-Q2）",
         )
     if covered[0] > ctx.as_of:
-        return None, ("sheet.future-date", f"报送期 {label} 还没有开始")
+        return None, (SHEET_FUTURE_DATE, f"报送期 {label} 还没有开始")
     return label, None
 
 
@@ -89,11 +97,11 @@ def _choice(ctx: Context, col: Col, raw: object) -> Converted:
     if found is not None:
         return found, None
     if col.choices == "villages":
-        return None, ("sheet.unknown-village", f"村“{text}”不存在")
+        return None, (SHEET_UNKNOWN_VILLAGE, f"村“{text}”不存在")
     sample = "、".join(choices.labels[:8]) + ("…" if len(choices.labels) > 8 else "")
     h = col.header
     message = f"{_shown(col, raw)}不是{h}的可选值" + (f"；可选：{sample}" if sample else "")
-    return None, ("sheet.bad-choice", message)
+    return None, (SHEET_BAD_CHOICE, message)
 
 
 _CONVERTERS: dict[str, Callable[[Context, Col, object], Converted]] = {
