@@ -8,6 +8,7 @@ Code that compares or prints a code as text uses ``FILE_UNREADABLE.code``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .findings import ERROR, WARNING, Finding
@@ -705,6 +706,8 @@ ARG_OUTSIDE_DATA = Code(
 
 # Every constant above, in the order written (each module-level ``Code`` is registered).
 REGISTRY: dict[str, Code] = {c.code: c for c in list(globals().values()) if isinstance(c, Code)}
+# told of every code made or used (the test suite records which codes each test produces)
+OBSERVERS: list[Callable[[Code], None]] = []
 
 
 def make(
@@ -722,6 +725,8 @@ def make(
     misspelt code fails when its module is imported."""
     if not isinstance(code, Code) or REGISTRY.get(code.code) is not code:
         raise TypeError(f"make() takes a registered Code constant, not {code!r}")
+    for observe in OBSERVERS:
+        observe(code)
     return Finding(
         code=code.code,
         severity=severity or code.severity,
@@ -738,7 +743,9 @@ def usage(code: Code, message: str) -> str:
     """The text of a command-line usage error (the ``arg.*`` codes): the code, then the message."""
     if not isinstance(code, Code) or REGISTRY.get(code.code) is not code:
         raise TypeError(f"usage() takes a registered Code constant, not {code!r}")
+    for observe in OBSERVERS:
+        observe(code)
     return f"[{code.code}] {message}"
 
 
-__all__ = ["REGISTRY", "Code", "make", "usage", "ERROR", "WARNING"]
+__all__ = ["OBSERVERS", "REGISTRY", "Code", "make", "usage", "ERROR", "WARNING"]

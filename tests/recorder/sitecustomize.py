@@ -2,14 +2,13 @@
 
 tests/codes_record.py puts this folder on PYTHONPATH and sets BANGFU_RECORD_CODES to a fresh
 folder, so every Python process the tests start (``python -m bangfu ...``, and its workers)
-imports this module at start-up. It wraps ``bangfu.codes.make`` and ``bangfu.codes.usage``
-before any other bangfu module imports them, and appends ``code<TAB>test id`` (the test from
+imports this module at start-up. It adds an observer to ``bangfu.codes.OBSERVERS`` (told of
+every code ``make`` and ``usage`` are given) that appends ``code<TAB>test id`` (the test from
 PYTEST_CURRENT_TEST) to one file per process. Outside a test session it does nothing."""
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 
 
@@ -20,7 +19,7 @@ def _test_id() -> str:
 def install(directory: str) -> None:
     from bangfu import codes
 
-    if getattr(codes.make, "recording", False):
+    if any(getattr(o, "recording", False) for o in codes.OBSERVERS):
         return
     seen: set[tuple[str, str]] = set()
 
@@ -29,27 +28,16 @@ def install(directory: str) -> None:
         if key in seen:
             return
         seen.add(key)
-        path = os.path.join(directory, f"{os.getpid()}.tsv")
+        # the session's folder now: an xdist worker inherits the controller's at start-up and
+        # starts its own session later (tests/codes_record.start)
+        where = os.environ.get("BANGFU_RECORD_CODES") or directory
+        path = os.path.join(where, f"{os.getpid()}.tsv")
         with open(path, "a", encoding="utf-8") as fh:
             fh.write("\t".join(key) + "\n")
 
-    make, usage = codes.make, codes.usage
+    note.recording = True  # type: ignore[attr-defined]
 
-    @functools.wraps(make)
-    def recording_make(code, *args, **kwargs):
-        finding = make(code, *args, **kwargs)
-        note(code)
-        return finding
-
-    @functools.wraps(usage)
-    def recording_usage(code, message):
-        text = usage(code, message)
-        note(code)
-        return text
-
-    recording_make.recording = True  # type: ignore[attr-defined]
-    codes.make = recording_make  # type: ignore[assignment]
-    codes.usage = recording_usage  # type: ignore[assignment]
+    codes.OBSERVERS.append(note)
 
 
 if os.environ.get("BANGFU_RECORD_CODES"):
