@@ -14,8 +14,7 @@ import openpyxl
 import pytest
 
 from .conftest import make_case
-from .sheet_helpers import fill, run, template, tree_hash
-from .test_sheets import ENTRIES, FILING_FIELDS, progress
+from .sheet_helpers import ENTRIES, FILING_FIELDS, fill, progress, run, template, tree_hash
 
 
 @pytest.fixture
