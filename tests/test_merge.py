@@ -47,8 +47,7 @@ def export(data: Path, out: Path) -> Path:
 
 
 def merge(*args: str) -> tuple[int, str]:
-    """The real CLI in its own process (DuckDB is kept out of the test process: see the
-    note in the last test)."""
+    """``bangfu merge``: its exit code and everything it printed."""
     proc = bangfu("merge", *args, cwd=REPO)
     return proc.returncode, proc.stdout + proc.stderr
 
