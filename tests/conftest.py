@@ -3,10 +3,19 @@ missing system part (Chromium, Node) into a failure, so CI never passes by skipp
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import gc
+import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,7 +56,48 @@ def make_case(tmp: Path, case_dir: Path | None, remove=()) -> Path:
 def bangfu(
     *args: str, cwd: Path, env: dict | None = None, timeout: int = 120, input_: str | None = None
 ) -> subprocess.CompletedProcess:
-    """Run the real CLI as a user would."""
+    """Run the CLI in this process (``bangfu.cli.main(argv)``) as a user would in a shell:
+    in ``cwd``, with ``env`` added to the environment, stdin from ``input_``; stdout, stderr
+    and the exit code come back as a ``CompletedProcess``, an uncaught exception as exit code 1
+    with its traceback on stderr, like the console script. Process-level behaviour (signals,
+    a killed writer, locks between processes, the console script) uses ``bangfu_process``."""
+    from bangfu.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    streams = sys.stdin, sys.stdout, sys.stderr
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    code: int | str | None
+    try:
+        os.environ.update(env or {})
+        os.chdir(cwd)
+        sys.stdin, sys.stdout, sys.stderr = io.StringIO(input_ or ""), out, err
+        with _deadline(timeout, args):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse: usage errors, --help, --version
+                code = exc.code
+            except subprocess.TimeoutExpired:
+                raise
+            except Exception:  # what the console script would print before exiting 1
+                traceback.print_exc(file=err)
+                code = 1
+        if not isinstance(code, int):  # sys.exit("message") / sys.exit(None)
+            if code is not None:
+                print(code, file=err)
+            code = 0 if code is None else 1
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = streams
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        _fresh_process_state()
+    return subprocess.CompletedProcess(["bangfu", *args], code, out.getvalue(), err.getvalue())
+
+
+def bangfu_process(
+    *args: str, cwd: Path, env: dict | None = None, timeout: int = 120, input_: str | None = None
+) -> subprocess.CompletedProcess:
+    """Run the real CLI in its own process (``python -m bangfu``)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "bangfu", *args],
@@ -58,6 +108,56 @@ def bangfu(
         timeout=timeout,
         input=input_,
     )
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float, args: tuple):
+    """``subprocess.TimeoutExpired`` after ``seconds``, as ``bangfu_process`` would raise; an
+    outer alarm (pytest-timeout's) is put back, less the time spent here."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    outer_handler = signal.getsignal(signal.SIGALRM)
+    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
+    if outer_left and outer_left <= seconds:  # the outer alarm comes first anyway
+        yield
+        return
+
+    def expired(signum, frame):
+        raise subprocess.TimeoutExpired(["bangfu", *args], seconds)
+
+    start = time.monotonic()
+    signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, outer_handler)
+        if outer_left:
+            left = outer_left - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+
+
+# memoised for their side effect (registering an exit handler once), not for a value
+_KEEP_CACHED = {("bangfu.load", "_unfreeze_at_exit")}
+
+
+def _fresh_process_state() -> None:
+    """What a new process would not remember: the package's memoised functions (schemas and
+    fingerprints by folder: a test may change them between two runs), and the loader's
+    ``gc.freeze`` (frozen objects are never collected; a process would exit instead)."""
+    for name, module in list(sys.modules.items()):
+        if name != "bangfu" and not name.startswith("bangfu."):
+            continue
+        for attr, value in list(vars(module).items()):
+            if (
+                callable(getattr(value, "cache_clear", None))
+                and getattr(value, "__module__", None) == name
+                and (name, attr) not in _KEEP_CACHED
+            ):
+                value.cache_clear()
+    gc.unfreeze()
 
 
 def build_site(data: Path, out: Path, src: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -76,6 +176,80 @@ def build_site(data: Path, out: Path, src: Path, *extra: str) -> subprocess.Comp
     )
 
 
+# --- trees built once per test run, shared by the tests (and the xdist workers) -------------
+
+
+def shared_tree(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """``build(folder)`` once per test run, by whichever process asks first; the others wait
+    for it, then read the same folder. The folder is read-only for the tests: one that changes
+    it works on a copy (``shutil.copytree`` into its ``tmp_path``)."""
+    base = tmp_path_factory.getbasetemp()
+    # under pytest-xdist each worker has its own basetemp/<worker>; the run's folder is shared
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+    root.mkdir(exist_ok=True)
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed build left
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
+def demo_corpus(tmp_path_factory, households: int, seed: int) -> Path:
+    """``bangfu demo --households N --seed S``, once per run: the data folder."""
+
+    def make(folder: Path) -> None:
+        res = bangfu(
+            "demo",
+            "--households",
+            str(households),
+            "--seed",
+            str(seed),
+            "--out",
+            str(folder / "demo"),
+            cwd=ROOT,
+            timeout=600,
+        )
+        assert res.returncode == 0, res.stderr
+
+    return shared_tree(tmp_path_factory, f"demo-{households}-{seed}", make) / "demo" / "data"
+
+
+def built_site(tmp_path_factory, name: str, data: Path, *extra: str) -> Path:
+    """``bangfu site`` of ``data``, once per run: the output folder (the sources sit in the
+    sibling ``src``; the command's stdout in the sibling ``stdout.txt``)."""
+
+    def make(folder: Path) -> None:
+        res = build_site(data, folder / "out", folder / "src", *extra)
+        assert res.returncode == 0, res.stderr + res.stdout
+        (folder / "stdout.txt").write_text(res.stdout, "utf-8")
+
+    return shared_tree(tmp_path_factory, name, make) / "out"
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory) -> Path:
+    """The demo corpus of the site and browser tests (300 households, seed 2). Read-only."""
+    return demo_corpus(tmp_path_factory, 300, 2)
+
+
+@pytest.fixture(scope="session")
+def demo_site(demo_data, tmp_path_factory) -> Path:
+    """The site built from ``demo_data``, marked as demo data. Read-only."""
+    out = built_site(tmp_path_factory, "demo-site", demo_data)
+    assert "演示数据" in (out.parent / "stdout.txt").read_text("utf-8")
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory) -> Path:
+    """The site built from the repository's data/ (no --as-of: the data's own date)."""
+    return built_site(tmp_path_factory, "real-site", ROOT / "data")
+
+
 @pytest.fixture
 def base_repo(tmp_path) -> Path:
     return make_case(tmp_path, None)
@@ -84,10 +258,24 @@ def base_repo(tmp_path) -> Path:
 # --- real git repositories in temp folders (review, history guard, privacy of the comment) ---
 
 
-def git(root: Path, *args: str) -> str:
+GIT_DATE = "2025-03-01T10:00:00+08:00"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "测试",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "测试",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,  # the machine's settings change nothing
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(root: Path, *args: str, date: str = GIT_DATE) -> str:
+    """Run git in ``root``: its stdout without the final newline. Commits get ``date``: the
+    same files give the same commit ids."""
+    env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
     return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
+        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
+    ).stdout.rstrip()
 
 
 def commit(root: Path, message: str, *, force: bool = False) -> None:

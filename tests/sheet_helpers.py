@@ -103,3 +103,41 @@ def to_csv(xlsx: Path, sheet: str, out: Path, encoding: str = "utf-8-sig") -> Pa
             )
     wb.close()
     return out
+
+
+# the forms the sheet tests fill in (test_sheets.py, test_sheets_bad_input.py)
+
+ENTRIES = [
+    {
+        "走访日期": dt.date(2024, 4, 3),
+        "帮扶户": "h-0001（柳村）",
+        "活动类别": "走访",
+        "帮扶内容": "入户了解春耕准备",
+        "金额（元）": 200,
+    },
+    {
+        "走访日期": "2024-04-09",
+        "帮扶村": "东乡柳村（tc-alpha-east-willow）",
+        "活动类别": "消费扶贫",
+        "帮扶内容": "采购农产品",
+        "金额（元）": 1350.5,
+        "增收项目": "是",
+    },
+]
+
+
+def progress(repo, name="p.xlsx", period="2024-04", entries=ENTRIES, **fields):
+    path = template(repo, "progress", name, "--plan", "tp-one")
+    values = {"报送期": period, "报送日期": dt.date(2024, 4, 25), **fields}
+    return fill(path, "进度", values, {"【帮扶内容】": entries})
+
+
+FILING_FIELDS = {
+    "方案名称": "柳村春季帮扶方案",
+    "所在区县": "测试县（tc-alpha）",
+    "专项行动": "测试专项行动（tk-campaign）",
+    "结对形式": "一对多",
+    "开始日期": dt.date(2024, 3, 1),
+    "结束日期": dt.date(2024, 12, 31),
+    "方案状态": "执行中",
+}

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from .conftest import ROOT, bangfu, build_site, require_system
+from .conftest import ROOT, require_system
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "build" / "screenshots"
@@ -32,14 +32,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(demo_site):
     require_system("chromium", shutil.which("chromium") is not None)
-    tmp = tmp_path_factory.mktemp("browser")
-    res = bangfu("demo", "--households", "300", "--seed", "2", "--out", str(tmp / "demo"), cwd=ROOT)
-    assert res.returncode == 0, res.stderr
-    res = build_site(tmp / "demo" / "data", tmp / "out", tmp / "src")
-    assert res.returncode == 0, res.stderr + res.stdout
-    handler = functools.partial(_Quiet, directory=str(tmp / "out"))
+    handler = functools.partial(_Quiet, directory=str(demo_site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

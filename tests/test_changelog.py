@@ -3,46 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from .conftest import bangfu, make_case
+from .conftest import bangfu, edit, git, make_case
 
 AS_OF = "2026-06-30"
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "测试",
-    "GIT_AUTHOR_EMAIL": "test@example.invalid",
-    "GIT_COMMITTER_NAME": "测试",
-    "GIT_COMMITTER_EMAIL": "test@example.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(root: Path, *args: str, date: str = "2025-03-01T10:00:00+08:00") -> str:
-    env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    proc = subprocess.run(
-        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True
-    )
-    return proc.stdout.strip()
-
-
-@pytest.fixture
-def repo(tmp_path) -> Path:
-    root = make_case(tmp_path, None)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "data", "schemas")
-    git(root, "commit", "-q", "-m", "base")
-    return root
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text("utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), "utf-8")
 
 
 def changelog(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -50,7 +18,7 @@ def changelog(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_changed_organization_name_is_listed(repo):
-    edit(repo / "data/organizations/to-helpers.yaml", "name: 测试爱心协会", "name: 测试公益协会")
+    edit(repo, "data/organizations/to-helpers.yaml", "name: 测试爱心协会", "name: 测试公益协会")
     git(repo, "commit", "-q", "-am", "rename", date="2025-03-02T10:00:00+08:00")
     proc = changelog(repo, "HEAD~1", "HEAD")
     assert proc.returncode == 0, proc.stderr
@@ -75,7 +43,8 @@ def test_added_and_removed_rows_and_markdown_is_escaped(repo):
         "utf-8",
     )
     edit(
-        repo / "data/counties/tc-alpha.yaml",
+        repo,
+        "data/counties/tc-alpha.yaml",
         "      - id: tc-alpha-east-pine\n        name: 松村\n",
         "",
     )
@@ -102,7 +71,8 @@ def test_same_ref_has_no_changes(repo):
 def test_changes_outside_public_tables_are_not_listed(repo):
     """A private field (the leader's mobile) changes nothing public, and never appears."""
     edit(
-        repo / "data/organizations/to-helpers.yaml",
+        repo,
+        "data/organizations/to-helpers.yaml",
         "mobile: '13900000000'",
         "mobile: '13911112222'",
     )

@@ -24,7 +24,7 @@ from bangfu.publish import site as site_mod
 from bangfu.publish.extracts import csv_bytes
 from bangfu.publish.pages_progress import HEADERS as HEAD
 
-from .conftest import bangfu
+from .conftest import demo_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 # (seed, as-of): one date inside a reporting month, one after the data's last entries
@@ -35,11 +35,7 @@ CASES = [(4, "2025-06-17"), (5, "2026-03-01")]
 def built(request, tmp_path_factory):
     seed, as_of = request.param
     tmp = tmp_path_factory.mktemp(f"consistency{seed}")
-    res = bangfu(
-        "demo", "--households", "400", "--seed", str(seed), "--out", str(tmp / "d"), cwd=ROOT
-    )
-    assert res.returncode == 0, res.stderr
-    cfg = Config.make(tmp / "d" / "data", None, as_of)
+    cfg = Config.make(demo_corpus(tmp_path_factory, 400, seed), None, as_of)
     pipe = Pipeline(cfg)
     day = dt.date.fromisoformat(as_of)
     ctx = site_mod.context(pipe.aggregate(day))

@@ -16,7 +16,7 @@ from bangfu.config import Config
 from bangfu.disclosure import Relation, attack, is_primary
 from bangfu.pipeline import Pipeline
 
-from .conftest import bangfu
+from .conftest import demo_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2025, 9, 30)
@@ -24,19 +24,8 @@ AS_OF = dt.date(2025, 9, 30)
 
 @pytest.fixture(scope="module", params=[6])
 def released(request, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp(f"sdc{request.param}")
-    res = bangfu(
-        "demo",
-        "--households",
-        "300",
-        "--seed",
-        str(request.param),
-        "--out",
-        str(tmp / "d"),
-        cwd=ROOT,
-    )
-    assert res.returncode == 0, res.stderr
-    cfg = Config.make(tmp / "d" / "data", None, AS_OF.isoformat())
+    data = demo_corpus(tmp_path_factory, 300, request.param)
+    cfg = Config.make(data, None, AS_OF.isoformat())
     model = Pipeline(cfg).model
     published = compute(model, cfg.schemas_dir, AS_OF)
     store = Store.from_model(model, AS_OF)

@@ -21,7 +21,7 @@ from bangfu.aggregate import WITHHELD, Column
 from bangfu.checksums import resident_id_check_char
 from bangfu.publish.extracts import cell, neutralise
 
-from .conftest import TABLES, bangfu, make_case
+from .conftest import TABLES, bangfu, demo_corpus, make_case, shared_tree
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"
@@ -104,7 +104,10 @@ def load(path: Path):
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> Path:
-    return export(REPO / "data", tmp_path_factory.mktemp("ref") / "data", cwd=REPO)
+    def make(folder: Path) -> None:
+        export(REPO / "data", folder / "data", cwd=REPO)
+
+    return shared_tree(tmp_path_factory, "export-reference", make) / "data"
 
 
 def test_reference_package_is_valid_with_foreign_keys(reference):
@@ -199,13 +202,12 @@ def test_excel_variants(reference):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> tuple[Path, Path]:
-    tmp = tmp_path_factory.mktemp("demo")
-    proc = bangfu(
-        "demo", "--households", "300", "--seed", "3", "--out", str(tmp / "demo"), cwd=REPO
-    )
-    assert proc.returncode == 0, proc.stderr
-    data = tmp / "demo" / "data"
-    return data, export(data, tmp / "out", cwd=REPO)
+    data = demo_corpus(tmp_path_factory, 300, 3)
+
+    def make(folder: Path) -> None:
+        export(data, folder / "out", cwd=REPO)
+
+    return data, shared_tree(tmp_path_factory, "export-demo-300-3", make) / "out"
 
 
 def test_demo_package_is_valid(demo):

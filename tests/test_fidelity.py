@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import ROOT, build_site, require_system
+from .conftest import ROOT, require_system
 
 DATA = ROOT / "data"
 SEEDS = Path(os.environ.get("BANGFU_SEEDS", ROOT.parent / "shared" / "seeds"))
@@ -875,11 +875,8 @@ def test_guide_and_data_do_not_copy_source_sentences(document):
 
 # --- the built site --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("fidelity-site")
-    res = build_site(DATA, tmp / "out", tmp / "src")
-    assert res.returncode == 0, res.stderr + res.stdout
-    return tmp / "out"
+def site(real_site) -> Path:
+    return real_site
 
 
 def _text(html: str) -> str:

@@ -27,7 +27,7 @@ from bangfu.codes import (
     MERGE_THRESHOLD_DIFFERS,
 )
 
-from .conftest import TABLES, bangfu
+from .conftest import TABLES, bangfu, shared_tree
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"
@@ -58,8 +58,7 @@ def export(data: Path, out: Path) -> Path:
 
 
 def merge(*args: str) -> tuple[int, str]:
-    """The real CLI in its own process (DuckDB is kept out of the test process: see the
-    note in the last test)."""
+    """``bangfu merge``: its exit code and everything it printed."""
     proc = bangfu("merge", *args, cwd=REPO)
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -80,24 +79,28 @@ def packages(tmp_path_factory) -> dict:
     """Province A (300 households: every county total published) and province B (3
     households in one county: its county count is suppressed, the other counties record
     none)."""
-    tmp = tmp_path_factory.mktemp("provinces")
-    data_a = demo(tmp, A, 300, 3)
-    data_b = demo(tmp, B, 3, 4)
+
+    def make(tmp: Path) -> None:
+        export(demo(tmp, A, 300, 3), tmp / "pkg-a")
+        export(demo(tmp, B, 3, 4), tmp / "pkg-b")
+
+    tmp = shared_tree(tmp_path_factory, "merge-provinces", make)  # read-only: copy to change
     return {
-        "tmp": tmp,
-        "data": {A: data_a, B: data_b},
-        A: export(data_a, tmp / "pkg-a"),
-        B: export(data_b, tmp / "pkg-b"),
+        "data": {A: tmp / "demo-3" / "data", B: tmp / "demo-4" / "data"},
+        A: tmp / "pkg-a",
+        B: tmp / "pkg-b",
     }
 
 
 @pytest.fixture(scope="module")
-def national(packages) -> Path:
-    out = packages["tmp"] / "national"
-    proc = bangfu("merge", str(packages[A]), str(packages[B]), "--out", str(out), cwd=REPO)
-    assert proc.returncode == 0, proc.stderr
-    assert "已合并 2 个省的数据包" in proc.stdout
-    return out
+def national(packages, tmp_path_factory) -> Path:
+    def make(folder: Path) -> None:
+        out = folder / "national"
+        proc = bangfu("merge", str(packages[A]), str(packages[B]), "--out", str(out), cwd=REPO)
+        assert proc.returncode == 0, proc.stderr
+        assert "已合并 2 个省的数据包" in proc.stdout
+
+    return shared_tree(tmp_path_factory, "merge-national", make) / "national"
 
 
 def test_national_package_is_valid(national):

@@ -32,8 +32,7 @@ from bangfu.codes import (
 )
 
 from .conftest import make_case
-from .sheet_helpers import fill, run, template, tree_hash
-from .test_sheets import ENTRIES, FILING_FIELDS, progress
+from .sheet_helpers import ENTRIES, FILING_FIELDS, fill, progress, run, template, tree_hash
 
 
 @pytest.fixture

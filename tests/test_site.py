@@ -31,31 +31,6 @@ def _tree(root: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.fixture(scope="module")
-def real_site(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("real")
-    res = build_site(DATA, tmp / "out", tmp / "src")
-    assert res.returncode == 0, res.stderr + res.stdout
-    return tmp / "out"
-
-
-@pytest.fixture(scope="module")
-def demo_data(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("demo")
-    res = bangfu("demo", "--households", "300", "--seed", "2", "--out", str(tmp / "demo"), cwd=ROOT)
-    assert res.returncode == 0, res.stderr
-    return tmp / "demo" / "data"
-
-
-@pytest.fixture(scope="module")
-def demo_site(demo_data, tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("demosite")
-    res = build_site(demo_data, tmp / "out", tmp / "src")
-    assert res.returncode == 0, res.stderr + res.stdout
-    assert "演示数据" in res.stdout
-    return tmp / "out"
-
-
 def _text(html: str) -> str:
     return re.sub(r"<[^>]+>", "", html)
 

@@ -31,7 +31,7 @@ from bangfu.publish import pages_orgs
 from bangfu.publish.site import context
 from bangfu.yamlsafe import Parsed
 
-from .conftest import ROOT, bangfu, build_site
+from .conftest import ROOT, bangfu, built_site
 
 DATA = ROOT / "data"
 AS_OF = "2026-11-30"
@@ -68,10 +68,7 @@ def _table_rows(html: str, table_id: str | None = None) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("truthful")
-    res = build_site(DATA, tmp / "out", tmp / "src", "--as-of", AS_OF)
-    assert res.returncode == 0, res.stderr + res.stdout
-    return tmp / "out"
+    return built_site(tmp_path_factory, f"real-site-{AS_OF}", DATA, "--as-of", AS_OF)
 
 
 def _copy_data(tmp_path: Path) -> Path:

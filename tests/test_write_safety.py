@@ -26,7 +26,7 @@ from bangfu.cli import main
 from bangfu.codes import WRITE_DISK_FULL
 from bangfu.yamlio import WriteError, is_tool_temp, write_all, writing
 
-from .conftest import DEFAULT_AS_OF, ROOT, bangfu, make_case
+from .conftest import DEFAULT_AS_OF, ROOT, bangfu, bangfu_process, git, init_repo, make_case
 from .sheet_helpers import fill, template, tree_hash
 
 REPORT = "data/plans/tc-alpha/tp-one/reports/2024-04.yaml"
@@ -89,21 +89,14 @@ def temps(root: Path) -> list[Path]:
 
 def git_repo(repo: Path) -> None:
     shutil.copy(ROOT / ".gitignore", repo / ".gitignore")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid"}
-    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
-    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
-        subprocess.run(["git", *cmd], cwd=repo, env=env, check=True, capture_output=True)
+    init_repo(repo)
 
 
 def git_untracked(repo: Path) -> list[str]:
-    out = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [line[3:] for line in out.splitlines()]
+    return [
+        line[3:]
+        for line in git(repo, "status", "--porcelain", "--untracked-files=all").splitlines()
+    ]
 
 
 def start_import(repo: Path, xlsx: Path, pause: str) -> subprocess.Popen:
@@ -191,10 +184,10 @@ def test_new_and_fmt_refuse_to_write_while_another_writer_holds_the_lock(tmp_pat
     messy = repo / "data/campaigns/tk-campaign.yaml"
     messy.write_text(messy.read_text("utf-8").replace("  - tc-alpha", "- tc-alpha"), "utf-8")
     before = tree_hash(repo / "data")
-    with writing(repo / "data"):
-        new = bangfu("new", "source", "--id", "locked-out", "--name", "x", cwd=repo)
-        fmt = bangfu("fmt", cwd=repo)
-        check = bangfu("check", "--as-of", DEFAULT_AS_OF, cwd=repo)
+    with writing(repo / "data"):  # the lock is between processes: the writers run apart
+        new = bangfu_process("new", "source", "--id", "locked-out", "--name", "x", cwd=repo)
+        fmt = bangfu_process("fmt", cwd=repo)
+        check = bangfu_process("check", "--as-of", DEFAULT_AS_OF, cwd=repo)
     assert new.returncode == 1 and "[write.locked]" in new.stdout, new.stdout + new.stderr
     assert fmt.returncode == 1 and "[write.locked]" in fmt.stdout, fmt.stdout + fmt.stderr
     assert "Traceback" not in new.stderr + fmt.stderr
