@@ -211,7 +211,12 @@ def county_page(ctx: SiteContext, cid: str) -> str:
     if d.get("office_phone"):
         out.append("扶贫（乡村振兴）部门电话：" + md(d["office_phone"]))
     out += ["", "[← 返回区县一览](../index.md)", ""]
-    out += [line.replace("../guide.md", "../../guide.md") for line in _definitions(ctx)]
+    out += [
+        line.replace("../guide.md", "../../guide.md").replace(
+            "../disclosure.md", "../../disclosure.md"
+        )
+        for line in _definitions(ctx)
+    ]
     out += ["## 合计", ""]
     out.append(
         table(
