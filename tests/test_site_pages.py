@@ -329,6 +329,13 @@ def test_release_counts_between_two_tags(tmp_path):
         "    path: $.entries\n    original: 无\n",
         "utf-8",
     )  # a corrected record
+    household = sorted((root / "data" / "households").rglob("*.yaml"))[0]
+    household.write_text(
+        household.read_text("utf-8")
+        + "corrections:\n  - date: 2024-04-01\n    by: 村委会\n    reason: 核对\n"
+        "    path: $.address\n    original: 旧址\n",
+        "utf-8",
+    )  # a household's note is private: never counted
     commit(root, "second release")
     git(root, "tag", "-a", "v2", "-m", "第二次发布")
     rel = releases.read(root / "data", ROOT / "schemas")

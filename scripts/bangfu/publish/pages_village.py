@@ -14,10 +14,7 @@ from .links import count, county_link, group_rows, org_link, plan_link
 from .text import MISSING, MISSING_NOTE, date_text, esc, front, md, table, yuan
 
 DEPTH = 1
-JIUYOU_NOTE = (
-    "“九有”（村级九项基本公共服务和基础设施）情况：台账中无记录——台账目前没有记录这项内容，"
-    "不表示该村没有或已有。"
-)
+JIUYOU_NOTE = "“九有”情况：台账中无记录——台账的村记录目前没有这一项，不表示该村已达到或没有达到。"
 
 
 def _figures(ctx: SiteContext, c: Cell) -> str:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config, UsageError
-from ..public import project
+from ..public import NEVER_PUBLIC_KINDS, project
 
-MAX_RELEASES = 8  # the newest releases shown; older tags are left out (each costs two builds)
+MAX_RELEASES = 8  # the newest releases shown; older tags are left out (each costs a build)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,33 +57,41 @@ def _day(iso: str) -> dt.date:
         return dt.date(1970, 1, 1)
 
 
-def _corrections(model, schemas_dir: Path) -> dict[tuple[str, str], int]:
-    """(kind, id) → correction notes of every record whose notes are public."""
+def _corrections(model, schemas_dir: Path) -> dict[tuple[str, ...], int]:
+    """Path in the data folder → correction notes, of every record whose notes are public
+    (a report's id is its period, so the path is the key)."""
     out = {}
     for rec in model.records:
-        if not isinstance(rec.data, dict) or not rec.id or not rec.data.get("corrections"):
+        if not isinstance(rec.data, dict) or not rec.data.get("corrections"):
+            continue
+        if not rec.kind or rec.kind in NEVER_PUBLIC_KINDS:  # household notes: never counted
             continue
         notes = project(schemas_dir, rec.kind, rec.data).get("corrections")
         if isinstance(notes, list):
-            out[(rec.kind, rec.id)] = len(notes)
+            out[rec.rel] = len(notes)
     return out
 
 
-def _state(git, commit: str, prefix: str, schemas_dir: Path, as_of: dt.date):
-    """The public tables and public correction counts of the data at ``commit``."""
-    from ..pipeline import Pipeline
+class _Loaded:
+    """The data at one tag, read once: its tables on any statistics day, its public notes."""
 
-    with tempfile.TemporaryDirectory(prefix="bangfu-release-") as tmp:
-        root = Path(tmp)
+    def __init__(self, git, commit: str, prefix: str, schemas_dir: Path, as_of: dt.date):
+        from ..pipeline import Pipeline
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="bangfu-release-")
+        root = Path(self._tmp.name)
         git.extract(commit, prefix, root)
         data = root / prefix if prefix else root
         data.mkdir(parents=True, exist_ok=True)
-        pipe = Pipeline(Config(data.resolve(), schemas_dir, as_of))
-        return pipe.aggregate(as_of).tables, _corrections(pipe.model, schemas_dir)
+        self.pipe = Pipeline(Config(data.resolve(), schemas_dir, as_of))
+        self.notes = _corrections(self.pipe.model, schemas_dir)
 
+    def tables(self, as_of: dt.date) -> dict:
+        return self.pipe.aggregate(as_of).tables
 
-def _empty_state():
-    return {}, {}
+    def close(self) -> None:
+        self.pipe = None
+        self._tmp.cleanup()
 
 
 def read(data_root: Path, schemas_dir: Path, limit: int = MAX_RELEASES) -> Releases:
@@ -107,34 +115,42 @@ def read(data_root: Path, schemas_dir: Path, limit: int = MAX_RELEASES) -> Relea
     except ValueError:
         return Releases([], "数据文件夹不在它的 Git 仓库的工作区中，无法按发布标签比较。")
     prefix = "" if prefix == "." else prefix
-    shown = tags[-limit:]
+    first = max(0, len(tags) - limit)
     out = []
-    for i, (tag, commit, date) in enumerate(tags):
-        if (tag, commit, date) not in shown:
-            continue
-        as_of = _day(date)
-        new_tables, new_notes = _state(git, commit, prefix, schemas_dir, as_of)
-        prev = tags[i - 1] if i else None
-        old_tables, old_notes = (
-            _state(git, prev[1], prefix, schemas_dir, as_of) if prev else _empty_state()
-        )
-        diffs = diff_tables(old_tables, new_tables)
-        counts = {
-            name: TableCounts(d.table.title, len(d.added), len(d.changed), len(d.removed))
-            for name, d in diffs.items()
-        }
-        corrected = sum(1 for k, n in new_notes.items() if n > old_notes.get(k, 0))
-        out.append(
-            Release(
-                tag,
-                commit,
-                date,
-                prev[0] if prev else None,
-                sum(c.added for c in counts.values()),
-                sum(c.changed for c in counts.values()),
-                sum(c.removed for c in counts.values()),
-                corrected,
-                counts,
+    # each tag is read once: as the newer side of its release, then as the older side of the
+    # next (at most two tags' data held at a time)
+    prev = None
+    if first:
+        prev = _Loaded(git, tags[first - 1][1], prefix, schemas_dir, _day(tags[first - 1][2]))
+    try:
+        for i in range(first, len(tags)):
+            tag, commit, date = tags[i]
+            as_of = _day(date)
+            cur = _Loaded(git, commit, prefix, schemas_dir, as_of)
+            diffs = diff_tables(prev.tables(as_of) if prev else {}, cur.tables(as_of))
+            counts = {
+                name: TableCounts(d.table.title, len(d.added), len(d.changed), len(d.removed))
+                for name, d in diffs.items()
+            }
+            old_notes = prev.notes if prev else {}
+            corrected = sum(1 for k, n in cur.notes.items() if n > old_notes.get(k, 0))
+            out.append(
+                Release(
+                    tag,
+                    commit,
+                    date,
+                    tags[i - 1][0] if i else None,
+                    sum(c.added for c in counts.values()),
+                    sum(c.changed for c in counts.values()),
+                    sum(c.removed for c in counts.values()),
+                    corrected,
+                    counts,
+                )
             )
-        )
-    return Releases(list(reversed(out)), None, len(tags) - len(shown))
+            if prev:
+                prev.close()
+            prev = cur
+    finally:
+        if prev:
+            prev.close()
+    return Releases(list(reversed(out)), None, first)
