@@ -15,7 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from bangfu.publish import pages_changes, releases
+from bangfu import releases
+from bangfu.publish import pages_changes
 
 from .conftest import ROOT, bangfu, build_site, commit, edit, git, init_repo, make_case
 

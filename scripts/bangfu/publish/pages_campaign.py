@@ -84,7 +84,8 @@ def campaign_page(ctx: SiteContext, cid: str, plans: list[dict], orgs: dict, per
     out += campaign_facts(ctx, c, depth=DEPTH)
     counties = [x for x in c.get("counties") or [] if isinstance(x, str)]
     if counties:
-        out += ["涉及区县：" + "、".join(county_link(ctx, x, DEPTH) for x in counties), ""]
+        links = "、".join(county_link(ctx, x, DEPTH) for x in counties)
+        out += [f"<p>涉及区县：{links}</p>", ""]
     out += ["## 配额与已结对", ""]
     out += _quotas(ctx, cid, c)
     out += [f"## 方案（{len(plans)} 个）", ""]

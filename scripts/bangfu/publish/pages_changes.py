@@ -1,18 +1,21 @@
 """最近更新 and its Atom feed (``feed.xml``): the data releases (git tags) with the number of
 public-table rows added, changed and removed, and of records corrected, since the release
-before (``releases.read``). Deterministic: every date comes from a tag, or, with no release,
+before (``bangfu.releases.read``, run by ``bangfu site``). Deterministic: every date comes from a tag, or, with no release,
 from the data's last change (``SiteContext.updated``) — never from the clock.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 from .context import SiteContext
-from .releases import Release, Releases
 from .text import esc, front, table
+
+if TYPE_CHECKING:
+    from ..releases import Release, Releases
 
 FEED = "feed.xml"
 PAGE = "changes.md"
@@ -78,7 +81,7 @@ def changes_page(ctx: SiteContext, rel: Releases | None) -> str:
     ]
     for r in rel.releases:
         out += [f'<h2 id="{esc(anchor(r))}">{esc(r.tag)}（{esc(r.date[:10])}）</h2>', ""]
-        out += [f"{esc(_since(r))}：{esc(summary(r))}。", ""]
+        out += [f"<p>{esc(_since(r))}：{esc(summary(r))}。</p>", ""]
         trows = [
             [
                 esc(t.title),

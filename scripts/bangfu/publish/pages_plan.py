@@ -104,7 +104,7 @@ def plan_page(ctx: SiteContext, pid: str, row: dict, orgs, targets, entries, per
     out += ["## 帮扶主体", ""]
     if orgs:
         out += [
-            "、".join(org_link(ctx, o["organization"], DEPTH) for o in orgs),
+            "<p>" + "、".join(org_link(ctx, o["organization"], DEPTH) for o in orgs) + "</p>",
             "",
         ]
     else:

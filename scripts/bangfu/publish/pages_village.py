@@ -97,12 +97,13 @@ def village_page(
     out.append(table(["方案", "统计日状况", "村为帮扶对象", "在本村帮扶的户"], rows, numeric={3}))
     orgs = sorted(c.orgs)
     out += [
-        "帮扶主体："
+        "<p>帮扶主体："
         + (
             "、".join(org_link(ctx, o, DEPTH) for o in orgs)
             if orgs
             else "（暂无在执行或已结束的方案）"
-        ),
+        )
+        + "</p>",
         "",
         "方案列出的是以本村或本村的户为帮扶对象的方案；帮扶主体是其中在执行和已结束方案的主体。",
         "",

@@ -39,13 +39,12 @@ from . import (
     pages_plan,
     pages_progress,
     pages_village,
-    releases,
 )
 from .context import SiteContext
-from .releases import Releases
 
 if TYPE_CHECKING:
     from ..pipeline import Aggregate
+    from ..releases import Releases
 
 ROOT = Path(__file__).resolve().parents[3]
 SITE_DIR = ROOT / "site"
@@ -186,8 +185,15 @@ def mkdocs_build(src: Path, site_dir: Path, epoch: int) -> None:
         raise SiteError(f"MkDocs 构建失败（--strict）：\n{log.strip()}")
 
 
-def build(agg: Aggregate, out: Path, src: Path, with_data: bool = True) -> SiteResult:
-    """Build the site of ``agg`` into ``out`` (replaced only once complete)."""
+def build(
+    agg: Aggregate,
+    out: Path,
+    src: Path,
+    with_data: bool = True,
+    releases: Releases | None = None,
+) -> SiteResult:
+    """Build the site of ``agg`` into ``out`` (replaced only once complete); ``releases``:
+    the data releases for 最近更新 and the feed (``bangfu.releases.read``)."""
     t0 = time.perf_counter()
     out = Path(out).resolve()
     src = Path(src).resolve()  # MkDocs runs inside src, so relative paths would point elsewhere
@@ -203,7 +209,7 @@ def build(agg: Aggregate, out: Path, src: Path, with_data: bool = True) -> SiteR
             package = tmp / "data"
             package.mkdir()
             write_package(package, ctx.tables, sources_of(ctx.model, ctx.schemas_dir), agg.release)
-        generate(ctx, src, package, releases.read(agg.cfg.data_root, agg.cfg.schemas_dir))
+        generate(ctx, src, package, releases)
         mkdocs_build(src, tmp / "site", _epoch(ctx.updated))
         if package is not None:
             os.replace(package, tmp / "site" / "data")

@@ -7,6 +7,10 @@ working tree is never touched) and run through the same pipeline as the site, wi
 schemas and code, on one statistics day per release — the day of the newer tag — so a
 release's counts reflect what the data changed, not the calendar. The rows are compared by
 primary key (``changelog.diff_tables``). Dates come from the tags, never from the clock.
+
+Like ``bangfu changelog`` this runs the pipeline on other commits, so it lives outside
+``publish``: ``bangfu site`` reads the releases and hands them to the site's pages
+(``publish.pages_changes``).
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import Config, UsageError
-from ..public import NEVER_PUBLIC_KINDS, project
+from .config import Config, UsageError
+from .public import NEVER_PUBLIC_KINDS, project
 
 MAX_RELEASES = 8  # the newest releases shown; older tags are left out (each costs a build)
 
@@ -76,7 +80,7 @@ class _Loaded:
     """The data at one tag, read once: its tables on any statistics day, its public notes."""
 
     def __init__(self, git, commit: str, prefix: str, schemas_dir: Path, as_of: dt.date):
-        from ..pipeline import Pipeline
+        from .pipeline import Pipeline
 
         self._tmp = tempfile.TemporaryDirectory(prefix="bangfu-release-")
         root = Path(self._tmp.name)
@@ -96,8 +100,8 @@ class _Loaded:
 
 def read(data_root: Path, schemas_dir: Path, limit: int = MAX_RELEASES) -> Releases:
     """The releases of the repository holding ``data_root``, newest first."""
-    from ..changelog import diff_tables
-    from ..review.gitio import Git
+    from .changelog import diff_tables
+    from .review.gitio import Git
 
     try:
         git = Git(data_root)
