@@ -122,7 +122,7 @@ def downloads_page(ctx: SiteContext, package: Path | None) -> str:
         "每一行在编号旁边都写有区县、乡镇、村、帮扶主体和方案的名称，不必关联别的表就能读。",
         "",
     ]
-    if desc.get("version"):
+    if desc.get("version") and not str(desc["version"]).endswith("+unknown"):
         out += [f"数据包版本：<code>{esc(desc['version'])}</code>。", ""]
     out += _howto()
     out += [
