@@ -172,3 +172,30 @@ def test_chinese_search_finds_a_key_village(browser, site):
     _shot(page, "search")
     watch.clean()
     ctx.close()
+
+
+def test_village_plan_campaign_downloads_and_changes_pages_render(browser, site):
+    """The page kinds of issue 16 (items 2–4), reached by following their links."""
+    ctx, page, watch = _open(browser, f"{site}/lists/villages.html")
+    page.locator("#bf-list tbody tr a[href*='../villages/']").first.click()
+    page.wait_for_load_state("networkidle")
+    _banner(page)
+    assert "结对方案和帮扶主体" in page.inner_text("article")
+    _shot(page, "village")
+    page.locator("article a[href*='../plans/']").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "进度报告" in page.inner_text("article")
+    _shot(page, "plan")
+    page.locator("article a[href*='../campaigns/']").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "配额与已结对" in page.inner_text("article")
+    _shot(page, "campaign")
+    for rel, heading, name in (
+        ("downloads.html", "怎样打开", "downloads"),
+        ("changes.html", "最近更新", "changes"),
+    ):
+        page.goto(f"{site}/{rel}", wait_until="networkidle")
+        assert heading in page.inner_text("article")
+        _shot(page, name)
+    watch.clean()
+    ctx.close()

@@ -1,6 +1,8 @@
 """Privacy canary: every private field holds a unique value; after building the whole site and
-its open data, no such value may appear in any file of the output (HTML, search index,
-sitemap, JavaScript, CSV, JSON, the Excel workbook and the gzip sitemap unpacked)."""
+its open data, no such value may appear in any file of the output (HTML — the pages per
+village, plan and campaign and 最近更新 included —, search index, sitemap, the Atom feed,
+JavaScript, CSV, JSON, the Excel workbook, Parquet and SQLite read back, and the gzip sitemap
+unpacked). The data is a repository with two release tags, so the feed is built from it."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import yaml
 from bangfu.checksums import resident_id_check_char
 from bangfu.yamlio import dump_text
 
-from .conftest import ROOT, bangfu, build_site
+from .conftest import ROOT, bangfu, build_site, commit, git, init_repo
 
 
 class Canaries:
@@ -95,6 +97,31 @@ def _seed(data: Path, c: Canaries) -> None:
         _rewrite(p, report)
 
 
+def _release_twice(root: Path, c: Canaries) -> None:
+    """Make the demo a data repository with two release tags, the second adding correction
+    notes (with canary originals) to more reports, so 最近更新 and the feed are built from
+    the seeded records."""
+    init_repo(root)
+    git(root, "tag", "v1")
+
+    def report(d):
+        d["corrections"] = [
+            *(d.get("corrections") or []),
+            {
+                "date": d["submitted"],
+                "by": "帮扶主体",
+                "reason": "更正金额",
+                "path": "$.entries",
+                "original": c.text(),
+            },
+        ]
+
+    for p in sorted((root / "data" / "plans").rglob("reports/*.yaml"))[:30]:
+        _rewrite(p, report)
+    commit(root, "second release")
+    git(root, "tag", "v2")
+
+
 def _contents(path: Path) -> list[bytes]:
     raw = path.read_bytes()
     out = [raw]
@@ -108,6 +135,16 @@ def _contents(path: Path) -> list[bytes]:
 
         rows = pq.read_table(path).to_pylist()
         out.append("\n".join(str(v) for r in rows for v in r.values()).encode("utf-8"))
+    if path.suffix == ".sqlite":  # every value of every table, read back as text
+        import sqlite3
+
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            names = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            values = [str(v) for n in names for r in con.execute(f'SELECT * FROM "{n}"') for v in r]
+        finally:
+            con.close()
+        out.append("\n".join(values).encode("utf-8"))
     return out
 
 
@@ -120,6 +157,7 @@ def test_no_private_value_reaches_the_output(tmp_path):
     c = Canaries()
     _seed(data, c)
     assert len(c.values) > 1000
+    _release_twice(tmp_path / "demo", c)
     check = bangfu("check", "--data", str(data), cwd=ROOT, timeout=300)
     assert check.returncode == 0, check.stdout[-3000:]
     out = tmp_path / "out"
@@ -130,6 +168,11 @@ def test_no_private_value_reaches_the_output(tmp_path):
         any(p.suffix == ".csv" for p in files) and (out / "search" / "search_index.json").is_file()
     )
     assert any(p.suffix == ".parquet" for p in files)
+    # the pages per village, plan and campaign, the SQLite file and the feed are searched too
+    for folder in ("villages", "plans", "campaigns"):
+        assert any((out / folder).glob("*.html")), folder
+    assert (out / "data" / "bangfu-tables.sqlite").is_file()
+    assert (out / "feed.xml").read_text("utf-8").count("<entry>") == 2
     needles = [v.encode("utf-8") for v in c.values]
     leaks = []
     for p in files:

@@ -58,9 +58,10 @@ def assert_valid(out: Path) -> None:
     report = frictionless_cli(descriptor)
     problems = [e for t in report["tasks"] for e in t["errors"]] + report["errors"]
     assert report["valid"], problems[:5]
-    # each table as CSV (a table resource) and as Parquet (a file resource: size and hash)
+    # each table as CSV (a table resource) and as Parquet (a file resource: size and hash),
+    # and every table in one SQLite file (a file resource)
     assert sorted(t["name"] for t in report["tasks"]) == sorted(
-        TABLES + [t + "-parquet" for t in TABLES]
+        TABLES + [t + "-parquet" for t in TABLES] + ["bangfu-tables-sqlite"]
     )
     api = validate(str(descriptor))
     assert api.valid, api.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
@@ -340,7 +341,11 @@ def test_small_counts_are_suppressed(tmp_path):
     assert target == [
         {
             "plan": "tp-one",
+            "plan_name": "测试方案",
             "village": "tc-alpha-east-willow",
+            "village_name": "柳村",
+            "township_name": "东乡",
+            "county_name": "测试县",
             "village_targeted": "true",
             "households": "*",
         }

@@ -116,7 +116,7 @@ def test_national_package_is_valid(national):
     assert report["valid"], problems[:5]
     names = TABLES + ["provinces"]
     assert sorted(t["name"] for t in report["tasks"]) == sorted(
-        names + [n + "-parquet" for n in names]
+        names + [n + "-parquet" for n in names] + ["bangfu-tables-sqlite"]
     )
     api = validate(str(national / "datapackage.json"))
     assert api.valid, api.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
@@ -343,15 +343,17 @@ from bangfu.publish import merge as mg
 
 table = mg.layout()["plan_targets"]  # plan, village, village_targeted, households (count)
 con = duckdb.connect()
+N = "NULL, "  # the name columns next to the ids (plan_name; village, township, county names)
 rows = {
-    0: "('p-1', 'v-1', true, NULL, true), ('p-2', 'v-2', false, 7, false)",
-    1: "('p-1', 'v-1', true, NULL, true), ('p-3', 'v-3', true, NULL, false)",
+    0: f"('p-1', {N}'v-1', {N * 3}true, NULL, true), ('p-2', {N}'v-2', {N * 3}false, 7, false)",
+    1: f"('p-1', {N}'v-1', {N * 3}true, NULL, true), ('p-3', {N}'v-3', {N * 3}true, NULL, false)",
 }
 sources = []
 for i, province in enumerate(("乙省", "甲省")):
     con.execute(
         f"CREATE TABLE {mg.source_table(i, 'plan_targets')} AS SELECT * FROM (VALUES "
-        f"{rows[i]}) v(plan, village, village_targeted, households, households_suppressed)"
+        f"{rows[i]}) v(plan, plan_name, village, village_name, township_name, county_name, "
+        "village_targeted, households, households_suppressed)"
     )
     src = mg.Source(Path(province), province, {}, 5, "*")
     src.province = province
@@ -386,8 +388,9 @@ def test_a_row_two_packages_hold_identically_is_kept_once_with_both_provinces():
     assert out["columns"][0] == "province"
     assert out["conflicts"] == []
     row = {"plan", "village", "village_targeted", "households"}
-    assert [set(r) - row for r in out["rows"]] == [{"province"}] * 3
-    assert out["rows"] == [
+    names = {"plan_name", "village_name", "township_name", "county_name"}
+    assert [set(r) - row - names for r in out["rows"]] == [{"province"}] * 3
+    assert [{k: v for k, v in r.items() if k not in names} for r in out["rows"]] == [
         {
             "province": "乙省;甲省",
             "plan": "p-1",

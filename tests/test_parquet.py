@@ -60,7 +60,9 @@ def tables(package: Path) -> list[dict]:
 
 def copies(package: Path) -> dict[str, dict]:
     return {
-        r["bangfu"]["table"]: r for r in descriptor(package)["resources"] if r["type"] == "file"
+        r["bangfu"]["table"]: r
+        for r in descriptor(package)["resources"]
+        if r["type"] == "file" and r["format"] == "parquet"
     }
 
 

@@ -41,6 +41,47 @@ class Builder:
             self._pub[key] = project(self.schemas_dir, kind, rec.data)
         return self._pub[key]
 
+    def name(self, kind: str, id_) -> str | None:
+        """The public name of a place or record (``None`` when the ledger has none), for the
+        name columns that sit next to ids so that a row reads without a join."""
+        if not isinstance(id_, str):
+            return None
+        if kind == "village":
+            v = self.m.villages.get(id_)
+            return v.name if v and v.name else None
+        if kind == "township":
+            t = self.m.townships.get(id_)
+            return t.name if t and t.name else None
+        rec = self.m.get(kind, id_)
+        name = self.pub(kind, rec).get("name") if valid(rec) else None
+        return name if isinstance(name, str) and name else None
+
+    def place_names(self, village: str) -> dict:
+        """The village's, its township's and its county's names, for a row keyed by village."""
+        v = self.m.villages.get(village)
+        return {
+            "village_name": self.name("village", village),
+            "township_name": self.name("township", v.township) if v else None,
+            "county_name": self.name("county", v.county) if v else None,
+        }
+
+    def name_column(self, kind: str, name: str, what: str) -> Column:
+        """A name column from the schemas (so it is public there), titled for ``what``."""
+        parts = {
+            "county": ("county", ("name",)),
+            "township": ("county", ("townships", 0, "name")),
+            "village": ("county", ("townships", 0, "villages", 0, "name")),
+            "organization": ("organization", ("name",)),
+            "plan": ("plan", ("name",)),
+            "campaign": ("campaign", ("name",)),
+        }[kind]
+        return self.c.field(
+            *parts,
+            name,
+            title=f"{what}名称",
+            description=f"{what}的名称（与编号列对应，方便不做关联直接阅读）；台账中没有名称时留空。",
+        )
+
     def records(self, kind: str) -> list:
         return [r for _, r in sorted(self.m.by_kind[kind].items()) if valid(r)]
 

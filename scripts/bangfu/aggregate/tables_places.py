@@ -84,6 +84,7 @@ def townships(self: Builder) -> Table:
     cols = [
         c.field("county", base + ("id",), "id", required=True),
         Column("county", "string", "所在区县", "乡镇所在区县的编号。", required=True),
+        self.name_column("county", "county_name", "所在区县"),
         c.field("county", base + ("name",), "name"),
         c.field("county", base + ("key_lists",), "key_lists"),
         *c.flags("county", base + ("key_lists",)),
@@ -112,6 +113,7 @@ def townships(self: Builder) -> Table:
             row = {
                 "id": tid,
                 "county": rec.id,
+                "county_name": self.name("county", rec.id),
                 "name": t.get("name"),
                 "key_lists": joined(t.get("key_lists")),
                 "contact_role": get(t, "contact", "role"),
@@ -146,7 +148,9 @@ def villages(self: Builder) -> Table:
     cols = [
         c.field("county", base + ("id",), "id", required=True),
         Column("township", "string", "所在乡镇", "村所在乡镇（街道）的编号。", required=True),
+        self.name_column("township", "township_name", "所在乡镇"),
         Column("county", "string", "所在区县", "村所在区县的编号。", required=True),
+        self.name_column("county", "county_name", "所在区县"),
         c.field("county", base + ("name",), "name"),
         c.field("county", base + ("key_lists",), "key_lists"),
         *c.flags("county", base + ("key_lists",)),
@@ -187,7 +191,9 @@ def villages(self: Builder) -> Table:
                 row = {
                     "id": vil.id,
                     "township": vil.township,
+                    "township_name": self.name("township", vil.township),
                     "county": rec.id,
+                    "county_name": self.name("county", rec.id),
                     "name": v.get("name"),
                     "key_lists": joined(v.get("key_lists")),
                     "households": self.recorded(f[0]),

@@ -38,6 +38,7 @@ def organizations(self: Builder) -> Table:
         c.field(k, ("uscc",)),
         c.field(k, ("supervising_unit",)),
         c.field(k, ("county",)),
+        self.name_column("county", "county_name", "所在区县"),
         c.field(k, ("domains",)),
         c.field(k, ("office_phone",)),
         plain_count("plans", "参与方案数", "该主体参与的结对帮扶方案数（含全部状态）。"),
@@ -61,6 +62,7 @@ def organizations(self: Builder) -> Table:
                 "office_phone",
             )
         }
+        row["county_name"] = self.name("county", p.get("county"))
         row["domains"] = joined(p.get("domains"))
         row["plans"] = plans_of.get(rec.id, 0)
         row["synthetic"] = p.get("synthetic") is True
@@ -158,7 +160,9 @@ def plans(self: Builder) -> Table:
         c.field(k, ("id",), required=True),
         c.field(k, ("name",)),
         c.field(k, ("county",)),
+        self.name_column("county", "county_name", "所在区县"),
         c.field(k, ("campaign",)),
+        self.name_column("campaign", "campaign_name", "专项行动"),
         c.field(k, ("form",)),
         c.field(k, ("status",)),
         Column(
@@ -224,7 +228,9 @@ def plans(self: Builder) -> Table:
                 "id": p.get("id"),
                 "name": p.get("name"),
                 "county": p.get("county"),
+                "county_name": self.name("county", p.get("county")),
                 "campaign": p.get("campaign"),
+                "campaign_name": self.name("campaign", p.get("campaign")),
                 "form": p.get("form"),
                 "status": p.get("status"),
                 "state": f["state"],
@@ -257,7 +263,11 @@ def plans(self: Builder) -> Table:
 def plan_targets(self: Builder) -> Table:
     cols = [
         Column("plan", "string", "方案", "方案编号。", required=True),
+        self.name_column("plan", "plan_name", "方案"),
         Column("village", "string", "村", "帮扶村，或帮扶户所在村的编号。", required=True),
+        self.name_column("village", "village_name", "村"),
+        self.name_column("township", "township_name", "所在乡镇"),
+        self.name_column("county", "county_name", "所在区县"),
         Column(
             "village_targeted",
             "boolean",
@@ -274,7 +284,9 @@ def plan_targets(self: Builder) -> Table:
     rows = [
         {
             "plan": plan,
+            "plan_name": self.name("plan", plan),
             "village": village,
+            **self.place_names(village),
             "village_targeted": targeted,
             "households": self.recorded(households),
         }
@@ -296,7 +308,9 @@ def plan_targets(self: Builder) -> Table:
 def plan_organizations(self: Builder) -> Table:
     cols = [
         Column("plan", "string", "方案", "方案编号。", required=True),
+        self.name_column("plan", "plan_name", "方案"),
         Column("organization", "string", "帮扶主体", "帮扶主体编号。", required=True),
+        self.name_column("organization", "organization_name", "帮扶主体"),
         Column(
             "position",
             "integer",
@@ -306,7 +320,13 @@ def plan_organizations(self: Builder) -> Table:
         ),
     ]
     rows = [
-        {"plan": plan, "organization": org, "position": pos}
+        {
+            "plan": plan,
+            "plan_name": self.name("plan", plan),
+            "organization": org,
+            "organization_name": self.name("organization", org),
+            "position": pos,
+        }
         for plan, org, pos in self.store.rows(
             "SELECT plan, organization, position FROM plan_org_fig"
         )

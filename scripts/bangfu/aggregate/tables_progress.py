@@ -15,6 +15,7 @@ def report_entries(self: Builder) -> Table:
     c = self.c
     cols = [
         Column("plan", "string", "方案", "方案编号。", required=True),
+        self.name_column("plan", "plan_name", "方案"),
         c.field("report", ("id",), "period", required=True),
         c.field("report", ("entries", 0, "kind"), "kind", required=True),
         Column(
@@ -40,6 +41,7 @@ def report_entries(self: Builder) -> Table:
     rows = [
         {
             "plan": p,
+            "plan_name": self.name("plan", p),
             "period": per,
             "kind": k,
             "entries": n,
@@ -66,6 +68,9 @@ def progress(self: Builder) -> Table:
     c = self.c
     cols = [
         Column("village", "string", "村", "村编号。", required=True),
+        self.name_column("village", "village_name", "村"),
+        self.name_column("township", "township_name", "所在乡镇"),
+        self.name_column("county", "county_name", "所在区县"),
         Column("month", "string", "月份", "公历月份，格式 YYYY-MM。", required=True),
         c.field("household", ("category",), "category", required=True),
         count_column(
@@ -101,6 +106,7 @@ def progress(self: Builder) -> Table:
     rows = [
         {
             "village": v,
+            **self.place_names(v),
             "month": m,
             "category": cat,
             "households_monitored": mon,

@@ -23,10 +23,17 @@ def _site(args) -> int:
 
     cfg = config(args)
     check_out(Path(args.out).resolve())  # before the check: a usage error comes first
+    from ..releases import read as read_releases
+
     pipe = Pipeline(cfg)
     pipe.refuse_if_errors("site")
     try:
-        res = build(pipe.aggregate(_explicit_as_of(args)), Path(args.out), Path(args.src))
+        res = build(
+            pipe.aggregate(_explicit_as_of(args)),
+            Path(args.out),
+            Path(args.src),
+            releases=read_releases(cfg.data_root, cfg.schemas_dir),
+        )
     except SiteError as exc:
         print(f"bangfu site: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,5 @@
-"""``bangfu export``: the open data package (CSV, Parquet, datapackage.json), Excel variants.
+"""``bangfu export``: the open data package (CSV, Parquet, SQLite, datapackage.json), Excel
+variants.
 
 Everything is written into a temporary folder next to the output and swapped into place at the
 end, so a failed export never leaves a half-written package. The same data gives byte-identical
@@ -109,6 +110,8 @@ def write_package(
     """Write every file of the package into ``folder`` (which must exist and be empty);
     ``meta`` is passed to ``package_descriptor`` (a merged package's name and notes)."""
     from .parquet import ParquetValueError, parquet_bytes
+    from .sqlite import FILENAME as SQLITE
+    from .sqlite import SqliteValueError, sqlite_bytes
     from .xlsx import workbook_bytes
 
     synthetic = any(r.get("synthetic") for t in tables.values() for r in t.rows)
@@ -122,7 +125,13 @@ def write_package(
             raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
         excel = csv_bytes(table, excel=True)
         (folder / EXCEL_DIR / f"{name}.csv").write_bytes(excel)
-    descriptor = package_descriptor(tables, resources, sources, release, synthetic, meta)
+    try:
+        database = _file(folder, SQLITE, sqlite_bytes(tables))
+    except SqliteValueError as exc:
+        raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
+    descriptor = package_descriptor(
+        tables, resources, sources, release, synthetic, meta, database=database
+    )
     text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     (folder / DESCRIPTOR).write_text(text, encoding="utf-8", newline="\n")
     (folder / WORKBOOK).write_bytes(workbook_bytes(tables, descriptor))

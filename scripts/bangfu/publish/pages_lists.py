@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..aggregate.cells import Cell
 from .context import SiteContext
+from .links import village_link
 from .text import MISSING, MISSING_NOTE, date_text, esc, filter_box, front, link, md, table
 
 LISTS = [
@@ -127,7 +128,7 @@ def list_page(ctx: SiteContext, slug: str) -> str:
                 [
                     link(ctx.county_href(v.county, depth), ctx.county_name(v.county)),
                     esc(ctx.township_name(v.township)),
-                    esc(v.name),
+                    village_link(ctx, v.id, depth),
                     *_coverage(ctx, f.village.get(v.id), depth),
                 ]
             )

@@ -1,4 +1,4 @@
-"""首页 headline figures, 数据下载, 数据字典, 错误代码 and 来源文件."""
+"""首页 headline figures, 数据字典, 错误代码 and 来源文件 (数据下载: ``pages_downloads``)."""
 
 from __future__ import annotations
 
@@ -58,42 +58,6 @@ def home_figures(ctx: SiteContext) -> str:
     return "\n".join(out)
 
 
-def downloads_page(ctx: SiteContext) -> str:
-    out = [
-        front("数据下载"),
-        "# 数据下载",
-        "",
-        "网站上的全部数字都来自下面这些开放数据表（CSV，UTF-8），"
-        '并附有 Frictionless 数据包描述 <a href="data/datapackage.json"><code>datapackage.json</code></a>。'
-        "表中只有公开字段和汇总数字，没有任何户级记录；"
-        f"涉及少于 {ctx.threshold} 户的数字、以及可由合计推算出这类数字的格子写作“*”，不公开"
-        "（见[数据保护](disclosure.md)）。",
-        "",
-    ]
-    rows = []
-    for name, t in ctx.tables.items():
-        rows.append(
-            [
-                f'<a href="data/{esc(name)}.csv"><code>{esc(name)}.csv</code></a> · '
-                f'<a href="data/{esc(name)}.parquet"><code>{esc(name)}.parquet</code></a>',
-                esc(t.title),
-                esc(t.description),
-                f"{len(t.rows):,}",
-            ]
-        )
-    out.append(table(["文件", "名称", "内容", "行数"], rows, numeric={3}))
-    out += [
-        "",
-        "每张表另有同名的 Parquet 文件：行和列与 CSV 相同，列按表结构定类型；"
-        "不公开的数字为空值，并在紧随其后的 `<列名>_suppressed` 列中为 true。",
-        "",
-        "各字段的含义见[数据字典](dictionary.md)，数据表之间用编号关联（如 `county`、`village`、`plan`）。",
-        "",
-        "记录原文（YAML）在本项目的 Git 仓库 `data/` 文件夹中，可以查看每条记录的修改历史。",
-    ]
-    return "\n".join(out) + "\n"
-
-
 def sources_page(ctx: SiteContext) -> str:
     out = [
         front("来源文件"),
@@ -123,7 +87,6 @@ def sources_page(ctx: SiteContext) -> str:
 
 def pages(ctx: SiteContext) -> dict[str, str]:
     return {
-        "downloads.md": downloads_page(ctx),
         "sources.md": sources_page(ctx),
         "dictionary.md": front("数据字典") + data_dictionary_markdown(ctx.schemas_dir),
         "errors.md": front("错误代码") + error_codes_markdown(),

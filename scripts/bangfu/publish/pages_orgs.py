@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from ..aggregate.columns import NOT_RECORDED
 from ..monitor import TIMELY, UNTRACKED, timeliness_text
 from .context import SiteContext
+from .links import plan_link
 from .pages_assumptions import mark
 from .text import (
     MISSING,
@@ -120,7 +121,7 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
         last = f.plan_last_report.get(pid)
         prow.append(
             [
-                esc(p.get("name", pid)),
+                plan_link(ctx, pid, 1),
                 esc(ctx.name("campaign", camp) if camp else "—"),
                 esc(p.get("form", "")),
                 target,

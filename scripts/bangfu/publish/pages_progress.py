@@ -8,6 +8,7 @@ from collections import defaultdict
 from ..aggregate.cells import CATEGORIES, Cell
 from . import charts
 from .context import SiteContext
+from .links import has_village_page, village_link
 from .text import MISSING_NOTE, date_text, esc, filter_box, front, link, md, published, table, yuan
 
 HEADERS = [
@@ -210,7 +211,12 @@ def county_page(ctx: SiteContext, cid: str) -> str:
     if d.get("office_phone"):
         out.append("扶贫（乡村振兴）部门电话：" + md(d["office_phone"]))
     out += ["", "[← 返回区县一览](../index.md)", ""]
-    out += [line.replace("../guide.md", "../../guide.md") for line in _definitions(ctx)]
+    out += [
+        line.replace("../guide.md", "../../guide.md").replace(
+            "../disclosure.md", "../../disclosure.md"
+        )
+        for line in _definitions(ctx)
+    ]
     out += ["## 合计", ""]
     out.append(
         table(
@@ -239,7 +245,9 @@ def county_page(ctx: SiteContext, cid: str) -> str:
             rows.append(
                 [
                     esc(t.get("name", "")),
-                    esc(v.get("name", "")),
+                    village_link(ctx, v["id"], 2)
+                    if has_village_page(ctx, v["id"])
+                    else esc(v.get("name", "")),
                     esc(lists or "—"),
                     *_cells(ctx, c),
                     esc(date_text(c.last_report if c else None)),
@@ -284,7 +292,7 @@ def campaigns_page(ctx: SiteContext) -> str:
     ]
     for cid in sorted(m.ids("campaign")):
         c = ctx.pub("campaign", cid)
-        out += [f"## {md(c.get('name', cid))}", ""]
+        out += [f"## {md(c.get('name', cid))}", "", f"[本行动的页面](../campaigns/{cid}.md)", ""]
         from .pages_guide import campaign_facts
 
         out += campaign_facts(ctx, c, depth=1)

@@ -76,7 +76,7 @@ def describe(table: Table) -> str:
     return text
 
 
-def _value(table: Table, col: Column, value):
+def typed_value(table: Table, col: Column, value):
     if value is NOT_RECORDED or value is None or value is WITHHELD:
         return None
     if col.type == "integer":
@@ -101,7 +101,7 @@ def arrow_table(table: Table) -> pa.Table:
     for col in table.columns:
         values = [row.get(col.name) for row in table.rows]
         try:
-            arrays.append(pa.array([_value(table, col, v) for v in values], _TYPES[col.type]))
+            arrays.append(pa.array([typed_value(table, col, v) for v in values], _TYPES[col.type]))
         except (TypeError, ValueError, OverflowError, pa.ArrowException) as exc:
             if isinstance(exc, ParquetValueError):
                 raise

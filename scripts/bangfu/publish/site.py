@@ -30,16 +30,22 @@ from .. import resources
 from ..config import UsageError
 from . import (
     pages_assumptions,
+    pages_campaign,
+    pages_changes,
+    pages_downloads,
     pages_guide,
     pages_lists,
     pages_misc,
     pages_orgs,
+    pages_plan,
     pages_progress,
+    pages_village,
 )
 from .context import SiteContext
 
 if TYPE_CHECKING:
     from ..pipeline import Aggregate
+    from ..releases import Releases
 
 SITE_DIR = resources.site()
 MKDOCS_YML = resources.mkdocs_yml()
@@ -79,8 +85,12 @@ def context(agg: Aggregate) -> SiteContext:
     )
 
 
-def generate(ctx: SiteContext, src: Path) -> dict[str, str]:
-    """Write the MkDocs project (docs + mkdocs.yml) into ``src``; returns generated pages."""
+def generate(
+    ctx: SiteContext, src: Path, package: Path | None = None, releases: Releases | None = None
+) -> dict[str, str]:
+    """Write the MkDocs project (docs + mkdocs.yml) into ``src``; returns generated pages.
+    ``package``: the open data package already written (the downloads page lists its files);
+    ``releases``: the data releases (最近更新 and ``feed.xml``)."""
     if src.exists():
         shutil.rmtree(src)
     docs = src / "docs"
@@ -94,6 +104,11 @@ def generate(ctx: SiteContext, src: Path) -> dict[str, str]:
     pages: dict[str, str] = {}
     for mod in (pages_lists, pages_progress, pages_orgs, pages_misc, pages_assumptions):
         pages.update(mod.pages(ctx))
+    pages.update(pages_downloads.pages(ctx, package))
+    for mod in (pages_village, pages_plan, pages_campaign):  # a page per village, plan, campaign
+        pages.update(mod.pages(ctx))
+    pages.update(pages_changes.pages(ctx, releases))
+    (docs / pages_changes.FEED).write_text(pages_changes.feed(ctx, releases), "utf-8")
     for rel, text in pages.items():
         p = docs / rel
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -170,28 +185,34 @@ def mkdocs_build(src: Path, site_dir: Path, epoch: int) -> None:
         raise SiteError(f"MkDocs 构建失败（--strict）：\n{log.strip()}")
 
 
-def build(agg: Aggregate, out: Path, src: Path, with_data: bool = True) -> SiteResult:
-    """Build the site of ``agg`` into ``out`` (replaced only once complete)."""
+def build(
+    agg: Aggregate,
+    out: Path,
+    src: Path,
+    with_data: bool = True,
+    releases: Releases | None = None,
+) -> SiteResult:
+    """Build the site of ``agg`` into ``out`` (replaced only once complete); ``releases``:
+    the data releases for 最近更新 and the feed (``bangfu.releases.read``)."""
     t0 = time.perf_counter()
     out = Path(out).resolve()
     src = Path(src).resolve()  # MkDocs runs inside src, so relative paths would point elsewhere
     check_out(out)
     ctx = context(agg)
-    generate(ctx, src)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
-        mkdocs_build(src, tmp / "site", _epoch(ctx.updated))
-        if with_data:
+        package = None
+        if with_data:  # first, so that the downloads page shows the files' sizes
             from .extracts import sources_of, write_package
 
-            (tmp / "site" / "data").mkdir()
-            write_package(
-                tmp / "site" / "data",
-                ctx.tables,
-                sources_of(ctx.model, ctx.schemas_dir),
-                agg.release,
-            )
+            package = tmp / "data"
+            package.mkdir()
+            write_package(package, ctx.tables, sources_of(ctx.model, ctx.schemas_dir), agg.release)
+        generate(ctx, src, package, releases)
+        mkdocs_build(src, tmp / "site", _epoch(ctx.updated))
+        if package is not None:
+            os.replace(package, tmp / "site" / "data")
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp / "site", out)

@@ -92,6 +92,7 @@ def description(threshold: int, synthetic: bool, national: str = "") -> str:
         "空单元格表示台账中无记录（台账没有这项数字，不等于 0），在表结构中声明为缺失值；"
         "0 是台账记录的零。",
         "每张表一个 UTF-8 编码、LF 换行的 CSV 文件；列表值以“;”分隔。",
+        "全部表另有一个 SQLite 数据库文件（bangfu-tables.sqlite），表名、行和列与 CSV 相同。"
         "每张表另有一个同名的 Parquet 文件（资源名以 -parquet 结尾），行和列与 CSV 相同，"
         "列的类型按表结构；空单元格为空值（null），不公开的数字也是空值，"
         "并在紧随其后的“<列名>_suppressed”布尔列中为 true。",
@@ -115,9 +116,10 @@ def package_descriptor(
     release: Release,
     synthetic: bool,
     meta: dict | None = None,
+    database: dict | None = None,
 ) -> dict:
     """The datapackage.json content. ``resources`` maps table name → {path, bytes, hash,
-    parquet: {path, bytes, hash}}. ``meta`` (a merged package) may set ``name``, ``title``,
+    parquet: {path, bytes, hash}}; ``database`` is the SQLite file's {path, bytes, hash}. ``meta`` (a merged package) may set ``name``, ``title``,
     ``description`` (added after the usual one) and ``bangfu`` (added to that section)."""
     meta = meta or {}
     threshold = max((t.threshold for t in tables.values()), default=1)
@@ -170,7 +172,29 @@ def package_descriptor(
         )
     for name, table in tables.items():
         pkg["resources"].append(parquet_resource(name, table, resources[name]["parquet"]))
+    if database is not None:
+        pkg["resources"].append(sqlite_resource(tables, database))
     return pkg
+
+
+def sqlite_resource(tables: dict[str, Table], meta: dict) -> dict:
+    """The SQLite file of every table, declared as a file resource (size and hash checked by
+    the validator; its tables are those of the CSV resources, listed in ``bangfu``)."""
+    from .sqlite import MEDIATYPE, RESOURCE, describe
+
+    return {
+        "name": RESOURCE,
+        "type": "file",
+        "path": meta["path"],
+        "scheme": "file",
+        "format": "sqlite",
+        "mediatype": MEDIATYPE,
+        "title": "全部数据表（SQLite 数据库）",
+        "description": describe(tables),
+        "bytes": meta["bytes"],
+        "hash": meta["hash"],
+        "bangfu": {"tables": list(tables)},
+    }
 
 
 def parquet_resource(name: str, table: Table, meta: dict) -> dict:

@@ -3,6 +3,7 @@ contents at a commit. Everything goes through ``git`` plumbing commands in batch
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 from dataclasses import dataclass
@@ -63,6 +64,13 @@ def _entries(raw: bytes, sized: bool = False) -> list[Entry]:
             )
         )
     return out
+
+
+def _instant(iso: str) -> float:
+    try:
+        return dt.datetime.fromisoformat(iso).timestamp()
+    except ValueError:
+        return 0.0
 
 
 def _chunks(paths: list[str]):
@@ -161,6 +169,31 @@ class Git:
             return None
         commit, date = out.split("\x00", 1)
         return commit, date
+
+    def tags(self) -> list[tuple[str, str, str]]:
+        """(name, commit, ISO 8601 date) of every tag that names a commit, oldest first (by
+        the tag's date — the tagger's for an annotated tag, else the commit's — then name)."""
+        fmt = "%00".join(
+            (
+                "%(refname:strip=2)",
+                "%(objecttype)",
+                "%(objectname)",
+                "%(*objecttype)",
+                "%(*objectname)",
+                "%(creatordate:iso-strict)",
+            )
+        )
+        proc = self._run("for-each-ref", f"--format={fmt}", "refs/tags")
+        out = []
+        for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+            bits = line.split("\0")
+            if len(bits) != 6:
+                continue
+            name, kind, obj, peeled_kind, peeled, date = bits
+            commit = obj if kind == "commit" else peeled if peeled_kind == "commit" else None
+            if commit and date:
+                out.append((name, commit, date))
+        return sorted(out, key=lambda t: (_instant(t[2]), t[0]))
 
     def merge_base(self, a: str, b: str) -> str:
         proc = self._run("merge-base", a, b, check=False)
