@@ -8,7 +8,19 @@ from collections import defaultdict
 from ..aggregate.cells import CATEGORIES, Cell
 from . import charts
 from .context import SiteContext
-from .text import MISSING_NOTE, date_text, esc, filter_box, front, link, md, published, table, yuan
+from .text import (
+    MISSING_NOTE,
+    WIDE,
+    date_text,
+    esc,
+    filter_box,
+    front,
+    link,
+    md,
+    published,
+    table,
+    yuan,
+)
 
 HEADERS = [
     "在册户",
@@ -107,6 +119,7 @@ def _charts(
                 " 元",
                 "进度报告中交付给户的金额，按月计；不公开的格子（*）未计入。",
                 color=charts.PALETTE[1],
+                heads=("月份", "交付金额"),
             ),
             "",
         ]
@@ -121,6 +134,7 @@ def _charts(
                 " 元",
                 "进度报告中的金额，按活动类别计；不公开的格子（*）未计入。",
                 color=charts.PALETTE[2],
+                heads=("活动类别", "交付金额"),
             ),
             "",
         ]
@@ -131,7 +145,7 @@ def index_page(ctx: SiteContext) -> str:
     f = ctx.figs
     counties = [c for c in ctx.counties() if c in f.county]
     out = [
-        front("进展"),
+        front("进展", **WIDE),
         "# 进展",
         "",
         "各区县的帮扶户、结对、走访和交付情况。点区县名称查看乡镇和村的明细。",
@@ -156,12 +170,13 @@ def index_page(ctx: SiteContext) -> str:
                 [(ctx.county_name(c), len(f.county[c].plans)) for c in counties],
                 " 个",
                 "以该区县的村或户为帮扶对象、统计日期在执行的方案数。",
+                heads=("区县", "在执行方案"),
             ),
             "",
         ]
         shown_counties = [c for c in counties if published(f.county[c].monitored) >= ctx.threshold]
         series = [
-            (cat, [published(f.county[c].categories[cat]) for c in shown_counties])
+            (cat, [f.county[c].categories[cat] for c in shown_counties])
             for cat in CATEGORIES
             if any(published(f.county[c].categories[cat]) for c in shown_counties)
         ]
@@ -174,6 +189,7 @@ def index_page(ctx: SiteContext) -> str:
                     [ctx.county_name(c) for c in shown_counties],
                     series,
                     f"只画出监测户不少于 {ctx.threshold} 户的区县；不公开的格子（*）不画。",
+                    head="区县",
                 ),
                 "",
             ]
@@ -201,7 +217,7 @@ def county_page(ctx: SiteContext, cid: str) -> str:
     m = ctx.model
     d = ctx.pub("county", cid)
     name = ctx.county_name(cid)
-    out = [front(f"{name} 进展"), f"# {md(name)}", ""]
+    out = [front(f"{name} 进展", **WIDE), f"# {md(name)}", ""]
     facts = [x for x in (d.get("province"), d.get("city")) if x]
     if facts:
         out.append("所属：" + md(" ".join(facts)) + "  ")
@@ -266,9 +282,9 @@ def county_page(ctx: SiteContext, cid: str) -> str:
         out.append(table(["乡镇", *cats], rows, numeric=set(range(1, len(cats) + 1))))
     # charts of what was delivered: running and ended plans alike
     plans = (f.county[cid].plans | f.county[cid].ended) if cid in f.county else set()
-    if plans:
-        out += ["## 图表", ""]
-        out += _charts(ctx, vids, plans, name)
+    drawn = _charts(ctx, vids, plans, name) if plans else []
+    if drawn:
+        out += ["## 图表", "", *drawn]
     return "\n".join(out) + "\n"
 
 
@@ -276,7 +292,7 @@ def campaigns_page(ctx: SiteContext) -> str:
     m = ctx.model
     f = ctx.figs
     out = [
-        front("专项行动"),
+        front("专项行动", **WIDE),
         "# 专项行动",
         "",
         "各地专项行动的报送要求，以及文件给出的目标、配额与台账中的结对情况对照。",
