@@ -240,7 +240,8 @@ def county_page(ctx: SiteContext, cid: str) -> str:
     rows = []
     for t in townships:
         mark = "（深度贫困乡镇）" if "深度贫困乡镇" in (t.get("key_lists") or []) else ""
-        rows.append([esc(t.get("name", "")) + esc(mark), *_cells(ctx, f.township.get(t["id"]))])
+        label = f'<span class="bf-nowrap">{esc(t.get("name", ""))}{esc(mark)}</span>'
+        rows.append([label, *_cells(ctx, f.township.get(t["id"]))])
     out.append(table(["乡镇", *HEADERS], rows, numeric=set(range(1, 11))))
     out += ["## 村", "", filter_box("bf-villages", "输入村或乡镇名称筛选"), ""]
     rows = []
