@@ -302,7 +302,10 @@ def _assert_sorted(values, numeric: bool, descending: bool, where) -> None:
         assert nums == sorted(nums, reverse=descending), (where, nums[:20])
 
 
-@pytest.mark.parametrize("kind", ["progress", "county", "key-villages", "orgs", "organization"])
+@pytest.mark.parametrize(
+    "kind",
+    ["progress", "county", "campaigns", "key-counties", "key-villages", "orgs", "organization"],
+)
 def test_every_table_sorts(browser, site, site_dir, kind):
     ctx, page, watch = _open(browser, f"{site}/{_page(site_dir, kind)}")
     n = page.evaluate(f"() => ({_TABLES})().length")
