@@ -395,3 +395,24 @@ def test_footer_shows_the_data_date_in_beijing_time(browser, site):
     _shot(page, "footer-390")
     watch.clean()
     ctx.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_real_data_pages_fit(browser, real_site, width):
+    pages = [
+        "progress/index.html",
+        "progress/county/gs-qingshui.html",
+        "lists/supervised.html",
+        "orgs/index.html",
+        "orgs/gs-qingshui-mifeng-chanye-xiehui.html",
+        "guide.html",
+    ]
+    for rel in pages:
+        ctx, page, watch = _open(browser, f"{real_site}/{rel}", width)
+        m = page.evaluate(_LAYOUT)
+        assert m["scroll"] <= m["width"], (rel, width, m["scroll"])
+        if width == 1280:
+            assert not m["hidden"], (rel, m["hidden"])
+        assert not m["wrapped"], (rel, width, m["wrapped"][:10])
+        watch.clean()
+        ctx.close()
