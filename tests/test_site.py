@@ -447,6 +447,17 @@ def test_withheld_cells_show_as_withheld_in_the_chart_table():
     assert 'class="bf-withheld"' in data and ">12<" in data
 
 
+def test_county_without_anything_to_chart_has_no_chart_heading(tmp_path):
+    from bangfu.publish import pages_progress
+    from bangfu.publish.site import context
+
+    root = make_case(tmp_path, None)
+    shutil.rmtree(root / "data/plans/tc-alpha/tp-one/reports")  # a running plan, no report yet
+    pipe = Pipeline(Config.make(root / "data", as_of="2024-06-30"))
+    page = pages_progress.county_page(context(pipe.aggregate(dt.date(2024, 6, 30))), "tc-alpha")
+    assert "## 乡镇" in page and "图表" not in page
+
+
 def test_no_empty_chart_heading(real_site, demo_site):
     for site in (real_site, demo_site):
         for p in sorted((site / "progress" / "county").glob("*.html")):

@@ -102,7 +102,8 @@ def _charts(
 ) -> list[str]:
     out = []
     months, entries, amount = _monthly(ctx, villages)
-    if months:
+    # a chart of nothing but zeros shows nothing: leave it out (the tables say 0)
+    if any(entries):
         out += [
             "### 逐月进展",
             "",
@@ -113,6 +114,10 @@ def _charts(
                 "以户为对象的走访、回访、慰问和交付条目，按月计；不公开的格子（*）未计入。",
             ),
             "",
+        ]
+    if any(amount):
+        out += [
+            *([] if any(entries) else ["### 逐月进展", ""]),
             charts.bar_chart(
                 f"{where}逐月交付金额",
                 list(zip(months, amount, strict=True)),
