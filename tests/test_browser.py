@@ -416,3 +416,23 @@ def test_real_data_pages_fit(browser, real_site, width):
         assert not m["wrapped"], (rel, width, m["wrapped"][:10])
         watch.clean()
         ctx.close()
+
+
+def test_header_row_and_first_column_stay_in_place_on_a_phone(browser, site):
+    ctx, page, watch = _open(browser, f"{site}/lists/villages.html", 390)
+    moved = page.evaluate(
+        """() => {
+      const wrap = document.querySelector('#bf-list').parentElement;
+      const head = wrap.querySelector('thead th:nth-child(2)');
+      const first = wrap.querySelector('tbody tr td:first-child');
+      const before = [head.getBoundingClientRect().top, first.getBoundingClientRect().left];
+      wrap.scrollTop = 400; wrap.scrollLeft = 200;
+      const after = [head.getBoundingClientRect().top, first.getBoundingClientRect().left];
+      return {scrolled: [wrap.scrollTop, wrap.scrollLeft], before, after};
+    }"""
+    )
+    assert moved["scrolled"][0] > 0 and moved["scrolled"][1] > 0, moved  # the table scrolls
+    assert moved["after"] == moved["before"], moved  # header row and first column do not
+    _shot(page, "key-villages-390-scrolled")
+    watch.clean()
+    ctx.close()
