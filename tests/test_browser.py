@@ -160,7 +160,9 @@ def test_progress_page_draws_charts(browser, site):
     ctx, page, watch = _open(browser, f"{site}/progress/index.html")
     _banner(page)
     charts = page.locator("figure.bf-chart svg")
-    assert charts.count() >= 3
+    # plans per county and delivery by kind; in this small demo every monthly cell is withheld,
+    # so the monthly charts (all zeros) are left out
+    assert charts.count() >= 2
     for i in range(charts.count()):
         box = charts.nth(i).bounding_box()
         assert box and box["width"] > 100 and box["height"] > 50
