@@ -3,6 +3,7 @@ every key village, escapes record text; the monitoring figures behind it."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import re
@@ -143,7 +144,12 @@ def test_demo_banner_on_every_page(demo_site):
 
 def test_demo_progress_and_org_pages_have_charts(demo_site):
     html = (demo_site / "progress" / "index.html").read_text("utf-8")
-    assert html.count("<svg") >= 3 and "<polyline" in html and "<rect" in html
+    assert html.count("<svg") >= 3 and "<rect" in html
+    # the monthly line is drawn when some month has published entries; a line of zeros where
+    # every cell is withheld (*) would tell a reader "nothing happened"
+    with (demo_site / "data" / "progress.csv").open(encoding="utf-8") as fh:
+        published = any(r["entries"] not in ("", "*", "0") for r in csv.DictReader(fh))
+    assert ("<polyline" in html) == published
     county = next((demo_site / "progress" / "county").glob("cq-*.html")).read_text("utf-8")
     assert "<svg" in county
     org = next((demo_site / "orgs").glob("demo-org-*.html")).read_text("utf-8")
@@ -333,3 +339,110 @@ def test_site_builds_with_relative_paths_from_the_repository_root(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (work / "public" / "index.html").is_file()
     assert (work / "public" / "data" / "datapackage.json").is_file()
+
+
+# ---------------------------------------------------------------- reading and using the site
+
+
+def test_beijing_time_of_the_data_date():
+    from bangfu.publish.text import beijing_text
+
+    assert beijing_text("2026-11-24T03:56:10+00:00") == "2026年11月24日 11:56（北京时间）"
+    assert beijing_text("2026-11-30T22:54:44+00:00") == "2026年12月1日 06:54（北京时间）"
+
+
+def test_every_page_has_the_footer_with_the_data_date_in_beijing_time(demo_site):
+    home = (demo_site / "index.html").read_text("utf-8")
+    when = re.search(r"<span data-bf-updated>([^<]+)</span>", home).group(1)
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d（北京时间）", when), when
+    assert "+00:00" not in _text(home)
+    for p in sorted(demo_site.rglob("*.html")):
+        html = p.read_text("utf-8")
+        footer = html[html.index("data-bf-footer") :]
+        assert when in footer and "CC-BY-4.0" in footer, p
+        assert "sources.html" in footer and "contribute.html#corrections" in footer, p
+
+
+def test_tablesort_is_vendored_at_the_pinned_version(demo_site):
+    pinned = json.loads((ROOT / "package.json").read_text("utf-8"))["dependencies"]["tablesort"]
+    lock = json.loads((ROOT / "package-lock.json").read_text("utf-8"))
+    assert lock["packages"]["node_modules/tablesort"]["version"] == pinned
+    vendored = ROOT / "site/assets/vendor/tablesort/tablesort.min.js"
+    assert f"tablesort v{pinned} " in vendored.read_text("utf-8")[:200]
+    assert (ROOT / "site/assets/vendor/tablesort/LICENCE").is_file()
+    installed = ROOT / "node_modules/tablesort/dist/tablesort.min.js"
+    if installed.is_file():
+        assert installed.read_bytes() == vendored.read_bytes()
+    built = demo_site / "assets/vendor/tablesort/tablesort.min.js"
+    assert built.read_bytes() == vendored.read_bytes()
+    assert "assets/vendor/tablesort/tablesort.min.js" in (demo_site / "index.html").read_text(
+        "utf-8"
+    )
+
+
+def test_data_pages_hide_the_sidebars(demo_site):
+    for rel in ("progress/index.html", "lists/villages.html", "orgs/index.html"):
+        html = (demo_site / rel).read_text("utf-8")
+        assert re.search(r'class="md-sidebar md-sidebar--primary"[^>]*hidden', html), rel
+    prose = (demo_site / "contribute.html").read_text("utf-8")
+    assert not re.search(r'class="md-sidebar md-sidebar--primary"[^>]*hidden', prose)
+
+
+def test_search_index_holds_partial_names_once(real_site):
+    docs = json.loads((real_site / "search/search_index.json").read_text("utf-8"))["docs"]
+    org = next(d for d in docs if d["location"] == "orgs/gs-qingshui-mifeng-chanye-xiehui.html")
+    assert "\u200b蜜蜂\u200b" in org["title"]  # a token of its own: 蜜蜂 finds it
+    assert org["title"].replace("\u200b", "") == "清水县蜜蜂产业协会"  # shown once, unchanged
+
+
+def test_every_chart_has_a_data_table_and_a_download(demo_site):
+    for p in sorted(demo_site.rglob("*.html")):
+        html = p.read_text("utf-8")
+        figures = re.findall(r'<figure class="bf-chart">.*?</figure>', html, re.S)
+        for fig in figures:
+            assert 'class="bf-chart-download"' in fig and 'download="' in fig, p
+            assert '<details class="bf-chart-data">' in fig and "<table" in fig, p
+
+
+def test_stacked_chart_labels_every_county_and_keeps_its_legend_inside(demo_site):
+    from bangfu.publish import charts
+
+    names = [f"区县{i:02d}" for i in range(41)]
+    series = [
+        (c, [i % 7 for i in range(41)]) for c in ("低保边缘户", "脱贫不稳定户", "突发严重困难户")
+    ]
+    fig = charts.stacked_bars("测试", names, series, head="区县")
+    svg = fig[: fig.index("</svg>")]
+    assert all(f">{n}</text>" in svg for n in names)
+    for x, label in re.findall(r'<text x="([\d.]+)" y="[\d.]+" class="bf-lbl">([^<]+)<', svg):
+        assert float(x) + charts.text_width(label) <= 720, label
+    assert "低保边缘户" in fig[fig.index("<details") :]
+
+
+def test_withheld_cells_show_as_withheld_in_the_chart_table():
+    from bangfu.aggregate.columns import WITHHELD
+    from bangfu.publish import charts
+
+    fig = charts.stacked_bars("测试", ["甲县", "乙县"], [("低保边缘户", [12, WITHHELD])])
+    data = fig[fig.index("<details") :]
+    assert 'class="bf-withheld"' in data and ">12<" in data
+
+
+def test_county_without_anything_to_chart_has_no_chart_heading(tmp_path):
+    from bangfu.publish import pages_progress
+    from bangfu.publish.site import context
+
+    root = make_case(tmp_path, None)
+    shutil.rmtree(root / "data/plans/tc-alpha/tp-one/reports")  # a running plan, no report yet
+    pipe = Pipeline(Config.make(root / "data", as_of="2024-06-30"))
+    page = pages_progress.county_page(context(pipe.aggregate(dt.date(2024, 6, 30))), "tc-alpha")
+    assert "## 乡镇" in page and "图表" not in page
+
+
+def test_no_empty_chart_heading(real_site, demo_site):
+    for site in (real_site, demo_site):
+        for p in sorted((site / "progress" / "county").glob("*.html")):
+            html = p.read_text("utf-8")
+            if 'id="图表"' in html or ">图表</h2>" in html:
+                after = html[html.index(">图表</h2>") :]
+                assert "<svg" in after, p

@@ -109,7 +109,8 @@ def skeleton(kind: str, opts: dict, today: dt.date) -> tuple[Path, dict]:
         }
         return path_of("plan", county=o["county"], id=o["id"]), rec
     if kind == "report":
-        need("county", "plan", "period")
+        need("plan", "period")
+        need("county")  # create() takes it from the plan when not given
         from .rules.dates import label_period
 
         covered = label_period(o["period"])
@@ -169,9 +170,29 @@ def check_ids(kind: str, opts: dict, schemas_dir: Path) -> None:
             )
 
 
+def plan_county(data_root: Path, plan: str, county: str | None) -> str:
+    """The county of a report: the folder the plan lives in (``plans/<county>/<plan>/``).
+    ``--county`` may be left out; given, it must be that folder."""
+    found = sorted(p.parent.parent.name for p in data_root.glob(f"plans/*/{plan}/plan.yaml"))
+    if county:
+        if found and county not in found:
+            raise UsageError(f"方案 {plan} 在区县 {'、'.join(found)} 之下，不是 --county {county}")
+        return county
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UsageError(
+            f"数据文件夹中没有方案 {plan}（应在 plans/<区县>/{plan}/plan.yaml）；"
+            "请检查 --plan 的编号，或先用 bangfu new plan 建立方案"
+        )
+    raise UsageError(f"方案 {plan} 出现在多个区县（{'、'.join(found)}）之下；请用 --county 指定")
+
+
 def create(kind: str, opts: dict, data_root: Path, schemas_dir: Path, today: dt.date) -> Path:
     """Write the skeleton (the caller holds the data folder's write lock)."""
     check_ids(kind, opts, schemas_dir)
+    if kind == "report" and opts.get("plan"):
+        opts = {**opts, "county": plan_county(data_root, opts["plan"], opts.get("county"))}
     rel, rec = skeleton(kind, opts, today)
     root = data_root.resolve()
     path = root / rel

@@ -112,7 +112,7 @@ def _new_args(p):
         ("id", "编号"),
         ("name", "名称"),
         ("province", "省级名称"),
-        ("county", "区县编号"),
+        ("county", "区县编号（new report 可省略：取方案所在的区县）"),
         ("village", "村编号"),
         ("campaign", "专项行动编号"),
         ("organization", "帮扶主体编号"),

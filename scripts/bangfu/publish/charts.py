@@ -1,14 +1,28 @@
-"""Charts as inline SVG, generated in pure Python: deterministic, no script, no other host.
+"""Charts as inline SVG, generated in pure Python: deterministic, no other host.
 
-Each function returns one ``<figure>`` on a single line (no blank lines, so Markdown keeps it
-as a raw HTML block). Every label is escaped here; callers pass plain text.
+Each function returns one ``<figure>`` with no blank line (so Markdown keeps it as a raw HTML
+block): the SVG (its own styles inside, so a downloaded copy looks the same), a caption with a
+download link (``site/assets/javascripts/charts.js`` saves the inline SVG), and the numbers as a
+table in a ``<details>`` — the text alternative, where a withheld cell shows as withheld.
+Values may be numbers, ``WITHHELD`` or None (台账中无记录): the chart draws what is published
+(``text.published``), the table shows each value as the pages do. Every label is escaped here;
+callers pass plain text.
 """
 
 from __future__ import annotations
 
 from html import escape
 
+from ..aggregate.columns import NOT_RECORDED
+from .text import number, published, table
+
 PALETTE = ("#1f6f8b", "#e07a1f", "#5a9e47", "#b0413e", "#7a5aa6", "#c9a227", "#4d7ea8", "#8c6d46")
+STYLE = (
+    "<style>.bf-lbl{font-size:12px;fill:#2b3a42}.bf-val{font-size:11px;fill:#5b6770}"
+    ".bf-grid{stroke:#e3e8eb;stroke-width:1}.bf-axis{stroke:#9aa7b0;stroke-width:1}"
+    "text{font-family:sans-serif}</style>"
+)
+W = 720
 
 
 def _n(x: float) -> str:
@@ -22,6 +36,20 @@ def _fmt(v: float) -> str:
     return f"{v:,.0f}"
 
 
+def _cell(v) -> str:
+    """A value in the data table: exact, withheld or not recorded as on the pages."""
+    if v is NOT_RECORDED:
+        v = None
+    if isinstance(v, float):
+        v = round(v)
+    return number(v)
+
+
+def text_width(s: str, size: int = 12) -> float:
+    """Estimated width of a label: a CJK character is one em wide, others about 0.6 em."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in s)
+
+
 def _nice_max(v: float) -> float:
     if v <= 0:
         return 1
@@ -32,39 +60,68 @@ def _nice_max(v: float) -> float:
     return 10 * mag
 
 
-def _figure(svg: str, title: str, caption: str, w: int, h: int) -> str:
-    cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
+def legend(names: list[str], left: float, right: float, y0: float = 8) -> tuple[str, float]:
+    """Legend entries laid out in rows that wrap before ``right``: (svg, height used)."""
+    parts, x, y = [], left, y0
+    for si, name in enumerate(names):
+        item = 16 + text_width(name) + 16
+        if x > left and x + item > right:
+            x, y = left, y + 20
+        parts.append(
+            f'<rect x="{_n(x)}" y="{_n(y)}" width="12" height="12" '
+            f'fill="{PALETTE[si % len(PALETTE)]}"/>'
+            f'<text x="{_n(x + 16)}" y="{_n(y + 10)}" class="bf-lbl">{escape(name)}</text>'
+        )
+        x += item
+    return "".join(parts), (y - y0 + 20 if names else 0)
+
+
+def _figure(
+    svg: str, title: str, caption: str, w: int, h: float, heads: list[str], rows: list[list]
+) -> str:
+    cap = escape(caption) + " " if caption else ""
+    data = table(
+        [escape(x) for x in heads],
+        [[escape(str(r[0])), *[_cell(v) for v in r[1:]]] for r in rows],
+        numeric=set(range(1, len(heads))),
+    ).replace("\n", "")
     return (
         f'<figure class="bf-chart"><svg xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {w} {h}" width="100%" aria-label="{escape(title)}">'
-        f"<title>{escape(title)}</title>{svg}</svg>{cap}</figure>"
+        f'viewBox="0 0 {w} {_n(h)}" width="100%" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>{STYLE}{svg}</svg>"
+        f'<figcaption>{cap}<a class="bf-chart-download" href="#" '
+        f'download="{escape(title)}.svg">下载图表（SVG）</a></figcaption>'
+        f'<details class="bf-chart-data"><summary>图表数据（表格）</summary>{data}</details>'
+        "</figure>"
     )
 
 
 def bar_chart(
     title: str,
-    items: list[tuple[str, float]],
+    items: list[tuple[str, object]],
     unit: str = "",
     caption: str = "",
     color: str = PALETTE[0],
+    heads: tuple[str, str] = ("项目", "数值"),
 ) -> str:
     """Horizontal bars, one per (label, value), in the given order."""
     items = items or [("（无数据）", 0)]
-    row, left, right, top = 26, 150, 90, 10
-    w = 720
+    row, right, top = 26, 90, 10
+    left = min(260, max(60, max(text_width(str(label)) for label, _ in items) + 16))
     h = max(60, top * 2 + row * len(items))
-    vmax = _nice_max(max(v for _, v in items))
-    span = w - left - right
+    vmax = _nice_max(max(published(v) for _, v in items))
+    span = W - left - right
     parts = []
-    for i, (label, v) in enumerate(items):
+    for i, (label, raw) in enumerate(items):
+        v = published(raw)
         y = top + i * row
         bw = span * (v / vmax) if vmax else 0
         parts.append(
-            f'<text x="{left - 8}" y="{_n(y + row / 2 + 4)}" text-anchor="end" '
+            f'<text x="{_n(left - 8)}" y="{_n(y + row / 2 + 4)}" text-anchor="end" '
             f'class="bf-lbl">{escape(str(label))}</text>'
         )
         parts.append(
-            f'<rect x="{left}" y="{_n(y + 4)}" width="{_n(max(bw, 0.5))}" '
+            f'<rect x="{_n(left)}" y="{_n(y + 4)}" width="{_n(max(bw, 0.5))}" '
             f'height="{row - 8}" fill="{color}"><title>{escape(str(label))}：'
             f"{escape(_fmt(v))}{escape(unit)}</title></rect>"
         )
@@ -72,70 +129,83 @@ def bar_chart(
             f'<text x="{_n(left + bw + 6)}" y="{_n(y + row / 2 + 4)}" '
             f'class="bf-val">{escape(_fmt(v))}{escape(unit)}</text>'
         )
-    return _figure("".join(parts), title, caption, w, h)
+    head_v = heads[1] + (f"（{unit.strip()}）" if unit.strip() else "")
+    return _figure(
+        "".join(parts), title, caption, W, h, [heads[0], head_v], [list(x) for x in items]
+    )
 
 
 def stacked_bars(
-    title: str, labels: list[str], series: list[tuple[str, list[float]]], caption: str = ""
+    title: str,
+    labels: list[str],
+    series: list[tuple[str, list]],
+    caption: str = "",
+    head: str = "项目",
 ) -> str:
-    """Vertical stacked bars: one column per label, one colour per series, with a legend."""
+    """Horizontal stacked bars: one row per label (every label shown, however many), one
+    colour per series, with a legend that wraps onto as many rows as it needs."""
     labels = labels or ["（无数据）"]
-    w, h, left, bottom, top = 720, 300, 56, 48, 34
     n = len(labels)
-    totals = [sum(s[1][i] for s in series) if series else 0 for i in range(n)]
+    row, right = 22, 24
+    left = min(200, max(60, max(text_width(x) for x in labels) + 16))
+    leg, leg_h = legend([s for s, _ in series], left, W - right)
+    top = 8 + leg_h + 8
+    h = top + row * n + 24
+    totals = [sum(published(s[1][i]) for s in series) if series else 0 for i in range(n)]
     vmax = _nice_max(max(totals) if totals else 0)
-    span_w, span_h = w - left - 16, h - top - bottom
-    cw = span_w / n
-    parts = [
-        f'<line x1="{left}" y1="{h - bottom}" x2="{w - 16}" y2="{h - bottom}" class="bf-axis"/>'
-    ]
+    span = W - left - right
+    parts = [leg]
     for k in range(5):
-        v = vmax * k / 4
-        y = h - bottom - span_h * k / 4
+        x = left + span * k / 4
         parts.append(
-            f'<line x1="{left}" y1="{_n(y)}" x2="{w - 16}" y2="{_n(y)}" class="bf-grid"/>'
-            f'<text x="{left - 6}" y="{_n(y + 4)}" text-anchor="end" class="bf-val">{escape(_fmt(v))}</text>'
+            f'<line x1="{_n(x)}" y1="{_n(top)}" x2="{_n(x)}" y2="{_n(top + row * n)}" '
+            f'class="bf-grid"/><text x="{_n(x)}" y="{_n(top + row * n + 16)}" '
+            f'text-anchor="middle" class="bf-val">{escape(_fmt(vmax * k / 4))}</text>'
         )
     for i, label in enumerate(labels):
-        x = left + i * cw + cw * 0.15
-        y = h - bottom
+        y = top + i * row
+        parts.append(
+            f'<text x="{_n(left - 8)}" y="{_n(y + row / 2 + 4)}" text-anchor="end" '
+            f'class="bf-lbl">{escape(label)}</text>'
+        )
+        x = left
         for si, (sname, vals) in enumerate(series):
-            v = vals[i]
-            bh = span_h * v / vmax if vmax else 0
-            if bh <= 0:
+            v = published(vals[i])
+            bw = span * v / vmax if vmax else 0
+            if bw <= 0:
                 continue
-            y -= bh
             parts.append(
-                f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(cw * 0.7)}" height="{_n(bh)}" '
+                f'<rect x="{_n(x)}" y="{_n(y + 3)}" width="{_n(bw)}" height="{row - 6}" '
                 f'fill="{PALETTE[si % len(PALETTE)]}"><title>{escape(label)} {escape(sname)}：'
                 f"{escape(_fmt(v))}</title></rect>"
             )
-        if n <= 16 or i % ((n + 11) // 12) == 0:
-            parts.append(
-                f'<text x="{_n(x + cw * 0.35)}" y="{h - bottom + 16}" text-anchor="middle" '
-                f'class="bf-lbl">{escape(label)}</text>'
-            )
-    lx = left
-    for si, (sname, _) in enumerate(series):
-        parts.append(
-            f'<rect x="{_n(lx)}" y="8" width="12" height="12" fill="{PALETTE[si % len(PALETTE)]}"/>'
-            f'<text x="{_n(lx + 16)}" y="18" class="bf-lbl">{escape(sname)}</text>'
-        )
-        lx += 28 + 13 * len(sname)
-    return _figure("".join(parts), title, caption, w, h)
+            x += bw
+    parts.append(
+        f'<line x1="{_n(left)}" y1="{_n(top)}" x2="{_n(left)}" y2="{_n(top + row * n)}" '
+        f'class="bf-axis"/>'
+    )
+    rows = [[label, *[vals[i] for _, vals in series]] for i, label in enumerate(labels)]
+    return _figure("".join(parts), title, caption, W, h, [head, *[s for s, _ in series]], rows)
 
 
 def line_chart(
-    title: str, labels: list[str], series: list[tuple[str, list[float]]], caption: str = ""
+    title: str,
+    labels: list[str],
+    series: list[tuple[str, list]],
+    caption: str = "",
+    head: str = "月份",
 ) -> str:
     """One line per series over the labels (e.g. months)."""
     labels = labels or ["（无数据）"]
-    w, h, left, bottom, top = 720, 280, 64, 40, 34
+    w, left, bottom = W, 64, 40
+    leg, leg_h = legend([s for s, _ in series], left, w - 24)
+    top = 8 + leg_h + 14
+    h = top + 206 + bottom
     n = len(labels)
-    vmax = _nice_max(max((max(v) for _, v in series if v), default=0))
+    vmax = _nice_max(max((max(published(x) for x in v) for _, v in series if v), default=0))
     span_w, span_h = w - left - 24, h - top - bottom
     step = span_w / max(n - 1, 1)
-    parts = []
+    parts = [leg]
     for k in range(5):
         y = h - bottom - span_h * k / 4
         parts.append(
@@ -146,11 +216,11 @@ def line_chart(
     for i, label in enumerate(labels):
         if n <= 16 or i % ((n + 11) // 12) == 0:
             parts.append(
-                f'<text x="{_n(left + i * step)}" y="{h - bottom + 18}" text-anchor="middle" '
-                f'class="bf-lbl">{escape(label)}</text>'
+                f'<text x="{_n(left + i * step)}" y="{_n(h - bottom + 18)}" '
+                f'text-anchor="middle" class="bf-lbl">{escape(label)}</text>'
             )
-    lx = left
-    for si, (sname, vals) in enumerate(series):
+    for si, (sname, raw) in enumerate(series):
+        vals = [published(v) for v in raw]
         color = PALETTE[si % len(PALETTE)]
         pts = " ".join(
             f"{_n(left + i * step)},{_n(h - bottom - span_h * v / vmax)}"
@@ -163,9 +233,5 @@ def line_chart(
                 f'r="3" fill="{color}"><title>{escape(labels[i])} {escape(sname)}：'
                 f"{escape(_fmt(v))}</title></circle>"
             )
-        parts.append(
-            f'<rect x="{_n(lx)}" y="8" width="12" height="12" fill="{color}"/>'
-            f'<text x="{_n(lx + 16)}" y="18" class="bf-lbl">{escape(sname)}</text>'
-        )
-        lx += 28 + 13 * len(sname)
-    return _figure("".join(parts), title, caption, w, h)
+    rows = [[label, *[vals[i] for _, vals in series]] for i, label in enumerate(labels)]
+    return _figure("".join(parts), title, caption, w, h, [head, *[s for s, _ in series]], rows)

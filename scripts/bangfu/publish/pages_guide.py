@@ -13,16 +13,21 @@ A hand-written page in ``site/`` may hold markers ``[[kind:arg:field]]``:
   source list
 - ``[[count:LIST]]`` — how many places the data holds on a key list
 - ``[[block:NAME]]`` — a generated table (lines, revisit, tiers, campaigns, phases, quotas, sources)
+- ``[[example:plan]]``, ``[[example:period]]`` — a plan of the data that has reports and the
+  next period it has not reported yet, so the commands shown on the site run as written
+  (``tests/test_site_commands.py`` runs them)
 
 An unknown marker or a missing record stops the build, naming the marker.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from ..config import UsageError
 from ..monitor import reporting_rule_text
+from ..rules.dates import label_period
 from .context import SiteContext
 from .pages_assumptions import href as assumption_href
 from .pages_assumptions import mark
@@ -295,6 +300,39 @@ def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
     raise KeyError(name)
 
 
+def _next_period(label: str) -> str:
+    """The report period after ``label``, written the same way (2025-04, 2025-W18, 2025-Q2)."""
+    nxt = label_period(label)[1] + dt.timedelta(days=1)
+    if "-W" in label:
+        year, week, _ = nxt.isocalendar()
+        return f"{year}-W{week:02d}"
+    if "-Q" in label:
+        return f"{nxt.year}-Q{(nxt.month - 1) // 3 + 1}"
+    return f"{nxt.year}-{nxt.month:02d}"
+
+
+def example(ctx: SiteContext) -> dict[str, str]:
+    """A plan for the examples (the first running plan with reports, by id) and the next
+    period it has not reported."""
+    m = ctx.model
+    reported = [p for p in sorted(m.ids("plan")) if m.reports_by_plan.get(p)]
+    active = set(ctx.figs.running_plans)
+    running = [p for p in reported if p in active] or reported
+    if not running:
+        return {
+            "plan": next(iter(sorted(m.ids("plan"))), "方案编号"),
+            "period": f"{ctx.as_of:%Y-%m}",
+        }
+    plan = running[0]
+    labels = [
+        str(r.data.get("id"))
+        for r in m.reports_by_plan[plan]
+        if label_period(str(r.data.get("id")))
+    ]
+    last = max(labels, key=lambda x: label_period(x)[0]) if labels else f"{ctx.as_of:%Y-%m}"
+    return {"plan": plan, "period": _next_period(last)}
+
+
 def fill(ctx: SiteContext, text: str, page: str, depth: int = 0) -> str:
     """Replace every marker; raise ``UsageError`` naming the first bad one."""
 
@@ -310,6 +348,8 @@ def fill(ctx: SiteContext, text: str, page: str, depth: int = 0) -> str:
                 return source_link(ctx, parts[0], depth, ":".join(parts[1:]))
             if kind == "count":
                 return _count(ctx, parts[0])
+            if kind == "example":
+                return example(ctx)[parts[0]]
             if kind == "block":
                 return "\n\n" + _block(ctx, parts[0], depth) + "\n"
         except (KeyError, IndexError, StopIteration, TypeError) as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..aggregate.cells import Cell
 from .context import SiteContext
 from .links import village_link
-from .text import MISSING, MISSING_NOTE, date_text, esc, filter_box, front, link, md, table
+from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, filter_box, front, link, md, table
 
 LISTS = [
     ("counties", "重点区县", "county", ("国家级扶贫开发工作重点区县", "市级扶贫开发工作重点区县")),
@@ -68,7 +68,7 @@ def list_page(ctx: SiteContext, slug: str) -> str:
     _, label, level, names = next(x for x in LISTS if x[0] == slug)
     members = _members(ctx, level, names)
     depth = 1
-    out = [front(label), f"# {label}", ""]
+    out = [front(label, **WIDE), f"# {label}", ""]
     f = ctx.figs
     headers_cov = ["在执行方案", "已结束方案", "帮扶主体", "最近报告"]
     if level == "county":

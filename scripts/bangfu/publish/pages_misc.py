@@ -7,7 +7,7 @@ from ..aggregate.columns import WITHHELD
 from ..docs import data_dictionary_markdown, error_codes_markdown
 from . import charts
 from .context import SiteContext
-from .text import MISSING, MISSING_NOTE, esc, front, md, number, table, yuan
+from .text import MISSING, MISSING_NOTE, beijing_text, esc, front, md, number, table, yuan
 
 
 def home_figures(ctx: SiteContext) -> str:
@@ -52,9 +52,13 @@ def home_figures(ctx: SiteContext) -> str:
         rows = [[esc(c), ctx.count(n)] for c, n in cats]
         out += ["**未退出监测的户按类别**", "", table(["监测类别", "户数"], rows, numeric={1})]
         if all(n is not WITHHELD and n >= ctx.threshold for _, n in cats):
-            out.append(charts.bar_chart("未退出监测的户按类别", cats, " 户"))
+            out.append(
+                charts.bar_chart("未退出监测的户按类别", cats, " 户", heads=("监测类别", "户数"))
+            )
         out.append("")
-    out.append(f"数据最后更新：**{esc(ctx.updated)}**；统计日期：**{ctx.as_of.isoformat()}**。")
+    out.append(
+        f"数据最后更新：**{esc(beijing_text(ctx.updated))}**；统计日期：**{ctx.as_of.isoformat()}**。"
+    )
     return "\n".join(out)
 
 

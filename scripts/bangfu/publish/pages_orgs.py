@@ -13,6 +13,7 @@ from .pages_assumptions import mark
 from .text import (
     MISSING,
     MISSING_NOTE,
+    WIDE,
     date_text,
     esc,
     filter_box,
@@ -49,7 +50,7 @@ def _plans_of(ctx: SiteContext) -> dict[str, list[str]]:
 
 def index_page(ctx: SiteContext, plans_of) -> str:
     out = [
-        front("帮扶主体"),
+        front("帮扶主体", **WIDE),
         "# 帮扶主体",
         "",
         "参与结对帮扶的社会组织、志愿服务队伍、企业和单位。点名称查看它的方案、承诺与交付、报送及时性。",
@@ -87,7 +88,7 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
     f = ctx.figs
     d = ctx.pub("organization", oid)
     name = d.get("name", oid)
-    out = [front(name), f"# {md(name)}", ""]
+    out = [front(name, **WIDE), f"# {md(name)}", ""]
     rows = [
         [esc(label), mark("organization", d, k, esc(d[k]), 1)] for k, label in FIELDS if d.get(k)
     ]

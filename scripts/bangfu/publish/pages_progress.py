@@ -9,7 +9,19 @@ from ..aggregate.cells import CATEGORIES, Cell
 from . import charts
 from .context import SiteContext
 from .links import has_village_page, village_link
-from .text import MISSING_NOTE, date_text, esc, filter_box, front, link, md, published, table, yuan
+from .text import (
+    MISSING_NOTE,
+    WIDE,
+    date_text,
+    esc,
+    filter_box,
+    front,
+    link,
+    md,
+    published,
+    table,
+    yuan,
+)
 
 HEADERS = [
     "在册户",
@@ -91,7 +103,8 @@ def _charts(
 ) -> list[str]:
     out = []
     months, entries, amount = _monthly(ctx, villages)
-    if months:
+    # a chart of nothing but zeros shows nothing: leave it out (the tables say 0)
+    if any(entries):
         out += [
             "### 逐月进展",
             "",
@@ -102,12 +115,17 @@ def _charts(
                 "以户为对象的走访、回访、慰问和交付条目，按月计；不公开的格子（*）未计入。",
             ),
             "",
+        ]
+    if any(amount):
+        out += [
+            *([] if any(entries) else ["### 逐月进展", ""]),
             charts.bar_chart(
                 f"{where}逐月交付金额",
                 list(zip(months, amount, strict=True)),
                 " 元",
                 "进度报告中交付给户的金额，按月计；不公开的格子（*）未计入。",
                 color=charts.PALETTE[1],
+                heads=("月份", "交付金额"),
             ),
             "",
         ]
@@ -122,6 +140,7 @@ def _charts(
                 " 元",
                 "进度报告中的金额，按活动类别计；不公开的格子（*）未计入。",
                 color=charts.PALETTE[2],
+                heads=("活动类别", "交付金额"),
             ),
             "",
         ]
@@ -132,7 +151,7 @@ def index_page(ctx: SiteContext) -> str:
     f = ctx.figs
     counties = [c for c in ctx.counties() if c in f.county]
     out = [
-        front("进展"),
+        front("进展", **WIDE),
         "# 进展",
         "",
         "各区县的帮扶户、结对、走访和交付情况。点区县名称查看乡镇和村的明细。",
@@ -157,12 +176,13 @@ def index_page(ctx: SiteContext) -> str:
                 [(ctx.county_name(c), len(f.county[c].plans)) for c in counties],
                 " 个",
                 "以该区县的村或户为帮扶对象、统计日期在执行的方案数。",
+                heads=("区县", "在执行方案"),
             ),
             "",
         ]
         shown_counties = [c for c in counties if published(f.county[c].monitored) >= ctx.threshold]
         series = [
-            (cat, [published(f.county[c].categories[cat]) for c in shown_counties])
+            (cat, [f.county[c].categories[cat] for c in shown_counties])
             for cat in CATEGORIES
             if any(published(f.county[c].categories[cat]) for c in shown_counties)
         ]
@@ -175,6 +195,7 @@ def index_page(ctx: SiteContext) -> str:
                     [ctx.county_name(c) for c in shown_counties],
                     series,
                     f"只画出监测户不少于 {ctx.threshold} 户的区县；不公开的格子（*）不画。",
+                    head="区县",
                 ),
                 "",
             ]
@@ -202,7 +223,7 @@ def county_page(ctx: SiteContext, cid: str) -> str:
     m = ctx.model
     d = ctx.pub("county", cid)
     name = ctx.county_name(cid)
-    out = [front(f"{name} 进展"), f"# {md(name)}", ""]
+    out = [front(f"{name} 进展", **WIDE), f"# {md(name)}", ""]
     facts = [x for x in (d.get("province"), d.get("city")) if x]
     if facts:
         out.append("所属：" + md(" ".join(facts)) + "  ")
@@ -230,7 +251,8 @@ def county_page(ctx: SiteContext, cid: str) -> str:
     rows = []
     for t in townships:
         mark = "（深度贫困乡镇）" if "深度贫困乡镇" in (t.get("key_lists") or []) else ""
-        rows.append([esc(t.get("name", "")) + esc(mark), *_cells(ctx, f.township.get(t["id"]))])
+        label = f'<span class="bf-nowrap">{esc(t.get("name", ""))}{esc(mark)}</span>'
+        rows.append([label, *_cells(ctx, f.township.get(t["id"]))])
     out.append(table(["乡镇", *HEADERS], rows, numeric=set(range(1, 11))))
     out += ["## 村", "", filter_box("bf-villages", "输入村或乡镇名称筛选"), ""]
     rows = []
@@ -274,9 +296,9 @@ def county_page(ctx: SiteContext, cid: str) -> str:
         out.append(table(["乡镇", *cats], rows, numeric=set(range(1, len(cats) + 1))))
     # charts of what was delivered: running and ended plans alike
     plans = (f.county[cid].plans | f.county[cid].ended) if cid in f.county else set()
-    if plans:
-        out += ["## 图表", ""]
-        out += _charts(ctx, vids, plans, name)
+    drawn = _charts(ctx, vids, plans, name) if plans else []
+    if drawn:
+        out += ["## 图表", "", *drawn]
     return "\n".join(out) + "\n"
 
 
@@ -284,7 +306,7 @@ def campaigns_page(ctx: SiteContext) -> str:
     m = ctx.model
     f = ctx.figs
     out = [
-        front("专项行动"),
+        front("专项行动", **WIDE),
         "# 专项行动",
         "",
         "各地专项行动的报送要求，以及文件给出的目标、配额与台账中的结对情况对照。",

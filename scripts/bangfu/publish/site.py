@@ -40,8 +40,11 @@ from . import (
     pages_plan,
     pages_progress,
     pages_village,
+    search,
 )
 from .context import SiteContext
+from .tableschema import LICENSE
+from .text import beijing_text
 
 if TYPE_CHECKING:
     from ..pipeline import Aggregate
@@ -85,6 +88,16 @@ def context(agg: Aggregate) -> SiteContext:
     )
 
 
+def footer(ctx: SiteContext) -> dict[str, str]:
+    """What the footer of every page says (``site/overrides/main.html``)."""
+    return {
+        "updated": beijing_text(ctx.updated),
+        "as_of": ctx.as_of.isoformat(),
+        "licence": LICENSE["title"],
+        "licence_id": LICENSE["name"],
+    }
+
+
 def generate(
     ctx: SiteContext, src: Path, package: Path | None = None, releases: Releases | None = None
 ) -> dict[str, str]:
@@ -113,26 +126,20 @@ def generate(
         p = docs / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, "utf-8")
-    # keep place and organization names whole in the Chinese search index
-    names = {ctx.county_name(c) for c in ctx.model.ids("county")}
-    names |= {t.name for t in ctx.model.townships.values()} | {
-        v.name for v in ctx.model.villages.values()
-    }
-    names |= {ctx.name("organization", o) for o in ctx.model.ids("organization")}
-    words = sorted(
-        n.strip() for n in names if n and n.strip() and not any(ch.isspace() for ch in n.strip())
-    )
-    (src / "jieba-user.txt").write_text("".join(f"{w} 100000 nz\n" for w in words), "utf-8")
+    # whole names and their sub-words in the Chinese search index (see search.py)
+    (src / "jieba-user.txt").write_text(search.user_dict(ctx), "utf-8")
     conf = yaml.safe_load(MKDOCS_YML.read_text("utf-8"))
     conf["docs_dir"] = "docs"
     conf["theme"]["custom_dir"] = "docs/overrides"
     conf.setdefault("extra", {})["synthetic"] = ctx.synthetic
     conf["extra"]["updated"] = ctx.updated
+    conf["extra"]["footer"] = footer(ctx)
     for i, plugin in enumerate(conf.get("plugins") or []):
         if plugin == "search" or (isinstance(plugin, dict) and "search" in plugin):
             opts = dict(plugin["search"] or {}) if isinstance(plugin, dict) else {}
             opts["jieba_dict_user"] = str((src / "jieba-user.txt").resolve())
             conf["plugins"][i] = {"search": opts}
+    conf["hooks"] = [*(conf.get("hooks") or []), str(search.HOOK)]
     (src / "mkdocs.yml").write_text(
         yaml.safe_dump(conf, allow_unicode=True, sort_keys=False), "utf-8"
     )

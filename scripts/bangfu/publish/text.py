@@ -62,6 +62,11 @@ def yaml_str(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# front matter of a data page (wide tables): the theme hides both sidebars, the table gets the
+# page's full width
+WIDE = {"hide": "[navigation, toc]"}
+
+
 def front(title_text: str, **extra) -> str:
     lines = ["---", f"title: {yaml_str(title(title_text))}"]
     for k, v in extra.items():
@@ -77,6 +82,17 @@ WITHHELD_HTML = f'<abbr class="bf-withheld" title="为保护个人信息不公�
 
 def date_text(d: dt.date | None) -> str:
     return d.isoformat() if d else "—"
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")  # no daylight saving since 1991
+
+
+def beijing_text(iso: str) -> str:
+    """An ISO date-time (``2026-11-24T03:56:10+00:00``) as readers write it, in Beijing time:
+    ``2026年11月24日 11:56（北京时间）``. A value without an offset is taken as UTC."""
+    t = dt.datetime.fromisoformat(iso)
+    t = (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(BEIJING)
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}（北京时间）"
 
 
 def published(v) -> float:
