@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bangfu import check, load, yamlbuild, yamlsafe
+from bangfu import check, load, readone, yamlbuild, yamlsafe
 from bangfu.cache import DIRNAME, open_cache
 from bangfu.codes import (
     ID_DUPLICATE,
@@ -226,7 +226,7 @@ def test_synthetic_corpus_is_canonical_valid_and_deterministic(tmp_path):
 def _one_by_one(cfg: Config) -> list[tuple]:
     out = []
     for path in load.iter_files(cfg.data_root):
-        rec = load.read_record(path, cfg.data_root)
+        rec = readone.read_record(path, cfg.data_root)
         if rec.data is not None and not rec.findings:
             rec.findings.extend(validate(rec, cfg.schemas_dir))
         out.append((rec.file, rec.kind, rec.rel, rec.data, rec.findings))
