@@ -15,7 +15,7 @@ from .context import SiteContext
 from .links import county_link, group_rows, org_link, plan_link
 from .pages_guide import campaign_facts
 from .pages_orgs import TIMELINESS_NOTE
-from .text import MISSING_NOTE, esc, front, md, table, yuan
+from .text import MISSING_NOTE, WIDE, esc, front, md, table, yuan
 
 DEPTH = 1
 
@@ -80,7 +80,7 @@ def _timeliness(periods: list) -> list[str]:
 def campaign_page(ctx: SiteContext, cid: str, plans: list[dict], orgs: dict, periods) -> str:
     c = ctx.pub("campaign", cid)
     name = c.get("name") or cid
-    out = [front(name), f"# {md(name)}", ""]
+    out = [front(name, **WIDE), f"# {md(name)}", ""]
     out += campaign_facts(ctx, c, depth=DEPTH)
     counties = [x for x in c.get("counties") or [] if isinstance(x, str)]
     if counties:

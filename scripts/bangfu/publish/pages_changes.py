@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 from .context import SiteContext
-from .text import esc, front, table
+from .text import WIDE, esc, front, table
 
 if TYPE_CHECKING:
     from ..releases import Release, Releases
@@ -40,7 +40,7 @@ def _since(r: Release) -> str:
 
 def changes_page(ctx: SiteContext, rel: Releases | None) -> str:
     out = [
-        front("最近更新"),
+        front("最近更新", **WIDE),
         "# 最近更新",
         "",
         "每次数据发布（数据仓库中的一个 Git 标签）与上一次发布相比，公开数据表中新增、修改和删除的行数，"

@@ -16,7 +16,7 @@ from .context import SiteContext
 from .sqlite import DICTIONARY
 from .sqlite import FILENAME as SQLITE
 from .tableschema import EXCEL_DIR, WORKBOOK, table_schema
-from .text import esc, front, table
+from .text import WIDE, esc, front, table
 
 DESCRIPTOR = "datapackage.json"
 TYPE_NAMES = {
@@ -113,7 +113,7 @@ def downloads_page(ctx: SiteContext, package: Path | None) -> str:
     if package is not None and (package / DESCRIPTOR).is_file():
         desc = json.loads((package / DESCRIPTOR).read_text("utf-8"))
     out = [
-        front("数据下载"),
+        front("数据下载", **WIDE),
         "# 数据下载",
         "",
         "网站上的全部数字都来自下面这些开放数据表。表中只有公开字段和汇总数字，没有任何户级记录；"

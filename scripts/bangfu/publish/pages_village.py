@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..aggregate.cells import Cell
 from .context import SiteContext
 from .links import count, county_link, group_rows, org_link, plan_link
-from .text import MISSING, MISSING_NOTE, date_text, esc, front, md, table, yuan
+from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, front, md, table, yuan
 
 DEPTH = 1
 JIUYOU_NOTE = "“九有”情况：台账中无记录——台账的村记录目前没有这一项，不表示该村已达到或没有达到。"
@@ -38,7 +38,7 @@ def _months(ctx: SiteContext, rows: list[dict]) -> str:
     for r in sorted(rows, key=lambda r: (r["month"], r["category"])):
         out.append(
             [
-                esc(r["month"]),
+                f'<span class="bf-nowrap">{esc(r["month"])}</span>',
                 esc(r["category"]),
                 ctx.count(r["households_monitored"]),
                 ctx.count(r["households_paired"]),
@@ -62,7 +62,7 @@ def village_page(
     county = ctx.county_name(v.county)
     township = ctx.model.townships.get(v.township)
     c = ctx.figs.village.get(vid) or Cell()
-    out = [front(f"{name}（{county}）"), f"# {md(name)}", ""]
+    out = [front(f"{name}（{county}）", **WIDE), f"# {md(name)}", ""]
     facts = [
         ["区县", county_link(ctx, v.county, DEPTH)],
         [
