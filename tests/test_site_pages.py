@@ -265,7 +265,10 @@ def test_sqlite_file_holds_every_table_as_the_csv_does(site):
 def test_sqlite_file_is_the_same_bytes_from_the_same_data(site, demo, tmp_path):
     import json
 
-    as_of = json.loads((site / "data" / "datapackage.json").read_text("utf-8"))["created"][:10]
+    from bangfu.config import beijing_time
+
+    created = json.loads((site / "data" / "datapackage.json").read_text("utf-8"))["created"]
+    as_of = beijing_time(created).date().isoformat()  # the site's statistics day
     outs = []
     for name in ("a", "b"):
         res = bangfu(
