@@ -4,6 +4,7 @@ command, and the command — not a publish module — refuses data with errors."
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import importlib
 import shutil
 import subprocess
@@ -13,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from bangfu import aggregate, check, cli, model
+from bangfu import aggregate, check, cli, model, releases
+from bangfu import config as config_mod
 from bangfu.config import Config, PublishRefused
 from bangfu.pipeline import Pipeline
 from bangfu.publish import release
 from bangfu.publish import site as site_mod
 
-from .conftest import ROOT, make_case
+from .conftest import ROOT, git, make_case
 
 PACKAGE = ROOT / "scripts" / "bangfu"
 AS_OF = "2026-01-31"
@@ -182,6 +184,38 @@ def test_statistics_day_defaults_to_the_last_data_change(tmp_path):
     agg = pipe.aggregate()
     assert agg.as_of.isoformat() == agg.updated[:10] != AS_OF
     assert agg.status.as_of == agg.as_of
+
+
+# 22:54 UTC on 30 November is 06:54 on 1 December in Beijing
+LATE_EVENING_UTC = "2026-11-30T22:54:44+00:00"
+BEIJING_DAY = dt.date(2026, 12, 1)
+
+
+def test_statistics_day_is_the_beijing_day_the_footer_shows(tmp_path):
+    root = make_case(tmp_path, None)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "数据", date=LATE_EVENING_UTC)
+    agg = Pipeline(Config.make(root / "data", as_of=AS_OF)).aggregate()
+    assert dt.datetime.fromisoformat(agg.updated) == dt.datetime.fromisoformat(LATE_EVENING_UTC)
+    assert agg.as_of == BEIJING_DAY and agg.status.as_of == BEIJING_DAY
+    foot = site_mod.footer(site_mod.context(agg))
+    assert foot["as_of"] == "2026-12-01"
+    assert foot["updated"] == "2026年12月1日 06:54（北京时间）"
+    # a release tagged at that instant is compared on the same day
+    assert releases._day(LATE_EVENING_UTC) == BEIJING_DAY
+
+
+def test_statistics_day_from_the_clock_is_the_day_in_beijing(monkeypatch):
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime.fromisoformat(LATE_EVENING_UTC).astimezone(tz)
+
+    monkeypatch.delenv(config_mod.AS_OF_ENV, raising=False)
+    monkeypatch.setattr(config_mod, "dt", type("dt", (), {"datetime": Clock}))
+    assert config_mod.today() == BEIJING_DAY
+    assert config_mod.today("2026-11-30") == dt.date(2026, 11, 30)
 
 
 # ---------------------------------------------------------------- refusing

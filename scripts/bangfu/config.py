@@ -12,6 +12,10 @@ from .schema import PACKAGE_SCHEMAS
 
 AS_OF_ENV = "BANGFU_AS_OF"
 
+# Beijing time (Asia/Shanghai): UTC+8 with no daylight saving since 1991. A fixed offset, not
+# ``zoneinfo``, so no time-zone database is needed (Windows has none without ``tzdata``).
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
+
 
 class UsageError(Exception):
     """A problem with how the command was called (exit code 2)."""
@@ -30,10 +34,16 @@ def parse_date(text: str, what: str = "日期") -> dt.date:
     return day
 
 
+def beijing_time(iso: str) -> dt.datetime:
+    """An ISO date-time in Beijing time; a value without an offset is taken as UTC."""
+    t = dt.datetime.fromisoformat(iso)
+    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(BEIJING)
+
+
 def today(as_of: str | None = None) -> dt.date:
-    """``--as-of`` wins, then $BANGFU_AS_OF, then the real date."""
+    """``--as-of`` wins, then $BANGFU_AS_OF, then the real date in Beijing."""
     value = as_of or os.environ.get(AS_OF_ENV)
-    return parse_date(value, "--as-of") if value else dt.date.today()
+    return parse_date(value, "--as-of") if value else dt.datetime.now(BEIJING).date()
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from . import check as check_mod
 from . import model as model_mod
 from . import render
-from .config import Config, PublishRefused
+from .config import Config, PublishRefused, beijing_time
 from .findings import ERROR, Finding
 from .load import Tree
 from .record import Record
@@ -74,7 +74,9 @@ class Aggregate:
 
     @cached_property
     def as_of(self) -> dt.date:
-        return self.day or dt.datetime.fromisoformat(self.updated).date()
+        """The statistics day: the one asked for, else the day of the last data change in
+        Beijing, the day the footer's 数据更新于 shows."""
+        return self.day or beijing_time(self.updated).date()
 
     @cached_property
     def synthetic(self) -> bool:

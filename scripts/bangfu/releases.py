@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Config, UsageError
+from .config import Config, UsageError, beijing_time
 from .public import NEVER_PUBLIC_KINDS, project
 
 MAX_RELEASES = 8  # the newest releases shown; older tags are left out (each costs a build)
@@ -55,8 +55,9 @@ class Releases:
 
 
 def _day(iso: str) -> dt.date:
+    """The statistics day of a release: the day it was tagged, in Beijing (as the site's)."""
     try:
-        return dt.datetime.fromisoformat(iso).date()
+        return beijing_time(iso).date()
     except ValueError:
         return dt.date(1970, 1, 1)
 
@@ -94,7 +95,7 @@ class _Loaded:
         return self.pipe.aggregate(as_of).tables
 
     def close(self) -> None:
-        self.pipe = None
+        del self.pipe  # the model of this release is not needed any more
         self._tmp.cleanup()
 
 

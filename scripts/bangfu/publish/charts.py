@@ -11,6 +11,7 @@ callers pass plain text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from ..aggregate.columns import NOT_RECORDED
@@ -98,7 +99,7 @@ def _figure(
 
 def bar_chart(
     title: str,
-    items: list[tuple[str, object]],
+    items: Sequence[tuple[str, object]],
     unit: str = "",
     caption: str = "",
     color: str = PALETTE[0],

@@ -44,6 +44,10 @@ class SiteContext:
             return "—"
         return f"{100 * part / whole:.0f}%"
 
+    def data(self, kind: str, id_: str) -> dict:
+        """The parsed data of a record known to exist (an id from ``model.ids``)."""
+        return self.model.by_kind[kind][id_].data
+
     # ---- names ----------------------------------------------------------------------
     def name(self, kind: str, id_: str) -> str:
         rec = self.model.get(kind, id_)
@@ -65,7 +69,7 @@ class SiteContext:
         """County ids in a stable reading order: province, then id."""
         return sorted(
             self.model.ids("county"),
-            key=lambda c: (str(self.model.get("county", c).data.get("province", "")), c),
+            key=lambda c: (str(self.data("county", c).get("province", "")), c),
         )
 
     # ---- links (final .html paths, relative to the page at ``depth``) ---------------

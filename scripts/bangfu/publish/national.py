@@ -308,17 +308,20 @@ def merge(paths: list[Path], out: Path) -> MergeResult:
     sources: list[mg.Source] = []
     for p in paths:
         got = mg.open_package(Path(p), layout, ours)
-        (findings if isinstance(got, Finding) else sources).append(got)
+        if isinstance(got, Finding):
+            findings.append(got)
+        else:
+            sources.append(got)
     con = duckdb.connect(":memory:")
     try:
-        readable = []
+        readable: list[mg.Source] = []
         for s in sources:  # every package is checked, so all problems are reported at once
             i = len(readable)
-            got = mg.load(con, i, s, layout) or mg.province_of(con, i, s)
-            if isinstance(got, Finding):
-                findings.append(got)
+            province = mg.load(con, i, s, layout) or mg.province_of(con, i, s)
+            if isinstance(province, Finding):
+                findings.append(province)
             else:
-                s.province = got
+                s.province = province
                 readable.append(s)
         sources = readable
         if not sources:

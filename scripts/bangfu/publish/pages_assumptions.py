@@ -47,7 +47,7 @@ def mark(kind: str, data: dict, field: str, value_md: str, depth: int = 0) -> st
     hit = next((f for f in prov if field == f or field.startswith(f + ".")), None)
     if hit is None:
         return value_md
-    label = BASIS.get(prov[hit].get("basis"), "推定")
+    label = BASIS.get(str(prov[hit].get("basis")), "推定")
     return f"{value_md}（{link(href(kind, str(data.get('id', '')), depth), label)}）"
 
 
@@ -78,7 +78,7 @@ def page(ctx: SiteContext) -> str:
     ]
     rows = []
     for pid in sorted(m.ids("policy")):
-        d = m.get("policy", pid).data
+        d = ctx.data("policy", pid)
         if d.get("basis") == "assumption":
             rows.append(
                 [
@@ -93,7 +93,7 @@ def page(ctx: SiteContext) -> str:
     for kind, label in KINDS:
         schema = bundled(ctx.schemas_dir)[kind]
         for rid in sorted(m.ids(kind)):
-            d = m.get(kind, rid).data
+            d = ctx.data(kind, rid)
             for i, (field, p) in enumerate(provenance(d).items()):
                 target = f'<span id="{anchor(kind, rid)}"></span>' if i == 0 else ""
                 rows.append(
@@ -101,7 +101,7 @@ def page(ctx: SiteContext) -> str:
                         target + _where(ctx, kind, rid),
                         esc(label),
                         esc(f"{title_at(schema, field.split('.'))}（{field}）"),
-                        esc(BASIS.get(p.get("basis"), "推定")),
+                        esc(BASIS.get(str(p.get("basis")), "推定")),
                         esc(p.get("note", "")),
                     ]
                 )
@@ -117,7 +117,7 @@ def page(ctx: SiteContext) -> str:
     ]
     rows = []
     for pid in sorted(m.ids("policy")):
-        d = m.get("policy", pid).data
+        d = ctx.data("policy", pid)
         scope = d.get("scope") or {}
         part = scope.get("part") if isinstance(scope, dict) else None
         if isinstance(part, dict):

@@ -28,7 +28,7 @@ def _quotas(ctx: SiteContext, cid: str, c: dict) -> list[str]:
     for q in quotas:
         county = q.get("county")
         recorded = county in ctx.figs.households_recorded
-        paired = ctx.figs.campaign_paired.get((cid, county), 0) if recorded else None
+        paired = ctx.figs.campaign_paired.get((cid, str(county)), 0) if recorded else None
         rows.append(
             [
                 county_link(ctx, county, DEPTH),
@@ -105,12 +105,12 @@ def pages(ctx: SiteContext) -> dict[str, str]:
     plans = group_rows([r for r in ctx.tables["plans"].rows if r.get("campaign")], "campaign")
     orgs = group_rows(ctx.tables["plan_organizations"].rows, "plan")
     campaign_of = {r["id"]: r.get("campaign") for r in ctx.tables["plans"].rows}
-    periods: dict[str, list] = defaultdict(list)
+    periods: dict[str | None, list] = defaultdict(list)
     for ps in ctx.status.periods:
         periods[campaign_of.get(ps.plan)].append(ps)
     out = {}
     for cid in sorted(ctx.model.ids("campaign")):
-        if ctx.model.get("campaign", cid).data is None:
+        if ctx.data("campaign", cid) is None:
             continue
         out[f"campaigns/{cid}.md"] = campaign_page(
             ctx, cid, plans.get(cid, []), orgs, periods.get(cid, [])

@@ -42,7 +42,7 @@ def _num(v) -> str:
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
-def visits_text(v: dict) -> str:
+def visits_text(v: object) -> str:
     """A campaign's visiting requirement (visits to the assisted, not reports to an authority)."""
     if not isinstance(v, dict) or not v.get("cadence"):
         return "来源没有规定"
@@ -52,9 +52,9 @@ def visits_text(v: dict) -> str:
     return f"{cond}{who}{v['cadence']}{kinds}"
 
 
-def period_text(period: dict) -> str:
-    period = period if isinstance(period, dict) else {}
-    start, end = period.get("start"), period.get("end")
+def period_text(period: object) -> str:
+    p = period if isinstance(period, dict) else {}
+    start, end = p.get("start"), p.get("end")
     if start and end:
         return f"{start} 至 {end}"
     if end:
@@ -164,7 +164,7 @@ def _campaign_field(ctx: SiteContext, cid: str, rest: list[str]) -> str:
     if key == "quota":
         return _num(next(q["households"] for q in d["quotas"] if q["county"] == rest[1]))
     if key in ("plans", "orgs"):
-        plans = [ctx.model.get("plan", p).data for p in ctx.model.ids("plan")]
+        plans = [ctx.data("plan", p) for p in ctx.model.ids("plan")]
         plans = [p for p in plans if p.get("campaign") == cid]
         if key == "plans":
             return str(len(plans))
@@ -176,7 +176,7 @@ def _campaign_field(ctx: SiteContext, cid: str, rest: list[str]) -> str:
 
 def _count(ctx: SiteContext, name: str) -> str:
     m = ctx.model
-    n = sum(name in (m.get("county", c).data.get("key_lists") or []) for c in m.ids("county"))
+    n = sum(name in (ctx.data("county", c).get("key_lists") or []) for c in m.ids("county"))
     n += sum(name in t.key_lists for t in m.townships.values())
     n += sum(name in v.key_lists for v in m.villages.values())
     return str(n)
@@ -195,7 +195,7 @@ def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
     if name == "revisit":
         rows = []
         for pid in sorted(m.ids("policy")):
-            d = m.get("policy", pid).data
+            d = ctx.data("policy", pid)
             rd = d.get("revisit_days") or {}
             if not rd:
                 continue
@@ -214,7 +214,7 @@ def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
     if name == "tiers":
         rows = []
         for pid in sorted(m.ids("policy")):
-            d = m.get("policy", pid).data
+            d = ctx.data("policy", pid)
             for t in d.get("warning_tiers") or []:
                 rows.append(
                     [
@@ -229,7 +229,7 @@ def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
         from ..policy import _line
 
         for pid in sorted(m.ids("policy")):
-            d = m.get("policy", pid).data
+            d = ctx.data("policy", pid)
             ml = d.get("monitoring_line") or {}
             how = (
                 "固定金额"
@@ -263,7 +263,7 @@ def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
     if name == "campaigns":
         rows = []
         for cid in sorted(m.ids("campaign")):
-            d = m.get("campaign", cid).data
+            d = ctx.data("campaign", cid)
             forms = "；".join(
                 f"{f.get('name', '')}（{f.get('due', '')}）" for f in d.get("forms") or []
             )
@@ -279,7 +279,7 @@ def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
     if name == "quotas":
         rows = []
         for cid in sorted(m.ids("campaign")):
-            d = m.get("campaign", cid).data
+            d = ctx.data("campaign", cid)
             for q in d.get("quotas") or []:
                 rows.append(
                     [
@@ -292,7 +292,7 @@ def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
     if name == "sources":
         rows = []
         for sid in sorted(m.ids("source")):
-            d = m.get("source", sid).data
+            d = ctx.data("source", sid)
             rows.append(
                 [esc(d.get("title", sid)), esc(d.get("issuer", "")), esc(d.get("date", "") or "—")]
             )
@@ -301,8 +301,12 @@ def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
 
 
 def _next_period(label: str) -> str:
-    """The report period after ``label``, written the same way (2025-04, 2025-W18, 2025-Q2)."""
-    nxt = label_period(label)[1] + dt.timedelta(days=1)
+    """The report period after ``label``, written the same way (2025-04, 2025-W18, 2025-Q2);
+    ``label`` itself when it names no period."""
+    span = label_period(label)
+    if span is None:
+        return label
+    nxt = span[1] + dt.timedelta(days=1)
     if "-W" in label:
         year, week, _ = nxt.isocalendar()
         return f"{year}-W{week:02d}"
@@ -324,12 +328,12 @@ def example(ctx: SiteContext) -> dict[str, str]:
             "period": f"{ctx.as_of:%Y-%m}",
         }
     plan = running[0]
-    labels = [
-        str(r.data.get("id"))
-        for r in m.reports_by_plan[plan]
-        if label_period(str(r.data.get("id")))
-    ]
-    last = max(labels, key=lambda x: label_period(x)[0]) if labels else f"{ctx.as_of:%Y-%m}"
+    starts: dict[str, dt.date] = {}  # report label → first day, in report order
+    for r in m.reports_by_plan[plan]:
+        label = str(r.data.get("id"))
+        if span := label_period(label):
+            starts.setdefault(label, span[0])
+    last = max(starts, key=lambda x: starts[x]) if starts else f"{ctx.as_of:%Y-%m}"
     return {"plan": plan, "period": _next_period(last)}
 
 

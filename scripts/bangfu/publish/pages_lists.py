@@ -34,14 +34,14 @@ def _members(ctx: SiteContext, level: str, names: tuple[str, ...]) -> list:
         return [
             c
             for c in ctx.counties()
-            if set(m.get("county", c).data.get("key_lists") or ()) & set(names)
+            if set(ctx.data("county", c).get("key_lists") or ()) & set(names)
         ]
     if level == "township":
-        items = [t for t in m.townships.values() if set(t.key_lists) & set(names)]
-        return sorted(items, key=lambda t: (ctx.counties().index(t.county), t.id))
-    items = [v for v in m.villages.values() if set(v.key_lists) & set(names)]
+        towns = [t for t in m.townships.values() if set(t.key_lists) & set(names)]
+        return sorted(towns, key=lambda t: (ctx.counties().index(t.county), t.id))
+    villages = [v for v in m.villages.values() if set(v.key_lists) & set(names)]
     order = {c: i for i, c in enumerate(ctx.counties())}
-    return sorted(items, key=lambda v: (order.get(v.county, 0), v.township, v.id))
+    return sorted(villages, key=lambda v: (order.get(v.county, 0), v.township, v.id))
 
 
 def index_page(ctx: SiteContext) -> str:
@@ -75,7 +75,7 @@ def list_page(ctx: SiteContext, slug: str) -> str:
         out += [f"共 {len(members)} 个区县。", "", filter_box("bf-list", "输入区县名称筛选"), ""]
         rows = []
         for c in members:
-            d = ctx.model.get("county", c).data
+            d = ctx.data("county", c)
             rows.append(
                 [
                     link(ctx.county_href(c, depth), ctx.county_name(c)),

@@ -43,7 +43,7 @@ FIELDS = [
 def _plans_of(ctx: SiteContext) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for pid in sorted(ctx.model.ids("plan")):
-        for o in ctx.model.get("plan", pid).data.get("organizations") or []:
+        for o in ctx.data("plan", pid).get("organizations") or []:
             out[o].append(pid)
     return out
 

@@ -318,7 +318,7 @@ def campaigns_page(ctx: SiteContext) -> str:
         from .pages_guide import campaign_facts
 
         out += campaign_facts(ctx, c, depth=1)
-        plans = [p for p in sorted(m.ids("plan")) if m.get("plan", p).data.get("campaign") == cid]
+        plans = [p for p in sorted(m.ids("plan")) if ctx.data("plan", p).get("campaign") == cid]
         out.append(f"台账中属于该行动的方案：{len(plans)} 个。")
         out.append("")
         if c.get("quotas"):

@@ -57,6 +57,6 @@ def on_config(config):
             else:
                 yield word
 
-    cut.bangfu = True
+    cut.bangfu = True  # type: ignore[attr-defined]  # a marker on the function, read back above
     jieba.cut = cut
     return config

@@ -31,8 +31,13 @@ FORMAT_VERSION = 1
 def table_schema(table: Table) -> dict:
     fields = []
     for col in table.columns:
-        f = {"name": col.name, "type": col.type, "title": col.title, "description": col.description}
-        constraints = {}
+        f: dict[str, object] = {
+            "name": col.name,
+            "type": col.type,
+            "title": col.title,
+            "description": col.description,
+        }
+        constraints: dict[str, object] = {}
         if col.required or col.name in table.primary_key:
             constraints["required"] = True
         if col.enum:

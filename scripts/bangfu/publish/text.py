@@ -10,9 +10,11 @@ that could open markup are replaced by their full-width look-alikes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from html import escape
 
 from ..aggregate.columns import NOT_RECORDED, WITHHELD, WITHHELD_MARKER
+from ..config import beijing_time
 
 _MD_SPECIAL = "\\`*_{}[]()#+-.!|~<>&"
 _FULLWIDTH = str.maketrans(
@@ -84,14 +86,10 @@ def date_text(d: dt.date | None) -> str:
     return d.isoformat() if d else "—"
 
 
-BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")  # no daylight saving since 1991
-
-
 def beijing_text(iso: str) -> str:
     """An ISO date-time (``2026-11-24T03:56:10+00:00``) as readers write it, in Beijing time:
     ``2026年11月24日 11:56（北京时间）``. A value without an offset is taken as UTC."""
-    t = dt.datetime.fromisoformat(iso)
-    t = (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(BEIJING)
+    t = beijing_time(iso)
     return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}（北京时间）"
 
 
@@ -123,7 +121,7 @@ def table(
     *,
     id_: str | None = None,
     cls: str = "bf-table",
-    numeric: set[int] = frozenset(),
+    numeric: Collection[int] = frozenset(),
 ) -> str:
     """An HTML table; ``headers`` are trusted page text, ``rows`` cells already escaped.
     Rendered on one logical block with no blank lines so Markdown leaves it alone."""
