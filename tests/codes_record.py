@@ -211,7 +211,7 @@ def recorded() -> dict[str, set[str]]:
 
 
 @pytest.fixture(autouse=True)
-def _producers_produce(request):
+def producers_produce(request):
     """After a test listed in PRODUCERS: it produced the codes it is listed for."""
     yield
     want = {c for c, t in PRODUCERS.items() if t == request.node.nodeid}

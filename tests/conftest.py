@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from .codes_record import (  # noqa: F401  (an autouse fixture and a hook)
-    _producers_produce,
+    producers_produce,
     pytest_unconfigure,
     start,
 )

@@ -11,7 +11,7 @@ import pytest
 
 from bangfu.cache import DIRNAME
 from bangfu.config import UsageError
-from bangfu_tools.bench import Report, Step, _restore, summary, targets
+from bangfu_tools.bench import Report, Step, restore_files, summary, targets
 from bangfu_tools.benchimpl import BASELINE, Caches, Impl, edit_values
 from bangfu_tools.benchsteps import ALIASES, STEPS, comparison, fastest, parse_steps, parse_timeouts
 
@@ -68,13 +68,13 @@ def test_rebuild_edits_change_values_and_are_restored(tmp_path):
     assert (
         other.read_text("utf-8") == "id: x\naddress: '01'\n\n# 基准测试改动\n"
     )  # quoted: a comment
-    _restore(saved)
+    restore_files(saved)
     assert {p: p.read_bytes() for p in before} == before
     # a repetition marks differently, so a cache of the first edit does not answer the second
     saved = edit_values([str(household), str(other)], 2)
     assert "address: 某村 1 号（基准测试改动）2\n" in household.read_text("utf-8")
     assert other.read_text("utf-8").endswith("\n# 基准测试改动 2\n")
-    _restore(saved)
+    restore_files(saved)
     assert {p: p.read_bytes() for p in before} == before
 
 

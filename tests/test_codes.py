@@ -33,7 +33,7 @@ from bangfu.yamlio import WriteError, write_all, writing
 
 from .codes_record import PRODUCERS, recorded
 from .conftest import CASES, DEFAULT_AS_OF, bangfu, commit, edit, init_repo, make_case
-from .test_write_safety import _full_disk
+from .write_helpers import full_disk
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "scripts" / "bangfu"
@@ -254,7 +254,7 @@ def test_a_failed_write_other_than_a_full_disk_is_write_failed(tmp_path, monkeyp
     data = tmp_path / "data"
     data.mkdir()
     (data / "a.yaml").write_text("old: 1\n")
-    _full_disk(monkeypatch, errno.EIO, after=2)  # the journal and the first file get written
+    full_disk(monkeypatch, errno.EIO, after=2)  # the journal and the first file get written
     with writing(data), pytest.raises(WriteError) as info:
         write_all([(data / "a.yaml", "new: 1\n"), (data / "b/c.yaml", "new: 2\n")], data)
     assert [(f.code, f.file) for f in info.value.findings] == [(WRITE_FAILED.code, "data/b/c.yaml")]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
@@ -97,3 +98,23 @@ def test_no_module_over_400_lines():
     assert not long, f"modules over {MAX_LINES} lines (split them): {long}"
     done = sorted(n for n in LONG_UNTIL_SPLIT if sizes.get(n, 0) <= MAX_LINES)
     assert not done, f"split (or gone): remove them from LONG_UNTIL_SPLIT: {done}"
+
+
+def test_tests_import_no_test_module_and_no_private_name():
+    """Shared test helpers live in conftest.py or a helper module, never in a test module; a
+    test reaches the package through its public names only."""
+    bad = []
+    for py in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(py.read_text("utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.module is None:
+                if isinstance(node, ast.Import):
+                    bad += [f"{py.name}: import {a.name}" for a in node.names if ".test_" in a.name]
+                continue
+            module = node.module.split(".")[-1]
+            if module.startswith("test_"):
+                bad.append(f"{py.name}: from {node.module} import …")
+            ours = node.level > 0 or node.module.split(".")[0] in ("bangfu", "bangfu_tools")
+            private = [a.name for a in node.names if a.name.startswith("_")]
+            if ours and private and not (node.level > 0 and module == "conftest"):
+                bad.append(f"{py.name}: from {node.module} import {', '.join(private)}")
+    assert not bad, "\n".join(bad)

@@ -25,7 +25,7 @@ from bangfu.codes import (
 )
 from bangfu.config import Config
 from bangfu.schema import validate
-from bangfu.yamlio import _to_yaml_types, dump_fast, dump_text, yaml_rt
+from bangfu.yamlio import dump_fast, dump_text, to_yaml_types, yaml_rt
 
 from .conftest import CASES, DEFAULT_AS_OF, ROOT, bangfu, make_case
 from .hostile_files import HOSTILE
@@ -156,7 +156,7 @@ def test_parse_results_unchanged_for_every_case_file():
 
 def _ruamel(data: dict) -> str:
     buf = io.StringIO()
-    yaml_rt().dump(_to_yaml_types(data), buf)
+    yaml_rt().dump(to_yaml_types(data), buf)
     return buf.getvalue()
 
 

@@ -28,6 +28,7 @@ from bangfu.yamlio import WriteError, is_tool_temp, write_all, writing
 
 from .conftest import DEFAULT_AS_OF, ROOT, bangfu, bangfu_process, git, init_repo, make_case
 from .sheet_helpers import fill, template, tree_hash
+from .write_helpers import full_disk
 
 REPORT = "data/plans/tc-alpha/tp-one/reports/2024-04.yaml"
 PAUSE = "BANGFU_TEST_WRITE_PAUSE"
@@ -264,42 +265,11 @@ def test_kill_during_import_renames_is_rolled_forward_by_the_next_writer(tmp_pat
     assert bangfu("check", "--as-of", DEFAULT_AS_OF, cwd=repo).returncode == 0
 
 
-def _full_disk(monkeypatch, err: int, after: int) -> None:
-    """Every staged file after the first ``after`` fails to write with ``err``."""
-    import bangfu.writes as writes
-
-    real = writes.os.fdopen
-    count = {"n": 0}
-
-    class Full(io.RawIOBase):
-        def __init__(self, fh):
-            self.fh = fh
-
-        def fileno(self):
-            return self.fh.fileno()
-
-        def write(self, data):
-            raise OSError(err, os.strerror(err))
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.fh.close()
-
-    def fdopen(fd, *args, **kwargs):
-        fh = real(fd, *args, **kwargs)
-        count["n"] += 1
-        return Full(fh) if count["n"] > after else fh
-
-    monkeypatch.setattr(writes.os, "fdopen", fdopen)
-
-
 def test_full_disk_during_import_is_a_finding_and_writes_nothing(tmp_path, monkeypatch, capsys):
     repo = make_case(tmp_path, None)
     book = filing(repo, 5)
     before = tree_hash(repo / "data")
-    _full_disk(monkeypatch, errno.ENOSPC, after=3)
+    full_disk(monkeypatch, errno.ENOSPC, after=3)
     rc = main(["import", str(book), "--data", str(repo / "data"), "--as-of", DEFAULT_AS_OF])
     captured = capsys.readouterr()
     assert rc == 1 and "[write.disk-full]" in captured.out, captured.out
@@ -313,7 +283,7 @@ def test_write_all_on_a_full_disk_raises_a_finding_and_leaves_nothing(tmp_path, 
     data = tmp_path / "data"
     data.mkdir()
     (data / "a.yaml").write_text("old: 1\n")
-    _full_disk(monkeypatch, err, after=2)  # the journal and the first file get written
+    full_disk(monkeypatch, err, after=2)  # the journal and the first file get written
     with writing(data), pytest.raises(WriteError) as info:
         write_all([(data / "a.yaml", "new: 1\n"), (data / "b/c.yaml", "new: 2\n")], data)
     assert [f.code for f in info.value.findings] == [WRITE_DISK_FULL.code]

@@ -34,11 +34,11 @@ def yaml_rt() -> YAML:
     return y
 
 
-def _to_yaml_types(value):
+def to_yaml_types(value):
     if isinstance(value, dict):
-        return {k: _to_yaml_types(v) for k, v in value.items()}
+        return {k: to_yaml_types(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_to_yaml_types(v) for v in value]
+        return [to_yaml_types(v) for v in value]
     if isinstance(value, str) and _DATE.match(value):
         try:
             return dt.date.fromisoformat(value)
@@ -56,7 +56,7 @@ def dump_text(data: dict, header: str = "") -> str:
     if fast is not None:
         return header + fast
     buf = io.StringIO()
-    yaml_rt().dump(_to_yaml_types(data), buf)
+    yaml_rt().dump(to_yaml_types(data), buf)
     return header + buf.getvalue()
 
 

@@ -231,7 +231,7 @@ def _edit(paths: list[str], mark: str = EDIT) -> dict[str, bytes]:
     return saved
 
 
-def _restore(saved: dict[str, bytes]) -> None:
+def restore_files(saved: dict[str, bytes]) -> None:
     for p, raw in saved.items():
         Path(p).write_bytes(raw)
 

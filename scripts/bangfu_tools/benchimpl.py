@@ -254,7 +254,7 @@ def edit_values(paths: list[str], k: int = 0) -> dict[str, bytes]:
     """Change a text value in each file (a household's address, a report's content or reason
     for no activity), so that a rebuild sees changed records, not just changed bytes; a file
     without such a line gets a comment appended instead; repetition ``k`` > 0 marks differently.
-    The original bytes are returned, for ``bench._restore``."""
+    The original bytes are returned, for ``bench.restore_files``."""
     from .bench import EDIT
 
     saved = {}

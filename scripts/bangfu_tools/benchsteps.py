@@ -104,7 +104,7 @@ def edit_targets(files) -> tuple[list[str], list[str]]:
 def run_steps(size, root, files, opts, report, commands, impls: list[Impl], tmpd: Path) -> None:
     """The chosen bangfu steps for every implementation, interleaved, appended to
     ``report.steps``. Site and export outputs go under ``tmpd``."""
-    from .bench import AS_OF, EDIT, Step, _edit, _fill, _restore
+    from .bench import AS_OF, EDIT, Step, _edit, _fill, restore_files
 
     wanted = set(opts.steps or ALIASES["all"])
     data = root / "data"
@@ -170,7 +170,7 @@ def run_steps(size, root, files, opts, report, commands, impls: list[Impl], tmpd
                     st = run(name, impl, records, extra, env, fresh=name == "check-cold")
                     runs[impl.key].append(st)
             finally:
-                _restore(saved)
+                restore_files(saved)
         if name in wanted:
             report.steps.extend(fastest(r) for r in runs.values())
 
