@@ -7,11 +7,19 @@ it twice with ``html.parser`` (MkDocs's anchor scan, then ``md_in_html``'s block
 about half of the build time of a page per village and plan. This preprocessor, run before
 both, stashes each such block exactly as Markdown's own splitter does (``htmlStash.store``,
 the placeholder on a block of its own), so the page comes out byte-identical. MkDocs loads it
-by path, so it imports nothing from ``bangfu``."""
+by path, so it imports nothing from ``bangfu``.
+
+The search plugin then parses each page's HTML once more, tag by tag, to collect its text.
+``search_text`` hands it the same tables with fewer tags: a run of table tags between two
+pieces of text that are not blank is dropped (the plugin joins the pieces with nothing
+between them, so the index is byte-identical), any other run becomes one ``<br>`` (a void
+tag the plugin ignores, keeping blank pieces, where it collapses whitespace, apart). The page
+itself is rendered from its full HTML."""
 
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
@@ -46,6 +54,48 @@ class _Ext(Extension):
         md.preprocessors.register(_StashTables(md), "bangfu_tables", 22)  # before MkDocs's 21
 
 
+# the tables in the page's HTML (stashed unchanged above); the tags that hold no text the search
+# plugin keeps (it keeps p, code, pre, li, ol, ul, sub, sup and headings) and run together
+_HTML_TABLE = re.compile(r'<div class="bf-table-wrap">.*?</table></div>', re.S)
+_TAG_RUN = re.compile(r"(?:</?(?:div|table|thead|tbody|tr|th|td|abbr|a|span)\b[^>]*>)+")
+
+
+def _blank(piece: str) -> bool:
+    """Whether the search plugin sees ``piece`` (text between two tags) as blank."""
+    return not piece or unescape(piece).isspace()
+
+
+def _lite_table(html: str) -> str:
+    def run(m: re.Match) -> str:
+        if "data-search" in m.group(0) or "linenodiv" in m.group(0):
+            return m.group(0)
+        before = html[html.rfind(">", 0, m.start()) + 1 : m.start()]
+        end = html.find("<", m.end())
+        after = html[m.end() : len(html) if end < 0 else end]
+        return "<br>" if _blank(before) or _blank(after) else ""
+
+    return _TAG_RUN.sub(run, html)
+
+
+def search_text(html: str) -> str:
+    """``html`` with fewer tags in its tables and the same text for the search plugin."""
+    return _HTML_TABLE.sub(lambda m: _lite_table(m.group(0)), html)
+
+
 def on_config(config):
     config.markdown_extensions.append(_Ext())
+    for key, plugin in config.plugins.items():
+        index = getattr(plugin, "search_index", None)
+        if key.endswith("search") and index is not None:
+            add = index.add_entry_from_context
+
+            def add_lite(page, add=add):
+                full = page.content
+                page.content = search_text(full)
+                try:
+                    add(page)
+                finally:
+                    page.content = full
+
+            index.add_entry_from_context = add_lite
     return config
