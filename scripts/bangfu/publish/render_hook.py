@@ -24,9 +24,14 @@ from html import unescape
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
 
-# a whole block as text.table writes it (no blank line inside, ends the line), or the start or
-# end of a raw <details> block: a table inside one stays part of that block, for Markdown
-_BLOCK = re.compile(r'^<div class="bf-table-wrap">(?:.+\n)*?.*</table></div>$|<(/?)details\b', re.M)
+# a whole block exactly as text.table writes it (head line, a line per row, end line) and
+# followed by a blank line (Markdown then keeps that line end in the block), or the start or
+# end of a raw <details> block. A table inside one, or any other, is left to Markdown.
+_BLOCK = re.compile(
+    r'^<div class="bf-table-wrap"><table[^\n]*<tbody>\n(?:<tr>[^\n]*</tr>\n)*'
+    r"</tbody></table></div>(?=\n[ ]*\n)|<(/?)details\b",
+    re.M,
+)
 
 
 class _StashTables(Preprocessor):
@@ -43,8 +48,8 @@ class _StashTables(Preprocessor):
                 return m.group(0)
             if depth > 0:
                 return m.group(0)
-            # the line end after the block belongs to it, as in Markdown's own splitter
-            return self.md.htmlStash.store(m.group(0) + "\n")
+            # the line end before the blank line belongs to the block, as in Markdown's splitter
+            return f"\n\n{self.md.htmlStash.store(m.group(0) + chr(10))}\n\n"
 
         return _BLOCK.sub(stash, text).split("\n")
 
