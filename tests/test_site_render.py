@@ -50,6 +50,7 @@ SAMPLES = [
     f'<details class="bf-dictionary"><summary>字段</summary>\n\n{TABLE}\n</details>\n\n{TABLE}',
     f"## 节 {{ #n }}\n\n{TABLE}\n<p>段落</p>\n\n{TABLE}{TABLE}",
     f"- 列表\n\n文字\n{TABLE}文字\n",
+    f"文字\n{TABLE}\n{TABLE}\n\n**粗**\n{TABLE}**粗**\n\n{TABLE}",
 ]
 
 

@@ -24,13 +24,12 @@ from html import unescape
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
 
-# a whole block exactly as text.table writes it (head line, a line per row, end line) and
-# followed by a blank line (Markdown then keeps that line end in the block), or the start or
+# a whole block exactly as text.table writes it (head line, a line per row, end line), after a
+# blank line and followed by one (Markdown then keeps that line end in the block), or the start or
 # end of a raw <details> block. A table inside one, or any other, is left to Markdown.
 _BLOCK = re.compile(
-    r'^<div class="bf-table-wrap"><table[^\n]*<tbody>\n(?:<tr>[^\n]*</tr>\n)*'
-    r"</tbody></table></div>(?=\n[ ]*\n)|<(/?)details\b",
-    re.M,
+    r'(?:\A|(?<=\n\n))<div class="bf-table-wrap"><table[^\n]*<tbody>\n(?:<tr>[^\n]*</tr>\n)*'
+    r"</tbody></table></div>(?=\n[ ]*\n)|<(/?)details\b"
 )
 
 
