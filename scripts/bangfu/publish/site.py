@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 SITE_DIR = resources.site()
 MKDOCS_YML = resources.mkdocs_yml()
 OUT_MARKER = "search/search_index.json"
+RENDER_HOOK = Path(__file__).with_name("render_hook.py")  # tables skip Markdown's HTML parse
 
 
 class SiteError(Exception):
@@ -139,7 +140,7 @@ def generate(
             opts = dict(plugin["search"] or {}) if isinstance(plugin, dict) else {}
             opts["jieba_dict_user"] = str((src / "jieba-user.txt").resolve())
             conf["plugins"][i] = {"search": opts}
-    conf["hooks"] = [*(conf.get("hooks") or []), str(search.HOOK)]
+    conf["hooks"] = [*(conf.get("hooks") or []), str(search.HOOK), str(RENDER_HOOK)]
     (src / "mkdocs.yml").write_text(
         yaml.safe_dump(conf, allow_unicode=True, sort_keys=False), "utf-8"
     )

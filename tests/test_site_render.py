@@ -1,0 +1,86 @@
+"""The render hook's shortcuts change nothing: the generated tables skip Markdown's HTML parse
+and reach the search plugin with fewer tags, yet every page renders to the same HTML and the
+search plugin collects the same sections, titles and text."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import markdown
+import pytest
+import yaml
+from material.plugins.search.plugin import Parser
+
+from bangfu.publish import site, text
+
+_spec = importlib.util.spec_from_file_location("render_hook", site.RENDER_HOOK)
+hook = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(hook)
+
+EXTENSIONS = yaml.safe_load(site.MKDOCS_YML.read_text("utf-8"))["markdown_extensions"]
+
+
+def _md(src: str, *extra) -> str:
+    names = [e if isinstance(e, str) else next(iter(e)) for e in EXTENSIONS]
+    configs = {next(iter(e)): next(iter(e.values())) for e in EXTENSIONS if isinstance(e, dict)}
+    return markdown.Markdown(extensions=[*names, *extra], extension_configs=configs).convert(src)
+
+
+def _index(html: str) -> list[tuple]:
+    parser = Parser()
+    parser.feed(html)
+    parser.close()
+    return [("".join(s.title), "".join(s.text), s.id, s.is_excluded()) for s in parser.data]
+
+
+TABLE = text.table(
+    ["名称", "户数"],
+    [
+        ['<a href="a.html">高桥村</a>', '<abbr class="bf-withheld" title="不公开">*</abbr>'],
+        ["", ""],  # an empty row: blank pieces next to each other
+        ["A&amp;B&nbsp;", "<code>id</code>"],  # an entity, a blank entity, a kept tag
+        ["清水县 蜜蜂", "12"],
+    ],
+    id_="t1",
+    numeric={1},
+)
+SAMPLES = [
+    f"# 标题\n\n前言\n\n{TABLE}\n## 第二节\n\n{TABLE}\n文字\n",
+    f"{TABLE}\n",  # a table before any heading
+    f'<details class="bf-dictionary"><summary>字段</summary>\n\n{TABLE}\n</details>\n\n{TABLE}',
+    f"## 节 {{ #n }}\n\n{TABLE}\n<p>段落</p>\n\n{TABLE}{TABLE}",
+    f"- 列表\n\n文字\n{TABLE}文字\n",
+    f"文字\n{TABLE}\n{TABLE}\n\n**粗**\n{TABLE}**粗**\n\n{TABLE}",
+]
+
+
+@pytest.mark.parametrize("src", SAMPLES)
+def test_stashed_tables_render_as_markdown_renders_them(src):
+    fast = _md(src, hook._Ext())
+    assert fast == _md(src)
+    assert "高桥村" in fast and 'id="t1"' in fast
+
+
+@pytest.mark.parametrize("src", SAMPLES)
+def test_search_sees_the_same_text_with_fewer_tags(src):
+    html = _md(src)
+    lite = hook.search_text(html)
+    assert lite.count("<") < html.count("<") / 2
+    assert _index(lite) == _index(html)
+    assert "高桥村" in str(_index(lite))
+
+
+def test_every_generated_page_renders_and_indexes_the_same(demo_site):
+    docs = demo_site.parent / "src" / "docs"
+    pages = sorted(docs.rglob("*.md"))
+    assert any(p.parent.name == "plans" for p in pages)
+    for page in pages:
+        src = page.read_text("utf-8")
+        html = _md(src, hook._Ext())
+        assert html == _md(src), page
+        assert _index(hook.search_text(html)) == _index(html), page
+
+
+def test_the_generated_config_loads_the_hook(demo_site):
+    conf = yaml.safe_load((demo_site.parent / "src" / "mkdocs.yml").read_text("utf-8"))
+    assert str(site.RENDER_HOOK) in conf["hooks"]
