@@ -23,9 +23,10 @@ demo: $(STAMP)
 	$(BANGFU) demo --households 2000 --seed 1 --out build/demo
 	$(BANGFU) site --data build/demo/data --out build/demo-site
 
-## make test: every test (unit, golden, end-to-end, browser, frictionless, git)
+## make test: every test (unit, golden, end-to-end, browser, frictionless, git), one worker per
+## CPU (pytest-xdist; the trees the tests share are built once per run, see tests/conftest.py)
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 ## make lint: ruff (lint and format) and mypy (types, configured in pyproject.toml)
 lint: $(STAMP)
