@@ -11,9 +11,10 @@ import pytest
 
 from bangfu.cache import DIRNAME
 from bangfu.config import UsageError
-from bangfu_tools.bench import Report, Step, restore_files, summary, targets
 from bangfu_tools.benchimpl import BASELINE, Caches, Impl, edit_values
+from bangfu_tools.benchreport import summary, targets
 from bangfu_tools.benchsteps import ALIASES, STEPS, comparison, fastest, parse_steps, parse_timeouts
+from bangfu_tools.benchtypes import Report, Step, restore_files
 
 from .conftest import ROOT, bangfu
 

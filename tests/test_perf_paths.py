@@ -424,7 +424,8 @@ def test_few_files_with_edits_since_the_index(tmp_path, monkeypatch):
 
 
 def test_bench_table_and_targets():
-    from bangfu_tools.bench import Report, Step, summary, targets
+    from bangfu_tools.benchreport import summary, targets
+    from bangfu_tools.benchtypes import Report, Step
 
     steps = []
     for size, scale in ((1000, 1), (10_000, 10)):

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from bangfu.config import Config, UsageError
 
-from .bench import AS_OF, MARKER, BenchOptions, Report, Step, _fill, _measure, machine
+from .bench import _measure, machine
+from .benchtypes import AS_OF, MARKER, BenchOptions, Report, Step, fill_step
 
 GENERATOR = 1
 
@@ -125,7 +126,7 @@ def run_merge_bench(cfg: Config, opts: BenchOptions, n: int, households: int) ->
                 str(tmpd / name),
                 *extra,
             ]
-            step = _fill(Step(size, name, label, rows), _measure(cmd, opts.timeout))
+            step = fill_step(Step(size, name, label, rows), _measure(cmd, opts.timeout))
             if step.status == "ok":
                 step.note = f"{n} 个数据包，共 {rows:,} 行"
             report.steps.append(step)

@@ -255,7 +255,7 @@ def edit_values(paths: list[str], k: int = 0) -> dict[str, bytes]:
     for no activity), so that a rebuild sees changed records, not just changed bytes; a file
     without such a line gets a comment appended instead; repetition ``k`` > 0 marks differently.
     The original bytes are returned, for ``bench.restore_files``."""
-    from .bench import EDIT
+    from .benchtypes import EDIT
 
     saved = {}
     mark = VALUE_EDIT + (f"{k}" if k else "")

@@ -104,7 +104,7 @@ def edit_targets(files) -> tuple[list[str], list[str]]:
 def run_steps(size, root, files, opts, report, commands, impls: list[Impl], tmpd: Path) -> None:
     """The chosen bangfu steps for every implementation, interleaved, appended to
     ``report.steps``. Site and export outputs go under ``tmpd``."""
-    from .bench import AS_OF, EDIT, Step, _edit, _fill, restore_files
+    from .benchtypes import AS_OF, EDIT, Step, edit_files, fill_step, restore_files
 
     wanted = set(opts.steps or ALIASES["all"])
     data = root / "data"
@@ -131,7 +131,7 @@ def run_steps(size, root, files, opts, report, commands, impls: list[Impl], tmpd
             m = measure(
                 [*cmd, *extra], opts.step_timeouts.get(name, opts.timeout), impl.env | (env or {})
             )
-        st = _fill(Step(size, name, label, records), m)
+        st = fill_step(Step(size, name, label, records), m)
         st.impl, st.load = impl.key, load
         # the whole tree's proportional peak; never below what one process alone held
         st.peak_mb = round(max(m.get("session_pss_kb", 0), m.get("maxrss_kb", 0)) / 1024, 1)
@@ -163,7 +163,7 @@ def run_steps(size, root, files, opts, report, commands, impls: list[Impl], tmpd
             if name == "site-rebuild":
                 saved = edit_values(list(targets), k)
             else:
-                saved = _edit(list(targets), EDIT if k == 0 else f"\n# 基准测试改动 {k}\n")
+                saved = edit_files(list(targets), EDIT if k == 0 else f"\n# 基准测试改动 {k}\n")
             try:
                 for impl in sides:
                     extra = () if name == "site-rebuild" else targets
@@ -248,7 +248,7 @@ def comparison(report) -> list[dict]:
 
 
 def comparison_text(report) -> str:
-    from .bench import _pad, _width
+    from .benchtypes import pad, width
 
     rows = comparison(report)
     if not rows:
@@ -274,10 +274,10 @@ def comparison_text(report) -> str:
                 f"{r['load']} / {r['baseline_load']}",
             )
         )
-    widths = [max(_width(t[i]) for t in table) for i in range(len(head))]
+    widths = [max(width(t[i]) for t in table) for i in range(len(head))]
     lines = ["与基线对比（同一次运行、同一份语料，交替执行）："]
     for i, t in enumerate(table):
-        lines.append(" | ".join(_pad(c, w) for c, w in zip(t, widths, strict=True)).rstrip())
+        lines.append(" | ".join(pad(c, w) for c, w in zip(t, widths, strict=True)).rstrip())
         if i == 0:
             lines.append("-+-".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"

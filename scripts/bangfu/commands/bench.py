@@ -19,9 +19,10 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 def _bench(args) -> int:
     bench, steps = tooling("bench"), tooling("benchsteps")
+    report_mod = tooling("benchreport")
     if args.show:
         try:
-            sys.stdout.write(bench.summary(bench.load_report(Path(args.show))))
+            sys.stdout.write(report_mod.summary(report_mod.load_report(Path(args.show))))
         except (OSError, ValueError, TypeError) as exc:
             raise UsageError(f"无法读取结果文件 {args.show}：{exc}") from exc
         return 0
@@ -49,15 +50,15 @@ def _bench(args) -> int:
         repeat=args.repeat,
     )
     report = bench.run_bench(cfg, opts)
-    sys.stdout.write("\n" + bench.summary(report))
+    sys.stdout.write("\n" + report_mod.summary(report))
     if report.steps:
-        path = bench.save(report, opts.out)
+        path = report_mod.save(report, opts.out)
         print(f"结果已写入 {path}")
     return 0
 
 
 def _bench_merge(cfg, args) -> int:
-    bench = tooling("bench")
+    bench, report_mod = tooling("bench"), tooling("benchreport")
     opts = bench.BenchOptions(
         sizes=(),
         out=Path(args.out),
@@ -67,9 +68,9 @@ def _bench_merge(cfg, args) -> int:
         workers=args.workers,
     )
     report = tooling("bench_merge").run_merge_bench(cfg, opts, args.merge, args.merge_households)
-    sys.stdout.write("\n" + bench.summary(report))
+    sys.stdout.write("\n" + report_mod.summary(report))
     if report.steps:
-        print(f"结果已写入 {bench.save(report, opts.out)}")
+        print(f"结果已写入 {report_mod.save(report, opts.out)}")
     return 0
 
 
