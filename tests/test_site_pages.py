@@ -5,6 +5,7 @@ two release tags, plus a small temp repository for exact release counts."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 import sqlite3
 import types
@@ -368,3 +369,44 @@ def test_without_a_repository_or_tags_the_page_says_so(tmp_path):
     assert "还没有发布标签" in page
     feed = ET.fromstring(pages_changes.feed(ctx, untagged))
     assert feed.findtext(f"{ATOM}updated") == ctx.updated and not feed.findall(f"{ATOM}entry")
+
+
+def test_search_index_holds_plan_and_village_pages_by_title_and_one_line(site):
+    docs = json.loads((site / "search/search_index.json").read_text("utf-8"))["docs"]
+    by_page: dict[str, list[dict]] = {}
+    for d in docs:
+        by_page.setdefault(d["location"].split("#")[0], []).append(d)
+    data = site / "data"
+    reported = {r["plan"] for r in csv_rows(data / "report_entries.csv")}
+    plans = csv_rows(data / "plans.csv")
+    assert plans and reported
+    for p in plans:
+        (entry,) = by_page[f"plans/{p['id']}.html"]  # one entry: no section per table heading
+        assert entry["title"].replace("\u200b", "") == p["name"]
+        # the county line, whatever the plan's reports: the entry does not grow with them
+        assert entry["text"].replace("\u200b", "") == f"<p>区县：{p['county_name']}</p>"
+    plan = next(p for p in plans if p["id"] in reported)
+    html = (site / "plans" / f"{plan['id']}.html").read_text("utf-8")
+    assert "报送期" in html  # the page itself keeps its report table
+    villages = {r["id"]: r for r in csv_rows(data / "villages.csv")}
+    pages = sorted((site / "villages").glob("*.html"))
+    assert pages
+    for page in pages:
+        v = villages[page.stem]
+        (entry,) = by_page[f"villages/{page.stem}.html"]
+        assert entry["title"].replace("\u200b", "") == f"{v['name']}（{v['county_name']}）"
+        line = f"<p>乡镇（街道）：{v['township_name']}；区县：{v['county_name']}</p>"
+        assert entry["text"].replace("\u200b", "") == line
+    # a partial name is a token of its own: 幸福 (from 幸福村) finds the village and its plans
+    v = next(
+        v
+        for v in villages.values()
+        if (site / "villages" / f"{v['id']}.html").is_file()
+        and len(v["name"].removesuffix("村")) == 2
+    )
+    stem = v["name"].removesuffix("村")
+    (entry,) = by_page[f"villages/{v['id']}.html"]
+    assert stem in entry["title"].split("\u200b")
+    assert "逐月监测和走访" not in json.dumps(
+        by_page[f"villages/{v['id']}.html"], ensure_ascii=False
+    )

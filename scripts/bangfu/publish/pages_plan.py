@@ -13,6 +13,7 @@ from collections import defaultdict
 from .context import SiteContext
 from .links import campaign_link, count, county_link, group_rows, org_link, village_link
 from .pages_orgs import TIMELINESS_NOTE
+from .search import summary_front
 from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, front, md, table, yuan
 
 DEPTH = 1
@@ -100,7 +101,9 @@ def _reports(ctx: SiteContext, entries: list[dict], periods: list) -> list[str]:
 def plan_page(ctx: SiteContext, pid: str, row: dict, orgs, targets, entries, periods) -> str:
     p = ctx.pub("plan", pid)
     name = p.get("name") or pid
-    out = [front(name, **WIDE), f"# {md(name)}", "", _facts(ctx, pid, p, row), ""]
+    line = f"区县：{row['county_name']}" if row.get("county_name") else ""
+    out = [front(name, **WIDE, **summary_front(line)), f"# {md(name)}", ""]
+    out += [_facts(ctx, pid, p, row), ""]
     out += ["## 帮扶主体", ""]
     if orgs:
         out += [

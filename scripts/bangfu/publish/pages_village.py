@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..aggregate.cells import Cell
 from .context import SiteContext
 from .links import count, county_link, group_rows, org_link, plan_link
+from .search import summary_front
 from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, front, md, table, yuan
 
 DEPTH = 1
@@ -62,7 +63,8 @@ def village_page(
     county = ctx.county_name(v.county)
     township = ctx.model.townships.get(v.township)
     c = ctx.figs.village.get(vid) or Cell()
-    out = [front(f"{name}（{county}）", **WIDE), f"# {md(name)}", ""]
+    line = f"乡镇（街道）：{ctx.township_name(v.township)}；区县：{county}"
+    out = [front(f"{name}（{county}）", **WIDE, **summary_front(line)), f"# {md(name)}", ""]
     facts = [
         ["区县", county_link(ctx, v.county, DEPTH)],
         [

@@ -14,12 +14,16 @@ The search plugin then parses each page's HTML once more, tag by tag, to collect
 pieces of text that are not blank is dropped (the plugin joins the pieces with nothing
 between them, so the index is byte-identical), any other run becomes one ``<br>`` (a void
 tag the plugin ignores, keeping blank pieces, where it collapses whitespace, apart). The page
-itself is rendered from its full HTML."""
+itself is rendered from its full HTML.
+
+A page whose front matter has ``bf_search`` (the pages per plan and per key village, written by
+``search.summary_front``) goes into the index by its title and that one line only, not its
+tables: the index grows with the number of such pages, not with their content."""
 
 from __future__ import annotations
 
 import re
-from html import unescape
+from html import escape, unescape
 
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
@@ -95,7 +99,11 @@ def on_config(config):
 
             def add_lite(page, add=add):
                 full = page.content
-                page.content = search_text(full)
+                summary = page.meta.get("bf_search")
+                if summary is not None:  # the title (from front matter) and this line only
+                    page.content = f"<p>{escape(str(summary))}</p>" if summary else ""
+                else:
+                    page.content = search_text(full)
                 try:
                     add(page)
                 finally:

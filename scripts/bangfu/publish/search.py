@@ -12,6 +12,10 @@ matches as a prefix. So a partial name (蜜蜂 in 清水县蜜蜂产业协会) i
   tiles cover the name exactly once, so the text shown in search results is unchanged
   (jieba's search mode, ``cut_for_search``, adds overlapping words: results would show the
   name several times over).
+
+A page per plan or per key village goes into the index by its title and one short line
+(``summary_front``, read by the hook ``render_hook.py``), not its tables: at province scale
+their full text would make an index of about a gigabyte that every visitor downloads.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from pathlib import Path
 
 from .context import SiteContext
 from .search_hook import NAME_TAG, tiles
+from .text import title, yaml_str
 
-__all__ = ["HOOK", "NAME_TAG", "names", "tiles", "user_dict"]
+__all__ = ["HOOK", "NAME_TAG", "names", "summary_front", "tiles", "user_dict"]
 
 HOOK = Path(__file__).with_name("search_hook.py")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
@@ -47,3 +52,9 @@ def user_dict(ctx: SiteContext) -> str:
             if len(stem) >= 2 and stem != run:
                 words.setdefault(stem, (1000, "ns"))
     return "".join(f"{w} {n} {tag}\n" for w, (n, tag) in sorted(words.items()))
+
+
+def summary_front(line: str) -> dict[str, str]:
+    """Front matter (``text.front(..., **summary_front(line))``) of a page the search index
+    holds by its title and ``line`` only, not its content (see ``render_hook``)."""
+    return {"bf_search": yaml_str(title(line))}
