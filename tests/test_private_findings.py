@@ -41,6 +41,7 @@ from bangfu.schema import PACKAGE_SCHEMAS, bundled, is_public
 from bangfu.yamlio import dump_text
 
 from .conftest import DEFAULT_AS_OF, bangfu, commit, edit, init_repo, make_case
+from .sheet_helpers import FILING_FIELDS as SHEET_FILING_FIELDS
 from .sheet_helpers import fill, template
 
 VILLAGE_DIR = "data/households/tc-alpha/tc-alpha-east-willow"
@@ -337,14 +338,8 @@ def test_status_never_prints_private_values(tmp_path):
         _assert_clean(c, f"status --format {fmt}", proc)
 
 
-FILING_FIELDS = {
-    "方案名称": "柳村春季帮扶方案",
-    "所在区县": "测试县（tc-alpha）",
-    "专项行动": "测试专项行动（tk-campaign）",
-    "结对形式": "一对多",
-    "开始日期": dt.date(2024, 3, 1),
-    "结束日期": dt.date(2024, 12, 31),
-}
+# the filing form's plan fields, the plan's status left for the import to default
+FILING_FIELDS = {k: v for k, v in SHEET_FILING_FIELDS.items() if k != "方案状态"}
 
 
 def _filing(root: Path, name: str, households: list[dict]) -> Path:

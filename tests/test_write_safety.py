@@ -27,7 +27,7 @@ from bangfu.codes import WRITE_DISK_FULL
 from bangfu.yamlio import WriteError, is_tool_temp, write_all, writing
 
 from .conftest import DEFAULT_AS_OF, ROOT, bangfu, bangfu_process, git, init_repo, make_case
-from .sheet_helpers import fill, template, tree_hash
+from .sheet_helpers import FILING_FIELDS, fill, template, tree_hash
 from .write_helpers import full_disk
 
 REPORT = "data/plans/tc-alpha/tp-one/reports/2024-04.yaml"
@@ -53,15 +53,7 @@ def progress(repo: Path, name: str, content: str) -> Path:
 def filing(repo: Path, households: int) -> Path:
     """A filing form that creates a plan and ``households`` new households (canary names)."""
     path = template(repo, "filing", "f.xlsx", "--county", "tc-alpha")
-    fields = {
-        "方案名称": "松村帮扶方案",
-        "所在区县": "测试县（tc-alpha）",
-        "专项行动": "测试专项行动（tk-campaign）",
-        "结对形式": "一对多",
-        "开始日期": dt.date(2024, 3, 1),
-        "结束日期": dt.date(2024, 12, 31),
-        "方案状态": "执行中",
-    }
+    fields = {**FILING_FIELDS, "方案名称": "松村帮扶方案"}
     targets = [
         {
             "对象类型": "帮扶户",

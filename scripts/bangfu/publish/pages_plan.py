@@ -14,7 +14,7 @@ from .context import SiteContext
 from .links import campaign_link, count, county_link, group_rows, org_link, village_link
 from .pages_orgs import TIMELINESS_NOTE
 from .search import summary_front
-from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, front, md, table, yuan
+from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, front, md, table, withheld_note, yuan
 
 DEPTH = 1
 
@@ -132,8 +132,7 @@ def plan_page(ctx: SiteContext, pid: str, row: dict, orgs, targets, entries, per
     out += ["## 进度报告", ""]
     out += _reports(ctx, entries, periods)
     out += [
-        f"涉及少于 {ctx.threshold} 户的数字，以及可由合计推算出这类数字的格子，显示为“*”"
-        "（不公开，见[数据保护](../disclosure.md)）。" + MISSING_NOTE,
+        withheld_note(ctx.threshold) + MISSING_NOTE,
     ]
     return "\n".join(out) + "\n"
 

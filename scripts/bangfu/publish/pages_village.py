@@ -12,7 +12,7 @@ from ..aggregate.cells import Cell
 from .context import SiteContext
 from .links import count, county_link, group_rows, org_link, plan_link
 from .search import summary_front
-from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, front, md, table, yuan
+from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, front, md, table, withheld_note, yuan
 
 DEPTH = 1
 JIUYOU_NOTE = "“九有”情况：台账中无记录——台账的村记录目前没有这一项，不表示该村已达到或没有达到。"
@@ -125,8 +125,7 @@ def village_page(
         out += ["台账中无记录：台账中没有本区县的帮扶户记录。", ""]
     out += [
         "",
-        f"涉及少于 {ctx.threshold} 户的数字，以及可由合计推算出这类数字的格子，显示为“*”"
-        "（不公开，见[数据保护](../disclosure.md)）。" + MISSING_NOTE,
+        withheld_note(ctx.threshold) + MISSING_NOTE,
     ]
     return "\n".join(out) + "\n"
 

@@ -79,6 +79,17 @@ def front(title_text: str, **extra) -> str:
 # a figure the ledger does not record: never shown as 0 (see ``bangfu.recorded``)
 MISSING = '<abbr class="bf-missing" title="台账中无记录">—</abbr>'
 MISSING_NOTE = "—：台账中无记录（台账没有这项数字，不等于 0）。"
+
+
+def withheld_note(threshold: int, up: str = "../") -> str:
+    """What the withheld marker means, with a link to the disclosure page (``up``: the way from
+    the page to the site's top)."""
+    return (
+        f"涉及少于 {threshold} 户的数字，以及可由合计推算出这类数字的格子，显示为“*”"
+        f"（不公开，见[数据保护]({up}disclosure.md)）。"
+    )
+
+
 WITHHELD_HTML = f'<abbr class="bf-withheld" title="为保护个人信息不公开">{WITHHELD_MARKER}</abbr>'
 
 
