@@ -36,17 +36,18 @@ def _run(cmd: list[str], cwd, pythonpath) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
-# An installed package sees nothing of the checkout: the editable install of this checkout
-# (a .pth in site-packages) would put scripts/ (and the tooling) on the path, so drop it.
+# An installed package sees nothing of a checkout: an editable install (a .pth in
+# site-packages) puts some checkout's scripts/ on the path, with the tooling; drop every entry
+# that holds bangfu_tools, so the wheel's copy in ``lib`` is all there is.
 _ONLY_INSTALLED = (
-    "import runpy, sys; sys.path[:] = [p for p in sys.path if p != {scripts!r}]; "
+    "import os, runpy, sys; "
+    "sys.path[:] = [p for p in sys.path if not os.path.isdir(os.path.join(p, 'bangfu_tools'))]; "
     "sys.argv = ['bangfu', *sys.argv[1:]]; runpy.run_module('bangfu', run_name='__main__')"
 )
 
 
 def _bangfu_installed(args: list[str], cwd, lib) -> subprocess.CompletedProcess:
-    code = _ONLY_INSTALLED.format(scripts=str(ROOT / "scripts"))
-    return _run([sys.executable, "-c", code, *args], cwd, lib)
+    return _run([sys.executable, "-c", _ONLY_INSTALLED, *args], cwd, lib)
 
 
 def test_built_package_carries_its_folders_and_checks_without_the_checkout(tmp_path):
