@@ -20,6 +20,7 @@ def _explicit_as_of(args):
 def _site(args) -> int:
     from ..pipeline import Pipeline
     from ..publish.site import SiteError, build, check_out
+    from ..publish.text import beijing_text
 
     cfg = config(args)
     check_out(Path(args.out).resolve())  # before the check: a usage error comes first
@@ -40,7 +41,7 @@ def _site(args) -> int:
     mark = "（演示数据）" if res.synthetic else ""
     print(
         f"已生成网站{mark}：{res.out}，{res.pages} 个页面，{res.files} 个文件，"
-        f"用时 {res.seconds:.1f} 秒；统计日期 {res.as_of.isoformat()}，数据更新于 {res.updated}。"
+        f"用时 {res.seconds:.1f} 秒；统计日期 {res.as_of.isoformat()}，数据更新于 {beijing_text(res.updated)}。"
     )
     return 0
 
