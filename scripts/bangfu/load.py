@@ -15,9 +15,10 @@ from pathlib import Path
 
 from . import cache as cache_mod
 from .findings import Finding
+from .layout import kind_of
 from .readfile import read_bounded
 from .readone import fill, parse_one, precheck
-from .record import Record, classify, kind_at
+from .record import Record, classify
 from .writes import is_tool_temp
 from .yamlsafe import MAX_BYTES
 
@@ -210,7 +211,7 @@ def _load_tree(
     dirs: dict[str, tuple | None] = {}
     for path, rel, hid in scan(root, dirs):
         file = prefix + "/" + "/".join(rel)
-        kind = kind_at(rel) if not hid and path.endswith(".yaml") else None
+        kind = kind_of(rel) if not hid and path.endswith(".yaml") else None
         rec = Record(kind=kind, file=file, rel=rel)
         records.append(rec)
         schema_f.append([])

@@ -50,12 +50,7 @@ def hidden(rel: tuple[str, ...]) -> bool:
 def classify(rel: tuple[str, ...]) -> str | None:
     """Record kind from a path relative to the data root, or None when it fits no kind
     (hidden files and files in hidden folders are never records)."""
-    return None if hidden(rel) else kind_at(rel)
-
-
-def kind_at(rel: tuple[str, ...]) -> str | None:
-    """``classify`` for a path known not to be hidden (``layout.LAYOUT`` declares the kinds)."""
-    return kind_of(rel)
+    return None if hidden(rel) else kind_of(rel)
 
 
 def expected_stem(rel: tuple[str, ...], kind: str) -> str:
