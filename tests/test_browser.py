@@ -5,6 +5,7 @@ table sorts. Screenshots of each page kind at both widths go to build/screenshot
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import re
@@ -34,11 +35,17 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
 def _serve(folder):
+    """The folder over HTTP on a free local port, for as long as the block runs."""
     handler = functools.partial(_Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -49,20 +56,16 @@ def site_dir(demo_site):
 
 @pytest.fixture(scope="module")
 def site(site_dir):
-    server, url = _serve(site_dir)
-    yield url
-    server.shutdown()
-    server.server_close()
+    with _serve(site_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def real_url(real_site):
     """The site of the repository's own data/ (its organization names are real), served."""
     require_system("chromium", shutil.which("chromium") is not None)
-    server, url = _serve(real_site)
-    yield url
-    server.shutdown()
-    server.server_close()
+    with _serve(real_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
