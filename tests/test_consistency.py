@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bangfu import monitor
+from bangfu import monitor, status_report
 from bangfu.aggregate import status_of
 from bangfu.config import Config
 from bangfu.pipeline import Pipeline
@@ -42,7 +42,7 @@ def built(request, tmp_path_factory):
     pages = site_mod.generate(ctx, tmp / "src")
     pages["index.md"] = (tmp / "src" / "docs" / "index.md").read_text("utf-8")
     model = pipe.model
-    status = monitor.as_json(model, status_of(model, day))
+    status = status_report.as_json(model, status_of(model, day))
     extracts = {
         name: list(csv.DictReader(io.StringIO(csv_bytes(t).decode("utf-8"))))
         for name, t in ctx.tables.items()

@@ -332,10 +332,12 @@ def test_status_never_prints_private_values(tmp_path):
     c = Canaries()
     seed_valid(root, c)
     assert bangfu("check", "--as-of", DEFAULT_AS_OF, cwd=root).returncode == 0
-    for fmt in ("text", "json"):
-        proc = bangfu("status", "--format", fmt, "--as-of", DEFAULT_AS_OF, cwd=root)
-        assert proc.returncode == 0 and "h-0001" in proc.stdout, proc.stdout
-        _assert_clean(c, f"status --format {fmt}", proc)
+    scopes = ((), ("--county", "tc-alpha"), ("--township", "tc-alpha-east"))
+    for fmt in ("text", "json", "csv"):
+        for scope in scopes:
+            proc = bangfu("status", "--format", fmt, "--as-of", DEFAULT_AS_OF, *scope, cwd=root)
+            assert proc.returncode == 0 and "h-0001" in proc.stdout, proc.stdout
+            _assert_clean(c, f"status --format {fmt} {' '.join(scope)}", proc)
 
 
 # the filing form's plan fields, the plan's status left for the import to default

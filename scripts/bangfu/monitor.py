@@ -47,7 +47,6 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .model import Model
 from .recorded import NOT_RECORDED_LABEL
 
 WEEKDAYS = "一二三四五六日"
@@ -55,6 +54,17 @@ CONTACT_KINDS = frozenset({"走访", "电话回访", "慰问"})
 MONITORED = ("风险未消除", "风险已消除", "稳定脱贫")
 TIERS = ("红", "橙", "黄")
 TIMELY = ("按时", "逾期", "未报", "未到期")  # states of a tracked period
+# the snapshot's figures per place (``figures.sql`` status_place), in the order shown
+PLACE_FIGURES = (
+    "monitored",
+    "exited",
+    "undated",
+    "identified_later",
+    "overdue",
+    "red",
+    "orange",
+    "yellow",
+)
 UNTRACKED = NOT_RECORDED_LABEL  # a period before the ledger tracks the plan's reports
 DUE_IN_PERIOD, DUE_AFTER_PERIOD = "本期", "下一期"
 
@@ -107,6 +117,10 @@ class Status:
     by_org: dict[str, Counter] = field(default_factory=dict)  # organization → state → periods
     households_recorded: bool = False  # the ledger holds at least one household record
     monitored: int | None = None  # households not exited (the site's 监测户); None: 台账中无记录
+    # (county, township or None) → PLACE_FIGURES → households (None: 台账中无记录)
+    places: dict[tuple, dict] = field(default_factory=dict)
+    # (county, township or None) → organization ("" for all) → state → report periods
+    place_periods: dict[tuple, dict[str, Counter]] = field(default_factory=dict)
 
     @property
     def overdue(self) -> list[Revisit]:
@@ -193,77 +207,3 @@ def reporting_rule_text(r: dict) -> str:
         return f"每月报送一次{span}，{month} {day}前报送该月情况"
     month = "季度最后一个月" if due == DUE_IN_PERIOD else "季度结束后的下一个月"
     return f"每季度报送一次，{month} {day}前报送该季度情况"
-
-
-def _tracked(c: Counter) -> bool:
-    return any(c.get(k) for k in TIMELY)
-
-
-def as_json(model: Model, st: Status) -> dict:
-    def name(kind, id_):
-        rec = model.get(kind, id_)
-        return rec.data.get("name", id_) if rec else id_
-
-    return {
-        "as_of": st.as_of.isoformat(),
-        "overdue_revisits": [
-            {
-                "household": r.household,
-                "village": r.village,
-                "county": r.county,
-                "status": r.status,
-                "last_contact": r.last_contact.isoformat() if r.last_contact else None,
-                "due": r.due.isoformat(),
-                "days_overdue": r.days_overdue,
-            }
-            for r in st.overdue
-        ],
-        # None: the ledger holds no household record (台账中无记录), not zero households
-        "monitored_households": st.monitored if st.households_recorded else None,
-        "warning_tiers": {c: {t: n[t] for t in TIERS} for c, n in st.tiers.items()},
-        # per organization: counts of tracked periods by state (None when no period of its
-        # plans is tracked), and how many periods are 台账中无记录
-        "report_timeliness": {
-            o: {
-                "name": name("organization", o),
-                **{k: (c[k] if _tracked(c) else None) for k in TIMELY},
-                UNTRACKED: c[UNTRACKED],
-            }
-            for o, c in st.by_org.items()
-        },
-    }
-
-
-def as_text(model: Model, st: Status) -> str:
-    def vname(vid):
-        v = model.villages.get(vid)
-        return v.name if v else vid
-
-    def cname(cid):
-        rec = model.get("county", cid)
-        return rec.data.get("name", cid) if rec else cid
-
-    lines = [f"统计日期：{st.as_of.isoformat()}", ""]
-    if st.households_recorded:
-        lines.append(f"逾期未回访：{len(st.overdue)} 户（共监测 {st.monitored} 户）")
-    else:
-        lines.append(f"逾期未回访：{NOT_RECORDED_LABEL}（台账中没有帮扶户记录）")
-    for r in st.overdue:
-        last = r.last_contact.isoformat() if r.last_contact else "从未回访"
-        lines.append(
-            f"  {r.household}  {cname(r.county)}{vname(r.village)}  {r.status}  "
-            f"上次 {last}  应于 {r.due.isoformat()}  逾期 {r.days_overdue} 天"
-        )
-    lines += ["", "预警等级（未退出的户）："]
-    if not st.tiers:
-        lines.append("  （无）")
-    for c, n in st.tiers.items():
-        lines.append(f"  {cname(c)}：" + "，".join(f"{t} {n[t]}" for t in TIERS))
-    lines += ["", "报送及时性（按帮扶主体，按期计）："]
-    if not st.by_org:
-        lines.append("  （无）")
-    for o, counts in st.by_org.items():
-        rec = model.get("organization", o)
-        text = timeliness_text(counts) or f"{NOT_RECORDED_LABEL}（{counts[UNTRACKED]} 期）"
-        lines.append(f"  {o}  {rec.data.get('name', o) if rec else o}：{text}")
-    return "\n".join(lines) + "\n"

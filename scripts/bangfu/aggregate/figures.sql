@@ -17,12 +17,27 @@ CREATE TEMP TABLE place AS
 SELECT id AS village, township, county FROM village
 QUALIFY row_number() OVER (PARTITION BY id ORDER BY county, township) = 1
 ;
+-- the households on as_of (a snapshot): a household counts from its identification (its first
+-- identification step); one identified after as_of is left out. One with no identification
+-- date cannot be placed in time: it is counted, and `bangfu status` says how many such
+-- households each place has (undated). A household whose exit notice is after as_of was still
+-- monitored on as_of; its status before the exit is not recorded, so it is NULL here.
+CREATE TEMP TABLE household_on AS
+SELECT * REPLACE (
+  CASE WHEN status = '退出' AND exit > (SELECT as_of FROM params) THEN NULL ELSE status END
+    AS status,
+  CASE WHEN status = '退出' AND exit > (SELECT as_of FROM params) THEN NULL ELSE exit END
+    AS exit)
+FROM household WHERE start IS NULL OR start <= (SELECT as_of FROM params)
+;
 CREATE TEMP TABLE hh AS
 SELECT h.*, pl.township, pl.county
-FROM household h JOIN place pl ON pl.village = h.village
+FROM household_on h JOIN place pl ON pl.village = h.village
 ;
--- counties whose household figures are recorded: the ledger holds a household there
-CREATE TEMP TABLE recorded_county AS SELECT DISTINCT county FROM hh
+-- counties whose household figures are recorded: the ledger holds a household there (even
+-- one identified after as_of: the figures on as_of are then a recorded 0)
+CREATE TEMP TABLE recorded_county AS
+SELECT DISTINCT pl.county FROM household h JOIN place pl ON pl.village = h.village
 ;
 -- ---------------------------------------------------------------- plans and their state
 -- state on as_of: 草拟 / 已终止 / 已完成 from the status; otherwise the period decides
@@ -400,3 +415,56 @@ CREATE TEMP TABLE org_timeliness AS
 SELECT o.organization, p.state, count(*) AS periods
 FROM period_state p JOIN plan_org o ON o.plan = p.plan
 GROUP BY o.organization, p.state
+;
+-- ---------------------------------------------------------------- status (bangfu status)
+-- per township (level 0) and county (level 1): the snapshot's households (hh) by state, the
+-- households the ledger holds that were identified after as_of (not counted), those with no
+-- identification date (counted, named), overdue revisits and warning tiers; NULL where the
+-- county holds no household record (台账中无记录)
+CREATE TEMP TABLE status_place AS
+WITH s AS (
+  SELECT hh.id, hh.township, hh.county, hh.tier, hh.start IS NULL AS undated,
+    hh.status IS DISTINCT FROM '退出' AS monitored, false AS later,
+    hh.id IN (SELECT household FROM revisit WHERE days_overdue > 0) AS overdue
+  FROM hh
+  UNION ALL
+  SELECT h.id, pl.township, pl.county, NULL, false, false, true, false
+  FROM household h JOIN place pl ON pl.village = h.village
+  WHERE h.start > (SELECT as_of FROM params)
+)
+SELECT c.id AS county, t.id AS township, grouping(t.id) AS level,
+  CASE WHEN bool_or(rc.county IS NOT NULL) THEN
+    count(s.id) FILTER (WHERE s.monitored) END AS monitored,
+  CASE WHEN bool_or(rc.county IS NOT NULL) THEN
+    count(s.id) FILTER (WHERE NOT s.monitored AND NOT s.later) END AS exited,
+  CASE WHEN bool_or(rc.county IS NOT NULL) THEN
+    count(s.id) FILTER (WHERE s.undated) END AS undated,
+  CASE WHEN bool_or(rc.county IS NOT NULL) THEN
+    count(s.id) FILTER (WHERE s.later) END AS identified_later,
+  CASE WHEN bool_or(rc.county IS NOT NULL) THEN
+    count(s.id) FILTER (WHERE s.overdue) END AS overdue,
+  CASE WHEN bool_or(rc.county IS NOT NULL) THEN
+    count(s.id) FILTER (WHERE s.monitored AND s.tier = '红') END AS red,
+  CASE WHEN bool_or(rc.county IS NOT NULL) THEN
+    count(s.id) FILTER (WHERE s.monitored AND s.tier = '橙') END AS orange,
+  CASE WHEN bool_or(rc.county IS NOT NULL) THEN
+    count(s.id) FILTER (WHERE s.monitored AND s.tier = '黄') END AS yellow
+FROM county c
+LEFT JOIN township t ON t.county = c.id
+LEFT JOIN s ON s.township = t.id AND s.county = c.id
+LEFT JOIN recorded_county rc ON rc.county = c.id
+GROUP BY GROUPING SETS ((c.id, t.id), (c.id))
+;
+-- report periods of the plans covering a place, by township (level 0) and county (level 1),
+-- per organization ('' for the plans' periods whatever the organizations)
+CREATE TEMP TABLE status_periods AS
+WITH pp AS (
+  SELECT DISTINCT c.plan, pl.county, pl.township
+  FROM cover c JOIN place pl ON pl.village = c.village
+)
+SELECT pp.county, pp.township, grouping(pp.township) AS level,
+  COALESCE(o.organization, '') AS organization, p.state,
+  count(DISTINCT (p.plan, p.label)) AS periods
+FROM period_state p JOIN pp ON pp.plan = p.plan JOIN plan_org o ON o.plan = p.plan
+GROUP BY GROUPING SETS ((pp.county, pp.township, o.organization, p.state),
+  (pp.county, o.organization, p.state), (pp.county, pp.township, p.state), (pp.county, p.state))

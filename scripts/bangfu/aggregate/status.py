@@ -1,11 +1,12 @@
 """The monitoring status (``bangfu status``, the organization pages), read from the aggregate
-store: revisits, warning tiers and report timeliness as ``figures.sql`` defines them."""
+store: revisits, warning tiers, report timeliness and the per-place snapshot as ``figures.sql``
+defines them."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from ..monitor import PeriodReport, Revisit, Status
+from ..monitor import PLACE_FIGURES, PeriodReport, Revisit, Status
 
 
 def read(store) -> Status:
@@ -36,4 +37,20 @@ def read(store) -> Status:
     ):
         by_org[org][state] = n
     st.by_org = dict(by_org)
+    cols = ", ".join(PLACE_FIGURES)
+    for row in store.rows(
+        f"SELECT county, township, level, {cols} FROM status_place"
+        " WHERE level = 1 OR township IS NOT NULL ORDER BY county, level DESC, township"
+    ):
+        county, township, level, *figs = row
+        st.places[(county, township if level == 0 else None)] = dict(
+            zip(PLACE_FIGURES, figs, strict=True)
+        )
+    periods: dict[tuple, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for county, township, level, org, state, n in store.rows(
+        "SELECT county, township, level, organization, state, periods FROM status_periods"
+        " ORDER BY county, level DESC, township, organization, state"
+    ):
+        periods[(county, township if level == 0 else None)][org][state] = n
+    st.place_periods = {k: dict(v) for k, v in periods.items()}
     return st

@@ -63,24 +63,34 @@ command("site", "生成公开网站（MkDocs，--strict）和开放数据；数�
 
 
 def _status(args) -> int:
-    from .. import monitor
+    from .. import status_report
     from ..pipeline import Pipeline
 
     cfg = config(args)
     pipe = Pipeline(cfg, skip_invalid=True)  # figures of the valid records, even with errors
-    m, st = pipe.model, pipe.aggregate(cfg.as_of).status
+    m = pipe.model
+    scope = status_report.scope_of(m, args.county, args.township)  # a usage error first
+    st = pipe.aggregate(cfg.as_of).status
     if args.format == "json":
-        sys.stdout.write(json.dumps(monitor.as_json(m, st), ensure_ascii=False, indent=2) + "\n")
+        doc = status_report.as_json(m, st, scope)
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(status_report.as_csv(m, st, scope))
     else:
-        sys.stdout.write(monitor.as_text(m, st))
+        sys.stdout.write(status_report.as_text(m, st, scope))
     return 0
 
 
 def _status_args(p):
-    p.add_argument("--format", choices=["text", "json"], default="text", help="输出格式")
+    p.add_argument("--format", choices=["text", "json", "csv"], default="text", help="输出格式")
+    p.add_argument("--county", default=None, metavar="区县编号", help="只看这个区县")
+    p.add_argument("--township", default=None, metavar="乡镇编号", help="只看这个乡镇")
     common(p)
 
 
 command(
-    "status", "监测情况：逾期未回访的户（按户编号）、预警等级、各帮扶主体报送及时性", _status_args
+    "status",
+    "监测情况（统计日期当天的快照）：各区县概况、逾期未回访的户（按户编号）、预警等级、"
+    "各帮扶主体报送及时性",
+    _status_args,
 )(_status)
