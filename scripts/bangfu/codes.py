@@ -343,6 +343,13 @@ POLICY_NOTICE_MISSING_END = Code(
     "评议公示没有截止日期",
     "填写公示截止日期（until），以便核对公示天数。",
 )
+POLICY_VILLAGE_EXIT_UNMET = Code(
+    "policy.village-exit-unmet",
+    ERROR,
+    "村标为出列，“九有”却有一项记为未达标",
+    "核实该项在出列时的核验结果：确已达标的改为达标并写明核验日期和佐证；未达标的村不应标为出列。",
+    "exit: {year: 2019}，exit_standard.paved_road: {met: false, year: 2019}",
+)
 POLICY_DUPLICATE_SCOPE = Code(
     "policy.duplicate-scope",
     ERROR,

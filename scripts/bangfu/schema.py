@@ -211,6 +211,7 @@ _KEYWORD_CODES = {
     "minLength": SCHEMA_LENGTH,
     "maxLength": SCHEMA_LENGTH,
     "oneOf": SCHEMA_ONE_OF,
+    "anyOf": SCHEMA_ONE_OF,
     "minProperties": SCHEMA_REQUIRED,
 }
 _TYPE_NAMES = {
@@ -297,7 +298,7 @@ def _describe(err, schema: dict, parts: list) -> tuple[Code, str, list]:
         return SCHEMA_UNIQUE_ITEMS, f"{title}中有重复的项", parts
     if name == "minProperties":
         return SCHEMA_REQUIRED, f"{title}至少要填写一项", parts
-    if name == "oneOf":
+    if name in ("oneOf", "anyOf"):
         desc = node.get("description", "")
         return SCHEMA_ONE_OF, f"{title}的字段组合不符合要求。{desc}", parts
     code = _KEYWORD_CODES.get(name, SCHEMA_INVALID)
