@@ -10,6 +10,7 @@ from pathlib import Path
 from .codes import REGISTRY
 from .findings import ERROR
 from .layout import PLACES
+from .rules.catalog import BY_CODE, anchor
 from .schema import bundled, node_at
 
 
@@ -37,14 +38,20 @@ def error_codes_markdown() -> str:
         "`bangfu check` 报告的每个问题都有一个稳定的代码。错误（error）会让检查失败；"
         "警告（warning）只提示，不阻止合并。",
         "",
-        "| 代码 | 级别 | 含义 | 怎么改 |",
-        "| --- | --- | --- | --- |",
+        "监测规则产生的代码在“依据”一栏链接到[政策指南](guide.md#rules)中的规则："
+        "它依据的文件和章节、由哪个政策参数决定。",
+        "",
+        "| 代码 | 级别 | 含义 | 怎么改 | 依据 |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for code in sorted(REGISTRY):
         c = REGISTRY[code]
         level = "错误" if c.severity == ERROR else "警告"
+        rule = BY_CODE.get(code)
+        basis = f"[{md_cell(rule.title)}](guide.md#{anchor(rule)})" if rule else ""
         out.append(
-            f'| <span id="{code}">`{code}`</span> | {level} | {md_cell(c.title)} | {md_cell(c.hint)} |'
+            f'| <span id="{code}">`{code}`</span> | {level} | {md_cell(c.title)} '
+            f"| {md_cell(c.hint)} | {basis} |"
         )
     return "\n".join(out) + "\n"
 

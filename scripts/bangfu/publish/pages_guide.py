@@ -12,7 +12,8 @@ A hand-written page in ``site/`` may hold markers ``[[kind:arg:field]]``:
 - ``[[source:ID]]`` or ``[[source:ID:SECTION]]`` — a citation (with the section) linking to the
   source list
 - ``[[count:LIST]]`` — how many places the data holds on a key list
-- ``[[block:NAME]]`` — a generated table (lines, revisit, tiers, campaigns, phases, quotas, sources)
+- ``[[block:NAME]]`` — a generated table (lines, revisit, tiers, campaigns, phases, quotas, sources,
+  rules: the monitoring rules of ``rules.catalog``)
 - ``[[example:plan]]``, ``[[example:period]]`` — a plan of the data that has reports and the
   next period it has not reported yet, so the commands shown on the site run as written
   (``tests/test_site_commands.py`` runs them)
@@ -28,6 +29,7 @@ import re
 from ..config import UsageError
 from ..monitor import reporting_rule_text
 from ..rules.dates import label_period
+from . import pages_rules
 from .context import SiteContext
 from .pages_assumptions import href as assumption_href
 from .pages_assumptions import mark
@@ -289,6 +291,8 @@ def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
                     ]
                 )
         return table(["专项行动", "区县", "帮扶户配额"], rows, numeric={2})
+    if name == "rules":
+        return pages_rules.block(ctx, depth)
     if name == "sources":
         rows = []
         for sid in sorted(m.ids("source")):

@@ -4,6 +4,7 @@ row with its pairing coverage (active plans, organizations, last report)."""
 from __future__ import annotations
 
 from ..aggregate.cells import Cell
+from . import pages_exit
 from .context import SiteContext
 from .links import village_link
 from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, filter_box, front, link, md, table
@@ -56,6 +57,7 @@ def index_page(ctx: SiteContext) -> str:
     for slug, label, level, names in LISTS:
         n = len(_members(ctx, level, names))
         out.append(f"- [{label}]({slug}.md)：{n} 个")
+    out.append("- [重点村“九有”达标情况](exit-standard.md)：重点村逐项的出列标准核验记录")
     out += [
         "",
         "覆盖情况不统计草拟和已终止的方案；方案期间已过即为已结束，不算在执行。"
@@ -155,7 +157,7 @@ def list_page(ctx: SiteContext, slug: str) -> str:
 
 
 def pages(ctx: SiteContext) -> dict[str, str]:
-    out = {"lists/index.md": index_page(ctx)}
+    out = {"lists/index.md": index_page(ctx), **pages_exit.pages(ctx)}
     for slug, *_ in LISTS:
         out[f"lists/{slug}.md"] = list_page(ctx, slug)
     return out
