@@ -8,6 +8,14 @@ Every interval and cadence comes from the records (``data/policy/`` and each cam
 
 Rules, in plain words:
 
+* **Snapshot** — every figure is of the households on ``as_of``: a household counts from its
+  identification (its first identification step); one identified after ``as_of`` is left out
+  (``bangfu status`` says how many), one with no identification date cannot be placed in time
+  and is counted but named (台账中无记录 of its date), and one whose exit notice falls after
+  ``as_of`` was still monitored that day (its status before the exit is not recorded, so no
+  revisit interval applies to it). Status and tier are as recorded: the ledger keeps no
+  history of them.
+
 * **Revisit** — a household under monitoring (status 风险未消除 / 风险已消除 / 稳定脱贫;
   退出 is no longer monitored) must be contacted again within ``revisit_days[status]`` of the
   policy that applies to its county in the year of ``as_of``. A contact is a report entry of
