@@ -96,3 +96,13 @@ def test_guide_lists_every_rule_with_its_source_and_code(pages):
             assert f'href="sources.html#{rule.document}"' in tr, rule.key
         assert rule.section in tr.replace("&amp;", "&")
     assert "guide.md#rule-village-exit" in pages["errors.md"]
+
+
+def test_village_page_sums_up_its_items_and_links_to_the_table(pages):
+    page = pages[f"villages/{VILLAGE}.md"]
+    cell = page.split("九有情况", 1)[1][:400]
+    assert "达标 1 项，未达标 1 项，台账中无记录 7 项" in cell
+    assert "../lists/exit-standard.html" in cell
+    other = pages["villages/gs-qingshui-shanmen-shigou.md"].split("九有情况", 1)[1]
+    other = other.split("</tr>", 1)[0]  # the cell, not the note under the table
+    assert "台账中无记录" in other and "项" not in other

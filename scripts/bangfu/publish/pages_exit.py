@@ -47,6 +47,24 @@ def _cell(item) -> str:
     return f'<span class="{cls}">{s}</span>' + (f"<br><small>{esc(when)}</small>" if when else "")
 
 
+def village_summary(ctx: SiteContext, vid: str, depth: int) -> str:
+    """A village's 九有 in one cell: the count of items by state and its exit, linked to the
+    page of all key villages; ``MISSING`` when the ledger holds neither."""
+    d = _village(ctx, vid)
+    std = d.get("exit_standard") if isinstance(d.get("exit_standard"), dict) else {}
+    ex = d.get("exit") if isinstance(d.get("exit"), dict) else None
+    if not std and not ex:
+        return MISSING
+    states = [state(std.get(k)) for k, _ in items(ctx.schemas_dir)]
+    text = (
+        f"{MET} {states.count(MET)} 项，{UNMET} {states.count(UNMET)} 项，"
+        f"台账中无记录 {states.count(None)} 项"
+    )
+    if ex and ex.get("year"):
+        text += f"；{ex['year']} 年出列"
+    return esc(text) + "（" + link(f"{'../' * depth}lists/exit-standard.html", "逐项") + "）"
+
+
 def page(ctx: SiteContext) -> str:
     keys = items(ctx.schemas_dir)
     order = {c: i for i, c in enumerate(ctx.counties())}

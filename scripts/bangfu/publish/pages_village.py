@@ -11,11 +11,14 @@ from __future__ import annotations
 from ..aggregate.cells import Cell
 from .context import SiteContext
 from .links import count, county_link, group_rows, org_link, plan_link
+from .pages_exit import village_summary
 from .search import summary_front
 from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, front, md, table, withheld_note, yuan
 
 DEPTH = 1
-JIUYOU_NOTE = "“九有”情况：台账中无记录——台账的村记录目前没有这一项，不表示该村已达到或没有达到。"
+JIUYOU_NOTE = (
+    "“九有”情况：逐项的核验记录；没有记录的项是“台账中无记录”，不表示该村已达到或没有达到。"
+)
 
 
 def _figures(ctx: SiteContext, c: Cell) -> str:
@@ -78,7 +81,7 @@ def village_page(
             + f"，见{county_link(ctx, v.county, DEPTH)}的乡镇表",
         ],
         ["重点名单", esc("、".join(v.key_lists)) or "—"],
-        ["九有情况", MISSING],
+        ["九有情况", village_summary(ctx, vid, DEPTH)],
     ]
     out += [table(["项目", "内容"], facts, cls="bf-table bf-facts"), JIUYOU_NOTE, ""]
     out += ["## 结对方案和帮扶主体", ""]
