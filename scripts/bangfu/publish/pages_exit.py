@@ -17,6 +17,12 @@ PAGE = "lists/exit-standard.md"
 MET, UNMET = "达标", "未达标"
 
 
+def _part(d: dict, key: str) -> dict:
+    """A sub-mapping of a village's record ({} when absent)."""
+    v = d.get(key)
+    return v if isinstance(v, dict) else {}
+
+
 def _village(ctx: SiteContext, vid: str) -> dict:
     v = ctx.model.villages[vid]
     for t in ctx.pub("county", v.county).get("townships") or []:
@@ -51,8 +57,7 @@ def village_summary(ctx: SiteContext, vid: str, depth: int) -> str:
     """A village's 九有 in one cell: the count of items by state and its exit, linked to the
     page of all key villages; ``MISSING`` when the ledger holds neither."""
     d = _village(ctx, vid)
-    std = d.get("exit_standard") if isinstance(d.get("exit_standard"), dict) else {}
-    ex = d.get("exit") if isinstance(d.get("exit"), dict) else None
+    std, ex = _part(d, "exit_standard"), _part(d, "exit")
     if not std and not ex:
         return MISSING
     states = [state(std.get(k)) for k, _ in items(ctx.schemas_dir)]
@@ -76,8 +81,7 @@ def page(ctx: SiteContext) -> str:
     rows, tally = [], {k: {MET: 0, UNMET: 0, None: 0} for k, _ in keys}
     for v in villages:
         d = _village(ctx, v.id)
-        std = d.get("exit_standard") if isinstance(d.get("exit_standard"), dict) else {}
-        ex = d.get("exit") if isinstance(d.get("exit"), dict) else None
+        std, ex = _part(d, "exit_standard"), _part(d, "exit")
         for k, _ in keys:
             tally[k][state(std.get(k))] += 1
         rows.append(

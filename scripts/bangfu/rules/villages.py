@@ -7,6 +7,7 @@ item checked after the exit (a later date, or a later year) does not contradict 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def items(schemas_dir: Path | None = None) -> list[tuple[str, str]]:
     return [(k, v.get("title", k)) for k, v in node.get("properties", {}).items()]
 
 
-def _when(d: dict) -> tuple[int | None, object]:
+def _when(d: dict) -> tuple[int | None, dt.date | None]:
     """(year, date) of a dated part of the record; the year from the date when both are given."""
     day = date_of(d.get("date"))
     year = day.year if day else d.get("year")
