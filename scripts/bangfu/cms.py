@@ -16,15 +16,12 @@ plan's period and whose entries name one of the plan's targets; the villages a p
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from .cms_inputs import Inputs, Plan, date_range_pattern, read_inputs  # noqa: F401
 from .layout import PLACES
-from .load import iter_files
-from .readone import read_record
 from .schema import bundled, is_public, node_at
 
 CONFIG_FILE = "site/admin/config.yml"
@@ -36,118 +33,7 @@ HEADER = (
 # never offered: `synthetic` marks demo data; `corrections` keep the original value (private)
 # and are written by maintainers on the command line
 SKIP = frozenset({"synthetic", "corrections"})
-DAY = "(0[1-9]|[12][0-9]|3[01])"
-MONTH = "(0[1-9]|1[0-2])"
 TEXT_WIDGET_ABOVE = 200  # strings allowed longer than this get a multi-line box
-
-
-@dataclass
-class Plan:
-    id: str
-    county: str
-    name: str
-    start: str
-    end: str
-    villages: list[str] = field(default_factory=list)
-    households: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Inputs:
-    plans: list[Plan]
-    villages: list[tuple[str, str]]  # (id, label)
-
-
-def read_inputs(data_root: Path) -> Inputs:
-    """The plans and the villages of the county records (records that do not parse are
-    skipped: ``bangfu check`` reports them)."""
-    plans: list[Plan] = []
-    villages: list[tuple[str, str]] = []
-    for path in iter_files(data_root):
-        rec = read_record(path, data_root)
-        d = rec.data
-        if not isinstance(d, dict):
-            continue
-        if rec.kind == "plan":
-            p = _plan(rec.rel, d)
-            if p:
-                plans.append(p)
-        elif rec.kind == "county":
-            villages.extend(_villages(d))
-    plans.sort(key=lambda p: (p.county, p.id))
-    return Inputs(plans, sorted(set(villages)))
-
-
-def _plan(rel: tuple[str, ...], d: dict) -> Plan | None:
-    period = d.get("period") if isinstance(d.get("period"), dict) else {}
-    start, end = str(period.get("start", "")), str(period.get("end", ""))
-    try:
-        dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    except ValueError:
-        return None
-    targets = d.get("targets") if isinstance(d.get("targets"), dict) else {}
-
-    def ids(key):
-        v = targets.get(key)
-        return [str(x) for x in v] if isinstance(v, list) else []
-
-    return Plan(
-        id=rel[2],
-        county=rel[1],
-        name=str(d.get("name") or rel[2]),
-        start=start,
-        end=end,
-        villages=ids("villages"),
-        households=ids("households"),
-    )
-
-
-def _villages(county: dict) -> list[tuple[str, str]]:
-    out = []
-    for t in county.get("townships") or []:
-        if not isinstance(t, dict):
-            continue
-        for v in t.get("villages") or []:
-            if isinstance(v, dict) and isinstance(v.get("id"), str):
-                label = f"{county.get('name', '')}{t.get('name', '')}{v.get('name', '')}"
-                out.append((v["id"], f"{label}（{v['id']}）"))
-    return out
-
-
-# ---- dates: a pattern for the days of a period ---------------------------------------------
-
-
-def _range2(lo: int, hi: int) -> str:
-    """A regular expression for the two-digit numbers lo..hi (01–31)."""
-    parts = []
-    for tens in range(lo // 10, hi // 10 + 1):
-        a, b = max(lo, tens * 10) % 10, min(hi, tens * 10 + 9) % 10
-        parts.append(f"{tens}{a}" if a == b else f"{tens}[{a}-{b}]")
-    return parts[0] if len(parts) == 1 else "(" + "|".join(parts) + ")"
-
-
-def _month_end(y: int, m: int) -> int:
-    nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
-    return (nxt - dt.timedelta(days=1)).day
-
-
-def date_range_pattern(start: str, end: str) -> str:
-    """A pattern matching the dates start..end (YYYY-MM-DD, both included); whole months and
-    whole years are written once. The calendar itself is checked by ``bangfu check``."""
-    a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    alts = []
-    y, m = a.year, a.month
-    while (y, m) <= (b.year, b.month):
-        if m == 1 and dt.date(y, 1, 1) >= a and dt.date(y, 12, 31) <= b:  # a whole year
-            alts.append(f"{y}-{MONTH}-{DAY}")
-            y += 1
-            continue
-        lo = a.day if (y, m) == (a.year, a.month) else 1
-        hi = b.day if (y, m) == (b.year, b.month) else _month_end(y, m)
-        days = DAY if (lo, hi) == (1, _month_end(y, m)) else _range2(lo, hi)
-        alts.append(f"{y}-{m:02d}-{days}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return "^(" + "|".join(alts) + ")$"
 
 
 # ---- fields from the schemas -----------------------------------------------------------------

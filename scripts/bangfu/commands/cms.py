@@ -14,6 +14,12 @@ def _cms(args) -> int:
     from ..yamlio import atomic_write
 
     cfg = Config.make(args.data, args.schemas)
+    if args.fix_names:
+        from ..cms_inputs import fix_names
+
+        for old, new in fix_names(cfg.data_root):
+            print(f"已改名：{old} → {new.name}")
+        return 0
     out = Path(args.out) if args.out else cfg.data_root.parent / cms.CONFIG_FILE
     text = cms.render(
         cms.build(cfg.schemas_dir, cms.read_inputs(cfg.data_root), args.repo or cms.DEFAULT_REPO)
@@ -40,6 +46,12 @@ def _cms(args) -> int:
 def _cms_args(p):
     p.add_argument(
         "--check", action="store_true", help="只检查是否过期，不改文件；过期时退出码为 1"
+    )
+    p.add_argument(
+        "--fix-names",
+        action="store_true",
+        help="把只有大小写与编号不同的记录文件改名为编号（编辑器保存的文件名是小写的，"
+        "如周报 2020-w22.yaml → 2020-W22.yaml），不生成配置",
     )
     p.add_argument(
         "--out", default=None, help="输出文件（默认 数据文件夹旁的 site/admin/config.yml）"
