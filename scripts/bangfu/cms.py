@@ -134,6 +134,7 @@ def _organizations(schema: dict) -> dict:
         "folder": _folder("organization"),
         "extension": "yaml",
         "format": "yaml",
+        "editor": {"preview": False},  # the form takes the whole width (phones)
         "create": True,
         "delete": False,
         "identifier_field": "id",
@@ -154,6 +155,7 @@ def _campaigns() -> dict:
         "folder": _folder("campaign"),
         "extension": "yaml",
         "format": "yaml",
+        "editor": {"preview": False},  # the form takes the whole width (phones)
         "identifier_field": "id",
         "fields": [{"name": "id", "label": "编号"}, {"name": "name", "label": "名称"}],
     }
@@ -202,6 +204,7 @@ def _plans(schema: dict, villages: list[tuple[str, str]]) -> dict:
         "path": "{{county}}/{{id}}/plan",  # layout: plans/{county}/{id}/plan.yaml
         "extension": "yaml",
         "format": "yaml",
+        "editor": {"preview": False},  # the form takes the whole width (phones)
         "create": True,
         "delete": False,
         "identifier_field": "id",
@@ -273,6 +276,7 @@ def _reports(schema: dict, plan: Plan) -> dict:
         "folder": folder,
         "extension": "yaml",
         "format": "yaml",
+        "editor": {"preview": False},  # the form takes the whole width (phones)
         "create": True,
         "delete": False,
         "identifier_field": "id",
