@@ -200,3 +200,23 @@ def test_fix_names_gives_a_lower_cased_report_its_ids_case(tmp_path):
     assert sorted(p.name for p in reports.iterdir()) == ["2020-W22.yaml", "2020-q2.yaml"]
     proc = bangfu("cms", "--fix-names", "--data", str(data), cwd=tmp_path)
     assert proc.returncode == 0 and proc.stdout == ""  # nothing left; a real mismatch stays
+
+
+def test_built_site_has_the_editor_with_the_pinned_bundle(real_site):
+    dist = ROOT / "node_modules/decap-cms/dist"
+    require_system("decap-cms (npm ci)", (dist / "decap-cms.js").is_file())
+    from bangfu.publish.admin import bundle_files
+
+    admin = real_site / "admin"
+    assert (admin / "index.html").read_bytes() == (ROOT / "site/admin/index.html").read_bytes()
+    assert (admin / "config.yml").read_text("utf-8") == (ROOT / cms.CONFIG_FILE).read_text("utf-8")
+    expected = bundle_files(dist)
+    assert len(expected) > 50  # the entry point and the chunks it loads on demand
+    assert sorted(p.name for p in (admin / "vendor").iterdir()) == sorted(p.name for p in expected)
+    for f in expected:
+        assert (admin / "vendor" / f.name).read_bytes() == f.read_bytes(), f.name
+    pinned = json.loads((ROOT / "package.json").read_text("utf-8"))["dependencies"]["decap-cms"]
+    installed = json.loads((dist.parent / "package.json").read_text("utf-8"))["version"]
+    assert installed == pinned
+    page = (admin / "index.html").read_text("utf-8")
+    assert 'src="vendor/decap-cms.js"' in page and "http" not in page  # nothing from elsewhere
