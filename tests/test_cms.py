@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
 from bangfu import cms
 from bangfu.cms_inputs import date_range_pattern, fix_names, read_inputs
@@ -220,3 +221,25 @@ def test_built_site_has_the_editor_with_the_pinned_bundle(real_site):
     assert installed == pinned
     page = (admin / "index.html").read_text("utf-8")
     assert 'src="vendor/decap-cms.js"' in page and "http" not in page  # nothing from elsewhere
+
+
+def test_editor_branches_are_made_canonical_with_mains_tools():
+    wf = yaml.safe_load((ROOT / ".github/workflows/cms.yml").read_text("utf-8"))
+    assert wf[True] == {"push": {"branches": ["cms/**"]}}  # PyYAML reads `on` as True
+    assert wf["permissions"] == {"contents": "read"}
+    job = wf["jobs"]["canonical"]
+    assert job["permissions"] == {"contents": "write"}
+    base, head = job["steps"][0], job["steps"][1]
+    assert base["with"] == {"ref": "main", "path": "base", "persist-credentials": False}
+    assert head["with"]["path"] == "head"
+    runs = "\n".join(s.get("run", "") for s in job["steps"])
+    assert "pip install -e ./base" in runs and "./head" not in runs  # never the branch's code
+    assert "bangfu cms --fix-names --schemas ../base/schemas" in runs
+    assert "bangfu fmt --schemas ../base/schemas" in runs
+    assert 'git push origin "HEAD:${BRANCH}"' in runs
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text("utf-8"))
+    cms_hook = next(h for h in hooks["repos"][0]["hooks"] if h["id"] == "bangfu-cms")
+    assert cms_hook["entry"] == "bangfu cms --check"
+    assert re.search(cms_hook["files"], "data/plans/gs-qingshui/x/plan.yaml")
+    assert re.search(cms_hook["files"], "schemas/report.schema.json")
+    assert not re.search(cms_hook["files"], "data/plans/gs-qingshui/x/reports/2020-04.yaml")

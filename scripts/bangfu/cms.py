@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from .cms_inputs import Inputs, Plan, date_range_pattern, read_inputs  # noqa: F401
+from .cms_inputs import Inputs, Plan, date_range_pattern
 from .layout import PLACES
 from .schema import bundled, is_public, node_at
 
@@ -178,8 +178,12 @@ def _relation(label: str, hint: str, collection: str, multiple: bool = False) ->
 
 
 def _plans(schema: dict, villages: list[tuple[str, str]]) -> dict:
-    title = lambda k: node_at(schema, [k]).get("title", k)  # noqa: E731
-    desc = lambda k: node_at(schema, [k]).get("description", "")  # noqa: E731
+    def title(k: str) -> str:
+        return str(node_at(schema, [k]).get("title", k))
+
+    def desc(k: str) -> str:
+        return str(node_at(schema, [k]).get("description", ""))
+
     tv = node_at(schema, ["targets", "villages"])
     overrides = {
         "campaign": _relation(title("campaign"), desc("campaign"), "campaigns"),

@@ -55,13 +55,13 @@ def read_inputs(data_root: Path) -> Inputs:
 
 
 def _plan(rel: tuple[str, ...], d: dict) -> Plan | None:
-    period = d.get("period") if isinstance(d.get("period"), dict) else {}
+    period: dict = d["period"] if isinstance(d.get("period"), dict) else {}
     start, end = str(period.get("start", "")), str(period.get("end", ""))
     try:
         dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     except ValueError:
         return None
-    targets = d.get("targets") if isinstance(d.get("targets"), dict) else {}
+    targets: dict = d["targets"] if isinstance(d.get("targets"), dict) else {}
 
     def ids(key):
         v = targets.get(key)

@@ -10,7 +10,7 @@ from ..config import Config
 
 
 def _cms(args) -> int:
-    from .. import cms
+    from .. import cms, cms_inputs
     from ..yamlio import atomic_write
 
     cfg = Config.make(args.data, args.schemas)
@@ -22,7 +22,9 @@ def _cms(args) -> int:
         return 0
     out = Path(args.out) if args.out else cfg.data_root.parent / cms.CONFIG_FILE
     text = cms.render(
-        cms.build(cfg.schemas_dir, cms.read_inputs(cfg.data_root), args.repo or cms.DEFAULT_REPO)
+        cms.build(
+            cfg.schemas_dir, cms_inputs.read_inputs(cfg.data_root), args.repo or cms.DEFAULT_REPO
+        )
     )
     current = out.read_text("utf-8") if out.is_file() else None
     if args.check:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .. import cms
+from .. import cms, cms_inputs
 from ..resources import checkout
 
 BUNDLE = ("decap-cms.js", "decap-cms.js.LICENSE.txt")  # and the chunks it loads: N.decap-cms.js
@@ -34,7 +34,7 @@ def write(docs: Path, data_root: Path, schemas_dir: Path) -> bool:
     if dist is None:
         shutil.rmtree(admin, ignore_errors=True)
         return False
-    conf = cms.build(schemas_dir, cms.read_inputs(data_root))
+    conf = cms.build(schemas_dir, cms_inputs.read_inputs(data_root))
     (admin / "config.yml").write_text(cms.render(conf), "utf-8")
     vendor = admin / "vendor"
     vendor.mkdir(parents=True, exist_ok=True)
