@@ -178,6 +178,31 @@ def _new_report(page, admin, start: str, amount: str) -> None:
     _put(page, "amount", amount)
 
 
+def _lookups(page) -> list:
+    """The backend actions answered 404."""
+    missing: list = []
+
+    def seen(r):
+        if r.status == 404:
+            missing.append(json.loads(r.request.post_data or "{}").get("action"))
+
+    page.on("response", seen)
+    return missing
+
+
+def _clean(watch, missing: list, api: str) -> None:
+    """No console error, failed or foreign request, except this one: before opening or
+    creating an entry Decap asks the backend for an unpublished version of it (editorial
+    workflow), and the backend's 404 means "none yet" (the browser logs a failed resource)."""
+    assert set(missing) <= {"unpublishedEntry"}, missing
+    assert all(f == f"404 {api}" for f in watch.failed), watch.failed
+    assert len(watch.failed) == len(missing)
+    assert all("404" in e for e in watch.errors), watch.errors
+    watch.failed.clear()
+    watch.errors.clear()
+    watch.clean()
+
+
 def _branches(repo) -> list[str]:
     return _git(repo, "branch", "--format=%(refname:short)").split()
 
@@ -227,15 +252,7 @@ def test_wrong_values_are_refused_with_the_schemas_message(browser, admin, backe
 def test_report_created_in_the_form_is_a_branch_with_a_valid_record(browser, admin, backend):
     repo, api = backend
     ctx, page, watch = _signed_in(browser, admin)
-    missing: list[str] = []
-    page.on(
-        "response",
-        lambda r: (
-            missing.append(json.loads(r.request.post_data or "{}").get("action"))
-            if r.status == 404
-            else None
-        ),
-    )
+    missing = _lookups(page)
     _new_report(page, admin, start="2020-05-25", amount="500")
     page.get_by_role("button", name="保存").click()
     branch = f"cms/{COLLECTION}/2020-w22"
@@ -243,15 +260,8 @@ def test_report_created_in_the_form_is_a_branch_with_a_valid_record(browser, adm
     page.get_by_text("修改已保存").first.wait_for(timeout=30000)
     assert branch in _branches(repo), _branches(repo)
     _shot(page, "saved")
-    # before creating the branch Decap asks for an unpublished entry of that slug; the
-    # backend's 404 means "none yet" (the browser logs it as a failed resource)
-    assert set(missing) == {"unpublishedEntry"}, missing
-    assert {f.split(" ", 1)[0] for f in watch.failed} == {"404"}, watch.failed
-    assert all(f.endswith(api) for f in watch.failed), watch.failed
-    assert all("404" in e for e in watch.errors), watch.errors
-    watch.failed.clear()
-    watch.errors.clear()
-    watch.clean()
+    assert missing == ["unpublishedEntry"]
+    _clean(watch, missing, api)
     ctx.close()
     # one commit on the branch, adding the report at the layout's path (lower-cased by Decap)
     changed = _git(repo, "diff", "--name-status", "main", branch).split("\n")
@@ -272,3 +282,28 @@ def test_report_created_in_the_form_is_a_branch_with_a_valid_record(browser, adm
         assert fmt.returncode == 0, fmt.stdout + fmt.stderr  # the editor's YAML is canonical
     finally:
         _git(repo, "checkout", "-q", "-f", "main")
+
+
+def test_existing_plan_opens_with_its_relations(browser, admin, backend):
+    """The plans collection reads plans/<区县>/<方案>/plan.yaml; campaign and organizations are
+    relations shown by name; the target villages a select of the county records' villages."""
+    _repo, api = backend
+    ctx, page, watch = _signed_in(browser, admin)
+    missing = _lookups(page)
+    page.goto(f"{admin}#/collections/plans", wait_until="networkidle")
+    listed = page.locator("main, body").first
+    listed.get_by_text("清水县社会组织结对帮扶山门镇高桥村（第一组）").first.wait_for()
+    n_plans = len(list((ROOT / "data/plans").glob("*/*/plan.yaml")))
+    assert page.get_by_text("清水县社会组织结对帮扶").count() >= n_plans
+    page.goto(
+        f"{admin}#/collections/plans/entries/gs-qingshui/{PLAN}/plan", wait_until="networkidle"
+    )
+    page.get_by_text("清水县社会组织助力挂牌督战贫困村脱贫攻坚（2020年）").first.wait_for()
+    text = page.inner_text("body")
+    for name in ("清水县智远职业技能培训学校", "清水县永鑫智远技能培训学校", "清水县涛源培训学校"):
+        assert name in text, name  # the plan's organizations, by name
+    assert "清水县山门镇高桥村（gs-qingshui-shanmen-gaoqiao）" in text  # its target village
+    _shot(page, "plan")
+    assert missing == ["unpublishedEntry"]
+    _clean(watch, missing, api)
+    ctx.close()
