@@ -40,6 +40,8 @@ def read_inputs(data_root: Path) -> Inputs:
     plans: list[Plan] = []
     villages: list[tuple[str, str]] = []
     for path in iter_files(data_root):
+        if kind_of(path.relative_to(data_root).parts) not in ("plan", "county"):
+            continue  # only plans and counties are read (not the households and reports)
         rec = read_record(path, data_root)
         d = rec.data
         if not isinstance(d, dict):
