@@ -24,8 +24,8 @@ import urllib.request
 import pytest
 import yaml
 
+from .browser_helpers import ARGS, SHOTS, Watch, serve
 from .conftest import ROOT, bangfu, require_system
-from .test_browser import ARGS, SHOTS, Watch, _serve
 
 pytestmark = pytest.mark.browser
 PLAN = "qingshui-2020-gaoqiao"
@@ -120,7 +120,7 @@ def admin(real_site, backend, tmp_path_factory):
     conf = yaml.safe_load((site / "admin/config.yml").read_text("utf-8"))
     conf["local_backend"] = {"url": api}
     (site / "admin/config.yml").write_text(yaml.safe_dump(conf, allow_unicode=True), "utf-8")
-    with _serve(site) as url:
+    with serve(site) as url:
         yield f"{url}/admin/index.html"
 
 
