@@ -17,9 +17,11 @@ if (files.length === 0) {
   console.error(`没有找到要检查的工作流文件（${dir}）`);
   process.exit(2);
 }
-const lint = await createLinter();
 let problems = 0;
 for (const file of files) {
+  // a fresh linter per file: the WASM build can fail ("unreachable") when one instance lints
+  // several files in some orders
+  const lint = await createLinter();
   const results = lint(await readFile(file, "utf8"), file);
   for (const r of results) {
     console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);

@@ -5,47 +5,16 @@ table sorts. Screenshots of each page kind at both widths go to build/screenshot
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
 import re
 import shutil
-import threading
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from .conftest import ROOT, require_system
+from .browser_helpers import ARGS, SHOTS, Watch, serve
+from .conftest import require_system
 
 pytestmark = pytest.mark.browser
-SHOTS = ROOT / "build" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def _serve(folder):
-    """The folder over HTTP on a free local port, for as long as the block runs."""
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +25,7 @@ def site_dir(demo_site):
 
 @pytest.fixture(scope="module")
 def site(site_dir):
-    with _serve(site_dir) as url:
+    with serve(site_dir) as url:
         yield url
 
 
@@ -64,7 +33,7 @@ def site(site_dir):
 def real_url(real_site):
     """The site of the repository's own data/ (its organization names are real), served."""
     require_system("chromium", shutil.which("chromium") is not None)
-    with _serve(real_site) as url:
+    with serve(real_site) as url:
         yield url
 
 
@@ -76,35 +45,6 @@ def browser(site):
         b = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
         yield b
         b.close()
-
-
-class Watch:
-    """Collects console errors, failed requests and requests to other hosts."""
-
-    def __init__(self, page):
-        self.errors: list[str] = []
-        self.failed: list[str] = []
-        self.foreign: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.failed.append(r.url))
-        page.on(
-            "response",
-            lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-        )
-        page.on("request", self._request)
-
-    def _request(self, req):
-        host = urlparse(req.url).hostname
-        if req.url.startswith(("data:", "blob:", "about:")):
-            return
-        if host != "127.0.0.1":
-            self.foreign.append(req.url)
-
-    def clean(self):
-        assert not self.errors, self.errors
-        assert not self.failed, self.failed
-        assert not self.foreign, self.foreign
 
 
 def _open(browser, url: str, width: int = 1280):

@@ -1,5 +1,5 @@
 """``pre-commit run --all-files`` passes on a copy of the repository's tracked files (local
-hooks only: bangfu check, bangfu fmt --check, ruff check, bangfu codeowners --check)."""
+hooks only: bangfu check, bangfu fmt --check, ruff check, bangfu codeowners --check, bangfu cms --check)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_config_has_only_local_hooks():
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text("utf-8"))
     assert [r["repo"] for r in config["repos"]] == ["local"]
     ids = {h["id"] for h in config["repos"][0]["hooks"]}
-    assert {"bangfu-check", "bangfu-fmt", "ruff", "bangfu-codeowners"} <= ids
+    assert {"bangfu-check", "bangfu-fmt", "ruff", "bangfu-codeowners", "bangfu-cms"} <= ids
 
 
 def test_pre_commit_run_all_files_passes(tmp_path):
@@ -68,5 +68,11 @@ def test_pre_commit_run_all_files_passes(tmp_path):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for hook in ("bangfu check", "bangfu fmt --check", "ruff check", "bangfu codeowners --check"):
+    for hook in (
+        "bangfu check",
+        "bangfu fmt --check",
+        "ruff check",
+        "bangfu codeowners --check",
+        "bangfu cms --check",
+    ):
         assert hook in proc.stdout

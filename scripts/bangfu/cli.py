@@ -36,6 +36,7 @@ COMMAND_ORDER: tuple[str, ...] = (
     # reviewing changes
     "review",
     "codeowners",
+    "cms",
     # tools
     "demo",
     "docs",

@@ -29,6 +29,7 @@ import yaml
 from .. import resources
 from ..config import UsageError
 from . import (
+    admin,
     pages_assumptions,
     pages_campaign,
     pages_changes,
@@ -218,6 +219,7 @@ def build(
             package.mkdir()
             write_package(package, ctx.tables, sources_of(ctx.model, ctx.schemas_dir), agg.release)
         generate(ctx, src, package, releases)
+        admin.write(src / "docs", agg.cfg.data_root, ctx.schemas_dir)  # the web editor
         mkdocs_build(src, tmp / "site", _epoch(ctx.updated))
         if package is not None:
             os.replace(package, tmp / "site" / "data")

@@ -1,0 +1,316 @@
+"""The web editor's configuration (Decap CMS, ``/admin/config.yml``), generated from the schemas,
+the record layout and the plans, so that it cannot drift from what ``bangfu check`` accepts.
+
+Contributors who do not use Git edit organizations, plans and progress reports in a browser;
+every save is a branch and a pull request (``publish_mode: editorial_workflow``) that the usual
+checks, review and CODEOWNERS routing handle. Households keep the spreadsheet and command-line
+routes: the editor has no collection for them. A field is offered only when the schemas mark it,
+and every property above it, ``x-visibility: public`` (``schema.is_public``); nothing private is
+ever shown in or written through the editor.
+
+From the schemas: labels and hints (titles and descriptions), enums as selects, patterns with
+the schema's Chinese description as the message, required fields, lists. From the data: a report
+collection per plan (``data/plans/<区县>/<方案>/reports/``), whose dates must fall inside the
+plan's period and whose entries name one of the plan's targets; the villages a plan may target.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .cms_inputs import Inputs, Plan, date_range_pattern
+from .layout import PLACES
+from .schema import bundled, is_public, node_at
+
+CONFIG_FILE = "site/admin/config.yml"
+DEFAULT_REPO = "bangfu-ledger/ledger"  # the GitHub repository; `bangfu cms --repo` sets it
+HEADER = (
+    "# 网页编辑器（Decap CMS）的配置：由 `bangfu cms` 根据 schemas/、记录位置和结对方案生成，"
+    "不要手改。\n# 过期时 `bangfu cms --check` 报错；`bangfu site` 构建网站时按发布的数据重新生成。\n"
+)
+# never offered: `synthetic` marks demo data; `corrections` keep the original value (private)
+# and are written by maintainers on the command line
+SKIP = frozenset({"synthetic", "corrections"})
+TEXT_WIDGET_ABOVE = 200  # strings allowed longer than this get a multi-line box
+
+
+# ---- fields from the schemas -----------------------------------------------------------------
+
+
+def _message(node: dict, defs: dict) -> str:
+    """The Chinese explanation shown when a pattern does not match: the field's description,
+    then its shared type's (``common.schema.json#/$defs``) when that says more."""
+    own = node.get("description", "")
+    shared = ""
+    ref = node.get("$ref")
+    if ref:
+        shared = defs.get(ref.split("/")[-1], {}).get("description", "")
+    return own if not shared or shared in own else f"{own}{shared}"
+
+
+def _raw(schema: dict, parts: list) -> dict:
+    """The node at ``parts`` before $ref is followed (to name the shared type)."""
+    n = schema
+    for p in parts:
+        n = n.get("items", {}) if isinstance(p, int) else n.get("properties", {}).get(p, {})
+    return n
+
+
+def fields_of(schema: dict, parts: list, overrides: dict | None = None) -> list[dict]:
+    """The editor fields for the public properties of the object at ``parts``."""
+    node = node_at(schema, parts)
+    required = set(node.get("required", []))
+    out = []
+    for name in node.get("properties", {}):
+        sub = [*parts, name]
+        if name in SKIP or not is_public(schema, sub):
+            continue
+        key = ".".join(str(p) for p in sub if not isinstance(p, int))
+        if overrides and key in overrides:
+            f = overrides[key]
+            if f is None:
+                continue
+            out.append({"name": name, **f})
+            continue
+        out.append(_field(schema, sub, name, name in required, overrides))
+    return out
+
+
+def _field(schema: dict, parts: list, name: str, required: bool, overrides) -> dict:
+    node = node_at(schema, parts)
+    raw = _raw(schema, parts)
+    defs = schema.get("$defs", {})
+    f: dict = {"name": name, "label": node.get("title", name)}
+    if node.get("description"):
+        f["hint"] = node["description"]
+    f["required"] = required
+    items = node_at(schema, [*parts, 0]) if "items" in node else None
+    if "enum" in node:
+        f.update(widget="select", options=list(node["enum"]))
+    elif items is not None and "enum" in items:
+        f.update(widget="select", multiple=True, options=list(items["enum"]))
+    elif items is not None and items.get("type") == "object":
+        f.update(widget="list", fields=fields_of(schema, [*parts, 0], overrides))
+    elif items is not None:
+        inner = _field(schema, [*parts, 0], name, True, overrides)
+        inner.pop("hint", None)
+        f.update(widget="list", field=inner)
+    elif node.get("type") == "object":
+        f.update(widget="object", fields=fields_of(schema, parts, overrides))
+    elif node.get("type") == "boolean" or node.get("const") is True:
+        f["widget"] = "boolean"
+    elif node.get("type") in ("number", "integer"):
+        f.update(widget="number", value_type="int" if node["type"] == "integer" else "float")
+        if node.get("minimum") == 0:  # Decap checks a pattern on the number's text
+            digits = "^[0-9]+$" if node["type"] == "integer" else "^[0-9]+(\\.[0-9]+)?$"
+            f["pattern"] = [digits, _message(raw, defs)]
+        else:
+            for k, v in (("min", "minimum"), ("max", "maximum")):
+                if v in node:
+                    f[k] = node[v]
+    else:
+        long = node.get("maxLength", 0) > TEXT_WIDGET_ABOVE
+        f["widget"] = "text" if long else "string"
+        if "pattern" in node:
+            f["pattern"] = [node["pattern"], _message(raw, defs)]
+    return f
+
+
+# ---- collections -----------------------------------------------------------------------------
+
+
+def _folder(kind: str) -> str:
+    return "data/" + PLACES[kind].pattern.split("/")[0]
+
+
+def _organizations(schema: dict) -> dict:
+    return {
+        "name": "organizations",
+        "label": "帮扶主体",
+        "label_singular": "帮扶主体",
+        "description": schema.get("description", ""),
+        "folder": _folder("organization"),
+        "extension": "yaml",
+        "format": "yaml",
+        "editor": {"preview": False},  # the form takes the whole width (phones)
+        "create": True,
+        "delete": False,
+        "identifier_field": "id",
+        "slug": "{{id}}",
+        "summary": "{{name}}（{{id}}）",
+        "fields": fields_of(schema, []),
+    }
+
+
+def _campaigns() -> dict:
+    """Read only, hidden: the choices of a plan's 专项行动."""
+    return {
+        "name": "campaigns",
+        "label": "专项行动",
+        "hide": True,
+        "create": False,
+        "delete": False,
+        "folder": _folder("campaign"),
+        "extension": "yaml",
+        "format": "yaml",
+        "editor": {"preview": False},  # the form takes the whole width (phones)
+        "identifier_field": "id",
+        "fields": [{"name": "id", "label": "编号"}, {"name": "name", "label": "名称"}],
+    }
+
+
+def _relation(label: str, hint: str, collection: str, multiple: bool = False) -> dict:
+    f = {
+        "label": label,
+        "hint": hint,
+        "widget": "relation",
+        "collection": collection,
+        "value_field": "id",
+        "search_fields": ["name", "id"],
+        "display_fields": ["name"],
+        "required": True,
+    }
+    if multiple:
+        f.update(multiple=True, min=1)
+    return f
+
+
+def _plans(schema: dict, villages: list[tuple[str, str]]) -> dict:
+    def title(k: str) -> str:
+        return str(node_at(schema, [k]).get("title", k))
+
+    def desc(k: str) -> str:
+        return str(node_at(schema, [k]).get("description", ""))
+
+    tv = node_at(schema, ["targets", "villages"])
+    overrides = {
+        "campaign": _relation(title("campaign"), desc("campaign"), "campaigns"),
+        "organizations": _relation(
+            title("organizations"), desc("organizations"), "organizations", multiple=True
+        ),
+        "targets.villages": {
+            "label": tv.get("title", "villages"),
+            "hint": tv.get("description", ""),
+            "widget": "select",
+            "multiple": True,
+            "required": False,
+            "options": [{"label": label, "value": vid} for vid, label in villages],
+        },
+    }
+    return {
+        "name": "plans",
+        "label": "结对方案",
+        "label_singular": "结对方案",
+        "description": schema.get("description", ""),
+        "folder": _folder("plan"),
+        "path": "{{county}}/{{id}}/plan",  # layout: plans/{county}/{id}/plan.yaml
+        "extension": "yaml",
+        "format": "yaml",
+        "editor": {"preview": False},  # the form takes the whole width (phones)
+        "create": True,
+        "delete": False,
+        "identifier_field": "id",
+        "slug": "{{id}}",
+        "summary": "{{name}}（{{county}}）",
+        "fields": fields_of(schema, [], overrides),
+    }
+
+
+def _reports(schema: dict, plan: Plan) -> dict:
+    dates = date_range_pattern(plan.start, plan.end)
+    period = node_at(schema, ["period"])
+    said = f"{period.get('title', '')}：{period.get('description', '')}"
+    entry = ["entries", 0]
+
+    def date_field(parts, name, said):
+        """A date inside the plan's period; the message is the schema's description ``said``."""
+        n = node_at(schema, parts)
+        return {
+            "label": n.get("title", name),
+            "hint": n.get("description", ""),
+            "widget": "string",
+            "required": True,
+            "pattern": [dates, f"{said}（方案期间 {plan.start} 至 {plan.end}）"],
+        }
+
+    def target(key: str, ids: list[str]) -> dict | None:
+        if not ids:
+            return None  # the plan has no such targets: nothing to choose
+        n = node_at(schema, [*entry, key])
+        return {
+            "label": n.get("title", key),
+            "hint": n.get("description", ""),
+            "widget": "select",
+            "required": False,
+            "options": ids,
+        }
+
+    overrides = {
+        "plan": {
+            "label": node_at(schema, ["plan"]).get("title", "plan"),
+            "widget": "hidden",
+            "default": plan.id,
+        },
+        "period": {
+            "label": period.get("title", "period"),
+            "hint": period.get("description", ""),
+            "widget": "object",
+            "required": True,
+            "fields": [{"name": k, **date_field(["period", k], k, said)} for k in ("start", "end")],
+        },
+        "entries.date": date_field(
+            [*entry, "date"], "date", node_at(schema, [*entry, "date"]).get("description", "")
+        ),
+        "entries.household": target("household", plan.households),
+        "entries.village": target("village", plan.villages),
+    }
+    report = PLACES["report"].pattern  # plans/{county}/{plan}/reports/{id}.yaml
+    folder = "data/" + report.rsplit("/", 1)[0].format(county=plan.county, plan=plan.id)
+    fields = fields_of(schema, [], overrides)
+    for f in fields:
+        if f["name"] == "entries":
+            f.update(summary="{{fields.date}} {{fields.kind}}", label_singular="条目")
+    return {
+        "name": f"reports-{plan.id}",
+        "label": f"进度报告：{plan.name}",
+        "label_singular": "进度报告",
+        "description": f"{schema.get('description', '')}方案期间 {plan.start} 至 {plan.end}。",
+        "folder": folder,
+        "extension": "yaml",
+        "format": "yaml",
+        "editor": {"preview": False},  # the form takes the whole width (phones)
+        "create": True,
+        "delete": False,
+        "identifier_field": "id",
+        "slug": "{{id}}",
+        "summary": "{{id}}",
+        "fields": fields,
+    }
+
+
+def build(schemas_dir: Path, inputs: Inputs, repo: str = DEFAULT_REPO) -> dict:
+    """The editor's configuration as a mapping (``render`` writes it)."""
+    schemas = bundled(schemas_dir)
+    return {
+        "backend": {"name": "github", "repo": repo, "branch": "main"},
+        "publish_mode": "editorial_workflow",
+        # used only when the page is served from this computer (localhost) and decap-server
+        # runs next to it; the published site always uses the GitHub backend
+        "local_backend": True,
+        "locale": "zh_Hans",
+        "media_folder": "site/assets/uploads",  # required by Decap; no field uploads files
+        "slug": {"encoding": "ascii", "clean_accents": False, "sanitize_replacement": "-"},
+        "collections": [
+            _organizations(schemas["organization"]),
+            _plans(schemas["plan"], inputs.villages),
+            *(_reports(schemas["report"], p) for p in inputs.plans),
+            _campaigns(),
+        ],
+    }
+
+
+def render(config: dict) -> str:
+    body = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=4096)
+    return HEADER + body

@@ -1,0 +1,69 @@
+"""What the browser tests share: Chromium's arguments, where screenshots go, a folder served
+over HTTP, and a watch on a page's console errors, failed requests and requests to other hosts."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import threading
+from urllib.parse import urlparse
+
+from .conftest import ROOT
+
+SHOTS = ROOT / "build" / "screenshots"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder):
+    """The folder over HTTP on a free local port, for as long as the block runs."""
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Watch:
+    """Collects console errors, failed requests and requests to other hosts."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.foreign: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on(
+            "response",
+            lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
+        page.on("request", self._request)
+
+    def _request(self, req):
+        host = urlparse(req.url).hostname
+        if req.url.startswith(("data:", "blob:", "about:")):
+            return
+        if host != "127.0.0.1":
+            self.foreign.append(req.url)
+
+    def clean(self):
+        assert not self.errors, self.errors
+        assert not self.failed, self.failed
+        assert not self.foreign, self.foreign

@@ -1,0 +1,245 @@
+"""``bangfu cms``: the web editor's configuration is generated from the schemas and the plans,
+validates against Decap CMS's own configuration schema, offers no private field, and
+``--check`` fails when it is stale. The browser test is in ``test_cms_browser.py``."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from bangfu import cms
+from bangfu.cms_inputs import date_range_pattern, fix_names, read_inputs
+from bangfu.schema import bundled, is_public
+
+from .conftest import ROOT, bangfu, require_system
+
+DECAP_SCHEMA = ROOT / "tests/vendor/decap-cms-config.schema.json"
+
+
+def _config(data: Path = ROOT / "data") -> dict:
+    return cms.build(ROOT / "schemas", read_inputs(data))
+
+
+def _fields(fields: list, prefix: str = ""):
+    for f in fields:
+        path = f"{prefix}.{f['name']}"
+        yield path, f
+        yield from _fields(f.get("fields", []), path)
+        if "field" in f:  # a list of single values: the item is the list's own field
+            yield from _fields(f["field"].get("fields", []), path)
+
+
+def test_committed_config_is_current_and_check_fails_when_stale(tmp_path):
+    committed = (ROOT / cms.CONFIG_FILE).read_text("utf-8")
+    assert committed == cms.render(_config())
+    proc = bangfu("cms", "--check", cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    stale = tmp_path / "config.yml"
+    stale.write_text(committed.replace("label: 进度报告", "label: 报告"), "utf-8")
+    proc = bangfu("cms", "--check", "--out", str(stale), cwd=ROOT)
+    assert proc.returncode == 1 and "已过期" in proc.stderr and "bangfu cms" in proc.stderr
+
+
+def test_config_validates_against_decap_cms_config_schema():
+    schema = json.loads(DECAP_SCHEMA.read_text("utf-8"))
+    validator = jsonschema.Draft7Validator(schema)
+    conf = _config()
+    assert not [e.message for e in validator.iter_errors(conf)]
+    names = [c["name"] for c in conf["collections"]]
+    assert len(names) == len(set(names))  # uniqueItemProperties, which the JSON copy leaves out
+    for c in conf["collections"]:
+        for group in [c["fields"]] + [
+            f["fields"] for _, f in _fields(c["fields"]) if "fields" in f
+        ]:
+            assert len({f["name"] for f in group}) == len(group), c["name"]
+    # the schema does reject what Decap rejects
+    bad = json.loads(json.dumps(conf))
+    bad["collections"][0]["fields"][2]["options"] = "社会团体"  # a select needs a list
+    del bad["media_folder"]
+    errors = [e.message for e in validator.iter_errors(bad)]
+    assert len(errors) >= 2, errors
+
+
+def test_vendored_decap_schema_matches_the_pinned_packages():
+    node = shutil.which("node")
+    require_system("node", node is not None)
+    require_system("decap-cms (npm ci)", (ROOT / "node_modules/decap-cms-core").is_dir())
+    proc = subprocess.run(
+        [node, "tools/decap_config_schema.mjs"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == DECAP_SCHEMA.read_text("utf-8")
+    lock = json.loads((ROOT / "package-lock.json").read_text("utf-8"))["packages"]
+    core = lock["node_modules/decap-cms-core"]["version"]
+    assert f"decap-cms-core {core} " in proc.stdout
+    pinned = json.loads((ROOT / "package.json").read_text("utf-8"))
+    assert pinned["dependencies"]["decap-cms"] == lock["node_modules/decap-cms"]["version"]
+    assert pinned["devDependencies"]["decap-server"] == lock["node_modules/decap-server"]["version"]
+
+
+def test_collections_follow_the_layout_and_offer_only_public_fields():
+    conf = _config()
+    by_name = {c["name"]: c for c in conf["collections"]}
+    assert conf["publish_mode"] == "editorial_workflow" and conf["locale"] == "zh_Hans"
+    assert by_name["organizations"]["folder"] == "data/organizations"
+    assert by_name["plans"]["folder"] == "data/plans"
+    assert by_name["plans"]["path"] == "{{county}}/{{id}}/plan"
+    plans = sorted(p.parent.name for p in (ROOT / "data/plans").glob("*/*/plan.yaml"))
+    reports = sorted(n for n in by_name if n.startswith("reports-"))
+    assert reports == [f"reports-{p}" for p in plans]
+    one = by_name["reports-qingshui-2020-gaoqiao"]
+    assert one["folder"] == "data/plans/gs-qingshui/qingshui-2020-gaoqiao/reports"
+    assert "household" not in json.dumps(conf["collections"][0])  # nothing of households
+    assert not any("households" in c.get("folder", "") for c in conf["collections"])
+    schemas = bundled(ROOT / "schemas")
+    for name, kind in (
+        ("organizations", "organization"),
+        ("plans", "plan"),
+        (one["name"], "report"),
+    ):
+        for path, _f in _fields(by_name[name]["fields"]):
+            parts = [p for p in re.split(r"\.|\[\]", path) if p]
+            assert is_public(schemas[kind], _shape(schemas[kind], parts)), (name, path)
+    org = {p for p, _ in _fields(by_name["organizations"]["fields"])}
+    assert ".leader" not in org and not any(p.startswith(".leader") for p in org)
+    assert ".corrections" not in {p for p, _ in _fields(one["fields"])}
+
+
+def _shape(schema: dict, parts: list) -> list:
+    """Field names → schema path (a list's items are index 0)."""
+    from bangfu.schema import node_at
+
+    out: list = []
+    for p in parts:
+        out.append(p)
+        node = node_at(schema, out)
+        if "items" in node and node_at(schema, [*out, 0]).get("type") == "object":
+            out.append(0)
+    return out
+
+
+def test_fields_carry_the_schemas_labels_enums_patterns_and_relations():
+    conf = _config()
+    by_name = {c["name"]: c for c in conf["collections"]}
+    org = dict(_fields(by_name["organizations"]["fields"]))
+    assert org[".kind"]["widget"] == "select" and "社会团体" in org[".kind"]["options"]
+    assert org[".id"]["label"] == "主体编号" and org[".id"]["required"] is True
+    assert org[".id"]["pattern"][0] == "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
+    assert "英文小写编号" in org[".id"]["pattern"][1]
+    assert org[".domains"]["multiple"] is True
+    plan = dict(_fields(by_name["plans"]["fields"]))
+    assert plan[".campaign"]["widget"] == "relation"
+    assert plan[".campaign"]["collection"] == "campaigns"
+    assert plan[".organizations"]["collection"] == "organizations"
+    assert plan[".organizations"]["multiple"] is True
+    villages = {o["value"] for o in plan[".targets.villages"]["options"]}
+    assert "gs-qingshui-shanmen-gaoqiao" in villages
+    assert plan[".measures"]["widget"] == "list" and plan[".measures.kind"]["widget"] == "select"
+    rep = dict(_fields(by_name["reports-qingshui-2020-gaoqiao"]["fields"]))
+    assert rep[".plan"] == {**rep[".plan"], "widget": "hidden", "default": "qingshui-2020-gaoqiao"}
+    assert rep[".entries.village"]["options"] == ["gs-qingshui-shanmen-gaoqiao"]
+    assert ".entries.household" not in rep  # the plan targets no household
+    amount = rep[".entries.amount"]
+    assert amount["widget"] == "number" and not re.match(amount["pattern"][0], "-5")
+    assert "不能为负数" in amount["pattern"][1]
+    start = rep[".period.start"]["pattern"]
+    assert "须在方案期间内" in start[1] and "2020-05-12 至 2020-06-30" in start[1]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "inside", "outside"),
+    [
+        (
+            "2020-05-12",
+            "2020-06-30",
+            ["2020-05-12", "2020-05-31", "2020-06-01", "2020-06-30"],
+            ["2020-05-11", "2020-07-01", "2020-04-30", "2021-05-20"],
+        ),
+        (
+            "2019-12-30",
+            "2022-01-02",
+            ["2019-12-31", "2020-02-29", "2021-07-15", "2022-01-02"],
+            ["2019-12-29", "2022-01-03", "2023-01-01"],
+        ),
+        ("2020-01-01", "2020-12-31", ["2020-01-01", "2020-12-31"], ["2019-12-31", "2021-01-01"]),
+        (
+            "2020-03-09",
+            "2020-03-21",
+            ["2020-03-09", "2020-03-10", "2020-03-21"],
+            ["2020-03-08", "2020-03-22", "2020-03-30"],
+        ),
+    ],
+)
+def test_date_range_pattern(start, end, inside, outside):
+    rx = re.compile(date_range_pattern(start, end))
+    assert all(rx.match(d) for d in inside), [d for d in inside if not rx.match(d)]
+    assert not any(rx.match(d) for d in outside), [d for d in outside if rx.match(d)]
+
+
+def test_fix_names_gives_a_lower_cased_report_its_ids_case(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    reports = data / "plans/gs-qingshui/qingshui-2020-gaoqiao/reports"
+    reports.mkdir()
+    body = (
+        "id: 2020-W22\nplan: qingshui-2020-gaoqiao\nperiod:\n  start: 2020-05-25\n"
+        "  end: 2020-05-31\nsubmitted: 2020-06-02\nno_activity: true\n"
+        "no_activity_reason: 合成测试数据\nentries: []\n"
+    )
+    (reports / "2020-w22.yaml").write_text(body, "utf-8")
+    (reports / "2020-q2.yaml").write_text(body.replace("2020-W22", "2020-W23"), "utf-8")
+    moved = fix_names(data)
+    assert [(a.name, b.name) for a, b in moved] == [("2020-w22.yaml", "2020-W22.yaml")]
+    assert sorted(p.name for p in reports.iterdir()) == ["2020-W22.yaml", "2020-q2.yaml"]
+    proc = bangfu("cms", "--fix-names", "--data", str(data), cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout == ""  # nothing left; a real mismatch stays
+
+
+def test_built_site_has_the_editor_with_the_pinned_bundle(real_site):
+    dist = ROOT / "node_modules/decap-cms/dist"
+    require_system("decap-cms (npm ci)", (dist / "decap-cms.js").is_file())
+    from bangfu.publish.admin import bundle_files
+
+    admin = real_site / "admin"
+    assert (admin / "index.html").read_bytes() == (ROOT / "site/admin/index.html").read_bytes()
+    assert (admin / "config.yml").read_text("utf-8") == (ROOT / cms.CONFIG_FILE).read_text("utf-8")
+    expected = bundle_files(dist)
+    assert len(expected) > 50  # the entry point and the chunks it loads on demand
+    assert sorted(p.name for p in (admin / "vendor").iterdir()) == sorted(p.name for p in expected)
+    for f in expected:
+        assert (admin / "vendor" / f.name).read_bytes() == f.read_bytes(), f.name
+    pinned = json.loads((ROOT / "package.json").read_text("utf-8"))["dependencies"]["decap-cms"]
+    installed = json.loads((dist.parent / "package.json").read_text("utf-8"))["version"]
+    assert installed == pinned
+    page = (admin / "index.html").read_text("utf-8")
+    assert 'src="vendor/decap-cms.js"' in page and "http" not in page  # nothing from elsewhere
+
+
+def test_editor_branches_are_made_canonical_with_mains_tools():
+    wf = yaml.safe_load((ROOT / ".github/workflows/cms.yml").read_text("utf-8"))
+    assert wf[True] == {"push": {"branches": ["cms/**"]}}  # PyYAML reads `on` as True
+    assert wf["permissions"] == {"contents": "read"}
+    job = wf["jobs"]["canonical"]
+    assert job["permissions"] == {"contents": "write"}
+    base, head = job["steps"][0], job["steps"][1]
+    assert base["with"] == {"ref": "main", "path": "base", "persist-credentials": False}
+    assert head["with"]["path"] == "head"
+    runs = "\n".join(s.get("run", "") for s in job["steps"])
+    assert "pip install -e ./base" in runs and "./head" not in runs  # never the branch's code
+    assert "bangfu cms --fix-names --schemas ../base/schemas" in runs
+    assert "bangfu fmt --schemas ../base/schemas" in runs
+    assert 'git push origin "HEAD:${BRANCH}"' in runs
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text("utf-8"))
+    cms_hook = next(h for h in hooks["repos"][0]["hooks"] if h["id"] == "bangfu-cms")
+    assert cms_hook["entry"] == "bangfu cms --check"
+    assert re.search(cms_hook["files"], "data/plans/gs-qingshui/x/plan.yaml")
+    assert re.search(cms_hook["files"], "schemas/report.schema.json")
+    assert not re.search(cms_hook["files"], "data/plans/gs-qingshui/x/reports/2020-04.yaml")

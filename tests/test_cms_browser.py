@@ -1,0 +1,309 @@
+"""The web editor at /admin/ of the built site, driven by headless Debian Chromium against
+Decap's local backend (decap-server in git mode, the editorial workflow: a save is a branch
+``cms/<collection>/<slug>``, as on GitHub it is a branch and a pull request):
+
+- the page loads from the site alone (no request to another host), in Chinese;
+- a progress report created through the form lands, on its own branch, as a YAML file at the
+  layout's path that ``bangfu check`` and ``bangfu fmt --check`` accept (after
+  ``bangfu cms --fix-names``, the canonical step of .github/workflows/cms.yml);
+- an amount below zero and a period outside the plan are refused in the form with the
+  schema's Chinese message, and nothing is saved.
+
+Screenshots go to build/screenshots/cms-*.png."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+import yaml
+
+from .browser_helpers import ARGS, SHOTS, Watch, serve
+from .conftest import ROOT, bangfu, require_system
+
+pytestmark = pytest.mark.browser
+PLAN = "qingshui-2020-gaoqiao"
+COLLECTION = f"reports-{PLAN}"
+REPORTS = f"data/plans/gs-qingshui/{PLAN}/reports"
+SERVER = ROOT / "node_modules/decap-server/dist/index.js"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _git(repo, *args) -> str:
+    env = {
+        "GIT_AUTHOR_NAME": "测试",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "测试",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    proc = subprocess.run(
+        ["git", *args], cwd=repo, env={**os.environ, **env}, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory):
+    """A Git repository (the records and schemas on ``main``) behind decap-server."""
+    node = shutil.which("node")
+    require_system("chromium", shutil.which("chromium") is not None)
+    require_system("node", node is not None)
+    require_system("decap-server (npm ci)", SERVER.is_file())
+    repo = tmp_path_factory.mktemp("cms-repo")
+    shutil.copytree(ROOT / "data", repo / "data")
+    shutil.copytree(ROOT / "schemas", repo / "schemas")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "records")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MODE": "git",
+        "GIT_REPO_DIRECTORY": str(repo),
+        "PORT": str(port),
+        "BIND_HOST": "127.0.0.1",
+        "LOG_LEVEL": "warn",
+        "GIT_AUTHOR_NAME": "编辑器",
+        "GIT_AUTHOR_EMAIL": "cms@example.invalid",
+        "GIT_COMMITTER_NAME": "编辑器",
+        "GIT_COMMITTER_EMAIL": "cms@example.invalid",
+    }
+    log = (repo.parent / "decap-server.log").open("w")
+    proc = subprocess.Popen([node, str(SERVER)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        for _ in range(100):
+            try:
+                req = urllib.request.Request(
+                    url,
+                    json.dumps({"action": "info"}).encode(),
+                    {"Content-Type": "application/json"},
+                )
+                with urllib.request.urlopen(req, timeout=2) as r:
+                    info = json.loads(r.read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(
+                "decap-server did not start: " + (repo.parent / "decap-server.log").read_text()
+            )
+        # git mode: the editorial workflow (a branch per entry) is offered
+        assert info["type"] == "local_git" and "editorial_workflow" in info["publish_modes"]
+        yield repo, url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def admin(real_site, backend, tmp_path_factory):
+    """The built site's /admin/, its config pointed at this test's decap-server."""
+    _repo, api = backend
+    if not (real_site / "admin" / "vendor" / "decap-cms.js").is_file():
+        require_system("decap-cms (npm ci)", False)
+    site = tmp_path_factory.mktemp("cms-site")
+    shutil.copytree(real_site / "admin", site / "admin")
+    conf = yaml.safe_load((site / "admin/config.yml").read_text("utf-8"))
+    conf["local_backend"] = {"url": api}
+    (site / "admin/config.yml").write_text(yaml.safe_dump(conf, allow_unicode=True), "utf-8")
+    with serve(site) as url:
+        yield f"{url}/admin/index.html"
+
+
+@pytest.fixture(scope="module")
+def browser(admin):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+        yield b
+        b.close()
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"cms-{name}.png"), full_page=False)
+
+
+def _signed_in(browser, admin, width=1280):
+    ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+    page = ctx.new_page()
+    watch = Watch(page)
+    page.goto(admin, wait_until="networkidle")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("进度报告：", exact=False).first.wait_for(timeout=30000)
+    return ctx, page, watch
+
+
+def _field(page, name: str):
+    return page.locator(f'[id^="{name}-field-"]').first
+
+
+def _put(page, name: str, value: str) -> None:
+    box = _field(page, name)
+    box.fill("")
+    box.fill(value)
+
+
+def _choose(page, name: str, value: str) -> None:
+    _field(page, name).fill(value)
+    page.keyboard.press("Enter")
+
+
+def _new_report(page, admin, start: str, amount: str) -> None:
+    page.goto(f"{admin}#/collections/{COLLECTION}/new", wait_until="networkidle")
+    _put(page, "id", "2020-W22")
+    _put(page, "start", start)
+    _put(page, "end", "2020-05-31")
+    _put(page, "submitted", "2020-06-02")
+    page.get_by_role("button", name="新增条目").click()
+    _put(page, "date", "2020-05-27")
+    _choose(page, "village", "gs-qingshui-shanmen-gaoqiao")
+    _choose(page, "kind", "走访")
+    _put(page, "content", "入村走访，了解产业发展需求（合成测试数据）。")
+    _put(page, "amount", amount)
+
+
+def _lookups(page) -> list:
+    """The backend actions answered 404."""
+    missing: list = []
+
+    def seen(r):
+        if r.status == 404:
+            missing.append(json.loads(r.request.post_data or "{}").get("action"))
+
+    page.on("response", seen)
+    return missing
+
+
+def _clean(watch, missing: list, api: str) -> None:
+    """No console error, failed or foreign request, except this one: before opening or
+    creating an entry Decap asks the backend for an unpublished version of it (editorial
+    workflow), and the backend's 404 means "none yet" (the browser logs a failed resource)."""
+    assert set(missing) <= {"unpublishedEntry"}, missing
+    assert all(f == f"404 {api}" for f in watch.failed), watch.failed
+    assert len(watch.failed) == len(missing)
+    assert all("404" in e for e in watch.errors), watch.errors
+    watch.failed.clear()
+    watch.errors.clear()
+    watch.clean()
+
+
+def _branches(repo) -> list[str]:
+    return _git(repo, "branch", "--format=%(refname:short)").split()
+
+
+def test_editor_loads_offline_in_chinese(browser, admin):
+    ctx, page, watch = _signed_in(browser, admin)
+    text = page.inner_text("body")
+    for label in ("帮扶主体", "结对方案", "进度报告：清水县社会组织结对帮扶山门镇高桥村（第一组）"):
+        assert label in text, label
+    assert "工作流" in text  # the editorial workflow's board (编辑工作流)
+    assert "帮扶户" not in text  # households are not edited here
+    _shot(page, "collections")
+    watch.clean()
+    ctx.close()
+    ctx, page, watch = _signed_in(browser, admin, width=390)
+    page.goto(f"{admin}#/collections/{COLLECTION}/new", wait_until="networkidle")
+    _field(page, "id").wait_for()
+    m = page.evaluate("() => [document.scrollingElement.scrollWidth, innerWidth]")
+    assert m[0] <= m[1], m  # the form fits a phone's width
+    _shot(page, "form-390")
+    watch.clean()
+    ctx.close()
+
+
+def test_wrong_values_are_refused_with_the_schemas_message(browser, admin, backend):
+    repo, _api = backend
+    ctx, page, watch = _signed_in(browser, admin)
+    _new_report(page, admin, start="2020-04-25", amount="-5")
+    page.get_by_role("button", name="保存").click()
+    errors = page.locator("[class*=ControlErrorsList]")
+    errors.first.wait_for()
+    shown = " ".join(errors.all_inner_texts())
+    # the messages are the schemas' descriptions (report.schema.json, common.schema.json)
+    assert "本期覆盖的起止日期，须在方案期间内" in shown and "2020-05-12 至 2020-06-30" in shown
+    assert "不能为负数" in shown and "金额（元）" in shown
+    _field(page, "amount").scroll_into_view_if_needed()
+    _shot(page, "refused")
+    assert not [b for b in _branches(repo) if b.startswith("cms/")]  # nothing was saved
+    # Decap refuses the save by rejecting a promise with no reason (persistEntry in
+    # decap-cms-core/src/actions/entries.ts), which the console shows as "undefined"
+    assert watch.errors == ["undefined"], watch.errors
+    watch.errors.clear()
+    watch.clean()
+    ctx.close()
+
+
+def test_report_created_in_the_form_is_a_branch_with_a_valid_record(browser, admin, backend):
+    repo, api = backend
+    ctx, page, watch = _signed_in(browser, admin)
+    missing = _lookups(page)
+    _new_report(page, admin, start="2020-05-25", amount="500")
+    page.get_by_role("button", name="保存").click()
+    branch = f"cms/{COLLECTION}/2020-w22"
+    # the toolbar's state changes once the backend has answered (the commit is made)
+    page.get_by_text("修改已保存").first.wait_for(timeout=30000)
+    assert branch in _branches(repo), _branches(repo)
+    _shot(page, "saved")
+    assert missing == ["unpublishedEntry"]
+    _clean(watch, missing, api)
+    ctx.close()
+    # one commit on the branch, adding the report at the layout's path (lower-cased by Decap)
+    changed = _git(repo, "diff", "--name-status", "main", branch).split("\n")
+    assert changed[:-1] == [f"A\t{REPORTS}/2020-w22.yaml"], changed
+    assert _git(repo, "rev-parse", "HEAD").strip() == _git(repo, "rev-parse", "main").strip()
+    _git(repo, "checkout", "-q", branch)
+    try:
+        raw = (repo / REPORTS / "2020-w22.yaml").read_text("utf-8")
+        data = yaml.safe_load(raw)
+        assert data["id"] == "2020-W22" and data["plan"] == PLAN
+        assert data["entries"][0]["amount"] == 500
+        fixed = bangfu("cms", "--fix-names", cwd=repo)
+        assert fixed.returncode == 0 and "2020-W22.yaml" in fixed.stdout
+        assert (repo / REPORTS / "2020-W22.yaml").read_text("utf-8") == raw
+        check = bangfu("check", "--as-of", "2020-07-01", cwd=repo)
+        assert check.returncode == 0, check.stdout + check.stderr
+        fmt = bangfu("fmt", "--check", cwd=repo)
+        assert fmt.returncode == 0, fmt.stdout + fmt.stderr  # the editor's YAML is canonical
+    finally:
+        _git(repo, "checkout", "-q", "-f", "main")
+
+
+def test_existing_plan_opens_with_its_relations(browser, admin, backend):
+    """The plans collection reads plans/<区县>/<方案>/plan.yaml; campaign and organizations are
+    relations shown by name; the target villages a select of the county records' villages."""
+    _repo, api = backend
+    ctx, page, watch = _signed_in(browser, admin)
+    missing = _lookups(page)
+    page.goto(f"{admin}#/collections/plans", wait_until="networkidle")
+    listed = page.locator("main, body").first
+    listed.get_by_text("清水县社会组织结对帮扶山门镇高桥村（第一组）").first.wait_for()
+    n_plans = len(list((ROOT / "data/plans").glob("*/*/plan.yaml")))
+    assert page.get_by_text("清水县社会组织结对帮扶").count() >= n_plans
+    page.goto(
+        f"{admin}#/collections/plans/entries/gs-qingshui/{PLAN}/plan", wait_until="networkidle"
+    )
+    page.get_by_text("清水县社会组织助力挂牌督战贫困村脱贫攻坚（2020年）").first.wait_for()
+    text = page.inner_text("body")
+    for name in ("清水县智远职业技能培训学校", "清水县永鑫智远技能培训学校", "清水县涛源培训学校"):
+        assert name in text, name  # the plan's organizations, by name
+    assert "清水县山门镇高桥村（gs-qingshui-shanmen-gaoqiao）" in text  # its target village
+    _shot(page, "plan")
+    assert missing == ["unpublishedEntry"]
+    _clean(watch, missing, api)
+    ctx.close()
