@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from ..privacy import rule as privacy
-from . import dates, identity, monitoring, records, refs
+from . import cycle, dates, identity, monitoring, records, refs, tiers
 
-RULES = (identity, refs, dates, monitoring, records, privacy)
+RULES = (identity, refs, dates, monitoring, cycle, tiers, records, privacy)
 
 
 def run_all(model, ctx) -> Iterator[Finding]:
