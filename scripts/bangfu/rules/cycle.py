@@ -269,13 +269,13 @@ def _visits(rec, d, pol, contacts, as_of: dt.date) -> Iterator[Finding]:
     if not gaps:
         return
     a, b = gaps[-1]
-    end = f"统计日期 {b}" if b == as_of else str(b)
+    end = f"统计日期 {b}" if b == as_of else f" {b}"
     more = f"（共 {len(gaps)} 段超过规定间隔）" if len(gaps) > 1 else ""
     yield at(
         rec,
         ASSIST_VISIT_GAP,
         ("category",),
-        f"从 {a} 到{end}有 {(b - a).days} 天没有走访记录，方案要求每 {every} 天内至少走访一次"
+        f"从 {a} 到{end}，有 {(b - a).days} 天没有走访记录，方案要求每 {every} 天内至少走访一次"
         f"{more}（依据 {pol.label}）",
     )
 
