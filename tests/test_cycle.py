@@ -11,7 +11,10 @@ from collections import Counter
 
 import yaml
 
+from bangfu import check, incremental
 from bangfu.aggregate import status_of
+from bangfu.cache import DIRNAME
+from bangfu.codes import ASSIST_VISIT_GAP
 from bangfu.config import Config
 from bangfu.pipeline import Pipeline
 from bangfu.policy import PolicyIndex
@@ -112,3 +115,24 @@ def test_the_demo_exits_households_in_every_category(demo_data):
         assert h["identification"]["procedure"] in ("防返贫监测", "低收入人口认定")
     assert set(seen) == set(cats)
     assert all("退出" in s for s in seen.values()), seen
+
+
+def test_a_household_checked_alone_gets_the_same_visit_finding_as_a_full_check(
+    tmp_path, monkeypatch
+):
+    """Its visits sit in reports the quick path (incremental.run_few) does not read: with a
+    visit cadence in force the check of one household file reads the whole tree."""
+    root = make_case(tmp_path, CASES / "invalid" / "cycle-visit-gap")
+    (root / DIRNAME).mkdir()
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    cfg = Config.make(root / "data", as_of=DEFAULT_AS_OF)
+    full = [f.code for f in check.run(cfg).findings]  # writes the reference index
+    hh = root / "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
+    assert incremental.run_few(cfg, check._wanted(cfg, [hh])) is None
+    assert [f.code for f in check.run(cfg, [hh]).findings] == full == [ASSIST_VISIT_GAP.code]
+    # without a cadence the quick path stays in use
+    pol = root / "data/policy/tp-cycle.yaml"
+    text = pol.read_text("utf-8")
+    pol.write_text(text[: text.index("visits:")] + text[text.index("gradual_exit_months:") :])
+    check.run(cfg)
+    assert incremental.run_few(cfg, check._wanted(cfg, [hh])) is not None

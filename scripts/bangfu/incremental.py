@@ -86,6 +86,8 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
             refs.extend((p, (d,) + rel) for p, rel, _ in scan(root / d))
     load(refs)
     target_recs = load(targets)
+    if _visits_judged(loaded, target_recs):
+        return None
     load(fresh)
     target_rels = {rel for _, rel in targets}
     villages = _villages(loaded)
@@ -153,6 +155,15 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
     )
     findings.sort(key=Finding.sort_key)
     return findings, records, len(targets)
+
+
+def _visits_judged(loaded, target_recs) -> bool:
+    """A policy sets a visit cadence (``rules.cycle``) and a household is checked: its visits
+    sit in reports anywhere in the tree, which only a full check reads."""
+    return any(r.kind == "household" for r in target_recs) and any(
+        rec.kind == "policy" and isinstance(rec.data, dict) and rec.data.get("visits")
+        for rec, _ in loaded.values()
+    )
 
 
 def _real_dir(path: str) -> bool:
