@@ -120,19 +120,22 @@ def test_the_demo_exits_households_in_every_category(demo_data):
 def test_a_household_checked_alone_gets_the_same_visit_finding_as_a_full_check(
     tmp_path, monkeypatch
 ):
-    """Its visits sit in reports the quick path (incremental.run_few) does not read: with a
-    visit cadence in force the check of one household file reads the whole tree."""
+    """Its visits sit in reports the quick path (incremental.run_few) reads only because a
+    visit cadence is in force: the reports of the household's county are read with it."""
     root = make_case(tmp_path, CASES / "invalid" / "cycle-visit-gap")
     (root / DIRNAME).mkdir()
     monkeypatch.setenv("BANGFU_CACHE", "1")
     cfg = Config.make(root / "data", as_of=DEFAULT_AS_OF)
-    full = [f.code for f in check.run(cfg).findings]  # writes the reference index
+    full = check.run(cfg).findings  # writes the reference index
     hh = root / "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
-    assert incremental.run_few(cfg, check._wanted(cfg, [hh])) is None
-    assert [f.code for f in check.run(cfg, [hh]).findings] == full == [ASSIST_VISIT_GAP.code]
-    # without a cadence the quick path stays in use
+    few, read, _ = incremental.run_few(cfg, check._wanted(cfg, [hh]))
+    assert [(f.code, f.message) for f in few] == [(f.code, f.message) for f in full]
+    assert full[0].code == ASSIST_VISIT_GAP.code and "共 2 段" in full[0].message
+    assert any(r.kind == "report" for r in read)
+    # without a cadence no report is read for a household
     pol = root / "data/policy/tp-cycle.yaml"
     text = pol.read_text("utf-8")
     pol.write_text(text[: text.index("visits:")] + text[text.index("gradual_exit_months:") :])
     check.run(cfg)
-    assert incremental.run_few(cfg, check._wanted(cfg, [hh])) is not None
+    _, read, _ = incremental.run_few(cfg, check._wanted(cfg, [hh]))
+    assert not any(r.kind == "report" for r in read)

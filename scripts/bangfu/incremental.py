@@ -86,8 +86,9 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
             refs.extend((p, (d,) + rel) for p, rel, _ in scan(root / d))
     load(refs)
     target_recs = load(targets)
-    if _visits_judged(loaded, target_recs):
-        return None
+    for county in _visit_counties(loaded, target_recs):
+        if (root / "plans" / county).is_dir():
+            load((p, ("plans", county) + rel) for p, rel, _ in scan(root / "plans" / county))
     load(fresh)
     target_rels = {rel for _, rel in targets}
     villages = _villages(loaded)
@@ -157,13 +158,16 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
     return findings, records, len(targets)
 
 
-def _visits_judged(loaded, target_recs) -> bool:
-    """A policy sets a visit cadence (``rules.cycle``) and a household is checked: its visits
-    sit in reports anywhere in the tree, which only a full check reads."""
-    return any(r.kind == "household" for r in target_recs) and any(
+def _visit_counties(loaded, target_recs) -> list[str]:
+    """The counties of the households checked, when a policy sets a visit cadence
+    (``rules.cycle``): a household's visits sit in the reports of its county's plans, which
+    are read with it."""
+    if not any(
         rec.kind == "policy" and isinstance(rec.data, dict) and rec.data.get("visits")
         for rec, _ in loaded.values()
-    )
+    ):
+        return []
+    return sorted({r.rel[1] for r in target_recs if r.kind == "household" and len(r.rel) > 2})
 
 
 def _real_dir(path: str) -> bool:
