@@ -229,6 +229,83 @@ FACTS = [
         "篇五",
         ["黃色預警對象", "脫貧不穩定戶、邊緣易致貧戶、突發嚴重困難戶"],
     ),
+    # --- policy: the monitoring cycle (issue 15) ------------------------------------------
+    (
+        "policy/monitoring-line-6000",
+        "procedures.防返贫监测",
+        ["分析研判", "信息核实", "评议公示", "复查审核", "部门比对", "公告录入"],
+        NORMALIZED,
+        "篇一",
+        ["1.分析研判", "2.信息核實", "3.評議公示", "4.復查審核", "5.部門比對", "6.公告錄入"],
+    ),
+    (
+        "policy/monitoring-line-6000",
+        "exclusion_exception",
+        "民主评议",
+        NORMALIZED,
+        "篇一",
+        ["特殊情況由村(社區)民主評議認定"],
+    ),
+    (
+        "policy/monitoring-line-6000",
+        "categories",
+        ["脱贫不稳定户", "边缘易致贫户", "突发严重困难户"],
+        NORMALIZED,
+        "篇一",
+        ["脫貧不穩定戶。指", "邊緣易致貧戶。指", "突發嚴重困難戶。指"],
+    ),
+    (
+        "policy/ankang-dibao-multiple",
+        "categories",
+        ["低保户", "特困供养户", "低保边缘户", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户"]
+        + ["其他低收入户"],
+        NORMALIZED,
+        "篇五",
+        [
+            "城鄉低保對象、特困供養人員、低保邊緣人口、脫貧不穩定人員、邊緣易致貧人員、"
+            "突發嚴重困難人員和其他低收入人口"
+        ],
+    ),
+    (
+        "policy/guangxi-gradual-exit",
+        "gradual_exit_months",
+        6,
+        NORMALIZED,
+        "篇九",
+        ["給予6個月的救助漸退期"],
+    ),
+    (
+        "policy/guangxi-gradual-exit",
+        "categories",
+        ["低保户", "特困供养户", "低保边缘户", "支出型困难户"],
+        NORMALIZED,
+        "篇九",
+        ["已認定為特困人員、低保、低保邊緣家庭、支出型困難家庭的"],
+    ),
+    (
+        "policy/village-team-household-plans",
+        "scope.part.level",
+        "村",
+        SPIRITUAL,
+        "第三篇 二、主要任务",
+        ["局駐XXX村工作組"],
+    ),
+    (
+        "policy/village-team-household-plans",
+        "year",
+        2018,
+        SPIRITUAL,
+        "第三篇 二、主要任务",
+        ["2018精準扶貧工作方案"],
+    ),
+    (
+        "policy/village-team-household-plans",
+        "household_plan.required",
+        True,
+        SPIRITUAL,
+        "第三篇 二、主要任务",
+        ["“一戶一策”幫扶方案"],
+    ),
     # --- campaign: Chaoyang ----------------------------------------------------------------
     (
         "campaign/chaoyang-2020-volunteer-assistance",

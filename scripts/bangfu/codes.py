@@ -357,6 +357,92 @@ POLICY_DUPLICATE_SCOPE = Code(
     "合并为一条记录，或改正适用地区、年度。",
 )
 
+# --- the monitoring cycle (rules.cycle): every threshold from the region's policy record ---
+IDENT_PROCEDURE_UNKNOWN = Code(
+    "ident.procedure-unknown",
+    ERROR,
+    "没有写明按哪种程序认定",
+    "适用的政策参数规定了不止一种认定程序：在 identification.procedure 中写明"
+    "“防返贫监测”或“低收入人口认定”。",
+)
+IDENT_STEP_MISSING = Code(
+    "ident.step-missing",
+    ERROR,
+    "认定程序缺少步骤",
+    "按政策参数列出的程序补记缺少的步骤及其日期；确实没有经过该步骤的，不能认定。",
+    "防返贫监测缺少“部门比对”",
+)
+IDENT_STEP_ORDER = Code(
+    "ident.step-order",
+    ERROR,
+    "认定步骤的先后顺序与规定不符",
+    "按政策参数列出的顺序记录各步骤（如评议公示在复查审核之前），核对日期和步骤名称。",
+)
+IDENT_EXCLUDED = Code(
+    "ident.excluded",
+    ERROR,
+    "有原则上不予认定的情形",
+    "来源规定有这些情形的原则上不予认定：核实情形是否属实；属于特殊情况、经村（社区）民主评议认定的，"
+    "填写 identification.exception_review（评议日期）。",
+)
+POLICY_CATEGORY_NOT_LISTED = Code(
+    "policy.category-not-listed",
+    ERROR,
+    "监测类别不在本地区来源列出的类别中",
+    "改为适用政策参数 categories 中列出的类别，或核实本户所在地区。",
+)
+POLICY_CAUSE_NOT_LISTED = Code(
+    "policy.cause-not-listed",
+    WARNING,
+    "风险原因不在本地区来源列出的原因中",
+    "尽量改用适用政策参数 risk_causes 中列出的原因；确需保留的，说明是本项目补充的原因。",
+)
+POLICY_LOW_INCOME_THRESHOLD = Code(
+    "policy.low-income-threshold",
+    ERROR,
+    "低收入分组与收入不符",
+    "低保户认定时人均收入应低于低保标准；低保边缘户应不低于低保标准、低于其规定倍数。"
+    "核实认定时的收入或改正类别。",
+)
+TIER_MISMATCH = Code(
+    "tier.mismatch",
+    ERROR,
+    "填写的预警等级与记录推算的不符",
+    "按政策参数的分级规则，预警等级由收入、类别、收支骤变和退出救助情况推算；"
+    "改正 warning_tier，或核实据以推算的字段。网站和 bangfu status 按推算的等级统计。",
+)
+ASSIST_NO_HOUSEHOLD_PLAN = Code(
+    "assist.no-household-plan",
+    WARNING,
+    "没有按时记录一户一策帮扶措施",
+    "在 household_plan 中记下为本户制定的帮扶措施及制定日期（认定后规定天数内）。",
+)
+ASSIST_VISIT_GAP = Code(
+    "assist.visit-gap",
+    WARNING,
+    "走访间隔超过方案规定",
+    "按方案规定的频次走访本户，并在进度报告中记录走访（走访、电话回访或慰问）及日期。",
+)
+EXIT_GRADUAL_ENDED = Code(
+    "exit.gradual-ended",
+    WARNING,
+    "救助渐退期已满",
+    "渐退期满仍不符合条件的应按程序退出；仍符合条件的，重新核实后删去 gradual_exit。",
+)
+EXIT_INCOME_UNSTABLE = Code(
+    "exit.income-unstable",
+    ERROR,
+    "收入没有稳定高于监测线却标为退出",
+    "退出要求最近几个年度的收入记录都不低于监测线（年数见政策参数 exit.stable_income_records）："
+    "在 income_history 中补记往年收入，或改正监测状态。",
+)
+EXIT_GUARANTEE_UNMET = Code(
+    "exit.guarantee-unmet",
+    ERROR,
+    "两不愁三保障或饮水安全未全部达标却标为退出",
+    "退出要求 guarantees 六项都记为达标：核实并补记，或改正监测状态。",
+)
+
 # --- privacy --------------------------------------------------------------------------
 PRIVACY_PERSONAL_DATA_IN_PUBLIC_FIELD = Code(
     "privacy.personal-data-in-public-field",

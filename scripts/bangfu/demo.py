@@ -29,7 +29,21 @@ CATEGORIES = [
     ("低保户", 10),
     ("特困供养户", 4),
     ("低保边缘户", 4),
+    ("支出型困难户", 3),
+    ("其他低收入户", 2),
 ]
+# identified by the low-income path of 篇五 (申请受理 → … → 长期公示); the others by 篇一's six steps
+LOW_INCOME = {"低保户", "特困供养户", "低保边缘户", "支出型困难户", "其他低收入户"}
+LOW_INCOME_STEPS = (
+    "申请受理",
+    "家庭经济状况调查",
+    "初审公示",
+    "审核确认",
+    "录入",
+    "备案",
+    "长期公示",
+)
+NOTICE_STEPS = {"评议公示", "初审公示"}
 BELOW = BELOW_LINE_CATEGORIES
 CAUSES = [
     "因病",
@@ -43,6 +57,8 @@ CAUSES = [
     "住房安全",
 ]
 STATUSES = [("风险未消除", 45), ("风险已消除", 30), ("稳定脱贫", 20), ("退出", 5)]
+GUARANTEES = ("food", "clothing", "medical", "education", "housing", "drinking_water")
+SUDDEN_CAUSES = ["因病", "因残", "因灾", "因学"]  # 篇五's red-tier causes
 MEASURES = [
     ("资金", "发放产业扶持资金"),
     ("项目", "落实庭院经济增收项目"),
@@ -106,48 +122,81 @@ def prepare_out(out: Path) -> Path:
     return out / "data"
 
 
-def _incomes(rng, category: str, status: str, line: float) -> tuple[int, int]:
-    """(income at identification, current income). The category is a fact of identification:
-    the below-line categories were under the line when identified, whatever happened since;
-    a household that has exited is above the line now, whatever its category."""
+def _incomes(rng, category: str, status: str, line: float) -> tuple[int, int, int]:
+    """(income at identification, the year before the current income, current income). The
+    category is a fact of identification: the below-line categories were under the line when
+    identified, whatever happened since; a household that has exited has been above the line
+    for the last two years (the ledger's "stably"), whatever its category. A household still
+    monitored was identified the year before its current income."""
     if category in BELOW:
         at_ident = rng.randint(int(line * 0.45), int(line) - 1)
     else:
         at_ident = rng.randint(int(line * 0.5), int(line * 2))
     if status == "退出":
+        before = rng.randint(int(line) + 1, int(line * 2))
         now = rng.randint(int(line) + 1, int(line * 2.2))
     elif status == "风险未消除":
+        before = at_ident
         now = at_ident if category in BELOW else rng.randint(int(line * 0.5), int(line * 2))
     else:
+        before = at_ident
         now = rng.randint(int(line * 0.8), int(line * 2))
-    return at_ident, now
+    return at_ident, before, now
 
 
-def _household(rng, fake, hid, v, policies):
-    """One household walked through the cycle of the source (normalized-assistance-work-plans,
-    篇一): identification in six steps, then risk eliminated, stably out of poverty or exited
-    (with the exit notice) — in every category."""
-    county = v.county
-    income_year = YEAR - 1
-    pol = policies.for_county(county, income_year)
-    line = pol.line if pol and pol.line else 6000.0
-    category = _weighted(rng, CATEGORIES)
-    status = _weighted(rng, STATUSES)
-    at_ident, income = _incomes(rng, category, status, line)
-    size = rng.randint(1, 6)
-    ident_start = dt.date(YEAR - 1, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
-    steps = []
-    day = ident_start
-    for step in IDENT_STEPS:
+def _pick(rng, index: int) -> tuple[str, str]:
+    """(category, status): the first households of the corpus exit, one in each category,
+    so that even a small demo walks every category through the whole cycle."""
+    if index < len(CATEGORIES):
+        return CATEGORIES[index][0], "退出"
+    return _weighted(rng, CATEGORIES), _weighted(rng, STATUSES)
+
+
+def _steps(rng, category: str, start: dt.date) -> tuple[list[dict], dt.date]:
+    """The identification steps in the order of the procedure the category follows."""
+    names = LOW_INCOME_STEPS if category in LOW_INCOME else IDENT_STEPS
+    steps, day = [], start
+    for step in names:
         entry = {"step": step, "date": day.isoformat()}
-        if step == "评议公示":
+        if step in NOTICE_STEPS:
             notice = rng.choice([5, 6, 7, 7, 10])
             entry["until"] = (day + dt.timedelta(days=notice - 1)).isoformat()
             day += dt.timedelta(days=notice)
         steps.append(entry)
         day += dt.timedelta(days=rng.randint(1, 10))
+    return steps, day
+
+
+def _tier(category: str, sudden: bool, left: bool) -> str | None:
+    """篇五's tiers: 红 for a sudden hardship, 黄 for the three monitoring categories and those
+    who left 低保 / 特困, 橙 for the other low-income households; none in 低保 / 特困."""
+    if category in ("低保户", "特困供养户"):
+        return None
+    if sudden:
+        return "红"
+    if category in ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户", "建档立卡贫困户") or left:
+        return "黄"
+    return "橙"
+
+
+def _household(rng, fake, hid, v, policies, index: int = len(CATEGORIES)):
+    """One household walked through the cycle of the sources: identification by 篇一's six
+    steps or 篇五's low-income path, measures (一户一策), then risk eliminated, stably out of
+    poverty or exited (two years above the line, every guarantee met, the exit notice) — in
+    every category (``_pick``)."""
+    county = v.county
+    income_year = YEAR - 1
+    pol = policies.for_county(county, income_year)
+    line = pol.line if pol and pol.line else 6000.0
+    category, status = _pick(rng, index)
+    at_ident, before, income = _incomes(rng, category, status, line)
+    size = rng.randint(1, 6)
+    ident_year = YEAR - 2 if status == "退出" else YEAR - 1
+    ident_start = dt.date(ident_year, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
+    steps, day = _steps(rng, category, ident_start)
+    ident_end = dt.date.fromisoformat(steps[-1]["date"])
     if status == "退出":
-        day += dt.timedelta(days=rng.randint(30, 90))
+        day = max(day, dt.date(YEAR - 1, 12, 1)) + dt.timedelta(days=rng.randint(30, 90))
         notice = rng.choice([5, 7, 7, 10])
         steps.append(
             {
@@ -174,10 +223,10 @@ def _household(rng, fake, hid, v, policies):
                 "health": rng.choice(["健康", "健康", "慢性病"]),
             }
         )
-    guarantees = {
-        k: rng.random() > 0.08
-        for k in ("food", "clothing", "medical", "education", "housing", "drinking_water")
-    }
+    guarantees = {k: status == "退出" or rng.random() > 0.08 for k in GUARANTEES}
+    sudden = category == "突发严重困难户" and status == "风险未消除"
+    left = category == "低保边缘户" and rng.random() < 0.5
+    tier = _tier(category, sudden, left)
     rec = {
         "id": hid,
         "village": v.id,
@@ -186,12 +235,18 @@ def _household(rng, fake, hid, v, policies):
         "household_size": size,
         "income": {"year": income_year, "per_capita": income},
         "guarantees": guarantees,
+        "income_history": [{"year": income_year - 1, "per_capita": before}],
         "status": status,
-        "warning_tier": rng.choice(["红", "橙", "黄", "黄"]),
+        **({"warning_tier": tier} if tier else {}),
         "income_projects": rng.choice([0, 0, 1, 1, 2]),
         "identification": {
-            "income": {"year": income_year - 1, "per_capita": at_ident},
+            "procedure": "低收入人口认定" if category in LOW_INCOME else "防返贫监测",
+            "income": {"year": ident_year - 1, "per_capita": at_ident},  # 2022 or 2023
             "steps": steps,
+        },
+        "household_plan": {
+            "date": (ident_end + dt.timedelta(days=rng.randint(1, 20))).isoformat(),
+            "measures": sorted({k for k, _ in rng.sample(MEASURES, k=rng.randint(1, 3))}),
         },
         "head": {"name": head, "id_number": members[0]["id_number"], "phone": fake.phone_number()},
         "address": fake.address(),
@@ -199,6 +254,14 @@ def _household(rng, fake, hid, v, policies):
         "health_notes": rng.choice(["无", "户主患慢性病需长期服药", "家中有残疾人"]),
         "synthetic": True,
     }
+    if sudden:
+        rec["sudden_hardship"] = {
+            "kind": rng.choice(["收入骤减", "刚性支出骤增"]),
+            "cause": rng.choice(SUDDEN_CAUSES),
+            "date": ident_start.isoformat(),
+        }
+    if left:
+        rec["former_assistance"] = {"program": "低保", "until": ident_start.isoformat()}
     return rec, status
 
 

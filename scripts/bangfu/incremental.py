@@ -86,6 +86,9 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
             refs.extend((p, (d,) + rel) for p, rel, _ in scan(root / d))
     load(refs)
     target_recs = load(targets)
+    for county in _visit_counties(loaded, target_recs):
+        if (root / "plans" / county).is_dir():
+            load((p, ("plans", county) + rel) for p, rel, _ in scan(root / "plans" / county))
     load(fresh)
     target_rels = {rel for _, rel in targets}
     villages = _villages(loaded)
@@ -153,6 +156,18 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
     )
     findings.sort(key=Finding.sort_key)
     return findings, records, len(targets)
+
+
+def _visit_counties(loaded, target_recs) -> list[str]:
+    """The counties of the households checked, when a policy sets a visit cadence
+    (``rules.cycle``): a household's visits sit in the reports of its county's plans, which
+    are read with it."""
+    if not any(
+        rec.kind == "policy" and isinstance(rec.data, dict) and rec.data.get("visits")
+        for rec, _ in loaded.values()
+    ):
+        return []
+    return sorted({r.rel[1] for r in target_recs if r.kind == "household" and len(r.rel) > 2})
 
 
 def _real_dir(path: str) -> bool:

@@ -9,7 +9,7 @@ county; a record marked ``basis: assumption`` is the project's own default and s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .model import Model
 
@@ -24,6 +24,18 @@ class Policy:
     small_cell_threshold: int | None
     specificity: int
     assumed: bool = False
+    # the whole record: the cycle rules (``rules.cycle``) read their optional parameters from
+    # it; a parameter the record does not set turns its rule off for the region
+    data: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def get(self, name: str, default=None):
+        return self.data.get(name, default)
+
+    @property
+    def dibao_standard(self) -> float | None:
+        ml = self.data.get("monitoring_line")
+        std = ml.get("dibao_standard") if isinstance(ml, dict) else None
+        return float(std) if isinstance(std, int | float) and not isinstance(std, bool) else None
 
     @property
     def label(self) -> str:
@@ -83,6 +95,7 @@ def all_policies(model: Model) -> list[tuple[dict, Policy]]:
                     small_cell_threshold=d.get("small_cell_threshold"),
                     specificity=0,
                     assumed=d.get("basis") == "assumption",
+                    data=d,
                 ),
             )
         )

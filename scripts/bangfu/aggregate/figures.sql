@@ -4,7 +4,8 @@
 -- Inputs (loaded by bangfu.aggregate.store): the fact tables; params(as_of);
 -- contact_kind(kind) and monitored_status(status) (bangfu.monitor's lists);
 -- revisit_days(county, status, days) from the policy records; expected(plan, label, start,
--- "end", due, due_time), the reporting periods a campaign's rule asks of each plan.
+-- "end", due, due_time), the reporting periods a campaign's rule asks of each plan;
+-- derived_tier(household, tier), the warning tier each household's policy derives.
 --
 -- Truth: a figure the ledger does not record is NULL (台账中无记录), never 0 — household
 -- figures where the county has no household record; amounts and visits where no progress
@@ -118,9 +119,14 @@ LATERAL (SELECT
        ELSE COALESCE(c.before_month, hh.ident) + rd.days END AS due_month)
 WHERE hh.status IN (SELECT status FROM monitored_status)
 ;
--- warning tiers of households still monitored, by county
+-- warning tiers of households still monitored, by county: the tier derived from the record
+-- where the county's policy derives one (derived_tier, NULL: no tier), else the stated tier
 CREATE TEMP TABLE tier AS
-SELECT county, tier, count(*) AS households FROM hh
+SELECT county, tier, count(*) AS households FROM (
+  SELECT hh.county, hh.status,
+    CASE WHEN d.household IS NOT NULL THEN d.tier ELSE hh.tier END AS tier
+  FROM hh LEFT JOIN derived_tier d ON d.household = hh.id
+)
 WHERE status IS DISTINCT FROM '退出' AND tier IN ('红', '橙', '黄')
 GROUP BY county, tier
 ;

@@ -1,12 +1,14 @@
 """The aggregate store: the fact tables in an in-process DuckDB database, with every public
 figure defined once by ``figures.sql``.
 
-Besides the facts (``bangfu.facts``), the script reads three small inputs computed here from
+Besides the facts (``bangfu.facts``), the script reads four small inputs computed here from
 records, because they are rules of the calendar and of policy rather than figures:
 ``params`` (the as-of date), ``revisit_days`` (the revisit interval that the policy of each
-county sets for each status, in the year of the as-of date) and ``expected`` (the reporting
+county sets for each status, in the year of the as-of date), ``expected`` (the reporting
 periods a campaign's rule asks of each of its plans, clipped to the plan's and the campaign's
-periods; ``monitor.expected_periods``).
+periods; ``monitor.expected_periods``) and ``derived_tier`` (the warning tier each household's
+policy derives from its record, ``rules.tiers.derive``; only households whose policy derives
+one).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .. import facts as facts_mod
 from ..monitor import CONTACT_KINDS, MONITORED, expected_periods
 from ..policy import PolicyIndex
 from ..rules.base import period_of
+from ..rules.tiers import derive, policy_of
 
 _EXACT = {"entry": ("amount",), "plan": ("planned",)}  # amount columns, per fact table
 EXPECTED = pa.schema(
@@ -34,6 +37,7 @@ EXPECTED = pa.schema(
         ("due_time", pa.string()),
     ]
 )
+DERIVED_TIER = pa.schema([("household", pa.string()), ("tier", pa.string())])
 REVISIT_DAYS = pa.schema([("county", pa.string()), ("status", pa.string()), ("days", pa.int32())])
 
 
@@ -76,15 +80,30 @@ def revisit_rows(model, as_of: dt.date) -> list[tuple]:
     return out
 
 
+def tier_rows(model) -> list[tuple]:
+    """(household, derived tier or None) for every household whose policy derives tiers."""
+    policies = PolicyIndex(model)
+    out = []
+    for hid in sorted(model.ids("household")):
+        d = model.get("household", hid).data
+        if not isinstance(d, dict):
+            continue
+        applies, tier = derive(d, policy_of(model, policies, d))
+        if applies:
+            out.append((hid, tier))
+    return out
+
+
 class Store:
     """One DuckDB connection holding the facts and the figures for one as-of date."""
 
-    def __init__(self, facts: dict[str, pa.Table], as_of: dt.date, revisit, expected):
+    def __init__(self, facts: dict[str, pa.Table], as_of: dt.date, revisit, expected, tiers=()):
         self.as_of = as_of
         self.con = duckdb.connect(":memory:")
         self._keep = dict(facts)  # Arrow tables must outlive the views registered on them
         self._keep["revisit_days"] = facts_mod.arrow_table(REVISIT_DAYS, revisit)
         self._keep["expected"] = facts_mod.arrow_table(EXPECTED, expected)
+        self._keep["derived_tier"] = facts_mod.arrow_table(DERIVED_TIER, list(tiers))
         self._keep["contact_kind"] = pa.table({"kind": sorted(CONTACT_KINDS)})
         self._keep["monitored_status"] = pa.table({"status": list(MONITORED)})
         for name, table in self._keep.items():
@@ -104,7 +123,11 @@ class Store:
     @classmethod
     def from_model(cls, model, as_of: dt.date) -> Store:
         return cls(
-            facts_mod.from_model(model), as_of, revisit_rows(model, as_of), expected_rows(model)
+            facts_mod.from_model(model),
+            as_of,
+            revisit_rows(model, as_of),
+            expected_rows(model),
+            tier_rows(model),
         )
 
     def rows(self, sql: str, params=()) -> list[tuple]:

@@ -233,6 +233,8 @@ def _block(ctx: SiteContext, name: str, depth: int = 0) -> str:
         for pid in sorted(m.ids("policy")):
             d = ctx.data("policy", pid)
             ml = d.get("monitoring_line") or {}
+            if not ml:  # a record that sets procedures or cadences only
+                continue
             how = (
                 "固定金额"
                 if ml.get("basis") == "固定金额"

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from ..privacy import rule as privacy
-from . import dates, identity, monitoring, records, refs, villages
+from . import cycle, dates, identity, monitoring, records, refs, tiers, villages
 
-RULES = (identity, refs, dates, monitoring, villages, records, privacy)
+RULES = (identity, refs, dates, monitoring, cycle, tiers, villages, records, privacy)
 
 
 def run_all(model, ctx) -> Iterator[Finding]:
