@@ -10,6 +10,7 @@ from .. import render
 from ..cli import command, common, config
 from ..findings import has_errors
 from ..pipeline import Pipeline
+from ..privacy import keyfile
 from ..writes import WriteError, recover_for_check, writing
 
 
@@ -18,6 +19,13 @@ def _check(args) -> int:
     recovered = recover_for_check(cfg.data_root)  # an interrupted write is finished or undone
     result = Pipeline(cfg, args.paths or None).result
     findings = [*recovered, *result.findings]
+    identities = keyfile.identities(args.key)
+    if identities:  # the private part of what the key opens, against the schema
+        from ..privacy.convert import private_findings
+
+        more, n = private_findings(cfg, result.records, identities, result.findings)
+        findings = sorted([*findings, *more], key=lambda f: f.sort_key())
+        print(f"用密钥打开了 {n} 条记录的隐私字段并一并检查。", file=sys.stderr)
     sys.stdout.write(render.RENDERERS[args.format](findings, result.files_checked))
     return 1 if has_errors(findings) else 0
 
@@ -25,6 +33,7 @@ def _check(args) -> int:
 def _check_args(p):
     p.add_argument("paths", nargs="*", help="只报告这些文件或文件夹的问题（默认整个数据文件夹）")
     p.add_argument("--format", choices=sorted(render.RENDERERS), default="text", help="输出格式")
+    keyfile.add_key_option(p)
     common(p)
 
 

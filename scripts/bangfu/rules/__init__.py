@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from ..privacy import rule as privacy
+from ..privacy import sealrule
 from . import dates, identity, monitoring, records, refs
 
-RULES = (identity, refs, dates, monitoring, records, privacy)
+RULES = (identity, refs, dates, monitoring, records, privacy, sealrule)
 
 
 def run_all(model, ctx) -> Iterator[Finding]:

@@ -1,0 +1,135 @@
+"""Sealing the data folder and reading it with a key: ``bangfu encrypt`` and ``bangfu keys``
+(re-seal, all or nothing, through ``writes.write_all``), ``bangfu check --key`` (the private
+part checked against the schema) and ``bangfu keys list`` (which records a key opens)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from pathlib import Path
+
+from ..check import load_checked
+from ..codes import SEALED_CANNOT_OPEN, SEALED_MISMATCH, make
+from ..config import Config
+from ..findings import Finding
+from ..model import Model, build
+from ..readone import FileText
+from ..record import SEALED_FIELD, Record
+from ..redact import redact
+from ..schema import bundled, validate
+from ..yamlio import update_text
+from ..yamlsafe import Parsed
+from . import seal
+from .sealrule import county_of, keys_of
+
+
+@dataclasses.dataclass(slots=True)
+class Plan:
+    """What a re-seal would write: (path, text) per changed file, and why it cannot."""
+
+    files: list[tuple[Path, str]] = dataclasses.field(default_factory=list)
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    sealed: int = 0  # records that hold a sealed value after the write
+    counties: Counter = dataclasses.field(default_factory=Counter)
+
+
+def loaded(cfg: Config) -> tuple[list[Record], Model]:
+    records = [r for r in load_checked(cfg).records if isinstance(r.data, dict) and r.kind]
+    return records, build(records)
+
+
+def reseal(
+    cfg: Config,
+    identities: list,
+    *,
+    counties: set[str] | None = None,
+    keys: dict[str, list[str]] | None = None,
+    changed: dict[str, dict] | None = None,
+    loaded_records: tuple[list[Record], Model] | None = None,
+) -> Plan:
+    """The files to write so that every record of ``counties`` (default: every county with
+    recipients) is sealed for its county's recipients (``keys`` overrides them per county;
+    ``changed`` gives new data for some files, e.g. a county record with new recipients).
+    A record whose sealed value no given key opens stops the whole plan (a finding)."""
+    records, model = loaded_records or loaded(cfg)
+    schemas = bundled(cfg.schemas_dir)
+    changed = changed or {}
+    plan = Plan()
+    for rec in records:
+        c = county_of(rec)
+        if c is None or (counties is not None and c not in counties):
+            continue
+        to = (keys or {}).get(c)
+        if to is None:
+            to = keys_of(model.get("county", c))
+        data = changed.get(rec.file, rec.data)
+        if not to:
+            if SEALED_FIELD in data:
+                plan.findings.append(_cannot(rec, "区县没有登记密钥，无法重新加密这条记录"))
+            elif rec.file in changed:
+                plan.files.append((_path(cfg, rec), _text(cfg, rec, data)))
+            continue
+        try:
+            new = seal.seal(schemas[rec.kind], data, to, identities)
+        except seal.SealError as exc:
+            plan.findings.append(_cannot(rec, str(exc)))
+            continue
+        plan.sealed += SEALED_FIELD in new
+        if new != rec.data:
+            plan.files.append((_path(cfg, rec), _text(cfg, rec, new)))
+            plan.counties[c] += 1
+    return plan
+
+
+def _cannot(rec: Record, message: str) -> Finding:
+    line, col = rec.at((SEALED_FIELD,))
+    return make(SEALED_CANNOT_OPEN, rec.file, message, line=line, column=col, path="$.sealed")
+
+
+def _path(cfg: Config, rec: Record) -> Path:
+    return cfg.data_root.joinpath(*rec.rel)
+
+
+def _text(cfg: Config, rec: Record, data: dict) -> str:
+    existing = _path(cfg, rec).read_text("utf-8")
+    return update_text(data, existing)
+
+
+def opened(cfg: Config, records: list[Record], identities: list) -> tuple[list[Record], list]:
+    """(the records ``identities`` open, with their whole data; findings for sealed values
+    that are damaged or do not fit their record)."""
+    schemas = bundled(cfg.schemas_dir)
+    out, findings = [], []
+    for rec in records:
+        d = rec.data
+        if rec.kind is None or not isinstance(d, dict) or SEALED_FIELD not in d:
+            continue
+        try:
+            whole = seal.open_record(schemas[rec.kind], d, identities)
+        except seal.SealError as exc:
+            line, col = rec.at((SEALED_FIELD,))
+            findings.append(
+                make(SEALED_MISMATCH, rec.file, str(exc), line=line, column=col, path="$.sealed")
+            )
+            continue
+        if whole is not None:
+            src = FileText(str(_path(cfg, rec)))
+            out.append(Record(rec.kind, rec.file, rec.rel, Parsed(whole, None, [], src)))
+    return out, findings
+
+
+def private_findings(
+    cfg: Config, records: list[Record], identities: list, known: list[Finding]
+) -> tuple[list[Finding], int]:
+    """Schema findings on the private part of every record the key opens (the public part
+    is checked without a key), masked like every finding; and how many records it opened."""
+    whole, findings = opened(cfg, records, identities)
+    seen = {(f.file, f.code, f.path) for f in known}
+    by_file = {r.file: r for r in records}
+    for rec in whole:
+        line, col = by_file[rec.file].at((SEALED_FIELD,))
+        for f in validate(rec, cfg.schemas_dir):
+            if (f.file, f.code, f.path) not in seen:
+                findings.append(dataclasses.replace(f, line=line, column=col))
+    findings.sort(key=Finding.sort_key)
+    return redact(findings, whole, bundled(cfg.schemas_dir)), len(whole)
