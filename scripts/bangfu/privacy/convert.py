@@ -133,3 +133,19 @@ def private_findings(
                 findings.append(dataclasses.replace(f, line=line, column=col))
     findings.sort(key=Finding.sort_key)
     return redact(findings, whole, bundled(cfg.schemas_dir)), len(whole)
+
+
+def register_everywhere(cfg: Config, entries: list[dict]) -> Plan:
+    """Every county of the data folder given ``entries`` as its recipients, and every record
+    sealed for them (the synthetic demo: ``bangfu demo --recipient``); nothing may be sealed
+    yet."""
+    records, model = loaded(cfg)
+    keys = sorted({e["key"] for e in entries})
+    changed = {}
+    for county in model.by_kind["county"].values():
+        data = {k: v for k, v in county.data.items() if k not in ("recipients", SEALED_FIELD)}
+        changed[county.file] = {**data, "recipients": entries}
+        if SEALED_FIELD in county.data:
+            changed[county.file][SEALED_FIELD] = county.data[SEALED_FIELD]
+    every = {cid: keys for cid in model.by_kind["county"]}
+    return reseal(cfg, [], keys=every, changed=changed, loaded_records=(records, model))

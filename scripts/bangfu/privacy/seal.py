@@ -204,14 +204,14 @@ def seal(schema: dict, data: dict, recipients: list[str], identities: list | Non
     old = data.get(FIELD)
     held: list = []
     if old is not None:
+        if not plain and parse(old).to == tuple(fingerprints(recipients)):
+            return {**public, FIELD: old}
         if not identities:
-            raise SealError("记录已有密文，需要能打开它的密钥才能改")
+            raise SealError("记录已有密文，要改它需要能打开它的密钥")
         opened = decrypt(old, identities)
         if opened is None:
             raise SealError("给出的密钥打不开这条记录的密文")
         held = opened
-        if not plain and parse(old).to == tuple(fingerprints(recipients)):
-            return {**public, FIELD: old}
         whole = merge(public, held)
         for path, value in plain:  # plain text typed over a sealed field wins
             _put(whole, path, value)
