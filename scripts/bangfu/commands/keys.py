@@ -67,7 +67,8 @@ def _generate(args) -> int:
 
     out = Path(args.out).expanduser()
     secret, public = generate()
-    keyfile.write_new(out, secret, public, Path(args.data).resolve().parent)
+    data = Path(args.data).resolve()
+    keyfile.write_new(out, secret, public, *([data.parent] if data.is_dir() else []))
     print(f"已生成私钥文件 {out}（只有你能读；不要提交、不要转发）。")
     print(f"公钥：{public}")
     print(f"指纹：{fingerprint(public)}")
