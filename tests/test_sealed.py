@@ -169,3 +169,15 @@ def test_demo_data_can_be_generated_sealed(tmp_path):
     check = bangfu("check", "--data", str(out / "data"), cwd=ROOT)
     # one key and no recovery key: only the sealed.no-recovery warnings
     assert check.returncode == 0 and "sealed.no-recovery" in check.stdout, check.stdout[-2000:]
+
+
+def test_a_sealed_value_that_no_longer_fits_its_record_is_reported_with_the_key(sealed_repo):
+    root, sup, _, _, _ = sealed_repo
+    data = _load(root / HOUSEHOLD)
+    # a private field under a list item the public part no longer has
+    data["sealed"] = seal.encrypt([[["risk_causes", 5, "note"], "测试说明"]], _keys(root))
+    (root / HOUSEHOLD).write_text(dump_text(data), "utf-8")
+    assert bangfu("check", cwd=root).returncode == 0  # the form is right: only a key sees more
+    keyed = bangfu("check", "--key", str(sup), cwd=root)
+    assert keyed.returncode == 1 and "sealed.mismatch" in keyed.stdout, keyed.stdout
+    assert "测试说明" not in keyed.stdout
