@@ -5,6 +5,7 @@ of the repository, ``check --key`` on the private part, and ``demo --recipient``
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bangfu.schema import bundled
 from bangfu.yamlio import dump_text
 from bangfu.yamlsafe import parse
 
-from .conftest import ROOT, bangfu, make_case
+from .conftest import ROOT, bangfu, commit, init_repo, make_case
 
 PRIVATE = ("张测试", "11010519491231002X", "13700000000", "测试省测试县东乡柳村一组")
 COUNTY = "tc-alpha"
@@ -181,3 +182,21 @@ def test_a_sealed_value_that_no_longer_fits_its_record_is_reported_with_the_key(
     keyed = bangfu("check", "--key", str(sup), cwd=root)
     assert keyed.returncode == 1 and "sealed.mismatch" in keyed.stdout, keyed.stdout
     assert "测试说明" not in keyed.stdout
+
+
+def test_review_says_the_private_fields_changed_and_nothing_more(sealed_repo):
+    root, sup, _, _, _ = sealed_repo
+    (root / ".gitignore").write_text(".bangfu-cache/\n", "utf-8")
+    init_repo(root)
+    path = root / HOUSEHOLD
+    path.write_text(path.read_text("utf-8") + "notes: 测试新备注\n", "utf-8")
+    assert bangfu("encrypt", "--key", str(sup), cwd=root).returncode == 0
+    commit(root, "改备注")
+    for fmt in ("json", "markdown", "text"):
+        res = bangfu("review", "main~1", "HEAD", "--format", fmt, cwd=root)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "隐私字段已修改" in res.stdout
+        assert not [v for v in (*PRIVATE, "测试新备注") if v in res.stdout + res.stderr]
+    doc = json.loads(bangfu("review", "main~1", "HEAD", "--format", "json", cwd=root).stdout)
+    rec = next(r for r in doc["records"] if "h-0001" in (r["new_path"] or ""))
+    assert [(f["path"], f["private"]) for f in rec["fields"]] == [("$.sealed", True)]
