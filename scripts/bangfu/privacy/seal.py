@@ -62,20 +62,29 @@ def split(schema: dict, data: dict) -> tuple[dict, list[list]]:
     return public, private
 
 
-def _split(schema: dict, parts: tuple, node, private: list) -> object:
+_PUBLIC: dict[tuple[int, tuple], bool] = {}  # (id of a schema, path shape) → public
+_PINNED: dict[int, dict] = {}
+
+
+def _split(schema: dict, parts: tuple, node, private: list, shape: tuple = ()) -> object:
     if isinstance(node, dict):
         out = {}
         for k, v in node.items():
             if not parts and k == FIELD:
                 continue
-            sub = (*parts, k)
-            if is_public(schema, sub):
-                out[k] = _split(schema, sub, v, private)
+            sub, sub_shape = (*parts, k), (*shape, k)
+            public = _PUBLIC.get((id(schema), sub_shape))
+            if public is None:
+                _PINNED.setdefault(id(schema), schema)  # its id is never reused
+                public = _PUBLIC[(id(schema), sub_shape)] = is_public(schema, sub_shape)
+            if public:
+                out[k] = _split(schema, sub, v, private, sub_shape)
             else:
                 private.append([list(sub), v])
         return out
     if isinstance(node, list):
-        return [_split(schema, (*parts, i), v, private) for i, v in enumerate(node)]
+        inner = (*shape, 0)
+        return [_split(schema, (*parts, i), v, private, inner) for i, v in enumerate(node)]
     return node
 
 
