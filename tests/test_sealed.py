@@ -200,3 +200,16 @@ def test_review_says_the_private_fields_changed_and_nothing_more(sealed_repo):
     doc = json.loads(bangfu("review", "main~1", "HEAD", "--format", "json", cwd=root).stdout)
     rec = next(r for r in doc["records"] if "h-0001" in (r["new_path"] or ""))
     assert [(f["path"], f["private"]) for f in rec["fields"]] == [("$.sealed", True)]
+
+
+def test_a_key_holder_sees_a_record_their_key_should_open_but_does_not(sealed_repo):
+    root, sup, _, _, _ = sealed_repo
+    data = _load(root / HOUSEHOLD)
+    _, stranger = seal.generate()
+    forged = seal.encrypt([[["notes"], "测试"]], [stranger, seal.generate()[1]])
+    data["sealed"]["age"] = forged["age"]  # the right fingerprints, another key's ciphertext
+    (root / HOUSEHOLD).write_text(dump_text(data), "utf-8")
+    assert bangfu("check", cwd=root).returncode == 0  # without a key it cannot be told
+    keyed = bangfu("check", "--key", str(sup), cwd=root)
+    assert keyed.returncode == 1 and "sealed.stale-recipients" in keyed.stdout, keyed.stdout
+    assert HOUSEHOLD in keyed.stdout

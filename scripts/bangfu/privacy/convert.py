@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..check import load_checked
-from ..codes import SEALED_CANNOT_OPEN, SEALED_MISMATCH, make
+from ..codes import SEALED_CANNOT_OPEN, SEALED_MISMATCH, SEALED_STALE_RECIPIENTS, make
 from ..config import Config
 from ..findings import Finding
 from ..model import Model, build
@@ -156,6 +156,7 @@ def private_findings(
     whole, findings = opened(cfg, records, identities)
     seen = {(f.file, f.code, f.path) for f in known}
     by_file = {r.file: r for r in records}
+    findings.extend(_not_for_me(records, {r.file for r in whole}, identities, seen))
     for rec in whole:
         line, col = by_file[rec.file].at((SEALED_FIELD,))
         for f in validate(rec, cfg.schemas_dir):
@@ -163,6 +164,31 @@ def private_findings(
                 findings.append(dataclasses.replace(f, line=line, column=col))
     findings.sort(key=Finding.sort_key)
     return redact(findings, whole, bundled(cfg.schemas_dir)), len(whole)
+
+
+def _not_for_me(records: list[Record], opened_files: set, identities: list, seen: set):
+    """A sealed record of a county that lists one of ``identities`` among its recipients,
+    which that key does not open: the ``to`` list claims a key the ciphertext is not for
+    (only a key holder can tell; see ``privacy.seal``)."""
+    mine = {str(i.to_public()) for i in identities}
+    counties = {r.id: set(keys_of(r)) & mine for r in records if r.kind == "county"}
+    for rec in records:
+        d = rec.data
+        if not isinstance(d, dict) or SEALED_FIELD not in d or rec.file in opened_files:
+            continue
+        if (
+            counties.get(county_of(rec))
+            and (rec.file, SEALED_STALE_RECIPIENTS.code, "$.sealed.to") not in seen
+        ):
+            line, col = rec.at((SEALED_FIELD, "to"))
+            yield make(
+                SEALED_STALE_RECIPIENTS,
+                rec.file,
+                "本区县登记了这把密钥，它却打不开这条记录的密文",
+                line=line,
+                column=col,
+                path="$.sealed.to",
+            )
 
 
 def _sealed_text(value: dict) -> str:
