@@ -377,7 +377,7 @@ def validate(rec: Record, schemas_dir: Path) -> list[Finding]:
     for err in v.iter_errors(data):
         parts = list(err.instance_path)
         gap = sealed and err.kind.name == "required"  # privacy.seal
-        if gap and not is_public(schema, [*parts, err.kind.property]):
+        if gap and not is_public(schema, [*parts, getattr(err.kind, "property", "")]):
             continue
         if holes and _covered(tuple(parts), err.kind.name, holes):
             continue

@@ -51,7 +51,7 @@ def _households(cfg, records, keys: list[str], secret: str) -> tuple[float, floa
     from pyrage import x25519
 
     from bangfu.privacy import seal
-    from bangfu.privacy.convert import _top_level_edit
+    from bangfu.privacy.convert import top_level_edit
     from bangfu.schema import bundled
 
     schema = bundled(cfg.schemas_dir)["household"]
@@ -61,7 +61,7 @@ def _households(cfg, records, keys: list[str], secret: str) -> tuple[float, floa
     sealed = []
     for rec, text in zip(homes, texts, strict=True):
         new = seal.seal(schema, rec.data, keys)
-        assert _top_level_edit(text, rec.data, new) is not None
+        assert top_level_edit(text, rec.data, new) is not None
         sealed.append(new)
     seal_s = time.perf_counter() - t
     ident = [x25519.Identity.from_str(secret)]

@@ -29,7 +29,7 @@ from .sealrule import county_of, keys_of
 class Plan:
     """What a re-seal would write: (path, text) per changed file, and why it cannot."""
 
-    files: list[tuple[Path, str]] = dataclasses.field(default_factory=list)
+    files: list[tuple[Path, str | bytes]] = dataclasses.field(default_factory=list)
     findings: list[Finding] = dataclasses.field(default_factory=list)
     sealed: int = 0  # records that hold a sealed value after the write
     counties: Counter = dataclasses.field(default_factory=Counter)
@@ -58,8 +58,8 @@ def reseal(
     changed = changed or {}
     plan = Plan()
     for rec in records:
-        c = county_of(rec)
-        if c is None or (counties is not None and c not in counties):
+        c, kind = county_of(rec), rec.kind
+        if c is None or kind is None or (counties is not None and c not in counties):
             continue
         to = (keys or {}).get(c)
         if to is None:
@@ -72,7 +72,7 @@ def reseal(
                 plan.files.append((_path(cfg, rec), _text(cfg, rec, data)))
             continue
         try:
-            new = seal.seal(schemas[rec.kind], data, to, identities)
+            new = seal.seal(schemas[kind], data, to, identities)
         except seal.SealError as exc:
             plan.findings.append(_cannot(rec, str(exc)))
             continue
@@ -95,7 +95,7 @@ def _path(cfg: Config, rec: Record) -> Path:
 def _text(cfg: Config, rec: Record, data: dict) -> str:
     existing = _path(cfg, rec).read_text("utf-8")
     if isinstance(rec.data, dict):
-        quick = _top_level_edit(existing, rec.data, data)
+        quick = top_level_edit(existing, rec.data, data)
         if quick is not None:
             return quick
     return update_text(data, existing)
@@ -104,7 +104,7 @@ def _text(cfg: Config, rec: Record, data: dict) -> str:
 _TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: |$)")
 
 
-def _top_level_edit(text: str, old: dict, new: dict) -> str | None:
+def top_level_edit(text: str, old: dict, new: dict) -> str | None:
     """The common re-seal in text, without a YAML round trip (ruamel takes ~0.1 s a file):
     top-level private fields and the old ``sealed`` dropped, the new ``sealed`` appended, every
     other line kept as it is (comments too). None when the change is not of that shape or the

@@ -59,6 +59,7 @@ def split(schema: dict, data: dict) -> tuple[dict, list[list]]:
     ``sealed`` field itself belongs to neither."""
     private: list[list] = []
     public = _split(schema, (), data, private)
+    assert isinstance(public, dict)
     return public, private
 
 
