@@ -7,7 +7,7 @@ pyrage) to the county's recipients and stored as::
 
     sealed:
       to:            # fingerprints of the recipients, sorted (``fingerprint``)
-        - 1f0c6a9e2b7d4c35
+        - age1x60uyuauz7tw8dw7
       age: YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSAuLi4=   # base64 of the ciphertext
 
 An X25519 stanza does not say whom it is for, so ``to`` is the writer's statement of the
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ FIELD = SEALED_FIELD
 PAYLOAD_VERSION = 1
 AGE_MAGIC = b"age-encryption.org/v1\n"
 RECIPIENT = re.compile(r"age1[02-9ac-hj-np-z]{58}\Z")
-FINGERPRINT = re.compile(r"[0-9a-f]{16}\Z")
+FINGERPRINT = re.compile(r"age1[02-9ac-hj-np-z]{16}\Z")
 _B64 = re.compile(r"[A-Za-z0-9+/]+={0,2}\Z")
 
 
@@ -43,8 +42,10 @@ class SealError(Exception):
 
 
 def fingerprint(recipient: str) -> str:
-    """A short, stable name of a public key (16 hex digits of its SHA-256)."""
-    return hashlib.sha256(recipient.encode("ascii")).hexdigest()[:16]
+    """A short name of a public key: its first 20 characters (``age1`` and 80 bits of the
+    key), so a reader can match it by eye against the county's ``recipients``. It always
+    starts with a letter, so YAML writes and reads it as plain text."""
+    return recipient[:20]
 
 
 def fingerprints(recipients) -> list[str]:
@@ -152,7 +153,7 @@ def parse(value) -> Sealed:
         or not to
         or not all(isinstance(t, str) and FINGERPRINT.match(t) for t in to)
     ):
-        raise SealError("“sealed.to”必须是收件人指纹（16 位十六进制）的列表")
+        raise SealError("“sealed.to”必须是收件人指纹（公钥的前 20 个字符）的列表")
     if to != sorted(set(to)):
         raise SealError("“sealed.to”中的指纹必须按顺序排列、不重复")
     if not isinstance(age, str) or not _B64.match(age):
