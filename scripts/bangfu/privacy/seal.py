@@ -27,7 +27,7 @@ import pyrage
 from pyrage import x25519
 
 from ..record import SEALED_FIELD
-from ..schema import is_public
+from ..schema import is_public, node_at
 
 FIELD = SEALED_FIELD
 PAYLOAD_VERSION = 1
@@ -75,11 +75,7 @@ def _split(schema: dict, parts: tuple, node, private: list, shape: tuple = ()) -
             if not parts and k == FIELD:
                 continue
             sub, sub_shape = (*parts, k), (*shape, k)
-            public = _PUBLIC.get((id(schema), sub_shape))
-            if public is None:
-                _PINNED.setdefault(id(schema), schema)  # its id is never reused
-                public = _PUBLIC[(id(schema), sub_shape)] = is_public(schema, sub_shape)
-            if public:
+            if _public(schema, sub_shape):
                 out[k] = _split(schema, sub, v, private, sub_shape)
             else:
                 private.append([list(sub), v])
@@ -91,8 +87,81 @@ def _split(schema: dict, parts: tuple, node, private: list, shape: tuple = ()) -
 
 
 def has_private(schema: dict, data: dict) -> bool:
-    """Whether any private field is held in plain text."""
-    return bool(split(schema, data)[1])
+    """Whether any private field is held in plain text. Subtrees whose schema has no private
+    property are not walked (a key the schema does not know there is a schema error)."""
+    _PINNED.setdefault(id(schema), schema)
+    return _has_private(schema, id(schema), (), data)
+
+
+_PRIVATE, _SKIP, _WALK = 0, 1, 2  # a path is private / public with no private below / public
+
+
+def _state(schema: dict, shape: tuple) -> int:
+    if not _public(schema, shape):
+        return _PRIVATE
+    return _SKIP if _all_public(schema, shape) else _WALK
+
+
+def _has_private(schema: dict, sid: int, shape: tuple, node) -> bool:
+    if type(node) is list:
+        inner = (*shape, 0)
+        st = _STATE.get((sid, inner))
+        if st is None:
+            st = _STATE[(sid, inner)] = _state(schema, inner)
+        return st == _WALK and any(_has_private(schema, sid, inner, v) for v in node)
+    if type(node) is not dict:
+        return False
+    for k, v in node.items():
+        sub = (*shape, k)
+        st = _STATE.get((sid, sub))
+        if st is None:
+            st = _STATE[(sid, sub)] = _state(schema, sub)
+        if st == _PRIVATE:
+            if shape or k != FIELD:
+                return True
+        elif st == _WALK and type(v) in (dict, list) and _has_private(schema, sid, sub, v):
+            return True
+    return False
+
+
+_STATE: dict[tuple[int, tuple], int] = {}
+
+
+_ALL_PUBLIC: dict[tuple[int, tuple], bool] = {}
+_COMBINATORS = ("oneOf", "anyOf", "allOf", "if", "then", "else", "patternProperties")
+
+
+def _all_public(schema: dict, shape: tuple) -> bool:
+    """Whether every property the schema describes under ``shape`` is public."""
+    key = (id(schema), shape)
+    found = _ALL_PUBLIC.get(key)
+    if found is None:
+        _PINNED.setdefault(id(schema), schema)
+        node = node_at(schema, list(shape))
+        props = node.get("properties", {})
+        items = "items" in node or node.get("type") == "array"
+        obj = "properties" in node or node.get("type") == "object"
+        # keys a combinator or open mapping may allow are unknown to node_at: private
+        open_ = any(k in node for k in _COMBINATORS) or (
+            obj and node.get("additionalProperties") is not False
+        )
+        found = (
+            not open_
+            and all(
+                _public(schema, (*shape, p)) and _all_public(schema, (*shape, p)) for p in props
+            )
+            and (not items or _all_public(schema, (*shape, 0)))
+        )
+        _ALL_PUBLIC[key] = found
+    return found
+
+
+def _public(schema: dict, shape: tuple) -> bool:
+    found = _PUBLIC.get((id(schema), shape))
+    if found is None:
+        _PINNED.setdefault(id(schema), schema)  # its id is never reused
+        found = _PUBLIC[(id(schema), shape)] = is_public(schema, shape)
+    return found
 
 
 def merge(public: dict, private: list) -> dict:

@@ -96,8 +96,8 @@ def _record(rec: Record, schema: dict, to: tuple[str, ...]) -> Iterator[Finding]
                 )
     if not to:
         return
-    plain = seal.split(schema, d)[1]
-    if plain:
+    if seal.has_private(schema, d):
+        plain = seal.split(schema, d)[1]
         parts = tuple(plain[0][0])
         title = title_at(schema, list(parts))
         more = f"等 {len(plain)} 个隐私字段" if len(plain) > 1 else "是隐私字段"
