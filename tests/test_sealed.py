@@ -213,3 +213,24 @@ def test_a_key_holder_sees_a_record_their_key_should_open_but_does_not(sealed_re
     keyed = bangfu("check", "--key", str(sup), cwd=root)
     assert keyed.returncode == 1 and "sealed.stale-recipients" in keyed.stdout, keyed.stdout
     assert HOUSEHOLD in keyed.stdout
+
+
+def test_the_quick_plaintext_test_agrees_with_the_split_on_every_record(tmp_path):
+    from bangfu.record import classify
+
+    schemas = bundled(ROOT / "schemas")
+    base = ROOT / "tests/cases/base/data"
+    seen = 0
+    for path in sorted(base.rglob("*.yaml")):
+        kind = classify(path.relative_to(base).parts)
+        data = _load(path)
+        variants = [data, seal.split(schemas[kind], data)[0]]
+        if kind == "county":  # a private field deep inside public lists
+            deep = json.loads(json.dumps(data))
+            deep["townships"][0]["contact"] = {"name": "测试联络人"}
+            variants.append(deep)
+        for d in variants:
+            expected = bool(seal.split(schemas[kind], d)[1])
+            assert seal.has_private(schemas[kind], d) is expected, (path.name, kind)
+            seen += expected
+    assert seen >= 3  # households, organizations and the county with a contact
