@@ -234,3 +234,45 @@ def test_the_quick_plaintext_test_agrees_with_the_split_on_every_record(tmp_path
             assert seal.has_private(schemas[kind], d) is expected, (path.name, kind)
             seen += expected
     assert seen >= 3  # households, organizations and the county with a contact
+
+
+def test_import_writes_a_new_household_sealed_with_the_public_keys_only(sealed_repo):
+    from .sheet_helpers import FILING_FIELDS, fill, run, template
+
+    root, _, rec, _, _ = sealed_repo
+    book = template(root, "filing", "f.xlsx", "--county", COUNTY)
+    household = {
+        "对象类型": "帮扶户",
+        "所在村": "东乡松村（tc-alpha-east-pine）",
+        "户主姓名": "李示例",
+        "联系电话": "13600000000",
+        "家庭住址": "东乡松村三组",
+        "监测类别": "脱贫不稳定户",
+        "监测状态": "风险未消除",
+        "家庭人口": 4,
+        "收入年度": 2023,
+        "人均纯收入（元）": 5200,
+    }
+    fill(
+        book,
+        "报备",
+        FILING_FIELDS,
+        {
+            "【帮扶主体】": [{"帮扶主体": "测试爱心协会（to-helpers）"}],
+            "【帮扶对象】": [household],
+            "【帮扶措施】": [
+                {"措施类别": "资金", "措施内容": "产业扶持资金", "计划金额（元）": 5000}
+            ],
+        },
+    )
+    done = run(root, "import", str(book))  # no key: a new record needs only the public keys
+    assert done.returncode == 0, done.stdout + done.stderr
+    new = sorted((root / "data/households/tc-alpha/tc-alpha-east-pine").glob("*.yaml"))
+    assert len(new) == 1
+    text = new[0].read_text("utf-8")
+    assert "sealed:" in text and not [
+        v for v in ("李示例", "13600000000", "东乡松村三组") if v in text
+    ]
+    assert bangfu("check", cwd=root).returncode == 0
+    listed = bangfu("keys", "list", "--files", "--key", str(rec), cwd=root).stdout
+    assert new[0].name in listed

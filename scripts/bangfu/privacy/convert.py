@@ -16,12 +16,13 @@ from ..config import Config
 from ..findings import Finding
 from ..model import Model, build
 from ..readone import FileText
-from ..record import SEALED_FIELD, Record
+from ..record import SEALED_FIELD, Record, classify
 from ..redact import redact
 from ..schema import bundled, validate
 from ..yamlio import dump_text, update_text
 from ..yamlsafe import Parsed, parse
 from . import seal
+from .keyfile import identities
 from .sealrule import county_of, keys_of
 
 
@@ -189,6 +190,24 @@ def _not_for_me(records: list[Record], opened_files: set, identities: list, seen
                 column=col,
                 path="$.sealed.to",
             )
+
+
+def sealed_for_import(cfg: Config, model: Model, rel: tuple[str, ...], data: dict) -> dict:
+    """A record an import writes, with its private fields sealed when its county lists keys
+    (public keys are enough for a record whose private fields are all new; changing a sealed
+    one needs the key of ``BANGFU_KEY_FILE``). When it cannot be sealed it is written as it
+    is, and the check refuses it (``sealed.plaintext``) until ``bangfu encrypt --key``."""
+    kind = classify(rel)
+    if kind is None:
+        return data
+    rec = Record(kind, "/".join(rel), rel, Parsed(data))
+    to = keys_of(model.get("county", county_of(rec) or ""))
+    if not to:
+        return data
+    try:
+        return seal.seal(bundled(cfg.schemas_dir)[kind], data, to, identities(None))
+    except seal.SealError:
+        return data
 
 
 def _sealed_text(value: dict) -> str:
