@@ -58,6 +58,8 @@ from bangfu.codes import (
     SCHEMA_MAX_ITEMS,
     SCHEMA_PATTERN,
     SCHEMA_TYPE,
+    SEALED_CANNOT_OPEN,
+    SEALED_MISMATCH,
     SHEET_BAD_CHOICE,
     SHEET_BAD_LAYOUT,
     SHEET_CONFLICT,
@@ -171,6 +173,8 @@ PRODUCERS: dict[str, str] = {
     MERGE_CONFLICT.code: "tests/test_merge.py::test_conflicting_ids_are_refused",
     ARG_INVALID_ID.code: "tests/test_write_safety.py::test_new_with_an_id_that_is_a_path_writes_nothing_anywhere[source --id ../.. --name x]",
     ARG_OUTSIDE_DATA.code: "tests/test_write_safety.py::test_new_refuses_a_path_that_a_symlink_leads_out_of_data",
+    SEALED_CANNOT_OPEN.code: "tests/test_sealed.py::test_plaintext_private_field_is_refused_once_the_county_has_keys",
+    SEALED_MISMATCH.code: "tests/test_sealed.py::test_a_sealed_value_that_no_longer_fits_its_record_is_reported_with_the_key",
 }
 
 

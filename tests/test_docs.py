@@ -21,7 +21,7 @@ from .conftest import CASES, bangfu
 
 REPO = Path(__file__).resolve().parents[1]
 CODE_LITERAL = re.compile(
-    r"""["']((?:file|encoding|yaml|record|schema|id|path|ref|date|report|policy|fmt|history|sheet|write|arg|merge|ident|tier|assist|exit)\.(?!py["']|json["'])[a-z0-9-]+)["']"""
+    r"""["']((?:file|encoding|yaml|record|schema|id|path|ref|date|report|policy|fmt|history|sheet|write|arg|merge|ident|tier|assist|exit|sealed)\.(?!py["']|json["'])[a-z0-9-]+)["']"""
 )
 
 

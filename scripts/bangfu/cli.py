@@ -28,6 +28,8 @@ COMMAND_ORDER: tuple[str, ...] = (
     "import",
     "export-forms",
     "status",
+    "encrypt",
+    "keys",
     # publishing
     "site",
     "export",

@@ -460,6 +460,56 @@ PRIVACY_PERSONAL_DATA_IN_ID = Code(
     "（如 h-0012），并把文件改名为新编号。",
     "data/households/cq-x/cq-x-y-z/h-13800000000.yaml",
 )
+# --- sealed private fields (per-county encryption, privacy.seal) ----------------------------
+SEALED_PLAINTEXT = Code(
+    "sealed.plaintext",
+    ERROR,
+    "本区县已登记密钥，隐私字段却是明文",
+    "区县记录中有 recipients 后，本区县记录的隐私字段只能以密文保存：运行 bangfu encrypt "
+    "（已有密文的记录要加 --key 给出能打开它的密钥），再提交。",
+    "head:\n  name: …（明文）",
+)
+SEALED_MALFORMED = Code(
+    "sealed.malformed",
+    ERROR,
+    "密文格式不对",
+    "sealed 必须由 bangfu encrypt 或 bangfu keys rotate 写出：不要手改；用能打开它的密钥重新加密。",
+    "sealed: {to: [...], age: 不是 base64}",
+)
+SEALED_STALE_RECIPIENTS = Code(
+    "sealed.stale-recipients",
+    ERROR,
+    "密文不是加密给本区县现在的密钥的",
+    "区县的密钥有变动（增加、撤销）后要重新加密本区县的记录：持有密钥的人运行 "
+    "bangfu keys rotate 区县编号 --key 密钥文件。",
+    "sealed.to 还列着已撤销的密钥",
+)
+SEALED_NO_RECIPIENTS = Code(
+    "sealed.no-recipients",
+    ERROR,
+    "有密文，但区县没有登记密钥",
+    "在区县记录的 recipients 中登记本区县的密钥（bangfu keys add），或用原来的密钥恢复明文。",
+)
+SEALED_NO_RECOVERY = Code(
+    "sealed.no-recovery",
+    WARNING,
+    "区县没有登记维护者的恢复密钥",
+    "审核人的私钥丢失后就再也打不开本区县的记录：用 bangfu keys add 区县编号 --recipient age1… "
+    "--role 恢复 加上维护者的恢复公钥。",
+)
+SEALED_MISMATCH = Code(
+    "sealed.mismatch",
+    ERROR,
+    "密文中的隐私字段与记录的公开部分对不上",
+    "公开部分（如家庭成员所在的列表）改动后，密文没有随之更新：用 bangfu encrypt --key 重新加密。",
+)
+SEALED_CANNOT_OPEN = Code(
+    "sealed.cannot-open",
+    ERROR,
+    "无法重新加密：给出的密钥打不开这条记录的密文",
+    "重新加密要先解开原有的密文：用 --key 给出本区县审核人或维护者恢复密钥的密钥文件；"
+    "一条记录打不开，整批都不写。",
+)
 POLICY_EXIT_WITHOUT_NOTICE = Code(
     "policy.exit-without-notice",
     ERROR,

@@ -12,6 +12,9 @@ from .findings import Finding
 from .layout import id_of, kind_of
 from .yamlsafe import Parsed
 
+# the field holding a record's sealed private fields (``privacy.seal``); no schema has it
+SEALED_FIELD = "sealed"
+
 
 @dataclass(slots=True)
 class Record:

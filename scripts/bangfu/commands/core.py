@@ -8,9 +8,11 @@ from pathlib import Path
 
 from .. import render
 from ..cli import command, common, config
+from ..config import Config, UsageError
 from ..findings import has_errors
 from ..pipeline import Pipeline
-from ..writes import WriteError, recover_for_check, writing
+from ..privacy import keyfile
+from ..writes import WriteError, recover_for_check, write_all, writing
 
 
 def _check(args) -> int:
@@ -18,6 +20,13 @@ def _check(args) -> int:
     recovered = recover_for_check(cfg.data_root)  # an interrupted write is finished or undone
     result = Pipeline(cfg, args.paths or None).result
     findings = [*recovered, *result.findings]
+    identities = keyfile.identities(args.key)
+    if identities:  # the private part of what the key opens, against the schema
+        from ..privacy.convert import private_findings
+
+        more, n = private_findings(cfg, result.records, identities, result.findings)
+        findings = sorted([*findings, *more], key=lambda f: f.sort_key())
+        print(f"用密钥打开了 {n} 条记录的隐私字段并一并检查。", file=sys.stderr)
     sys.stdout.write(render.RENDERERS[args.format](findings, result.files_checked))
     return 1 if has_errors(findings) else 0
 
@@ -25,6 +34,7 @@ def _check(args) -> int:
 def _check_args(p):
     p.add_argument("paths", nargs="*", help="只报告这些文件或文件夹的问题（默认整个数据文件夹）")
     p.add_argument("--format", choices=sorted(render.RENDERERS), default="text", help="输出格式")
+    keyfile.add_key_option(p)
     common(p)
 
 
@@ -144,6 +154,18 @@ def _demo(args) -> int:
         + "，".join(f"{k} {v}" for k, v in counts.items())
         + f"，位于 {Path(args.out) / 'data'}"
     )
+    if args.recipient:  # every county's records sealed for these keys (privacy.seal)
+        from ..privacy.convert import register_everywhere
+        from ..privacy.seal import RECIPIENT
+
+        if not all(RECIPIENT.match(r) for r in args.recipient):
+            raise UsageError("--recipient 要写 age 公钥（age1… 共 62 个字符）")
+        roles = ["审核人", *["恢复"] * (len(args.recipient) - 1)]
+        entries = [{"key": k, "role": r} for k, r in zip(args.recipient, roles, strict=True)]
+        out = Config.make(Path(args.out) / "data", Path(args.out) / "schemas", args.as_of)
+        plan = register_everywhere(out, entries)
+        write_all(plan.files, out.data_root)
+        print(f"隐私字段已加密：{plan.sealed} 条记录（第一把公钥为审核人，其余为恢复密钥）。")
     return 0
 
 
@@ -157,6 +179,13 @@ def _demo_args(p):
         metavar="名称",
         help="生成一个这样命名的合成省（虚构的区县、乡镇和村，编号互不相同），"
         "而不用参考数据中的地方；用于试验 bangfu merge",
+    )
+    p.add_argument(
+        "--recipient",
+        action="append",
+        default=None,
+        metavar="age1…",
+        help="把每个区县的隐私字段加密给这把公钥（可重复：第一把为审核人，其余为恢复密钥）",
     )
     common(p)
 

@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from ..findings import json_path
+from ..record import SEALED_FIELD
 from ..schema import is_public, node_at, path_shape
 
 PRIVATE_NOTE = "隐私字段已修改"
@@ -133,10 +134,14 @@ def _emit(view: SchemaView, out: list, op: str, old_parts, new_parts, old, new) 
             )
         )
         return
-    shown = _known_prefix(view, parts)
-    label = view.label(shown) if shown else "记录"
-    if shown != parts:
-        label += "（未定义字段）"
+    if parts[:1] == (SEALED_FIELD,):  # the record's private fields, sealed (privacy.seal)
+        parts = shown = (SEALED_FIELD,)
+        label = "隐私字段（密文）"
+    else:
+        shown = _known_prefix(view, parts)
+        label = view.label(shown) if shown else "记录"
+        if shown != parts:
+            label += "（未定义字段）"
     fc = FieldChange(
         "changed" if shown != parts else op, label, json_path(shown), True, old_parts, new_parts
     )

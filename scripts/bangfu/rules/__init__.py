@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from ..privacy import rule as privacy
+from ..privacy import sealrule
 from . import cycle, dates, identity, monitoring, records, refs, tiers, villages
 
-RULES = (identity, refs, dates, monitoring, cycle, tiers, villages, records, privacy)
+RULES = (identity, refs, dates, monitoring, cycle, tiers, villages, records, privacy, sealrule)
 
 
 def run_all(model, ctx) -> Iterator[Finding]:

@@ -73,9 +73,12 @@ class Draft:
 
     def finish(self) -> list[Planned]:
         """Every planned file with its current text and the text it would get."""
+        from ..privacy.convert import sealed_for_import
+
         for pl in self.planned.values():
             pl.existing = read_text(self.cfg.data_root.joinpath(*pl.rel))
-            pl.text = update_text(pl.data, pl.existing)
+            data = sealed_for_import(self.cfg, self.model, pl.rel, pl.data)
+            pl.text = update_text(data, pl.existing)
         return list(self.planned.values())
 
 
