@@ -12,7 +12,13 @@ from bangfu.docs import error_codes_markdown
 from bangfu.rules.catalog import BY_CODE, CATALOG, anchor
 
 ROOT = Path(__file__).resolve().parents[1]
-MONITORING_FAMILIES = ("policy.",)  # the codes monitoring rules produce
+MONITORING_FAMILIES = (
+    "policy.",
+    "ident.",
+    "tier.",
+    "assist.",
+    "exit.",
+)  # the codes monitoring rules produce
 
 
 def test_every_monitoring_code_has_a_catalog_entry():

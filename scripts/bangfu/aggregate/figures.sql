@@ -119,16 +119,20 @@ LATERAL (SELECT
        ELSE COALESCE(c.before_month, hh.ident) + rd.days END AS due_month)
 WHERE hh.status IN (SELECT status FROM monitored_status)
 ;
--- warning tiers of households still monitored, by county: the tier derived from the record
--- where the county's policy derives one (derived_tier, NULL: no tier), else the stated tier
+-- each household's warning tier, the one figure pages and status count: the tier derived
+-- from the record where the county's policy derives one (derived_tier, NULL: no tier), else
+-- the stated tier
+CREATE TEMP TABLE hh_tier AS
+SELECT hh.id AS household,
+  CASE WHEN d.household IS NOT NULL THEN d.tier ELSE hh.tier END AS tier
+FROM hh LEFT JOIN derived_tier d ON d.household = hh.id
+;
+-- warning tiers of households still monitored, by county
 CREATE TEMP TABLE tier AS
-SELECT county, tier, count(*) AS households FROM (
-  SELECT hh.county, hh.status,
-    CASE WHEN d.household IS NOT NULL THEN d.tier ELSE hh.tier END AS tier
-  FROM hh LEFT JOIN derived_tier d ON d.household = hh.id
-)
-WHERE status IS DISTINCT FROM '退出' AND tier IN ('红', '橙', '黄')
-GROUP BY county, tier
+SELECT hh.county, t.tier, count(*) AS households
+FROM hh JOIN hh_tier t ON t.household = hh.id
+WHERE hh.status IS DISTINCT FROM '退出' AND t.tier IN ('红', '橙', '黄')
+GROUP BY hh.county, t.tier
 ;
 -- ---------------------------------------------------------------- village figures
 CREATE TEMP TABLE v_hh AS
@@ -429,10 +433,10 @@ GROUP BY o.organization, p.state
 -- county holds no household record (台账中无记录)
 CREATE TEMP TABLE status_place AS
 WITH s AS (
-  SELECT hh.id, hh.township, hh.county, hh.tier, hh.start IS NULL AS undated,
+  SELECT hh.id, hh.township, hh.county, t.tier, hh.start IS NULL AS undated,
     hh.status IS DISTINCT FROM '退出' AS monitored, false AS later,
     hh.id IN (SELECT household FROM revisit WHERE days_overdue > 0) AS overdue
-  FROM hh
+  FROM hh JOIN hh_tier t ON t.household = hh.id
   UNION ALL
   SELECT h.id, pl.township, pl.county, NULL, false, false, true, false
   FROM household h JOIN place pl ON pl.village = h.village
