@@ -218,33 +218,35 @@ HOSTILE = ["<script>alert(1)</script>", "**[x](javascript:alert(1))**"]
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> tuple[Path, dict[str, str]]:
-    """The real data with each hostile name given to an organization of its own, built once:
-    (the site, hostile name → the organization's id)."""
-    tmp = tmp_path_factory.mktemp("hostile")
-    root = _real_copy(tmp)
-    orgs = sorted((root / "data" / "organizations").glob("*.yaml"))[: len(HOSTILE)]
-    for name, org in zip(HOSTILE, orgs, strict=True):
-        text = org.read_text("utf-8")
-        text = re.sub(
-            r"^name: .*$",
-            "name: " + json.dumps(name, ensure_ascii=False),
-            text,
-            count=1,
-            flags=re.M,
-        )
-        org.write_text(text, "utf-8")
-    res = build_site(root / "data", tmp / "out", tmp / "src", "--as-of", "2025-01-01")
-    assert res.returncode == 0, res.stderr + res.stdout
-    return tmp / "out", {name: org.stem for name, org in zip(HOSTILE, orgs, strict=True)}
+    """The real data with each hostile name given to an organization of its own, built once
+    per run: (the site, hostile name → the organization's id). Read-only."""
+    orgs = sorted((DATA / "organizations").glob("*.yaml"))[: len(HOSTILE)]
+
+    def make(folder: Path) -> None:
+        root = _real_copy(folder)
+        for name, org in zip(HOSTILE, orgs, strict=True):
+            target = root / "data" / "organizations" / org.name
+            text = re.sub(
+                r"^name: .*$",
+                "name: " + json.dumps(name, ensure_ascii=False),
+                target.read_text("utf-8"),
+                count=1,
+                flags=re.M,
+            )
+            target.write_text(text, "utf-8")
+        res = build_site(root / "data", folder / "out", folder / "src", "--as-of", "2025-01-01")
+        assert res.returncode == 0, res.stderr + res.stdout
+
+    out = shared_tree(tmp_path_factory, "hostile-site", make) / "out"
+    return out, {name: org.stem for name, org in zip(HOSTILE, orgs, strict=True)}
 
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_record_text_is_escaped(hostile_site, name):
     out, org_of = hostile_site
     page = (out / "orgs" / f"{org_of[name]}.html").read_text("utf-8")
-    assert (
-        "alert(1)" in page
-    )  # shown, as text: the organization's own name, character for character
+    # shown, as text: the organization's own name, character for character
+    assert "alert(1)" in page
     assert name in html_mod.unescape(_text(page))
     for p in out.rglob("*.html"):
         html = p.read_text("utf-8")
