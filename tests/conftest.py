@@ -27,11 +27,6 @@ from .codes_record import (  # noqa: F401  (an autouse fixture and a hook)
 )
 
 RECORDED_CODES = start()  # before any test module imports bangfu
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    # one xdist worker per core already keeps every core busy: the loader's own worker
-    # processes (forks of this one) would only compete with them. Its parallel path has a
-    # test of its own (test_perf_paths, explicit worker count); a serial run keeps the default.
-    os.environ.setdefault("BANGFU_WORKERS", "1")
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
 BASE = CASES / "base" / "data"
