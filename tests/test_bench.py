@@ -130,7 +130,7 @@ def test_bench_against_a_baseline_ref(tmp_path):
     proc = bangfu(
         "bench",
         "--sizes",
-        "200",
+        "25",
         "--out",
         str(out),
         "--data",
@@ -169,7 +169,7 @@ def test_bench_against_a_baseline_ref(tmp_path):
         r = rows[name]
         assert r["ratio"] == pytest.approx(r["baseline_seconds"] / r["seconds"], rel=1e-2)
     assert rows["check-nocache"]["ratio"] is None
-    corpus = out / "corpus-200"
+    corpus = out / "corpus-25"
     assert (corpus / DIRNAME).is_dir()  # today's cache is left in place, the other removed
     assert not list(corpus.glob(".bench-cache-*"))
 

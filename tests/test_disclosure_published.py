@@ -45,6 +45,21 @@ def released(request, tmp_path_factory):
     return model, published, sdc
 
 
+_INDEX: dict[tuple, tuple] = {}
+
+
+def _row(table, cols: tuple[str, ...], key: tuple):
+    """The first row of ``table`` whose ``cols`` hold ``key`` (an index per table and columns,
+    built on first use: a scan per cell made the tests quadratic in the table's size)."""
+    held = _INDEX.get((id(table), cols))
+    if held is None or held[0] is not table:
+        index: dict[tuple, dict] = {}
+        for r in table.rows:
+            index.setdefault(tuple(r[c] for c in cols), r)
+        held = _INDEX[id(table), cols] = (table, index)
+    return held[1][tuple(key)]
+
+
 def _shown(agg, key):
     """What the release shows for a cell key: the value, or WITHHELD."""
     kind = key[0]
@@ -61,22 +76,14 @@ def _shown(agg, key):
             "entries": "entries",
             "amount": "amount_yuan",
         }
-        row = next(
-            r for r in t["progress"].rows if (r["village"], r["month"], r["category"]) == key[2:]
-        )
-        return row[col[key[1]]]
+        return _row(t["progress"], ("village", "month", "category"), key[2:])[col[key[1]]]
     if kind == "entries_row":
         col = {"households": "households_reached", "entries": "entries", "amount": "amount_yuan"}
-        row = next(
-            r for r in t["report_entries"].rows if (r["plan"], r["period"], r["kind"]) == key[2:]
-        )
-        return row[col[key[1]]]
+        return _row(t["report_entries"], ("plan", "period", "kind"), key[2:])[col[key[1]]]
     if kind == "plan_target":
-        return next(r for r in t["plan_targets"].rows if (r["plan"], r["village"]) == key[1:])[
-            "households"
-        ]
+        return _row(t["plan_targets"], ("plan", "village"), key[1:])["households"]
     if kind == "plan":
-        row = next(r for r in t["plans"].rows if r["id"] == key[1])
+        row = _row(t["plans"], ("id",), key[1:2])
         return row[
             "target_households" if key[2] == "target_households" else "delivered_amount_yuan"
         ]

@@ -375,10 +375,13 @@ def test_few_files_equal_full_check_restricted(case, tmp_path, monkeypatch):
 
 def test_few_files_with_edits_since_the_index(tmp_path, monkeypatch):
     """Ids changed, files removed, added and broken after the full check that wrote the index."""
-    data = _synth(tmp_path, 60)
+    data = _synth(tmp_path, 40)
     root = data.parent
     (root / DIRNAME).mkdir(exist_ok=True)
     monkeypatch.setenv("BANGFU_CACHE", "1")
+    # both sides read the tree in this process: 70 reads, each forking a pool of workers,
+    # cost more than they save (the parallel read has its own test above)
+    monkeypatch.setenv(load.WORKERS_ENV, "1")
     cfg = Config.make(data, as_of="2026-06-30")
     assert not check.run(cfg).findings
     households = sorted(data.glob("households/*/*/*.yaml"))

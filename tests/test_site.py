@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html as html_mod
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from bangfu.aggregate import status_of
 from bangfu.config import Config, PublishRefused
 from bangfu.pipeline import Pipeline
 
-from .conftest import ROOT, bangfu, build_site, make_case
+from .conftest import ROOT, bangfu, build_site, make_case, shared_tree
 
 DATA = ROOT / "data"
 AS_OF = "2026-01-31"
@@ -167,10 +170,29 @@ def test_small_counts_are_suppressed(demo_site):
     assert "&lt;5" not in html  # one mark for every withheld cell, never a bound
 
 
-def test_two_builds_are_byte_identical(demo_data, demo_site, tmp_path):
-    res = build_site(demo_data, tmp_path / "again", tmp_path / "src2")
-    assert res.returncode == 0, res.stderr
-    a, b = _tree(demo_site), _tree(tmp_path / "again")
+@pytest.fixture(scope="module")
+def second_build(demo_data, tmp_path_factory) -> Path:
+    """The demo corpus built a second time, as ``make site`` builds: in a copy of the demo
+    folder, ``python -m bangfu site --out public`` (relative paths, no --src, a process of its
+    own). The output folder; read-only."""
+
+    def make(folder: Path) -> None:
+        work = folder / "repo"
+        shutil.copytree(demo_data.parent, work)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bangfu", "site", "--out", "public"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    return shared_tree(tmp_path_factory, "demo-site-again", make) / "repo" / "public"
+
+
+def test_two_builds_are_byte_identical(demo_site, second_build):
+    a, b = _tree(demo_site), _tree(second_build)
     assert sorted(a) == sorted(b)
     diff = [k for k in a if a[k] != b[k]]
     assert not diff, diff[:10]
@@ -199,20 +221,38 @@ def _real_copy(tmp: Path) -> Path:
 HOSTILE = ["<script>alert(1)</script>", "**[x](javascript:alert(1))**"]
 
 
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """The real data with each hostile name given to an organization of its own, built once
+    per run: (the site, hostile name → the organization's id). Read-only."""
+    orgs = sorted((DATA / "organizations").glob("*.yaml"))[: len(HOSTILE)]
+
+    def make(folder: Path) -> None:
+        root = _real_copy(folder)
+        for name, org in zip(HOSTILE, orgs, strict=True):
+            target = root / "data" / "organizations" / org.name
+            text = re.sub(
+                r"^name: .*$",
+                "name: " + json.dumps(name, ensure_ascii=False),
+                target.read_text("utf-8"),
+                count=1,
+                flags=re.M,
+            )
+            target.write_text(text, "utf-8")
+        res = build_site(root / "data", folder / "out", folder / "src", "--as-of", "2025-01-01")
+        assert res.returncode == 0, res.stderr + res.stdout
+
+    out = shared_tree(tmp_path_factory, "hostile-site", make) / "out"
+    return out, {name: org.stem for name, org in zip(HOSTILE, orgs, strict=True)}
+
+
 @pytest.mark.parametrize("name", HOSTILE)
-def test_record_text_is_escaped(tmp_path, name):
-    root = _real_copy(tmp_path)
-    org = next((root / "data" / "organizations").glob("*.yaml"))
-    text = org.read_text("utf-8")
-    text = re.sub(
-        r"^name: .*$", "name: " + json.dumps(name, ensure_ascii=False), text, count=1, flags=re.M
-    )
-    org.write_text(text, "utf-8")
-    res = build_site(root / "data", tmp_path / "out", tmp_path / "src", "--as-of", "2025-01-01")
-    assert res.returncode == 0, res.stderr + res.stdout
-    out = tmp_path / "out"
-    page = (out / "orgs" / f"{org.stem}.html").read_text("utf-8")
-    assert "alert(1)" in page  # shown, as text
+def test_record_text_is_escaped(hostile_site, name):
+    out, org_of = hostile_site
+    page = (out / "orgs" / f"{org_of[name]}.html").read_text("utf-8")
+    # shown, as text: the organization's own name, character for character
+    assert "alert(1)" in page
+    assert name in html_mod.unescape(_text(page))
     for p in out.rglob("*.html"):
         html = p.read_text("utf-8")
         assert "<script>alert(1)" not in html, p
@@ -325,25 +365,10 @@ def test_generated_pages_are_not_committed():
     assert not (ROOT / "site" / "orgs").exists()
 
 
-def test_site_builds_with_relative_paths_from_the_repository_root(tmp_path):
+def test_site_builds_with_relative_paths_from_the_repository_root(second_build):
     """Regression: `make site` passes relative --out/--src; MkDocs runs inside src."""
-    import subprocess
-    import sys
-
-    repo = Path(__file__).resolve().parents[1]
-    work = tmp_path / "repo"
-    shutil.copytree(repo / "data", work / "data")
-    shutil.copytree(repo / "schemas", work / "schemas")
-    proc = subprocess.run(
-        [sys.executable, "-m", "bangfu", "site", "--out", "public", "--as-of", "2026-01-01"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (work / "public" / "index.html").is_file()
-    assert (work / "public" / "data" / "datapackage.json").is_file()
+    assert (second_build / "index.html").is_file()
+    assert (second_build / "data" / "datapackage.json").is_file()
 
 
 # ---------------------------------------------------------------- reading and using the site

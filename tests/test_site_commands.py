@@ -11,20 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, bangfu, build_site, make_case
+from .conftest import bangfu, make_case
 
 BLOCK = re.compile(r"<pre[^>]*>(.*?)</pre>", re.S)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, Path]:
-    """(demo folder holding data/ and schemas/, the site built from it)."""
-    tmp = tmp_path_factory.mktemp("cmds")
-    res = bangfu("demo", "--households", "300", "--seed", "2", "--out", str(tmp / "demo"), cwd=ROOT)
-    assert res.returncode == 0, res.stderr
-    res = build_site(tmp / "demo" / "data", tmp / "out", tmp / "src")
-    assert res.returncode == 0, res.stderr + res.stdout
-    return tmp / "demo", tmp / "out"
+def demo(demo_data, demo_site) -> tuple[Path, Path]:
+    """(demo folder holding data/ and schemas/, the site built from it): the run's shared demo
+    corpus and site (read-only; each block below works on a copy)."""
+    return demo_data.parent, demo_site
 
 
 def site_commands(site: Path) -> list[tuple[str, list[list[str]]]]:
