@@ -1,4 +1,4 @@
-"""The policy guide's table of monitoring rules (``[[block:rules]]``), rendered from the one
+"""The policy guide's list of monitoring rules (``[[block:rules]]``), rendered from the one
 catalog ``rules.catalog``: each rule with its source section, the policy field that drives it,
 and a link to the finding code it produces on the error-code page (which links back)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..findings import ERROR
 from ..rules.catalog import CATALOG, Rule, anchor
 from .context import SiteContext
-from .text import esc, link, md, table
+from .text import esc, link, md
 
 
 def _source(ctx: SiteContext, r: Rule, depth: int) -> str:
@@ -29,17 +29,20 @@ def _code(r: Rule, depth: int) -> str:
 
 
 def block(ctx: SiteContext, depth: int = 0) -> str:
-    rows = [
-        [
-            f'<span id="{anchor(r)}"></span>{esc(r.title)}',
-            esc(r.explanation),
-            _source(ctx, r, depth),
-            esc(r.field),
-            _code(r, depth),
+    """One short section per rule (title, then what is checked, its source, the field that
+    drives it and its code) — a list rather than a table: the explanations are prose and a
+    five-column table of prose is wider than the reading column."""
+    parts = []
+    for r in CATALOG:
+        items = [
+            ("台账怎么查", esc(r.explanation)),
+            ("依据", _source(ctx, r, depth)),
+            ("政策参数或字段", esc(r.field)),
+            ("检查结果代码", _code(r, depth)),
         ]
-        for r in CATALOG
-    ]
-    return table(["规则", "台账怎么查", "依据", "政策参数或字段", "检查结果代码"], rows)
+        body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items)
+        parts.append(f'<h3 id="{anchor(r)}">{esc(r.title)}</h3><dl class="bf-rule">{body}</dl>')
+    return "\n".join(parts) + "\n"
 
 
 def source_md(ctx: SiteContext, r: Rule, depth: int = 0) -> str:

@@ -106,11 +106,12 @@ def _contacts(model: Model, as_of: dt.date) -> dict[str, list[dt.date]]:
 
 def _steps(d: dict) -> list[tuple[int, str, dt.date | None]]:
     steps = _list(_dict(d.get("identification")).get("steps"))
-    return [
-        (i, s.get("step"), date_of(s.get("date")))
-        for i, s in enumerate(steps)
-        if isinstance(s, dict) and isinstance(s.get("step"), str)
-    ]
+    out: list[tuple[int, str, dt.date | None]] = []
+    for i, s in enumerate(steps):
+        name = s.get("step") if isinstance(s, dict) else None
+        if isinstance(name, str):
+            out.append((i, name, date_of(s.get("date"))))
+    return out
 
 
 def identified_on(d: dict) -> dt.date | None:
@@ -138,7 +139,7 @@ def _procedure(rec, d, pol) -> Iterator[Finding]:
     if required is None:
         return  # the region's source does not set out this procedure
     steps = [(i, s) for i, s, _ in _steps(d) if s != EXIT_STEP]
-    first = {}
+    first: dict[str, int] = {}
     for i, s in steps:
         first.setdefault(s, i)
     missing = [s for s in required if s not in first]

@@ -93,16 +93,16 @@ def check(model: Model, ctx) -> Iterator[Finding]:
         d = rec.data
         if d.get("status") == "退出":
             continue
-        applies, tier = derive(d, policy_of(model, index, d))
+        pol = policy_of(model, index, d)
+        applies, tier = derive(d, pol)
         stated = d.get("warning_tier")
         if not applies or stated not in ("红", "橙", "黄") or stated == tier:
             continue
-        pol = policy_of(model, index, d)
         want = f"应为{tier}色" if tier else "不属于任何预警等级"
         yield at(
             rec,
             TIER_MISMATCH,
             ("warning_tier",),
             f"填写的预警等级是{stated}色，按本户的收入、类别和收支情况推算{want}"
-            f"（依据 {pol.label} 的 warning_tiers）",
+            f"（依据 {pol.label if pol else '适用政策参数'} 的 warning_tiers）",
         )
