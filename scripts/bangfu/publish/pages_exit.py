@@ -86,9 +86,11 @@ def page(ctx: SiteContext) -> str:
             tally[k][state(std.get(k))] += 1
         rows.append(
             [
-                link(ctx.county_href(v.county, depth), ctx.county_name(v.county)),
-                esc(ctx.township_name(v.township)),
                 village_link(ctx, v.id, depth),
+                link(ctx.county_href(v.county, depth), ctx.county_name(v.county))
+                + "<br><small>"
+                + esc(ctx.township_name(v.township))
+                + "</small>",
                 esc(f"{ex['year']} 年出列") if ex and ex.get("year") else MISSING,
                 *[_cell(std.get(k)) for k, _ in keys],
             ]
@@ -123,7 +125,7 @@ def page(ctx: SiteContext) -> str:
         "",
         filter_box("bf-exit", "输入村、乡镇或区县名称筛选"),
         "",
-        table(["区县", "乡镇", "村", "出列", *[esc(t) for _, t in keys]], rows, id_="bf-exit"),
+        table(["村", "区县、乡镇", "出列", *[esc(t) for _, t in keys]], rows, id_="bf-exit"),
         "",
         "核验的佐证和来源写在各区县记录的 `exit_standard` 字段中（见[数据字典](../dictionary.md)）。",
     ]
