@@ -42,7 +42,7 @@ def household(d: Draft, p: Parsed, r: Row, plan_id: str, vid: str, index: int) -
     county = d.model.villages[vid].county
     rel = old.rel if old is not None else ("households", county, vid, f"{hid}.yaml")
     if rel not in d.planned:
-        base = old.data if old is not None else {"id": hid, "village": vid}
+        base = d.opened(old) if old is not None else {"id": hid, "village": vid}
         data = _record(d, r, copy.deepcopy(base))
         d.planned[rel] = Planned(rel, data, "household", _cells(p, r))
     return hid
