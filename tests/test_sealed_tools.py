@@ -1,6 +1,6 @@
 """Sealed private fields in the other tools (issue 17): ``review --private --key`` names the
 private fields that changed inside the sealed values and never their values; ``status`` needs
-no key; statewide organizations are sealed for the province's recipients."""
+no key; every record with private fields belongs to a county (none is left in plain text)."""
 
 from __future__ import annotations
 
@@ -51,3 +51,39 @@ def _stranger(root):
     out = root.parent / "keys" / "stranger.key"
     assert bangfu("keys", "generate", "--out", str(out), cwd=root.parent).returncode == 0
     return out
+
+
+def test_status_needs_no_key_and_takes_none(sealed_repo):  # noqa: F811
+    root, sup, _, _, _ = sealed_repo
+    plain = bangfu("status", "--format", "json", cwd=root)
+    assert plain.returncode == 0, plain.stderr
+    assert bangfu("encrypt", "--key", str(sup), cwd=root).returncode == 0
+    assert "sealed:" in (root / HOUSEHOLD).read_text("utf-8")
+    sealed = bangfu("status", "--format", "json", cwd=root, env={"BANGFU_KEY_FILE": str(sup)})
+    assert sealed.returncode == 0, sealed.stderr
+    assert sealed.stdout == plain.stdout  # status reads no private field: sealing changes nothing
+    assert not [v for v in PRIVATE if v in sealed.stdout]
+    assert bangfu("status", "--key", str(sup), cwd=root).returncode == 2
+
+
+def test_every_record_with_private_fields_belongs_to_a_county(sealed_repo):  # noqa: F811
+    """Why there is no province-level key list: an organization must name its county (the
+    schema requires it), so its leader is sealed for that county; campaigns and sources have no
+    private field at all; an organization without a county is refused before anything else."""
+    from bangfu.privacy import seal as seal_mod
+    from bangfu.schema import bundled
+
+    from .conftest import ROOT
+
+    schemas = bundled(ROOT / "schemas")
+    assert "county" in schemas["organization"]["required"]
+    for kind in ("campaign", "source"):
+        assert seal_mod._all_public(schemas[kind], ()), kind
+    root, *_ = sealed_repo
+    org = root / "data/organizations/to-helpers.yaml"
+    assert "sealed:" in org.read_text("utf-8") and "测试会长" not in org.read_text("utf-8")
+    plain = org.read_text("utf-8").split("sealed:")[0] + "leader:\n  name: 测试会长\n"
+    org.write_text(plain.replace("county: tc-alpha\n", ""), "utf-8")
+    res = bangfu("check", cwd=root)
+    assert res.returncode == 1 and "schema.required" in res.stdout, res.stdout
+    assert "测试会长" not in res.stdout
