@@ -139,3 +139,34 @@ def test_export_with_the_key_shows_the_values_and_a_change_is_resealed(sealed_re
         bundled(ROOT / "schemas")["household"], _load(root / HOUSEHOLD), keyfile.load(rec)
     )
     assert whole["head"]["id_number"] == PRIVATE[1] and whole["head"]["name"] == PRIVATE[0]
+
+
+def test_a_new_row_naming_a_sealed_head_is_matched_only_with_the_key(sealed_repo):  # noqa: F811
+    from .sheet_helpers import FILING_FIELDS, fill, template
+
+    root, sup = _encrypted(sealed_repo)
+    book = template(root, "filing", "f.xlsx", "--county", "tc-alpha")
+    row = {
+        "对象类型": "帮扶户",
+        "所在村": "东乡柳村（tc-alpha-east-willow）",
+        "户主姓名": PRIVATE[0],
+        "监测类别": "边缘易致贫户",
+        "监测状态": "风险未消除",
+        "家庭人口": 3,
+        "收入年度": 2023,
+        "人均纯收入（元）": 4800,
+    }
+    sections = {
+        "【帮扶主体】": [{"帮扶主体": "测试爱心协会（to-helpers）"}],
+        "【帮扶对象】": [row],
+        "【帮扶措施】": [{"措施类别": "资金", "措施内容": "产业扶持资金", "计划金额（元）": 5000}],
+    }
+    fill(book, "报备", FILING_FIELDS, sections)
+    blind = run(root, "import", str(book), "--dry-run")
+    assert blind.returncode == 0, blind.stdout + blind.stderr
+    assert "无法按户主姓名核对" in blind.stdout and "data/households/" in blind.stdout  # a new one
+    keyed = run(root, "import", str(book), "--dry-run", "--key", str(sup))
+    assert keyed.returncode == 0, keyed.stdout + keyed.stderr
+    # matched to h-0001, whose values the row repeats: no household written, no new one
+    assert "无法按户主姓名核对" not in keyed.stdout and "data/households/" not in keyed.stdout
+    assert not [v for v in PRIVATE if v in blind.stdout + keyed.stdout]
