@@ -10,10 +10,14 @@ from ..config import UsageError, today
 
 
 def _review(args) -> int:
+    from ..privacy import keyfile
     from ..review.core import build
     from ..review.summary import RENDERERS
 
-    review = build(Path(args.repo), args.base, args.head, today(args.as_of))
+    if args.key and not args.private:
+        raise UsageError("--key 只能和 --private 一起用（在本机核对隐私字段改了哪些）")
+    ids = keyfile.identities(args.key) if args.private else []
+    review = build(Path(args.repo), args.base, args.head, today(args.as_of), ids)
     sys.stdout.write(RENDERERS[args.format](review, private=args.private))
     return 1 if review.blocking else 0
 
@@ -33,6 +37,13 @@ def _review_args(p):
         help="也显示逐户数值（户的监测类别、收入、预警等级，帮扶条目的内容和金额）。"
         "只供区县审核人在本机使用；不要用于拉取请求评论、任务摘要或 CI 日志"
         "（见 site/threat-model.md）。隐私字段在任何情况下都不显示",
+    )
+    p.add_argument(
+        "--key",
+        default=None,
+        metavar="FILE",
+        help="与 --private 一起用：age 私钥文件（也可设环境变量 BANGFU_KEY_FILE），"
+        "解开两边的密文，列出改了哪些隐私字段（只列字段名称，不显示值）",
     )
     p.add_argument("--repo", default=".", help="Git 仓库所在文件夹（默认当前文件夹）")
     p.add_argument(

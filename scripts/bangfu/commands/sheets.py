@@ -8,6 +8,8 @@ from pathlib import Path
 from .. import render
 from ..cli import command, common, config
 from ..config import UsageError
+from ..privacy import keyfile
+from ..sheets.forms import SEALED_PLACEHOLDER
 
 
 def _model(cfg):
@@ -62,7 +64,7 @@ def _import(args) -> int:
         raise UsageError(f"文件 {args.file} 不存在")
     if path.suffix.lower() not in (".xlsx", ".csv", ".xls", ".xlsm"):
         raise UsageError(f"只能导入 .xlsx 或 .csv 文件，不是 {path.suffix or '无扩展名的文件'}")
-    outcome = run(cfg, path, dry_run=args.dry_run)
+    outcome = run(cfg, path, dry_run=args.dry_run, identities=keyfile.identities(args.key))
     if outcome.findings:
         sys.stdout.write(render.text(outcome.findings, 1))
     if not outcome.ok:
@@ -94,6 +96,7 @@ def _import_args(p):
         "（结对帮扶方案报备表 / 结对帮扶实施情况进度表）；CSV 是一张表单工作表另存的 CSV（UTF-8 或 GBK）",
     )
     p.add_argument("--dry-run", action="store_true", help="只检查并列出将写入的文件，不写入")
+    keyfile.add_key_option(p)
     common(p)
 
 
@@ -109,14 +112,20 @@ def _export(args) -> int:
 
     cfg = config(args)
     out = _out(args.output)
-    n = export(_model(cfg), cfg.schemas_dir, args.plan, out)
+    n, sealed = export(_model(cfg), cfg.schemas_dir, args.plan, out, keyfile.identities(args.key))
     print(f"已导出方案 {args.plan}：报备表 1 张，进度表 {n} 张 → {out}（含隐私信息，请妥善保管）")
+    if sealed:
+        print(
+            f"{sealed} 户的隐私字段是密文，给出的密钥打不开（或没有给出密钥），表中显示“{SEALED_PLACEHOLDER}”；"
+            "原样导入时保留原来的密文。"
+        )
     return 0
 
 
 def _export_args(p):
     p.add_argument("--plan", required=True, help="方案编号")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="输出的工作簿")
+    keyfile.add_key_option(p)
     common(p, as_of=False)
 
 

@@ -192,10 +192,12 @@ def _not_for_me(records: list[Record], opened_files: set, identities: list, seen
             )
 
 
-def sealed_for_import(cfg: Config, model: Model, rel: tuple[str, ...], data: dict) -> dict:
+def sealed_for_import(
+    cfg: Config, model: Model, rel: tuple[str, ...], data: dict, keys: list | None = None
+) -> dict:
     """A record an import writes, with its private fields sealed when its county lists keys
     (public keys are enough for a record whose private fields are all new; changing a sealed
-    one needs the key of ``BANGFU_KEY_FILE``). When it cannot be sealed it is written as it
+    one needs ``keys``, by default those of ``BANGFU_KEY_FILE``). When it cannot be sealed it is written as it
     is, and the check refuses it (``sealed.plaintext``) until ``bangfu encrypt --key``."""
     kind = classify(rel)
     if kind is None:
@@ -205,7 +207,8 @@ def sealed_for_import(cfg: Config, model: Model, rel: tuple[str, ...], data: dic
     if not to:
         return data
     try:
-        return seal.seal(bundled(cfg.schemas_dir)[kind], data, to, identities(None))
+        keys = identities(None) if keys is None else keys
+        return seal.seal(bundled(cfg.schemas_dir)[kind], data, to, keys)
     except seal.SealError:
         return data
 

@@ -94,11 +94,15 @@ def _name(kind: str | None, rec: Record | None) -> str | None:
     return n if isinstance(n, str) else None
 
 
-def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
+def build(
+    repo: str | Path, base: str, head: str, as_of: dt.date, identities: list | None = None
+) -> Review:
     """The review of ``head`` against ``base``, judged by the base commit's rules: its
     schemas classify fields as public or private and validate the records, and its policy
     (``data/policy/``, campaigns) is the one the records are checked against. The pull
-    request's own schemas, policy and code are only data here (see ``rules_changed``)."""
+    request's own schemas, policy and code are only data here (see ``rules_changed``).
+    ``identities`` (``--private --key``) name the private fields changed inside the sealed
+    values they open (``opened.detail``), never their values."""
     git = Git(repo)
     base_sha, head_sha = git.resolve(base), git.resolve(head)
     start = git.merge_base(base_sha, head_sha)
@@ -137,6 +141,10 @@ def build(repo: str | Path, base: str, head: str, as_of: dt.date) -> Review:
             files_checked += own.files_checked
         views = history.views(schemas)
         pairs, records = _pairs(data, old_blobs, new_blobs, views)
+        if identities:
+            from .opened import detail
+
+            detail(records, pairs, views, identities)
         notes = highlights.collect(pairs, checked.model)
         changed_policy = [p for p in pairs if _policy_change(p)]
         if changed_policy:

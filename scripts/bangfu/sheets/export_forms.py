@@ -2,7 +2,10 @@
 and one 进度-<报送期> sheet per report — so that importing the export changes nothing.
 
 The export carries the households' private fields (it is the same working document the
-staff filled in); it is written for the people who maintain the records, never published."""
+staff filled in); it is written for the people who maintain the records, never published.
+A household whose private fields are sealed (``privacy.seal``) shows them only when the given
+key opens it; otherwise its private cells say ``SEALED_PLACEHOLDER``, which the import reads as
+"keep the sealed value", so the export imports back unchanged with or without a key."""
 
 from __future__ import annotations
 
@@ -10,9 +13,11 @@ from pathlib import Path
 
 from ..config import UsageError
 from ..model import Model
-from ..record import Record
+from ..privacy import seal
+from ..record import SEALED_FIELD, Record
+from ..schema import bundled, is_public
 from . import options as opts
-from .forms import FILING_FORM, HOUSEHOLD, PROGRESS_FORM, VILLAGE
+from .forms import FILING_FORM, HOUSEHOLD, PROGRESS_FORM, SEALED_PLACEHOLDER, VILLAGE
 from .paths import (
     ENTRY_COLUMNS,
     HOUSEHOLD_COLUMNS,
@@ -24,7 +29,25 @@ from .paths import (
 from .template import Filled, Writer, make_template
 
 
-def filing_values(model: Model, rec: Record) -> Filled:
+def household_columns(schema: dict, data: dict, identities: list) -> dict[str, object]:
+    """The household columns of a target row: the private ones from what ``identities`` open;
+    ``SEALED_PLACEHOLDER`` in each private column of a sealed record they do not open."""
+    whole: dict | None = data
+    if SEALED_FIELD in data:
+        try:
+            whole = seal.open_record(schema, data, identities) if identities else None
+        except seal.SealError:
+            whole = None
+    out: dict[str, object] = {}
+    for k, path in HOUSEHOLD_COLUMNS.items():
+        if whole is None and not is_public(schema, tuple(path.split("."))):
+            out[k] = SEALED_PLACEHOLDER
+        else:
+            out[k] = get(whole if whole is not None else data, path)
+    return out
+
+
+def filing_values(model: Model, rec: Record, schema: dict, identities: list) -> Filled:
     """The filing sheet of a plan on file (and of the households it targets)."""
     d = rec.data
     f = Filled(fields={key: get(d, path) for key, path in PLAN_FIELDS.items()})
@@ -40,7 +63,7 @@ def filing_values(model: Model, rec: Record) -> Filled:
             h = model.get("household", tid)
             if h is not None:
                 row["village"] = h.data.get("village")
-                row.update({k: get(h.data, path) for k, path in HOUSEHOLD_COLUMNS.items()})
+                row.update(household_columns(schema, h.data, identities))
             rows.append(row)
     f.sections["targets"] = rows
     f.sections["measures"] = [
@@ -62,8 +85,11 @@ def progress_values(report: dict) -> Filled:
     return f
 
 
-def export(model: Model, schemas_dir: Path, plan_id: str, out: Path) -> int:
-    """Write the workbook; returns the number of progress sheets."""
+def export(
+    model: Model, schemas_dir: Path, plan_id: str, out: Path, identities: list | None = None
+) -> tuple[int, int]:
+    """Write the workbook; returns (progress sheets, target households whose private fields
+    stay sealed: ``identities`` do not open them)."""
     rec = model.get("plan", plan_id)
     if rec is None:
         raise UsageError(f"方案 {plan_id} 不存在")
@@ -82,14 +108,17 @@ def export(model: Model, schemas_dir: Path, plan_id: str, out: Path) -> int:
             "已报送的进度不能直接改写；要更正某一期，在该进度表表头填写“更正人”和“更正说明”后再导入。",
         ],
     )
-    w.form_sheet(FILING_FORM, FILING_FORM.sheet, filing_values(model, rec))
+    schema = bundled(schemas_dir)["household"]
+    filing = filing_values(model, rec, schema, identities or [])
+    w.form_sheet(FILING_FORM, FILING_FORM.sheet, filing)
     for r in reports:
         w.form_sheet(
             PROGRESS_FORM, f"{PROGRESS_FORM.sheet}-{r.data.get('id')}", progress_values(r.data)
         )
     w.wb.active = w.wb.sheetnames.index(FILING_FORM.sheet)
     w.save(out)
-    return len(reports)
+    sealed = sum(1 for r in filing.sections["targets"] if SEALED_PLACEHOLDER in r.values())
+    return len(reports), sealed
 
 
 def template(
@@ -111,7 +140,8 @@ def template(
         filled = Filled(fields={"county": county})
         if plan_rec is not None:
             # keep the targets editable: whole-county dropdowns, sections pre-filled
-            filled = filing_values(model, plan_rec)
+            schema = bundled(schemas_dir)["household"]
+            filled = filing_values(model, plan_rec, schema, [])
             county = plan_rec.data.get("county")
         w = make_template(model, schemas_dir, FILING_FORM, county=county, filled=filled)
     else:

@@ -21,6 +21,9 @@ PROGRESS = "progress"
 
 PRIVATE_NOTE = "隐私，不公开"
 PRIVATE_SUFFIX = f"（{PRIVATE_NOTE}）"
+# what ``export-forms`` shows in a private cell whose record is sealed and not opened by the
+# given key; the import reads it as "keep the sealed value as it is", never as data
+SEALED_PLACEHOLDER = "（密文，需密钥）"
 REQUIRED_MARK = "*"
 
 # sheet names: the form sheets, and two helper sheets the importer ignores

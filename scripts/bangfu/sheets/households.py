@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 from ..codes import SHEET_BAD_CHOICE, SHEET_CONFLICT, SHEET_FUTURE_DATE, SHEET_REQUIRED
+from ..record import SEALED_FIELD
 from .parsed import Parsed, Row, Where
 from .paths import HOUSEHOLD_COLUMNS, put
 from .records import Draft, Planned, digest, valid_id
@@ -42,7 +43,7 @@ def household(d: Draft, p: Parsed, r: Row, plan_id: str, vid: str, index: int) -
     county = d.model.villages[vid].county
     rel = old.rel if old is not None else ("households", county, vid, f"{hid}.yaml")
     if rel not in d.planned:
-        base = old.data if old is not None else {"id": hid, "village": vid}
+        base = d.opened(old) if old is not None else {"id": hid, "village": vid}
         data = _record(d, r, copy.deepcopy(base))
         d.planned[rel] = Planned(rel, data, "household", _cells(p, r))
     return hid
@@ -108,17 +109,26 @@ def _record(d: Draft, r: Row, data: dict) -> dict:
 
 
 def _match_household(d: Draft, vid: str, head: str, phone: str | None) -> str | None:
-    """An existing household in the same village whose head has this name (and phone)."""
-    found = []
+    """An existing household in the same village whose head has this name (and phone).
+    Sealed households are compared when the import's key opens them; those it does not open
+    cannot be compared, which a note says (the row becomes a new household)."""
+    found, closed = [], 0
     for hid, rec in d.model.by_kind["household"].items():
-        data = rec.data
+        if rec.data.get("village") != vid:
+            continue
+        data = d.opened(rec)
+        if data is rec.data and SEALED_FIELD in data:  # sealed, and not opened
+            closed += 1
+            continue
         h = data.get("head") if isinstance(data.get("head"), dict) else {}
-        if (
-            data.get("village") == vid
-            and h.get("name") == head
-            and (phone is None or h.get("phone") in (None, phone))
-        ):
+        if h.get("name") == head and (phone is None or h.get("phone") in (None, phone)):
             found.append(hid)
+    note = (
+        f"村 {vid} 有 {closed} 户的隐私字段是密文，没有能打开它们的密钥，无法按户主姓名核对"
+        "是否已经登记：已有的户请填户编号（或用 --key 导入），否则会新建一户。"
+    )
+    if closed and not found and note not in d.notes:
+        d.notes.append(note)
     return found[0] if len(found) == 1 else None
 
 

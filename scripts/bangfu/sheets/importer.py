@@ -67,21 +67,23 @@ class Outcome:
         return not any(f.severity == ERROR for f in self.findings)
 
 
-def run(cfg: Config, path: Path, *, dry_run: bool = False) -> Outcome:
+def run(
+    cfg: Config, path: Path, *, dry_run: bool = False, identities: list | None = None
+) -> Outcome:
     """Plan and write under the data folder's write lock, so two imports never both plan
     against the same ledger and overwrite each other (the second gets ``write.locked``)."""
     if dry_run:
-        return _run(cfg, path, dry_run=True)
+        return _run(cfg, path, dry_run=True, identities=identities)
     try:
         with writing(cfg.data_root) as recovered:
-            out = _run(cfg, path, dry_run=False)
+            out = _run(cfg, path, dry_run=False, identities=identities)
             out.findings[:0] = recovered
             return out
     except WriteError as exc:
         return Outcome(findings=list(exc.findings))
 
 
-def _run(cfg: Config, path: Path, *, dry_run: bool) -> Outcome:
+def _run(cfg: Config, path: Path, *, dry_run: bool, identities: list | None) -> Outcome:
     file = str(path)
     book = read(path, file)
     out = Outcome(findings=list(book.findings))
@@ -96,7 +98,7 @@ def _run(cfg: Config, path: Path, *, dry_run: bool) -> Outcome:
     for hid in sorted(model.ids("household")):  # any household may be named by its id
         lists["households"].add(hid, hid)
     parser = Parser(file, cfg.schemas_dir, lists, cfg.as_of)
-    draft = Draft(cfg, file, model, lists)
+    draft = Draft(cfg, file, model, lists, identities=identities)
     # filing sheets first: a progress sheet may name the plan a filing sheet adds
     for sheet, form in sorted(sheets, key=lambda sf: sf[1].kind != FILING):
         before = len(parser.findings)

@@ -12,7 +12,7 @@ from ..findings import Finding
 from . import options as opts
 from . import values
 from .errors import cell_finding
-from .forms import NOTE_PREFIX, Col, Form, Section, normalize_label
+from .forms import NOTE_PREFIX, SEALED_PLACEHOLDER, Col, Form, Section, normalize_label
 from .parsed import Parsed, Row, Value
 from .read import Cell, SheetData
 
@@ -241,7 +241,11 @@ class Parser:
 
     # -- cell values ---------------------------------------------------------------------
     def convert(self, col: Col, raw: object, sheet: str, row: int, ci: int) -> object:
-        """The typed value of one cell, or None (blank, or an error was recorded)."""
+        """The typed value of one cell, or None (blank, or an error was recorded). A private
+        cell holding the sealed placeholder of ``export-forms`` counts as blank: the record's
+        sealed value is kept as it is."""
+        if col.private and isinstance(raw, str) and raw.strip() == SEALED_PLACEHOLDER:
+            return None
         value, problem = values.convert(self.ctx, col, raw)
         if problem is not None:
             code, message = problem

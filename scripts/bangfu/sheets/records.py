@@ -15,7 +15,7 @@ from ..config import Config
 from ..findings import Finding
 from ..model import Model
 from ..readfile import read_bounded
-from ..record import Record
+from ..record import SEALED_FIELD, Record
 from ..schema import bundled, id_pattern, node_at
 from ..yamlio import update_text
 from .errors import cell_finding
@@ -52,6 +52,7 @@ class Draft:
     notes: list[str] = field(default_factory=list)
     planned: dict[tuple[str, ...], Planned] = field(default_factory=dict)
     plans: dict[str, Planned] = field(default_factory=dict)  # plan id → its planned file
+    identities: list | None = None  # the keys that open sealed records (None: BANGFU_KEY_FILE)
 
     def bad(self, code: Code, where: Where, message: str, hint: str | None = None) -> None:
         sheet, row, col, header = where
@@ -62,6 +63,21 @@ class Draft:
 
     def existing(self, kind: str, id_: str) -> Record | None:
         return self.model.get(kind, id_)
+
+    def opened(self, rec: Record) -> dict:
+        """A record's data to build on: with its sealed private fields put back (``sealed``
+        kept beside them) when the import's key opens it, so that a row changing one private
+        value keeps the others; otherwise its data as loaded."""
+        data = rec.data
+        if SEALED_FIELD not in data or not self.identities or rec.kind is None:
+            return data
+        from ..privacy import seal
+
+        try:
+            whole = seal.open_record(bundled(self.cfg.schemas_dir)[rec.kind], data, self.identities)
+        except seal.SealError:
+            return data
+        return data if whole is None else {**whole, SEALED_FIELD: data[SEALED_FIELD]}
 
     def ordered(self, data: dict, kind: str, *parts: str) -> dict:
         """``data`` with its keys in the order the schema of ``kind`` lists them (at ``parts``
@@ -77,7 +93,7 @@ class Draft:
 
         for pl in self.planned.values():
             pl.existing = read_text(self.cfg.data_root.joinpath(*pl.rel))
-            data = sealed_for_import(self.cfg, self.model, pl.rel, pl.data)
+            data = sealed_for_import(self.cfg, self.model, pl.rel, pl.data, self.identities)
             pl.text = update_text(data, pl.existing)
         return list(self.planned.values())
 
