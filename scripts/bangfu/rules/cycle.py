@@ -25,6 +25,8 @@ sections and the codes they produce:
 * ``exit`` (篇一, 篇五): income stably above the line (``stable_income_records``) and every
   guarantee met — ``exit.income-unstable``, ``exit.guarantee-unmet``. The exit notice and
   the current income are judged by ``rules.monitoring``.
+* ``exit.procedure`` / ``exit.notice`` (篇五（五）动态退出): the exit steps in order, with the
+  notice — ``exit.step-missing``, ``exit.step-order`` (``rules.steps``).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from ..model import Model
 from ..monitor import CONTACT_KINDS
 from ..policy import PolicyIndex
 from .base import at, date_of
+from .steps import compare, exit_procedure, named_steps
 from .tiers import _list, _number, policy_of
 
 EXIT_STEP = "退出公示"
@@ -84,6 +87,7 @@ def check(model: Model, ctx) -> Iterator[Finding]:
         yield from _low_income(rec, d, pol)
         if d.get("status") == "退出":
             yield from _exit(rec, d, pol, index, model)
+            yield from exit_procedure(rec, d, pol)
         else:
             yield from _household_plan(rec, d, pol, ctx.as_of)
             yield from _visits(rec, d, pol, contacts.get(d.get("id"), ()), ctx.as_of)
@@ -105,12 +109,7 @@ def _contacts(model: Model, as_of: dt.date) -> dict[str, list[dt.date]]:
 
 
 def _steps(d: dict) -> list[tuple[int, str, dt.date | None]]:
-    steps = _list(_dict(d.get("identification")).get("steps"))
-    return [
-        (i, s.get("step"), date_of(s.get("date")))
-        for i, s in enumerate(steps)
-        if isinstance(s, dict) and isinstance(s.get("step"), str)
-    ]
+    return named_steps(_dict(d.get("identification")).get("steps"))
 
 
 def identified_on(d: dict) -> dt.date | None:
@@ -138,10 +137,7 @@ def _procedure(rec, d, pol) -> Iterator[Finding]:
     if required is None:
         return  # the region's source does not set out this procedure
     steps = [(i, s) for i, s, _ in _steps(d) if s != EXIT_STEP]
-    first = {}
-    for i, s in steps:
-        first.setdefault(s, i)
-    missing = [s for s in required if s not in first]
+    missing, order = compare(required, steps)
     if missing:
         yield at(
             rec,
@@ -149,17 +145,15 @@ def _procedure(rec, d, pol) -> Iterator[Finding]:
             ("identification", "steps"),
             f"按{name}程序（依据 {pol.label}），认定步骤缺少：{'、'.join(missing)}",
         )
-    seen = [s for s in required if s in first]
-    for prev, cur in zip(seen, seen[1:], strict=False):
-        if first[cur] < first[prev]:
-            yield at(
-                rec,
-                IDENT_STEP_ORDER,
-                ("identification", "steps", first[cur]),
-                f"“{cur}”应在“{prev}”之后（{name}程序的顺序：{' → '.join(required)}，"
-                f"依据 {pol.label}）",
-            )
-            return
+    if order is not None:
+        prev, cur, i = order
+        yield at(
+            rec,
+            IDENT_STEP_ORDER,
+            ("identification", "steps", i),
+            f"“{cur}”应在“{prev}”之后（{name}程序的顺序：{' → '.join(required)}，"
+            f"依据 {pol.label}）",
+        )
 
 
 def _exclusions(rec, d, pol) -> Iterator[Finding]:
