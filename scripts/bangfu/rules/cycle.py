@@ -94,6 +94,44 @@ def check(model: Model, ctx) -> Iterator[Finding]:
             yield from _gradual(rec, d, pol, ctx.as_of)
 
 
+# the findings supervisors follow up, counted per place by ``bangfu status`` (figures.sql
+# status_place): the households that produce the code on the as-of date
+def supervisor_rows(model: Model, as_of: dt.date) -> list[tuple[str, str, bool]]:
+    """(household, code, found) for every household whose policy sets the rule of the code:
+    ``found`` when the rules of this module — the same functions the checker runs — find it
+    lacking its 一户一策, with a visit gap or past its 渐退期 on ``as_of``. A household whose
+    policy does not set a rule has no row for it (the rule is off there). Every household is
+    judged as if still monitored (its recorded exit may be after ``as_of``); whether it was
+    monitored on ``as_of`` is the snapshot's (figures.sql)."""
+    index = PolicyIndex(model)
+    contacts = _contacts(model, as_of)
+    out = []
+    for hid in sorted(model.ids("household")):
+        rec = model.get("household", hid)
+        d = rec.data if rec is not None else None
+        pol = policy_of(model, index, d) if isinstance(d, dict) else None
+        if pol is None:
+            continue
+        checks = {
+            ASSIST_NO_HOUSEHOLD_PLAN: (
+                bool(_dict(pol.get("household_plan"))),
+                _household_plan(rec, d, pol, as_of),
+            ),
+            ASSIST_VISIT_GAP: (
+                isinstance(_dict(pol.get("visits")).get("every_days"), int),
+                _visits(rec, d, pol, contacts.get(hid, ()), as_of),
+            ),
+            EXIT_GRADUAL_ENDED: (
+                isinstance(pol.get("gradual_exit_months"), int),
+                _gradual(rec, d, pol, as_of),
+            ),
+        }
+        for code, (on, findings) in checks.items():  # generators: run only where on
+            if on:
+                out.append((hid, code.code, any(True for _ in findings)))
+    return out
+
+
 def _contacts(model: Model, as_of: dt.date) -> dict[str, list[dt.date]]:
     """Household → sorted dates of its contacts (走访, 电话回访, 慰问) on or before as_of."""
     out: dict[str, list[dt.date]] = defaultdict(list)
