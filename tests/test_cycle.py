@@ -202,3 +202,11 @@ def test_a_demo_exit_carries_the_exit_procedure_of_its_region(tmp_path):
     proc = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
     codes = {f["code"] for f in json.loads(proc.stdout)["findings"]}
     assert not {c for c in codes if c.startswith(("exit.", "policy.exit", "policy.notice"))}, codes
+
+
+def test_an_exclusion_without_an_allowed_exception_is_refused_whatever_the_record_says(tmp_path):
+    root = make_case(tmp_path, CASES / "invalid" / "cycle-ident-excluded-no-exception")
+    proc = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
+    (f,) = json.loads(proc.stdout)["findings"]
+    assert f["code"] == "ident.excluded" and "来源没有规定例外" in f["message"]
+    assert "拒绝资产核查" in f["message"]
