@@ -263,3 +263,14 @@ def test_a_cycle_figure_is_not_applicable_where_the_policy_sets_no_rule(tmp_path
     rows = list(csv.DictReader(io.StringIO(_alpha(root, DEFAULT_AS_OF, "csv"))))
     got = {r["measure"]: r["value"] for r in rows if r["section"] == "places"}
     assert {got[k] for k in SUPERVISOR.values()} == {"不适用"}
+
+
+def test_an_exit_by_the_regions_exit_procedure_is_dated_by_its_steps(tmp_path):
+    """An exited household of a region with its own exit procedure records no 退出公示 among
+    its identification steps: its exit is dated by its exit_steps, so before them it still
+    counts as monitored on the as-of date."""
+    root = make_case(tmp_path, CASES / "valid" / "cycle-exit-procedure")
+    (during,) = json.loads(_alpha(root, "2024-05-31"))["places"]  # 审核确认 on 2024-06-03
+    (after,) = json.loads(_alpha(root, "2024-06-03"))["places"]
+    assert (during["monitored"], during["exited"]) == (1, 0)
+    assert (after["monitored"], after["exited"]) == (0, 1)
