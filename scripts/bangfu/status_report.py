@@ -226,7 +226,7 @@ def _periods_text(per: dict) -> str:
 
 _NOTE = (
     "说明：统计日期之后才认定的户不计入；认定日期台账中无记录的户无法按日期取舍，"
-    "照常计入并单列户数；退出公示在统计日期之后的户，当天仍计为监测户。"
+    "照常计入并单列户数；退出公示（或退出程序的最后一步）在统计日期之后的户，当天仍计为监测户。"
 )
 
 CSV_COLUMNS = ("section", "county", "township", "subject", "measure", "value")
