@@ -275,7 +275,8 @@ CATALOG: tuple[Rule, ...] = (
         "normalized-assistance-work-plans",
         "篇五（五）动态退出",
         "政策参数 exit.procedure；户记录 exit_steps",
-        "退出步骤要按规定的先后记录（如家庭经济状况调查在初审公示之前）；顺序不符时报告。",
+        "退出步骤要按规定的先后记录（如家庭经济状况调查在初审公示之前），后一步的日期不早于"
+        "前一步；顺序或日期不符时报告。",
     ),
     Rule(
         "village-exit",

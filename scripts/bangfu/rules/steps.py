@@ -51,7 +51,8 @@ def exit_procedure(rec, d: dict, pol) -> Iterator[Finding]:
     if not isinstance(required, list) or not required:
         return
     notice = rule.get("notice")
-    steps = [(i, s) for i, s, _ in named_steps(d.get("exit_steps"))]
+    named = named_steps(d.get("exit_steps"))
+    steps = [(i, s) for i, s, _ in named]
     missing, order = compare(required, steps)
     if missing:
         names = "、".join(f"{s}（公示）" if s == notice else s for s in missing)
@@ -70,3 +71,14 @@ def exit_procedure(rec, d: dict, pol) -> Iterator[Finding]:
             f"退出步骤“{cur}”应在“{prev}”之后（退出程序的顺序：{' → '.join(required)}，"
             f"依据 {pol.label}）",
         )
+        return
+    dated = [(i, s, day) for i, s, day in named if day is not None]
+    for (_, ps, pday), (i, s, day) in zip(dated, dated[1:], strict=False):
+        if day < pday:
+            yield at(
+                rec,
+                EXIT_STEP_ORDER,
+                ("exit_steps", i, "date"),
+                f"退出步骤“{s}”的日期 {day} 早于上一步“{ps}”的日期 {pday}",
+            )
+            return
