@@ -139,3 +139,74 @@ def test_a_household_checked_alone_gets_the_same_visit_finding_as_a_full_check(
     check.run(cfg)
     _, read, _ = incremental.run_few(cfg, check._wanted(cfg, [hh]))
     assert not any(r.kind == "report" for r in read)
+
+
+def test_the_exit_procedure_names_the_missing_notice_and_replaces_the_generic_one(tmp_path):
+    root = make_case(tmp_path, CASES / "invalid" / "cycle-exit-step-missing")
+    proc = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
+    (f,) = json.loads(proc.stdout)["findings"]
+    assert f["code"] == "exit.step-missing"
+    assert "缺少：初审公示（公示）" in f["message"]
+    assert "家庭经济状况调查 → 初审公示 → 审核确认" in f["message"]
+    # the region sets its own exit procedure: no 退出公示 among the identification steps is
+    # asked for (policy.exit-without-notice stays silent); the exit notice's end is checked
+    hh = root / "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
+    rec = yaml.safe_load(hh.read_text("utf-8"))
+    rec["exit_steps"].insert(1, {"step": "初审公示", "date": "2024-05-20"})
+    hh.write_text(yaml.safe_dump(rec, allow_unicode=True, sort_keys=False), "utf-8")
+    proc = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
+    got = [(f["code"], f["path"]) for f in json.loads(proc.stdout)["findings"]]
+    assert got == [("policy.notice-missing-end", "$.exit_steps[1]")]
+
+
+def test_the_exit_procedure_is_set_only_where_a_source_lists_exit_steps():
+    """篇五（五）动态退出 lists the exit steps; 篇一 and 篇九 do not, so their records (and the
+    default borrowed from 篇一) set none and the rule is off there."""
+    folder = ROOT / "data" / "policy"
+    procs = {
+        p.stem: (yaml.safe_load(p.read_text("utf-8")).get("exit") or {}).get("procedure")
+        for p in sorted(folder.glob("*.yaml"))
+    }
+    assert procs.pop("ankang-dibao-multiple") == ["家庭经济状况调查", "初审公示", "审核确认"]
+    assert not any(procs.values()), procs
+
+
+def test_a_demo_exit_carries_the_exit_procedure_of_its_region(tmp_path):
+    """Where the region's policy sets an exit procedure, the demo's exited household records it
+    in exit_steps (and no generic 退出公示), and the checker finds nothing to report on it."""
+    import random
+
+    from faker import Faker
+
+    from bangfu import demo
+
+    root = make_case(tmp_path, CASES / "valid" / "cycle-exit-procedure")
+    model = Pipeline(Config.make(root / "data", root / "schemas")).model
+    village = model.villages["tc-alpha-east-willow"]
+    fake = Faker("zh_CN")
+    fake.seed_instance(3)
+    for k in range(len(demo.CATEGORIES)):  # the first households exit, one per category
+        rec, status = demo._household(
+            random.Random(k), fake, f"h-01{k:02d}", village, PolicyIndex(model), k
+        )
+        assert status == "退出" and rec["status"] == "退出"
+        assert [s["step"] for s in rec["exit_steps"]] == [
+            "家庭经济状况调查",
+            "初审公示",
+            "审核确认",
+        ]
+        assert "until" in rec["exit_steps"][1]
+        assert "退出公示" not in [s["step"] for s in rec["identification"]["steps"]]
+        path = root / "data/households/tc-alpha/tc-alpha-east-willow" / f"{rec['id']}.yaml"
+        path.write_text(yaml.safe_dump(rec, allow_unicode=True, sort_keys=False), "utf-8")
+    proc = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
+    codes = {f["code"] for f in json.loads(proc.stdout)["findings"]}
+    assert not {c for c in codes if c.startswith(("exit.", "policy.exit", "policy.notice"))}, codes
+
+
+def test_an_exclusion_without_an_allowed_exception_is_refused_whatever_the_record_says(tmp_path):
+    root = make_case(tmp_path, CASES / "invalid" / "cycle-ident-excluded-no-exception")
+    proc = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
+    (f,) = json.loads(proc.stdout)["findings"]
+    assert f["code"] == "ident.excluded" and "来源没有规定例外" in f["message"]
+    assert "拒绝资产核查" in f["message"]

@@ -267,6 +267,22 @@ FACTS = [
         ],
     ),
     (
+        "policy/ankang-dibao-multiple",
+        "exit.procedure",
+        ["家庭经济状况调查", "初审公示", "审核确认"],
+        NORMALIZED,
+        "篇五",
+        ["(五)動態退出", "經家庭經濟狀況調查、初審公示、鎮政府審核確認后動態退出"],
+    ),
+    (
+        "policy/ankang-dibao-multiple",
+        "exit.notice",
+        "初审公示",
+        NORMALIZED,
+        "篇五",
+        ["初審公示、鎮政府審核確認后動態退出"],
+    ),
+    (
         "policy/guangxi-gradual-exit",
         "gradual_exit_months",
         6,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import bangfu, make_case
+from .conftest import CASES, DEFAULT_AS_OF, bangfu, make_case
 
 HH = Path("data/households/tc-alpha/tc-alpha-east-willow")
 
@@ -206,3 +206,71 @@ def test_a_county_without_household_records_is_not_recorded_in_every_format(ledg
 def test_output_is_deterministic(ledger, fmt):
     args = ("status", "--as-of", "2025-01-01", "--format", fmt)
     assert bangfu(*args, cwd=ledger).stdout == bangfu(*args, cwd=ledger).stdout
+
+
+SUPERVISOR = {
+    "cycle-no-household-plan": "no_household_plan",
+    "cycle-visit-gap": "visit_gap",
+    "cycle-gradual-exit-ended": "gradual_exit_ended",
+}
+
+
+def _alpha(root: Path, as_of: str, fmt: str = "json") -> str:
+    proc = bangfu("status", "--format", fmt, "--as-of", as_of, "--county", "tc-alpha", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.mark.parametrize("case,key", sorted(SUPERVISOR.items()))
+def test_status_counts_the_cycle_findings_for_supervisors(tmp_path, case, key):
+    """Per place, the monitored households the checker's cycle rules find lacking their 一户一策,
+    with a visit gap or past their 渐退期 — the same households ``bangfu check`` reports, on
+    the same as-of date; before the household was identified it is not counted."""
+    root = make_case(tmp_path, CASES / "invalid" / case)
+    check = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
+    reported = {f["file"] for f in json.loads(check.stdout)["findings"]}
+    (place,) = json.loads(_alpha(root, DEFAULT_AS_OF))["places"]
+    assert place[key] == len(reported) == 1 and place["not_applicable"] == []
+    assert all(place[k] == 0 for k in SUPERVISOR.values() if k != key), place
+    (before,) = json.loads(_alpha(root, "2023-12-31"))["places"]
+    assert before[key] == 0 and before["identified_after_as_of"] == 1
+    rows = list(csv.DictReader(io.StringIO(_alpha(root, DEFAULT_AS_OF, "csv"))))
+    got = {r["measure"]: r["value"] for r in rows if r["section"] == "places"}
+    assert got[key] == "1"
+    text = _alpha(root, DEFAULT_AS_OF, "text")
+    for out in (text, json.dumps(place, ensure_ascii=False)):
+        assert not any(p in out for p in ("张测试", "11010519491231002X", "13700000000"))
+
+
+def test_the_gradual_exit_figure_follows_the_as_of_date(tmp_path):
+    # the 6-month 渐退期 from 2024-05-01 ends on 2024-11-01
+    root = make_case(tmp_path, CASES / "invalid" / "cycle-gradual-exit-ended")
+    during = json.loads(_alpha(root, "2024-10-31"))["places"][0]
+    after = json.loads(_alpha(root, "2024-11-02"))["places"][0]
+    assert (during["gradual_exit_ended"], after["gradual_exit_ended"]) == (0, 1)
+    assert "渐退期已满未退出 1" in _alpha(root, "2024-11-02", "text")
+
+
+def test_a_cycle_figure_is_not_applicable_where_the_policy_sets_no_rule(tmp_path):
+    """The base case's policy sets no 一户一策, visit cadence or 渐退期: the figures are 不适用,
+    not 0 (and not 台账中无记录: the county holds households)."""
+    root = make_case(tmp_path, None)
+    (place,) = json.loads(_alpha(root, DEFAULT_AS_OF))["places"]
+    assert place["monitored"] is not None
+    assert place["not_applicable"] == list(SUPERVISOR.values())
+    assert all(place[k] is None for k in SUPERVISOR.values())
+    assert "缺一户一策 不适用" in _alpha(root, DEFAULT_AS_OF, "text")
+    rows = list(csv.DictReader(io.StringIO(_alpha(root, DEFAULT_AS_OF, "csv"))))
+    got = {r["measure"]: r["value"] for r in rows if r["section"] == "places"}
+    assert {got[k] for k in SUPERVISOR.values()} == {"不适用"}
+
+
+def test_an_exit_by_the_regions_exit_procedure_is_dated_by_its_steps(tmp_path):
+    """An exited household of a region with its own exit procedure records no 退出公示 among
+    its identification steps: its exit is dated by its exit_steps, so before them it still
+    counts as monitored on the as-of date."""
+    root = make_case(tmp_path, CASES / "valid" / "cycle-exit-procedure")
+    (during,) = json.loads(_alpha(root, "2024-05-31"))["places"]  # 审核确认 on 2024-06-03
+    (after,) = json.loads(_alpha(root, "2024-06-03"))["places"]
+    assert (during["monitored"], during["exited"]) == (1, 0)
+    assert (after["monitored"], after["exited"]) == (0, 1)

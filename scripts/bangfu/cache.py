@@ -43,6 +43,7 @@ _CODE_FILES = (
     "checksums.py",
     "codes.py",
     "cache.py",
+    "facts.py",  # results carry the record's facts
 )
 
 

@@ -442,6 +442,21 @@ EXIT_GUARANTEE_UNMET = Code(
     "两不愁三保障或饮水安全未全部达标却标为退出",
     "退出要求 guarantees 六项都记为达标：核实并补记，或改正监测状态。",
 )
+EXIT_STEP_MISSING = Code(
+    "exit.step-missing",
+    ERROR,
+    "退出程序缺少步骤",
+    "按政策参数 exit.procedure 列出的退出程序，在 exit_steps 中补记缺少的步骤（含公示）及其日期；"
+    "确实没有经过该步骤的，不能标为退出。",
+    "动态退出缺少“初审公示”",
+)
+EXIT_STEP_ORDER = Code(
+    "exit.step-order",
+    ERROR,
+    "退出步骤的先后顺序与规定不符",
+    "按政策参数 exit.procedure 列出的顺序记录退出步骤（如家庭经济状况调查在初审公示之前），"
+    "核对日期和步骤名称。",
+)
 
 # --- privacy --------------------------------------------------------------------------
 PRIVACY_PERSONAL_DATA_IN_PUBLIC_FIELD = Code(

@@ -167,6 +167,23 @@ def _steps(rng, category: str, start: dt.date) -> tuple[list[dict], dt.date]:
     return steps, day
 
 
+def _exit_steps(rng, pol, day: dt.date) -> list[dict]:
+    """The exit procedure the region's policy sets (``exit.procedure``, e.g. 篇五's 动态退出), in
+    order from ``day``, its notice with an end; none where the policy sets no procedure."""
+    rule = pol.get("exit") if pol else None
+    names = rule.get("procedure") if isinstance(rule, dict) else None
+    out = []
+    for step in names if isinstance(names, list) else ():
+        entry = {"step": step, "date": day.isoformat()}
+        if (isinstance(rule, dict) and step == rule.get("notice")) or step.endswith("公示"):
+            notice = max(rng.choice([5, 7, 7, 10]), pol.notice_min_days or 0)
+            entry["until"] = (day + dt.timedelta(days=notice - 1)).isoformat()
+            day += dt.timedelta(days=notice)
+        out.append(entry)
+        day += dt.timedelta(days=rng.randint(1, 10))
+    return out
+
+
 def _tier(category: str, sudden: bool, left: bool) -> str | None:
     """篇五's tiers: 红 for a sudden hardship, 黄 for the three monitoring categories and those
     who left 低保 / 特困, 橙 for the other low-income households; none in 低保 / 特困."""
@@ -195,16 +212,19 @@ def _household(rng, fake, hid, v, policies, index: int = len(CATEGORIES)):
     ident_start = dt.date(ident_year, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
     steps, day = _steps(rng, category, ident_start)
     ident_end = dt.date.fromisoformat(steps[-1]["date"])
+    exit_steps = []
     if status == "退出":
         day = max(day, dt.date(YEAR - 1, 12, 1)) + dt.timedelta(days=rng.randint(30, 90))
-        notice = rng.choice([5, 7, 7, 10])
-        steps.append(
-            {
-                "step": "退出公示",
-                "date": day.isoformat(),
-                "until": (day + dt.timedelta(days=notice - 1)).isoformat(),
-            }
-        )
+        exit_steps = _exit_steps(rng, pol, day)
+        if not exit_steps:  # no exit procedure in the region's policy: the generic notice
+            notice = rng.choice([5, 7, 7, 10])
+            steps.append(
+                {
+                    "step": "退出公示",
+                    "date": day.isoformat(),
+                    "until": (day + dt.timedelta(days=notice - 1)).isoformat(),
+                }
+            )
     head = person_name(fake)
     members = [
         {
@@ -244,6 +264,7 @@ def _household(rng, fake, hid, v, policies, index: int = len(CATEGORIES)):
             "income": {"year": ident_year - 1, "per_capita": at_ident},  # 2022 or 2023
             "steps": steps,
         },
+        **({"exit_steps": exit_steps} if exit_steps else {}),
         "household_plan": {
             "date": (ident_end + dt.timedelta(days=rng.randint(1, 20))).isoformat(),
             "measures": sorted({k for k, _ in rng.sample(MEASURES, k=rng.randint(1, 3))}),

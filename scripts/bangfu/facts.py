@@ -39,7 +39,7 @@ SCHEMA: dict[str, pa.Schema] = {
             ("tier", pa.string()),
             ("income_projects", pa.bool_()),
             ("start", pa.date32()),  # first identification step (exit notice excluded)
-            ("exit", pa.date32()),  # last exit notice, when the status is 退出
+            ("exit", pa.date32()),  # last exit notice or exit step, when the status is 退出
             ("ident", pa.date32()),  # last identification step of any kind
         ]
     ),
@@ -130,6 +130,9 @@ def _household(d: dict) -> dict[str, list]:
     dated = [(s.get("step"), _day(s.get("date"))) for s in steps]
     starts = [x for step, x in dated if x and step != EXIT_STEP]
     exits = [x for step, x in dated if x and step == EXIT_STEP]
+    # the exit procedure a region's policy sets (rules.steps): the exit is its last step
+    exit_days = [_day(s.get("date")) for s in _list(d.get("exit_steps")) if isinstance(s, dict)]
+    exits += [x for x in exit_days if x]
     every = [x for _, x in dated if x]
     ip = d.get("income_projects")
     status = _str(d.get("status"))

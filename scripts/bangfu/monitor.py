@@ -72,6 +72,9 @@ PLACE_FIGURES = (
     "red",
     "orange",
     "yellow",
+    "no_household_plan",
+    "visit_gap",
+    "gradual_ended",
 )
 UNTRACKED = NOT_RECORDED_LABEL  # a period before the ledger tracks the plan's reports
 DUE_IN_PERIOD, DUE_AFTER_PERIOD = "本期", "下一期"

@@ -11,13 +11,18 @@ Shapes (the JSON keys and CSV columns are stable):
   for), with ``monitored`` / ``exited`` households on the as-of date, ``undated`` (counted,
   but the ledger holds no identification date for them), ``identified_after_as_of`` (held by
   the ledger, identified later, not counted), ``overdue_revisits``, ``warning_tiers`` and
-  ``report_periods`` (periods of the plans covering the place, by state). ``null`` is
-  台账中无记录: the county holds no household record.
+  ``report_periods`` (periods of the plans covering the place, by state), and the monitored
+  households the cycle rules find lacking their 一户一策 (``no_household_plan``,
+  assist.no-household-plan), with a visit gap (``visit_gap``, assist.visit-gap) or past their
+  渐退期 (``gradual_exit_ended``, exit.gradual-ended) on the as-of date. ``null`` is
+  台账中无记录: the county holds no household record — except for the keys listed in
+  ``not_applicable``: no household of the place is under that rule (its policy does not set
+  it; 不适用 in the text and the CSV).
 * ``overdue_revisits``, ``monitored_households``, ``warning_tiers``, ``report_timeliness`` —
   as before, restricted to the scope.
 
 CSV is one long table ``section,county,township,subject,measure,value``: the measure is the
-JSON key (``warning_tiers.红``); an empty value is 台账中无记录.
+JSON key (``warning_tiers.红``); an empty value is 台账中无记录, 不适用 a rule off there.
 """
 
 from __future__ import annotations
@@ -41,7 +46,13 @@ _KEYS = {
     "undated": ("undated", "认定日期台账中无记录（已计入）"),
     "identified_later": ("identified_after_as_of", "统计日期后认定（未计入）"),
     "overdue": ("overdue_revisits", "逾期未回访"),
+    # the cycle's findings supervisors follow up (rules.cycle.SUPERVISOR_CODES)
+    "no_household_plan": ("no_household_plan", "缺一户一策"),
+    "visit_gap": ("visit_gap", "走访间隔超过方案规定"),
+    "gradual_ended": ("gradual_exit_ended", "渐退期已满未退出"),
 }
+_CYCLE_FIGS = ("no_household_plan", "visit_gap", "gradual_ended")
+NOT_APPLICABLE = "不适用"  # the region's policy does not set the rule (its source is silent)
 _TIER_FIGS = dict(zip(("red", "orange", "yellow"), TIERS, strict=True))
 
 
@@ -97,6 +108,8 @@ def _place(model: Model, st: Status, key: tuple) -> dict:
     }
     row.update({_KEYS[f][0]: figs.get(f) for f in _KEYS})
     recorded = figs.get("monitored") is not None
+    # a cycle figure with no household of the place under its rule: the rule is off there
+    row["not_applicable"] = [_KEYS[f][0] for f in _CYCLE_FIGS if recorded and figs.get(f) is None]
     row["warning_tiers"] = {t: figs.get(f) if recorded else None for f, t in _TIER_FIGS.items()}
     row["report_periods"] = {s: periods.get(s, 0) for s in (*TIMELY, UNTRACKED)}
     return row
@@ -161,7 +174,9 @@ def as_json(model: Model, st: Status, scope: Scope = Scope()) -> dict:
     }
 
 
-def _n(v) -> str:
+def _n(v, key: str = "", place: dict | None = None) -> str:
+    if v is None and place is not None and key in place["not_applicable"]:
+        return NOT_APPLICABLE
     return NOT_RECORDED_LABEL if v is None else str(v)
 
 
@@ -177,7 +192,7 @@ def as_text(model: Model, st: Status, scope: Scope = Scope()) -> str:
         lines.append("  （无）")
     for p in doc["places"]:
         head = p["county_name"] + (p["township_name"] or "")
-        figs = "，".join(f"{label} {_n(p[key])}" for key, label in _KEYS.values())
+        figs = "，".join(f"{label} {_n(p[key], key, p)}" for key, label in _KEYS.values())
         tiers = "，".join(f"{t} {_n(n)}" for t, n in p["warning_tiers"].items())
         per = p["report_periods"]
         lines.append(f"  {head}：{figs}；预警 {tiers}；报送 {_periods_text(per)}")
@@ -211,7 +226,7 @@ def _periods_text(per: dict) -> str:
 
 _NOTE = (
     "说明：统计日期之后才认定的户不计入；认定日期台账中无记录的户无法按日期取舍，"
-    "照常计入并单列户数；退出公示在统计日期之后的户，当天仍计为监测户。"
+    "照常计入并单列户数；退出公示（或退出程序的最后一步）在统计日期之后的户，当天仍计为监测户。"
 )
 
 CSV_COLUMNS = ("section", "county", "township", "subject", "measure", "value")
@@ -223,7 +238,8 @@ def as_csv(model: Model, st: Status, scope: Scope = Scope()) -> str:
     for p in doc["places"]:
         where = (p["county"], p["township"] or "")
         for key, _ in _KEYS.values():
-            rows.append(("places", *where, "", key, p[key]))
+            value = NOT_APPLICABLE if key in p["not_applicable"] else p[key]
+            rows.append(("places", *where, "", key, value))
         for group in ("warning_tiers", "report_periods"):
             for k, v in p[group].items():
                 rows.append(("places", *where, "", f"{group}.{k}", v))

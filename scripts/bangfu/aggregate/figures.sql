@@ -5,7 +5,11 @@
 -- contact_kind(kind) and monitored_status(status) (bangfu.monitor's lists);
 -- revisit_days(county, status, days) from the policy records; expected(plan, label, start,
 -- "end", due, due_time), the reporting periods a campaign's rule asks of each plan;
--- derived_tier(household, tier), the warning tier each household's policy derives.
+-- derived_tier(household, tier), the warning tier each household's policy derives;
+-- supervisor(household, code, found), for each household whose policy sets the rule, whether
+-- the cycle rules find it lacking its 一户一策 (assist.no-household-plan), with a visit gap
+-- (assist.visit-gap) or past its 渐退期 (exit.gradual-ended) on as_of
+-- (rules.cycle.supervisor_rows: the checker's functions).
 --
 -- Truth: a figure the ledger does not record is NULL (台账中无记录), never 0 — household
 -- figures where the county has no household record; amounts and visits where no progress
@@ -429,17 +433,33 @@ GROUP BY o.organization, p.state
 -- ---------------------------------------------------------------- status (bangfu status)
 -- per township (level 0) and county (level 1): the snapshot's households (hh) by state, the
 -- households the ledger holds that were identified after as_of (not counted), those with no
--- identification date (counted, named), overdue revisits and warning tiers; NULL where the
+-- identification date (counted, named), overdue revisits, warning tiers, and the monitored
+-- households lacking their 一户一策, with a visit gap or past their 渐退期; NULL where the
 -- county holds no household record (台账中无记录)
 CREATE TEMP TABLE status_place AS
-WITH s AS (
+WITH sv AS (
+  SELECT household,
+    bool_or(code = 'assist.no-household-plan') AS plan_on,
+    bool_or(code = 'assist.no-household-plan' AND found) AS no_plan,
+    bool_or(code = 'assist.visit-gap') AS visits_on,
+    bool_or(code = 'assist.visit-gap' AND found) AS visit_gap,
+    bool_or(code = 'exit.gradual-ended') AS gradual_on,
+    bool_or(code = 'exit.gradual-ended' AND found) AS gradual_ended
+  FROM supervisor GROUP BY household
+),
+s AS (
   SELECT hh.id, hh.township, hh.county, t.tier, hh.start IS NULL AS undated,
     hh.status IS DISTINCT FROM '退出' AS monitored, false AS later,
-    hh.id IN (SELECT household FROM revisit WHERE days_overdue > 0) AS overdue
+    hh.id IN (SELECT household FROM revisit WHERE days_overdue > 0) AS overdue,
+    sv.plan_on, sv.no_plan, sv.visits_on, sv.visit_gap, sv.gradual_on, sv.gradual_ended
   FROM hh JOIN hh_tier t ON t.household = hh.id
+  LEFT JOIN sv ON sv.household = hh.id
   UNION ALL
-  SELECT h.id, pl.township, pl.county, NULL, false, false, true, false
+  -- identified after as_of: not counted, but its rules are in force in the place (0, not NULL)
+  SELECT h.id, pl.township, pl.county, NULL, false, false, true, false,
+    sv.plan_on, false, sv.visits_on, false, sv.gradual_on, false
   FROM household h JOIN place pl ON pl.village = h.village
+  LEFT JOIN sv ON sv.household = h.id
   WHERE h.start > (SELECT as_of FROM params)
 )
 SELECT c.id AS county, t.id AS township, grouping(t.id) AS level,
@@ -458,7 +478,14 @@ SELECT c.id AS county, t.id AS township, grouping(t.id) AS level,
   CASE WHEN bool_or(rc.county IS NOT NULL) THEN
     count(s.id) FILTER (WHERE s.monitored AND s.tier = '橙') END AS orange,
   CASE WHEN bool_or(rc.county IS NOT NULL) THEN
-    count(s.id) FILTER (WHERE s.monitored AND s.tier = '黄') END AS yellow
+    count(s.id) FILTER (WHERE s.monitored AND s.tier = '黄') END AS yellow,
+  -- NULL where no household of the place is under the rule (off where the source is silent)
+  CASE WHEN bool_or(s.plan_on) THEN
+    count(s.id) FILTER (WHERE s.monitored AND s.no_plan) END AS no_household_plan,
+  CASE WHEN bool_or(s.visits_on) THEN
+    count(s.id) FILTER (WHERE s.monitored AND s.visit_gap) END AS visit_gap,
+  CASE WHEN bool_or(s.gradual_on) THEN
+    count(s.id) FILTER (WHERE s.monitored AND s.gradual_ended) END AS gradual_ended
 FROM county c
 LEFT JOIN township t ON t.county = c.id
 LEFT JOIN s ON s.township = t.id AND s.county = c.id

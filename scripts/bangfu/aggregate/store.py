@@ -6,9 +6,11 @@ records, because they are rules of the calendar and of policy rather than figure
 ``params`` (the as-of date), ``revisit_days`` (the revisit interval that the policy of each
 county sets for each status, in the year of the as-of date), ``expected`` (the reporting
 periods a campaign's rule asks of each of its plans, clipped to the plan's and the campaign's
-periods; ``monitor.expected_periods``) and ``derived_tier`` (the warning tier each household's
+periods; ``monitor.expected_periods``), ``derived_tier`` (the warning tier each household's
 policy derives from its record, ``rules.tiers.derive``; only households whose policy derives
-one).
+one) and ``supervisor`` (for each household whose policy sets the rule, whether it lacks its
+一户一策, has a visit gap or is past its 渐退期 on the as-of date: ``rules.cycle.supervisor_rows``,
+the checker's own rule functions).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .. import facts as facts_mod
 from ..monitor import CONTACT_KINDS, MONITORED, expected_periods
 from ..policy import PolicyIndex
 from ..rules.base import period_of
+from ..rules.cycle import supervisor_rows
 from ..rules.tiers import derive, policy_of
 
 _EXACT = {"entry": ("amount",), "plan": ("planned",)}  # amount columns, per fact table
@@ -38,6 +41,7 @@ EXPECTED = pa.schema(
     ]
 )
 DERIVED_TIER = pa.schema([("household", pa.string()), ("tier", pa.string())])
+SUPERVISOR = pa.schema([("household", pa.string()), ("code", pa.string()), ("found", pa.bool_())])
 REVISIT_DAYS = pa.schema([("county", pa.string()), ("status", pa.string()), ("days", pa.int32())])
 
 
@@ -97,13 +101,22 @@ def tier_rows(model) -> list[tuple]:
 class Store:
     """One DuckDB connection holding the facts and the figures for one as-of date."""
 
-    def __init__(self, facts: dict[str, pa.Table], as_of: dt.date, revisit, expected, tiers=()):
+    def __init__(
+        self,
+        facts: dict[str, pa.Table],
+        as_of: dt.date,
+        revisit,
+        expected,
+        tiers=(),
+        supervisor=(),
+    ):
         self.as_of = as_of
         self.con = duckdb.connect(":memory:")
         self._keep = dict(facts)  # Arrow tables must outlive the views registered on them
         self._keep["revisit_days"] = facts_mod.arrow_table(REVISIT_DAYS, revisit)
         self._keep["expected"] = facts_mod.arrow_table(EXPECTED, expected)
         self._keep["derived_tier"] = facts_mod.arrow_table(DERIVED_TIER, list(tiers))
+        self._keep["supervisor"] = facts_mod.arrow_table(SUPERVISOR, list(supervisor))
         self._keep["contact_kind"] = pa.table({"kind": sorted(CONTACT_KINDS)})
         self._keep["monitored_status"] = pa.table({"status": list(MONITORED)})
         for name, table in self._keep.items():
@@ -128,6 +141,7 @@ class Store:
             revisit_rows(model, as_of),
             expected_rows(model),
             tier_rows(model),
+            supervisor_rows(model, as_of),
         )
 
     def rows(self, sql: str, params=()) -> list[tuple]:

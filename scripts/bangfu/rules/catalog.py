@@ -23,6 +23,8 @@ from ..codes import (
     EXIT_GRADUAL_ENDED,
     EXIT_GUARANTEE_UNMET,
     EXIT_INCOME_UNSTABLE,
+    EXIT_STEP_MISSING,
+    EXIT_STEP_ORDER,
     IDENT_EXCLUDED,
     IDENT_PROCEDURE_UNKNOWN,
     IDENT_STEP_MISSING,
@@ -129,7 +131,8 @@ CATALOG: tuple[Rule, ...] = (
         "篇五（五）动态退出",
         "户记录 identification.steps（退出公示）",
         "标为退出的户要在认定程序中记下“退出公示”一步及其日期（台账推定采用篇五的退出程序："
-        "调查、公示、审核确认）；没有时报告。",
+        "调查、公示、审核确认）；没有时报告。政策参数规定了退出程序（exit.procedure）的地区，"
+        "改按“退出程序的步骤齐全”一条核对。",
     ),
     Rule(
         "identification-steps",
@@ -253,6 +256,27 @@ CATALOG: tuple[Rule, ...] = (
         "政策参数 exit.guarantees；户记录 guarantees",
         "标为退出的户，不愁吃、不愁穿、基本医疗、义务教育、住房安全和饮水安全都要记为达标；"
         "逐项列出未达标或没有记录的项。",
+    ),
+    Rule(
+        "exit-procedure",
+        "退出程序的步骤齐全（含公示）",
+        EXIT_STEP_MISSING,
+        "normalized-assistance-work-plans",
+        "篇五（五）动态退出",
+        "政策参数 exit.procedure、exit.notice；户记录 exit_steps",
+        "规定了退出程序的地区，标为退出的户要在 exit_steps 中记下程序的每一步及日期"
+        "（篇五：家庭经济状况调查、初审公示、审核确认）；缺少的步骤逐一报告，缺的是公示时注明。"
+        "来源没有列出退出步骤的地区（篇一、篇九）不核对，只按“退出要有退出程序”一条看退出公示。",
+    ),
+    Rule(
+        "exit-sequence",
+        "退出步骤符合规定的顺序",
+        EXIT_STEP_ORDER,
+        "normalized-assistance-work-plans",
+        "篇五（五）动态退出",
+        "政策参数 exit.procedure；户记录 exit_steps",
+        "退出步骤要按规定的先后记录（如家庭经济状况调查在初审公示之前），后一步的日期不早于"
+        "前一步；顺序或日期不符时报告。",
     ),
     Rule(
         "village-exit",

@@ -25,6 +25,8 @@ sections and the codes they produce:
 * ``exit`` (篇一, 篇五): income stably above the line (``stable_income_records``) and every
   guarantee met — ``exit.income-unstable``, ``exit.guarantee-unmet``. The exit notice and
   the current income are judged by ``rules.monitoring``.
+* ``exit.procedure`` / ``exit.notice`` (篇五（五）动态退出): the exit steps in order, with the
+  notice — ``exit.step-missing``, ``exit.step-order`` (``rules.steps``).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from ..model import Model
 from ..monitor import CONTACT_KINDS
 from ..policy import PolicyIndex
 from .base import at, date_of
+from .steps import compare, exit_procedure, named_steps
 from .tiers import _list, _number, policy_of
 
 EXIT_STEP = "退出公示"
@@ -84,10 +87,49 @@ def check(model: Model, ctx) -> Iterator[Finding]:
         yield from _low_income(rec, d, pol)
         if d.get("status") == "退出":
             yield from _exit(rec, d, pol, index, model)
+            yield from exit_procedure(rec, d, pol)
         else:
             yield from _household_plan(rec, d, pol, ctx.as_of)
             yield from _visits(rec, d, pol, contacts.get(d.get("id"), ()), ctx.as_of)
             yield from _gradual(rec, d, pol, ctx.as_of)
+
+
+# the findings supervisors follow up, counted per place by ``bangfu status`` (figures.sql
+# status_place): the households that produce the code on the as-of date
+def supervisor_rows(model: Model, as_of: dt.date) -> list[tuple[str, str, bool]]:
+    """(household, code, found) for every household whose policy sets the rule of the code:
+    ``found`` when the rules of this module — the same functions the checker runs — find it
+    lacking its 一户一策, with a visit gap or past its 渐退期 on ``as_of``. A household whose
+    policy does not set a rule has no row for it (the rule is off there). Every household is
+    judged as if still monitored (its recorded exit may be after ``as_of``); whether it was
+    monitored on ``as_of`` is the snapshot's (figures.sql)."""
+    index = PolicyIndex(model)
+    contacts = _contacts(model, as_of)
+    out = []
+    for hid in sorted(model.ids("household")):
+        rec = model.get("household", hid)
+        d = rec.data if rec is not None else None
+        pol = policy_of(model, index, d) if isinstance(d, dict) else None
+        if pol is None:
+            continue
+        checks = {
+            ASSIST_NO_HOUSEHOLD_PLAN: (
+                bool(_dict(pol.get("household_plan"))),
+                _household_plan(rec, d, pol, as_of),
+            ),
+            ASSIST_VISIT_GAP: (
+                isinstance(_dict(pol.get("visits")).get("every_days"), int),
+                _visits(rec, d, pol, contacts.get(hid, ()), as_of),
+            ),
+            EXIT_GRADUAL_ENDED: (
+                isinstance(pol.get("gradual_exit_months"), int),
+                _gradual(rec, d, pol, as_of),
+            ),
+        }
+        for code, (on, findings) in checks.items():  # generators: run only where on
+            if on:
+                out.append((hid, code.code, any(True for _ in findings)))
+    return out
 
 
 def _contacts(model: Model, as_of: dt.date) -> dict[str, list[dt.date]]:
@@ -105,13 +147,7 @@ def _contacts(model: Model, as_of: dt.date) -> dict[str, list[dt.date]]:
 
 
 def _steps(d: dict) -> list[tuple[int, str, dt.date | None]]:
-    steps = _list(_dict(d.get("identification")).get("steps"))
-    out: list[tuple[int, str, dt.date | None]] = []
-    for i, s in enumerate(steps):
-        name = s.get("step") if isinstance(s, dict) else None
-        if isinstance(name, str):
-            out.append((i, name, date_of(s.get("date"))))
-    return out
+    return named_steps(_dict(d.get("identification")).get("steps"))
 
 
 def identified_on(d: dict) -> dt.date | None:
@@ -139,10 +175,7 @@ def _procedure(rec, d, pol) -> Iterator[Finding]:
     if required is None:
         return  # the region's source does not set out this procedure
     steps = [(i, s) for i, s, _ in _steps(d) if s != EXIT_STEP]
-    first: dict[str, int] = {}
-    for i, s in steps:
-        first.setdefault(s, i)
-    missing = [s for s in required if s not in first]
+    missing, order = compare(required, steps)
     if missing:
         yield at(
             rec,
@@ -150,17 +183,15 @@ def _procedure(rec, d, pol) -> Iterator[Finding]:
             ("identification", "steps"),
             f"按{name}程序（依据 {pol.label}），认定步骤缺少：{'、'.join(missing)}",
         )
-    seen = [s for s in required if s in first]
-    for prev, cur in zip(seen, seen[1:], strict=False):
-        if first[cur] < first[prev]:
-            yield at(
-                rec,
-                IDENT_STEP_ORDER,
-                ("identification", "steps", first[cur]),
-                f"“{cur}”应在“{prev}”之后（{name}程序的顺序：{' → '.join(required)}，"
-                f"依据 {pol.label}）",
-            )
-            return
+    if order is not None:
+        prev, cur, i = order
+        yield at(
+            rec,
+            IDENT_STEP_ORDER,
+            ("identification", "steps", i),
+            f"“{cur}”应在“{prev}”之后（{name}程序的顺序：{' → '.join(required)}，"
+            f"依据 {pol.label}）",
+        )
 
 
 def _exclusions(rec, d, pol) -> Iterator[Finding]:

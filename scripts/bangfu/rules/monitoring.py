@@ -22,6 +22,9 @@ from ..policy import PolicyIndex
 from .base import at, date_of
 
 BELOW_LINE_CATEGORIES = {"脱贫不稳定户", "边缘易致贫户", "低保边缘户"}
+# the notices whose length is checked: 评议公示 and 退出公示 of the identification steps; in
+# exit_steps also 初审公示 (篇五's exit notice)
+NOTICE_STEPS = {"identification": ("评议公示", "退出公示"), "exit_steps": ("初审公示", "退出公示")}
 
 
 def check(model: Model, ctx) -> Iterator[Finding]:
@@ -79,7 +82,7 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
                 ("status",),
                 f"本户人均纯收入低于监测线 {pol.line:g} 元，不能标为退出（依据 {pol.label}）",
             )
-        if not _has_step(d, "退出公示"):
+        if not _exit_procedure(pol) and not _has_step(d, "退出公示"):
             yield at(
                 rec,
                 POLICY_EXIT_WITHOUT_NOTICE,
@@ -87,8 +90,16 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
                 "标为退出，但认定程序中没有“退出公示”一步",
             )
     ident = d.get("identification")
-    for i, st in enumerate((ident.get("steps") if isinstance(ident, dict) else None) or []):
-        if not isinstance(st, dict) or st.get("step") not in ("评议公示", "退出公示"):
+    exit_steps = d.get("exit_steps") if isinstance(d.get("exit_steps"), list) else []
+    notices: list[tuple[str, tuple, int, object]] = [
+        *(
+            ("identification", ("identification", "steps", i), i, st)
+            for i, st in enumerate(_steps(ident))
+        ),
+        *(("exit_steps", ("exit_steps", i), i, st) for i, st in enumerate(exit_steps)),
+    ]
+    for field, where, i, st in notices:
+        if not isinstance(st, dict) or st.get("step") not in NOTICE_STEPS[field]:
             continue
         start, until = date_of(st.get("date")), date_of(st.get("until"))
         if start is None:
@@ -97,8 +108,8 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
             yield at(
                 rec,
                 POLICY_NOTICE_MISSING_END,
-                ("identification", "steps", i),
-                f"第 {i + 1} 步（公示）没有填写公示截止日期",
+                where,
+                f"{_where(where)}第 {i + 1} 步（公示）没有填写公示截止日期",
             )
             continue
         days = (until - start).days + 1
@@ -106,9 +117,25 @@ def _household(model: Model, index: PolicyIndex, rec) -> Iterator[Finding]:
             yield at(
                 rec,
                 POLICY_NOTICE_TOO_SHORT,
-                ("identification", "steps", i, "until"),
+                (*where, "until"),
                 f"公示天数少于规定的 {pol.notice_min_days} 天（依据 {pol.label}）",
             )
+
+
+def _steps(ident) -> list:
+    steps = ident.get("steps") if isinstance(ident, dict) else None
+    return steps if isinstance(steps, list) else []
+
+
+def _where(where: tuple) -> str:
+    return "退出程序" if where[0] == "exit_steps" else ""
+
+
+def _exit_procedure(pol) -> bool:
+    """The region's policy sets its own exit procedure: ``rules.steps`` judges the exit steps
+    and their notice, in place of the ledger's generic 退出公示."""
+    rule = pol.get("exit")
+    return isinstance(rule, dict) and bool(rule.get("procedure"))
 
 
 def _has_step(d: dict, name: str) -> bool:

@@ -120,7 +120,7 @@ def _match_household(d: Draft, vid: str, head: str, phone: str | None) -> str | 
         if data is rec.data and SEALED_FIELD in data:  # sealed, and not opened
             closed += 1
             continue
-        h = data.get("head") if isinstance(data.get("head"), dict) else {}
+        h = head_ if isinstance(head_ := data.get("head"), dict) else {}
         if h.get("name") == head and (phone is None or h.get("phone") in (None, phone)):
             found.append(hid)
     note = (
