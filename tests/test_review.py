@@ -11,6 +11,7 @@ from bangfu.codes import (
     HISTORY_ENTRY_CHANGED,
     HISTORY_ENTRY_REMOVED,
     HISTORY_HOUSEHOLD_DELETED,
+    HISTORY_EXIT_STEPS_REWRITTEN,
     HISTORY_IDENTIFICATION_REWRITTEN,
     HISTORY_REFERENCED_RECORD_DELETED,
     HISTORY_REPORT_DELETED,
@@ -211,6 +212,33 @@ def test_rewriting_identification_steps_is_blocking_but_appending_is_not(repo):
     )
     commit(repo, "追加步骤")
     proc = review(repo, base="main~1")
+    assert proc.returncode == 0 and as_json(proc)["history"] == []
+
+
+def test_rewriting_exit_steps_is_blocking_but_appending_is_not(repo):
+    edit(
+        repo,
+        HOUSEHOLD,
+        "    - step: 公告录入\n      date: 2024-01-20\n",
+        "    - step: 公告录入\n      date: 2024-01-20\n"
+        "exit_steps:\n  - step: 家庭经济状况调查\n    date: 2025-03-01\n",
+    )
+    commit(repo, "记退出调查")
+    edit(repo, HOUSEHOLD, "    date: 2025-03-01\n", "    date: 2025-03-02\n")
+    commit(repo, "改退出调查日期")
+    proc = review(repo, base="main~1")
+    assert proc.returncode == 1
+    assert [(f["path"], f["code"]) for f in as_json(proc)["history"]] == [
+        ("$.exit_steps[0]", HISTORY_EXIT_STEPS_REWRITTEN.code)
+    ]
+    edit(
+        repo,
+        HOUSEHOLD,
+        "    date: 2025-03-02\n",
+        "    date: 2025-03-01\n  - step: 初审公示\n    date: 2025-03-10\n",
+    )
+    commit(repo, "改回并追加步骤")
+    proc = review(repo, base="main~2")
     assert proc.returncode == 0 and as_json(proc)["history"] == []
 
 

@@ -684,6 +684,13 @@ HISTORY_IDENTIFICATION_REWRITTEN = Code(
     "认定程序步骤提交后不能删改，只能追加新步骤；如确需更正，在 corrections 中添加一条，path 指向该步骤（如 $.identification.steps[1]），original 原样保留原内容。",
     "改动评议公示的日期",
 )
+HISTORY_EXIT_STEPS_REWRITTEN = Code(
+    "history.exit-steps-rewritten",
+    ERROR,
+    "改写了户的退出程序记录",
+    "退出程序步骤提交后不能删改，只能追加新步骤；如确需更正，在 corrections 中添加一条，path 指向该步骤（如 $.exit_steps[0]），original 原样保留原内容。",
+    "改动初审公示的日期",
+)
 HISTORY_HOUSEHOLD_DELETED = Code(
     "history.household-deleted",
     ERROR,

@@ -8,9 +8,10 @@ id. Blocking (severity error) unless the head record adds a correction note — 
 ``corrections`` whose ``path`` encloses what changed and whose ``original`` preserves the old
 value there:
 - a progress report deleted, or its id / plan / period / submission date rewritten;
-- a household with identification steps or correction notes deleted (it leaves through 退出);
+- a household with identification steps, exit steps or correction notes deleted (it leaves
+  through 退出);
 - a report entry removed or changed;
-- a household's identification step removed or changed;
+- a household's identification step or exit step (``exit_steps``) removed or changed;
 - an existing correction note removed or changed (never allowed).
 Deleting a record that a record at head still references is blocking as well.
 """
@@ -25,6 +26,7 @@ from ..codes import (
     HISTORY_CORRECTION_REMOVED,
     HISTORY_ENTRY_CHANGED,
     HISTORY_ENTRY_REMOVED,
+    HISTORY_EXIT_STEPS_REWRITTEN,
     HISTORY_HOUSEHOLD_DELETED,
     HISTORY_IDENTIFICATION_REWRITTEN,
     HISTORY_REPORT_DELETED,
@@ -175,7 +177,7 @@ def _has_history(data) -> bool:
         return False
     ident = data.get("identification")
     steps = ident.get("steps") if isinstance(ident, dict) else None
-    return bool(steps) or bool(data.get("corrections"))
+    return bool(steps) or bool(data.get("exit_steps")) or bool(data.get("corrections"))
 
 
 def guard_pair(pair: Pair) -> Iterator[Finding]:
@@ -249,6 +251,15 @@ def guard_pair(pair: Pair) -> Iterator[Finding]:
             HISTORY_IDENTIFICATION_REWRITTEN,
             HISTORY_IDENTIFICATION_REWRITTEN,
             "认定程序步骤",
+        )
+        yield from _guard_list(
+            pair,
+            changes,
+            notes,
+            ("exit_steps",),
+            HISTORY_EXIT_STEPS_REWRITTEN,
+            HISTORY_EXIT_STEPS_REWRITTEN,
+            "退出程序步骤",
         )
 
 
