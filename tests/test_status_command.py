@@ -230,8 +230,10 @@ def test_status_counts_the_cycle_findings_for_supervisors(tmp_path, case, key):
     check = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)
     reported = {f["file"] for f in json.loads(check.stdout)["findings"]}
     (place,) = json.loads(_alpha(root, DEFAULT_AS_OF))["places"]
-    assert place[key] == len(reported) == 1 and place["not_applicable"] == []
-    assert all(place[k] == 0 for k in SUPERVISOR.values() if k != key), place
+    assert place[key] == len(reported) == 1 and key not in place["not_applicable"]
+    for k in SUPERVISOR.values():  # the other figures: 0, or 不适用 where their rule is off
+        if k != key:
+            assert place[k] == 0 or (place[k] is None and k in place["not_applicable"]), place
     (before,) = json.loads(_alpha(root, "2023-12-31"))["places"]
     assert before[key] == 0 and before["identified_after_as_of"] == 1
     rows = list(csv.DictReader(io.StringIO(_alpha(root, DEFAULT_AS_OF, "csv"))))
@@ -274,3 +276,15 @@ def test_an_exit_by_the_regions_exit_procedure_is_dated_by_its_steps(tmp_path):
     (after,) = json.loads(_alpha(root, "2024-06-03"))["places"]
     assert (during["monitored"], during["exited"]) == (1, 0)
     assert (after["monitored"], after["exited"]) == (0, 1)
+
+
+def test_the_visit_figure_is_not_applicable_where_no_household_is_in_its_categories(tmp_path):
+    """A visit cadence covers the categories its policy lists: in a place where no household
+    is of those categories the figure is 不适用, not 0."""
+    root = make_case(tmp_path, CASES / "invalid" / "cycle-visit-gap")
+    pol = root / "data/policy/tp-cycle.yaml"
+    text = pol.read_text("utf-8")
+    assert "  categories:\n    - 建档立卡贫困户\n" in text
+    pol.write_text(text.replace("    - 建档立卡贫困户\n", "    - 特困供养户\n", 1), "utf-8")
+    (place,) = json.loads(_alpha(root, DEFAULT_AS_OF))["places"]
+    assert place["visit_gap"] is None and "visit_gap" in place["not_applicable"]

@@ -76,7 +76,7 @@ def progress(self: Builder) -> Table:
         count_column(
             "households_monitored",
             "监测户数",
-            "当月处于监测期的户数（认定之后、退出公示之前）；少于门槛户数、或可由其他公开数字推算出不公开的数字时不公开（写作“*”）。",
+            "当月处于监测期的户数（认定之后、退出之前：退出以退出公示或政策规定的退出程序最后一步为准）；少于门槛户数、或可由其他公开数字推算出不公开的数字时不公开（写作“*”）。",
         ),
         count_column(
             "households_paired",

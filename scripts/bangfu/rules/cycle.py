@@ -118,7 +118,7 @@ def supervisor_rows(model: Model, as_of: dt.date) -> list[tuple[str, str, bool]]
                 _household_plan(rec, d, pol, as_of),
             ),
             ASSIST_VISIT_GAP: (
-                isinstance(_dict(pol.get("visits")).get("every_days"), int),
+                _under_visits(d, pol),
                 _visits(rec, d, pol, contacts.get(hid, ()), as_of),
             ),
             EXIT_GRADUAL_ENDED: (
@@ -288,11 +288,18 @@ def _household_plan(rec, d, pol, as_of: dt.date) -> Iterator[Finding]:
         )
 
 
-def _visits(rec, d, pol, contacts, as_of: dt.date) -> Iterator[Finding]:
+def _under_visits(d: dict | None, pol) -> bool:
+    """Whether the policy's visit cadence applies to the household: a cadence is set and
+    the household's category is one it lists."""
     rule = _dict(pol.get("visits"))
-    every = rule.get("every_days")
-    if not isinstance(every, int) or d.get("category") not in _list(rule.get("categories")):
+    category = d.get("category") if isinstance(d, dict) else None
+    return isinstance(rule.get("every_days"), int) and category in _list(rule.get("categories"))
+
+
+def _visits(rec, d, pol, contacts, as_of: dt.date) -> Iterator[Finding]:
+    if not _under_visits(d, pol):
         return
+    every = _dict(pol.get("visits"))["every_days"]
     start = identified_on(d)
     if start is None or start >= as_of:
         return
