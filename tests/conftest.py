@@ -321,3 +321,11 @@ TABLES = [
     "report_entries",
     "progress",
 ]
+
+
+@pytest.fixture
+def sealed_repo(tmp_path):
+    """The base case whose county has a supervisor's and a recovery key (tests/sealed_helpers)."""
+    from .sealed_helpers import make_sealed_repo
+
+    return make_sealed_repo(tmp_path)

@@ -13,47 +13,14 @@ import pytest
 from bangfu.privacy import seal
 from bangfu.schema import bundled
 from bangfu.yamlio import dump_text
-from bangfu.yamlsafe import parse
 
 from .conftest import ROOT, bangfu, commit, init_repo, make_case
-
-PRIVATE = ("张测试", "11010519491231002X", "13700000000", "测试省测试县东乡柳村一组")
-COUNTY = "tc-alpha"
-HOUSEHOLD = "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
-
-
-def _key(tmp: Path, name: str) -> tuple[Path, str]:
-    path = tmp / "keys" / f"{name}.key"
-    res = bangfu("keys", "generate", "--out", str(path), cwd=tmp)
-    assert res.returncode == 0, res.stderr
-    public = next(line.split("：")[-1] for line in res.stdout.splitlines() if "age1" in line)
-    assert seal.RECIPIENT.match(public) and "AGE-SECRET-KEY" not in res.stdout
-    assert path.stat().st_mode & 0o077 == 0
-    return path, public
-
-
-def _load(path: Path) -> dict:
-    return parse(path.read_text("utf-8"), str(path)).data
-
-
-def _all_bytes(folder: Path) -> bytes:
-    return b"\n".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
-
-
-@pytest.fixture
-def sealed_repo(tmp_path):
-    root = make_case(tmp_path, None)
-    sup, sup_pub = _key(tmp_path, "supervisor")
-    rec, rec_pub = _key(tmp_path, "recovery")
-    for pub, role, key in ((sup_pub, "审核人", ()), (rec_pub, "恢复", ("--key", str(sup)))):
-        res = bangfu("keys", "add", COUNTY, "--recipient", pub, "--role", role, *key, cwd=root)
-        assert res.returncode == 0, res.stdout + res.stderr
-    return root, sup, rec, sup_pub, rec_pub
+from .sealed_helpers import COUNTY, HOUSEHOLD, PRIVATE, all_bytes, load_data, new_key
 
 
 def test_round_trip_with_generated_keys():
     schema = bundled(ROOT / "schemas")["household"]
-    data = _load(ROOT / "tests/cases/base" / HOUSEHOLD)
+    data = load_data(ROOT / "tests/cases/base" / HOUSEHOLD)
     secret, public = seal.generate()
     other_secret, _ = seal.generate()
     sealed = seal.seal(schema, data, [public])
@@ -73,9 +40,9 @@ def test_round_trip_with_generated_keys():
 
 def test_sealed_repository_holds_no_plaintext_and_checks_without_a_key(sealed_repo):
     root, sup, rec, _, _ = sealed_repo
-    blob = _all_bytes(root / "data")
+    blob = all_bytes(root / "data")
     assert not [v for v in PRIVATE if v.encode() in blob]
-    assert "sealed" in _load(root / HOUSEHOLD)
+    assert "sealed" in load_data(root / HOUSEHOLD)
     for args in (("check",), ("check", "--format", "github"), ("fmt", "--check")):
         res = bangfu(*args, cwd=root)
         assert res.returncode == 0, res.stdout
@@ -87,7 +54,7 @@ def test_sealed_repository_holds_no_plaintext_and_checks_without_a_key(sealed_re
     from pyrage import x25519
 
     ids = [x25519.Identity.from_str(sup.read_text().splitlines()[-1])]
-    data = _load(root / HOUSEHOLD)
+    data = load_data(root / HOUSEHOLD)
     whole = seal.open_record(schema, data, ids)
     whole["head"]["id_number"] = "110105194912310021"  # a wrong check digit
     (root / HOUSEHOLD).write_text(dump_text(seal.seal(schema, whole, _keys(root), ids)), "utf-8")
@@ -99,7 +66,7 @@ def test_sealed_repository_holds_no_plaintext_and_checks_without_a_key(sealed_re
 
 
 def _keys(root: Path) -> list[str]:
-    county = _load(root / "data/counties" / f"{COUNTY}.yaml")
+    county = load_data(root / "data/counties" / f"{COUNTY}.yaml")
     return [r["key"] for r in county["recipients"]]
 
 
@@ -138,9 +105,9 @@ def test_rotation_shuts_the_removed_key_out_of_new_writes(sealed_repo):
 
 def test_hand_edited_recipients_make_records_stale_until_rotated(sealed_repo):
     root, sup, rec, _, _ = sealed_repo
-    _, new_pub = _key(root.parent, "new-supervisor")
+    _, new_pub = new_key(root.parent, "new-supervisor")
     county = root / "data/counties" / f"{COUNTY}.yaml"
-    data = _load(county)
+    data = load_data(county)
     data["recipients"].append({"key": new_pub, "role": "审核人"})
     county.write_text(dump_text(data), "utf-8")
     stale = bangfu("check", cwd=root)
@@ -160,13 +127,13 @@ def test_a_secret_key_is_never_written_inside_the_repository(tmp_path):
 
 
 def test_demo_data_can_be_generated_sealed(tmp_path):
-    _, public = _key(tmp_path, "demo")
+    _, public = new_key(tmp_path, "demo")
     out = tmp_path / "demo"
     res = bangfu("demo", "--households", "40", "--out", str(out), "--recipient", public, cwd=ROOT)
     assert res.returncode == 0, res.stdout + res.stderr
     households = sorted((out / "data" / "households").rglob("*.yaml"))
-    assert households and all("sealed" in _load(p) for p in households)
-    assert all("head" not in _load(p) for p in households)
+    assert households and all("sealed" in load_data(p) for p in households)
+    assert all("head" not in load_data(p) for p in households)
     check = bangfu("check", "--data", str(out / "data"), cwd=ROOT)
     # one key and no recovery key: only the sealed.no-recovery warnings
     assert check.returncode == 0 and "sealed.no-recovery" in check.stdout, check.stdout[-2000:]
@@ -174,7 +141,7 @@ def test_demo_data_can_be_generated_sealed(tmp_path):
 
 def test_a_sealed_value_that_no_longer_fits_its_record_is_reported_with_the_key(sealed_repo):
     root, sup, _, _, _ = sealed_repo
-    data = _load(root / HOUSEHOLD)
+    data = load_data(root / HOUSEHOLD)
     # a private field under a list item the public part no longer has
     data["sealed"] = seal.encrypt([[["risk_causes", 5, "note"], "测试说明"]], _keys(root))
     (root / HOUSEHOLD).write_text(dump_text(data), "utf-8")
@@ -204,7 +171,7 @@ def test_review_says_the_private_fields_changed_and_nothing_more(sealed_repo):
 
 def test_a_key_holder_sees_a_record_their_key_should_open_but_does_not(sealed_repo):
     root, sup, _, _, _ = sealed_repo
-    data = _load(root / HOUSEHOLD)
+    data = load_data(root / HOUSEHOLD)
     _, stranger = seal.generate()
     forged = seal.encrypt([[["notes"], "测试"]], [stranger, seal.generate()[1]])
     data["sealed"]["age"] = forged["age"]  # the right fingerprints, another key's ciphertext
@@ -223,7 +190,7 @@ def test_the_quick_plaintext_test_agrees_with_the_split_on_every_record(tmp_path
     seen = 0
     for path in sorted(base.rglob("*.yaml")):
         kind = classify(path.relative_to(base).parts)
-        data = _load(path)
+        data = load_data(path)
         variants = [data, seal.split(schemas[kind], data)[0]]
         if kind == "county":  # a private field deep inside public lists
             deep = json.loads(json.dumps(data))

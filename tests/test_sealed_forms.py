@@ -10,11 +10,11 @@ import openpyxl
 from bangfu.sheets.forms import SEALED_PLACEHOLDER
 
 from .conftest import bangfu
+from .sealed_helpers import HOUSEHOLD, PRIVATE, load_data
 from .sheet_helpers import run, tree_hash
-from .test_sealed import HOUSEHOLD, PRIVATE, _load, sealed_repo  # noqa: F401 (a fixture)
 
 
-def _encrypted(sealed_repo):  # noqa: F811
+def _encrypted(sealed_repo):
     root, sup, *_ = sealed_repo
     res = bangfu("encrypt", "--key", str(sup), cwd=root)
     assert res.returncode == 0, res.stdout + res.stderr
@@ -54,7 +54,7 @@ def _set(path, hid: str, column: str, value) -> None:
     wb.close()
 
 
-def test_export_without_a_key_marks_sealed_cells_and_imports_back_unchanged(sealed_repo):  # noqa: F811
+def test_export_without_a_key_marks_sealed_cells_and_imports_back_unchanged(sealed_repo):
     root, _ = _encrypted(sealed_repo)
     out = root / "tp-one.xlsx"
     res = run(root, "export-forms", "--plan", "tp-one", "-o", str(out))
@@ -70,23 +70,23 @@ def test_export_without_a_key_marks_sealed_cells_and_imports_back_unchanged(seal
         for c in r
     )
     assert not [v for v in PRIVATE if v in book]
-    before, sealed = tree_hash(root / "data"), _load(root / HOUSEHOLD)["sealed"]
+    before, sealed = tree_hash(root / "data"), load_data(root / HOUSEHOLD)["sealed"]
     done = run(root, "import", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "没有变化" in done.stdout
     assert tree_hash(root / "data") == before
-    assert _load(root / HOUSEHOLD)["sealed"] == sealed
+    assert load_data(root / HOUSEHOLD)["sealed"] == sealed
     assert SEALED_PLACEHOLDER not in (root / HOUSEHOLD).read_text("utf-8")
     # a public change beside the placeholders keeps the sealed value byte for byte
     _set(out, "h-0001", "家庭人口", 5)
     done = run(root, "import", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
-    after = _load(root / HOUSEHOLD)
+    after = load_data(root / HOUSEHOLD)
     assert after["household_size"] == 5 and after["sealed"] == sealed
     assert run(root, "check").returncode == 0
 
 
-def test_a_private_value_typed_without_a_key_is_refused_and_nothing_written(sealed_repo):  # noqa: F811
+def test_a_private_value_typed_without_a_key_is_refused_and_nothing_written(sealed_repo):
     root, _ = _encrypted(sealed_repo)
     out = root / "tp-one.xlsx"
     assert run(root, "export-forms", "--plan", "tp-one", "-o", str(out)).returncode == 0
@@ -98,7 +98,7 @@ def test_a_private_value_typed_without_a_key_is_refused_and_nothing_written(seal
     assert "13911112222" not in done.stdout + done.stderr
 
 
-def test_export_with_the_key_shows_the_values_and_a_change_is_resealed(sealed_repo):  # noqa: F811
+def test_export_with_the_key_shows_the_values_and_a_change_is_resealed(sealed_repo):
     root, sup = _encrypted(sealed_repo)
     _, _, rec, sup_pub, rec_pub = sealed_repo
     out = root / "tp-one.xlsx"
@@ -111,7 +111,7 @@ def test_export_with_the_key_shows_the_values_and_a_change_is_resealed(sealed_re
         PRIVATE[2],
         PRIVATE[3],
     )
-    before, sealed = tree_hash(root / "data"), _load(root / HOUSEHOLD)["sealed"]
+    before, sealed = tree_hash(root / "data"), load_data(root / HOUSEHOLD)["sealed"]
     # the same values typed back: nothing changes (no new ciphertext out of nothing)
     done = run(root, "import", str(out), "--key", str(sup))
     assert done.returncode == 0 and "没有变化" in done.stdout, done.stdout + done.stderr
@@ -122,7 +122,7 @@ def test_export_with_the_key_shows_the_values_and_a_change_is_resealed(sealed_re
     assert "13911112222" not in done.stdout + done.stderr
     text = (root / HOUSEHOLD).read_text("utf-8")
     assert "13911112222" not in text and not [v for v in PRIVATE if v in text]
-    new = _load(root / HOUSEHOLD)["sealed"]
+    new = load_data(root / HOUSEHOLD)["sealed"]
     assert new != sealed and new["to"] == sorted({sup_pub[:20], rec_pub[:20]})
     assert run(root, "check").returncode == 0
     # the recovery key opens the re-sealed value: the new phone and the fields not in the form
@@ -136,12 +136,12 @@ def test_export_with_the_key_shows_the_values_and_a_change_is_resealed(sealed_re
     from .conftest import ROOT
 
     whole = seal.open_record(
-        bundled(ROOT / "schemas")["household"], _load(root / HOUSEHOLD), keyfile.load(rec)
+        bundled(ROOT / "schemas")["household"], load_data(root / HOUSEHOLD), keyfile.load(rec)
     )
     assert whole["head"]["id_number"] == PRIVATE[1] and whole["head"]["name"] == PRIVATE[0]
 
 
-def test_a_new_row_naming_a_sealed_head_is_matched_only_with_the_key(sealed_repo):  # noqa: F811
+def test_a_new_row_naming_a_sealed_head_is_matched_only_with_the_key(sealed_repo):
     from .sheet_helpers import FILING_FIELDS, fill, template
 
     root, sup = _encrypted(sealed_repo)

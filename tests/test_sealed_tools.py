@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from .conftest import bangfu, commit, init_repo
-from .test_sealed import HOUSEHOLD, PRIVATE, sealed_repo  # noqa: F401 (a fixture)
+from .sealed_helpers import HOUSEHOLD, PRIVATE
 
 CANARIES = (*PRIVATE, "测试新备注", "测试新住址")
 
@@ -23,7 +23,7 @@ def _changed_privately(root, sup):
     commit(root, "改备注和住址")
 
 
-def test_review_with_a_key_names_the_changed_private_fields_only(sealed_repo):  # noqa: F811
+def test_review_with_a_key_names_the_changed_private_fields_only(sealed_repo):
     root, sup, _, _, _ = sealed_repo
     _changed_privately(root, sup)
     for fmt in ("json", "markdown", "text"):
@@ -53,7 +53,7 @@ def _stranger(root):
     return out
 
 
-def test_status_needs_no_key_and_takes_none(sealed_repo):  # noqa: F811
+def test_status_needs_no_key_and_takes_none(sealed_repo):
     root, sup, _, _, _ = sealed_repo
     plain = bangfu("status", "--format", "json", cwd=root)
     assert plain.returncode == 0, plain.stderr
@@ -66,7 +66,7 @@ def test_status_needs_no_key_and_takes_none(sealed_repo):  # noqa: F811
     assert bangfu("status", "--key", str(sup), cwd=root).returncode == 2
 
 
-def test_every_record_with_private_fields_belongs_to_a_county(sealed_repo):  # noqa: F811
+def test_every_record_with_private_fields_belongs_to_a_county(sealed_repo):
     """Why there is no province-level key list: an organization must name its county (the
     schema requires it), so its leader is sealed for that county; campaigns and sources have no
     private field at all; an organization without a county is refused before anything else."""
