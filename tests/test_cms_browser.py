@@ -249,7 +249,9 @@ def test_wrong_values_are_refused_with_the_schemas_message(browser, admin, backe
     ctx.close()
 
 
-def test_report_created_in_the_form_is_a_branch_with_a_valid_record(browser, admin, backend):
+def test_report_created_in_the_form_is_a_branch_with_a_valid_record(
+    browser, admin, backend, tmp_path
+):
     repo, api = backend
     ctx, page, watch = _signed_in(browser, admin)
     missing = _lookups(page)
@@ -267,21 +269,21 @@ def test_report_created_in_the_form_is_a_branch_with_a_valid_record(browser, adm
     changed = _git(repo, "diff", "--name-status", "main", branch).split("\n")
     assert changed[:-1] == [f"A\t{REPORTS}/2020-w22.yaml"], changed
     assert _git(repo, "rev-parse", "HEAD").strip() == _git(repo, "rev-parse", "main").strip()
-    _git(repo, "checkout", "-q", branch)
-    try:
-        raw = (repo / REPORTS / "2020-w22.yaml").read_text("utf-8")
-        data = yaml.safe_load(raw)
-        assert data["id"] == "2020-W22" and data["plan"] == PLAN
-        assert data["entries"][0]["amount"] == 500
-        fixed = bangfu("cms", "--fix-names", cwd=repo)
-        assert fixed.returncode == 0 and "2020-W22.yaml" in fixed.stdout
-        assert (repo / REPORTS / "2020-W22.yaml").read_text("utf-8") == raw
-        check = bangfu("check", "--as-of", "2020-07-01", cwd=repo)
-        assert check.returncode == 0, check.stdout + check.stderr
-        fmt = bangfu("fmt", "--check", cwd=repo)
-        assert fmt.returncode == 0, fmt.stdout + fmt.stderr  # the editor's YAML is canonical
-    finally:
-        _git(repo, "checkout", "-q", "-f", "main")
+    # the branch is read in a clone of its own: the backend keeps working in its repository
+    # (it may switch branches there while the editor still polls), as CI reads a pushed branch
+    work = tmp_path / "branch"
+    _git(tmp_path, "clone", "-q", "-b", branch, str(repo), str(work))
+    raw = (work / REPORTS / "2020-w22.yaml").read_text("utf-8")
+    data = yaml.safe_load(raw)
+    assert data["id"] == "2020-W22" and data["plan"] == PLAN
+    assert data["entries"][0]["amount"] == 500
+    fixed = bangfu("cms", "--fix-names", cwd=work)
+    assert fixed.returncode == 0 and "2020-W22.yaml" in fixed.stdout, fixed.stdout + fixed.stderr
+    assert (work / REPORTS / "2020-W22.yaml").read_text("utf-8") == raw
+    check = bangfu("check", "--as-of", "2020-07-01", cwd=work)
+    assert check.returncode == 0, check.stdout + check.stderr
+    fmt = bangfu("fmt", "--check", cwd=work)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr  # the editor's YAML is canonical
 
 
 def test_existing_plan_opens_with_its_relations(browser, admin, backend):
