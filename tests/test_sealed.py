@@ -204,22 +204,11 @@ def test_the_quick_plaintext_test_agrees_with_the_split_on_every_record(tmp_path
 
 
 def test_import_writes_a_new_household_sealed_with_the_public_keys_only(sealed_repo):
-    from .sheet_helpers import FILING_FIELDS, fill, run, template
+    from .sheet_helpers import FILING_FIELDS, NEW_HOUSEHOLD, fill, run, template
 
     root, _, rec, _, _ = sealed_repo
     book = template(root, "filing", "f.xlsx", "--county", COUNTY)
-    household = {
-        "对象类型": "帮扶户",
-        "所在村": "东乡松村（tc-alpha-east-pine）",
-        "户主姓名": "李示例",
-        "联系电话": "13600000000",
-        "家庭住址": "东乡松村三组",
-        "监测类别": "脱贫不稳定户",
-        "监测状态": "风险未消除",
-        "家庭人口": 4,
-        "收入年度": 2023,
-        "人均纯收入（元）": 5200,
-    }
+    household = NEW_HOUSEHOLD
     fill(
         book,
         "报备",

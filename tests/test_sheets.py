@@ -11,7 +11,17 @@ import pytest
 import yaml
 
 from .conftest import ROOT, make_case
-from .sheet_helpers import ENTRIES, FILING_FIELDS, fill, progress, run, template, to_csv, tree_hash
+from .sheet_helpers import (
+    ENTRIES,
+    FILING_FIELDS,
+    NEW_HOUSEHOLD,
+    fill,
+    progress,
+    run,
+    template,
+    to_csv,
+    tree_hash,
+)
 
 REPORT = "data/plans/tc-alpha/tp-one/reports/2024-04.yaml"
 
@@ -235,19 +245,6 @@ def test_progress_from_csv(repo):
 
 
 # -- filing import --------------------------------------------------------------------------
-
-NEW_HOUSEHOLD = {
-    "对象类型": "帮扶户",
-    "所在村": "东乡松村（tc-alpha-east-pine）",
-    "户主姓名": "李示例",
-    "联系电话": "13600000000",
-    "家庭住址": "东乡松村三组",
-    "监测类别": "脱贫不稳定户",
-    "监测状态": "风险未消除",
-    "家庭人口": 4,
-    "收入年度": 2023,
-    "人均纯收入（元）": 5200,
-}
 
 
 def filing(repo, name="f.xlsx", fields=None, targets=None, measures=None):

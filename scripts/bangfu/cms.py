@@ -125,40 +125,48 @@ def _folder(kind: str) -> str:
     return "data/" + PLACES[kind].pattern.split("/")[0]
 
 
-def _organizations(schema: dict) -> dict:
+EDITABLE = {"create": True, "delete": False, "slug": "{{id}}"}  # new records named by their id
+
+
+def _collection(name: str, label: str, folder: str, fields: list, **extra) -> dict:
+    """A folder collection of YAML records, one file a record, identified by ``id``."""
     return {
-        "name": "organizations",
-        "label": "帮扶主体",
-        "label_singular": "帮扶主体",
-        "description": schema.get("description", ""),
-        "folder": _folder("organization"),
+        "name": name,
+        "label": label,
+        **extra,
+        "folder": folder,
         "extension": "yaml",
         "format": "yaml",
         "editor": {"preview": False},  # the form takes the whole width (phones)
-        "create": True,
-        "delete": False,
         "identifier_field": "id",
-        "slug": "{{id}}",
-        "summary": "{{name}}（{{id}}）",
-        "fields": fields_of(schema, []),
+        "fields": fields,
     }
+
+
+def _organizations(schema: dict) -> dict:
+    return _collection(
+        "organizations",
+        "帮扶主体",
+        _folder("organization"),
+        fields_of(schema, []),
+        label_singular="帮扶主体",
+        description=schema.get("description", ""),
+        summary="{{name}}（{{id}}）",
+        **EDITABLE,
+    )
 
 
 def _campaigns() -> dict:
     """Read only, hidden: the choices of a plan's 专项行动."""
-    return {
-        "name": "campaigns",
-        "label": "专项行动",
-        "hide": True,
-        "create": False,
-        "delete": False,
-        "folder": _folder("campaign"),
-        "extension": "yaml",
-        "format": "yaml",
-        "editor": {"preview": False},  # the form takes the whole width (phones)
-        "identifier_field": "id",
-        "fields": [{"name": "id", "label": "编号"}, {"name": "name", "label": "名称"}],
-    }
+    return _collection(
+        "campaigns",
+        "专项行动",
+        _folder("campaign"),
+        [{"name": "id", "label": "编号"}, {"name": "name", "label": "名称"}],
+        hide=True,
+        create=False,
+        delete=False,
+    )
 
 
 def _relation(label: str, hint: str, collection: str, multiple: bool = False) -> dict:
@@ -199,23 +207,17 @@ def _plans(schema: dict, villages: list[tuple[str, str]]) -> dict:
             "options": [{"label": label, "value": vid} for vid, label in villages],
         },
     }
-    return {
-        "name": "plans",
-        "label": "结对方案",
-        "label_singular": "结对方案",
-        "description": schema.get("description", ""),
-        "folder": _folder("plan"),
-        "path": "{{county}}/{{id}}/plan",  # layout: plans/{county}/{id}/plan.yaml
-        "extension": "yaml",
-        "format": "yaml",
-        "editor": {"preview": False},  # the form takes the whole width (phones)
-        "create": True,
-        "delete": False,
-        "identifier_field": "id",
-        "slug": "{{id}}",
-        "summary": "{{name}}（{{county}}）",
-        "fields": fields_of(schema, [], overrides),
-    }
+    return _collection(
+        "plans",
+        "结对方案",
+        _folder("plan"),
+        fields_of(schema, [], overrides),
+        label_singular="结对方案",
+        description=schema.get("description", ""),
+        path="{{county}}/{{id}}/plan",  # layout: plans/{county}/{id}/plan.yaml
+        summary="{{name}}（{{county}}）",
+        **EDITABLE,
+    )
 
 
 def _reports(schema: dict, plan: Plan) -> dict:
@@ -272,22 +274,16 @@ def _reports(schema: dict, plan: Plan) -> dict:
     for f in fields:
         if f["name"] == "entries":
             f.update(summary="{{fields.date}} {{fields.kind}}", label_singular="条目")
-    return {
-        "name": f"reports-{plan.id}",
-        "label": f"进度报告：{plan.name}",
-        "label_singular": "进度报告",
-        "description": f"{schema.get('description', '')}方案期间 {plan.start} 至 {plan.end}。",
-        "folder": folder,
-        "extension": "yaml",
-        "format": "yaml",
-        "editor": {"preview": False},  # the form takes the whole width (phones)
-        "create": True,
-        "delete": False,
-        "identifier_field": "id",
-        "slug": "{{id}}",
-        "summary": "{{id}}",
-        "fields": fields,
-    }
+    return _collection(
+        f"reports-{plan.id}",
+        f"进度报告：{plan.name}",
+        folder,
+        fields,
+        label_singular="进度报告",
+        description=f"{schema.get('description', '')}方案期间 {plan.start} 至 {plan.end}。",
+        summary="{{id}}",
+        **EDITABLE,
+    )
 
 
 def build(schemas_dir: Path, inputs: Inputs, repo: str = DEFAULT_REPO) -> dict:
