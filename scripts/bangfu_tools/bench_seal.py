@@ -136,10 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  用时：加密 {hs:.1f} 秒，解密 {ho:.1f} 秒；本进程峰值内存 {peak:,.0f} MB")
-    print(
-        f"推算 {TARGET:,} 户：加密约 {TARGET * hs / count / 60:.1f} 分钟，"
-        f"解密约 {TARGET * ho / count / 60:.1f} 分钟（单核，线性推算；两核约减半）"
-    )
+    if count < TARGET:
+        print(
+            f"推算 {TARGET:,} 户：加密约 {TARGET * hs / count / 60:.1f} 分钟，"
+            f"解密约 {TARGET * ho / count / 60:.1f} 分钟（单核，线性推算；两核约减半）"
+        )
     print(f"无密钥的 bangfu check（无缓存，取 {args.repeat} 次最快）：")
     for label, i in (("墙钟", 0), ("CPU", 1)):
         a, b = plain_s[i], sealed_s[i]
