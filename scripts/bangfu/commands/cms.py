@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from ..cli import command
@@ -11,7 +10,7 @@ from ..config import Config
 
 def _cms(args) -> int:
     from .. import cms, cms_inputs
-    from ..yamlio import atomic_write
+    from .generated import check_or_write
 
     cfg = Config.make(args.data, args.schemas)
     if args.fix_names:
@@ -26,23 +25,7 @@ def _cms(args) -> int:
             cfg.schemas_dir, cms_inputs.read_inputs(cfg.data_root), args.repo or cms.DEFAULT_REPO
         )
     )
-    current = out.read_text("utf-8") if out.is_file() else None
-    if args.check:
-        if current != text:
-            print(
-                f"{out} 已过期（与 schemas 或结对方案不一致）：运行 bangfu cms 重新生成。",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{out} 是最新的。")
-        return 0
-    if current == text:
-        print(f"{out} 已是最新。")
-        return 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, text)
-    print(f"已更新 {out}。")
-    return 0
+    return check_or_write(out, text, args.check, "与 schemas 或结对方案不一致", "bangfu cms")
 
 
 def _cms_args(p):

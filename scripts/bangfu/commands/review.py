@@ -64,6 +64,7 @@ command(
 def _codeowners(args) -> int:
     from ..config import Config
     from ..review import codeowners as co
+    from .generated import check_or_write
 
     cfg = Config.make(args.data, args.schemas)
     root = cfg.data_root.parent
@@ -73,25 +74,7 @@ def _codeowners(args) -> int:
         raise UsageError(f"维护者名单 {mfile} 不存在")
     text = co.render(co.from_data(cfg.data_root, mtext))
     out = Path(args.out) if args.out else root / co.CODEOWNERS_FILE
-    current = out.read_text("utf-8") if out.is_file() else None
-    if args.check:
-        if current != text:
-            print(
-                f"{out} 已过期（与区县记录的审核人不一致）：运行 bangfu codeowners 重新生成。",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{out} 是最新的。")
-        return 0
-    if current != text:
-        from ..yamlio import atomic_write
-
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(out, text)
-        print(f"已更新 {out}。")
-    else:
-        print(f"{out} 已是最新。")
-    return 0
+    return check_or_write(out, text, args.check, "与区县记录的审核人不一致", "bangfu codeowners")
 
 
 def _codeowners_args(p):
