@@ -87,3 +87,32 @@ def test_every_record_with_private_fields_belongs_to_a_county(sealed_repo):
     res = bangfu("check", cwd=root)
     assert res.returncode == 1 and "schema.required" in res.stdout, res.stdout
     assert "测试会长" not in res.stdout
+
+
+def _secret(keyfile) -> str:
+    return next(x for x in keyfile.read_text("utf-8").split() if x.startswith("AGE-SECRET-KEY-"))
+
+
+def test_a_broken_key_or_recipient_is_a_clear_usage_error_and_writes_nothing(sealed_repo):
+    """A missing key file, a folder, a file that is not an age secret key, a secret key
+    given where a public one is expected: exit 2, one Chinese line naming what is wrong, no
+    traceback, the data folder untouched."""
+    root, sup, _, _, _ = sealed_repo
+    before = {p: p.read_bytes() for p in sorted((root / "data").rglob("*")) if p.is_file()}
+    (root.parent / "garbage.key").write_text("garbage\n", "utf-8")
+    (root.parent / "folder.key").mkdir()
+    cases = [
+        (("check", "--key", str(root.parent / "missing.key")), "无法读取"),
+        (("check", "--key", str(root.parent / "folder.key")), "无法读取"),
+        (("check", "--key", str(root.parent / "garbage.key")), "不是 age 私钥"),
+        (("encrypt", "--key", str(root.parent / "garbage.key")), "不是 age 私钥"),
+        (("keys", "add", "tc-alpha", "--recipient", "age1garbage", "--role", "审核人"), "age 公钥"),
+        (("keys", "add", "tc-alpha", "--recipient", _secret(sup)), "age 公钥"),
+    ]
+    for args, says in cases:
+        res = bangfu(*args, cwd=root)
+        assert res.returncode == 2, (args, res.stdout, res.stderr)
+        assert says in res.stderr and "Traceback" not in res.stdout + res.stderr, args
+        assert _secret(sup) not in res.stdout + res.stderr  # a secret key is never echoed
+    after = {p: p.read_bytes() for p in sorted((root / "data").rglob("*")) if p.is_file()}
+    assert after == before
