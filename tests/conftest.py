@@ -27,6 +27,11 @@ from .codes_record import (  # noqa: F401  (an autouse fixture and a hook)
 )
 
 RECORDED_CODES = start()  # before any test module imports bangfu
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # the xdist workers already keep every core busy: a command's own worker processes (reading
+    # a tree, generating a corpus) would only add forks. The tests of the parallel paths ask for
+    # their workers explicitly.
+    os.environ.setdefault("BANGFU_WORKERS", "1")
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
 BASE = CASES / "base" / "data"
@@ -248,6 +253,21 @@ def demo_site(demo_data, tmp_path_factory) -> Path:
 def real_site(tmp_path_factory) -> Path:
     """The site built from the repository's data/ (no --as-of: the data's own date)."""
     return built_site(tmp_path_factory, "real-site", ROOT / "data")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium under Playwright, one per test process for every browser test (the
+    Sync API allows one Playwright per process). Each test opens its own context."""
+    require_system("chromium", shutil.which("chromium") is not None)
+    from playwright.sync_api import sync_playwright
+
+    from .browser_helpers import ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture

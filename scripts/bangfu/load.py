@@ -45,10 +45,16 @@ def iter_files(data_root: Path) -> Iterator[Path]:
         yield Path(path)
 
 
-def worker_count() -> int:
+def workers_set() -> int | None:
+    """The number of worker processes ``BANGFU_WORKERS`` asks for, if it names one."""
     env = os.environ.get(WORKERS_ENV)
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
+    return int(env) if env and env.isdigit() and int(env) > 0 else None
+
+
+def worker_count() -> int:
+    set_ = workers_set()
+    if set_ is not None:
+        return set_
     try:
         n = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover

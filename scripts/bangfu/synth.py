@@ -277,6 +277,12 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
 
 
 def default_workers() -> int:
+    """``BANGFU_WORKERS`` when set (as for reading a tree), else one process per core."""
+    from .load import workers_set
+
+    set_ = workers_set()
+    if set_ is not None:
+        return set_
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover
