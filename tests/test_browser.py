@@ -11,25 +11,25 @@ from pathlib import Path
 
 import pytest
 
-from .browser_helpers import ARGS, SHOTS, Watch, serve
+from .browser_helpers import SHOTS, Watch, serve
 from .conftest import require_system
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site_dir(demo_site):
     require_system("chromium", shutil.which("chromium") is not None)
     return demo_site
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(site_dir):
     with serve(site_dir) as url:
         yield url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def real_url(real_site):
     """The site of the repository's own data/ (its organization names are real), served."""
     require_system("chromium", shutil.which("chromium") is not None)
@@ -37,14 +37,9 @@ def real_url(real_site):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser(site):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
-        yield b
-        b.close()
+@pytest.fixture(scope="session")
+def browser(site, chromium):
+    return chromium
 
 
 def _open(browser, url: str, width: int = 1280):
@@ -53,7 +48,8 @@ def _open(browser, url: str, width: int = 1280):
     )
     page = ctx.new_page()
     watch = Watch(page)
-    page.goto(url, wait_until="networkidle")
+    page.goto(url, wait_until="load")
+    page.evaluate("document.fonts.ready.then(() => true)")
     return ctx, page, watch
 
 
@@ -117,7 +113,7 @@ def test_organization_page(browser, site):
     ctx, page, watch = _open(browser, f"{site}/orgs/index.html")
     first = page.locator("#bf-orgs tbody tr a").first
     first.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     _banner(page)
     text = page.inner_text("article")
     assert "结对方案" in text and "报送及时性" in text
@@ -389,23 +385,23 @@ def test_village_plan_campaign_downloads_and_changes_pages_render(browser, site)
     """The page kinds of issue 16 (items 2–4), reached by following their links."""
     ctx, page, watch = _open(browser, f"{site}/lists/villages.html")
     page.locator("#bf-list tbody tr a[href*='../villages/']").first.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     _banner(page)
     assert "结对方案和帮扶主体" in page.inner_text("article")
     _shot(page, "village")
     page.locator("article a[href*='../plans/']").first.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     assert "进度报告" in page.inner_text("article")
     _shot(page, "plan")
     page.locator("article a[href*='../campaigns/']").first.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     assert "配额与已结对" in page.inner_text("article")
     _shot(page, "campaign")
     for rel, heading, name in (
         ("downloads.html", "怎样打开", "downloads"),
         ("changes.html", "最近更新", "changes"),
     ):
-        page.goto(f"{site}/{rel}", wait_until="networkidle")
+        page.goto(f"{site}/{rel}", wait_until="load")
         assert heading in page.inner_text("article")
         _shot(page, name)
     watch.clean()

@@ -24,10 +24,11 @@ import urllib.request
 import pytest
 import yaml
 
-from .browser_helpers import ARGS, SHOTS, Watch, serve
+from .browser_helpers import SHOTS, Watch, serve
 from .conftest import ROOT, bangfu, require_system
 
-pytestmark = pytest.mark.browser
+# one worker runs them all (make test: --dist loadgroup): the module's fixtures are made once
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("cms_browser")]
 PLAN = "qingshui-2020-gaoqiao"
 COLLECTION = f"reports-{PLAN}"
 REPORTS = f"data/plans/gs-qingshui/{PLAN}/reports"
@@ -125,13 +126,8 @@ def admin(real_site, backend, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(admin):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
-        yield b
-        b.close()
+def browser(admin, chromium):
+    return chromium
 
 
 def _shot(page, name: str) -> None:
