@@ -26,6 +26,9 @@ from bangfu.publish.pages_progress import HEADERS as HEAD
 
 from .conftest import demo_corpus
 
+# one worker runs them all (make test: --dist loadgroup): the module's fixtures are made once
+pytestmark = pytest.mark.xdist_group("consistency")
+
 ROOT = Path(__file__).resolve().parents[1]
 # (seed, as-of): one date inside a reporting month, one after the data's last entries
 CASES = [(4, "2025-06-17"), (5, "2026-03-01")]

@@ -18,6 +18,9 @@ from bangfu.pipeline import Pipeline
 
 from .conftest import demo_corpus
 
+# one worker runs them all (make test: --dist loadgroup): the module's fixtures are made once
+pytestmark = pytest.mark.xdist_group("disclosure_published")
+
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2025, 9, 30)
 

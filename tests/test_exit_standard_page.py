@@ -16,6 +16,9 @@ from bangfu.pipeline import Pipeline
 from bangfu.publish import site as site_mod
 from bangfu.rules.catalog import CATALOG, anchor
 
+# one worker runs them all (make test: --dist loadgroup): the module's fixtures are made once
+pytestmark = pytest.mark.xdist_group("exit_standard_page")
+
 ROOT = Path(__file__).resolve().parents[1]
 VILLAGE = "gs-qingshui-shanmen-gaoqiao"
 

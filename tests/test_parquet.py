@@ -16,6 +16,9 @@ from frictionless import Resource, Schema
 
 from .conftest import bangfu, make_case
 
+# one worker runs them all (make test: --dist loadgroup): the module's fixtures are made once
+pytestmark = pytest.mark.xdist_group("parquet")
+
 AS_OF = "2026-06-30"
 ARROW = {
     "integer": pa.int64(),

@@ -19,7 +19,17 @@ import pytest
 from bangfu import releases
 from bangfu.publish import pages_changes
 
-from .conftest import ROOT, bangfu, build_site, commit, edit, git, init_repo, make_case
+from .conftest import (
+    ROOT,
+    bangfu,
+    built_site,
+    commit,
+    edit,
+    git,
+    init_repo,
+    make_case,
+    shared_tree,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 KEY_FLAGS = ("targeted_village", "supervised_village", "poor_village")
@@ -65,12 +75,10 @@ def csv_rows(path: Path) -> list[dict]:
 AS_OF = "2026-06-30"  # after every date of the demo (the commits' dates are fixed in the past)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("pages")
-    res = bangfu("demo", "--households", "300", "--seed", "4", "--out", str(tmp / "d"), cwd=ROOT)
+def _released_demo(folder: Path) -> None:
+    res = bangfu("demo", "--households", "300", "--seed", "4", "--out", str(folder / "d"), cwd=ROOT)
     assert res.returncode == 0, res.stderr
-    root = init_repo(tmp / "d")
+    root = init_repo(folder / "d")
     git(root, "tag", "v1")
     org = sorted((root / "data" / "organizations").glob("*.yaml"))[0]
     text = org.read_text("utf-8")
@@ -79,15 +87,18 @@ def demo(tmp_path_factory) -> Path:
     edit(root, org.relative_to(root).as_posix(), phone.group(1), "023-11112222")
     commit(root, "phone")
     git(root, "tag", "v2")
-    return root
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    """A demo data repository with two release tags, made once per run. Read-only."""
+    return shared_tree(tmp_path_factory, "pages-demo", _released_demo) / "d"
 
 
 @pytest.fixture(scope="module")
 def site(demo, tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("pagesite")
-    res = build_site(demo / "data", tmp / "out", tmp / "src", "--as-of", AS_OF)
-    assert res.returncode == 0, res.stderr + res.stdout
-    return tmp / "out"
+    """Its site, built once per run. Read-only."""
+    return built_site(tmp_path_factory, "pages-site", demo / "data", "--as-of", AS_OF)
 
 
 def test_a_page_for_every_key_village_plan_and_campaign(site):
