@@ -11,7 +11,7 @@ import pytest
 
 from bangfu.cache import DIRNAME
 from bangfu.config import UsageError
-from bangfu_tools.benchimpl import BASELINE, Caches, Impl, edit_values
+from bangfu_tools.benchimpl import BASELINE, Caches, Impl, edit_values, measure
 from bangfu_tools.benchreport import summary, targets
 from bangfu_tools.benchsteps import ALIASES, STEPS, comparison, fastest, parse_steps, parse_timeouts
 from bangfu_tools.benchtypes import Report, Step, restore_files
@@ -187,3 +187,14 @@ def test_generated_names_stay_out_of_the_public_wording():
 
     assert any("和健" in text for text in PUBLIC_WORDING)
     assert person_name(Fake()) == "王芳"
+
+
+def test_a_step_that_ends_after_its_limit_is_over_it():
+    """The wrapper polls every 0.25 s: a step that ended within the first poll but after its
+    limit was recorded as finished (seen once under load with a 0.01 s limit)."""
+    import sys
+
+    late = [sys.executable, "-c", "import time; time.sleep(0.1)"]
+    assert measure(late, 0.01, {})["rc"] == "timeout"
+    done = measure(late, 30, {})
+    assert done["rc"] == 0 and 0.1 <= done["wall"] < 30

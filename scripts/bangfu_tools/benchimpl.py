@@ -85,8 +85,8 @@ signal.signal(signal.SIGINT, stop)
 peak_rss = peak_pss = rss_at_pss = 0
 pss_at = 0.0
 while True:
-    try:
-        rc = p.wait(timeout=0.25)
+    try:  # never wait past the limit: a step over it is stopped as soon as it is over
+        rc = p.wait(timeout=max(0.0, min(0.25, timeout - (time.perf_counter() - t))))
         break
     except subprocess.TimeoutExpired:
         pass
@@ -110,6 +110,8 @@ while True:
         peak_pss = max(peak_pss, session_pss(pids))
         rss_at_pss, pss_at = rss, now
 wall = time.perf_counter() - t
+if wall > timeout:  # it ended on its own, but after its limit: over the limit all the same
+    rc = "timeout"
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 err.seek(0)
 print(json.dumps({"wall": wall, "rc": rc, "maxrss_kb": ru.ru_maxrss,
