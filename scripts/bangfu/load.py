@@ -51,16 +51,17 @@ def workers_set() -> int | None:
     return int(env) if env and env.isdigit() and int(env) > 0 else None
 
 
-def worker_count() -> int:
-    set_ = workers_set()
-    if set_ is not None:
-        return set_
+def cores() -> int:
+    """The cores this process may run on."""
     try:
-        n = len(os.sched_getaffinity(0))
+        return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover
-        n = os.cpu_count() or 1
+        return os.cpu_count() or 1
+
+
+def worker_count() -> int:
     # twice the cores: a first read of a large tree waits on the disk as much as it computes
-    return max(1, min(2 * n, 16))
+    return workers_set() or max(1, min(2 * cores(), 16))
 
 
 # folders (relative to the data root, as parts) whose stamps tell a check of a few files that

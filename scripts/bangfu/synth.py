@@ -15,7 +15,6 @@ they can be merged into a national package (``bangfu merge``, ``bangfu bench --m
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import shutil
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from . import demo
 from .config import Config, UsageError
+from .load import cores, workers_set
 from .pipeline import Pipeline
 from .policy import PolicyIndex
 from .yamlio import dump_text
@@ -278,12 +278,4 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
 
 def default_workers() -> int:
     """``BANGFU_WORKERS`` when set (as for reading a tree), else one process per core."""
-    from .load import workers_set
-
-    set_ = workers_set()
-    if set_ is not None:
-        return set_
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover
-        return os.cpu_count() or 1
+    return workers_set() or cores()
