@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 
@@ -192,8 +193,6 @@ def test_generated_names_stay_out_of_the_public_wording():
 def test_a_step_that_ends_after_its_limit_is_over_it():
     """The wrapper polls every 0.25 s: a step that ended within the first poll but after its
     limit was recorded as finished (seen once under load with a 0.01 s limit)."""
-    import sys
-
     late = [sys.executable, "-c", "import time; time.sleep(0.1)"]
     assert measure(late, 0.01, {})["rc"] == "timeout"
     done = measure(late, 30, {})
