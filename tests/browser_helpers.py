@@ -7,6 +7,7 @@ import contextlib
 import functools
 import http.server
 import threading
+import time
 from urllib.parse import urlparse
 
 from .conftest import ROOT
@@ -41,15 +42,20 @@ def serve(folder):
 
 
 class Watch:
-    """Collects console errors, failed requests and requests to other hosts."""
+    """Collects console errors, failed requests and requests to other hosts, and keeps the
+    requests still under way: ``settle`` waits for them, so every request the page made has
+    its outcome seen before ``clean`` judges (or before a navigation would abort it)."""
 
     def __init__(self, page):
+        self.page = page
         self.errors: list[str] = []
         self.failed: list[str] = []
         self.foreign: list[str] = []
+        self.pending: set = set()
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on("requestfailed", self._failed)
+        page.on("requestfinished", lambda r: self.pending.discard(r))
         page.on(
             "response",
             lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
@@ -57,13 +63,27 @@ class Watch:
         page.on("request", self._request)
 
     def _request(self, req):
+        self.pending.add(req)
         host = urlparse(req.url).hostname
         if req.url.startswith(("data:", "blob:", "about:")):
             return
         if host != "127.0.0.1":
             self.foreign.append(req.url)
 
+    def _failed(self, req):
+        self.pending.discard(req)
+        self.failed.append(req.url)
+
+    def settle(self, seconds: float = 20.0) -> None:
+        """Wait until no request of the page is under way (a request still open after
+        ``seconds`` is a failure)."""
+        deadline = time.monotonic() + seconds
+        while self.pending and time.monotonic() < deadline:
+            self.page.wait_for_timeout(20)
+        assert not self.pending, [r.url for r in self.pending]
+
     def clean(self):
+        self.settle()
         assert not self.errors, self.errors
         assert not self.failed, self.failed
         assert not self.foreign, self.foreign

@@ -17,19 +17,19 @@ from .conftest import require_system
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def site_dir(demo_site):
     require_system("chromium", shutil.which("chromium") is not None)
     return demo_site
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def site(site_dir):
     with serve(site_dir) as url:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def real_url(real_site):
     """The site of the repository's own data/ (its organization names are real), served."""
     require_system("chromium", shutil.which("chromium") is not None)
@@ -37,7 +37,7 @@ def real_url(real_site):
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(site, chromium):
     return chromium
 
@@ -111,6 +111,7 @@ def test_progress_page_draws_charts(browser, site):
 
 def test_organization_page(browser, site):
     ctx, page, watch = _open(browser, f"{site}/orgs/index.html")
+    watch.settle()  # leaving the page would abort what it still loads
     first = page.locator("#bf-orgs tbody tr a").first
     first.click()
     page.wait_for_load_state("load")
@@ -384,15 +385,18 @@ def test_header_row_and_first_column_stay_in_place_on_a_phone(browser, site):
 def test_village_plan_campaign_downloads_and_changes_pages_render(browser, site):
     """The page kinds of issue 16 (items 2–4), reached by following their links."""
     ctx, page, watch = _open(browser, f"{site}/lists/villages.html")
+    watch.settle()  # leaving the page would abort what it still loads
     page.locator("#bf-list tbody tr a[href*='../villages/']").first.click()
     page.wait_for_load_state("load")
     _banner(page)
     assert "结对方案和帮扶主体" in page.inner_text("article")
     _shot(page, "village")
+    watch.settle()  # leaving the page would abort what it still loads
     page.locator("article a[href*='../plans/']").first.click()
     page.wait_for_load_state("load")
     assert "进度报告" in page.inner_text("article")
     _shot(page, "plan")
+    watch.settle()  # leaving the page would abort what it still loads
     page.locator("article a[href*='../campaigns/']").first.click()
     page.wait_for_load_state("load")
     assert "配额与已结对" in page.inner_text("article")
@@ -401,6 +405,7 @@ def test_village_plan_campaign_downloads_and_changes_pages_render(browser, site)
         ("downloads.html", "怎样打开", "downloads"),
         ("changes.html", "最近更新", "changes"),
     ):
+        watch.settle()  # leaving the page would abort what it still loads
         page.goto(f"{site}/{rel}", wait_until="load")
         assert heading in page.inner_text("article")
         _shot(page, name)

@@ -297,8 +297,11 @@ def test_existing_plan_opens_with_its_relations(browser, admin, backend):
         f"{admin}#/collections/plans/entries/gs-qingshui/{PLAN}/plan", wait_until="networkidle"
     )
     page.get_by_text("清水县社会组织助力挂牌督战贫困村脱贫攻坚（2020年）").first.wait_for()
+    orgs = ("清水县智远职业技能培训学校", "清水县永鑫智远技能培训学校", "清水县涛源培训学校")
+    for name in orgs:  # each relation is filled in when its own lookup answers
+        page.get_by_text(name).first.wait_for()
     text = page.inner_text("body")
-    for name in ("清水县智远职业技能培训学校", "清水县永鑫智远技能培训学校", "清水县涛源培训学校"):
+    for name in orgs:
         assert name in text, name  # the plan's organizations, by name
     assert "清水县山门镇高桥村（gs-qingshui-shanmen-gaoqiao）" in text  # its target village
     _shot(page, "plan")
