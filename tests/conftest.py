@@ -38,6 +38,18 @@ BASE = CASES / "base" / "data"
 DEFAULT_AS_OF = "2025-01-01"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first (marked ``slow``, and the browser tests, which wait on Chromium):
+    pytest-xdist hands out tests in this order, so the run ends on short tests that fill the
+    workers evenly instead of on one long test while the other workers idle. Otherwise the
+    order is pytest's own."""
+    items.sort(
+        key=lambda item: (
+            not any(item.iter_markers("slow")) and not any(item.iter_markers("browser"))
+        )
+    )
+
+
 def require_system(what: str, available: bool) -> None:
     if available:
         return

@@ -121,6 +121,7 @@ def test_comparison_and_targets_keep_the_two_sides_apart():
     assert "与基线对比" in text and "10.00×" in text and "超时" in text
 
 
+@pytest.mark.slow
 def test_bench_against_a_baseline_ref(tmp_path):
     if not (ROOT / ".git").exists():
         pytest.skip("not a Git checkout: no ref to compare with")

@@ -13,6 +13,8 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from bangfu.checksums import resident_id_check_char
 from bangfu.yamlio import dump_text
 from bangfu.yamlsafe import parse
@@ -156,6 +158,7 @@ def _contents(path: Path) -> list[bytes]:
     return out
 
 
+@pytest.mark.slow
 def test_no_private_value_reaches_the_output(tmp_path):
     res = bangfu(
         "demo", "--households", "120", "--seed", "7", "--out", str(tmp_path / "demo"), cwd=ROOT
@@ -220,6 +223,7 @@ def _leaks(files: list[Path], values: list[str], base: Path) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_sealed_canaries_reach_no_file_and_no_output_without_a_key(tmp_path):
     key = tmp_path / "keys" / "supervisor.key"
     made = bangfu("keys", "generate", "--out", str(key), cwd=tmp_path)

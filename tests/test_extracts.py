@@ -211,6 +211,7 @@ def demo(tmp_path_factory) -> tuple[Path, Path]:
     return data, shared_tree(tmp_path_factory, "export-demo-300-3", make) / "out"
 
 
+@pytest.mark.slow
 def test_demo_package_is_valid(demo):
     _, out = demo
     assert_valid(out)

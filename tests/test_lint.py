@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -21,6 +23,7 @@ def run(tmp_path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_mypy(tmp_path):
     # the files, the Python version and the strictness come from [tool.mypy] in pyproject.toml
     done = run(tmp_path, "mypy", "--cache-dir", str(tmp_path / "mypy"))

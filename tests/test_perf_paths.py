@@ -160,6 +160,7 @@ def _ruamel(data: dict) -> str:
     return buf.getvalue()
 
 
+@pytest.mark.slow
 def test_fast_writer_writes_what_ruamel_writes(tmp_path):
     root = _synth(tmp_path, 40)
     records = [yamlsafe.parse(p.read_text("utf-8"), "x").data for p in sorted(root.rglob("*.yaml"))]
@@ -373,6 +374,7 @@ def test_few_files_equal_full_check_restricted(case, tmp_path, monkeypatch):
     _compare_few(cfg, [str(cfg.data_root / "plans")], monkeypatch)
 
 
+@pytest.mark.slow
 def test_few_files_with_edits_since_the_index(tmp_path, monkeypatch):
     """Ids changed, files removed, added and broken after the full check that wrote the index."""
     data = _synth(tmp_path, 40)

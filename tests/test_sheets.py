@@ -391,6 +391,7 @@ def test_export_of_base_plan_imports_unchanged(repo):
     assert tree_hash(repo / "data") == before
 
 
+@pytest.mark.slow
 def test_five_thousand_rows_import(repo):
     """The scale the closing note measures (5,000 entries, the report schema's maximum)."""
     path = template(repo, "progress", "big.xlsx", "--plan", "tp-one")

@@ -191,6 +191,7 @@ def second_build(demo_data, tmp_path_factory) -> Path:
     return shared_tree(tmp_path_factory, "demo-site-again", make) / "repo" / "public"
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical(demo_site, second_build):
     a, b = _tree(demo_site), _tree(second_build)
     assert sorted(a) == sorted(b)

@@ -31,6 +31,9 @@ from .conftest import (
     shared_tree,
 )
 
+# one worker runs the module: the others would wait for its site build
+pytestmark = pytest.mark.xdist_group("site_pages")
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 KEY_FLAGS = ("targeted_village", "supervised_village", "poor_village")
 

@@ -70,6 +70,7 @@ def test_search_sees_the_same_text_with_fewer_tags(src):
     assert "高桥村" in str(_index(lite))
 
 
+@pytest.mark.slow
 def test_every_generated_page_renders_and_indexes_the_same(demo_site):
     docs = demo_site.parent / "src" / "docs"
     pages = sorted(docs.rglob("*.md"))

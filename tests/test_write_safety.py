@@ -132,6 +132,7 @@ sys.exit(main(sys.argv[3:]))
 """
 
 
+@pytest.mark.slow
 def test_two_imports_of_the_same_plan_and_period_at_once_write_one_report_and_lose_none(
     tmp_path,
 ):
@@ -172,6 +173,7 @@ def test_two_imports_of_the_same_plan_and_period_at_once_write_one_report_and_lo
     assert again.returncode == 1 and "[sheet.report-exists]" in again.stdout
 
 
+@pytest.mark.slow
 def test_new_and_fmt_refuse_to_write_while_another_writer_holds_the_lock(tmp_path):
     repo = make_case(tmp_path, None)
     messy = repo / "data/campaigns/tk-campaign.yaml"
@@ -233,6 +235,7 @@ def test_kill_during_import_staging_leaves_ignored_temps_that_the_next_run_rolls
     assert tree_hash(repo / "data") == before, "rolled back: the ledger as it was"
 
 
+@pytest.mark.slow
 def test_kill_during_import_renames_is_rolled_forward_by_the_next_writer(tmp_path):
     clean = make_case(tmp_path / "clean", None)
     book = filing(clean, 12)

@@ -207,6 +207,7 @@ def test_demo_is_deterministic_synthetic_and_valid(tmp_path):
     assert bangfu("fmt", "--check", "--data", str(a / "data"), cwd=repo).returncode == 0
 
 
+@pytest.mark.slow
 def test_demo_2000_households_passes_check(tmp_path):
     repo = Path(__file__).resolve().parents[1]
     out = tmp_path / "demo"
