@@ -207,39 +207,16 @@ def _page(site_dir, kind: str) -> str:
     return f"{folder}/{sorted((site_dir / folder).glob(pattern))[0].name}"
 
 
-_SETTLED = """() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))
-  .then(() => Promise.all(document.getAnimations()
-    .filter(a => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
-    .map(a => a.finished.catch(() => null))))"""
-
-
-def _fits(page, where, width: int) -> None:
-    """The window set to ``width``: the page does not scroll sideways, no name in a table
-    wraps, and (at 1280 px) no table hides columns behind its own scroll bar."""
-    page.set_viewport_size({"width": width, "height": 900})
-    # the page's resize handlers run before the next frame, and the theme's transitions (the
-    # sidebars slide in at wider breakpoints) start there: measure once they have finished
-    page.evaluate(_SETTLED)
-    m = page.evaluate(_LAYOUT)
-    assert m["scroll"] <= m["width"], (where, width, m["scroll"])
-    if width == 1280:
-        assert not m["hidden"], (where, m["hidden"])
-    assert not m["wrapped"], (where, width, m["wrapped"][:10])
-
-
-# A page is opened once, on a phone (390 px), then its window is widened to 1280 px, as a
-# reader turning a tablet or widening a window would: each page opened in Chromium costs more
-# than a second of processor time across its processes, and a resize lays the page out again
-# (media queries, the theme's JavaScript and the tables' sticky columns react to it).
-WIDTHS = (390, 1280)
-
-
+@pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("kind", list(PAGES))  # one test a page: the workers share them out
-def test_pages_fit_and_names_do_not_wrap(browser, site, site_dir, kind):
-    ctx, page, watch = _open(browser, f"{site}/{_page(site_dir, kind)}", WIDTHS[0])
-    for width in WIDTHS:
-        _fits(page, kind, width)
-        _shot(page, f"{kind}-{width}")
+def test_pages_fit_and_names_do_not_wrap(browser, site, site_dir, kind, width):
+    ctx, page, watch = _open(browser, f"{site}/{_page(site_dir, kind)}", width)
+    m = page.evaluate(_LAYOUT)
+    assert m["scroll"] <= m["width"], (kind, width, m["scroll"])
+    if width == 1280:
+        assert not m["hidden"], (kind, m["hidden"])
+    assert not m["wrapped"], (kind, width, m["wrapped"][:10])
+    _shot(page, f"{kind}-{width}")
     watch.clean()
     ctx.close()
 
@@ -365,7 +342,8 @@ def test_footer_shows_the_data_date_in_beijing_time(browser, site):
     ctx.close()
 
 
-def test_real_data_pages_fit(browser, real_url):
+@pytest.mark.parametrize("width", [1280, 390])
+def test_real_data_pages_fit(browser, real_url, width):
     pages = [
         "progress/index.html",
         "progress/county/gs-qingshui.html",
@@ -375,9 +353,12 @@ def test_real_data_pages_fit(browser, real_url):
         "guide.html",
     ]
     for rel in pages:
-        ctx, page, watch = _open(browser, f"{real_url}/{rel}", WIDTHS[0])
-        for width in WIDTHS:
-            _fits(page, rel, width)
+        ctx, page, watch = _open(browser, f"{real_url}/{rel}", width)
+        m = page.evaluate(_LAYOUT)
+        assert m["scroll"] <= m["width"], (rel, width, m["scroll"])
+        if width == 1280:
+            assert not m["hidden"], (rel, m["hidden"])
+        assert not m["wrapped"], (rel, width, m["wrapped"][:10])
         watch.clean()
         ctx.close()
 
