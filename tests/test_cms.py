@@ -243,3 +243,12 @@ def test_editor_branches_are_made_canonical_with_mains_tools():
     assert re.search(cms_hook["files"], "data/plans/gs-qingshui/x/plan.yaml")
     assert re.search(cms_hook["files"], "schemas/report.schema.json")
     assert not re.search(cms_hook["files"], "data/plans/gs-qingshui/x/reports/2020-04.yaml")
+
+
+def test_the_fast_emitter_writes_what_pyyaml_writes(demo_data):
+    """render uses libyaml's emitter: on the demo's configuration (every village and plan,
+    names with Chinese text, patterns with backslashes) it writes PyYAML's own bytes."""
+    conf = _config(demo_data)
+    own = yaml.dump(conf, Dumper=yaml.SafeDumper, allow_unicode=True, sort_keys=False, width=4096)
+    assert cms.render(conf) == cms.HEADER + own
+    assert yaml.safe_load(own) == conf
