@@ -167,3 +167,23 @@ def test_organization_pages_match_plans_extract_and_status(built):
                 assert f"{state} {timely[state]}" in shown, (oid, state, shown)
                 timed += 1
     assert timed > 5
+
+
+def test_the_status_alone_equals_the_status_of_every_figure(built):
+    """``status_of`` runs only the statements of figures.sql that the status tables need; it
+    gives what the whole script gives."""
+    from bangfu.aggregate import status as status_mod
+    from bangfu.aggregate.store import Store, script, statements
+
+    ctx = built[0]
+    store = Store.from_model(ctx.model, ctx.as_of)
+    try:
+        whole = status_mod.read(store)
+    finally:
+        store.close()
+    assert status_of(ctx.model, ctx.as_of) == whole
+    some = statements(status_mod.TABLES)
+    assert len(some) < len(script()) and some == [s for s in script() if s in some]
+    assert statements() == list(script())
+    with pytest.raises(ValueError):
+        statements(["no_such_table"])

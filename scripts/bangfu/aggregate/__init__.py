@@ -68,8 +68,9 @@ def compute(model, schemas_dir: Path, as_of: dt.date) -> Result:
 
 
 def status_of(model, as_of: dt.date) -> Status:
-    """The monitoring status alone (``compute(...).status``, without the tables)."""
-    store = Store.from_model(model, as_of)
+    """The monitoring status alone (``compute(...).status``, without the tables): only the
+    statements of figures.sql that the status tables need run."""
+    store = Store.from_model(model, as_of, status.TABLES)
     try:
         return status.read(store)
     finally:

@@ -8,6 +8,18 @@ from collections import Counter, defaultdict
 
 from ..monitor import PLACE_FIGURES, PeriodReport, Revisit, Status
 
+# the tables of figures.sql that ``read`` reads (``status_of`` builds only these)
+TABLES = (
+    "ledger",
+    "fig",
+    "revisit",
+    "tier",
+    "period_state",
+    "org_timeliness",
+    "status_place",
+    "status_periods",
+)
+
 
 def read(store) -> Status:
     st = Status(as_of=store.as_of)

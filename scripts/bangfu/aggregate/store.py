@@ -16,6 +16,8 @@ the checker's own rule functions).
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
@@ -23,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import facts as facts_mod
+from ..load import workers_set
 from ..monitor import CONTACT_KINDS, MONITORED, expected_periods
 from ..policy import PolicyIndex
 from ..rules.base import period_of
@@ -49,6 +52,52 @@ REVISIT_DAYS = pa.schema([("county", pa.string()), ("status", pa.string()), ("da
 def script() -> tuple[str, ...]:
     text = resources.files(__package__).joinpath("figures.sql").read_text("utf-8")
     return tuple(s.strip() for s in text.split("\n;\n") if s.strip())
+
+
+# the table (or macro) a statement of figures.sql makes or changes
+_WRITES = re.compile(
+    r"^\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW|MACRO)"
+    r"|INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+@cache
+def _plan() -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """(statement, the table it writes, the script's tables it reads) for every statement."""
+    code = [re.sub(r"--[^\n]*", "", s) for s in script()]
+    writes = []
+    for s, c in zip(script(), code, strict=True):
+        m = _WRITES.search(c)
+        if m is None:
+            raise RuntimeError(f"figures.sql: a statement that writes no table: {s[:80]!r}")
+        writes.append(m.group(1))
+    made = set(writes)
+    return tuple(
+        (s, w, frozenset(set(re.findall(r"\w+", c)) & made) - {w})
+        for s, c, w in zip(script(), code, writes, strict=True)
+    )
+
+
+def statements(wanted: Iterable[str] | None = None) -> list[str]:
+    """The statements of figures.sql, in order, that the tables ``wanted`` need (all of them
+    for None): those that write a wanted table, and in turn those that write what they read.
+    A name that merely looks like a table (a column called like one) only adds statements."""
+    plan = _plan()
+    if wanted is None:
+        return [s for s, _, _ in plan]
+    need: set[str] = set()
+    todo = list(wanted)
+    while todo:
+        name = todo.pop()
+        if name in need:
+            continue
+        need.add(name)
+        todo += [r for _, w, reads in plan if w == name for r in reads]
+    unknown = need - {w for _, w, _ in plan}
+    if unknown & set(wanted):
+        raise ValueError(f"figures.sql makes no table {sorted(unknown & set(wanted))}")
+    return [s for s, w, _ in plan if w in need]
 
 
 def expected_rows(model) -> list[tuple]:
@@ -109,9 +158,15 @@ class Store:
         expected,
         tiers=(),
         supervisor=(),
+        wanted: Iterable[str] | None = None,
     ):
+        """``wanted``: the script's tables the caller reads (None: every figure); only the
+        statements they need run."""
         self.as_of = as_of
-        self.con = duckdb.connect(":memory:")
+        # BANGFU_WORKERS, when set, caps DuckDB's threads as it caps the processes reading a
+        # tree (the test workers set 1: they already keep every core busy)
+        threads = workers_set()
+        self.con = duckdb.connect(":memory:", config={"threads": threads} if threads else {})
         self._keep = dict(facts)  # Arrow tables must outlive the views registered on them
         self._keep["revisit_days"] = facts_mod.arrow_table(REVISIT_DAYS, revisit)
         self._keep["expected"] = facts_mod.arrow_table(EXPECTED, expected)
@@ -130,11 +185,11 @@ class Store:
             else:
                 self.con.register(name, table)
         self.con.execute("CREATE TEMP TABLE params AS SELECT CAST(? AS DATE) AS as_of", [as_of])
-        for stmt in script():
+        for stmt in statements(wanted):
             self.con.execute(stmt)
 
     @classmethod
-    def from_model(cls, model, as_of: dt.date) -> Store:
+    def from_model(cls, model, as_of: dt.date, wanted: Iterable[str] | None = None) -> Store:
         return cls(
             facts_mod.from_model(model),
             as_of,
@@ -142,6 +197,7 @@ class Store:
             expected_rows(model),
             tier_rows(model),
             supervisor_rows(model, as_of),
+            wanted,
         )
 
     def rows(self, sql: str, params=()) -> list[tuple]:
