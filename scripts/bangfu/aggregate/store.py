@@ -86,17 +86,18 @@ def statements(wanted: Iterable[str] | None = None) -> list[str]:
     plan = _plan()
     if wanted is None:
         return [s for s, _, _ in plan]
-    need: set[str] = set()
+    reads: dict[str, set[str]] = {}
+    for _, w, r in plan:
+        reads.setdefault(w, set()).update(r)
     todo = list(wanted)
+    if missing := sorted(set(todo) - reads.keys()):
+        raise ValueError(f"figures.sql makes no table {missing}")
+    need: set[str] = set()
     while todo:
         name = todo.pop()
-        if name in need:
-            continue
-        need.add(name)
-        todo += [r for _, w, reads in plan if w == name for r in reads]
-    unknown = need - {w for _, w, _ in plan}
-    if unknown & set(wanted):
-        raise ValueError(f"figures.sql makes no table {sorted(unknown & set(wanted))}")
+        if name not in need:
+            need.add(name)
+            todo += reads[name]
     return [s for s, w, _ in plan if w in need]
 
 
