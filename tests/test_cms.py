@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bangfu import cms
+from bangfu import cms, cms_inputs
 from bangfu.cms_inputs import date_range_pattern, fix_names, read_inputs
 from bangfu.schema import bundled, is_public
 
@@ -24,7 +24,18 @@ DECAP_SCHEMA = ROOT / "tests/vendor/decap-cms-config.schema.json"
 
 
 def _config(data: Path = ROOT / "data") -> dict:
-    return cms.build(ROOT / "schemas", read_inputs(data))
+    """The configuration the editor runs with every county's report collections loaded."""
+    inputs = read_inputs(data)
+    conf = cms.build(ROOT / "schemas", inputs)
+    for body in cms.counties(ROOT / "schemas", inputs)[1].values():
+        conf["collections"] += [cms.fill(body["template"], p) for p in body["plans"]]
+    return conf
+
+
+def _committed() -> dict[str, str]:
+    admin = ROOT / cms.CONFIG_DIR
+    paths = [admin / cms.BASE_FILE, *sorted((admin / cms.REPORTS_DIR).glob("*.json"))]
+    return {p.relative_to(admin).as_posix(): p.read_text("utf-8") for p in paths}
 
 
 def _fields(fields: list, prefix: str = ""):
@@ -37,14 +48,24 @@ def _fields(fields: list, prefix: str = ""):
 
 
 def test_committed_config_is_current_and_check_fails_when_stale(tmp_path):
-    committed = (ROOT / cms.CONFIG_FILE).read_text("utf-8")
-    assert committed == cms.render(_config())
+    committed = _committed()
+    assert committed == cms.files(ROOT / "schemas", read_inputs(ROOT / "data"))
     proc = bangfu("cms", "--check", cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    stale = tmp_path / "config.yml"
-    stale.write_text(committed.replace("label: 进度报告", "label: 报告"), "utf-8")
-    proc = bangfu("cms", "--check", "--out", str(stale), cwd=ROOT)
+    out = tmp_path / "admin"
+    shutil.copytree(ROOT / cms.CONFIG_DIR, out)
+    county = out / "reports/gs-qingshui.json"
+    county.write_text(county.read_text("utf-8").replace("进度报告", "报告"), "utf-8")
+    leftover = out / "reports/gone-county.json"  # a county whose plans are gone
+    leftover.write_text("{}", "utf-8")
+    proc = bangfu("cms", "--check", "--out", str(out), cwd=ROOT)
     assert proc.returncode == 1 and "已过期" in proc.stderr and "bangfu cms" in proc.stderr
+    assert "gs-qingshui.json" in proc.stderr and "gone-county.json" in proc.stderr
+    proc = bangfu("cms", "--out", str(out), cwd=ROOT)  # a write mends both
+    assert proc.returncode == 0 and "改写 1 个文件，删除 1 个" in proc.stdout, proc.stdout
+    assert not leftover.exists()
+    assert county.read_text("utf-8") == committed["reports/gs-qingshui.json"]
+    assert bangfu("cms", "--check", "--out", str(out), cwd=ROOT).returncode == 0
 
 
 def test_config_validates_against_decap_cms_config_schema():
@@ -210,7 +231,11 @@ def test_built_site_has_the_editor_with_the_pinned_bundle(real_site):
 
     admin = real_site / "admin"
     assert (admin / "index.html").read_bytes() == (ROOT / "site/admin/index.html").read_bytes()
-    assert (admin / "config.yml").read_text("utf-8") == (ROOT / cms.CONFIG_FILE).read_text("utf-8")
+    built = {
+        p.relative_to(admin).as_posix(): p.read_text("utf-8")
+        for p in [admin / cms.BASE_FILE, *sorted((admin / cms.REPORTS_DIR).glob("*"))]
+    }
+    assert built == _committed()  # the site of the repository's own data: the same files
     expected = bundle_files(dist)
     assert len(expected) > 50  # the entry point and the chunks it loads on demand
     assert sorted(p.name for p in (admin / "vendor").iterdir()) == sorted(p.name for p in expected)
@@ -245,10 +270,49 @@ def test_editor_branches_are_made_canonical_with_mains_tools():
     assert not re.search(cms_hook["files"], "data/plans/gs-qingshui/x/reports/2020-04.yaml")
 
 
-def test_the_fast_emitter_writes_what_pyyaml_writes(demo_data):
-    """render uses libyaml's emitter: on the demo's configuration (every village and plan,
-    names with Chinese text, patterns with backslashes) it writes PyYAML's own bytes."""
-    conf = _config(demo_data)
-    own = yaml.dump(conf, Dumper=yaml.SafeDumper, allow_unicode=True, sort_keys=False, width=4096)
-    assert cms.render(conf) == cms.HEADER + own
-    assert yaml.safe_load(own) == conf
+def test_what_an_editor_load_reads_does_not_grow_with_the_plans(demo_data):
+    """``config.json`` (read on every load) does not depend on the plans; a county's file
+    holds only its own plans, with the collection once; the template filled in for a plan is
+    that plan's collection (its folder, period, targets)."""
+    inputs = read_inputs(demo_data)
+    assert len({p.county for p in inputs.plans}) >= 2 and len(inputs.plans) >= 10
+    files = cms.files(ROOT / "schemas", inputs)
+    one = cms_inputs.Inputs(inputs.plans[:1], inputs.villages, inputs.counties)
+    assert cms.files(ROOT / "schemas", one)[cms.BASE_FILE] == files[cms.BASE_FILE]
+    index = json.loads(files["reports/index.json"])
+    assert sum(c["plans"] for c in index) == len(inputs.plans)
+    assert set(files) == {cms.BASE_FILE, "reports/index.json"} | {
+        f"reports/{c['id']}.json" for c in index
+    }
+    for c in index:
+        body = json.loads(files[f"reports/{c['id']}.json"])
+        plans = [p for p in inputs.plans if p.county == c["id"]]
+        assert [v["id"] for v in body["plans"]] == [p.id for p in plans]
+        assert c["plans"] == len(plans)
+        county = yaml.safe_load((demo_data / f"counties/{c['id']}.yaml").read_text("utf-8"))
+        assert c["label"].endswith(f"{county['name']}（{c['id']}）"), c["label"]
+        for plan, values in zip(plans, body["plans"], strict=True):
+            got = cms.fill(body["template"], values)
+            assert got["name"] == f"reports-{plan.id}" and plan.name in got["label"]
+            assert got["folder"] == f"data/plans/{plan.county}/{plan.id}/reports"
+            assert "@@" not in json.dumps(got)
+            fields = dict(_fields(got["fields"]))
+            assert fields[".period.start"]["pattern"][0] == date_range_pattern(plan.start, plan.end)
+            assert f"{plan.start} 至 {plan.end}" in fields[".entries.date"]["pattern"][1]
+            for key in ("household", "village"):
+                options = fields.get(f".entries.{key}", {}).get("options")
+                assert options == (getattr(plan, key + "s") or None), (plan.id, key)
+
+
+def test_fill_leaves_inserted_values_alone():
+    """A plan's name that looks like a token stays as written; a list token in a longer
+    string is not a list (only a whole string is)."""
+    values = {"id": "p", "name": "@@id@@ 与 $&", "households": [], "villages": ["v"]}
+    template = {
+        "label": "报告：@@name@@",
+        "fields": [{"options": "@@households@@"}, {"options": "@@villages@@"}],
+    }
+    assert cms.fill(template, values) == {
+        "label": "报告：@@id@@ 与 $&",
+        "fields": [{"options": ["v"]}],
+    }

@@ -7,7 +7,10 @@ Decap's local backend (decap-server in git mode, the editorial workflow: a save 
   layout's path that ``bangfu check`` and ``bangfu fmt --check`` accept (after
   ``bangfu cms --fix-names``, the canonical step of .github/workflows/cms.yml);
 - an amount below zero and a period outside the plan are refused in the form with the
-  schema's Chinese message, and nothing is saved.
+  schema's Chinese message, and nothing is saved;
+- a county's report collections are read only when the editor is opened for that county
+  (with several counties the page first lists them), and the page fills in the collection
+  template exactly as ``bangfu.cms.fill`` does.
 
 Screenshots go to build/screenshots/cms-*.png."""
 
@@ -20,6 +23,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from urllib.parse import urlparse
 
 import pytest
 import yaml
@@ -118,9 +122,15 @@ def admin(real_site, backend, tmp_path_factory):
         require_system("decap-cms (npm ci)", False)
     site = tmp_path_factory.mktemp("cms-site")
     shutil.copytree(real_site / "admin", site / "admin")
-    conf = yaml.safe_load((site / "admin/config.yml").read_text("utf-8"))
+    conf = json.loads((site / "admin/config.json").read_text("utf-8"))
     conf["local_backend"] = {"url": api}
-    (site / "admin/config.yml").write_text(yaml.safe_dump(conf, allow_unicode=True), "utf-8")
+    (site / "admin/config.json").write_text(json.dumps(conf, ensure_ascii=False), "utf-8")
+    two = site / "two"  # the same editor with a second county
+    shutil.copytree(site / "admin", two)
+    index = json.loads((two / "reports/index.json").read_text("utf-8"))
+    index.append({**index[0], "id": "xx-other", "label": "另一县（xx-other）"})
+    (two / "reports/index.json").write_text(json.dumps(index, ensure_ascii=False), "utf-8")
+    shutil.copyfile(two / "reports/gs-qingshui.json", two / "reports/xx-other.json")
     with serve(site) as url:
         yield f"{url}/admin/index.html"
 
@@ -307,4 +317,79 @@ def test_existing_plan_opens_with_its_relations(browser, admin, backend):
     _shot(page, "plan")
     assert missing == ["unpublishedEntry"]
     _clean(watch, missing, api)
+    ctx.close()
+
+
+def _open(browser, url: str):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = ctx.new_page()
+    watch = Watch(page)
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(urlparse(r.url).path.split("/", 2)[-1]))
+    page.goto(url, wait_until="networkidle")
+    return ctx, page, watch, fetched
+
+
+def test_the_page_fills_the_template_as_bangfu_does(browser, admin, demo_data):
+    """Every plan of the demo (households, villages, neither), and values that look like
+    tokens or like a JavaScript replacement pattern, filled in by the page's own ``fill``."""
+    from bangfu import cms
+    from bangfu.cms_inputs import read_inputs
+
+    ctx, page, watch, _ = _open(browser, admin)
+    page.wait_for_function("() => typeof window.bfFill === 'function'")
+    _index, bodies = cms.counties(ROOT / "schemas", read_inputs(demo_data))
+    odd = {**next(iter(bodies.values()))["plans"][0], "name": "@@id@@ $& $1 $$", "villages": []}
+    cases = [(b["template"], p) for b in bodies.values() for p in [*b["plans"], odd]]
+    got = page.evaluate("(cases) => cases.map(([t, v]) => window.bfFill(t, v))", cases)
+    assert len(cases) > 10
+    assert got == [cms.fill(t, v) for t, v in cases]
+    watch.clean()
+    ctx.close()
+
+
+def test_a_county_is_chosen_before_its_plans_are_read(browser, admin):
+    """With two counties the page lists them and reads no county file; ``?county=`` reads
+    that county's file only; an unknown county is said so; an empty choice opens the editor
+    without report collections. (``two/``: the editor with a second county added.)"""
+    two = admin.replace("/admin/", "/two/")
+    ctx, page, watch, fetched = _open(browser, two)
+    links = page.locator("#bf-county-list a")
+    page.locator("#bf-counties").wait_for()  # shown once the county list is read
+    assert links.all_inner_texts() == [
+        "甘肃省天水市清水县（gs-qingshui）：6 个结对方案",
+        "另一县（xx-other）：6 个结对方案",
+    ]
+    assert links.nth(1).get_attribute("href") == "?county=xx-other"
+    assert not page.locator("#bf-unknown").is_visible()
+    assert not [u for u in fetched if u.startswith("reports/") and u != "reports/index.json"]
+    assert page.locator("#nc-root").count() == 0  # the editor is not started
+    _shot(page, "counties")
+    watch.clean()
+    ctx.close()
+
+    ctx, page, watch, fetched = _open(browser, f"{two}?county=nowhere")
+    page.locator("#bf-counties").wait_for()
+    assert page.locator("#bf-county-list a").count() == 2
+    assert page.locator("#bf-unknown").is_visible()
+    watch.clean()
+    ctx.close()
+
+    ctx, page, watch, fetched = _open(browser, f"{two}?county=xx-other")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("进度报告：", exact=False).first.wait_for(timeout=30000)
+    assert [u for u in fetched if u.startswith("reports/")] == [
+        "reports/index.json",
+        "reports/xx-other.json",
+    ]
+    watch.clean()
+    ctx.close()
+
+    ctx, page, watch, fetched = _open(browser, f"{two}?county=")
+    page.get_by_role("button", name="登录").click()
+    page.locator("#nc-root").get_by_text("结对方案").first.wait_for(timeout=30000)
+    text = page.inner_text("#nc-root")
+    assert "帮扶主体" in text and "进度报告：" not in text
+    assert [u for u in fetched if u.startswith("reports/")] == ["reports/index.json"]
+    watch.clean()
     ctx.close()

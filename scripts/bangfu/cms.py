@@ -1,5 +1,5 @@
-"""The web editor's configuration (Decap CMS, ``/admin/config.yml``), generated from the schemas,
-the record layout and the plans, so that it cannot drift from what ``bangfu check`` accepts.
+"""The web editor's configuration (Decap CMS, ``/admin/``), generated from the schemas, the record
+layout and the plans, so that it cannot drift from what ``bangfu check`` accepts.
 
 Contributors who do not use Git edit organizations, plans and progress reports in a browser;
 every save is a branch and a pull request (``publish_mode: editorial_workflow``) that the usual
@@ -12,24 +12,29 @@ From the schemas: labels and hints (titles and descriptions), enums as selects, 
 the schema's Chinese description as the message, required fields, lists. From the data: a report
 collection per plan (``data/plans/<区县>/<方案>/reports/``), whose dates must fall inside the
 plan's period and whose entries name one of the plan's targets; the villages a plan may target.
+
+What one editor load reads does not grow with the province: ``config.json`` holds the
+organization, plan and campaign collections; a county's report collections are in
+``reports/<区县>.json``, read only when the editor is opened for that county
+(``/admin/?county=<区县>``; the page lists the counties of ``reports/index.json``). A county file
+holds the report collection once, as a template with tokens, and each plan's values; the page
+fills it in per plan (``fill``, here and in ``site/admin/index.html``).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
-
-import yaml
 
 from .cms_inputs import Inputs, Plan, date_range_pattern
 from .layout import PLACES
 from .schema import bundled, is_public, node_at
 
-CONFIG_FILE = "site/admin/config.yml"
+CONFIG_DIR = "site/admin"  # where `bangfu cms` writes, beside the data folder
+BASE_FILE = "config.json"
+REPORTS_DIR = "reports"  # index.json and <county>.json
 DEFAULT_REPO = "bangfu-ledger/ledger"  # the GitHub repository; `bangfu cms --repo` sets it
-HEADER = (
-    "# 网页编辑器（Decap CMS）的配置：由 `bangfu cms` 根据 schemas/、记录位置和结对方案生成，"
-    "不要手改。\n# 过期时 `bangfu cms --check` 报错；`bangfu site` 构建网站时按发布的数据重新生成。\n"
-)
 # never offered: `synthetic` marks demo data; `corrections` keep the original value (private)
 # and are written by maintainers on the command line
 SKIP = frozenset({"synthetic", "corrections"})
@@ -220,8 +225,21 @@ def _plans(schema: dict, villages: list[tuple[str, str]]) -> dict:
     )
 
 
-def _reports(schema: dict, plan: Plan) -> dict:
-    dates = date_range_pattern(plan.start, plan.end)
+# ---- report collections: one per plan, as a template and each plan's values ------------------
+
+_TOKEN = re.compile(r"@@([a-z]+)@@")
+
+
+def _t(name: str) -> str:
+    return f"@@{name}@@"
+
+
+def report_template(schema: dict) -> dict:
+    """A plan's report collection with the plan's values as tokens (``@@id@@``): its period as
+    ``@@start@@``/``@@end@@``, the pattern of its days as ``@@dates@@``, its targets as
+    ``options: "@@households@@"`` and ``"@@villages@@"`` (``fill`` drops a target field whose
+    list is empty: nothing to choose)."""
+    start, end, plan_id = _t("start"), _t("end"), _t("id")
     period = node_at(schema, ["period"])
     said = f"{period.get('title', '')}：{period.get('description', '')}"
     entry = ["entries", 0]
@@ -234,26 +252,24 @@ def _reports(schema: dict, plan: Plan) -> dict:
             "hint": n.get("description", ""),
             "widget": "string",
             "required": True,
-            "pattern": [dates, f"{said}（方案期间 {plan.start} 至 {plan.end}）"],
+            "pattern": [_t("dates"), f"{said}（方案期间 {start} 至 {end}）"],
         }
 
-    def target(key: str, ids: list[str]) -> dict | None:
-        if not ids:
-            return None  # the plan has no such targets: nothing to choose
+    def target(key: str) -> dict:
         n = node_at(schema, [*entry, key])
         return {
             "label": n.get("title", key),
             "hint": n.get("description", ""),
             "widget": "select",
             "required": False,
-            "options": ids,
+            "options": _t(key + "s"),
         }
 
     overrides = {
         "plan": {
             "label": node_at(schema, ["plan"]).get("title", "plan"),
             "widget": "hidden",
-            "default": plan.id,
+            "default": plan_id,
         },
         "period": {
             "label": period.get("title", "period"),
@@ -265,29 +281,69 @@ def _reports(schema: dict, plan: Plan) -> dict:
         "entries.date": date_field(
             [*entry, "date"], "date", node_at(schema, [*entry, "date"]).get("description", "")
         ),
-        "entries.household": target("household", plan.households),
-        "entries.village": target("village", plan.villages),
+        "entries.household": target("household"),
+        "entries.village": target("village"),
     }
     report = PLACES["report"].pattern  # plans/{county}/{plan}/reports/{id}.yaml
-    folder = "data/" + report.rsplit("/", 1)[0].format(county=plan.county, plan=plan.id)
+    folder = "data/" + report.rsplit("/", 1)[0].format(county=_t("county"), plan=plan_id)
     fields = fields_of(schema, [], overrides)
     for f in fields:
         if f["name"] == "entries":
             f.update(summary="{{fields.date}} {{fields.kind}}", label_singular="条目")
     return _collection(
-        f"reports-{plan.id}",
-        f"进度报告：{plan.name}",
+        f"reports-{plan_id}",
+        f"进度报告：{_t('name')}",
         folder,
         fields,
         label_singular="进度报告",
-        description=f"{schema.get('description', '')}方案期间 {plan.start} 至 {plan.end}。",
+        description=f"{schema.get('description', '')}方案期间 {start} 至 {end}。",
         summary="{{id}}",
         **EDITABLE,
     )
 
 
+def plan_values(plan: Plan) -> dict:
+    """The values ``fill`` puts into the template for ``plan``."""
+    return {
+        "id": plan.id,
+        "name": plan.name,
+        "county": plan.county,
+        "start": plan.start,
+        "end": plan.end,
+        "dates": date_range_pattern(plan.start, plan.end),
+        "households": plan.households,
+        "villages": plan.villages,
+    }
+
+
+def fill(node, values: dict):
+    """``node`` with its tokens replaced by ``values``; the same as ``fill`` in
+    ``site/admin/index.html``, which the editor runs (the browser test pins the two equal).
+    A string that is one token of a list value becomes that list; a field whose options are
+    such a list, empty, is left out; inserted values are not scanned for tokens again."""
+    if isinstance(node, str):
+        whole = _TOKEN.fullmatch(node)
+        if whole and isinstance(values[whole[1]], list):
+            return list(values[whole[1]])
+        return _TOKEN.sub(lambda m: str(values[m[1]]), node)
+    if isinstance(node, list):
+        return [fill(x, values) for x in node if not _empty_choice(x, values)]
+    if isinstance(node, dict):
+        return {k: fill(v, values) for k, v in node.items()}
+    return node
+
+
+def _empty_choice(node, values: dict) -> bool:
+    options = node.get("options") if isinstance(node, dict) else None
+    whole = _TOKEN.fullmatch(options) if isinstance(options, str) else None
+    return whole is not None and not values[whole[1]]
+
+
+# ---- the configuration -----------------------------------------------------------------------
+
+
 def build(schemas_dir: Path, inputs: Inputs, repo: str = DEFAULT_REPO) -> dict:
-    """The editor's configuration as a mapping (``render`` writes it)."""
+    """The editor's configuration without the report collections (``config.json``)."""
     schemas = bundled(schemas_dir)
     return {
         "backend": {"name": "github", "repo": repo, "branch": "main"},
@@ -301,18 +357,43 @@ def build(schemas_dir: Path, inputs: Inputs, repo: str = DEFAULT_REPO) -> dict:
         "collections": [
             _organizations(schemas["organization"]),
             _plans(schemas["plan"], inputs.villages),
-            *(_reports(schemas["report"], p) for p in inputs.plans),
             _campaigns(),
         ],
     }
 
 
-# libyaml's emitter writes the same bytes as PyYAML's own, five times faster (0.58 s → 0.11 s for
-# a 300-household demo: the configuration lists every village and plan); PyYAML built without
-# libyaml falls back to its own
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+def counties(schemas_dir: Path, inputs: Inputs) -> tuple[list[dict], dict[str, dict]]:
+    """The county list (``reports/index.json``: id, label, number of plans) and each county's
+    report collections as the template and its plans' values (``reports/<id>.json``), for the
+    counties that have plans."""
+    template = report_template(bundled(schemas_dir)["report"])
+    by_county: dict[str, list[Plan]] = {}
+    for p in inputs.plans:
+        by_county.setdefault(p.county, []).append(p)
+    index = [
+        {"id": c, "label": inputs.counties.get(c, c), "plans": len(ps)}
+        for c, ps in sorted(by_county.items())
+    ]
+    files = {
+        c: {"county": c, "template": template, "plans": [plan_values(p) for p in ps]}
+        for c, ps in sorted(by_county.items())
+    }
+    return index, files
 
 
-def render(config: dict) -> str:
-    body = yaml.dump(config, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=4096)
-    return HEADER + body
+def files(schemas_dir: Path, inputs: Inputs, repo: str = DEFAULT_REPO) -> dict[str, str]:
+    """Every file of the configuration, by its path under ``/admin/``: ``config.json`` (what
+    every editor load reads), ``reports/index.json`` and ``reports/<区县>.json``."""
+    index, by_county = counties(schemas_dir, inputs)
+    out = {
+        BASE_FILE: _json(build(schemas_dir, inputs, repo), indent=1),
+        f"{REPORTS_DIR}/index.json": _json(index, indent=1),
+    }
+    for county, body in by_county.items():
+        out[f"{REPORTS_DIR}/{county}.json"] = _json(body)
+    return out
+
+
+def _json(obj, indent: int | None = None) -> str:
+    sep = (",", ": ") if indent else (",", ":")
+    return json.dumps(obj, ensure_ascii=False, indent=indent, separators=sep) + "\n"

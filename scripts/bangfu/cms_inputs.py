@@ -1,17 +1,20 @@
 """What the web editor's configuration takes from the data (``bangfu.cms``): the plans (a report
-collection each, with the plan's period and targets) and the villages of the county records;
+collection each, with the plan's period and targets), the counties and the villages of the county
+records;
 and ``fix_names``, which gives a file the case of its record's id (Decap CMS writes file names in
 lower case, so a weekly report ``2020-W22`` arrives as ``2020-w22.yaml``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .layout import kind_of
 from .load import iter_files
 from .readone import read_record
+from .record import Record
 
 DAY = "(0[1-9]|[12][0-9]|3[01])"
 MONTH = "(0[1-9]|1[0-2])"
@@ -32,28 +35,41 @@ class Plan:
 class Inputs:
     plans: list[Plan]
     villages: list[tuple[str, str]]  # (id, label)
+    counties: dict[str, str] = field(default_factory=dict)  # id → label, of the county records
 
 
 def read_inputs(data_root: Path) -> Inputs:
-    """The plans and the villages of the county records (records that do not parse are
-    skipped: ``bangfu check`` reports them)."""
+    """The inputs from the plan and county files of ``data_root`` (``bangfu cms``, which runs
+    without the rest of the pipeline: households and reports are not read)."""
+    wanted = (
+        path
+        for path in iter_files(data_root)
+        if kind_of(path.relative_to(data_root).parts) in ("plan", "county")
+    )
+    return from_records(read_record(path, data_root) for path in wanted)
+
+
+def from_records(records: Iterable[Record]) -> Inputs:
+    """The plans, counties and villages of ``records`` (records of other kinds are passed
+    over; records that do not parse are skipped: ``bangfu check`` reports them)."""
     plans: list[Plan] = []
     villages: list[tuple[str, str]] = []
-    for path in iter_files(data_root):
-        if kind_of(path.relative_to(data_root).parts) not in ("plan", "county"):
-            continue  # only plans and counties are read (not the households and reports)
-        rec = read_record(path, data_root)
+    counties: dict[str, str] = {}
+    for rec in records:
         d = rec.data
-        if not isinstance(d, dict):
+        if rec.kind not in ("plan", "county") or not isinstance(d, dict):
             continue
         if rec.kind == "plan":
             p = _plan(rec.rel, d)
             if p:
                 plans.append(p)
-        elif rec.kind == "county":
+        else:
             villages.extend(_villages(d))
+            cid = rec.rel[-1].removesuffix(".yaml")
+            name = "".join(str(d.get(k) or "") for k in ("province", "city", "name"))
+            counties[cid] = f"{name or cid}（{cid}）"
     plans.sort(key=lambda p: (p.county, p.id))
-    return Inputs(plans, sorted(set(villages)))
+    return Inputs(plans, sorted(set(villages)), dict(sorted(counties.items())))
 
 
 def _plan(rel: tuple[str, ...], d: dict) -> Plan | None:

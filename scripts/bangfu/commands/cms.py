@@ -1,4 +1,5 @@
-"""``bangfu cms``: the web editor's configuration (``site/admin/config.yml``), generated."""
+"""``bangfu cms``: the web editor's configuration (``site/admin/config.json`` and
+``site/admin/reports/``), generated."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ..config import Config
 
 def _cms(args) -> int:
     from .. import cms, cms_inputs
-    from .generated import check_or_write
+    from .generated import check_or_write_folder
 
     cfg = Config.make(args.data, args.schemas)
     if args.fix_names:
@@ -19,13 +20,17 @@ def _cms(args) -> int:
         for old, new in fix_names(cfg.data_root):
             print(f"已改名：{old} → {new.name}")
         return 0
-    out = Path(args.out) if args.out else cfg.data_root.parent / cms.CONFIG_FILE
-    text = cms.render(
-        cms.build(
-            cfg.schemas_dir, cms_inputs.read_inputs(cfg.data_root), args.repo or cms.DEFAULT_REPO
-        )
+    out = Path(args.out) if args.out else cfg.data_root.parent / cms.CONFIG_DIR
+    inputs = cms_inputs.read_inputs(cfg.data_root)
+    texts = cms.files(cfg.schemas_dir, inputs, args.repo or cms.DEFAULT_REPO)
+    return check_or_write_folder(
+        out,
+        texts,
+        f"{cms.REPORTS_DIR}/*.json",
+        args.check,
+        "与 schemas 或结对方案不一致",
+        "bangfu cms",
     )
-    return check_or_write(out, text, args.check, "与 schemas 或结对方案不一致", "bangfu cms")
 
 
 def _cms_args(p):
@@ -39,7 +44,9 @@ def _cms_args(p):
         "如周报 2020-w22.yaml → 2020-W22.yaml），不生成配置",
     )
     p.add_argument(
-        "--out", default=None, help="输出文件（默认 数据文件夹旁的 site/admin/config.yml）"
+        "--out",
+        default=None,
+        help="输出文件夹（默认 数据文件夹旁的 site/admin/：config.json 和 reports/）",
     )
     p.add_argument(
         "--repo",

@@ -1,5 +1,5 @@
 """The web editor at ``/admin/`` of the built site: its configuration generated from the data
-being published (``bangfu.cms``), and Decap CMS's bundle copied from ``node_modules/`` (the
+being published (``bangfu.cms``: ``config.json`` and ``reports/``), and Decap CMS's bundle copied from ``node_modules/`` (the
 version pinned in ``package-lock.json``), so the page loads nothing from another host.
 
 Without ``node_modules/decap-cms`` (``npm ci`` not run) the site is built without the editor
@@ -8,9 +8,11 @@ and ``write`` returns False."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from .. import cms, cms_inputs
+from ..record import Record
 from ..resources import checkout
 
 BUNDLE = ("decap-cms.js", "decap-cms.js.LICENSE.txt")  # and the chunks it loads: N.decap-cms.js
@@ -27,15 +29,18 @@ def bundle_files(dist: Path) -> list[Path]:
     return [dist / n for n in BUNDLE] + sorted(chunks)
 
 
-def write(docs: Path, data_root: Path, schemas_dir: Path) -> bool:
-    """Fill ``docs/admin/`` (copied from ``site/admin/``): config.yml and ``vendor/``."""
+def write(docs: Path, records: Iterable[Record], schemas_dir: Path) -> bool:
+    """Fill ``docs/admin/`` (copied from ``site/admin/``): the configuration of the records
+    being published (the plans and counties among ``records``) and ``vendor/``."""
     admin = docs / "admin"
     dist = bundle_dir()
     if dist is None:
         shutil.rmtree(admin, ignore_errors=True)
         return False
-    conf = cms.build(schemas_dir, cms_inputs.read_inputs(data_root))
-    (admin / "config.yml").write_text(cms.render(conf), "utf-8")
+    shutil.rmtree(admin / cms.REPORTS_DIR, ignore_errors=True)  # the repository's own data's
+    for rel, text in cms.files(schemas_dir, cms_inputs.from_records(records)).items():
+        (admin / rel).parent.mkdir(parents=True, exist_ok=True)
+        (admin / rel).write_text(text, "utf-8")
     vendor = admin / "vendor"
     vendor.mkdir(parents=True, exist_ok=True)
     for f in bundle_files(dist):

@@ -219,7 +219,7 @@ def build(
             package.mkdir()
             write_package(package, ctx.tables, sources_of(ctx.model, ctx.schemas_dir), agg.release)
         generate(ctx, src, package, releases)
-        admin.write(src / "docs", agg.cfg.data_root, ctx.schemas_dir)  # the web editor
+        admin.write(src / "docs", agg.model.records, ctx.schemas_dir)  # the web editor
         mkdocs_build(src, tmp / "site", _epoch(ctx.updated))
         if package is not None:
             os.replace(package, tmp / "site" / "data")
