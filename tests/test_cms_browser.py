@@ -336,8 +336,8 @@ def test_the_page_fills_the_template_as_bangfu_does(browser, admin, demo_data):
     from bangfu import cms
     from bangfu.cms_inputs import read_inputs
 
-    ctx, page, watch, _ = _open(browser, admin)
-    page.wait_for_function("() => typeof window.bfFill === 'function'")
+    ctx, page, watch, _ = _open(browser, f"{admin}?county=nowhere")  # the editor not loaded
+    page.locator("#bf-counties").wait_for()
     _index, bodies = cms.counties(ROOT / "schemas", read_inputs(demo_data))
     odd = {**next(iter(bodies.values()))["plans"][0], "name": "@@id@@ $& $1 $$", "villages": []}
     cases = [(b["template"], p) for b in bodies.values() for p in [*b["plans"], odd]]
@@ -363,7 +363,8 @@ def test_a_county_is_chosen_before_its_plans_are_read(browser, admin):
     assert links.nth(1).get_attribute("href") == "?county=xx-other"
     assert not page.locator("#bf-unknown").is_visible()
     assert not [u for u in fetched if u.startswith("reports/") and u != "reports/index.json"]
-    assert page.locator("#nc-root").count() == 0  # the editor is not started
+    assert page.locator("#nc-root").count() == 0  # the editor is not started, nor loaded
+    assert "vendor/decap-cms.js" not in fetched, fetched
     _shot(page, "counties")
     watch.clean()
     ctx.close()
