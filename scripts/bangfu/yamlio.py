@@ -147,12 +147,36 @@ def dump_fast(data: dict) -> str | None:
 
 def update_text(data: dict, existing: str | None) -> str:
     """Canonical text of ``data``; an existing file keeps its comments and is returned
-    unchanged when its data already equals ``data``."""
+    unchanged when its data already equals ``data``. A file in canonical form whose only
+    comments are a header of whole ``#`` lines at its top (``bangfu new`` and the demo write
+    one) has nothing else to keep: its new text is that header and ``dump_text(data)``, what
+    the round trip through ruamel.yaml (``round_trip_update``) writes, 20–60× faster."""
     if existing is None:
         return dump_text(data)
     old = parse(existing, "existing").data
     if old == data:
         return existing
+    header = _header(existing)
+    body = existing[len(header) :]
+    if "#" not in body and isinstance(old, dict) and dump_text(old) == body:
+        return dump_text(data, header)
+    return round_trip_update(data, existing, old)
+
+
+def _header(text: str) -> str:
+    """The lines at the top of ``text`` that are whole comments."""
+    end = 0
+    while text.startswith("#", end):
+        nl = text.find("\n", end)
+        if nl < 0:
+            return text[:end]
+        end = nl + 1
+    return text[:end]
+
+
+def round_trip_update(data: dict, existing: str, old) -> str:
+    """``existing`` (whose data is ``old``) changed into ``data`` through ruamel.yaml's round
+    trip: comments and the text of unchanged keys are kept, keys follow ``data``'s order."""
     try:
         doc = yaml_rt().load(existing)
     except Exception:
