@@ -16,6 +16,7 @@ import yaml
 
 from bangfu import cms, cms_inputs
 from bangfu.cms_inputs import date_range_pattern, fix_names, read_inputs
+from bangfu.cms_template import fill
 from bangfu.schema import bundled, is_public
 
 from .conftest import ROOT, bangfu, require_system
@@ -26,9 +27,10 @@ DECAP_SCHEMA = ROOT / "tests/vendor/decap-cms-config.schema.json"
 def _config(data: Path = ROOT / "data") -> dict:
     """The configuration the editor runs with every county's report collections loaded."""
     inputs = read_inputs(data)
-    conf = cms.build(ROOT / "schemas", inputs)
+    conf = cms.build(ROOT / "schemas")
     for body in cms.counties(ROOT / "schemas", inputs)[1].values():
-        conf["collections"] += [cms.fill(body["template"], p) for p in body["plans"]]
+        conf["collections"].append(body["plans_collection"])
+        conf["collections"] += [fill(body["template"], p) for p in body["plans"]]
     return conf
 
 
@@ -110,8 +112,8 @@ def test_collections_follow_the_layout_and_offer_only_public_fields():
     by_name = {c["name"]: c for c in conf["collections"]}
     assert conf["publish_mode"] == "editorial_workflow" and conf["locale"] == "zh_Hans"
     assert by_name["organizations"]["folder"] == "data/organizations"
-    assert by_name["plans"]["folder"] == "data/plans"
-    assert by_name["plans"]["path"] == "{{county}}/{{id}}/plan"
+    assert by_name["plans-gs-qingshui"]["folder"] == "data/plans/gs-qingshui"
+    assert by_name["plans-gs-qingshui"]["path"] == "{{id}}/plan"
     plans = sorted(p.parent.name for p in (ROOT / "data/plans").glob("*/*/plan.yaml"))
     reports = sorted(n for n in by_name if n.startswith("reports-"))
     assert reports == [f"reports-{p}" for p in plans]
@@ -122,7 +124,7 @@ def test_collections_follow_the_layout_and_offer_only_public_fields():
     schemas = bundled(ROOT / "schemas")
     for name, kind in (
         ("organizations", "organization"),
-        ("plans", "plan"),
+        ("plans-gs-qingshui", "plan"),
         (one["name"], "report"),
     ):
         for path, _f in _fields(by_name[name]["fields"]):
@@ -155,7 +157,8 @@ def test_fields_carry_the_schemas_labels_enums_patterns_and_relations():
     assert org[".id"]["pattern"][0] == "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
     assert "英文小写编号" in org[".id"]["pattern"][1]
     assert org[".domains"]["multiple"] is True
-    plan = dict(_fields(by_name["plans"]["fields"]))
+    plan = dict(_fields(by_name["plans-gs-qingshui"]["fields"]))
+    assert plan[".county"] == {**plan[".county"], "widget": "hidden", "default": "gs-qingshui"}
     assert plan[".campaign"]["widget"] == "relation"
     assert plan[".campaign"]["collection"] == "campaigns"
     assert plan[".organizations"]["collection"] == "organizations"
@@ -277,9 +280,12 @@ def test_what_an_editor_load_reads_does_not_grow_with_the_plans(demo_data):
     inputs = read_inputs(demo_data)
     assert len({p.county for p in inputs.plans}) >= 2 and len(inputs.plans) >= 10
     files = cms.files(ROOT / "schemas", inputs)
-    one = cms_inputs.Inputs(inputs.plans[:1], inputs.villages, inputs.counties)
-    assert cms.files(ROOT / "schemas", one)[cms.BASE_FILE] == files[cms.BASE_FILE]
+    none = cms_inputs.Inputs([], {}, {})
+    assert cms.files(ROOT / "schemas", none)[cms.BASE_FILE] == files[cms.BASE_FILE]
+    base = json.loads(files[cms.BASE_FILE])
+    assert [c["name"] for c in base["collections"]] == ["organizations", "campaigns"]
     index = json.loads(files["reports/index.json"])
+    assert [c["id"] for c in index] == sorted(inputs.counties)  # with plans or not
     assert sum(c["plans"] for c in index) == len(inputs.plans)
     assert set(files) == {cms.BASE_FILE, "reports/index.json"} | {
         f"reports/{c['id']}.json" for c in index
@@ -291,8 +297,13 @@ def test_what_an_editor_load_reads_does_not_grow_with_the_plans(demo_data):
         assert c["plans"] == len(plans)
         county = yaml.safe_load((demo_data / f"counties/{c['id']}.yaml").read_text("utf-8"))
         assert c["label"].endswith(f"{county['name']}（{c['id']}）"), c["label"]
+        own = body["plans_collection"]
+        assert own["folder"] == f"data/plans/{c['id']}" and own["name"] == f"plans-{c['id']}"
+        villages = dict(_fields(own["fields"]))[".targets.villages"]["options"]
+        ids = {v["id"] for t in county.get("townships") or [] for v in t.get("villages") or []}
+        assert {o["value"] for o in villages} == ids
         for plan, values in zip(plans, body["plans"], strict=True):
-            got = cms.fill(body["template"], values)
+            got = fill(body["template"], values)
             assert got["name"] == f"reports-{plan.id}" and plan.name in got["label"]
             assert got["folder"] == f"data/plans/{plan.county}/{plan.id}/reports"
             assert "@@" not in json.dumps(got)
@@ -312,7 +323,7 @@ def test_fill_leaves_inserted_values_alone():
         "label": "报告：@@name@@",
         "fields": [{"options": "@@households@@"}, {"options": "@@villages@@"}],
     }
-    assert cms.fill(template, values) == {
+    assert fill(template, values) == {
         "label": "报告：@@id@@ 与 $&",
         "fields": [{"options": ["v"]}],
     }

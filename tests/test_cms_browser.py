@@ -35,7 +35,8 @@ from .conftest import ROOT, bangfu, require_system
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("cms_browser")]
 PLAN = "qingshui-2020-gaoqiao"
 COLLECTION = f"reports-{PLAN}"
-REPORTS = f"data/plans/gs-qingshui/{PLAN}/reports"
+COUNTY = "gs-qingshui"
+REPORTS = f"data/plans/{COUNTY}/{PLAN}/reports"
 SERVER = ROOT / "node_modules/decap-server/dist/index.js"
 
 
@@ -125,14 +126,13 @@ def admin(real_site, backend, tmp_path_factory):
     conf = json.loads((site / "admin/config.json").read_text("utf-8"))
     conf["local_backend"] = {"url": api}
     (site / "admin/config.json").write_text(json.dumps(conf, ensure_ascii=False), "utf-8")
-    two = site / "two"  # the same editor with a second county
-    shutil.copytree(site / "admin", two)
-    index = json.loads((two / "reports/index.json").read_text("utf-8"))
-    index.append({**index[0], "id": "xx-other", "label": "另一县（xx-other）"})
-    (two / "reports/index.json").write_text(json.dumps(index, ensure_ascii=False), "utf-8")
-    shutil.copyfile(two / "reports/gs-qingshui.json", two / "reports/xx-other.json")
+    one = site / "one"  # the same editor for a repository of one county
+    shutil.copytree(site / "admin", one)
+    index = json.loads((one / "reports/index.json").read_text("utf-8"))
+    only = [c for c in index if c["id"] == COUNTY]
+    (one / "reports/index.json").write_text(json.dumps(only, ensure_ascii=False), "utf-8")
     with serve(site) as url:
-        yield f"{url}/admin/index.html"
+        yield f"{url}/admin/index.html?county={COUNTY}"
 
 
 @pytest.fixture(scope="module")
@@ -293,18 +293,18 @@ def test_report_created_in_the_form_is_a_branch_with_a_valid_record(
 
 
 def test_existing_plan_opens_with_its_relations(browser, admin, backend):
-    """The plans collection reads plans/<区县>/<方案>/plan.yaml; campaign and organizations are
+    """The county's plans collection reads plans/<区县>/<方案>/plan.yaml; campaign and organizations are
     relations shown by name; the target villages a select of the county records' villages."""
     _repo, api = backend
     ctx, page, watch = _signed_in(browser, admin)
     missing = _lookups(page)
-    page.goto(f"{admin}#/collections/plans", wait_until="networkidle")
+    page.goto(f"{admin}#/collections/plans-gs-qingshui", wait_until="networkidle")
     listed = page.locator("main, body").first
     listed.get_by_text("清水县社会组织结对帮扶山门镇高桥村（第一组）").first.wait_for()
     n_plans = len(list((ROOT / "data/plans").glob("*/*/plan.yaml")))
     assert page.get_by_text("清水县社会组织结对帮扶").count() >= n_plans
     page.goto(
-        f"{admin}#/collections/plans/entries/gs-qingshui/{PLAN}/plan", wait_until="networkidle"
+        f"{admin}#/collections/plans-gs-qingshui/entries/{PLAN}/plan", wait_until="networkidle"
     )
     page.get_by_text("清水县社会组织助力挂牌督战贫困村脱贫攻坚（2020年）").first.wait_for()
     orgs = ("清水县智远职业技能培训学校", "清水县永鑫智远技能培训学校", "清水县涛源培训学校")
@@ -335,62 +335,64 @@ def test_the_page_fills_the_template_as_bangfu_does(browser, admin, demo_data):
     tokens or like a JavaScript replacement pattern, filled in by the page's own ``fill``."""
     from bangfu import cms
     from bangfu.cms_inputs import read_inputs
+    from bangfu.cms_template import fill
 
-    ctx, page, watch, _ = _open(browser, f"{admin}?county=nowhere")  # the editor not loaded
+    page_url = admin.split("?")[0] + "?county=nowhere"  # the county list: the editor not loaded
+    ctx, page, watch, _ = _open(browser, page_url)
     page.locator("#bf-counties").wait_for()
     _index, bodies = cms.counties(ROOT / "schemas", read_inputs(demo_data))
     odd = {**next(iter(bodies.values()))["plans"][0], "name": "@@id@@ $& $1 $$", "villages": []}
     cases = [(b["template"], p) for b in bodies.values() for p in [*b["plans"], odd]]
     got = page.evaluate("(cases) => cases.map(([t, v]) => window.bfFill(t, v))", cases)
     assert len(cases) > 10
-    assert got == [cms.fill(t, v) for t, v in cases]
+    assert got == [fill(t, v) for t, v in cases]
     watch.clean()
     ctx.close()
 
 
 def test_a_county_is_chosen_before_its_plans_are_read(browser, admin):
-    """With two counties the page lists them and reads no county file; ``?county=`` reads
-    that county's file only; an unknown county is said so; an empty choice opens the editor
-    without report collections. (``two/``: the editor with a second county added.)"""
-    two = admin.replace("/admin/", "/two/")
-    ctx, page, watch, fetched = _open(browser, two)
-    links = page.locator("#bf-county-list a")
+    """The page lists the counties and reads no county file, nor the editor; ``?county=``
+    reads that county's file only; an unknown county is said so; an empty choice opens the
+    editor with the organizations only; a repository of one county opens it at once."""
+    page_url = admin.split("?")[0]
+    ctx, page, watch, fetched = _open(browser, page_url)
     page.locator("#bf-counties").wait_for()  # shown once the county list is read
-    assert links.all_inner_texts() == [
-        "甘肃省天水市清水县（gs-qingshui）：6 个结对方案",
-        "另一县（xx-other）：6 个结对方案",
-    ]
-    assert links.nth(1).get_attribute("href") == "?county=xx-other"
+    links = page.locator("#bf-county-list a")
+    counties = sorted(p.stem for p in (ROOT / "data/counties").glob("*.yaml"))
+    assert links.count() == len(counties) > 1
+    shown = dict(zip(counties, links.all_inner_texts(), strict=True))
+    assert shown[COUNTY] == "甘肃省天水市清水县（gs-qingshui）：6 个结对方案"
+    assert shown["cq-wulong"] == "重庆市武隆区（cq-wulong）：0 个结对方案"
+    assert links.nth(0).get_attribute("href") == f"?county={counties[0]}"
     assert not page.locator("#bf-unknown").is_visible()
-    assert not [u for u in fetched if u.startswith("reports/") and u != "reports/index.json"]
+    assert [u for u in fetched if u.startswith("reports/")] == ["reports/index.json"]
     assert page.locator("#nc-root").count() == 0  # the editor is not started, nor loaded
     assert "vendor/decap-cms.js" not in fetched, fetched
     _shot(page, "counties")
     watch.clean()
     ctx.close()
 
-    ctx, page, watch, fetched = _open(browser, f"{two}?county=nowhere")
+    ctx, page, watch, fetched = _open(browser, f"{page_url}?county=nowhere")
     page.locator("#bf-counties").wait_for()
-    assert page.locator("#bf-county-list a").count() == 2
     assert page.locator("#bf-unknown").is_visible()
     watch.clean()
     ctx.close()
 
-    ctx, page, watch, fetched = _open(browser, f"{two}?county=xx-other")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_text("进度报告：", exact=False).first.wait_for(timeout=30000)
-    assert [u for u in fetched if u.startswith("reports/")] == [
-        "reports/index.json",
-        "reports/xx-other.json",
-    ]
-    watch.clean()
-    ctx.close()
+    def editor(url: str, wait: str):
+        ctx, page, watch, fetched = _open(browser, url)
+        page.get_by_role("button", name="登录").click()
+        page.locator("#nc-root").get_by_text(wait).first.wait_for(timeout=30000)
+        text = page.inner_text("#nc-root")
+        watch.clean()
+        ctx.close()
+        return text, [u for u in fetched if u.startswith("reports/")]
 
-    ctx, page, watch, fetched = _open(browser, f"{two}?county=")
-    page.get_by_role("button", name="登录").click()
-    page.locator("#nc-root").get_by_text("结对方案").first.wait_for(timeout=30000)
-    text = page.inner_text("#nc-root")
-    assert "帮扶主体" in text and "进度报告：" not in text
-    assert [u for u in fetched if u.startswith("reports/")] == ["reports/index.json"]
-    watch.clean()
-    ctx.close()
+    text, read = editor(f"{page_url}?county=cq-wulong", "结对方案：")  # a county without plans
+    assert "重庆市武隆区" in text and "进度报告：" not in text
+    assert read == ["reports/index.json", "reports/cq-wulong.json"]
+    text, read = editor(f"{page_url}?county=", "帮扶主体")
+    assert "结对方案" not in text and "进度报告：" not in text
+    assert read == ["reports/index.json"]
+    text, read = editor(page_url.replace("/admin/", "/one/"), "进度报告：")
+    assert "结对方案：甘肃省天水市清水县" in text
+    assert read == ["reports/index.json", f"reports/{COUNTY}.json"]

@@ -3,10 +3,9 @@ layout and the plans, so that it cannot drift from what ``bangfu check`` accepts
 
 Contributors who do not use Git edit organizations, plans and progress reports in a browser;
 every save is a branch and a pull request (``publish_mode: editorial_workflow``) that the usual
-checks, review and CODEOWNERS routing handle. Households keep the spreadsheet and command-line
-routes: the editor has no collection for them. A field is offered only when the schemas mark it,
-and every property above it, ``x-visibility: public`` (``schema.is_public``); nothing private is
-ever shown in or written through the editor.
+checks, review and CODEOWNERS routing handle. Households have no collection (spreadsheet and
+command-line routes only). A field is offered only when the schemas mark it, and every property
+above it, ``x-visibility: public`` (``schema.is_public``): nothing private is shown or written.
 
 From the schemas: labels and hints (titles and descriptions), enums as selects, patterns with
 the schema's Chinese description as the message, required fields, lists. From the data: a report
@@ -14,20 +13,21 @@ collection per plan (``data/plans/<区县>/<方案>/reports/``), whose dates mus
 plan's period and whose entries name one of the plan's targets; the villages a plan may target.
 
 What one editor load reads does not grow with the province: ``config.json`` holds the
-organization, plan and campaign collections; a county's report collections are in
+organization and campaign collections; a county's plans and report collections are in
 ``reports/<区县>.json``, read only when the editor is opened for that county
-(``/admin/?county=<区县>``; the page lists the counties of ``reports/index.json``). A county file
-holds the report collection once, as a template with tokens, and each plan's values; the page
-fills it in per plan (``fill``, here and in ``site/admin/index.html``).
+(``/admin/?county=<区县>``; the page lists the counties of ``reports/index.json``). The report
+collection is written once, as a template with tokens, with each plan's values; the page fills
+it in per plan (``fill``, here and in ``site/admin/index.html``).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
-from .cms_inputs import Inputs, Plan, date_range_pattern
+from .cms_inputs import Inputs, Plan
+from .cms_template import plan_values
+from .cms_template import token as _t
 from .layout import PLACES
 from .schema import bundled, is_public, node_at
 
@@ -190,7 +190,10 @@ def _relation(label: str, hint: str, collection: str, multiple: bool = False) ->
     return f
 
 
-def _plans(schema: dict, villages: list[tuple[str, str]]) -> dict:
+def _plans(schema: dict, county: str, label: str, villages: list[tuple[str, str]]) -> dict:
+    """The plans of one county (``plans/<county>/<id>/plan.yaml``): the county is fixed, the
+    target villages are chosen among the county record's."""
+
     def title(k: str) -> str:
         return str(node_at(schema, [k]).get("title", k))
 
@@ -199,6 +202,7 @@ def _plans(schema: dict, villages: list[tuple[str, str]]) -> dict:
 
     tv = node_at(schema, ["targets", "villages"])
     overrides = {
+        "county": {"label": title("county"), "widget": "hidden", "default": county},
         "campaign": _relation(title("campaign"), desc("campaign"), "campaigns"),
         "organizations": _relation(
             title("organizations"), desc("organizations"), "organizations", multiple=True
@@ -209,29 +213,24 @@ def _plans(schema: dict, villages: list[tuple[str, str]]) -> dict:
             "widget": "select",
             "multiple": True,
             "required": False,
-            "options": [{"label": label, "value": vid} for vid, label in villages],
+            "options": [{"label": text, "value": vid} for vid, text in villages],
         },
     }
+    folder = "data/" + PLACES["plan"].pattern.split("{county}")[0] + county  # data/plans/<county>
     return _collection(
-        "plans",
-        "结对方案",
-        _folder("plan"),
+        f"plans-{county}",
+        f"结对方案：{label}",
+        folder,
         fields_of(schema, [], overrides),
         label_singular="结对方案",
         description=schema.get("description", ""),
-        path="{{county}}/{{id}}/plan",  # layout: plans/{county}/{id}/plan.yaml
-        summary="{{name}}（{{county}}）",
+        path="{{id}}/plan",  # layout: plans/{county}/{id}/plan.yaml
+        summary="{{name}}",
         **EDITABLE,
     )
 
 
 # ---- report collections: one per plan, as a template and each plan's values ------------------
-
-_TOKEN = re.compile(r"@@([a-z]+)@@")
-
-
-def _t(name: str) -> str:
-    return f"@@{name}@@"
 
 
 def report_template(schema: dict) -> dict:
@@ -302,48 +301,11 @@ def report_template(schema: dict) -> dict:
     )
 
 
-def plan_values(plan: Plan) -> dict:
-    """The values ``fill`` puts into the template for ``plan``."""
-    return {
-        "id": plan.id,
-        "name": plan.name,
-        "county": plan.county,
-        "start": plan.start,
-        "end": plan.end,
-        "dates": date_range_pattern(plan.start, plan.end),
-        "households": plan.households,
-        "villages": plan.villages,
-    }
-
-
-def fill(node, values: dict):
-    """``node`` with its tokens replaced by ``values``; the same as ``fill`` in
-    ``site/admin/index.html``, which the editor runs (the browser test pins the two equal).
-    A string that is one token of a list value becomes that list; a field whose options are
-    such a list, empty, is left out; inserted values are not scanned for tokens again."""
-    if isinstance(node, str):
-        whole = _TOKEN.fullmatch(node)
-        if whole and isinstance(values[whole[1]], list):
-            return list(values[whole[1]])
-        return _TOKEN.sub(lambda m: str(values[m[1]]), node)
-    if isinstance(node, list):
-        return [fill(x, values) for x in node if not _empty_choice(x, values)]
-    if isinstance(node, dict):
-        return {k: fill(v, values) for k, v in node.items()}
-    return node
-
-
-def _empty_choice(node, values: dict) -> bool:
-    options = node.get("options") if isinstance(node, dict) else None
-    whole = _TOKEN.fullmatch(options) if isinstance(options, str) else None
-    return whole is not None and not values[whole[1]]
-
-
 # ---- the configuration -----------------------------------------------------------------------
 
 
-def build(schemas_dir: Path, inputs: Inputs, repo: str = DEFAULT_REPO) -> dict:
-    """The editor's configuration without the report collections (``config.json``)."""
+def build(schemas_dir: Path, repo: str = DEFAULT_REPO) -> dict:
+    """The editor's configuration without a county's collections (``config.json``)."""
     schemas = bundled(schemas_dir)
     return {
         "backend": {"name": "github", "repo": repo, "branch": "main"},
@@ -356,7 +318,6 @@ def build(schemas_dir: Path, inputs: Inputs, repo: str = DEFAULT_REPO) -> dict:
         "slug": {"encoding": "ascii", "clean_accents": False, "sanitize_replacement": "-"},
         "collections": [
             _organizations(schemas["organization"]),
-            _plans(schemas["plan"], inputs.villages),
             _campaigns(),
         ],
     }
@@ -364,20 +325,23 @@ def build(schemas_dir: Path, inputs: Inputs, repo: str = DEFAULT_REPO) -> dict:
 
 def counties(schemas_dir: Path, inputs: Inputs) -> tuple[list[dict], dict[str, dict]]:
     """The county list (``reports/index.json``: id, label, number of plans) and each county's
-    report collections as the template and its plans' values (``reports/<id>.json``), for the
-    counties that have plans."""
-    template = report_template(bundled(schemas_dir)["report"])
-    by_county: dict[str, list[Plan]] = {}
+    file (``reports/<id>.json``): its plans collection, and its report collections as the
+    template and its plans' values. Every county of a county record or of a plan is listed."""
+    schemas = bundled(schemas_dir)
+    template = report_template(schemas["report"])
+    by_county: dict[str, list[Plan]] = {c: [] for c in inputs.counties}
     for p in inputs.plans:
         by_county.setdefault(p.county, []).append(p)
-    index = [
-        {"id": c, "label": inputs.counties.get(c, c), "plans": len(ps)}
-        for c, ps in sorted(by_county.items())
-    ]
-    files = {
-        c: {"county": c, "template": template, "plans": [plan_values(p) for p in ps]}
-        for c, ps in sorted(by_county.items())
-    }
+    index, files = [], {}
+    for c, ps in sorted(by_county.items()):
+        label = inputs.counties.get(c, c)
+        index.append({"id": c, "label": label, "plans": len(ps)})
+        files[c] = {
+            "county": c,
+            "plans_collection": _plans(schemas["plan"], c, label, inputs.villages.get(c, [])),
+            "template": template,
+            "plans": [plan_values(p) for p in ps],
+        }
     return index, files
 
 
@@ -386,7 +350,7 @@ def files(schemas_dir: Path, inputs: Inputs, repo: str = DEFAULT_REPO) -> dict[s
     every editor load reads), ``reports/index.json`` and ``reports/<区县>.json``."""
     index, by_county = counties(schemas_dir, inputs)
     out = {
-        BASE_FILE: _json(build(schemas_dir, inputs, repo), indent=1),
+        BASE_FILE: _json(build(schemas_dir, repo), indent=1),
         f"{REPORTS_DIR}/index.json": _json(index, indent=1),
     }
     for county, body in by_county.items():

@@ -34,7 +34,7 @@ class Plan:
 @dataclass
 class Inputs:
     plans: list[Plan]
-    villages: list[tuple[str, str]]  # (id, label)
+    villages: dict[str, list[tuple[str, str]]]  # county id → its villages' (id, label)
     counties: dict[str, str] = field(default_factory=dict)  # id → label, of the county records
 
 
@@ -53,7 +53,7 @@ def from_records(records: Iterable[Record]) -> Inputs:
     """The plans, counties and villages of ``records`` (records of other kinds are passed
     over; records that do not parse are skipped: ``bangfu check`` reports them)."""
     plans: list[Plan] = []
-    villages: list[tuple[str, str]] = []
+    villages: dict[str, list[tuple[str, str]]] = {}
     counties: dict[str, str] = {}
     for rec in records:
         d = rec.data
@@ -64,12 +64,12 @@ def from_records(records: Iterable[Record]) -> Inputs:
             if p:
                 plans.append(p)
         else:
-            villages.extend(_villages(d))
             cid = rec.rel[-1].removesuffix(".yaml")
+            villages[cid] = sorted(set(_villages(d)))
             name = "".join(str(d.get(k) or "") for k in ("province", "city", "name"))
             counties[cid] = f"{name or cid}（{cid}）"
     plans.sort(key=lambda p: (p.county, p.id))
-    return Inputs(plans, sorted(set(villages)), dict(sorted(counties.items())))
+    return Inputs(plans, dict(sorted(villages.items())), dict(sorted(counties.items())))
 
 
 def _plan(rel: tuple[str, ...], d: dict) -> Plan | None:
