@@ -36,7 +36,8 @@ def _config(data: Path = ROOT / "data") -> dict:
 
 def _committed() -> dict[str, str]:
     admin = ROOT / cms.CONFIG_DIR
-    paths = [admin / cms.BASE_FILE, *sorted((admin / cms.REPORTS_DIR).glob("*.json"))]
+    paths = [admin / cms.BASE_FILE, admin / cms.INDEX_FILE]
+    paths += sorted((admin / cms.COUNTY_DIR).glob("*.json"))
     return {p.relative_to(admin).as_posix(): p.read_text("utf-8") for p in paths}
 
 
@@ -56,9 +57,9 @@ def test_committed_config_is_current_and_check_fails_when_stale(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "admin"
     shutil.copytree(ROOT / cms.CONFIG_DIR, out)
-    county = out / "reports/gs-qingshui.json"
+    county = out / "counties/gs-qingshui.json"
     county.write_text(county.read_text("utf-8").replace("进度报告", "报告"), "utf-8")
-    leftover = out / "reports/gone-county.json"  # a county whose plans are gone
+    leftover = out / "counties/gone-county.json"  # a county whose plans are gone
     leftover.write_text("{}", "utf-8")
     proc = bangfu("cms", "--check", "--out", str(out), cwd=ROOT)
     assert proc.returncode == 1 and "已过期" in proc.stderr and "bangfu cms" in proc.stderr
@@ -66,7 +67,7 @@ def test_committed_config_is_current_and_check_fails_when_stale(tmp_path):
     proc = bangfu("cms", "--out", str(out), cwd=ROOT)  # a write mends both
     assert proc.returncode == 0 and "改写 1 个文件，删除 1 个" in proc.stdout, proc.stdout
     assert not leftover.exists()
-    assert county.read_text("utf-8") == committed["reports/gs-qingshui.json"]
+    assert county.read_text("utf-8") == committed["counties/gs-qingshui.json"]
     assert bangfu("cms", "--check", "--out", str(out), cwd=ROOT).returncode == 0
 
 
@@ -236,7 +237,11 @@ def test_built_site_has_the_editor_with_the_pinned_bundle(real_site):
     assert (admin / "index.html").read_bytes() == (ROOT / "site/admin/index.html").read_bytes()
     built = {
         p.relative_to(admin).as_posix(): p.read_text("utf-8")
-        for p in [admin / cms.BASE_FILE, *sorted((admin / cms.REPORTS_DIR).glob("*"))]
+        for p in [
+            admin / cms.BASE_FILE,
+            admin / cms.INDEX_FILE,
+            *(admin / cms.COUNTY_DIR).glob("*"),
+        ]
     }
     assert built == _committed()  # the site of the repository's own data: the same files
     expected = bundle_files(dist)
@@ -284,14 +289,14 @@ def test_what_an_editor_load_reads_does_not_grow_with_the_plans(demo_data):
     assert cms.files(ROOT / "schemas", none)[cms.BASE_FILE] == files[cms.BASE_FILE]
     base = json.loads(files[cms.BASE_FILE])
     assert [c["name"] for c in base["collections"]] == ["organizations", "campaigns"]
-    index = json.loads(files["reports/index.json"])
+    index = json.loads(files[cms.INDEX_FILE])
     assert [c["id"] for c in index] == sorted(inputs.counties)  # with plans or not
     assert sum(c["plans"] for c in index) == len(inputs.plans)
-    assert set(files) == {cms.BASE_FILE, "reports/index.json"} | {
-        f"reports/{c['id']}.json" for c in index
+    assert set(files) == {cms.BASE_FILE, cms.INDEX_FILE} | {
+        f"counties/{c['id']}.json" for c in index
     }
     for c in index:
-        body = json.loads(files[f"reports/{c['id']}.json"])
+        body = json.loads(files[f"counties/{c['id']}.json"])
         plans = [p for p in inputs.plans if p.county == c["id"]]
         assert [v["id"] for v in body["plans"]] == [p.id for p in plans]
         assert c["plans"] == len(plans)

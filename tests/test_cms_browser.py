@@ -128,9 +128,9 @@ def admin(real_site, backend, tmp_path_factory):
     (site / "admin/config.json").write_text(json.dumps(conf, ensure_ascii=False), "utf-8")
     one = site / "one"  # the same editor for a repository of one county
     shutil.copytree(site / "admin", one)
-    index = json.loads((one / "reports/index.json").read_text("utf-8"))
+    index = json.loads((one / "counties.json").read_text("utf-8"))
     only = [c for c in index if c["id"] == COUNTY]
-    (one / "reports/index.json").write_text(json.dumps(only, ensure_ascii=False), "utf-8")
+    (one / "counties.json").write_text(json.dumps(only, ensure_ascii=False), "utf-8")
     with serve(site) as url:
         yield f"{url}/admin/index.html?county={COUNTY}"
 
@@ -365,7 +365,7 @@ def test_a_county_is_chosen_before_its_plans_are_read(browser, admin):
     assert shown["cq-wulong"] == "重庆市武隆区（cq-wulong）：0 个结对方案"
     assert links.nth(0).get_attribute("href") == f"?county={counties[0]}"
     assert not page.locator("#bf-unknown").is_visible()
-    assert [u for u in fetched if u.startswith("reports/")] == ["reports/index.json"]
+    assert [u for u in fetched if u.startswith("counties")] == ["counties.json"]
     assert page.locator("#nc-root").count() == 0  # the editor is not started, nor loaded
     assert "vendor/decap-cms.js" not in fetched, fetched
     _shot(page, "counties")
@@ -385,14 +385,14 @@ def test_a_county_is_chosen_before_its_plans_are_read(browser, admin):
         text = page.inner_text("#nc-root")
         watch.clean()
         ctx.close()
-        return text, [u for u in fetched if u.startswith("reports/")]
+        return text, [u for u in fetched if u.startswith("counties")]
 
     text, read = editor(f"{page_url}?county=cq-wulong", "结对方案：")  # a county without plans
     assert "重庆市武隆区" in text and "进度报告：" not in text
-    assert read == ["reports/index.json", "reports/cq-wulong.json"]
+    assert read == ["counties.json", "counties/cq-wulong.json"]
     text, read = editor(f"{page_url}?county=", "帮扶主体")
     assert "结对方案" not in text and "进度报告：" not in text
-    assert read == ["reports/index.json"]
+    assert read == ["counties.json"]
     text, read = editor(page_url.replace("/admin/", "/one/"), "进度报告：")
     assert "结对方案：甘肃省天水市清水县" in text
-    assert read == ["reports/index.json", f"reports/{COUNTY}.json"]
+    assert read == ["counties.json", f"counties/{COUNTY}.json"]

@@ -14,8 +14,8 @@ plan's period and whose entries name one of the plan's targets; the villages a p
 
 What one editor load reads does not grow with the province: ``config.json`` holds the
 organization and campaign collections; a county's plans and report collections are in
-``reports/<区县>.json``, read only when the editor is opened for that county
-(``/admin/?county=<区县>``; the page lists the counties of ``reports/index.json``). The report
+``counties/<区县>.json``, read only when the editor is opened for that county
+(``/admin/?county=<区县>``; the page lists the counties of ``counties.json``). The report
 collection is written once, as a template with tokens, with each plan's values; the page fills
 it in per plan (``fill``, here and in ``site/admin/index.html``).
 """
@@ -33,7 +33,8 @@ from .schema import bundled, is_public, node_at
 
 CONFIG_DIR = "site/admin"  # where `bangfu cms` writes, beside the data folder
 BASE_FILE = "config.json"
-REPORTS_DIR = "reports"  # index.json and <county>.json
+INDEX_FILE = "counties.json"  # the county list
+COUNTY_DIR = "counties"  # <county>.json: a county's collections
 DEFAULT_REPO = "bangfu-ledger/ledger"  # the GitHub repository; `bangfu cms --repo` sets it
 # never offered: `synthetic` marks demo data; `corrections` keep the original value (private)
 # and are written by maintainers on the command line
@@ -324,8 +325,8 @@ def build(schemas_dir: Path, repo: str = DEFAULT_REPO) -> dict:
 
 
 def counties(schemas_dir: Path, inputs: Inputs) -> tuple[list[dict], dict[str, dict]]:
-    """The county list (``reports/index.json``: id, label, number of plans) and each county's
-    file (``reports/<id>.json``): its plans collection, and its report collections as the
+    """The county list (``counties.json``: id, label, number of plans) and each county's
+    file (``counties/<id>.json``): its plans collection, and its report collections as the
     template and its plans' values. Every county of a county record or of a plan is listed."""
     schemas = bundled(schemas_dir)
     template = report_template(schemas["report"])
@@ -347,14 +348,14 @@ def counties(schemas_dir: Path, inputs: Inputs) -> tuple[list[dict], dict[str, d
 
 def files(schemas_dir: Path, inputs: Inputs, repo: str = DEFAULT_REPO) -> dict[str, str]:
     """Every file of the configuration, by its path under ``/admin/``: ``config.json`` (what
-    every editor load reads), ``reports/index.json`` and ``reports/<区县>.json``."""
+    every editor load reads), ``counties.json`` and ``counties/<区县>.json``."""
     index, by_county = counties(schemas_dir, inputs)
     out = {
         BASE_FILE: _json(build(schemas_dir, repo), indent=1),
-        f"{REPORTS_DIR}/index.json": _json(index, indent=1),
+        INDEX_FILE: _json(index, indent=1),
     }
     for county, body in by_county.items():
-        out[f"{REPORTS_DIR}/{county}.json"] = _json(body)
+        out[f"{COUNTY_DIR}/{county}.json"] = _json(body)
     return out
 
 

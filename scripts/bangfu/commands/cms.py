@@ -26,7 +26,7 @@ def _cms(args) -> int:
     return check_or_write_folder(
         out,
         texts,
-        f"{cms.REPORTS_DIR}/*.json",
+        f"{cms.COUNTY_DIR}/*.json",
         args.check,
         "与 schemas 或结对方案不一致",
         "bangfu cms",

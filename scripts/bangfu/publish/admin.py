@@ -37,7 +37,7 @@ def write(docs: Path, records: Iterable[Record], schemas_dir: Path) -> bool:
     if dist is None:
         shutil.rmtree(admin, ignore_errors=True)
         return False
-    shutil.rmtree(admin / cms.REPORTS_DIR, ignore_errors=True)  # the repository's own data's
+    shutil.rmtree(admin / cms.COUNTY_DIR, ignore_errors=True)  # the repository's own data's
     for rel, text in cms.files(schemas_dir, cms_inputs.from_records(records)).items():
         (admin / rel).parent.mkdir(parents=True, exist_ok=True)
         (admin / rel).write_text(text, "utf-8")
