@@ -131,6 +131,9 @@ def admin(real_site, backend, tmp_path_factory):
     index = json.loads((one / "counties.json").read_text("utf-8"))
     only = [c for c in index if c["id"] == COUNTY]
     (one / "counties.json").write_text(json.dumps(only, ensure_ascii=False), "utf-8")
+    gone = site / "gone"  # a county's file missing (a half-copied site)
+    shutil.copytree(site / "admin", gone)
+    (gone / "counties/cq-wulong.json").unlink()
     with serve(site) as url:
         yield f"{url}/admin/index.html?county={COUNTY}"
 
@@ -376,6 +379,15 @@ def test_a_county_is_chosen_before_its_plans_are_read(browser, admin):
     page.locator("#bf-counties").wait_for()
     assert page.locator("#bf-unknown").is_visible()
     watch.clean()
+    ctx.close()
+
+    ctx, page, watch, fetched = _open(
+        browser, page_url.replace("/admin/", "/gone/") + "?county=cq-wulong"
+    )
+    page.locator("#bf-failed").wait_for()  # said on the page, not a blank screen
+    assert "counties/cq-wulong.json: 404" in page.inner_text("#bf-failed")
+    assert "vendor/decap-cms.js" not in fetched
+    assert [f.split("/gone/")[-1] for f in watch.failed] == ["counties/cq-wulong.json"]
     ctx.close()
 
     def editor(url: str, wait: str):
