@@ -141,6 +141,53 @@ def test_a_household_checked_alone_gets_the_same_visit_finding_as_a_full_check(
     assert not any(r.kind == "report" for r in read)
 
 
+def _report(month: int, entries: str) -> str:
+    return (
+        f"id: 2024-{month:02d}\nplan: tp-one\nperiod:\n  start: 2024-{month:02d}-01\n"
+        f"  end: 2024-{month:02d}-28\nsubmitted: 2024-{month:02d}-28\nentries:\n{entries}"
+    )
+
+
+VISIT = "  - date: 2024-{m:02d}-10\n    household: h-0001\n    kind: 走访\n    content: 入户走访\n"
+OTHER = (
+    "  - date: 2024-{m:02d}-12\n    village: tc-alpha-east-willow\n    kind: 消费扶贫\n"
+    "    content: 采购农产品\n    amount: 100\n"
+)
+
+
+def test_a_household_checked_alone_reads_only_the_reports_that_name_it(tmp_path, monkeypatch):
+    """Under a visit cadence the reference index says which reports name a household: those
+    are read with it, with every report added or changed since the index; the others are not.
+    After each edit (made without a full check in between) the finding equals a full check's."""
+    root = make_case(tmp_path, CASES / "invalid" / "cycle-visit-gap")
+    (root / DIRNAME).mkdir()
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    reports = root / "data/plans/tc-alpha/tp-one/reports"
+    (reports / "2024-04.yaml").write_text(_report(4, OTHER.format(m=4)), "utf-8")
+    cfg = Config.make(root / "data", as_of=DEFAULT_AS_OF)
+    hh = root / "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
+
+    def quick_equals_full() -> set[str]:
+        few, read, _ = incremental.run_few(cfg, check._wanted(cfg, [hh]))
+        full = [f for f in check.run(cfg).findings if f.file.endswith("h-0001.yaml")]
+        assert [(f.code, f.message) for f in few] == [(f.code, f.message) for f in full]
+        return {r.rel[-1] for r in read if r.kind == "report"}
+
+    check.run(cfg)  # writes the index
+    assert quick_equals_full() == {"2024-03.yaml"}  # 2024-04 names no household
+    # an edit that makes 2024-04 name the household: read (its stamp changed), a visit more
+    (reports / "2024-04.yaml").write_text(
+        _report(4, OTHER.format(m=4) + VISIT.format(m=4)), "utf-8"
+    )
+    assert quick_equals_full() == {"2024-03.yaml", "2024-04.yaml"}
+    # a new report naming it, and the first one gone
+    (reports / "2024-05.yaml").write_text(_report(5, VISIT.format(m=5)), "utf-8")
+    (reports / "2024-03.yaml").unlink()
+    assert quick_equals_full() == {"2024-04.yaml", "2024-05.yaml"}
+    few, _, _ = incremental.run_few(cfg, check._wanted(cfg, [hh]))
+    assert [f.code for f in few] == [ASSIST_VISIT_GAP.code]  # the gap after May is still there
+
+
 def test_the_exit_procedure_names_the_missing_notice_and_replaces_the_generic_one(tmp_path):
     root = make_case(tmp_path, CASES / "invalid" / "cycle-exit-step-missing")
     proc = bangfu("check", "--format", "json", "--as-of", DEFAULT_AS_OF, cwd=root)

@@ -23,7 +23,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .record import expected_stem
+from .record import expected_stem, households_named
 from .writes import replace_file
 
 VERSION = 2  # 2: results carry the record's facts
@@ -167,9 +167,12 @@ def open_cache(data_root: Path, schemas_dir: Path | None) -> ParseCache:
 # Written by every full check; read by checks of a few files (``bangfu check PATH…``), which
 # then load only those files, the small reference kinds, and the files the index names for
 # the ids they touch. Every file the index names is stat-checked before it is trusted, so a
-# stale index costs a re-read, never a wrong answer.
+# stale index costs a re-read, never a wrong answer. It also holds, per county, every report
+# file with the households its entries name (``reports``): a household checked under a visit
+# cadence is read with the reports that name it, not with every report of its county.
 
 INDEXED_KINDS = ("household", "plan")
+REPORTS = "reports"  # the shards of county → {report rel: (stamp, households named)}
 SHARDS = 256
 
 
@@ -230,6 +233,23 @@ class RefIndex:
         entries = self._shard(kind, shard_of(id_)).get(id_, ())
         return [e for e in entries if type(e) is tuple and len(e) == 2]
 
+    def reports(self, county: str) -> dict[str, tuple] | None:
+        """Report rel path → (stamp, households its entries name) for the reports of
+        ``county`` when indexed; None when the index does not hold the county's reports."""
+        shard = self._shard(REPORTS, shard_of(county)).get(county)
+        return shard if type(shard) is dict else None
+
+    def note_report(self, county: str, rel: str, st: tuple, households: tuple) -> None:
+        """Record what a report file now names (after a check of that file)."""
+        n = shard_of(county)
+        shard = self._shard(REPORTS, n)
+        known = shard.get(county)
+        if type(known) is not dict:
+            return  # not indexed: the county's reports are all read until a full check
+        if known.get(rel) != (st, households):
+            known[rel] = (st, households)
+            self._dirty.add((REPORTS, n))
+
     def note(self, kind: str, id_: str, rel: str, st: tuple) -> None:
         """Record that ``rel`` now holds ``id_`` (after a check of that file)."""
         n = shard_of(id_)
@@ -280,16 +300,22 @@ def write_index(
     if not enabled() or not usable(data_root):
         return None
     path = index_dir(data_root, schemas_dir)
-    shards: dict[tuple[str, int], dict] = {(k, n): {} for k in INDEXED_KINDS for n in range(SHARDS)}
+    kinds = (*INDEXED_KINDS, REPORTS)
+    shards: dict[tuple[str, int], dict] = {(k, n): {} for k in kinds for n in range(SHARDS)}
     broken = []
     files = 0
     for rec in records:
         files += 1
-        if rec.kind not in INDEXED_KINDS:
+        if rec.kind not in INDEXED_KINDS and rec.kind != "report":
             continue
         rel = "/".join(rec.rel)
         st = stamps.get(rel)
         if st is None:
+            continue
+        if rec.kind == "report":
+            county = rec.rel[1]
+            by_county = shards[(REPORTS, shard_of(county))].setdefault(county, {})
+            by_county[rel] = (st, tuple(sorted(set(households_named(rec)))))
             continue
         rid = rec.id
         if not isinstance(rec.data, dict) or rid is None:

@@ -2,13 +2,15 @@
 
 What a file's findings can depend on: the file itself; the small reference kinds (sources,
 counties with their townships and villages, organizations, campaigns, policy), which are
-always read; for a report, its plan; for a household or plan id, the other files that hold
-the same id (duplicates); and whether the households and plans it names exist. The last two
+always read; for a report, its plan; for a household under a visit cadence, the reports of
+its county that name it (its visits); for a household or plan id, the other files that hold
+the same id (duplicates); and whether the households and plans it names exist. The last three
 come from the reference index a full check writes (``cache.RefIndex``): each file it names
 is stat-checked and read again if it changed, an id the index does not know is looked for
 where its file would be, and every file in a record folder whose stamp changed since the
 index was written (a file added, removed or renamed there) is read, so a new file holding
-any id, under any name, is seen. The person names the privacy rule looks for come from the
+any id, under any name, is seen; a report the index does not know as it is now (its stamp
+differs, or it is not listed) is read whatever it names. The person names the privacy rule looks for come from the
 households read and, for the rest, from keyed digests the full check stored
 (``privacy.known``). The findings equal a full check's, restricted to the files.
 """
@@ -25,7 +27,7 @@ from .config import Config
 from .findings import Finding
 from .load import STAMPED_DIRS, dir_stamp, load_some, order_key, scan
 from .privacy import known
-from .record import Record
+from .record import Record, classify, households_named
 from .rules import run_all
 from .rules.base import Context
 
@@ -78,6 +80,9 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
                 and isinstance(rec.data, dict)
             ):
                 index.note(rec.kind, rec.id, "/".join(rec.rel), st)
+            if st is not None and rec.kind == "report":
+                named = tuple(sorted(set(households_named(rec))))
+                index.note_report(rec.rel[1], "/".join(rec.rel), st, named)
         return out
 
     refs: list[tuple[str, tuple[str, ...]]] = []
@@ -86,9 +91,8 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
             refs.extend((p, (d,) + rel) for p, rel, _ in scan(root / d))
     load(refs)
     target_recs = load(targets)
-    for county in _visit_counties(loaded, target_recs):
-        if (root / "plans" / county).is_dir():
-            load((p, ("plans", county) + rel) for p, rel, _ in scan(root / "plans" / county))
+    for county, households in _visit_counties(loaded, target_recs).items():
+        load(_contact_reports(root, index, county, households))
     load(fresh)
     target_rels = {rel for _, rel in targets}
     villages = _villages(loaded)
@@ -130,7 +134,7 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
     for rec in target_recs:
         if not isinstance(rec.data, dict):
             continue
-        for h in _named_households(rec):
+        for h in households_named(rec):
             if h not in have and h not in external["household"]:
                 find("household", h, load_all_holders=False)
     # person names of the households not read (the privacy rule; see privacy.known)
@@ -158,16 +162,45 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
     return findings, records, len(targets)
 
 
-def _visit_counties(loaded, target_recs) -> list[str]:
-    """The counties of the households checked, when a policy sets a visit cadence
-    (``rules.cycle``): a household's visits sit in the reports of its county's plans, which
-    are read with it."""
+def _visit_counties(loaded, target_recs) -> dict[str, set[str]]:
+    """County → the ids of the households checked there, when a policy sets a visit cadence
+    (``rules.cycle``): a household's visits sit in the reports of its county's plans."""
     if not any(
         rec.kind == "policy" and isinstance(rec.data, dict) and rec.data.get("visits")
         for rec, _ in loaded.values()
     ):
+        return {}
+    out: dict[str, set[str]] = {}
+    for r in target_recs:
+        if r.kind == "household" and len(r.rel) > 2:
+            out.setdefault(r.rel[1], set()).add(r.id or "")
+    return dict(sorted(out.items()))
+
+
+def _contact_reports(root: Path, index, county: str, households: set[str]):
+    """The report files of ``county`` to read with its ``households``: those whose entries
+    name one of them when the index was written, and every report file the index does not
+    know as it is now (added, or changed since). Without the county in the index: all."""
+    folder = root / "plans" / county
+    if not _real_dir(str(folder)):
         return []
-    return sorted({r.rel[1] for r in target_recs if r.kind == "household" and len(r.rel) > 2})
+    files = [(p, ("plans", county) + rel) for p, rel, _ in scan(folder)]
+    known = index.reports(county)
+    if known is None:
+        return files
+    out = []
+    for path, parts in files:
+        if classify(parts) != "report":
+            continue  # the plans themselves hold no visits
+        entry = known.get("/".join(parts))
+        if entry is not None and not households.intersection(entry[1]):
+            try:
+                if stamp(os.lstat(path)) == entry[0]:
+                    continue  # unchanged, and names none of them
+            except OSError:
+                continue  # gone since it was listed
+        out.append((path, parts))
+    return out
 
 
 def _real_dir(path: str) -> bool:
@@ -246,18 +279,4 @@ def _probe(root: Path, kind: str, id_: str, villages) -> list[tuple[str, tuple[s
             p = root.joinpath(*parts)
             if p.is_file():
                 out.append((str(p), parts))
-    return out
-
-
-def _named_households(rec: Record) -> list[str]:
-    d = rec.data
-    out: list[str] = []
-    if rec.kind == "plan":
-        targets = d.get("targets")
-        if isinstance(targets, dict):
-            out.extend(h for h in targets.get("households") or [] if isinstance(h, str))
-    elif rec.kind == "report":
-        for e in d.get("entries") or []:
-            if isinstance(e, dict) and isinstance(e.get("household"), str):
-                out.append(e["household"])
     return out

@@ -45,6 +45,23 @@ class Record:
         return self.parsed.where(parts)
 
 
+def households_named(rec: Record) -> list[str]:
+    """The household ids a plan's targets or a report's entries name."""
+    d = rec.data
+    out: list[str] = []
+    if not isinstance(d, dict):
+        return out
+    if rec.kind == "plan":
+        targets = d.get("targets")
+        if isinstance(targets, dict):
+            out.extend(h for h in targets.get("households") or [] if isinstance(h, str))
+    elif rec.kind == "report":
+        for e in d.get("entries") or []:
+            if isinstance(e, dict) and isinstance(e.get("household"), str):
+                out.append(e["household"])
+    return out
+
+
 def hidden(rel: tuple[str, ...]) -> bool:
     """Whether a path (parts relative to the data root) has a hidden file or folder in it."""
     return "/." in "/" + "/".join(rel)
