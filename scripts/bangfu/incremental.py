@@ -10,9 +10,9 @@ is stat-checked and read again if it changed, an id the index does not know is l
 where its file would be, and every file in a record folder whose stamp changed since the
 index was written (a file added, removed or renamed there) is read, so a new file holding
 any id, under any name, is seen; a report the index does not know as it is now (its stamp
-differs, or it is not listed) is read whatever it names. The person names the privacy rule looks for come from the
-households read and, for the rest, from keyed digests the full check stored
-(``privacy.known``). The findings equal a full check's, restricted to the files.
+differs, or it is not listed) is read whatever it names. The person names the privacy rule
+looks for come from the households read and, for the rest, from keyed digests the full check
+stored (``privacy.known``). The findings equal a full check's, restricted to the files.
 """
 
 from __future__ import annotations
