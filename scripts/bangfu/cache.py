@@ -23,7 +23,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .record import expected_stem, households_named
+from .record import Record, expected_stem, households_named
 from .writes import replace_file
 
 VERSION = 2  # 2: results carry the record's facts
@@ -239,15 +239,16 @@ class RefIndex:
         shard = self._shard(REPORTS, shard_of(county)).get(county)
         return shard if type(shard) is dict else None
 
-    def note_report(self, county: str, rel: str, st: tuple, households: tuple) -> None:
+    def note_report(self, rec: Record, st: tuple) -> None:
         """Record what a report file now names (after a check of that file)."""
+        county = rec.rel[1]
         n = shard_of(county)
-        shard = self._shard(REPORTS, n)
-        known = shard.get(county)
+        known = self._shard(REPORTS, n).get(county)
         if type(known) is not dict:
             return  # not indexed: the county's reports are all read until a full check
-        if known.get(rel) != (st, households):
-            known[rel] = (st, households)
+        rel, entry = "/".join(rec.rel), _report_entry(rec, st)
+        if known.get(rel) != entry:
+            known[rel] = entry
             self._dirty.add((REPORTS, n))
 
     def note(self, kind: str, id_: str, rel: str, st: tuple) -> None:
@@ -272,6 +273,11 @@ class RefIndex:
         except OSError:
             pass
         self._dirty.clear()
+
+
+def _report_entry(rec: Record, st: tuple) -> tuple:
+    """A report's entry in the index: (stamp, the households its entries name)."""
+    return (st, tuple(sorted(set(households_named(rec)))))
 
 
 def open_index(data_root: Path, schemas_dir: Path | None) -> RefIndex | None:
@@ -314,8 +320,7 @@ def write_index(
             continue
         if rec.kind == "report":
             county = rec.rel[1]
-            by_county = shards[(REPORTS, shard_of(county))].setdefault(county, {})
-            by_county[rel] = (st, tuple(sorted(set(households_named(rec)))))
+            shards[(REPORTS, shard_of(county))].setdefault(county, {})[rel] = _report_entry(rec, st)
             continue
         rid = rec.id
         if not isinstance(rec.data, dict) or rid is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from .layout import kind_of
 from .load import iter_files
 from .readone import read_record
-from .record import Record
+from .record import Record, expected_stem
 
 DAY = "(0[1-9]|[12][0-9]|3[01])"
 MONTH = "(0[1-9]|1[0-2])"
@@ -64,7 +64,7 @@ def from_records(records: Iterable[Record]) -> Inputs:
             if p:
                 plans.append(p)
         else:
-            cid = rec.rel[-1].removesuffix(".yaml")
+            cid = expected_stem(rec.rel, "county")
             villages[cid] = sorted(set(_villages(d)))
             name = "".join(str(d.get(k) or "") for k in ("province", "city", "name"))
             counties[cid] = f"{name or cid}（{cid}）"

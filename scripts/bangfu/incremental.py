@@ -27,7 +27,7 @@ from .config import Config
 from .findings import Finding
 from .load import STAMPED_DIRS, dir_stamp, load_some, order_key, scan
 from .privacy import known
-from .record import Record, classify, households_named
+from .record import Record, classify, expected_stem, households_named
 from .rules import run_all
 from .rules.base import Context
 
@@ -81,8 +81,7 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
             ):
                 index.note(rec.kind, rec.id, "/".join(rec.rel), st)
             if st is not None and rec.kind == "report":
-                named = tuple(sorted(set(households_named(rec))))
-                index.note_report(rec.rel[1], "/".join(rec.rel), st, named)
+                index.note_report(rec, st)
         return out
 
     refs: list[tuple[str, tuple[str, ...]]] = []
@@ -253,7 +252,7 @@ def _villages(loaded) -> list[tuple[str, str]]:
             if isinstance(t, dict):
                 for v in t.get("villages") or []:
                     if isinstance(v, dict) and isinstance(v.get("id"), str):
-                        out.append((rec.rel[-1][: -len(".yaml")], v["id"]))
+                        out.append((expected_stem(rec.rel, "county"), v["id"]))
     return out
 
 

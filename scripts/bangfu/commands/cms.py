@@ -1,5 +1,5 @@
-"""``bangfu cms``: the web editor's configuration (``site/admin/config.json`` and
-``site/admin/reports/``), generated."""
+"""``bangfu cms``: the web editor's configuration (``site/admin/config.json``,
+``counties.json`` and ``counties/``), generated."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _cms_args(p):
     p.add_argument(
         "--out",
         default=None,
-        help="输出文件夹（默认 数据文件夹旁的 site/admin/：config.json 和 reports/）",
+        help="输出文件夹（默认 数据文件夹旁的 site/admin/：config.json、counties.json 和 counties/）",
     )
     p.add_argument(
         "--repo",

@@ -1,6 +1,7 @@
 """The web editor at ``/admin/`` of the built site: its configuration generated from the data
-being published (``bangfu.cms``: ``config.json`` and ``reports/``), and Decap CMS's bundle copied from ``node_modules/`` (the
-version pinned in ``package-lock.json``), so the page loads nothing from another host.
+being published (``bangfu.cms``: ``config.json``, ``counties.json`` and ``counties/``), and
+Decap CMS's bundle copied from ``node_modules/`` (the version pinned in ``package-lock.json``),
+so the page loads nothing from another host.
 
 Without ``node_modules/decap-cms`` (``npm ci`` not run) the site is built without the editor
 and ``write`` returns False."""
