@@ -71,6 +71,25 @@ def test_committed_config_is_current_and_check_fails_when_stale(tmp_path):
     assert bangfu("cms", "--check", "--out", str(out), cwd=ROOT).returncode == 0
 
 
+def test_an_output_that_is_not_a_folder_is_refused_and_nothing_is_half_written(tmp_path):
+    """``--out`` naming a file (the old single-file option) is a usage error; a folder where
+    a file cannot be written gets a finding, not a traceback, and none of the files."""
+    afile = tmp_path / "config.yml"
+    afile.write_text("旧配置\n", "utf-8")
+    for args in ([], ["--check"]):
+        proc = bangfu("cms", "--out", str(afile), *args, cwd=ROOT)
+        assert proc.returncode == 2 and "不是文件夹" in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stdout + proc.stderr
+    assert afile.read_text("utf-8") == "旧配置\n"
+    out = tmp_path / "admin"
+    out.mkdir()
+    (out / cms.COUNTY_DIR).write_text("", "utf-8")  # a file where the county folder goes
+    proc = bangfu("cms", "--out", str(out), cwd=ROOT)
+    assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr
+    assert "write." in proc.stdout, proc.stdout  # the writer's finding
+    assert sorted(p.name for p in out.iterdir()) == [cms.COUNTY_DIR]  # nothing else written
+
+
 def test_config_validates_against_decap_cms_config_schema():
     schema = json.loads(DECAP_SCHEMA.read_text("utf-8"))
     validator = jsonschema.Draft7Validator(schema)

@@ -1,11 +1,14 @@
 """Generated files kept in the repository (``.github/CODEOWNERS``, the editor's configuration in
 ``site/admin/``): ``--check`` says whether they are current, otherwise each file that differs is
-rewritten atomically. Registers no command."""
+rewritten, all of them or none (``writes.write_all``; a failure is a finding, not a traceback).
+Registers no command."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+from ..config import UsageError
 
 
 def check_or_write(out: Path, text: str, check: bool, stale: str, command: str) -> int:
@@ -20,6 +23,8 @@ def check_or_write_folder(
     """``check_or_write`` for the files ``texts`` (path under ``folder`` → text). A file that
     matches the glob ``owned`` but is not among them is left over from earlier data: the check
     fails on it and a write removes it."""
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise UsageError(f"{folder} 不是文件夹：输出位置要给一个文件夹（或不存在的路径）")
     extra = sorted(
         p
         for p in folder.glob(owned)
@@ -42,14 +47,14 @@ def _check_or_write(folder, texts, extra, check, stale, command, name) -> int:
     if not changed and not extra:
         print(f"{name} 已是最新。")
         return 0
-    from ..yamlio import atomic_write
+    from ..writes import WriteError, os_failure, write_all
 
-    for rel in changed:
-        out = folder / rel
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(out, texts[rel])
+    write_all([(folder / rel, texts[rel]) for rel in changed])  # every file or none
     for p in extra:
-        p.unlink()
+        try:
+            p.unlink()
+        except OSError as exc:
+            raise WriteError([os_failure(exc, str(p))]) from None
     if len(texts) == 1 and not extra:
         print(f"已更新 {name}。")
     else:
