@@ -184,6 +184,11 @@ def test_no_private_value_reaches_the_output(tmp_path):
         assert any((out / folder).glob("*.html")), folder
     assert (out / "data" / "bangfu-tables.sqlite").is_file()
     assert (out / "feed.xml").read_text("utf-8").count("<entry>") == 2
+    from bangfu.publish.admin import bundle_dir
+
+    if bundle_dir() is not None:  # the web editor's configuration is searched too
+        assert (out / "admin" / "counties.json").is_file()
+        assert len(list((out / "admin" / "counties").glob("*.json"))) > 1
     leaks = _leaks(files, c.values, out)
     assert not leaks, leaks[:20]
     # the facts the aggregate layer keeps (in the parse cache) hold no private value either
