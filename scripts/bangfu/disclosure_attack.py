@@ -17,6 +17,7 @@ Returns the recovered cells with their exact values (``int`` when whole).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from math import ceil, floor
@@ -100,30 +101,55 @@ def _echelon(rows: list[tuple[dict, Fraction]]) -> list[tuple[dict, Fraction]]:
 
 
 def _propagate(rows, lo: dict, hi: dict, integral: bool) -> None:
-    """Tighten ``lo``/``hi`` from every row until nothing changes (or MAX_ROUNDS)."""
-    for _ in range(MAX_ROUNDS):
-        changed = False
-        for coefs, const in rows:
-            for j, aj in coefs.items():
-                smin: Fraction | None = Fraction(0)  # range of sum over the others
-                smax: Fraction | None = Fraction(0)
-                for k, a in coefs.items():
-                    if k == j:
-                        continue
-                    lo_k, hi_k = (lo[k], hi[k]) if a > 0 else (hi[k], lo[k])
-                    smin = None if smin is None or lo_k is None else smin + a * lo_k
-                    smax = None if smax is None or hi_k is None else smax + a * hi_k
-                # aj * x_j = const - s, s in [smin, smax]
-                top = None if smin is None else (const - smin) / aj
-                bot = None if smax is None else (const - smax) / aj
-                if aj < 0:
-                    top, bot = bot, top
-                if integral:
-                    bot = None if bot is None else Fraction(ceil(bot))
-                    top = None if top is None else Fraction(floor(top))
-                if bot is not None and bot > lo[j]:
-                    lo[j], changed = bot, True
-                if top is not None and (hi[j] is None or top < hi[j]):
-                    hi[j], changed = top, True
-        if not changed:
-            return
+    """Tighten ``lo``/``hi`` from the rows until nothing changes (or MAX_ROUNDS passes' worth
+    of row visits). A worklist: a row is visited again only when a bound of one of its unknowns
+    moved; each visit sums the row's bounds once and takes each unknown's own term out, so a
+    row costs its length, not its length squared."""
+    rows_of: dict = {}
+    for i, (coefs, _) in enumerate(rows):
+        for k in coefs:
+            rows_of.setdefault(k, []).append(i)
+    queue = deque(range(len(rows)))
+    queued = set(queue)
+    budget = MAX_ROUNDS * max(len(rows), 1)
+    while queue and budget:
+        budget -= 1
+        i = queue.popleft()
+        queued.discard(i)
+        coefs, const = rows[i]
+        terms = []  # per unknown: its smallest and largest contribution a * x (None: unbounded)
+        low_sum, low_open, high_sum, high_open = Fraction(0), 0, Fraction(0), 0
+        for k, a in coefs.items():
+            lo_k, hi_k = (lo[k], hi[k]) if a > 0 else (hi[k], lo[k])
+            t_lo = None if lo_k is None else a * lo_k
+            t_hi = None if hi_k is None else a * hi_k
+            terms.append((k, a, t_lo, t_hi))
+            if t_lo is None:
+                low_open += 1
+            else:
+                low_sum += t_lo
+            if t_hi is None:
+                high_open += 1
+            else:
+                high_sum += t_hi
+        for j, aj, t_lo, t_hi in terms:
+            # range of the sum over the others: s in [smin, smax]; aj * x_j = const - s
+            smin = None if low_open - (t_lo is None) else low_sum - (t_lo or 0)
+            smax = None if high_open - (t_hi is None) else high_sum - (t_hi or 0)
+            top = None if smin is None else (const - smin) / aj
+            bot = None if smax is None else (const - smax) / aj
+            if aj < 0:
+                top, bot = bot, top
+            if integral:
+                bot = None if bot is None else Fraction(ceil(bot))
+                top = None if top is None else Fraction(floor(top))
+            moved = False
+            if bot is not None and bot > lo[j]:
+                lo[j], moved = bot, True
+            if top is not None and (hi[j] is None or top < hi[j]):
+                hi[j], moved = top, True
+            if moved:
+                for r in rows_of[j]:
+                    if r not in queued:
+                        queued.add(r)
+                        queue.append(r)
