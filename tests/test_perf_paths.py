@@ -383,11 +383,27 @@ def test_no_cache_written_into_a_plain_folder(base_repo):
 # --- checks of a few files -------------------------------------------------------------------
 
 
-def _compare_few(cfg: Config, picks: list, monkeypatch) -> list[tuple]:
+class _Full:
+    """The reference side of the comparisons: a full check with no cache, its tree and model
+    read once for the data as it stands (``check.run`` takes them as the pipeline gives them);
+    a full read per comparison made these tests the slowest of the suite."""
+
+    def __init__(self, cfg: Config, monkeypatch) -> None:
+        from bangfu import model
+
+        monkeypatch.setenv("BANGFU_CACHE", "0")
+        self.tree = check.load_checked(cfg)
+        self.model = model.build(self.tree.records)
+
+    def run(self, cfg: Config, picks: list) -> check.Result:
+        return check.run(cfg, picks, loaded=lambda: self.tree, modelled=lambda: self.model)
+
+
+def _compare_few(cfg: Config, picks: list, monkeypatch, full: _Full) -> list[tuple]:
     from bangfu import incremental
 
     monkeypatch.setenv("BANGFU_CACHE", "0")
-    want = check.run(cfg, picks)
+    want = full.run(cfg, picks)
     monkeypatch.setenv("BANGFU_CACHE", "1")
     assert incremental.run_few(cfg, check._wanted(cfg, picks)) is not None  # the index path
     got = check.run(cfg, picks)
@@ -414,10 +430,11 @@ def test_few_files_equal_full_check_restricted(case, tmp_path, monkeypatch):
         shutil.copytree(case / "data", root / "data", dirs_exist_ok=True)
     cfg = Config.make(root / "data", as_of=expected.get("as_of", DEFAULT_AS_OF))
     files = [str(p) for p in load.iter_files(cfg.data_root)]
+    full = _Full(cfg, monkeypatch)
     for f in files:
-        _compare_few(cfg, [f], monkeypatch)
-    _compare_few(cfg, files[::2], monkeypatch)
-    _compare_few(cfg, [str(cfg.data_root / "plans")], monkeypatch)
+        _compare_few(cfg, [f], monkeypatch, full)
+    _compare_few(cfg, files[::2], monkeypatch, full)
+    _compare_few(cfg, [str(cfg.data_root / "plans")], monkeypatch, full)
 
 
 @pytest.mark.slow
@@ -457,8 +474,9 @@ def test_few_files_with_edits_since_the_index(tmp_path, monkeypatch):
     picks = [[str(x)] for x in (a, b, d, new, p0, r0)] + [[str(x)] for x in reports[:12]]
     picks += [rng.sample(everything, 25) for _ in range(4)]
     codes = set()
+    full = _Full(cfg, monkeypatch)
     for pick in picks:
-        codes |= {f[4] for f in _compare_few(cfg, pick, monkeypatch)}
+        codes |= {f[4] for f in _compare_few(cfg, pick, monkeypatch, full)}
     # the edits are seen, as a full check sees them
     assert {
         ID_DUPLICATE.code,
