@@ -49,13 +49,22 @@ def on_config(config):
         if len(parts) == 3 and parts[2] == NAME_TAG:
             names.add(parts[0])
     plain = jieba.cut
+    # the pages repeat their labels and sentences (every village page has the same headings):
+    # each text is cut once per build; jieba's cut depends only on the text and the dictionary
+    seen: dict = {}
 
     def cut(sentence, *args, **kwargs):
-        for word in plain(sentence, *args, **kwargs):
-            if word in names:
-                yield from tiles(word, lambda w: bool(jieba.get_FREQ(w)))
-            else:
-                yield word
+        key = (sentence, args, tuple(sorted(kwargs.items())))
+        words = seen.get(key)
+        if words is None:
+            words = seen[key] = tuple(
+                piece
+                for word in plain(sentence, *args, **kwargs)
+                for piece in (
+                    tiles(word, lambda w: bool(jieba.get_FREQ(w))) if word in names else (word,)
+                )
+            )
+        return iter(words)
 
     cut.bangfu = True  # type: ignore[attr-defined]  # a marker on the function, read back above
     jieba.cut = cut
