@@ -128,7 +128,7 @@ def test_a_household_checked_alone_gets_the_same_visit_finding_as_a_full_check(
     cfg = Config.make(root / "data", as_of=DEFAULT_AS_OF)
     full = check.run(cfg).findings  # writes the reference index
     hh = root / "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
-    few, read, _ = incremental.run_few(cfg, check._wanted(cfg, [hh]))
+    few, read, _ = incremental.run_few(cfg, check.wanted(cfg, [hh]))
     assert [(f.code, f.message) for f in few] == [(f.code, f.message) for f in full]
     assert full[0].code == ASSIST_VISIT_GAP.code and "共 2 段" in full[0].message
     assert any(r.kind == "report" for r in read)
@@ -137,7 +137,7 @@ def test_a_household_checked_alone_gets_the_same_visit_finding_as_a_full_check(
     text = pol.read_text("utf-8")
     pol.write_text(text[: text.index("visits:")] + text[text.index("gradual_exit_months:") :])
     check.run(cfg)
-    _, read, _ = incremental.run_few(cfg, check._wanted(cfg, [hh]))
+    _, read, _ = incremental.run_few(cfg, check.wanted(cfg, [hh]))
     assert not any(r.kind == "report" for r in read)
 
 
@@ -168,7 +168,7 @@ def test_a_household_checked_alone_reads_only_the_reports_that_name_it(tmp_path,
     hh = root / "data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
 
     def quick_equals_full() -> set[str]:
-        few, read, _ = incremental.run_few(cfg, check._wanted(cfg, [hh]))
+        few, read, _ = incremental.run_few(cfg, check.wanted(cfg, [hh]))
         full = [f for f in check.run(cfg).findings if f.file.endswith("h-0001.yaml")]
         assert [(f.code, f.message) for f in few] == [(f.code, f.message) for f in full]
         return {r.rel[-1] for r in read if r.kind == "report"}
@@ -184,7 +184,7 @@ def test_a_household_checked_alone_reads_only_the_reports_that_name_it(tmp_path,
     (reports / "2024-05.yaml").write_text(_report(5, VISIT.format(m=5)), "utf-8")
     (reports / "2024-03.yaml").unlink()
     assert quick_equals_full() == {"2024-04.yaml", "2024-05.yaml"}
-    few, _, _ = incremental.run_few(cfg, check._wanted(cfg, [hh]))
+    few, _, _ = incremental.run_few(cfg, check.wanted(cfg, [hh]))
     assert [f.code for f in few] == [ASSIST_VISIT_GAP.code]  # the gap after May is still there
 
 
@@ -233,7 +233,7 @@ def test_a_demo_exit_carries_the_exit_procedure_of_its_region(tmp_path):
     fake = Faker("zh_CN")
     fake.seed_instance(3)
     for k in range(len(demo.CATEGORIES)):  # the first households exit, one per category
-        rec, status = demo._household(
+        rec, status = demo.household(
             random.Random(k), fake, f"h-01{k:02d}", village, PolicyIndex(model), k
         )
         assert status == "退出" and rec["status"] == "退出"

@@ -111,7 +111,9 @@ def test_tests_import_no_test_module_and_no_private_name():
     test reaches the package through its public names only."""
     bad = []
     for py in sorted((ROOT / "tests").glob("*.py")):
-        for node in ast.walk(ast.parse(py.read_text("utf-8"))):
+        tree = ast.parse(py.read_text("utf-8"))
+        bad += [f"{py.name}: {name}" for name in _private_attributes_of_our_modules(tree)]
+        for node in ast.walk(tree):
             if not isinstance(node, ast.ImportFrom) or node.module is None:
                 if isinstance(node, ast.Import):
                     bad += [f"{py.name}: import {a.name}" for a in node.names if ".test_" in a.name]
@@ -124,3 +126,32 @@ def test_tests_import_no_test_module_and_no_private_name():
             if ours and private and not (node.level > 0 and module == "conftest"):
                 bad.append(f"{py.name}: from {node.module} import {', '.join(private)}")
     assert not bad, "\n".join(bad)
+
+
+def _private_attributes_of_our_modules(tree: ast.Module) -> list[str]:
+    """``m._name`` where ``m`` is a name this file imported from the package (``from bangfu
+    import check``, ``from bangfu.privacy import seal as seal_mod``, ``import bangfu.x as m``)."""
+    ours: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] in ("bangfu", "bangfu_tools"):
+                ours |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            ours |= {a.asname for a in node.names if a.asname and a.name.split(".")[0] == "bangfu"}
+    return [
+        f"{node.value.id}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ours
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+    ]
+
+
+def test_a_private_attribute_of_our_module_is_seen():
+    tree = ast.parse(
+        "from bangfu import check\nfrom bangfu.privacy import seal as s\nimport os\n"
+        "check._wanted(1)\ns._all_public\nos._exit\ncheck.__name__\ncheck.wanted\n"
+    )
+    assert sorted(_private_attributes_of_our_modules(tree)) == ["check._wanted", "s._all_public"]

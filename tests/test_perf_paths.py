@@ -140,8 +140,8 @@ def test_fast_parser_agrees_on_records_and_keeps_positions():
         taken += 1
         assert repr(fast) == repr(data)
         lazy = yamlsafe.parse(text, "x")
-        assert lazy._positions is None  # fast path: no positions until asked
-        assert lazy.positions == slow._positions
+        assert not lazy.positions_read  # fast path: no positions until asked
+        assert lazy.positions == slow.positions
     assert taken > 20
 
 
@@ -156,7 +156,7 @@ def test_parse_results_unchanged_for_every_case_file():
             assert got.findings
             continue
         assert got.data == want.data
-        assert got.positions == want._positions
+        assert got.positions == want.positions
 
 
 # --- the writer ------------------------------------------------------------------------------
@@ -405,7 +405,7 @@ def _compare_few(cfg: Config, picks: list, monkeypatch, full: _Full) -> list[tup
     monkeypatch.setenv("BANGFU_CACHE", "0")
     want = full.run(cfg, picks)
     monkeypatch.setenv("BANGFU_CACHE", "1")
-    assert incremental.run_few(cfg, check._wanted(cfg, picks)) is not None  # the index path
+    assert incremental.run_few(cfg, check.wanted(cfg, picks)) is not None  # the index path
     got = check.run(cfg, picks)
     assert _findings(got) == _findings(want), picks
     assert got.files_checked == want.files_checked
@@ -485,7 +485,7 @@ def test_few_files_with_edits_since_the_index(tmp_path, monkeypatch):
         REF_NOT_A_TARGET.code,
     } <= codes, codes
     few = check.run(cfg, [str(r0)])
-    assert few._rest is not None  # the index path was taken: nothing else read yet
+    assert few.deferred  # the index path was taken: nothing else read yet
     assert len(few.records) == len(everything)  # and the rest is read on demand
 
 

@@ -312,7 +312,7 @@ def _indexed_repo(tmp_path, monkeypatch) -> Path:
 def _few(root: Path, *rels: str) -> set[tuple[str, str, str]]:
     """The findings of a check of ``rels`` through the reference index, as (file, path, code)."""
     cfg = Config.make(root / "data", as_of=DEFAULT_AS_OF)
-    quick = incremental.run_few(cfg, check._wanted(cfg, [root / r for r in rels]))
+    quick = incremental.run_few(cfg, check.wanted(cfg, [root / r for r in rels]))
     assert quick is not None  # the few-file path, not a full check
     return {(f.file, f.path, f.code) for f in quick[0]}
 

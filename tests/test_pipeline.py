@@ -203,7 +203,7 @@ def test_statistics_day_is_the_beijing_day_the_footer_shows(tmp_path):
     assert foot["as_of"] == "2026-12-01"
     assert foot["updated"] == "2026年12月1日 06:54（北京时间）"
     # a release tagged at that instant is compared on the same day
-    assert releases._day(LATE_EVENING_UTC) == BEIJING_DAY
+    assert releases.release_day(LATE_EVENING_UTC) == BEIJING_DAY
 
 
 def test_statistics_day_from_the_clock_is_the_day_in_beijing(monkeypatch):

@@ -178,7 +178,7 @@ def _few_and_full(cfg, picks, monkeypatch) -> tuple[list, list]:
     from bangfu import check, incremental
 
     monkeypatch.setenv("BANGFU_CACHE", "1")
-    assert incremental.run_few(cfg, check._wanted(cfg, picks)) is not None  # the index path
+    assert incremental.run_few(cfg, check.wanted(cfg, picks)) is not None  # the index path
     few = [(f.file, f.path, f.code) for f in check.run(cfg, picks).findings]
     monkeypatch.setenv("BANGFU_CACHE", "0")
     full = [(f.file, f.path, f.code) for f in check.run(cfg, picks).findings]

@@ -45,6 +45,12 @@ class Result:
     def records(self, value: list[Record]) -> None:
         self._records, self._rest = value, None
 
+    @property
+    def deferred(self) -> bool:
+        """Whether the records outside the checked files are still unread (a check of a few
+        files that took the reference index)."""
+        return self._rest is not None
+
     def __repr__(self) -> str:
         return f"Result({len(self.findings)} findings, {self.files_checked} files)"
 
@@ -78,10 +84,10 @@ def run(
     load = loaded or (lambda: load_checked(cfg))
     if only is not None:
         only = list(only)
-        wanted = _wanted(cfg, only)
+        paths = wanted(cfg, only)
         from .incremental import run_few
 
-        quick = run_few(cfg, wanted)
+        quick = run_few(cfg, paths)
         if quick is not None:
             findings, few, files = quick
             findings = redact(findings, few, schema.bundled(cfg.schemas_dir))
@@ -94,12 +100,12 @@ def run(
     findings.extend(run_all(m, Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir)))
     files = len(records)
     if only is not None:
-        wanted = _wanted(cfg, only)
+        paths = wanted(cfg, only)
         findings = [
-            f for f in findings if any(f.file == w or f.file.startswith(w + "/") for w in wanted)
+            f for f in findings if any(f.file == w or f.file.startswith(w + "/") for w in paths)
         ]
         files = sum(
-            1 for r in records if any(r.file == w or r.file.startswith(w + "/") for w in wanted)
+            1 for r in records if any(r.file == w or r.file.startswith(w + "/") for w in paths)
         )
     findings.sort(key=Finding.sort_key)
     findings = redact(findings, records, schema.bundled(cfg.schemas_dir))
@@ -120,7 +126,9 @@ def _write_index(cfg: Config, tree: Tree, m: model_mod.Model) -> None:
             known.write(path, m, cfg.schemas_dir, tree.stamps)
 
 
-def _wanted(cfg: Config, only) -> list[str]:
+def wanted(cfg: Config, only) -> list[str]:
+    """The data-relative paths (files or folders) that ``only`` names; a path that does not
+    exist is a usage error."""
     out = []
     for p in only:
         path = Path(p)

@@ -196,7 +196,7 @@ def _tier(category: str, sudden: bool, left: bool) -> str | None:
     return "橙"
 
 
-def _household(rng, fake, hid, v, policies, index: int = len(CATEGORIES)):
+def household(rng, fake, hid, v, policies, index: int = len(CATEGORIES)):
     """One household walked through the cycle of the sources: identification by 篇一's six
     steps or 篇五's low-income path, measures (一户一策), then risk eliminated, stably out of
     poverty or exited (two years above the line, every guarantee met, the exit notice) — in

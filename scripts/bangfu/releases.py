@@ -54,7 +54,7 @@ class Releases:
     older: int = 0  # tags left out (older than the newest MAX_RELEASES)
 
 
-def _day(iso: str) -> dt.date:
+def release_day(iso: str) -> dt.date:
     """The statistics day of a release: the day it was tagged, in Beijing (as the site's)."""
     try:
         return beijing_time(iso).date()
@@ -126,11 +126,13 @@ def read(data_root: Path, schemas_dir: Path, limit: int = MAX_RELEASES) -> Relea
     # next (at most two tags' data held at a time)
     prev = None
     if first:
-        prev = _Loaded(git, tags[first - 1][1], prefix, schemas_dir, _day(tags[first - 1][2]))
+        prev = _Loaded(
+            git, tags[first - 1][1], prefix, schemas_dir, release_day(tags[first - 1][2])
+        )
     try:
         for i in range(first, len(tags)):
             tag, commit, date = tags[i]
-            as_of = _day(date)
+            as_of = release_day(date)
             cur = _Loaded(git, commit, prefix, schemas_dir, as_of)
             diffs = diff_tables(prev.tables(as_of) if prev else {}, cur.tables(as_of))
             counts = {

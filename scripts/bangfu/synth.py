@@ -75,7 +75,7 @@ def _village_job(job: tuple[int, int]) -> dict[str, int]:
     nv = len(st["villages"])
     for k in range(n):
         hid = demo._hid(seed, vi + k * nv)
-        rec, status = demo._household(rng, fake, hid, v, st["policies"], vi + k * nv)
+        rec, status = demo.household(rng, fake, hid, v, st["policies"], vi + k * nv)
         _write(hdir / f"{hid}.yaml", rec)
         members.append((hid, status))
         counts["household"] += 1

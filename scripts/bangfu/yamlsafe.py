@@ -75,6 +75,11 @@ class Parsed:
         self._positions = value
         self._source = None
 
+    @property
+    def positions_read(self) -> bool:
+        """Whether the positions are at hand (the fast parser leaves them until asked)."""
+        return self._positions is not None
+
     def where(self, parts: tuple | list) -> tuple[int, int]:
         """Line and column of the node at ``parts``, or of its nearest existing parent."""
         parts = tuple(parts)

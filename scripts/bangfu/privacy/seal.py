@@ -99,7 +99,7 @@ _PRIVATE, _SKIP, _WALK = 0, 1, 2  # a path is private / public with no private b
 def _state(schema: dict, shape: tuple) -> int:
     if not _public(schema, shape):
         return _PRIVATE
-    return _SKIP if _all_public(schema, shape) else _WALK
+    return _SKIP if all_public(schema, shape) else _WALK
 
 
 def _has_private(schema: dict, sid: int, shape: tuple, node) -> bool:
@@ -131,7 +131,7 @@ _ALL_PUBLIC: dict[tuple[int, tuple], bool] = {}
 _COMBINATORS = ("oneOf", "anyOf", "allOf", "if", "then", "else", "patternProperties")
 
 
-def _all_public(schema: dict, shape: tuple) -> bool:
+def all_public(schema: dict, shape: tuple) -> bool:
     """Whether every property the schema describes under ``shape`` is public."""
     key = (id(schema), shape)
     found = _ALL_PUBLIC.get(key)
@@ -147,10 +147,8 @@ def _all_public(schema: dict, shape: tuple) -> bool:
         )
         found = (
             not open_
-            and all(
-                _public(schema, (*shape, p)) and _all_public(schema, (*shape, p)) for p in props
-            )
-            and (not items or _all_public(schema, (*shape, 0)))
+            and all(_public(schema, (*shape, p)) and all_public(schema, (*shape, p)) for p in props)
+            and (not items or all_public(schema, (*shape, 0)))
         )
         _ALL_PUBLIC[key] = found
     return found
