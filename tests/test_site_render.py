@@ -85,3 +85,24 @@ def test_every_generated_page_renders_and_indexes_the_same(demo_site):
 def test_the_generated_config_loads_the_hook(demo_site):
     conf = yaml.safe_load((demo_site.parent / "src" / "mkdocs.yml").read_text("utf-8"))
     assert str(site.RENDER_HOOK) in conf["hooks"]
+
+
+@pytest.mark.slow
+def test_the_navigation_rendered_once_per_folder_is_what_the_theme_renders(
+    real_site, tmp_path, monkeypatch
+):
+    """The pages outside the navigation reuse one rendering of it per folder (``NavCache``):
+    the site is byte-identical to one that renders it into every page."""
+    src = real_site.parent / "src"
+    trees = []
+    for cache in ("1", "0"):
+        monkeypatch.setenv("BANGFU_NAV_CACHE", cache)
+        out = tmp_path / f"cache-{cache}"
+        site.mkdocs_build(src, out, 1_700_000_000)
+        trees.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()})
+    cached, plain = trees
+    assert sorted(cached) == sorted(plain)
+    assert [p for p in cached if cached[p] != plain[p]] == []
+    # pages outside the navigation, in more than one folder, were among them
+    outside = {p.parent.as_posix() for p in cached if p.suffix == ".html" and len(p.parts) > 1}
+    assert {"villages", "orgs", "plans"} <= outside, outside

@@ -18,10 +18,18 @@ itself is rendered from its full HTML.
 
 A page whose front matter has ``bf_search`` (the pages per plan and per key village, written by
 ``search.summary_front``) goes into the index by its title and that one line only, not its
-tables: the index grows with the number of such pages, not with their content."""
+tables: the index grows with the number of such pages, not with their content.
+
+The theme renders the whole site navigation (``partials/nav.html``) into every page. For a page
+that is not in the navigation (the pages per village, plan, organization and campaign) no item
+is marked as the current one, and its links are relative to the page's folder: the
+navigation (the sidebar and the tabs) is rendered once per folder for those pages and reused
+(``NavCache``), byte for byte what the theme would render each time. ``BANGFU_NAV_CACHE=0`` renders it every time."""
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
 from html import escape, unescape
 
@@ -111,3 +119,48 @@ def on_config(config):
 
             index.add_entry_from_context = add_lite
     return config
+
+
+class NavCache:
+    """The theme's navigation for the pages outside it, rendered once per folder."""
+
+    TEMPLATES = ("partials/nav.html", "partials/tabs.html")  # the sidebar and the tabs
+
+    def __init__(self) -> None:
+        self.in_nav: set[str] = set()
+        self.rendered: dict[tuple[str, str], str] = {}
+
+    def wrap(self, name: str, render):
+        """``render``: a Jinja template's root render function (context → pieces of text)."""
+
+        def cached(context):
+            page = context.get("page")
+            uri = getattr(getattr(page, "file", None), "src_uri", None)
+            if uri is None or uri in self.in_nav:
+                yield from render(context)
+                return
+            key = (name, posixpath.dirname(page.url))
+            text = self.rendered.get(key)
+            if text is None:
+                text = self.rendered[key] = "".join(render(context))
+            yield text
+
+        return cached
+
+
+_NAV = NavCache()
+
+
+def on_nav(nav, config, files):
+    _NAV.in_nav = {p.file.src_uri for p in nav.pages}
+    return nav
+
+
+def on_env(env, config, files):
+    if os.environ.get("BANGFU_NAV_CACHE") != "0":
+        for name in NavCache.TEMPLATES:
+            template = env.get_template(name)
+            if not getattr(template.root_render_func, "bangfu", False):
+                template.root_render_func = _NAV.wrap(name, template.root_render_func)
+                template.root_render_func.bangfu = True
+    return env
