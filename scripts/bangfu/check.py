@@ -11,7 +11,7 @@ from . import schema
 from .config import Config, UsageError
 from .findings import Finding
 from .load import Tree, load_tree
-from .record import Record, locate
+from .record import Record, locate, under
 from .redact import redact
 from .rules import run_all
 from .rules.base import Context
@@ -99,14 +99,9 @@ def run(
     findings = [f for rec in records for f in rec.findings]
     findings.extend(run_all(m, Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir)))
     files = len(records)
-    if only is not None:
-        paths = wanted(cfg, only)
-        findings = [
-            f for f in findings if any(f.file == w or f.file.startswith(w + "/") for w in paths)
-        ]
-        files = sum(
-            1 for r in records if any(r.file == w or r.file.startswith(w + "/") for w in paths)
-        )
+    if only is not None:  # paths: what ``only`` names, resolved above
+        findings = [f for f in findings if under(f.file, paths)]
+        files = sum(1 for r in records if under(r.file, paths))
     findings.sort(key=Finding.sort_key)
     findings = redact(findings, records, schema.bundled(cfg.schemas_dir))
     return Result(findings, records, files)

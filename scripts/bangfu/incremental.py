@@ -27,7 +27,7 @@ from .config import Config
 from .findings import Finding
 from .load import STAMPED_DIRS, dir_stamp, load_some, order_key, scan
 from .privacy import known
-from .record import Record, classify, expected_stem, households_named
+from .record import Record, classify, expected_stem, households_named, under
 from .rules import run_all
 from .rules.base import Context
 
@@ -151,11 +151,10 @@ def run_few(cfg: Config, wanted: list[str]) -> tuple[list[Finding], list[Record]
         m.external[kind] |= ids
     m.unread_names = names.digests
     findings = [f for rec in records if rec.rel in target_rels for f in rec.findings]
-    prefixes = tuple(wanted)
     findings.extend(
         f
         for f in run_all(m, Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir))
-        if any(f.file == w or f.file.startswith(w + "/") for w in prefixes)
+        if under(f.file, wanted)
     )
     findings.sort(key=Finding.sort_key)
     return findings, records, len(targets)

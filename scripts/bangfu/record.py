@@ -62,6 +62,12 @@ def households_named(rec: Record) -> list[str]:
     return out
 
 
+def under(file: str, paths) -> bool:
+    """Whether ``file`` is one of ``paths`` or lies in one of them (all data-relative, joined
+    with ``/``): a finding or record within what a check of a few paths names."""
+    return any(file == w or file.startswith(w + "/") for w in paths)
+
+
 def hidden(rel: tuple[str, ...]) -> bool:
     """Whether a path (parts relative to the data root) has a hidden file or folder in it."""
     return "/." in "/" + "/".join(rel)

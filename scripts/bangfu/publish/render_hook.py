@@ -24,7 +24,8 @@ The theme renders the whole site navigation (``partials/nav.html``) into every p
 that is not in the navigation (the pages per village, plan, organization and campaign) no item
 is marked as the current one, and its links are relative to the page's folder: the
 navigation (the sidebar and the tabs) is rendered once per folder for those pages and reused
-(``NavCache``), byte for byte what the theme would render each time. ``BANGFU_NAV_CACHE=0`` renders it every time."""
+(``NavCache``, emptied at the start of every build), byte for byte what the theme would render
+each time. ``BANGFU_NAV_CACHE=0`` renders it every time."""
 
 from __future__ import annotations
 
@@ -153,6 +154,7 @@ _NAV = NavCache()
 
 def on_nav(nav, config, files):
     _NAV.in_nav = {p.file.src_uri for p in nav.pages}
+    _NAV.rendered.clear()  # a new build (``mkdocs serve`` rebuilds in the same process)
     return nav
 
 
