@@ -52,15 +52,23 @@ class Watch:
         self.failed: list[str] = []
         self.foreign: list[str] = []
         self.pending: set = set()
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("requestfailed", self._failed)
-        page.on("requestfinished", lambda r: self.pending.discard(r))
-        page.on(
-            "response",
-            lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-        )
-        page.on("request", self._request)
+        self.handlers = {
+            "console": lambda m: self.errors.append(m.text) if m.type == "error" else None,
+            "pageerror": lambda e: self.errors.append(str(e)),
+            "requestfailed": self._failed,
+            "requestfinished": lambda r: self.pending.discard(r),
+            "response": (
+                lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None
+            ),
+            "request": self._request,
+        }
+        for event, handler in self.handlers.items():
+            page.on(event, handler)
+
+    def detach(self) -> None:
+        """Stop watching (the page goes on to another test, with a watch of its own)."""
+        for event, handler in self.handlers.items():
+            self.page.remove_listener(event, handler)
 
     def _request(self, req):
         self.pending.add(req)

@@ -5,6 +5,7 @@ table sorts. Screenshots of each page kind at both widths go to build/screenshot
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path
@@ -52,6 +53,38 @@ def _open(browser, url: str, width: int = 1280):
     page.goto(url, wait_until="load")
     page.evaluate("document.fonts.ready.then(() => true)")
     return ctx, page, watch
+
+
+@pytest.fixture(scope="module")
+def tabs(browser):
+    """One page per width, shared by the tests that only read what a page shows (layout,
+    sorting). Each visit is a fresh navigation with a watch of its own; what is shared is
+    Chromium's renderer process, whose start (about 0.75 CPU-seconds for a new page or context
+    here) these tests do not need. A visit that fails closes its page."""
+    opened: dict = {}
+    yield opened
+    for ctx, _ in opened.values():
+        ctx.close()
+
+
+@contextlib.contextmanager
+def _visit(browser, tabs: dict, url: str, width: int = 1280):
+    if width not in tabs:
+        ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+        tabs[width] = (ctx, ctx.new_page())
+    ctx, page = tabs[width]
+    watch = Watch(page)
+    try:
+        page.goto(url, wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        yield page, watch
+        watch.clean()
+    except BaseException:
+        del tabs[width]
+        ctx.close()
+        raise
+    finally:
+        watch.detach()
 
 
 def _shot(page, name: str) -> None:
@@ -209,16 +242,14 @@ def _page(site_dir, kind: str) -> str:
 
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("kind", list(PAGES))  # one test a page: the workers share them out
-def test_pages_fit_and_names_do_not_wrap(browser, site, site_dir, kind, width):
-    ctx, page, watch = _open(browser, f"{site}/{_page(site_dir, kind)}", width)
-    m = page.evaluate(_LAYOUT)
-    assert m["scroll"] <= m["width"], (kind, width, m["scroll"])
-    if width == 1280:
-        assert not m["hidden"], (kind, m["hidden"])
-    assert not m["wrapped"], (kind, width, m["wrapped"][:10])
-    _shot(page, f"{kind}-{width}")
-    watch.clean()
-    ctx.close()
+def test_pages_fit_and_names_do_not_wrap(browser, tabs, site, site_dir, kind, width):
+    with _visit(browser, tabs, f"{site}/{_page(site_dir, kind)}", width) as (page, _):
+        m = page.evaluate(_LAYOUT)
+        assert m["scroll"] <= m["width"], (kind, width, m["scroll"])
+        if width == 1280:
+            assert not m["hidden"], (kind, m["hidden"])
+        assert not m["wrapped"], (kind, width, m["wrapped"][:10])
+        _shot(page, f"{kind}-{width}")
 
 
 _COLUMN = (
@@ -251,8 +282,12 @@ def _assert_sorted(values, numeric: bool, descending: bool, where) -> None:
     "kind",
     ["progress", "county", "campaigns", "key-counties", "key-villages", "orgs", "organization"],
 )
-def test_every_table_sorts(browser, site, site_dir, kind):
-    ctx, page, watch = _open(browser, f"{site}/{_page(site_dir, kind)}")
+def test_every_table_sorts(browser, tabs, site, site_dir, kind):
+    with _visit(browser, tabs, f"{site}/{_page(site_dir, kind)}") as (page, _):
+        _sorts_every_table(page, kind)
+
+
+def _sorts_every_table(page, kind: str) -> None:
     n = page.evaluate(f"() => ({_TABLES})().length")
     sorted_tables = 0
     for t in range(n):
@@ -288,8 +323,6 @@ def test_every_table_sorts(browser, site, site_dir, kind):
     assert sorted_tables >= 1, kind
     if kind == "key-villages":
         _shot(page, "sorted-table")
-    watch.clean()
-    ctx.close()
 
 
 def _search(page, query: str):
@@ -343,7 +376,7 @@ def test_footer_shows_the_data_date_in_beijing_time(browser, site):
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_real_data_pages_fit(browser, real_url, width):
+def test_real_data_pages_fit(browser, tabs, real_url, width):
     pages = [
         "progress/index.html",
         "progress/county/gs-qingshui.html",
@@ -353,14 +386,12 @@ def test_real_data_pages_fit(browser, real_url, width):
         "guide.html",
     ]
     for rel in pages:
-        ctx, page, watch = _open(browser, f"{real_url}/{rel}", width)
-        m = page.evaluate(_LAYOUT)
-        assert m["scroll"] <= m["width"], (rel, width, m["scroll"])
-        if width == 1280:
-            assert not m["hidden"], (rel, m["hidden"])
-        assert not m["wrapped"], (rel, width, m["wrapped"][:10])
-        watch.clean()
-        ctx.close()
+        with _visit(browser, tabs, f"{real_url}/{rel}", width) as (page, _):
+            m = page.evaluate(_LAYOUT)
+            assert m["scroll"] <= m["width"], (rel, width, m["scroll"])
+            if width == 1280:
+                assert not m["hidden"], (rel, m["hidden"])
+            assert not m["wrapped"], (rel, width, m["wrapped"][:10])
 
 
 def test_header_row_and_first_column_stay_in_place_on_a_phone(browser, site):

@@ -48,3 +48,22 @@ def test_loadgroup_keeps_a_group_on_one_worker(request, tmp_path_factory):
     if os.environ.get("PYTEST_XDIST_WORKER"):  # under xdist: each node id names its group
         assert request.node.nodeid.endswith(f"@{GROUP}"), request.node.nodeid
         assert all(nodeid.endswith(f"@{GROUP}") for _, nodeid in ran), ran
+
+
+def test_temporary_folders_go_to_memory_only_when_it_is_a_tmpfs_with_room(monkeypatch):
+    from . import conftest
+
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    monkeypatch.setattr(conftest.tempfile, "tempdir", conftest.tempfile.tempdir)
+    assert not conftest.temp_in_memory(str(conftest.ROOT))  # not a tmpfs
+    assert not conftest.temp_in_memory("/dev/shm", room=1 << 60)  # no such room
+    monkeypatch.setenv("TMPDIR", "/somewhere/chosen")
+    assert not conftest.temp_in_memory("/dev/shm", room=0)  # the user's choice stands
+    assert os.environ["TMPDIR"] == "/somewhere/chosen"
+
+
+def test_a_run_that_chose_memory_keeps_its_folders_there(tmp_path):
+    if os.environ.get("TMPDIR") != "/dev/shm":
+        pytest.skip("this run keeps its temporary folders on disk")
+    assert tmp_path.resolve().is_relative_to("/dev/shm")
