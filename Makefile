@@ -30,7 +30,8 @@ demo: $(STAMP)
 ## where this grouping silently stops: tests/test_suite_setup.py); the long tests (marked slow)
 ## are handed out first; the trees the tests share are built once per run (tests/conftest.py),
 ## and the commands run in the tests use one process each (BANGFU_WORKERS=1: the workers
-## already keep every core busy).
+## already keep every core busy). The run's temporary folders go to /dev/shm when it is a tmpfs
+## with room and TMPDIR is not set (tests/conftest.py: temp_in_memory).
 WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1) + 1 )))
 test: $(STAMP)
 	$(PY) -m pytest -n $(WORKERS) --dist loadgroup
