@@ -181,8 +181,12 @@ PRODUCERS: dict[str, str] = {
 
 
 def start() -> Path:
-    """Record from now on: in this process and in every process it starts."""
-    directory = Path(tempfile.mkdtemp(prefix="bangfu-codes-"))
+    """Record from now on: in this process and in every process it starts. A pytest process
+    started by one that records (an xdist worker) keeps its folder inside that one's, which
+    takes it along when it is removed: a worker's own ``pytest_unconfigure`` may not run."""
+    parent = os.environ.get("BANGFU_RECORD_CODES")
+    inside = parent if parent and os.path.isdir(parent) else None
+    directory = Path(tempfile.mkdtemp(prefix="bangfu-codes-", dir=inside))
     os.environ["BANGFU_RECORD_CODES"] = str(directory)
     paths = [str(RECORDER), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     os.environ["PYTHONPATH"] = os.pathsep.join(paths)

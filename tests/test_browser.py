@@ -244,12 +244,17 @@ def _page(site_dir, kind: str) -> str:
 @pytest.mark.parametrize("kind", list(PAGES))  # one test a page: the workers share them out
 def test_pages_fit_and_names_do_not_wrap(browser, tabs, site, site_dir, kind, width):
     with _visit(browser, tabs, f"{site}/{_page(site_dir, kind)}", width) as (page, _):
-        m = page.evaluate(_LAYOUT)
-        assert m["scroll"] <= m["width"], (kind, width, m["scroll"])
-        if width == 1280:
-            assert not m["hidden"], (kind, m["hidden"])
-        assert not m["wrapped"], (kind, width, m["wrapped"][:10])
+        _fits(page, kind, width)
         _shot(page, f"{kind}-{width}")
+
+
+def _fits(page, where: str, width: int) -> None:
+    """No sideways scrolling; at 1280 px no table hides columns; no short name wraps."""
+    m = page.evaluate(_LAYOUT)
+    assert m["scroll"] <= m["width"], (where, width, m["scroll"])
+    if width == 1280:
+        assert not m["hidden"], (where, m["hidden"])
+    assert not m["wrapped"], (where, width, m["wrapped"][:10])
 
 
 _COLUMN = (
@@ -387,11 +392,7 @@ def test_real_data_pages_fit(browser, tabs, real_url, width):
     ]
     for rel in pages:
         with _visit(browser, tabs, f"{real_url}/{rel}", width) as (page, _):
-            m = page.evaluate(_LAYOUT)
-            assert m["scroll"] <= m["width"], (rel, width, m["scroll"])
-            if width == 1280:
-                assert not m["hidden"], (rel, m["hidden"])
-            assert not m["wrapped"], (rel, width, m["wrapped"][:10])
+            _fits(page, rel, width)
 
 
 def test_header_row_and_first_column_stay_in_place_on_a_phone(browser, site):
