@@ -47,9 +47,30 @@ def temp_in_memory(folder: str = "/dev/shm", room: int = 4 << 30) -> bool:
         return False
     if not tmpfs or st.f_bavail * st.f_frsize < room or not os.access(folder, os.W_OK):
         return False
+    if _memory_left() < 2 * room:  # what a tmpfs holds is memory: leave the tests their share
+        return False
     os.environ["TMPDIR"] = folder  # the workers and every command a test runs inherit it
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
     return True
+
+
+def _memory_left() -> int:
+    """Bytes of memory this process may still use: the kernel's estimate of what is available,
+    or less under a cgroup (v2) limit, as in a container."""
+    left = 0
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    left = int(line.split()[1]) * 1024
+        with open("/sys/fs/cgroup/memory.max", encoding="utf-8") as cap:
+            limit = cap.read().strip()
+        with open("/sys/fs/cgroup/memory.current", encoding="utf-8") as used:
+            if limit != "max":
+                left = min(left, int(limit) - int(used.read().strip()))
+    except (OSError, ValueError):
+        pass
+    return left
 
 
 TEMP_IN_MEMORY = temp_in_memory()

@@ -58,6 +58,10 @@ def test_temporary_folders_go_to_memory_only_when_it_is_a_tmpfs_with_room(monkey
     monkeypatch.setattr(conftest.tempfile, "tempdir", conftest.tempfile.tempdir)
     assert not conftest.temp_in_memory(str(conftest.ROOT))  # not a tmpfs
     assert not conftest.temp_in_memory("/dev/shm", room=1 << 60)  # no such room
+    if conftest.temp_in_memory("/dev/shm", room=1):  # this machine's /dev/shm qualifies…
+        monkeypatch.delenv("TMPDIR")
+        monkeypatch.setattr(conftest, "_memory_left", lambda: 1)
+        assert not conftest.temp_in_memory("/dev/shm", room=1)  # …but not without the memory
     monkeypatch.setenv("TMPDIR", "/somewhere/chosen")
     assert not conftest.temp_in_memory("/dev/shm", room=0)  # the user's choice stands
     assert os.environ["TMPDIR"] == "/somewhere/chosen"
