@@ -65,15 +65,15 @@ def _memory_left() -> int:
                     left = int(line.split()[1]) * 1024
         with open("/sys/fs/cgroup/memory.max", encoding="utf-8") as cap:
             limit = cap.read().strip()
-        with open("/sys/fs/cgroup/memory.current", encoding="utf-8") as used:
-            if limit != "max":
+        if limit != "max":
+            with open("/sys/fs/cgroup/memory.current", encoding="utf-8") as used:
                 left = min(left, int(limit) - int(used.read().strip()))
     except (OSError, ValueError):
         pass
     return left
 
 
-TEMP_IN_MEMORY = temp_in_memory()
+temp_in_memory()  # before anything asks for a temporary folder
 RECORDED_CODES = start()  # before any test module imports bangfu
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # the xdist workers already keep every core busy: a command's own worker processes (reading
@@ -244,13 +244,18 @@ def build_site(data: Path, out: Path, src: Path, *extra: str) -> subprocess.Comp
 # --- trees built once per test run, shared by the tests (and the xdist workers) -------------
 
 
+def run_folder(tmp_path_factory) -> Path:
+    """The run's temporary folder, the same for every process of the run: under pytest-xdist
+    each worker has its own basetemp (<run>/popen-<worker>)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 def shared_tree(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
     """``build(folder)`` once per test run, by whichever process asks first; the others wait
     for it, then read the same folder. The folder is read-only for the tests: one that changes
     it works on a copy (``shutil.copytree`` into its ``tmp_path``)."""
-    base = tmp_path_factory.getbasetemp()
-    # under pytest-xdist each worker has its own basetemp/<worker>; the run's folder is shared
-    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+    root = run_folder(tmp_path_factory) / "shared"
     root.mkdir(exist_ok=True)
     folder, done = root / name, root / f"{name}.done"
     with open(root / f"{name}.lock", "w") as lock:

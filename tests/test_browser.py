@@ -50,9 +50,14 @@ def _open(browser, url: str, width: int = 1280):
     )
     page = ctx.new_page()
     watch = Watch(page)
+    _load(page, url)
+    return ctx, page, watch
+
+
+def _load(page, url: str) -> None:
+    """Go to ``url`` and wait until the page and its fonts are loaded."""
     page.goto(url, wait_until="load")
     page.evaluate("document.fonts.ready.then(() => true)")
-    return ctx, page, watch
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +80,7 @@ def _visit(browser, tabs: dict, url: str, width: int = 1280):
     ctx, page = tabs[width]
     watch = Watch(page)
     try:
-        page.goto(url, wait_until="load")
-        page.evaluate("document.fonts.ready.then(() => true)")
+        _load(page, url)
         yield page, watch
         watch.clean()
     except BaseException:

@@ -11,19 +11,20 @@ in a subprocess; on a loaded machine that session sometimes never finished shutt
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+
+from .conftest import run_folder
 
 GROUP = "suite_setup_probe"
 pytestmark = pytest.mark.xdist_group(GROUP)
 PROBES = 5
 
 
-def _record(tmp_path_factory) -> object:
+def _record(tmp_path_factory) -> Path:
     """The run's file of (worker, node id) lines, shared by the workers."""
-    base = tmp_path_factory.getbasetemp()
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    return root / f"{GROUP}.txt"
+    return run_folder(tmp_path_factory) / f"{GROUP}.txt"
 
 
 def _worker() -> str:
