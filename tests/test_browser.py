@@ -44,16 +44,6 @@ def browser(site, chromium):
     return chromium
 
 
-def _open(browser, url: str, width: int = 1280):
-    ctx = browser.new_context(
-        viewport={"width": width, "height": 900}, locale="zh-CN", accept_downloads=True
-    )
-    page = ctx.new_page()
-    watch = Watch(page)
-    _load(page, url)
-    return ctx, page, watch
-
-
 def _load(page, url: str) -> None:
     """Go to ``url`` and wait until the page and its fonts are loaded."""
     page.goto(url, wait_until="load")
@@ -62,20 +52,28 @@ def _load(page, url: str) -> None:
 
 @pytest.fixture(scope="module")
 def tabs(browser):
-    """One page per width, shared by the tests that only read what a page shows (layout,
-    sorting). Each visit is a fresh navigation with a watch of its own; what is shared is
-    Chromium's renderer process, whose start (about 0.75 CPU-seconds for a new page or context
-    here) these tests do not need. A visit that fails closes its page."""
+    """One page per width, shared by the module's tests. Each visit is a fresh navigation with
+    a watch of its own, so what a test typed, clicked or filtered is gone for the next; what is
+    shared is Chromium's renderer process, whose start (about 0.65 CPU-seconds for a new page
+    or context here, against 0.35 for a navigation) the tests do not need. The site keeps
+    nothing in the browser (no cookie, nothing in local or session storage): every visit
+    asserts it, so nothing a visit leaves behind reaches the next. A visit that fails closes
+    its page."""
     opened: dict = {}
     yield opened
     for ctx, _ in opened.values():
         ctx.close()
 
 
+_STORED = "() => [Object.keys(localStorage), Object.keys(sessionStorage), document.cookie]"
+
+
 @contextlib.contextmanager
 def _visit(browser, tabs: dict, url: str, width: int = 1280):
     if width not in tabs:
-        ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+        ctx = browser.new_context(
+            viewport={"width": width, "height": 900}, locale="zh-CN", accept_downloads=True
+        )
         tabs[width] = (ctx, ctx.new_page())
     ctx, page = tabs[width]
     watch = Watch(page)
@@ -83,6 +81,7 @@ def _visit(browser, tabs: dict, url: str, width: int = 1280):
         _load(page, url)
         yield page, watch
         watch.clean()
+        assert page.evaluate(_STORED) == [[], [], ""]  # the site keeps nothing in the browser
     except BaseException:
         del tabs[width]
         ctx.close()
@@ -101,82 +100,72 @@ def _banner(page) -> None:
     assert "synthetic data" in page.locator("[data-bf-banner=synthetic]").first.inner_text()
 
 
-def test_home(browser, site):
-    ctx, page, watch = _open(browser, f"{site}/index.html")
-    _banner(page)
-    assert page.locator(".bf-card").count() >= 6
-    assert "数据最后更新" in page.inner_text("article")
-    _shot(page, "home")
-    watch.clean()
-    ctx.close()
+def test_home(browser, tabs, site):
+    with _visit(browser, tabs, f"{site}/index.html") as (page, _):
+        _banner(page)
+        assert page.locator(".bf-card").count() >= 6
+        assert "数据最后更新" in page.inner_text("article")
+        _shot(page, "home")
 
 
-def test_key_village_list_filter(browser, site):
-    ctx, page, watch = _open(browser, f"{site}/lists/villages.html")
-    _banner(page)
-    rows = page.locator("#bf-list tbody tr")
-    assert rows.count() == 100
-    page.fill("input.bf-filter-input", "长春村")
-    visible = [r for r in rows.all() if r.is_visible()]
-    assert len(visible) == 1 and "黔江区" in visible[0].inner_text()
-    _shot(page, "key-villages")
-    page.fill("input.bf-filter-input", "")
-    watch.clean()
-    ctx.close()
+def test_key_village_list_filter(browser, tabs, site):
+    with _visit(browser, tabs, f"{site}/lists/villages.html") as (page, _):
+        _banner(page)
+        rows = page.locator("#bf-list tbody tr")
+        assert rows.count() == 100
+        page.fill("input.bf-filter-input", "长春村")
+        visible = [r for r in rows.all() if r.is_visible()]
+        assert len(visible) == 1 and "黔江区" in visible[0].inner_text()
+        _shot(page, "key-villages")
+        page.fill("input.bf-filter-input", "")
 
 
-def test_progress_page_draws_charts(browser, site):
-    ctx, page, watch = _open(browser, f"{site}/progress/index.html")
-    _banner(page)
-    charts = page.locator("figure.bf-chart svg")
-    # plans per county and delivery by kind; in this small demo every monthly cell is withheld,
-    # so the monthly charts (all zeros) are left out
-    assert charts.count() >= 2
-    for i in range(charts.count()):
-        box = charts.nth(i).bounding_box()
-        assert box and box["width"] > 100 and box["height"] > 50
-        assert charts.nth(i).locator("rect, polyline, circle").count() > 0
-    page.locator("figure.bf-chart").nth(1).scroll_into_view_if_needed()
-    _shot(page, "progress")
-    ctx.close()
-    ctx, page, watch2 = _open(browser, f"{site}/progress/county/cq-qianjiang.html")
-    assert page.locator("figure.bf-chart svg").count() >= 1
-    _shot(page, "progress-county")
-    watch.clean()
-    watch2.clean()
-    ctx.close()
+def test_progress_page_draws_charts(browser, tabs, site):
+    with _visit(browser, tabs, f"{site}/progress/index.html") as (page, _):
+        _banner(page)
+        charts = page.locator("figure.bf-chart svg")
+        # plans per county and delivery by kind; in this small demo every monthly cell is withheld,
+        # so the monthly charts (all zeros) are left out
+        assert charts.count() >= 2
+        for i in range(charts.count()):
+            box = charts.nth(i).bounding_box()
+            assert box and box["width"] > 100 and box["height"] > 50
+            assert charts.nth(i).locator("rect, polyline, circle").count() > 0
+        page.locator("figure.bf-chart").nth(1).scroll_into_view_if_needed()
+        _shot(page, "progress")
+    with _visit(browser, tabs, f"{site}/progress/county/cq-qianjiang.html") as (page, _):
+        assert page.locator("figure.bf-chart svg").count() >= 1
+        _shot(page, "progress-county")
 
 
-def test_organization_page(browser, site):
-    ctx, page, watch = _open(browser, f"{site}/orgs/index.html")
-    watch.settle()  # leaving the page would abort what it still loads
-    first = page.locator("#bf-orgs tbody tr a").first
-    first.click()
-    page.wait_for_load_state("load")
-    _banner(page)
-    text = page.inner_text("article")
-    assert "结对方案" in text and "报送及时性" in text
-    _shot(page, "organization")
-    watch.clean()
-    ctx.close()
+def test_organization_page(browser, tabs, site):
+    with _visit(browser, tabs, f"{site}/orgs/index.html") as (page, watch):
+        watch.settle()  # leaving the page would abort what it still loads
+        first = page.locator("#bf-orgs tbody tr a").first
+        first.click()
+        page.wait_for_load_state("load")
+        _banner(page)
+        text = page.inner_text("article")
+        assert "结对方案" in text and "报送及时性" in text
+        _shot(page, "organization")
 
 
-def test_chinese_search_finds_a_key_village(browser, site):
-    ctx, page, watch = _open(browser, f"{site}/index.html")
-    page.keyboard.press("s")  # the theme's search shortcut
-    # Chinese is entered through an input method: the text arrives, then a key event
-    # ends the composition; the theme reads the query on keyup
-    page.fill("input.md-search__input", "长春村")
-    page.keyboard.press("End")
-    result = page.locator(".md-search-result__item").first
-    result.wait_for(timeout=20000)
-    links = [a.get_attribute("href") or "" for a in page.locator(".md-search-result__link").all()]
-    assert any("lists/villages.html" in h or "cq-qianjiang" in h for h in links), links
-    # the index separates words with zero-width spaces, which a reader does not see
-    assert "长春村" in page.locator(".md-search-result").inner_text().replace("\u200b", "")
-    _shot(page, "search")
-    watch.clean()
-    ctx.close()
+def test_chinese_search_finds_a_key_village(browser, tabs, site):
+    with _visit(browser, tabs, f"{site}/index.html") as (page, _):
+        page.keyboard.press("s")  # the theme's search shortcut
+        # Chinese is entered through an input method: the text arrives, then a key event
+        # ends the composition; the theme reads the query on keyup
+        page.fill("input.md-search__input", "长春村")
+        page.keyboard.press("End")
+        result = page.locator(".md-search-result__item").first
+        result.wait_for(timeout=20000)
+        links = [
+            a.get_attribute("href") or "" for a in page.locator(".md-search-result__link").all()
+        ]
+        assert any("lists/villages.html" in h or "cq-qianjiang" in h for h in links), links
+        # the index separates words with zero-width spaces, which a reader does not see
+        assert "长春村" in page.locator(".md-search-result").inner_text().replace("\u200b", "")
+        _shot(page, "search")
 
 
 # ---------------------------------------------------------------- layout, sorting, search
@@ -343,45 +332,41 @@ def _search(page, query: str):
     return page.locator(".md-search-result")
 
 
-def test_search_finds_a_partial_organization_name(browser, real_url):
-    ctx, page, watch = _open(browser, f"{real_url}/index.html")
-    results = _search(page, "蜜蜂")
-    links = [a.get_attribute("href") or "" for a in page.locator(".md-search-result__link").all()]
-    assert any("orgs/gs-qingshui-mifeng-chanye-xiehui.html" in h for h in links), links
-    assert "清水县蜜蜂产业协会" in results.inner_text().replace("\u200b", "")
-    _shot(page, "search-partial-name")
-    _search(page, "清水县蜜蜂产业协会")  # the whole name still finds it, first
-    first = page.locator(".md-search-result__link").first.get_attribute("href") or ""
-    assert "orgs/gs-qingshui-mifeng-chanye-xiehui.html" in first
-    watch.clean()
-    ctx.close()
+def test_search_finds_a_partial_organization_name(browser, tabs, real_url):
+    with _visit(browser, tabs, f"{real_url}/index.html") as (page, _):
+        results = _search(page, "蜜蜂")
+        links = [
+            a.get_attribute("href") or "" for a in page.locator(".md-search-result__link").all()
+        ]
+        assert any("orgs/gs-qingshui-mifeng-chanye-xiehui.html" in h for h in links), links
+        assert "清水县蜜蜂产业协会" in results.inner_text().replace("\u200b", "")
+        _shot(page, "search-partial-name")
+        _search(page, "清水县蜜蜂产业协会")  # the whole name still finds it, first
+        first = page.locator(".md-search-result__link").first.get_attribute("href") or ""
+        assert "orgs/gs-qingshui-mifeng-chanye-xiehui.html" in first
 
 
-def test_chart_has_a_data_table_and_downloads_as_svg(browser, site):
-    ctx, page, watch = _open(browser, f"{site}/progress/index.html")
-    fig = page.locator("figure.bf-chart").first
-    fig.locator("details summary").click()
-    assert fig.locator("details table tbody tr").count() >= 1
-    with page.expect_download() as info:
-        fig.locator("a.bf-chart-download").click()
-    path = info.value.path()
-    text = Path(path).read_text("utf-8")
-    assert text.startswith("<?xml") and "<svg" in text and "<style>" in text
-    assert info.value.suggested_filename.endswith(".svg")
-    watch.clean()
-    ctx.close()
+def test_chart_has_a_data_table_and_downloads_as_svg(browser, tabs, site):
+    with _visit(browser, tabs, f"{site}/progress/index.html") as (page, _):
+        fig = page.locator("figure.bf-chart").first
+        fig.locator("details summary").click()
+        assert fig.locator("details table tbody tr").count() >= 1
+        with page.expect_download() as info:
+            fig.locator("a.bf-chart-download").click()
+        path = info.value.path()
+        text = Path(path).read_text("utf-8")
+        assert text.startswith("<?xml") and "<svg" in text and "<style>" in text
+        assert info.value.suggested_filename.endswith(".svg")
 
 
-def test_footer_shows_the_data_date_in_beijing_time(browser, site):
-    ctx, page, watch = _open(browser, f"{site}/progress/index.html", 390)
-    footer = page.locator("[data-bf-footer]")
-    footer.scroll_into_view_if_needed()
-    text = footer.inner_text()
-    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d（北京时间）", text), text
-    assert "CC-BY-4.0" in text and "更正" in text and "来源文件" in text
-    _shot(page, "footer-390")
-    watch.clean()
-    ctx.close()
+def test_footer_shows_the_data_date_in_beijing_time(browser, tabs, site):
+    with _visit(browser, tabs, f"{site}/progress/index.html", 390) as (page, _):
+        footer = page.locator("[data-bf-footer]")
+        footer.scroll_into_view_if_needed()
+        text = footer.inner_text()
+        assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d（北京时间）", text), text
+        assert "CC-BY-4.0" in text and "更正" in text and "来源文件" in text
+        _shot(page, "footer-390")
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -399,52 +384,48 @@ def test_real_data_pages_fit(browser, tabs, real_url, width):
             _fits(page, rel, width)
 
 
-def test_header_row_and_first_column_stay_in_place_on_a_phone(browser, site):
-    ctx, page, watch = _open(browser, f"{site}/lists/villages.html", 390)
-    moved = page.evaluate(
-        """() => {
-      const wrap = document.querySelector('#bf-list').parentElement;
-      const head = wrap.querySelector('thead th:nth-child(2)');
-      const first = wrap.querySelector('tbody tr td:first-child');
-      const before = [head.getBoundingClientRect().top, first.getBoundingClientRect().left];
-      wrap.scrollTop = 400; wrap.scrollLeft = 200;
-      const after = [head.getBoundingClientRect().top, first.getBoundingClientRect().left];
-      return {scrolled: [wrap.scrollTop, wrap.scrollLeft], before, after};
-    }"""
-    )
-    assert moved["scrolled"][0] > 0 and moved["scrolled"][1] > 0, moved  # the table scrolls
-    assert moved["after"] == moved["before"], moved  # header row and first column do not
-    _shot(page, "key-villages-390-scrolled")
-    watch.clean()
-    ctx.close()
+def test_header_row_and_first_column_stay_in_place_on_a_phone(browser, tabs, site):
+    with _visit(browser, tabs, f"{site}/lists/villages.html", 390) as (page, _):
+        moved = page.evaluate(
+            """() => {
+          const wrap = document.querySelector('#bf-list').parentElement;
+          const head = wrap.querySelector('thead th:nth-child(2)');
+          const first = wrap.querySelector('tbody tr td:first-child');
+          const before = [head.getBoundingClientRect().top, first.getBoundingClientRect().left];
+          wrap.scrollTop = 400; wrap.scrollLeft = 200;
+          const after = [head.getBoundingClientRect().top, first.getBoundingClientRect().left];
+          return {scrolled: [wrap.scrollTop, wrap.scrollLeft], before, after};
+        }"""
+        )
+        assert moved["scrolled"][0] > 0 and moved["scrolled"][1] > 0, moved  # the table scrolls
+        assert moved["after"] == moved["before"], moved  # header row and first column do not
+        _shot(page, "key-villages-390-scrolled")
 
 
-def test_village_plan_campaign_downloads_and_changes_pages_render(browser, site):
+def test_village_plan_campaign_downloads_and_changes_pages_render(browser, tabs, site):
     """The page kinds of issue 16 (items 2–4), reached by following their links."""
-    ctx, page, watch = _open(browser, f"{site}/lists/villages.html")
-    watch.settle()  # leaving the page would abort what it still loads
-    page.locator("#bf-list tbody tr a[href*='../villages/']").first.click()
-    page.wait_for_load_state("load")
-    _banner(page)
-    assert "结对方案和帮扶主体" in page.inner_text("article")
-    _shot(page, "village")
-    watch.settle()  # leaving the page would abort what it still loads
-    page.locator("article a[href*='../plans/']").first.click()
-    page.wait_for_load_state("load")
-    assert "进度报告" in page.inner_text("article")
-    _shot(page, "plan")
-    watch.settle()  # leaving the page would abort what it still loads
-    page.locator("article a[href*='../campaigns/']").first.click()
-    page.wait_for_load_state("load")
-    assert "配额与已结对" in page.inner_text("article")
-    _shot(page, "campaign")
-    for rel, heading, name in (
-        ("downloads.html", "怎样打开", "downloads"),
-        ("changes.html", "最近更新", "changes"),
-    ):
+    with _visit(browser, tabs, f"{site}/lists/villages.html") as (page, watch):
         watch.settle()  # leaving the page would abort what it still loads
-        page.goto(f"{site}/{rel}", wait_until="load")
-        assert heading in page.inner_text("article")
-        _shot(page, name)
-    watch.clean()
-    ctx.close()
+        page.locator("#bf-list tbody tr a[href*='../villages/']").first.click()
+        page.wait_for_load_state("load")
+        _banner(page)
+        assert "结对方案和帮扶主体" in page.inner_text("article")
+        _shot(page, "village")
+        watch.settle()  # leaving the page would abort what it still loads
+        page.locator("article a[href*='../plans/']").first.click()
+        page.wait_for_load_state("load")
+        assert "进度报告" in page.inner_text("article")
+        _shot(page, "plan")
+        watch.settle()  # leaving the page would abort what it still loads
+        page.locator("article a[href*='../campaigns/']").first.click()
+        page.wait_for_load_state("load")
+        assert "配额与已结对" in page.inner_text("article")
+        _shot(page, "campaign")
+        for rel, heading, name in (
+            ("downloads.html", "怎样打开", "downloads"),
+            ("changes.html", "最近更新", "changes"),
+        ):
+            watch.settle()  # leaving the page would abort what it still loads
+            page.goto(f"{site}/{rel}", wait_until="load")
+            assert heading in page.inner_text("article")
+            _shot(page, name)
