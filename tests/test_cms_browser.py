@@ -16,6 +16,7 @@ Screenshots go to build/screenshots/cms-*.png."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -225,8 +226,7 @@ def test_editor_loads_offline_in_chinese(browser, admin):
     assert "帮扶户" not in text  # households are not edited here
     _shot(page, "collections")
     watch.clean()
-    ctx.close()
-    ctx, page, watch = _signed_in(browser, admin, width=390)
+    page.set_viewport_size({"width": 390, "height": 900})  # a phone, still signed in
     page.goto(f"{admin}#/collections/{COLLECTION}/new", wait_until="networkidle")
     _field(page, "id").wait_for()
     m = page.evaluate("() => [document.scrollingElement.scrollWidth, innerWidth]")
@@ -333,7 +333,38 @@ def _open(browser, url: str):
     return ctx, page, watch, fetched
 
 
-def test_the_page_fills_the_template_as_bangfu_does(browser, admin, demo_data):
+@pytest.fixture(scope="module")
+def tab(browser):
+    """One page for the visits that do not start the editor (the county list, a county that
+    is unknown or whose file is missing, the template filled in): a new page costs about 0.65
+    CPU-seconds here. Without the editor the page keeps nothing in the browser (asserted
+    after every visit), so a visit cannot change the next."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    yield ctx.new_page()
+    ctx.close()
+
+
+@contextlib.contextmanager
+def _look(page, url: str):
+    """A visit on the shared page: its watch and the paths it fetched are its own."""
+    watch = Watch(page)
+    fetched: list[str] = []
+
+    def seen(r):
+        fetched.append(urlparse(r.url).path.split("/", 2)[-1])
+
+    page.on("request", seen)
+    try:
+        page.goto(url, wait_until="networkidle")
+        yield watch, fetched
+        stored = "() => [Object.keys(localStorage), Object.keys(sessionStorage), document.cookie]"
+        assert page.evaluate(stored) == [[], [], ""]
+    finally:
+        watch.detach()
+        page.remove_listener("request", seen)
+
+
+def test_the_page_fills_the_template_as_bangfu_does(tab, admin, demo_data):
     """Every plan of the demo (households, villages, neither), and values that look like
     tokens or like a JavaScript replacement pattern, filled in by the page's own ``fill``."""
     from bangfu import cms
@@ -341,54 +372,51 @@ def test_the_page_fills_the_template_as_bangfu_does(browser, admin, demo_data):
     from bangfu.cms_template import fill
 
     page_url = admin.split("?")[0] + "?county=nowhere"  # the county list: the editor not loaded
-    ctx, page, watch, _ = _open(browser, page_url)
-    page.locator("#bf-counties").wait_for()
-    _index, bodies = cms.counties(ROOT / "schemas", read_inputs(demo_data))
-    odd = {**next(iter(bodies.values()))["plans"][0], "name": "@@id@@ $& $1 $$", "villages": []}
-    cases = [(b["template"], p) for b in bodies.values() for p in [*b["plans"], odd]]
-    got = page.evaluate("(cases) => cases.map(([t, v]) => window.bfFill(t, v))", cases)
-    assert len(cases) > 10
-    assert got == [fill(t, v) for t, v in cases]
-    watch.clean()
-    ctx.close()
+    with _look(tab, page_url) as (watch, _):
+        tab.locator("#bf-counties").wait_for()
+        _index, bodies = cms.counties(ROOT / "schemas", read_inputs(demo_data))
+        odd = {**next(iter(bodies.values()))["plans"][0], "name": "@@id@@ $& $1 $$", "villages": []}
+        cases = [(b["template"], p) for b in bodies.values() for p in [*b["plans"], odd]]
+        got = tab.evaluate("(cases) => cases.map(([t, v]) => window.bfFill(t, v))", cases)
+        assert len(cases) > 10
+        assert got == [fill(t, v) for t, v in cases]
+        watch.clean()
 
 
-def test_a_county_is_chosen_before_its_plans_are_read(browser, admin):
+def test_a_county_is_chosen_before_its_plans_are_read(browser, tab, admin):
     """The page lists the counties and reads no county file, nor the editor; ``?county=``
     reads that county's file only; an unknown county is said so; an empty choice opens the
     editor with the organizations only; a repository of one county opens it at once."""
     page_url = admin.split("?")[0]
-    ctx, page, watch, fetched = _open(browser, page_url)
-    page.locator("#bf-counties").wait_for()  # shown once the county list is read
-    links = page.locator("#bf-county-list a")
-    counties = sorted(p.stem for p in (ROOT / "data/counties").glob("*.yaml"))
-    assert links.count() == len(counties) > 1
-    shown = dict(zip(counties, links.all_inner_texts(), strict=True))
-    assert shown[COUNTY] == "甘肃省天水市清水县（gs-qingshui）：6 个结对方案"
-    assert shown["cq-wulong"] == "重庆市武隆区（cq-wulong）：0 个结对方案"
-    assert links.nth(0).get_attribute("href") == f"?county={counties[0]}"
-    assert not page.locator("#bf-unknown").is_visible()
-    assert [u for u in fetched if u.startswith("counties")] == ["counties.json"]
-    assert page.locator("#nc-root").count() == 0  # the editor is not started, nor loaded
-    assert "vendor/decap-cms.js" not in fetched, fetched
-    _shot(page, "counties")
-    watch.clean()
-    ctx.close()
+    with _look(tab, page_url) as (watch, fetched):
+        tab.locator("#bf-counties").wait_for()  # shown once the county list is read
+        links = tab.locator("#bf-county-list a")
+        counties = sorted(p.stem for p in (ROOT / "data/counties").glob("*.yaml"))
+        assert links.count() == len(counties) > 1
+        shown = dict(zip(counties, links.all_inner_texts(), strict=True))
+        assert shown[COUNTY] == "甘肃省天水市清水县（gs-qingshui）：6 个结对方案"
+        assert shown["cq-wulong"] == "重庆市武隆区（cq-wulong）：0 个结对方案"
+        assert links.nth(0).get_attribute("href") == f"?county={counties[0]}"
+        assert not tab.locator("#bf-unknown").is_visible()
+        assert [u for u in fetched if u.startswith("counties")] == ["counties.json"]
+        assert tab.locator("#nc-root").count() == 0  # the editor is not started, nor loaded
+        assert "vendor/decap-cms.js" not in fetched, fetched
+        _shot(tab, "counties")
+        watch.clean()
 
-    ctx, page, watch, fetched = _open(browser, f"{page_url}?county=nowhere")
-    page.locator("#bf-counties").wait_for()
-    assert page.locator("#bf-unknown").is_visible()
-    watch.clean()
-    ctx.close()
+    with _look(tab, f"{page_url}?county=nowhere") as (watch, fetched):
+        tab.locator("#bf-counties").wait_for()
+        assert tab.locator("#bf-unknown").is_visible()
+        watch.clean()
 
-    ctx, page, watch, fetched = _open(
-        browser, page_url.replace("/admin/", "/gone/") + "?county=cq-wulong"
-    )
-    page.locator("#bf-failed").wait_for()  # said on the page, not a blank screen
-    assert "counties/cq-wulong.json: 404" in page.inner_text("#bf-failed")
-    assert "vendor/decap-cms.js" not in fetched
-    assert [f.split("/gone/")[-1] for f in watch.failed] == ["counties/cq-wulong.json"]
-    ctx.close()
+    with _look(tab, page_url.replace("/admin/", "/gone/") + "?county=cq-wulong") as (
+        watch,
+        fetched,
+    ):
+        tab.locator("#bf-failed").wait_for()  # said on the page, not a blank screen
+        assert "counties/cq-wulong.json: 404" in tab.inner_text("#bf-failed")
+        assert "vendor/decap-cms.js" not in fetched
+        assert [f.split("/gone/")[-1] for f in watch.failed] == ["counties/cq-wulong.json"]
 
     # a county without plans: its plans collection, no report collection
     ctx, page, watch, fetched = _open(browser, f"{page_url}?county=cq-wulong")
