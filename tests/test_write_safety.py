@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -179,10 +180,15 @@ def test_new_and_fmt_refuse_to_write_while_another_writer_holds_the_lock(tmp_pat
     messy = repo / "data/campaigns/tk-campaign.yaml"
     messy.write_text(messy.read_text("utf-8").replace("  - tc-alpha", "- tc-alpha"), "utf-8")
     before = tree_hash(repo / "data")
-    with writing(repo / "data"):  # the lock is between processes: the writers run apart
-        new = bangfu_process("new", "source", "--id", "locked-out", "--name", "x", cwd=repo)
-        fmt = bangfu_process("fmt", cwd=repo)
+    # the lock is between processes: the writers run apart, and wait for it at once (each
+    # gives up after writes.LOCK_WAIT)
+    with writing(repo / "data"), ThreadPoolExecutor(2) as pool:
+        waits = [
+            pool.submit(bangfu_process, *args, cwd=repo)
+            for args in (("new", "source", "--id", "locked-out", "--name", "x"), ("fmt",))
+        ]
         check = bangfu_process("check", "--as-of", DEFAULT_AS_OF, cwd=repo)
+        new, fmt = (w.result() for w in waits)
     assert new.returncode == 1 and "[write.locked]" in new.stdout, new.stdout + new.stderr
     assert fmt.returncode == 1 and "[write.locked]" in fmt.stdout, fmt.stdout + fmt.stderr
     assert "Traceback" not in new.stderr + fmt.stderr
@@ -244,7 +250,7 @@ def test_kill_during_import_renames_is_rolled_forward_by_the_next_writer(tmp_pat
 
     repo = make_case(tmp_path / "killed", None)
     before = tree_hash(repo / "data")
-    proc = start_import(repo, book, "0.3")
+    proc = start_import(repo, book, "rename=0.3")  # staged at once, then renamed slowly
     plans = repo / "data/plans/tc-alpha"
     wait_for(lambda: journal_state(repo) == "renaming" and len(list(plans.iterdir())) > 1)
     proc.send_signal(signal.SIGKILL)

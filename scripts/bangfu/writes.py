@@ -42,7 +42,8 @@ TEMP_MARK = ".bangfu-tmp-"
 LOCK_WAIT = 2.0  # seconds a second writer waits for the first before giving up
 MAX_JOURNAL = 64 * 1024 * 1024
 # test-only fault injection: seconds to sleep after each staged file and before each rename,
-# so a test can kill a writer at a known step or hold the lock while a second writer starts
+# so a test can kill a writer at a known step or hold the lock while a second writer starts:
+# "0.3" (both steps), or "stage=0.3" / "rename=0.3" (that step only)
 PAUSE_ENV = "BANGFU_TEST_WRITE_PAUSE"
 
 _TEMP = re.compile(r"\..+" + re.escape(TEMP_MARK) + r"[0-9a-f]{8}\Z", re.S)
@@ -75,10 +76,12 @@ def _display(path: Path, root: Path | None) -> str:
     return path.as_posix()
 
 
-def _pause() -> None:
-    value = os.environ.get(PAUSE_ENV)
-    if value:
-        time.sleep(float(value))
+def _pause(step: str) -> None:
+    for part in os.environ.get(PAUSE_ENV, "").split(","):
+        name, named, seconds = part.rpartition("=")
+        if seconds and (not named or name == step):
+            time.sleep(float(seconds))
+            return
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -344,7 +347,7 @@ def write_all(files: list[tuple[Path, str | bytes]], root: Path | None = None) -
                 fh.write(content.encode("utf-8") if isinstance(content, str) else content)
                 fh.flush()
                 os.fsync(fh.fileno())
-            _pause()
+            _pause("stage")
         if root is not None and len(pairs) > 1:  # one rename needs no commit point of its own
             for folder in {p.parent for _, p in pairs}:
                 _fsync_dir(folder)
@@ -360,7 +363,7 @@ def write_all(files: list[tuple[Path, str | bytes]], root: Path | None = None) -
             raise WriteError([_os_finding(exc, _display(current, root))]) from None
         raise
     for tmp, path in pairs:
-        _pause()
+        _pause("rename")
         try:
             os.replace(tmp, path)
         except OSError as exc:
