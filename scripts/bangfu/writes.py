@@ -41,9 +41,9 @@ JOURNAL_NAME = ".bangfu-journal"
 TEMP_MARK = ".bangfu-tmp-"
 LOCK_WAIT = 2.0  # seconds a second writer waits for the first before giving up
 MAX_JOURNAL = 64 * 1024 * 1024
-# test-only fault injection: seconds to sleep after each staged file and before each rename,
-# so a test can kill a writer at a known step or hold the lock while a second writer starts:
-# "0.3" (both steps), or "stage=0.3" / "rename=0.3" (that step only)
+# test-only fault injection: seconds to sleep after each staged file and before each rename
+# ("0.3"), or at one of the two ("stage=0.3", "rename=0.3"), so a test can kill a writer at
+# a known step or hold the lock while a second writer starts
 PAUSE_ENV = "BANGFU_TEST_WRITE_PAUSE"
 
 _TEMP = re.compile(r"\..+" + re.escape(TEMP_MARK) + r"[0-9a-f]{8}\Z", re.S)
@@ -77,11 +77,9 @@ def _display(path: Path, root: Path | None) -> str:
 
 
 def _pause(step: str) -> None:
-    for part in os.environ.get(PAUSE_ENV, "").split(","):
-        name, named, seconds = part.rpartition("=")
-        if seconds and (not named or name == step):
-            time.sleep(float(seconds))
-            return
+    name, named, seconds = os.environ.get(PAUSE_ENV, "").rpartition("=")
+    if seconds and (not named or name == step):
+        time.sleep(float(seconds))
 
 
 def _fsync_dir(folder: Path) -> None:
