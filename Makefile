@@ -31,10 +31,13 @@ demo: $(STAMP)
 ## are handed out first; the trees the tests share are built once per run (tests/conftest.py),
 ## and the commands run in the tests use one process each (BANGFU_WORKERS=1: the workers
 ## already keep every core busy). The run's temporary folders go to /dev/shm when it is a tmpfs
-## with room and TMPDIR is not set (tests/conftest.py: temp_in_memory).
+## with room and TMPDIR is not set (tests/conftest.py: temp_in_memory). The run keeps compiled
+## bytecode (__pycache__/, ignored by git) even where PYTHONDONTWRITEBYTECODE is set: otherwise
+## each of its processes (the workers, and the commands, MkDocs builds and benchmarks they start)
+## compiles the package and rewrites the test modules again.
 WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1) + 1 )))
 test: $(STAMP)
-	$(PY) -m pytest -n $(WORKERS) --dist loadgroup
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(WORKERS) --dist loadgroup
 
 ## make lint: ruff (lint and format) and mypy (types, configured in pyproject.toml)
 lint: $(STAMP)
