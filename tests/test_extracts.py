@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from frictionless import validate
 from openpyxl import load_workbook
 
 from bangfu.aggregate import WITHHELD, Column
@@ -54,6 +53,8 @@ def frictionless_cli(descriptor: Path) -> dict:
 
 
 def assert_valid(out: Path) -> None:
+    """Valid as ``frictionless validate`` finds it, run as a user runs it: every row, the
+    foreign keys and the files' sizes and hashes (``bangfu export`` checks less of itself)."""
     descriptor = out / "datapackage.json"
     report = frictionless_cli(descriptor)
     problems = [e for t in report["tasks"] for e in t["errors"]] + report["errors"]
@@ -63,8 +64,6 @@ def assert_valid(out: Path) -> None:
     assert sorted(t["name"] for t in report["tasks"]) == sorted(
         TABLES + [t + "-parquet" for t in TABLES] + ["bangfu-tables-sqlite"]
     )
-    api = validate(str(descriptor))
-    assert api.valid, api.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
 
 
 def rows(out: Path, table: str) -> list[dict]:
