@@ -95,3 +95,12 @@ class Watch:
         assert not self.errors, self.errors
         assert not self.failed, self.failed
         assert not self.foreign, self.foreign
+
+
+_STORED = "() => [Object.keys(localStorage), Object.keys(sessionStorage), document.cookie]"
+
+
+def assert_nothing_stored(page) -> None:
+    """The page's site left nothing in the browser: no cookie, nothing in local or session
+    storage (what lets the tests share one page between visits)."""
+    assert page.evaluate(_STORED) == [[], [], ""]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser_helpers import SHOTS, Watch, serve
+from .browser_helpers import SHOTS, Watch, assert_nothing_stored, serve
 from .conftest import require_system
 
 # one worker runs them all, on one Chromium: the others would wait for the same site build
@@ -65,9 +65,6 @@ def tabs(browser):
         ctx.close()
 
 
-_STORED = "() => [Object.keys(localStorage), Object.keys(sessionStorage), document.cookie]"
-
-
 @contextlib.contextmanager
 def _visit(browser, tabs: dict, url: str, width: int = 1280):
     if width not in tabs:
@@ -81,7 +78,7 @@ def _visit(browser, tabs: dict, url: str, width: int = 1280):
         _load(page, url)
         yield page, watch
         watch.clean()
-        assert page.evaluate(_STORED) == [[], [], ""]  # the site keeps nothing in the browser
+        assert_nothing_stored(page)
     except BaseException:
         del tabs[width]
         ctx.close()

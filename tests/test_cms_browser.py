@@ -29,7 +29,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from .browser_helpers import SHOTS, Watch, serve
+from .browser_helpers import SHOTS, Watch, assert_nothing_stored, serve
 from .conftest import ROOT, bangfu, require_system
 
 # one worker runs them all (make test: --dist loadgroup): the module's fixtures are made once
@@ -328,9 +328,14 @@ def _open(browser, url: str):
     page = ctx.new_page()
     watch = Watch(page)
     fetched: list[str] = []
-    page.on("request", lambda r: fetched.append(urlparse(r.url).path.split("/", 2)[-1]))
+    page.on("request", _recorder(fetched))
     page.goto(url, wait_until="networkidle")
     return ctx, page, watch, fetched
+
+
+def _recorder(fetched: list[str]):
+    """A request listener that keeps each path below the served folder (``admin/…``)."""
+    return lambda r: fetched.append(urlparse(r.url).path.split("/", 2)[-1])
 
 
 @pytest.fixture(scope="module")
@@ -349,16 +354,12 @@ def _look(page, url: str):
     """A visit on the shared page: its watch and the paths it fetched are its own."""
     watch = Watch(page)
     fetched: list[str] = []
-
-    def seen(r):
-        fetched.append(urlparse(r.url).path.split("/", 2)[-1])
-
+    seen = _recorder(fetched)
     page.on("request", seen)
     try:
         page.goto(url, wait_until="networkidle")
         yield watch, fetched
-        stored = "() => [Object.keys(localStorage), Object.keys(sessionStorage), document.cookie]"
-        assert page.evaluate(stored) == [[], [], ""]
+        assert_nothing_stored(page)
     finally:
         watch.detach()
         page.remove_listener("request", seen)
