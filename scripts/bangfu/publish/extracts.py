@@ -25,9 +25,10 @@ from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
 from ..config import PublishRefused, UsageError
 from ..public import project
 from ..writes import WriteError
+from . import forked
 from .formulas import neutralise
 from .release import Release
-from .tableschema import EXCEL_DIR, WORKBOOK, package_descriptor
+from .tableschema import EXCEL_DIR, WORKBOOK, package_descriptor, package_meta
 from .validate import package_findings
 
 if TYPE_CHECKING:
@@ -109,13 +110,48 @@ def write_package(
 ) -> None:
     """Write every file of the package into ``folder`` (which must exist and be empty);
     ``meta`` is passed to ``package_descriptor`` (a merged package's name and notes)."""
-    from .parquet import ParquetValueError, parquet_bytes
-    from .sqlite import FILENAME as SQLITE
-    from .sqlite import SqliteValueError, sqlite_bytes
-    from .xlsx import workbook_bytes
+    with start_package(folder, tables, sources, release, meta):
+        pass
+
+
+def start_package(
+    folder: Path,
+    tables: dict[str, Table],
+    sources: list[dict],
+    release: Release,
+    meta: dict | None = None,
+) -> forked.Job:
+    """``write_package``, returning before the workbook is written: a second process writes
+    it (``forked``) while this one writes the other files and the caller goes on. Use the job
+    as a ``with`` block, or ``wait`` for it before the workbook is read or its size stated; on
+    an error in these files the workbook's process is stopped."""
+    from .xlsx import write_workbook
 
     synthetic = any(r.get("synthetic") for t in tables.values() for r in t.rows)
     (folder / EXCEL_DIR).mkdir()
+    about = package_meta(tables, sources, release, synthetic, meta)
+    job = forked.start("Excel 工作簿", write_workbook, folder / WORKBOOK, tables, about)
+    try:
+        _write_files(folder, tables, sources, release, synthetic, meta)
+    except BaseException:
+        job.stop()
+        raise
+    return job
+
+
+def _write_files(
+    folder: Path,
+    tables: dict[str, Table],
+    sources: list[dict],
+    release: Release,
+    synthetic: bool,
+    meta: dict | None,
+) -> None:
+    """Every file of the package but the workbook."""
+    from .parquet import ParquetValueError, parquet_bytes
+    from .sqlite import FILENAME as SQLITE
+    from .sqlite import SqliteValueError, sqlite_bytes
+
     resources = {}
     for name, table in tables.items():
         resources[name] = _file(folder, f"{name}.csv", csv_bytes(table))
@@ -134,7 +170,6 @@ def write_package(
     )
     text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     (folder / DESCRIPTOR).write_text(text, encoding="utf-8", newline="\n")
-    (folder / WORKBOOK).write_bytes(workbook_bytes(tables, descriptor))
 
 
 def swap_in(tmp: Path, out: Path) -> None:
@@ -189,10 +224,10 @@ def publish(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
-        write_package(tmp, tables, sources, release, meta)
-        problems = package_findings(tmp, DESCRIPTOR)
-        if problems:
-            raise WriteError(problems)
+        with start_package(tmp, tables, sources, release, meta):
+            problems = package_findings(tmp, DESCRIPTOR)  # reads no part of the workbook
+            if problems:
+                raise WriteError(problems)
         os.chmod(tmp, 0o755)
         swap_in(tmp, out)
     except BaseException:

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,10 +102,15 @@ def footer(ctx: SiteContext) -> dict[str, str]:
 
 
 def generate(
-    ctx: SiteContext, src: Path, package: Path | None = None, releases: Releases | None = None
+    ctx: SiteContext,
+    src: Path,
+    package: Path | None = None,
+    releases: Releases | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> dict[str, str]:
     """Write the MkDocs project (docs + mkdocs.yml) into ``src``; returns generated pages.
-    ``package``: the open data package already written (the downloads page lists its files);
+    ``package``: the open data package (the downloads page lists its files and their sizes);
+    ``ready``: called before that page, to wait until the package is complete;
     ``releases``: the data releases (最近更新 and ``feed.xml``)."""
     if src.exists():
         shutil.rmtree(src)
@@ -119,10 +125,12 @@ def generate(
     pages: dict[str, str] = {}
     for mod in (pages_lists, pages_progress, pages_orgs, pages_misc, pages_assumptions):
         pages.update(mod.pages(ctx))
-    pages.update(pages_downloads.pages(ctx, package))
     for mod in (pages_village, pages_plan, pages_campaign):  # a page per village, plan, campaign
         pages.update(mod.pages(ctx))
     pages.update(pages_changes.pages(ctx, releases))
+    if ready is not None:
+        ready()
+    pages.update(pages_downloads.pages(ctx, package))
     (docs / pages_changes.FEED).write_text(pages_changes.feed(ctx, releases), "utf-8")
     for rel, text in pages.items():
         p = docs / rel
@@ -211,14 +219,20 @@ def build(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
-        package = None
-        if with_data:  # first, so that the downloads page shows the files' sizes
-            from .extracts import sources_of, write_package
+        package, job = None, None
+        if with_data:  # the workbook's process runs while the pages are written
+            from .extracts import sources_of, start_package
 
             package = tmp / "data"
             package.mkdir()
-            write_package(package, ctx.tables, sources_of(ctx.model, ctx.schemas_dir), agg.release)
-        generate(ctx, src, package, releases)
+            sources = sources_of(ctx.model, ctx.schemas_dir)
+            job = start_package(package, ctx.tables, sources, agg.release)
+        try:
+            generate(ctx, src, package, releases, job.wait if job else None)
+        except BaseException:
+            if job is not None:
+                job.stop()
+            raise
         admin.write(src / "docs", agg.model.records, ctx.schemas_dir)  # the web editor
         mkdocs_build(src, tmp / "site", _epoch(ctx.updated))
         if package is not None:

@@ -123,8 +123,45 @@ def package_descriptor(
     meta: dict | None = None,
     database: dict | None = None,
 ) -> dict:
-    """The datapackage.json content. ``resources`` maps table name → {path, bytes, hash,
-    parquet: {path, bytes, hash}}; ``database`` is the SQLite file's {path, bytes, hash}. ``meta`` (a merged package) may set ``name``, ``title``,
+    """The datapackage.json content: ``package_meta`` and the resources. ``resources`` maps
+    table name → {path, bytes, hash, parquet: {path, bytes, hash}}; ``database`` is the SQLite
+    file's {path, bytes, hash}."""
+    pkg = package_meta(tables, sources, release, synthetic, meta)
+    pkg["resources"] = []
+    for name, table in tables.items():
+        res = resources[name]
+        pkg["resources"].append(
+            {
+                "name": name,
+                "type": "table",
+                "path": res["path"],
+                "scheme": "file",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "title": table.title,
+                "description": table.description,
+                "bytes": res["bytes"],
+                "hash": res["hash"],
+                "schema": table_schema(table),
+            }
+        )
+    for name, table in tables.items():
+        pkg["resources"].append(parquet_resource(name, table, resources[name]["parquet"]))
+    if database is not None:
+        pkg["resources"].append(sqlite_resource(tables, database))
+    return pkg
+
+
+def package_meta(
+    tables: dict[str, Table],
+    sources: list[dict],
+    release: Release,
+    synthetic: bool,
+    meta: dict | None = None,
+) -> dict:
+    """The descriptor without its resources (what the workbook's 说明 sheet states, known
+    before any file is written). ``meta`` (a merged package) may set ``name``, ``title``,
     ``description`` (added after the usual one) and ``bangfu`` (added to that section)."""
     meta = meta or {}
     threshold = max((t.threshold for t in tables.values()), default=1)
@@ -156,29 +193,6 @@ def package_descriptor(
         },
         **meta.get("bangfu", {}),
     }
-    pkg["resources"] = []
-    for name, table in tables.items():
-        meta = resources[name]
-        pkg["resources"].append(
-            {
-                "name": name,
-                "type": "table",
-                "path": meta["path"],
-                "scheme": "file",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "title": table.title,
-                "description": table.description,
-                "bytes": meta["bytes"],
-                "hash": meta["hash"],
-                "schema": table_schema(table),
-            }
-        )
-    for name, table in tables.items():
-        pkg["resources"].append(parquet_resource(name, table, resources[name]["parquet"]))
-    if database is not None:
-        pkg["resources"].append(sqlite_resource(tables, database))
     return pkg
 
 

@@ -264,6 +264,12 @@ def _info_sheet(wb, fmt: _Formats, tables, sheets: list[_Sheet], descriptor: dic
                 _put_number(ws, r, c, value, fmt)
 
 
+def write_workbook(path, tables: dict[str, Table], descriptor: dict) -> None:
+    """The workbook written to ``path`` (``forked.start`` runs this in a second process)."""
+    with open(path, "wb") as f:
+        f.write(workbook_bytes(tables, descriptor))
+
+
 def workbook_bytes(tables: dict[str, Table], descriptor: dict) -> bytes:
     stamp = _stamp(descriptor)
     sheets = _sheets(tables)

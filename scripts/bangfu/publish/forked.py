@@ -1,0 +1,111 @@
+"""One piece of a publication written by a second process while the first goes on.
+
+The Excel workbook is the slowest file of the package (xlsxwriter writes every cell as XML,
+about three quarters of the package's time) and depends on nothing the rest of the package or
+the site's pages produce. ``start`` runs it in a forked child, which inherits the tables
+without copying or pickling them, so the two cores of a small server work at once; the caller
+writes the other files, then ``wait``s before it needs the file (the downloads page states its
+size). Where a fork is not available (not Linux) or one process is asked for
+(``BANGFU_WORKERS=1``), the function runs at once, in this process: the files are the same.
+
+A failure in the child reaches the caller as the same exception (or, if it cannot be sent, as
+``PublishRefused`` naming it); a child that dies without an answer (killed, out of memory) is
+``PublishRefused`` too. Leaving the ``with`` block early (an error in the caller) stops the
+child, so no process outlives the command and nothing is published.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import pickle
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ..config import PublishRefused
+from ..load import workers_set
+
+_ANSWER_OK = "ok"
+
+
+def _can_fork() -> bool:
+    return sys.platform.startswith("linux") and workers_set() != 1
+
+
+def _child(send, name: str, fn: Callable[..., Any], args: tuple) -> None:
+    try:
+        fn(*args)
+    except BaseException as exc:  # noqa: BLE001 (every failure goes back to the caller)
+        try:
+            answer = pickle.dumps(exc)
+        except Exception:  # noqa: BLE001 (an exception that cannot be pickled)
+            answer = pickle.dumps(PublishRefused(f"{name}未能写成：{type(exc).__name__}"))
+        send.send(answer)
+        return
+    send.send(_ANSWER_OK)
+
+
+class Job:
+    """A function running in a forked child (or already run); ``wait`` for its end."""
+
+    def __init__(self, name: str, fn: Callable[..., Any], args: tuple):
+        self.name, self._proc, self._recv = name, None, None
+        if not _can_fork():
+            fn(*args)
+            return
+        ctx = mp.get_context("fork")
+        recv, send = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_child, args=(send, name, fn, args), daemon=True)
+        self._proc.start()
+        send.close()  # the child holds the only sending end: its death ends the pipe
+        self._recv = recv
+
+    @property
+    def forked(self) -> bool:
+        return self._proc is not None
+
+    def wait(self) -> None:
+        """Return once the function has finished; raise what it raised."""
+        if self._proc is None or self._recv is None:
+            return
+        proc, recv = self._proc, self._recv
+        self._proc = self._recv = None
+        try:
+            answer = recv.recv()
+        except EOFError:
+            answer = None
+        finally:
+            recv.close()
+            proc.join()
+        if answer == _ANSWER_OK:
+            return
+        if answer is None:
+            raise PublishRefused(
+                f"{self.name}未能写成：写入它的进程意外退出（退出码 {proc.exitcode}）；"
+                "没有发布任何文件"
+            )
+        raise pickle.loads(answer)
+
+    def stop(self) -> None:
+        """Stop the child if it still runs (the caller failed); nothing is waited for."""
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.join()
+            if self._recv is not None:
+                self._recv.close()
+            self._proc = self._recv = None
+
+    def __enter__(self) -> Job:
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        if kind is not None:
+            self.stop()
+        else:
+            self.wait()
+
+
+def start(name: str, fn: Callable[..., Any], *args: Any) -> Job:
+    """Run ``fn(*args)`` in a forked child where possible, else now; ``name`` (Chinese) names
+    what it writes in an error. See the module text."""
+    return Job(name, fn, args)
