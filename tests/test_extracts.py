@@ -21,26 +21,9 @@ from bangfu.checksums import resident_id_check_char
 from bangfu.publish.extracts import cell, neutralise
 
 from .conftest import TABLES, bangfu, demo_corpus, make_case, shared_tree
+from .extract_helpers import AS_OF, export, tree
 
 REPO = Path(__file__).resolve().parents[1]
-AS_OF = "2026-06-30"
-
-
-def export(data: Path, out: Path, *extra: str, cwd: Path | None = None) -> Path:
-    proc = bangfu(
-        "export",
-        "--data",
-        str(data),
-        "--out",
-        str(out),
-        "--as-of",
-        AS_OF,
-        *extra,
-        cwd=cwd or data.parent,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "已导出开放数据" in proc.stdout
-    return out
 
 
 def frictionless_cli(descriptor: Path) -> dict:
@@ -87,12 +70,6 @@ def all_bytes(out: Path):
 
             rows = pq.read_table(p).to_pylist()
             yield p, "\n".join(str(v) for r in rows for v in r.values()).encode("utf-8")
-
-
-def tree(out: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
-    }
 
 
 def load(path: Path):

@@ -28,9 +28,9 @@ from bangfu.codes import (
 )
 
 from .conftest import TABLES, bangfu, shared_tree
+from .extract_helpers import export, tree
 
 REPO = Path(__file__).resolve().parents[1]
-AS_OF = "2026-06-30"
 A, B = "演示甲省", "演示乙省"
 
 
@@ -51,12 +51,6 @@ def demo(tmp: Path, province: str, households: int, seed: int) -> Path:
     return tmp / f"demo-{seed}" / "data"
 
 
-def export(data: Path, out: Path) -> Path:
-    proc = bangfu("export", "--data", str(data), "--out", str(out), "--as-of", AS_OF, cwd=REPO)
-    assert proc.returncode == 0, proc.stderr
-    return out
-
-
 def merge(*args: str) -> tuple[int, str]:
     """``bangfu merge``: its exit code and everything it printed."""
     proc = bangfu("merge", *args, cwd=REPO)
@@ -66,12 +60,6 @@ def merge(*args: str) -> tuple[int, str]:
 def rows(path: Path) -> list[dict]:
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
-
-
-def tree(out: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

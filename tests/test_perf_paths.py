@@ -24,7 +24,7 @@ from bangfu.codes import (
     SCHEMA_ADDITIONAL_PROPERTIES,
     YAML_SYNTAX,
 )
-from bangfu.config import Config
+from bangfu.config import WORKERS_ENV, Config
 from bangfu.schema import validate
 from bangfu.yamlio import (
     dump_fast,
@@ -444,7 +444,7 @@ def test_few_files_with_edits_since_the_index(tmp_path, monkeypatch):
     monkeypatch.setenv("BANGFU_CACHE", "1")
     # both sides read the tree in this process: 70 reads, each forking a pool of workers,
     # cost more than they save (the parallel read has its own test above)
-    monkeypatch.setenv(load.WORKERS_ENV, "1")
+    monkeypatch.setenv(WORKERS_ENV, "1")
     cfg = Config.make(data, as_of="2026-06-30")
     assert not check.run(cfg).findings
     households = sorted(data.glob("households/*/*/*.yaml"))

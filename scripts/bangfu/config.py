@@ -11,10 +11,18 @@ from .checksums import date_of
 from .schema import PACKAGE_SCHEMAS
 
 AS_OF_ENV = "BANGFU_AS_OF"
+WORKERS_ENV = "BANGFU_WORKERS"
 
 # Beijing time (Asia/Shanghai): UTC+8 with no daylight saving since 1991. A fixed offset, not
 # ``zoneinfo``, so no time-zone database is needed (Windows has none without ``tzdata``).
 BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
+
+
+def workers_set() -> int | None:
+    """The number of processes ``BANGFU_WORKERS`` asks for, if it names one (reading a tree,
+    DuckDB's threads, the second process of a publication)."""
+    env = os.environ.get(WORKERS_ENV)
+    return int(env) if env and env.isdigit() and int(env) > 0 else None
 
 
 class UsageError(Exception):

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from . import cache as cache_mod
+from .config import workers_set
 from .findings import Finding
 from .layout import kind_of
 from .readfile import read_bounded
@@ -36,19 +37,12 @@ __all__ = [
 
 PARALLEL_MIN = 400  # below this many files to parse, worker processes cost more than they save
 CHUNK = 1000
-WORKERS_ENV = "BANGFU_WORKERS"
 
 
 def iter_files(data_root: Path) -> Iterator[Path]:
     """Every entry under the data root that is not a folder, in ``scan`` order."""
     for path, _rel, _hidden in scan(data_root):
         yield Path(path)
-
-
-def workers_set() -> int | None:
-    """The number of worker processes ``BANGFU_WORKERS`` asks for, if it names one."""
-    env = os.environ.get(WORKERS_ENV)
-    return int(env) if env and env.isdigit() and int(env) > 0 else None
 
 
 def cores() -> int:

@@ -5,8 +5,9 @@ that needs the findings, the model and the public figures reads the data folder 
 the rules once and builds the model once::
 
     pipe = Pipeline(cfg)
-    pipe.refuse_if_errors("site")      # the command decides; publish modules never check
-    agg = pipe.aggregate(as_of)        # every public figure, for pages, extracts and status
+    agg = pipe.publishable("site", as_of)  # every public figure, for pages and extracts;
+    # refused on errors (the command decides; publish modules never check)
+    status = pipe.aggregate(as_of).status  # figures without a check (``bangfu status``)
 
 Stages:
 
@@ -207,6 +208,53 @@ class Pipeline:
         if as_of not in self._aggregates:
             self._aggregates[as_of] = aggregate_stage(self.model, self.cfg, as_of)
         return self._aggregates[as_of]
+
+    def publishable(self, what: str, as_of: dt.date | None = None) -> Aggregate:
+        """The public figures on ``as_of`` of data without errors; else ``PublishRefused``
+        (``refuse_if_errors``) and nothing is published.
+
+        A whole-folder check's rules run in a second process (``publish.forked``; the model is
+        built first and shared) while this one computes the figures: each takes a core. The
+        data's own errors (a record that cannot be read or fails its schema) refuse before any
+        figure is computed; a cross-record error (a dangling reference…) is known only when the
+        check ends, and the refusal is the same. Figures that fail on such data are not shown:
+        the check's refusal is. With one process (``BANGFU_WORKERS=1``), the check runs first."""
+        from .publish import forked
+
+        if self.paths is not None or self.skip_invalid or "result" in self.__dict__:
+            self.refuse_if_errors(what)
+            return self._computed(as_of)
+        if any(f.severity == ERROR for rec in self.records for f in rec.findings):
+            self.refuse_if_errors(what)  # runs the check here: it refuses
+        self.model  # noqa: B018 (built once, here, for both processes)
+        job = forked.start("数据检查", self._check_findings)
+        if job.forked:
+            try:
+                agg = self._computed(as_of)
+            except Exception:
+                self._take(job)  # the data's errors, if any, explain the failure
+                self.refuse_if_errors(what)
+                raise
+            except BaseException:
+                job.stop()
+                raise
+        self._take(job)
+        self.refuse_if_errors(what)
+        return agg if job.forked else self._computed(as_of)
+
+    def _check_findings(self) -> tuple[list[Finding], int]:
+        """What a whole-folder check returns but the records (which this process holds)."""
+        res = self.result
+        return res.findings, res.files_checked
+
+    def _take(self, job) -> None:
+        findings, files = job.wait()
+        self.__dict__["result"] = check_mod.Result(findings, self.records, files)
+
+    def _computed(self, as_of: dt.date | None) -> Aggregate:
+        agg = self.aggregate(as_of)
+        agg.figures  # noqa: B018 (every figure, computed now)
+        return agg
 
     def errors(self) -> list[Finding]:
         return [f for f in self.result.findings if f.severity == ERROR]

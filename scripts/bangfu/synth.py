@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import demo
-from .config import Config, UsageError
-from .load import cores, workers_set
+from .config import Config, UsageError, workers_set
+from .load import cores
 from .pipeline import Pipeline
 from .policy import PolicyIndex
 from .yamlio import dump_text

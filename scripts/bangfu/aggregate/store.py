@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import facts as facts_mod
-from ..load import workers_set
+from ..config import workers_set
 from ..monitor import CONTACT_KINDS, MONITORED, expected_periods
 from ..policy import PolicyIndex
 from ..rules.base import period_of

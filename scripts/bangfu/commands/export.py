@@ -15,9 +15,8 @@ def _export(args) -> int:
     cfg = config(args)
     check_out(Path(args.out), cfg.data_root)  # before the check: a usage error comes first
     pipe = Pipeline(cfg)
-    if not args.no_check:
-        pipe.refuse_if_errors("export")
-    result = export(pipe.aggregate(cfg.as_of), Path(args.out))
+    agg = pipe.aggregate(cfg.as_of) if args.no_check else pipe.publishable("export", cfg.as_of)
+    result = export(agg, Path(args.out))
     rows = sum(result.tables.values())
     print(
         f"已导出开放数据到 {result.out}：{len(result.tables)} 张表，共 {rows:,} 行；"

@@ -27,10 +27,10 @@ def _site(args) -> int:
     from ..releases import read as read_releases
 
     pipe = Pipeline(cfg)
-    pipe.refuse_if_errors("site")
+    agg = pipe.publishable("site", _explicit_as_of(args))
     try:
         res = build(
-            pipe.aggregate(_explicit_as_of(args)),
+            agg,
             Path(args.out),
             Path(args.src),
             releases=read_releases(cfg.data_root, cfg.schemas_dir),

@@ -1,4 +1,4 @@
-"""One piece of a publication written by a second process while the first goes on.
+"""One piece of a publication made by a second process while the first goes on.
 
 The Excel workbook is the slowest file of the package (xlsxwriter writes every cell as XML,
 about three quarters of the package's time) and depends on nothing the rest of the package or
@@ -7,6 +7,9 @@ without copying or pickling them, so the two cores of a small server work at onc
 writes the other files, then ``wait``s before it needs the file (the downloads page states its
 size). Where a fork is not available (not Linux) or one process is asked for
 (``BANGFU_WORKERS=1``), the function runs at once, in this process: the files are the same.
+
+The check's rules run the same way while the figures are computed (``Pipeline.publishable``):
+the child's return value (the findings) comes back pickled.
 
 A failure in the child reaches the caller as the same exception (or, if it cannot be sent, as
 ``PublishRefused`` naming it); a child that dies without an answer (killed, out of memory) is
@@ -22,10 +25,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..config import PublishRefused
-from ..load import workers_set
-
-_ANSWER_OK = "ok"
+from ..config import PublishRefused, workers_set
 
 
 def _can_fork() -> bool:
@@ -34,24 +34,23 @@ def _can_fork() -> bool:
 
 def _child(send, name: str, fn: Callable[..., Any], args: tuple) -> None:
     try:
-        fn(*args)
+        answer = pickle.dumps((True, fn(*args)))
     except BaseException as exc:  # noqa: BLE001 (every failure goes back to the caller)
         try:
-            answer = pickle.dumps(exc)
+            answer = pickle.dumps((False, exc))
         except Exception:  # noqa: BLE001 (an exception that cannot be pickled)
-            answer = pickle.dumps(PublishRefused(f"{name}未能写成：{type(exc).__name__}"))
-        send.send(answer)
-        return
-    send.send(_ANSWER_OK)
+            refusal = PublishRefused(f"{name}未能完成：{type(exc).__name__}")
+            answer = pickle.dumps((False, refusal))
+    send.send_bytes(answer)
 
 
 class Job:
     """A function running in a forked child (or already run); ``wait`` for its end."""
 
     def __init__(self, name: str, fn: Callable[..., Any], args: tuple):
-        self.name, self._proc, self._recv = name, None, None
+        self.name, self._proc, self._recv, self._value = name, None, None, None
         if not _can_fork():
-            fn(*args)
+            self._value = fn(*args)
             return
         ctx = mp.get_context("fork")
         recv, send = ctx.Pipe(duplex=False)
@@ -64,27 +63,28 @@ class Job:
     def forked(self) -> bool:
         return self._proc is not None
 
-    def wait(self) -> None:
-        """Return once the function has finished; raise what it raised."""
+    def wait(self) -> Any:
+        """The function's return value once it has finished; raise what it raised."""
         if self._proc is None or self._recv is None:
-            return
+            return self._value
         proc, recv = self._proc, self._recv
         self._proc = self._recv = None
         try:
-            answer = recv.recv()
+            answer = recv.recv_bytes()
         except EOFError:
             answer = None
         finally:
             recv.close()
             proc.join()
-        if answer == _ANSWER_OK:
-            return
         if answer is None:
             raise PublishRefused(
-                f"{self.name}未能写成：写入它的进程意外退出（退出码 {proc.exitcode}）；"
-                "没有发布任何文件"
+                f"{self.name}未能完成：它的进程意外退出（退出码 {proc.exitcode}）；没有发布任何文件"
             )
-        raise pickle.loads(answer)
+        ok, value = pickle.loads(answer)
+        if not ok:
+            raise value
+        self._value = value
+        return value
 
     def stop(self) -> None:
         """Stop the child if it still runs (the caller failed); nothing is waited for."""

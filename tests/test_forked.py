@@ -1,0 +1,246 @@
+"""The workbook written by a second process (``publish/forked.py``): the same package as when
+one process writes it all, failures of either process reported as clear errors that publish
+nothing, and no process left behind."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from bangfu import check as check_mod
+from bangfu.config import Config, PublishRefused
+from bangfu.pipeline import Pipeline
+from bangfu.publish import extracts, forked, sqlite, xlsx
+
+from .conftest import bangfu, make_case
+from .extract_helpers import AS_OF, export, tree
+
+
+@pytest.fixture(autouse=True)
+def two_processes(monkeypatch):
+    """The suite runs the commands with one process each (conftest); these tests use two."""
+    monkeypatch.setenv("BANGFU_WORKERS", "2")
+
+
+@pytest.fixture
+def case(tmp_path) -> tuple[Path, Path, dict[str, bytes]]:
+    """A small ledger, its package exported once (the old package) and that package's files."""
+    root = make_case(tmp_path, None)
+    out = export(root / "data", tmp_path / "out")
+    return root, out, tree(out)
+
+
+def _export(root: Path, out: Path) -> None:
+    cfg = Config.make(root / "data", None, AS_OF)
+    extracts.export(Pipeline(cfg).aggregate(cfg.as_of), out)
+
+
+def _left_behind(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out"))
+
+
+def test_the_workbook_comes_from_a_second_process_and_the_package_is_the_same(
+    case, tmp_path, monkeypatch
+):
+    root, _, _ = case
+    writer = xlsx.write_workbook
+    pids = tmp_path / "pids"
+
+    def recorded(*args):
+        with open(pids, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        writer(*args)
+
+    monkeypatch.setattr(xlsx, "write_workbook", recorded)
+    _export(root, tmp_path / "two")
+    monkeypatch.setenv("BANGFU_WORKERS", "1")
+    _export(root, tmp_path / "one")
+    two, one = pids.read_text().split()
+    assert int(two) != os.getpid(), "the workbook was not written by a second process"
+    assert int(one) == os.getpid(), "BANGFU_WORKERS=1 still started a second process"
+    assert tree(tmp_path / "two") == tree(tmp_path / "one")
+    assert mp.active_children() == []
+
+
+def test_a_failure_in_the_workbook_process_is_raised_here_and_publishes_nothing(
+    case, tmp_path, monkeypatch
+):
+    root, out, before = case
+
+    def broken(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xlsx, "workbook_bytes", broken)
+    with pytest.raises(OSError) as err:
+        _export(root, out)
+    assert err.value.errno == 28
+    assert tree(out) == before
+    assert _left_behind(tmp_path) == []
+    assert mp.active_children() == []
+
+
+def test_an_exception_that_cannot_travel_is_named(case, monkeypatch):
+    root, out, before = case
+
+    class Local(Exception):  # a local class: pickle cannot name it
+        pass
+
+    def broken(*_args):
+        raise Local("x")
+
+    monkeypatch.setattr(xlsx, "workbook_bytes", broken)
+    with pytest.raises(PublishRefused, match="Excel 工作簿未能完成：Local"):
+        _export(root, out)
+    assert tree(out) == before
+
+
+def test_a_killed_workbook_process_is_a_clear_refusal(case, tmp_path, monkeypatch):
+    root, out, before = case
+
+    def killed(*_args):
+        os._exit(9)  # as the kernel's OOM killer or a kill leaves it: no answer at all
+
+    monkeypatch.setattr(xlsx, "write_workbook", killed)
+    proc = bangfu(
+        "export", "--data", str(root / "data"), "--out", str(out), "--as-of", AS_OF, cwd=root
+    )
+    assert proc.returncode == 1
+    assert "Excel 工作簿未能完成" in proc.stderr and "退出码 9" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert tree(out) == before
+    assert _left_behind(tmp_path) == []
+
+
+def test_an_error_in_the_other_files_stops_the_workbook_process(case, tmp_path, monkeypatch):
+    root, out, before = case
+    started = tmp_path / "started"
+
+    def slow(*_args):
+        started.write_text("yes")
+        time.sleep(600)
+
+    def broken(*_args, **_kwargs):
+        while not started.exists():  # the workbook's process is running
+            time.sleep(0.01)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xlsx, "write_workbook", slow)
+    monkeypatch.setattr(sqlite, "sqlite_bytes", broken)
+    with pytest.raises(OSError):
+        _export(root, out)
+    assert mp.active_children() == [], "the workbook's process outlived the failed export"
+    assert tree(out) == before
+    assert _left_behind(tmp_path) == []
+
+
+def test_the_job_runs_in_this_process_where_one_is_asked_for(monkeypatch):
+    monkeypatch.setenv("BANGFU_WORKERS", "1")
+    seen = []
+    job = forked.start("测试", seen.append, os.getpid())
+    assert not job.forked and seen == [os.getpid()]
+    job.wait()
+
+
+# ---------------------------------------------------------------- the check beside the figures
+
+
+def _pipe(root: Path) -> Pipeline:
+    return Pipeline(Config.make(root / "data", None, AS_OF))
+
+
+def _break_reference(root: Path) -> None:
+    plan = root / "data/plans/tc-alpha/tp-one/plan.yaml"
+    plan.write_text(plan.read_text("utf-8").replace("- to-helpers", "- no-such-org"), "utf-8")
+
+
+def test_the_check_runs_in_a_second_process_and_finds_the_same(tmp_path, monkeypatch):
+    root = make_case(tmp_path, None)
+    run, pids = check_mod.run, tmp_path / "pids"
+
+    def recorded(*args, **kwargs):
+        with open(pids, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(check_mod, "run", recorded)
+    pipe = _pipe(root)
+    agg = pipe.publishable("export")
+    assert "figures" in agg.__dict__  # computed while the check ran
+    assert int(pids.read_text()) != os.getpid(), "the check did not run in a second process"
+    assert mp.active_children() == []
+    monkeypatch.setattr(check_mod, "run", run)
+    alone = _pipe(root)
+    assert pipe.result.findings == alone.result.findings
+    assert pipe.result.files_checked == alone.result.files_checked
+    assert pipe.result.records is pipe.records
+
+
+def test_a_cross_record_error_refuses_as_before(tmp_path):
+    root = make_case(tmp_path, None)
+    _break_reference(root)
+    with pytest.raises(PublishRefused) as forked_err:
+        _pipe(root).publishable("site")
+    with pytest.raises(PublishRefused) as alone_err:
+        _pipe(root).refuse_if_errors("site")
+    assert str(forked_err.value) == str(alone_err.value)
+    assert "no-such-org" in str(forked_err.value)
+
+
+def test_figures_that_fail_on_data_with_errors_give_the_check_refusal(tmp_path, monkeypatch):
+    from bangfu import aggregate
+
+    root = make_case(tmp_path, None)
+    _break_reference(root)
+
+    def fails(*_args):
+        raise KeyError("no-such-org")
+
+    monkeypatch.setattr(aggregate, "compute", fails)
+    with pytest.raises(PublishRefused, match="数据有错误，不生成网站"):
+        _pipe(root).publishable("site")
+
+
+def test_figures_that_fail_on_clean_data_are_not_hidden(tmp_path, monkeypatch):
+    from bangfu import aggregate
+
+    root = make_case(tmp_path, None)
+
+    def fails(*_args):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(aggregate, "compute", fails)
+    with pytest.raises(ZeroDivisionError):
+        _pipe(root).publishable("site")
+    assert mp.active_children() == []
+
+
+def test_a_killed_check_process_is_a_clear_refusal(tmp_path, monkeypatch):
+    root = make_case(tmp_path, None)
+
+    def killed(*_args, **_kwargs):
+        os._exit(9)
+
+    monkeypatch.setattr(check_mod, "run", killed)
+    out = tmp_path / "site"
+    proc = bangfu("site", "--data", str(root / "data"), "--out", str(out), cwd=root)
+    assert proc.returncode == 1
+    assert "数据检查未能完成" in proc.stderr and "退出码 9" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_a_record_that_fails_its_schema_refuses_before_any_figure(tmp_path, monkeypatch):
+    from bangfu import aggregate
+
+    root = make_case(tmp_path, None)
+    plan = root / "data/plans/tc-alpha/tp-one/plan.yaml"
+    plan.write_text(plan.read_text("utf-8") + "no_such_field: 1\n", "utf-8")
+    computed = []
+    monkeypatch.setattr(aggregate, "compute", lambda *a: computed.append(a))
+    with pytest.raises(PublishRefused):
+        _pipe(root).publishable("export")
+    assert computed == []
