@@ -5,6 +5,7 @@ search plugin collects the same sections, titles and text."""
 from __future__ import annotations
 
 import importlib.util
+import shutil
 
 import markdown
 import pytest
@@ -88,6 +89,48 @@ def test_the_generated_config_loads_the_hook(demo_site):
 
 
 @pytest.mark.slow
+def _files(out) -> dict:
+    """Every file of a built site but the extracts (``data/``): path → bytes."""
+    files = (p for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] != "data")
+    return {p.relative_to(out): p.read_bytes() for p in files}
+
+
+def _epoch(built) -> int:
+    """The build time MkDocs wrote into the gzip header of ``sitemap.xml.gz``."""
+    return int.from_bytes((built / "sitemap.xml.gz").read_bytes()[4:8], "little")
+
+
+def test_a_site_built_in_shards_is_the_site_built_in_one(real_site, tmp_path):
+    """Three MkDocs processes, each rendering its share of the pages per plan and village
+    (``render_hook.Shards``), make the site one process makes (the suite builds with one:
+    ``BANGFU_WORKERS=1``), byte for byte: pages, search index, sitemap."""
+    src = real_site.parent / "src"
+    moved = site.mkdocs_build(src, tmp_path / "sharded", _epoch(real_site), shards=3)
+    one, three = _files(real_site), _files(tmp_path / "sharded")
+    assert sorted(three) == sorted(one)
+    assert [p for p in one if one[p] != three[p]] == []
+    owners = {hook.owner(f"plans/{p.stem}.md", True, 3) for p in one if p.parts[0] == "plans"}
+    assert owners == {0, 1, 2}  # every shard rendered some of the pages per plan
+    assert moved > 0 and [p.name for p in tmp_path.iterdir()] == ["sharded"]
+
+
+@pytest.mark.parametrize("shards", [1, 2])
+def test_a_warning_fails_the_build_with_its_message(real_site, tmp_path, shards):
+    """``--strict`` holds, in one process or in shards: a link to no page is a warning, and a
+    warning fails the build (MkDocs counts none under ``--quiet``: mkdocs#4126)."""
+    src = tmp_path / "src"
+    shutil.copytree(real_site.parent / "src", src)
+    pages = sorted((src / "docs/plans").glob("*.md"))
+    page = next(p for p in pages if hook.owner(f"plans/{p.name}", True, 2) == shards - 1)
+    page.write_text(page.read_text("utf-8") + "\n\n[坏链接](no-such-page.md)\n", "utf-8")
+    with pytest.raises(site.SiteError) as err:
+        site.mkdocs_build(src, tmp_path / "out", _epoch(real_site), shards=shards)
+    message = str(err.value)
+    assert "no-such-page.md" in message and "WARNING" in message
+    assert "INFO" not in message and "\x1b" not in message and "jieba" not in message.lower()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]
+
+
 def test_the_navigation_rendered_once_per_folder_is_what_the_theme_renders(
     real_site, tmp_path, monkeypatch
 ):
@@ -97,14 +140,9 @@ def test_the_navigation_rendered_once_per_folder_is_what_the_theme_renders(
     again over its sources with the cache off, at the same build time (``SOURCE_DATE_EPOCH``,
     which MkDocs also writes into the gzip header of ``sitemap.xml.gz``)."""
     src = real_site.parent / "src"
-    epoch = int.from_bytes((real_site / "sitemap.xml.gz").read_bytes()[4:8], "little")
     monkeypatch.setenv("BANGFU_NAV_CACHE", "0")
-    site.mkdocs_build(src, tmp_path / "plain", epoch)
-    trees = []
-    for out in (real_site, tmp_path / "plain"):
-        files = (p for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] != "data")
-        trees.append({p.relative_to(out): p.read_bytes() for p in files})  # data/: the extracts
-    cached, plain = trees
+    site.mkdocs_build(src, tmp_path / "plain", _epoch(real_site))
+    cached, plain = _files(real_site), _files(tmp_path / "plain")
     assert sorted(cached) == sorted(plain)
     assert [p for p in cached if cached[p] != plain[p]] == []
     # pages outside the navigation, in more than one folder, were among them

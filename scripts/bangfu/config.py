@@ -18,6 +18,14 @@ WORKERS_ENV = "BANGFU_WORKERS"
 BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover
+        return os.cpu_count() or 1
+
+
 def workers_set() -> int | None:
     """The number of processes ``BANGFU_WORKERS`` asks for, if it names one (reading a tree,
     DuckDB's threads, the second process of a publication)."""

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from . import cache as cache_mod
-from .config import workers_set
+from .config import cores, workers_set
 from .findings import Finding
 from .layout import kind_of
 from .readfile import read_bounded
@@ -43,14 +43,6 @@ def iter_files(data_root: Path) -> Iterator[Path]:
     """Every entry under the data root that is not a folder, in ``scan`` order."""
     for path, _rel, _hidden in scan(data_root):
         yield Path(path)
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover
-        return os.cpu_count() or 1
 
 
 def worker_count() -> int:

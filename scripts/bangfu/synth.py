@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import demo
-from .config import Config, UsageError, workers_set
-from .load import cores
+from .config import Config, UsageError, cores, workers_set
 from .pipeline import Pipeline
 from .policy import PolicyIndex
 from .yamlio import dump_text

@@ -25,17 +25,31 @@ that is not in the navigation (the pages per village, plan, organization and cam
 is marked as the current one, and its links are relative to the page's folder: the
 navigation (the sidebar and the tabs) is rendered once per folder for those pages and reused
 (``NavCache``, emptied at the start of every build), byte for byte what the theme would render
-each time. ``BANGFU_NAV_CACHE=0`` renders it every time."""
+each time. ``BANGFU_NAV_CACHE=0`` renders it every time.
+
+Shards: ``bangfu site`` runs MkDocs once per core (``site.mkdocs_build``), each process with
+``BANGFU_SHARD=k/n``. The pages per plan and per key village (``bf_search``) are shared out
+by a hash of their path; every other page is shard 0's. A page another shard renders is
+skipped here: it is not rendered (its title is in its front matter) or only its first heading
+is (the title it gives the navigation), and its template renders nothing, so MkDocs writes no
+file for it. Its search entry (title
+and summary line, from the front matter) and its sitemap line do not depend on its content:
+shard 0 writes the search index and the sitemap of the whole site; shard k > 0 lists the pages
+it wrote (``BANGFU_SHARD_MANIFEST``), which are moved into shard 0's site."""
 
 from __future__ import annotations
 
 import os
 import posixpath
 import re
+import zlib
 from html import escape, unescape
+from types import MethodType
 
+from jinja2 import ChoiceLoader, DictLoader
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
+from mkdocs.structure.toc import get_toc
 
 # a whole block exactly as text.table writes it (head line, a line per row, end line), after a
 # blank line and followed by one (Markdown then keeps that line end in the block), or the start or
@@ -159,6 +173,8 @@ def on_nav(nav, config, files):
 
 
 def on_env(env, config, files):
+    if _SHARDS.n > 1:  # the template of the pages another shard renders: nothing
+        env.loader = ChoiceLoader([DictLoader({SKIP_TEMPLATE: ""}), env.loader])
     if os.environ.get("BANGFU_NAV_CACHE") != "0":
         for name in NavCache.TEMPLATES:
             template = env.get_template(name)
@@ -166,3 +182,74 @@ def on_env(env, config, files):
                 template.root_render_func = _NAV.wrap(name, template.root_render_func)
                 template.root_render_func.bangfu = True
     return env
+
+
+# ---------------------------------------------------------------- shards
+
+SHARD_ENV = "BANGFU_SHARD"  # "k/n": this build renders shard k of n (set by ``bangfu site``)
+MANIFEST_ENV = "BANGFU_SHARD_MANIFEST"  # where shard k > 0 lists the pages it wrote
+SKIP_TEMPLATE = "bangfu-skip.html"  # renders nothing: MkDocs then writes no file
+
+
+def _shard() -> tuple[int, int]:
+    value = os.environ.get(SHARD_ENV, "")
+    k, _, n = value.partition("/")
+    if k.isdigit() and n.isdigit() and 0 <= int(k) < int(n):
+        return int(k), int(n)
+    return 0, 1
+
+
+def owner(src_uri: str, summary: bool, n: int) -> int:
+    """The shard that renders a page: every page but those per plan or village (``bf_search``)
+    is the first shard's; those go by a hash of their path into 2n - 1 equal parts, one for
+    the first shard and two for each other, as the first also renders the rest."""
+    if not summary or n == 1:
+        return 0
+    return (zlib.crc32(src_uri.encode("utf-8")) % (2 * n - 1) + 1) // 2
+
+
+class Shards:
+    """Pages another shard renders are skipped here: no Markdown (their title is in the front
+    matter or the first heading, kept) and a template that renders nothing."""
+
+    def __init__(self) -> None:
+        self.k, self.n = _shard()
+        self.wrote: list[str] = []
+
+    def mine(self, page) -> bool:
+        return owner(page.file.src_uri, "bf_search" in page.meta, self.n) == self.k
+
+    def markdown(self, markdown: str, page) -> str:
+        if self.n == 1 or self.mine(page):
+            if self.k > 0:
+                self.wrote.append(page.file.dest_uri)
+            return markdown
+        page.meta["template"] = SKIP_TEMPLATE
+        if "title" in page.meta:  # the title needs no rendering: render nothing at all
+            page.render = MethodType(_render_nothing, page)
+            return ""
+        heading = next((line for line in markdown.splitlines() if line.startswith("# ")), "")
+        return heading + "\n" if heading else ""
+
+
+def _render_nothing(page, config, files) -> None:
+    """``Page.render`` of a page another shard renders and whose title is in its front matter:
+    no Markdown instance, no content, no headings."""
+    page.content = ""
+    page.toc = get_toc([])
+    page._title_from_render = None
+    page.present_anchor_ids = set()
+
+
+_SHARDS = Shards()
+
+
+def on_page_markdown(markdown, page, config, files):
+    return _SHARDS.markdown(markdown, page)
+
+
+def on_post_build(config):
+    path = os.environ.get(MANIFEST_ENV)
+    if _SHARDS.k > 0 and path:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("".join(uri + "\n" for uri in _SHARDS.wrote))
