@@ -26,7 +26,7 @@ from .conftest import BASE, ROOT, make_case
 
 AS_OF = "2026-06-30"
 # distributions the runtime runs rather than imports: MkDocs and what its configuration names
-RUN_BY_MKDOCS = {"mkdocs", "mkdocs-material", "pymdown-extensions"}
+RUN_BY_MKDOCS = {"mkdocs-material", "pymdown-extensions"}  # mkdocs: also imported (render_hook)
 MODULE_OF = {"pyyaml": "yaml", "ruamel.yaml": "ruamel", "jsonschema-rs": "jsonschema_rs"}
 
 
