@@ -244,3 +244,15 @@ def test_a_record_that_fails_its_schema_refuses_before_any_figure(tmp_path, monk
     with pytest.raises(PublishRefused):
         _pipe(root).publishable("export")
     assert computed == []
+
+
+def test_the_child_shares_the_parents_objects_and_the_parent_collects_as_before():
+    """Before the fork every object goes out of the collector's reach (``gc.freeze``: the
+    child's collections would otherwise write to all of them and copy their pages); in the
+    parent they come back at once, so it still collects its garbage."""
+    import gc
+
+    job = forked.start("测试", gc.get_freeze_count)
+    assert job.forked
+    assert job.wait() > 0  # in the child: what the parent held is frozen
+    assert gc.get_freeze_count() == 0  # in the parent: nothing stays frozen

@@ -19,6 +19,7 @@ child, so no process outlives the command and nothing is published.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import pickle
 import sys
@@ -55,7 +56,13 @@ class Job:
         ctx = mp.get_context("fork")
         recv, send = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(target=_child, args=(send, name, fn, args), daemon=True)
-        self._proc.start()
+        # the objects both processes hold move out of the collector's reach in the child: a
+        # collection there would write to every one of them and copy their memory pages
+        gc.freeze()
+        try:
+            self._proc.start()
+        finally:
+            gc.unfreeze()
         send.close()  # the child holds the only sending end: its death ends the pipe
         self._recv = recv
 
