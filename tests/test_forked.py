@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -256,3 +258,21 @@ def test_the_child_shares_the_parents_objects_and_the_parent_collects_as_before(
     assert job.forked
     assert job.wait() > 0  # in the child: what the parent held is frozen
     assert gc.get_freeze_count() == 0  # in the parent: nothing stays frozen
+
+
+def test_what_was_printed_before_the_fork_is_printed_once(tmp_path):
+    """A child flushes its copy of the parent's output buffers when it ends: they must be
+    empty at the fork (multiprocessing flushes them), or a line printed before the fork would
+    appear twice in a pipe."""
+    script = (
+        "import sys\n"
+        "from bangfu.publish import forked\n"
+        "print('已读取数据', end='')\n"
+        "forked.start('测试', len, 'ignored').wait()\n"
+    )
+    env = {**os.environ, "BANGFU_WORKERS": "2"}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "已读取数据"
