@@ -101,19 +101,6 @@ def _file(folder: Path, rel: str, data: bytes) -> dict:
     return {"path": rel, "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
 
 
-def write_package(
-    folder: Path,
-    tables: dict[str, Table],
-    sources: list[dict],
-    release: Release,
-    meta: dict | None = None,
-) -> None:
-    """Write every file of the package into ``folder`` (which must exist and be empty);
-    ``meta`` is passed to ``package_descriptor`` (a merged package's name and notes)."""
-    with start_package(folder, tables, sources, release, meta):
-        pass
-
-
 def start_package(
     folder: Path,
     tables: dict[str, Table],
@@ -121,55 +108,44 @@ def start_package(
     release: Release,
     meta: dict | None = None,
 ) -> forked.Job:
-    """``write_package``, returning before the workbook is written: a second process writes
-    it (``forked``) while this one writes the other files and the caller goes on. Use the job
-    as a ``with`` block, or ``wait`` for it before the workbook is read or its size stated; on
-    an error in these files the workbook's process is stopped."""
+    """Write every file of the package into ``folder`` (which must exist and be empty); the
+    workbook is written by a second process (``forked``) while this one writes the others and
+    the caller goes on. Use the job as a ``with`` block, or ``wait`` for it before the workbook
+    is read or its size stated; on an error in these files the workbook's process is stopped.
+    ``meta`` is passed to ``package_descriptor`` (a merged package's name and notes)."""
+    from .parquet import ParquetValueError, parquet_bytes
+    from .sqlite import FILENAME as SQLITE
+    from .sqlite import SqliteValueError, sqlite_bytes
     from .xlsx import write_workbook
 
     synthetic = any(r.get("synthetic") for t in tables.values() for r in t.rows)
     (folder / EXCEL_DIR).mkdir()
     about = package_meta(tables, sources, release, synthetic, meta)
     job = forked.start("Excel 工作簿", write_workbook, folder / WORKBOOK, tables, about)
-    try:
-        _write_files(folder, tables, sources, release, synthetic, meta)
+    try:  # every other file, while the workbook is written
+        resources = {}
+        for name, table in tables.items():
+            resources[name] = _file(folder, f"{name}.csv", csv_bytes(table))
+            try:
+                parquet = parquet_bytes(table)
+            except ParquetValueError as exc:
+                raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
+            resources[name]["parquet"] = _file(folder, f"{name}.parquet", parquet)
+            excel = csv_bytes(table, excel=True)
+            (folder / EXCEL_DIR / f"{name}.csv").write_bytes(excel)
+        try:
+            database = _file(folder, SQLITE, sqlite_bytes(tables))
+        except SqliteValueError as exc:
+            raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
+        descriptor = package_descriptor(
+            tables, resources, sources, release, synthetic, meta, database=database
+        )
+        text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+        (folder / DESCRIPTOR).write_text(text, encoding="utf-8", newline="\n")
     except BaseException:
         job.stop()
         raise
     return job
-
-
-def _write_files(
-    folder: Path,
-    tables: dict[str, Table],
-    sources: list[dict],
-    release: Release,
-    synthetic: bool,
-    meta: dict | None,
-) -> None:
-    """Every file of the package but the workbook."""
-    from .parquet import ParquetValueError, parquet_bytes
-    from .sqlite import FILENAME as SQLITE
-    from .sqlite import SqliteValueError, sqlite_bytes
-
-    resources = {}
-    for name, table in tables.items():
-        resources[name] = _file(folder, f"{name}.csv", csv_bytes(table))
-        try:
-            resources[name]["parquet"] = _file(folder, f"{name}.parquet", parquet_bytes(table))
-        except ParquetValueError as exc:
-            raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
-        excel = csv_bytes(table, excel=True)
-        (folder / EXCEL_DIR / f"{name}.csv").write_bytes(excel)
-    try:
-        database = _file(folder, SQLITE, sqlite_bytes(tables))
-    except SqliteValueError as exc:
-        raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
-    descriptor = package_descriptor(
-        tables, resources, sources, release, synthetic, meta, database=database
-    )
-    text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
-    (folder / DESCRIPTOR).write_text(text, encoding="utf-8", newline="\n")
 
 
 def swap_in(tmp: Path, out: Path) -> None:
