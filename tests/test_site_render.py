@@ -148,3 +148,17 @@ def test_the_navigation_rendered_once_per_folder_is_what_the_theme_renders(
     # pages outside the navigation, in more than one folder, were among them
     outside = {p.parent.as_posix() for p in cached if p.suffix == ".html" and len(p.parts) > 1}
     assert {"villages", "orgs", "plans"} <= outside, outside
+
+
+def test_a_shard_that_leaves_no_pages_fails_the_build(real_site, tmp_path, monkeypatch):
+    """A shard that ends well but whose list of pages is missing (a hook not loaded, a
+    process that wrote elsewhere) is a failed build, not a site with pages missing."""
+    real = site._mkdocs
+
+    def no_list(src, out, env, log):  # each shard writes its list where it is not looked for
+        env = {**env, hook.MANIFEST_ENV: str(tmp_path / "elsewhere.txt")}
+        return real(src, out, env, log)
+
+    monkeypatch.setattr(site, "_mkdocs", no_list)
+    with pytest.raises(site.SiteError, match="没有留下它生成的页面"):
+        site.mkdocs_build(real_site.parent / "src", tmp_path / "out", _epoch(real_site), shards=2)

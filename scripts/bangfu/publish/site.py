@@ -219,7 +219,11 @@ def mkdocs_build(src: Path, site_dir: Path, epoch: int, shards: int | None = Non
                     proc.wait()
         moved = 0
         for k in range(1, n):
-            for uri in (work / f"pages-{k}.txt").read_text("utf-8").splitlines():
+            manifest = work / f"pages-{k}.txt"
+            uris = manifest.read_text("utf-8").splitlines() if manifest.is_file() else None
+            if uris is None or not all((outs[k] / uri).is_file() for uri in uris):
+                raise SiteError(f"MkDocs 构建失败：第 {k + 1} 个进程没有留下它生成的页面")
+            for uri in uris:
                 target = site_dir / uri
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(outs[k] / uri, target)
