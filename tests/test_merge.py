@@ -191,6 +191,7 @@ def test_national_site_shows_partial_totals_and_links_each_package(packages, nat
         "--src",
         str(tmp_path / "src"),
         cwd=REPO,
+        env={"BANGFU_WORKERS": "2"},  # as on a server: the workbook's process, MkDocs once
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
