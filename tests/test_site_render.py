@@ -14,6 +14,8 @@ from material.plugins.search.plugin import Parser
 
 from bangfu.publish import site, text
 
+from .conftest import ROOT, bangfu
+
 _spec = importlib.util.spec_from_file_location("render_hook", site.RENDER_HOOK)
 hook = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(hook)
@@ -162,3 +164,27 @@ def test_a_shard_that_leaves_no_pages_fails_the_build(real_site, tmp_path, monke
     monkeypatch.setattr(site, "_mkdocs", no_list)
     with pytest.raises(site.SiteError, match="没有留下它生成的页面"):
         site.mkdocs_build(real_site.parent / "src", tmp_path / "out", _epoch(real_site), shards=2)
+
+
+def test_the_site_built_with_several_processes_is_the_site_built_with_one(real_site, tmp_path):
+    """``bangfu site`` as on a server (two processes: the check beside the figures, the
+    workbook beside the other files, MkDocs in two shards) makes, byte for byte, the site and
+    the extracts that one process makes (the suite's ``real_site``: ``BANGFU_WORKERS=1``)."""
+    out = tmp_path / "out"
+    proc = bangfu(
+        "site",
+        "--data",
+        str(ROOT / "data"),
+        "--out",
+        str(out),
+        "--src",
+        str(tmp_path / "src"),
+        cwd=ROOT,
+        env={"BANGFU_WORKERS": "2"},
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    one = {p.relative_to(real_site): p.read_bytes() for p in real_site.rglob("*") if p.is_file()}
+    two = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert sorted(two) == sorted(one)
+    assert [p for p in one if one[p] != two[p]] == []
