@@ -155,13 +155,13 @@ def test_the_navigation_rendered_once_per_folder_is_what_the_theme_renders(
 def test_a_shard_that_leaves_no_pages_fails_the_build(real_site, tmp_path, monkeypatch):
     """A shard that ends well but whose list of pages is missing (a hook not loaded, a
     process that wrote elsewhere) is a failed build, not a site with pages missing."""
-    real = site._mkdocs
+    real = site.start_mkdocs
 
     def no_list(src, out, env, log):  # each shard writes its list where it is not looked for
         env = {**env, hook.MANIFEST_ENV: str(tmp_path / "elsewhere.txt")}
         return real(src, out, env, log)
 
-    monkeypatch.setattr(site, "_mkdocs", no_list)
+    monkeypatch.setattr(site, "start_mkdocs", no_list)
     with pytest.raises(site.SiteError, match="没有留下它生成的页面"):
         site.mkdocs_build(real_site.parent / "src", tmp_path / "out", _epoch(real_site), shards=2)
 

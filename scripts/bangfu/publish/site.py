@@ -204,7 +204,7 @@ def mkdocs_build(src: Path, site_dir: Path, epoch: int, shards: int | None = Non
                     env[render_hook.MANIFEST_ENV] = str(work / f"pages-{k}.txt")
                 log = (work / f"log-{k}.txt").open("w", encoding="utf-8")
                 with log:
-                    procs.append(_mkdocs(src, out, env, log))
+                    procs.append(start_mkdocs(src, out, env, log))
             for k, proc in enumerate(procs):
                 try:
                     code = proc.wait(timeout=3600)
@@ -231,7 +231,8 @@ def mkdocs_build(src: Path, site_dir: Path, epoch: int, shards: int | None = Non
     return moved
 
 
-def _mkdocs(src: Path, site_dir: Path, env: dict[str, str], log) -> subprocess.Popen:
+def start_mkdocs(src: Path, site_dir: Path, env: dict[str, str], log) -> subprocess.Popen:
+    """One ``mkdocs build --strict`` of ``src`` into ``site_dir``, its output into ``log``."""
     return subprocess.Popen(
         [
             sys.executable,
