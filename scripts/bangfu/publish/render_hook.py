@@ -209,8 +209,9 @@ def owner(src_uri: str, summary: bool, n: int) -> int:
 
 
 class Shards:
-    """Pages another shard renders are skipped here: no Markdown (their title is in the front
-    matter or the first heading, kept) and a template that renders nothing."""
+    """Pages another shard renders are skipped here: not rendered at all when their title is
+    in the front matter, else cut to their first heading (the title the navigation shows);
+    their template renders nothing. Shard k > 0 keeps the list of the pages it wrote."""
 
     def __init__(self) -> None:
         self.k, self.n = _shard()
