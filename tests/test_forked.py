@@ -257,6 +257,7 @@ def test_the_child_shares_the_parents_objects_and_the_parent_collects_as_before(
     job = forked.start("测试", gc.get_freeze_count)
     assert job.forked
     assert job.wait() > 0  # in the child: what the parent held is frozen
+    assert job.forked  # still says where it ran once it has ended
     assert gc.get_freeze_count() == 0  # in the parent: nothing stays frozen
 
 

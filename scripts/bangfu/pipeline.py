@@ -228,19 +228,22 @@ class Pipeline:
             self.refuse_if_errors(what)  # runs the check here: it refuses
         self.model  # noqa: B018 (built once, here, for both processes)
         job = forked.start("数据检查", self._check_findings)
-        if job.forked:
-            try:
-                agg = self._computed(as_of)
-            except Exception:
-                self._take(job)  # the data's errors, if any, explain the failure
-                self.refuse_if_errors(what)
-                raise
-            except BaseException:
-                job.stop()
-                raise
+        if not job.forked:  # the check has run: refuse before any figure
+            self._take(job)
+            self.refuse_if_errors(what)
+            return self._computed(as_of)
+        try:
+            agg = self._computed(as_of)
+        except Exception:
+            self._take(job)  # the data's errors, if any, explain the failure
+            self.refuse_if_errors(what)
+            raise
+        except BaseException:
+            job.stop()
+            raise
         self._take(job)
         self.refuse_if_errors(what)
-        return agg if job.forked else self._computed(as_of)
+        return agg
 
     def _check_findings(self) -> tuple[list[Finding], int]:
         """What a whole-folder check returns but the records (which this process holds)."""

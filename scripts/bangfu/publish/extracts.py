@@ -112,7 +112,7 @@ def start_package(
     workbook is written by a second process (``forked``) while this one writes the others and
     the caller goes on. Use the job as a ``with`` block, or ``wait`` for it before the workbook
     is read or its size stated; on an error in these files the workbook's process is stopped.
-    ``meta`` is passed to ``package_descriptor`` (a merged package's name and notes)."""
+    ``meta`` is passed to ``package_meta`` (a merged package's name and notes)."""
     from .parquet import ParquetValueError, parquet_bytes
     from .sqlite import FILENAME as SQLITE
     from .sqlite import SqliteValueError, sqlite_bytes
@@ -137,9 +137,7 @@ def start_package(
             database = _file(folder, SQLITE, sqlite_bytes(tables))
         except SqliteValueError as exc:
             raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
-        descriptor = package_descriptor(
-            tables, resources, sources, release, synthetic, meta, database=database
-        )
+        descriptor = package_descriptor(about, tables, resources, database=database)
         text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
         (folder / DESCRIPTOR).write_text(text, encoding="utf-8", newline="\n")
     except BaseException:

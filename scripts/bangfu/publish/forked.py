@@ -50,7 +50,8 @@ class Job:
 
     def __init__(self, name: str, fn: Callable[..., Any], args: tuple):
         self.name, self._proc, self._recv, self._value = name, None, None, None
-        if not _can_fork():
+        self.forked = _can_fork()  # else run here, now
+        if not self.forked:
             self._value = fn(*args)
             return
         ctx = mp.get_context("fork")
@@ -65,10 +66,6 @@ class Job:
             gc.unfreeze()
         send.close()  # the child holds the only sending end: its death ends the pipe
         self._recv = recv
-
-    @property
-    def forked(self) -> bool:
-        return self._proc is not None
 
     def wait(self) -> Any:
         """The function's return value once it has finished; raise what it raised."""

@@ -115,18 +115,15 @@ def description(threshold: int, synthetic: bool, national: str = "") -> str:
 
 
 def package_descriptor(
+    about: dict,
     tables: dict[str, Table],
     resources: dict[str, dict],
-    sources: list[dict],
-    release: Release,
-    synthetic: bool,
-    meta: dict | None = None,
     database: dict | None = None,
 ) -> dict:
-    """The datapackage.json content: ``package_meta`` and the resources. ``resources`` maps
-    table name → {path, bytes, hash, parquet: {path, bytes, hash}}; ``database`` is the SQLite
-    file's {path, bytes, hash}."""
-    pkg = package_meta(tables, sources, release, synthetic, meta)
+    """The datapackage.json content: ``about`` (``package_meta``, made once for the package
+    and its workbook) and the resources. ``resources`` maps table name → {path, bytes, hash,
+    parquet: {path, bytes, hash}}; ``database`` is the SQLite file's {path, bytes, hash}."""
+    pkg = dict(about)
     pkg["resources"] = []
     for name, table in tables.items():
         res = resources[name]
