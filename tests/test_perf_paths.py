@@ -25,7 +25,7 @@ from bangfu.codes import (
     YAML_SYNTAX,
 )
 from bangfu.config import WORKERS_ENV, Config
-from bangfu.schema import validate
+from bangfu.schemacheck import validate
 from bangfu.yamlio import (
     dump_fast,
     dump_text,
@@ -157,6 +157,163 @@ def test_parse_results_unchanged_for_every_case_file():
             continue
         assert got.data == want.data
         assert got.positions == want.positions
+
+
+def test_the_parse_cache_key_covers_the_code_its_results_come_from():
+    """The cache is keyed by the text of the files that make a result (``CODE_FILES``): a
+    change to any of them (the parser, the schema check, the facts and the rules they call)
+    makes every cached result stale. Every module those files import is in the list, or named
+    with the reason it cannot change a result."""
+    from bangfu import cache
+
+    package = ROOT / "scripts" / "bangfu"
+    listed = set(cache.CODE_FILES)
+    assert all((package / name).is_file() for name in listed)
+    for name in sorted(listed):
+        here = (package / name).parent
+        text = (package / name).read_text("utf-8")
+        for dots, mod, names in re.findall(r"^\s*from (\.+)([\w.]*) import ([\w, ]+)", text, re.M):
+            base = here
+            for _ in range(len(dots) - 1):
+                base = base.parent
+            targets = [mod] if mod else [n.strip() for n in names.split(",")]
+            for t in targets:
+                path = base.joinpath(*t.split(".")).with_suffix(".py")
+                rel = path.relative_to(package).as_posix()
+                if path.is_file():
+                    assert rel in listed or rel in cache.CODE_IMPORTS_ELSEWHERE, (name, rel)
+
+
+def _strings(node, out: list) -> list:
+    if isinstance(node, dict):
+        out.extend(node)
+        for v in node.values():
+            _strings(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _strings(v, out)
+    elif isinstance(node, str):
+        out.append(node)
+    return out
+
+
+def test_parsed_keys_and_short_strings_are_interned_on_both_paths():
+    """The loader keeps millions of records: their keys and short strings (ids, dates,
+    categories) are interned as they are parsed, by the fast path and the careful one."""
+    import sys
+
+    text = HOUSEHOLD_CASE.read_text("utf-8")
+    careful = text.replace("status: 风险未消除", "status: &s 风险未消除\nx: *s")  # an alias
+    fast, slow = yamlsafe.parse(text, "f"), yamlsafe.parse(careful, "f")
+    assert not fast.positions_read and slow.positions_read  # one on each path
+    for parsed in (fast, slow):
+        words = [s for s in _strings(parsed.data, []) if 2 <= len(s) <= 32]
+        assert len(words) > 30
+        # a new copy of each, interned, is the word itself only if the word was interned
+        assert all(sys.intern("".join(list(s))) is s for s in words)
+
+
+# --- reading a file ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 70_000, 200_000])
+def test_a_file_is_read_whole_when_it_is_larger_than_its_stat_says(tmp_path, monkeypatch, size):
+    """``read_bounded`` asks for the stated size first: a file that grew after its stat is
+    still read to its end, and refused once past the limit."""
+    from bangfu import readfile
+    from bangfu.codes import FILE_TOO_LARGE
+
+    p = tmp_path / "a.yaml"
+    p.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    real = os.fstat
+
+    def stale(fd):
+        st = real(fd)
+        return os.stat_result((*st[:6], min(st.st_size, 7), *st[7:10]))
+
+    monkeypatch.setattr(readfile.os, "fstat", stale)
+    raw, problem = readfile.read_bounded(str(p), "a.yaml", 300_000, checked=True)
+    assert problem is None and raw == p.read_bytes()
+    raw, problem = readfile.read_bounded(str(p), "a.yaml", 100_000, checked=True)
+    if size > 100_000:
+        assert raw is None and problem is not None and problem.code == FILE_TOO_LARGE.code
+    else:
+        assert raw == p.read_bytes()
+
+
+# --- the schema check's screen -------------------------------------------------------------
+
+
+def test_compiled_date_format_agrees_with_ours_on_patterned_dates_but_year_zero():
+    """``schemacheck.screens`` rests on this: on every string the date pattern lets through, the
+    validator's compiled ``date`` format and ``is_valid_date`` agree, except the year 0000
+    (which ``may_differ`` sends to the full check)."""
+    import jsonschema_rs
+
+    from bangfu.checksums import is_valid_date
+    from bangfu.schemacheck import DATE_PATTERN
+
+    compiled = jsonschema_rs.Draft202012Validator(
+        {"type": "string", "format": "date"}, validate_formats=True
+    )
+    assert re.fullmatch(DATE_PATTERN.strip("^$"), "2024-02-29")
+    years = [*range(0, 13), 100, 400, 1600, 1896, 1900, 2000, 2023, 2024, 2100, 2400, 9999]
+    differ = set()
+    for y in years:
+        for m in range(100):
+            for d in range(100):
+                s = f"{y:04d}-{m:02d}-{d:02d}"
+                if compiled.is_valid(s) != is_valid_date(s):
+                    differ.add(y)
+    assert differ == {0}
+
+
+HOUSEHOLD_CASE = CASES / "base/data/households/tc-alpha/tc-alpha-east-willow/h-0001.yaml"
+
+
+def _screened_cases() -> list[tuple[str, tuple, bytes]]:
+    """Every case record (name, path under data/, bytes), and records the screen must not let
+    through: a date of the year 0000 as written and as an escape, the placeholder as an
+    escape, a date of 30 February."""
+    out = []
+    for p in sorted(CASES.rglob("*.yaml")):
+        parts = p.relative_to(CASES).parts
+        if "data" in parts:
+            out.append(
+                (str(p.relative_to(CASES)), parts[parts.index("data") + 1 :], p.read_bytes())
+            )
+    base = HOUSEHOLD_CASE.read_bytes()
+    rel = ("households", "tc-alpha", "tc-alpha-east-willow", "h-0001.yaml")
+    for new in (b"0000-06-01", rb'"\u0030000-06-01"', b"2024-02-30"):
+        out.append((new.decode(), rel, base.replace(b"2024-01-05", new, 1)))
+    escaped = base.replace("测试省测试县东乡柳村一组".encode(), rb'"\u5f85\u586b\u5199"', 1)
+    out.append(("placeholder", rel, escaped))
+    return out
+
+
+def test_validation_through_the_screen_gives_the_same_findings():
+    """``validate(rec, schemas, raw)`` (the screen first, the placeholder search only when the
+    bytes can hold it) gives the findings of ``validate(rec, schemas)`` on every case record
+    and on records made to slip past a careless screen."""
+    from bangfu.codes import RECORD_PLACEHOLDER, SCHEMA_DATE
+    from bangfu.record import Record, classify
+    from bangfu.schema import PACKAGE_SCHEMAS
+
+    seen: dict[str, set] = {}
+    for name, rel, raw in _screened_cases():
+        kind = classify(rel)
+        rec = readone.parse_bytes(Record(kind=kind, file=name, rel=rel), raw)
+        if kind is None or rec.data is None:
+            continue
+        want = validate(rec, PACKAGE_SCHEMAS)
+        got = validate(rec, PACKAGE_SCHEMAS, raw)
+        assert got == want, name
+        seen[name] = {f.code for f in want}
+    assert len(seen) > 100
+    assert sum(bool(codes) for codes in seen.values()) > 10  # invalid records among them
+    for name in ("0000-06-01", r'"\u0030000-06-01"', "2024-02-30"):
+        assert SCHEMA_DATE.code in seen[name], name
+    assert RECORD_PLACEHOLDER.code in seen["placeholder"]
 
 
 # --- the writer ------------------------------------------------------------------------------

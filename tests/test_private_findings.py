@@ -486,3 +486,21 @@ def test_pr_comment_shows_no_report_entry_values_by_default(repo):
         assert "帮扶内容" in out or "content" in out
     local = _review(repo, "text", "--private")
     assert "入户送米面油两袋" in local and "1377.25" in local
+
+
+@pytest.mark.parametrize("digit", ["²", "٣", "３"])
+def test_an_id_number_with_a_digit_of_another_script_is_a_finding_not_a_traceback(tmp_path, digit):
+    """``str.isdigit`` takes superscripts and other scripts' digits, which ``int`` refuses:
+    the resident-ID check raised ``ValueError`` (quoting the character) out of the schema
+    check. Now the shape is the pattern's finding and the checksum is not computed."""
+    root = make_case(tmp_path, None)
+    c = Canaries()
+    value = c.id_number()
+    odd = value[:15] + digit + value[16:]
+    edit(root, HOUSEHOLD, "id_number: 11010519491231002X", f"id_number: '{odd}'")
+    for args in (("--format", "text"), ("--format", "json"), ("--format", "github")):
+        res = bangfu("check", "--data", "data", "--as-of", DEFAULT_AS_OF, *args, cwd=root)
+        out = res.stdout + res.stderr
+        assert res.returncode == 1 and "Traceback" not in out, out
+        assert SCHEMA_PATTERN.code in out and HOUSEHOLD.removeprefix("data/") in out
+        assert not c.leaks(out) and digit not in out

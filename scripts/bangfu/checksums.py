@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from operator import mul
 
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+_ID_BIAS = ord("0") * sum(_ID_WEIGHTS)
 
 
 def uscc_check_char(first17: str) -> str:
@@ -24,13 +26,24 @@ def is_valid_uscc(value: object) -> bool:
     return uscc_check_char(value[:17]) == value[17]
 
 
+def _ascii_digits(s: str) -> bool:
+    # str.isdigit alone also takes other scripts' digits and superscripts ("²"), which int()
+    # refuses
+    return s.isascii() and s.isdigit()
+
+
 def resident_id_check_char(first17: str) -> str:
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+    """The check character of a 公民身份号码's first 17 digits; "" when they are not 17
+    ASCII digits (it then matches no check character)."""
+    if len(first17) != 17 or not _ascii_digits(first17):
+        return ""
+    # the digits' bytes minus "0" each, weighted: the checker calls this for every ID number
+    return _ID_CHECK[(sum(map(mul, first17.encode("ascii"), _ID_WEIGHTS)) - _ID_BIAS) % 11]
 
 
 def is_valid_resident_id(value: object) -> bool:
     """公民身份号码 (GB 11643-1999): a real birth date and a mod-11 check character."""
-    if not isinstance(value, str) or len(value) != 18 or not value[:17].isdigit():
+    if not isinstance(value, str) or len(value) != 18 or not _ascii_digits(value[:17]):
         return True  # the schema pattern reports the shape
     try:
         dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

@@ -160,7 +160,7 @@ def load_tree(
 ) -> Tree:
     """Read every record under ``data_root`` (parallel across cores, through the parse cache);
     with ``schemas_dir``, also schema-check each record. Same records and findings as
-    ``read_record`` + ``schema.validate`` one by one."""
+    ``read_record`` + ``schemacheck.validate`` one by one."""
     import gc
 
     # records are acyclic: the cyclic collector, run again and again while millions of

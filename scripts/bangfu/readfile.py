@@ -97,12 +97,17 @@ def read_bounded(
             return None, too_large(file, st.st_size, limit)
         chunks = []
         left = limit + 1
+        # the stated size (and one byte more, to see a file that grew) first: a buffer the
+        # size of the file, not of the limit, costs nothing to allocate; then small reads
+        # until the end, for a file that grew since its stat
+        want = min(left, st.st_size + 1)
         while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
+            chunk = os.read(fd, want)
             if not chunk:
                 break
             chunks.append(chunk)
             left -= len(chunk)
+            want = min(left, 1 << 16)
     except OSError as exc:
         return None, unreadable(file, exc)
     finally:

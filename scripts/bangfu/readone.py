@@ -138,13 +138,13 @@ def parse_one(path: str, file: str, rel: tuple, kind: str | None, schemas_dir: s
     rec = parse_bytes(Record(kind=kind, file=file, rel=rel), raw)
     schema_findings = []
     if schemas_dir is not None and rec.data is not None and not rec.findings:
-        from .schema import validate  # imported when used: readers that only parse start fast
+        from .schemacheck import validate  # imported when used: readers that only parse start fast
 
-        schema_findings = validate(rec, Path(schemas_dir))
+        schema_findings = validate(rec, Path(schemas_dir), raw)
     from .facts import record_facts  # imported when used (pyarrow): as above
 
     return digest(raw), (
-        _interned(rec.data),
+        rec.data,  # its keys and short strings interned by the parser
         [finding_tuple(f) for f in rec.findings],
         [finding_tuple(f) for f in schema_findings],
         _interned_facts(record_facts(kind, rec.data)),
@@ -159,32 +159,6 @@ def _interned_facts(facts: dict, _intern=sys.intern) -> dict:
         ]
         for name, rows in facts.items()
     }
-
-
-def _interned(node, _intern=sys.intern):
-    """The same data with keys and short strings interned: repeated words (field names,
-    categories, dates) are then stored once, in memory and in the cache, and load faster."""
-    if type(node) is dict:
-        out = {}
-        for k, v in node.items():
-            t = type(v)
-            if t is str:
-                out[_intern(k)] = _intern(v) if len(v) <= 32 else v
-            elif t is dict or t is list:
-                out[_intern(k)] = _interned(v)
-            else:
-                out[_intern(k)] = v
-        return out
-    if type(node) is list:
-        return [
-            (_intern(v) if len(v) <= 32 else v)
-            if type(v) is str
-            else _interned(v)
-            if type(v) in (dict, list)
-            else v
-            for v in node
-        ]
-    return node
 
 
 def fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:

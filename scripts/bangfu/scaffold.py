@@ -13,8 +13,8 @@ from pathlib import Path
 from .codes import ARG_INVALID_ID, ARG_OUTSIDE_DATA, usage
 from .config import UsageError
 from .layout import path_of
-from .schema import PLACEHOLDER as TODO
 from .schema import bundled, node_at
+from .schemacheck import PLACEHOLDER as TODO
 from .yamlio import dump_text, write_new
 
 HEADER = (

@@ -5,7 +5,8 @@ A plain record is read by a compiled parser (``yamlfast``), anything else by the
 scalars (dates stay strings; no digit separators, so ``1_000`` is text) and enforce the limits
 that make hostile files harmless: no tags beyond the core schema, no duplicate keys, bounded
 depth and node count (alias expansion included), numbers within ±10^15 and finite, no control
-characters in any value or key once escapes are decoded, UTF-8 only.
+characters in any value or key once escapes are decoded, UTF-8 only. Keys and short strings
+of the result are interned (many records share their field names, ids, dates and categories).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .codes import (
 )
 from .findings import Finding
 from .yamlbuild import MAX_DEPTH, MAX_NODES, MAX_NUMBER, Stop, build
-from .yamlfast import fast_load
+from .yamlfast import fast_load, interned
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "MAX_NUMBER", "Parsed", "decode", "parse"]
 
@@ -138,7 +139,7 @@ def parse(text: str, file: str, source=None) -> Parsed:
     if fast is not None:
         return Parsed(fast, None, [], source if source is not None else text)
     try:
-        out.data = build(text, file, positions)
+        out.data = interned(build(text, file, positions))
     except Stop as stop:
         out.data = None
         out.positions = {}

@@ -18,7 +18,8 @@ from ..model import Model, build
 from ..readone import FileText
 from ..record import SEALED_FIELD, Record, classify
 from ..redact import redact
-from ..schema import bundled, validate
+from ..schema import bundled
+from ..schemacheck import validate
 from ..yamlio import dump_text, update_text
 from ..yamlsafe import Parsed, parse
 from . import seal

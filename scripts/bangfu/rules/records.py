@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ..codes import RECORD_PROVENANCE_FIELD, REPORT_NO_ENTRIES
 from ..findings import Finding
 from ..model import Model
-from ..schema import has_placeholder
+from ..schemacheck import has_placeholder
 from .base import at
 
 

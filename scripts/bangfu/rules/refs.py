@@ -18,7 +18,7 @@ from ..codes import (
 )
 from ..findings import Finding
 from ..model import Model
-from ..schema import is_placeholder
+from ..schemacheck import is_placeholder
 from .base import at
 
 

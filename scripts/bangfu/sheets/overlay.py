@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import model as model_mod
-from .. import schema
+from .. import schema, schemacheck
 from ..codes import REGISTRY
 from ..config import Config
 from ..findings import ERROR, Finding
@@ -43,7 +43,7 @@ def check_overlay(
         rec = Record(kind=classify(pl.rel), file=display(path, cfg.data_root), rel=pl.rel)
         parse_bytes(rec, pl.text.encode("utf-8"))
         if rec.data is not None and not rec.findings:
-            rec.findings.extend(schema.validate(rec, cfg.schemas_dir))
+            rec.findings.extend(schemacheck.validate(rec, cfg.schemas_dir))
         by_rel[pl.rel] = rec
         overlay.append(rec)
     merged = [by_rel.pop(r.rel, r) for r in records] + list(by_rel.values())
