@@ -1,4 +1,4 @@
-"""The workbook written by a second process (``publish/forked.py``): the same package as when
+"""The workbook written by a second process (``forked.py``): the same package as when
 one process writes it all, failures of either process reported as clear errors that publish
 nothing, and no process left behind."""
 
@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from bangfu import check as check_mod
+from bangfu import forked
 from bangfu.config import Config, PublishRefused
 from bangfu.pipeline import Pipeline
-from bangfu.publish import extracts, forked, sqlite, xlsx
+from bangfu.publish import extracts, sqlite, xlsx
 
 from .conftest import bangfu, make_case
 from .extract_helpers import AS_OF, export, tree
@@ -267,7 +268,7 @@ def test_what_was_printed_before_the_fork_is_printed_once(tmp_path):
     appear twice in a pipe."""
     script = (
         "import sys\n"
-        "from bangfu.publish import forked\n"
+        "from bangfu import forked\n"
         "print('已读取数据', end='')\n"
         "forked.start('测试', len, 'ignored').wait()\n"
     )
@@ -277,3 +278,93 @@ def test_what_was_printed_before_the_fork_is_printed_once(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "已读取数据"
+
+
+# ---------------------------------------------------------------- the rules in two halves
+
+
+def _rules_case(tmp_path: Path) -> Path:
+    """Findings from rules of both halves: a dangling reference (``refs``, this process) and
+    personal data in a report (the privacy rule, the second process)."""
+    from .conftest import CASES
+
+    root = make_case(tmp_path, CASES / "invalid" / "pii-in-report")
+    _break_reference(root)
+    return root
+
+
+def _rule_findings(root: Path) -> list:
+    from bangfu import model, rules
+    from bangfu.rules.base import Context
+
+    cfg = Config.make(root / "data", None, AS_OF)
+    m = model.build(check_mod.load_checked(cfg).records)
+    return rules.run_all(m, Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir))
+
+
+def test_the_rules_in_two_processes_find_what_one_process_finds(tmp_path, monkeypatch):
+    from bangfu import rules
+    from bangfu.privacy import rule as privacy
+
+    root = _rules_case(tmp_path)
+    monkeypatch.setenv("BANGFU_WORKERS", "1")
+    alone = _rule_findings(root)
+    codes = {f.code for f in alone}
+    assert {"ref.unknown-organization", "privacy.personal-data-in-public-field"} <= codes, codes
+
+    pids, check = tmp_path / "pids", privacy.check
+
+    def recorded(*args):
+        with open(pids, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        yield from check(*args)
+
+    monkeypatch.setattr(privacy, "check", recorded)
+    monkeypatch.setattr(rules, "PARALLEL_MIN", 1)
+    monkeypatch.setenv("BANGFU_WORKERS", "2")
+    assert _rule_findings(root) == alone  # the same findings, in the same order
+    assert int(pids.read_text()) != os.getpid(), "the privacy rule ran in this process"
+    assert mp.active_children() == []
+
+
+def test_a_killed_rules_process_is_a_clear_error(tmp_path, monkeypatch):
+    from bangfu import rules
+    from bangfu.privacy import sealrule
+
+    root = _rules_case(tmp_path)
+
+    def killed(*_args):
+        os._exit(9)
+
+    monkeypatch.setattr(sealrule, "check", killed)
+    monkeypatch.setattr(rules, "PARALLEL_MIN", 1)
+    proc = bangfu("check", "--data", str(root / "data"), "--as-of", AS_OF, cwd=root)
+    assert proc.returncode == 1
+    assert "数据检查未能完成" in proc.stderr and "退出码 9" in proc.stderr
+    assert "检查没有完成" in proc.stderr and "Traceback" not in proc.stderr
+    assert mp.active_children() == []
+
+
+def test_a_failing_rule_in_this_process_stops_the_other(tmp_path, monkeypatch):
+    from bangfu import rules
+    from bangfu.rules import refs
+
+    root = _rules_case(tmp_path)
+
+    def fails(*_args):
+        raise ZeroDivisionError("a bug")
+        yield  # a generator, like the rules
+
+    monkeypatch.setattr(refs, "check", fails)
+    monkeypatch.setattr(rules, "PARALLEL_MIN", 1)
+    with pytest.raises(ZeroDivisionError):
+        _rule_findings(root)
+    assert mp.active_children() == []
+
+
+def test_a_child_starts_no_child_of_its_own():
+    """The check that runs beside the figures does not split its rules again."""
+    assert forked.can_fork()
+    job = forked.start("测试", forked.can_fork)
+    assert job.forked and job.wait() is False
+    assert forked.can_fork()

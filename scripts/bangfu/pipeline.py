@@ -213,13 +213,13 @@ class Pipeline:
         """The public figures on ``as_of`` of data without errors; else ``PublishRefused``
         (``refuse_if_errors``) and nothing is published.
 
-        A whole-folder check's rules run in a second process (``publish.forked``; the model is
+        A whole-folder check's rules run in a second process (``forked``; the model is
         built first and shared) while this one computes the figures: each takes a core. The
         data's own errors (a record that cannot be read or fails its schema) refuse before any
         figure is computed; a cross-record error (a dangling reference…) is known only when the
         check ends, and the refusal is the same. Figures that fail on such data are not shown:
         the check's refusal is. With one process (``BANGFU_WORKERS=1``), the check runs first."""
-        from .publish import forked
+        from . import forked
 
         if self.paths is not None or self.skip_invalid or "result" in self.__dict__:
             self.refuse_if_errors(what)

@@ -20,12 +20,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import forked
 from .. import model as model_mod
 from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
 from ..config import PublishRefused, UsageError
 from ..public import project
 from ..writes import WriteError
-from . import forked
 from .formulas import neutralise
 from .release import Release
 from .tableschema import EXCEL_DIR, WORKBOOK, package_descriptor, package_meta

@@ -1,4 +1,4 @@
-"""One piece of a publication made by a second process while the first goes on.
+"""One piece of a command's work done by a second process while the first goes on.
 
 The Excel workbook is the slowest file of the package (xlsxwriter writes every cell as XML,
 about three quarters of the package's time) and depends on nothing the rest of the package or
@@ -9,7 +9,9 @@ size). Where a fork is not available (not Linux) or one process is asked for
 (``BANGFU_WORKERS=1``), the function runs at once, in this process: the files are the same.
 
 The check's rules run the same way while the figures are computed (``Pipeline.publishable``):
-the child's return value (the findings) comes back pickled.
+the child's return value (the findings) comes back pickled; and in ``bangfu check``, half the
+rules run in a child while this process runs the other half (``rules.run_all``). A child
+starts no child of its own (``inside``): its parent already keeps the other core busy.
 
 A failure in the child reaches the caller as the same exception (or, if it cannot be sent, as
 ``PublishRefused`` naming it); a child that dies without an answer (killed, out of memory) is
@@ -26,14 +28,24 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..config import PublishRefused, workers_set
+from .config import PublishRefused, workers_set
+
+_inside = False  # set in a child
 
 
-def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and workers_set() != 1
+def inside() -> bool:
+    """Whether this process is a child started here."""
+    return _inside
+
+
+def can_fork() -> bool:
+    """Whether ``start`` would run its function in a child."""
+    return sys.platform.startswith("linux") and workers_set() != 1 and not _inside
 
 
 def _child(send, name: str, fn: Callable[..., Any], args: tuple) -> None:
+    global _inside
+    _inside = True
     try:
         answer = pickle.dumps((True, fn(*args)))
     except BaseException as exc:  # noqa: BLE001 (every failure goes back to the caller)
@@ -48,9 +60,9 @@ def _child(send, name: str, fn: Callable[..., Any], args: tuple) -> None:
 class Job:
     """A function running in a forked child (or already run); ``wait`` for its end."""
 
-    def __init__(self, name: str, fn: Callable[..., Any], args: tuple):
-        self.name, self._proc, self._recv, self._value = name, None, None, None
-        self.forked = _can_fork()  # else run here, now
+    def __init__(self, name: str, fn: Callable[..., Any], args: tuple, lost: str):
+        self.name, self.lost, self._proc, self._recv, self._value = name, lost, None, None, None
+        self.forked = can_fork()  # else run here, now
         if not self.forked:
             self._value = fn(*args)
             return
@@ -82,7 +94,7 @@ class Job:
             proc.join()
         if answer is None:
             raise PublishRefused(
-                f"{self.name}未能完成：它的进程意外退出（退出码 {proc.exitcode}）；没有发布任何文件"
+                f"{self.name}未能完成：它的进程意外退出（退出码 {proc.exitcode}）；{self.lost}"
             )
         ok, value = pickle.loads(answer)
         if not ok:
@@ -109,7 +121,8 @@ class Job:
             self.wait()
 
 
-def start(name: str, fn: Callable[..., Any], *args: Any) -> Job:
+def start(name: str, fn: Callable[..., Any], *args: Any, lost: str = "没有发布任何文件") -> Job:
     """Run ``fn(*args)`` in a forked child where possible, else now; ``name`` (Chinese) names
-    what it writes in an error. See the module text."""
-    return Job(name, fn, args)
+    what it does in an error, ``lost`` what a child that dies leaves undone. See the module
+    text."""
+    return Job(name, fn, args, lost)
