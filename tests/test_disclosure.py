@@ -12,6 +12,7 @@ from dataclasses import astuple
 import pytest
 
 from bangfu.disclosure import Cell, Protector, Relation, attack, is_primary, protect, same
+from bangfu.disclosure_parts import protect_parts
 
 T = 5  # the threshold of data/policy/default-monitoring-assumed.yaml
 
@@ -167,12 +168,17 @@ def test_a_small_cell_in_no_relation_is_only_withheld_itself():
     assert protect(cells, rels, T) == {("v1",), ("v2",), ("lonely",)}
 
 
-def test_bad_input_is_refused():
-    cells = count_cells({("t",): 3, ("v",): 3})
+def _in_parts(cells, relations, threshold):
+    return protect_parts(cells, relations, threshold)[0]
+
+
+@pytest.mark.parametrize("search", [protect, _in_parts], ids=["one", "parts"])
+def test_bad_input_is_refused(search):
+    cells = count_cells({("t",): 3, ("v",): 3, ("w",): 1})
+    with pytest.raises(ValueError, match="missing"):
+        search(cells, [Relation(("t",), (("v",), ("missing",)))], T)
     with pytest.raises(ValueError):
-        protect(cells, [Relation(("t",), (("v",), ("missing",)))], T)
-    with pytest.raises(ValueError):
-        protect(count_cells({("t",): -1}), [], T)
+        search(count_cells({("t",): -1, ("u",): 4}), [], T)
 
 
 # --- random hierarchical tables -----------------------------------------------------------
@@ -289,3 +295,31 @@ def test_random_tables_leave_nothing_to_recover(seed):
     rels2 = [Relation(r.total, tuple(rng.sample(r.parts, len(r.parts)))) for r in rels]
     rng.shuffle(rels2)
     assert protect(dict(shuffled), rels2, T) == hidden
+
+
+def _prefixed(tag: str, cells: dict, rels: list) -> tuple[dict, list]:
+    def key(k):
+        return (tag, *k)
+
+    return (
+        {key(k): Cell(key(k), c.value, c.households, c.latent) for k, c in cells.items()},
+        [Relation(key(r.total), tuple(key(p) for p in r.parts)) for r in rels],
+    )
+
+
+@pytest.mark.parametrize("first", range(0, 40, 8))
+def test_the_search_in_parts_withholds_what_one_search_withholds(first):
+    """Several random tables side by side (no relation joins them): ``protect_parts`` shares
+    them out between two searches; the union of the two answers is one search's answer."""
+    cells: dict = {}
+    rels: list = []
+    for seed in range(first, first + 8):
+        more_cells, more_rels = _prefixed(f"s{seed:02d}", *random_tables(seed))
+        cells |= more_cells
+        rels += more_rels
+    one = Protector(cells, rels)
+    hidden = one.run(T)
+    got, stats = protect_parts(cells, rels, T)
+    assert got == hidden
+    assert stats == one.stats
+    assert recovered(cells, rels, got) == {}

@@ -179,3 +179,42 @@ def test_without_complementary_suppression_the_attacker_would_succeed(released):
     assert recovered
     for key, value in recovered.items():
         assert value == sdc.cells[key].value
+
+
+def test_the_search_in_two_processes_withholds_what_one_search_withholds(released, monkeypatch):
+    """``protect_parts`` shares the groups of cells no relation joins out between two
+    processes; the cells withheld and the witnesses found are those of one search of all."""
+    from bangfu import disclosure_parts, forked
+    from bangfu.disclosure import Protector
+
+    _, published, sdc = released
+    related = {k for r in sdc.relations for k in (r.total, *r.parts)}
+    cells = {k: sdc.cells[k] for k in related}
+    one = Protector(cells, sdc.relations)
+    withheld = one.run(published.threshold)
+    assert withheld and one.stats["move"] > 0
+
+    jobs, start = [], forked.start
+
+    def recorded(*args, **kwargs):
+        jobs.append(start(*args, **kwargs))
+        return jobs[-1]
+
+    monkeypatch.setattr(forked, "start", recorded)
+    monkeypatch.setattr(disclosure_parts, "PARTS_MIN", 1)
+    monkeypatch.setenv("BANGFU_WORKERS", "2")
+    got, stats = disclosure_parts.protect_parts(cells, sdc.relations, published.threshold)
+    assert [job.forked for job in jobs] == [True]  # the second part ran in a child
+    assert got == withheld
+    assert stats == one.stats
+
+
+def test_no_related_cell_is_no_search():
+    """A release with no relation among its cells (a ledger with no village yet) has no cell
+    to search: nothing is withheld, and every kind of witness is counted zero."""
+    from bangfu import disclosure_parts
+    from bangfu.disclosure import Protector
+
+    got, stats = disclosure_parts.protect_parts({}, [], 3)
+    assert got == frozenset()
+    assert stats == Protector({}, []).stats

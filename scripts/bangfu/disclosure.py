@@ -49,7 +49,17 @@ from functools import lru_cache
 from .disclosure_attack import attack
 from .disclosure_search import cube
 
-__all__ = ["Cell", "Key", "Protector", "Relation", "attack", "is_primary", "protect", "same"]
+__all__ = [
+    "Cell",
+    "Key",
+    "Protector",
+    "Relation",
+    "attack",
+    "is_primary",
+    "protect",
+    "same",
+    "sorted_keys",
+]
 
 NEAR = 4  # siblings per relation tried for a move (withheld ones first, then the smallest)
 Key = tuple
@@ -93,11 +103,12 @@ def is_primary(cell: Cell, threshold: int) -> bool:
 def protect(
     cells: Mapping[Key, Cell], relations: Sequence[Relation], threshold: int
 ) -> frozenset[Key]:
-    """Keys to withhold: the primary cells and enough complementary cells to protect them."""
+    """Keys to withhold: the primary cells and enough complementary cells to protect them
+    (one search; ``disclosure_parts.protect_parts`` gives the same answer in two parts)."""
     return Protector(cells, relations).run(threshold)
 
 
-def _sorted_keys(keys) -> list:
+def sorted_keys(keys) -> list:
     try:
         return sorted(keys)
     except TypeError:  # keys whose parts do not compare (None next to str): order by repr
@@ -112,10 +123,15 @@ class Protector:
     coefficient in each (``cc``). ``stats`` counts witnesses by kind."""
 
     def __init__(
-        self, cells: Mapping[Key, Cell], relations: Sequence[Relation], keep: bool = False
+        self,
+        cells: Mapping[Key, Cell],
+        relations: Sequence[Relation],
+        keep: bool = False,
+        order: list[Key] | None = None,
     ):
+        """``order``: the cells' keys in the order to search them (by default, sorted)."""
         self.witnesses: list[dict[Key, Number]] | None = [] if keep else None  # for tests
-        self.keys = _sorted_keys(cells)
+        self.keys = order if order is not None else sorted_keys(cells)
         index = {k: i for i, k in enumerate(self.keys)}
         self.values = [cells[k].value for k in self.keys]
         self.households = [cells[k].households for k in self.keys]

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..disclosure import Cell, Protector, Relation, is_primary
+from ..disclosure import Cell, Relation, is_primary
+from ..disclosure_parts import protect_parts
 from .columns import WITHHELD
 
 PLACE_COUNTS = ("households", "monitored", "paired", "due", "done", "overdue", "income_project")
@@ -203,9 +204,8 @@ def decide(agg, store) -> tuple[_Cells, list[Relation], frozenset]:
             for k, cell in c.cells.items()
             if k not in related and not cell.latent and is_primary(cell, c.t)
         }
-        search = Protector({k: c.cells[k] for k in related}, relations)
-        tied = search.run(agg.threshold)
-        if not search.stats.get("scaled"):
+        tied, stats = protect_parts({k: c.cells[k] for k in related}, relations, agg.threshold)
+        if not stats.get("scaled"):
             break
     return c, relations, frozenset(alone) | tied
 

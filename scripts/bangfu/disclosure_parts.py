@@ -1,0 +1,96 @@
+"""Disclosure control in two parts: ``protect_parts`` shares the cells out between two
+``Protector`` searches (two processes where there are two cores) whose answers together are
+the answer of one search over all the cells; see its text for why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .disclosure import Cell, Key, Protector, Relation, sorted_keys
+
+__all__ = ["PARTS_MIN", "protect_parts"]
+
+
+PARTS_MIN = 20_000  # cells below which one process does both parts (a fork costs more)
+
+
+def protect_parts(
+    cells: Mapping[Key, Cell], relations: Sequence[Relation], threshold: int
+) -> tuple[frozenset[Key], dict[str, int]]:
+    """``protect``, and how many witnesses of each kind it found (``Protector.stats``).
+
+    The cells fall into groups no relation joins (a county's tables, a plan's rows…), and a
+    witness never leaves the group of its cell: every step of the search follows relations.
+    So the groups are shared out between two parts of about the same size, each searched by
+    its own ``Protector`` with the cells in the same order as one ``Protector`` of all
+    (every tie is broken by that order), and the union of their answers is that one's answer.
+    On a large table with a second core (``forked``) the second part is searched by a child
+    process meanwhile."""
+    keys = sorted_keys(cells)
+    index = {k: i for i, k in enumerate(keys)}
+    for r in relations:  # the same error, whichever part would meet it
+        for k in (r.total, *r.parts):
+            if k not in index:
+                raise ValueError(f"披露控制：关系中的格子 {k!r} 不在公开格子中")
+    parts = _two_parts(keys, index, relations)
+    if len(parts) <= 1:  # one group, or no cell at all
+        p = Protector(cells, relations, order=keys)
+        return p.run(threshold), p.stats
+    from . import forked
+
+    there = (
+        forked.start("披露控制", _search, cells, relations, parts[1], threshold)
+        if len(keys) >= PARTS_MIN
+        else None
+    )
+    try:
+        here = _search(cells, relations, parts[0], threshold)
+    except BaseException:
+        if there is not None:
+            there.stop()
+        raise
+    other = there.wait() if there is not None else _search(cells, relations, parts[1], threshold)
+    stats = {k: here[1][k] + other[1][k] for k in here[1]}
+    return here[0] | other[0], stats
+
+
+def _search(
+    cells: Mapping[Key, Cell], relations: Sequence[Relation], keys: list[Key], threshold: int
+) -> tuple[frozenset[Key], dict[str, int]]:
+    """One part: its cells (``keys``, in order) and the relations among them."""
+    mine = set(keys)
+    p = Protector(
+        {k: cells[k] for k in keys}, [r for r in relations if r.total in mine], order=keys
+    )
+    return p.run(threshold), p.stats
+
+
+def _two_parts(keys: list[Key], index: dict[Key, int], relations: Sequence[Relation]) -> list:
+    """The keys in at most two lists (each in the order of ``keys``), no relation between
+    them: the connected groups, largest first, each to the smaller part so far."""
+    parent = list(range(len(keys)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for r in relations:
+        a = find(index[r.total])
+        for k in r.parts:
+            b = find(index[k])
+            if a != b:
+                parent[b] = a
+    roots = [find(i) for i in range(len(keys))]
+    size: dict[int, int] = {}
+    for root in roots:
+        size[root] = size.get(root, 0) + 1
+    load, side = [0, 0], {}
+    for root, n in sorted(size.items(), key=lambda item: (-item[1], item[0])):
+        side[root] = 0 if load[0] <= load[1] else 1
+        load[side[root]] += n
+    parts: list[list[Key]] = [[], []]
+    for i, k in enumerate(keys):
+        parts[side[roots[i]]].append(k)
+    return [part for part in parts if part]
