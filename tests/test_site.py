@@ -477,3 +477,28 @@ def test_no_empty_chart_heading(real_site, demo_site):
             if 'id="图表"' in html or ">图表</h2>" in html:
                 after = html[html.index(">图表</h2>") :]
                 assert "<svg" in after, p
+
+
+def test_a_page_reads_its_rows_through_the_index_as_a_scan_would_find_them(demo_data):
+    """``rows_where`` (one index per table and column) gives a county's or an organization's
+    rows as a scan of the whole table would, in the table's order; the county page's charts
+    are summed from them (demo data: synthetic)."""
+    from bangfu.publish.site import context
+
+    pipe = Pipeline(Config.make(demo_data))
+    ctx = context(pipe.publishable("site", None))
+    checked = 0
+    for table, column in (("report_entries", "plan"), ("progress", "village"), ("plans", "id")):
+        rows = ctx.tables[table].rows
+        present = sorted({r[column] for r in rows})
+        assert present, table
+        for values in (present[:1], present[::3], present, ["no-such-id"], []):
+            want = [r for r in rows if r[column] in set(values)]
+            got = ctx.rows_where(table, column, values)
+            assert [id(r) for r in got] == [id(r) for r in want]
+            checked += len(got)
+        # twice the same value, and an unordered set: the same rows, once each, in order
+        assert ctx.rows_where(table, column, [present[-1]] * 2) == [
+            r for r in rows if r[column] == present[-1]
+        ]
+    assert checked > 0

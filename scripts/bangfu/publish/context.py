@@ -4,7 +4,7 @@ the public tables, and how to name and link places and records."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..aggregate.cells import Figures
@@ -26,6 +26,24 @@ class SiteContext:
     status: Status
     figs: Figures
     tables: dict  # name → aggregate.Table (the open-data extracts)
+    _positions: dict = field(default_factory=dict, repr=False, compare=False)
+
+    # ---- rows of the public tables ----------------------------------------------------
+    def rows_where(self, table: str, column: str, values) -> list[dict]:
+        """The rows of ``table`` whose ``column`` is one of ``values``, in the table's order.
+
+        A page of one county or organization reads its own rows through an index of the
+        table built once (not a scan of the whole table per page: that grows with pages ×
+        rows); the order is the table's, so sums come out as a scan would give them."""
+        key = (table, column)
+        if key not in self._positions:
+            at: dict = {}
+            for i, row in enumerate(self.tables[table].rows):
+                at.setdefault(row[column], []).append(i)
+            self._positions[key] = at
+        at = self._positions[key]
+        rows = self.tables[table].rows
+        return [rows[i] for i in sorted(i for v in set(values) for i in at.get(v, ()))]
 
     # ---- public views -------------------------------------------------------------
     def pub(self, kind: str, id_: str) -> dict:

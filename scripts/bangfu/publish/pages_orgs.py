@@ -103,7 +103,7 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
     prow = []
     pledged: Counter = Counter()
     delivered_by_kind: dict[str, float] = defaultdict(float)
-    plan_rows = {r["id"]: r for r in ctx.tables["plans"].rows}
+    plan_rows = {r["id"]: r for r in ctx.rows_where("plans", "id", plans)}
     for pid in plans:
         p = ctx.pub("plan", pid)
         row = plan_rows.get(pid, {})
