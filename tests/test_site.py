@@ -501,4 +501,11 @@ def test_a_page_reads_its_rows_through_the_index_as_a_scan_would_find_them(demo_
         assert ctx.rows_where(table, column, [present[-1]] * 2) == [
             r for r in rows if r[column] == present[-1]
         ]
+    periods = ctx.status.periods
+    plans = sorted({p.plan for p in periods})
+    assert plans
+    for chosen in (plans[:1], set(plans[::2]), plans, ["no-such-plan"]):
+        want = [p for p in periods if p.plan in set(chosen)]
+        assert [id(p) for p in ctx.periods_of(chosen)] == [id(p) for p in want]
+        checked += len(want)
     assert checked > 0

@@ -35,15 +35,22 @@ class SiteContext:
         A page of one county or organization reads its own rows through an index of the
         table built once (not a scan of the whole table per page: that grows with pages ×
         rows); the order is the table's, so sums come out as a scan would give them."""
-        key = (table, column)
+        rows = self.tables[table].rows
+        return self._where((table, column), rows, lambda row: row[column], values)
+
+    def periods_of(self, plans) -> list:
+        """The reporting periods (``status.periods``) of these plans, in their order."""
+        periods = self.status.periods
+        return self._where(("status.periods", "plan"), periods, lambda p: p.plan, plans)
+
+    def _where(self, key: tuple, items: list, get, values) -> list:
         if key not in self._positions:
             at: dict = {}
-            for i, row in enumerate(self.tables[table].rows):
-                at.setdefault(row[column], []).append(i)
+            for i, item in enumerate(items):
+                at.setdefault(get(item), []).append(i)
             self._positions[key] = at
         at = self._positions[key]
-        rows = self.tables[table].rows
-        return [rows[i] for i in sorted(i for v in set(values) for i in at.get(v, ()))]
+        return [items[i] for i in sorted(i for v in set(values) for i in at.get(v, ()))]
 
     # ---- public views -------------------------------------------------------------
     def pub(self, kind: str, id_: str) -> dict:

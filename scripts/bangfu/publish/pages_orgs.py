@@ -195,8 +195,7 @@ def org_page(ctx: SiteContext, oid: str, plans: list[str], kinds_by_plan: dict) 
     states = [*TIMELY, UNTRACKED]
     out.append(table(states, [[str(c.get(k, 0)) for k in states]], numeric=set(range(len(states)))))
     out += [TIMELINESS_NOTE, ""]
-    mine = set(plans)
-    late = [p for p in ctx.status.periods if p.plan in mine and p.state in ("逾期", "未报")]
+    late = [p for p in ctx.periods_of(plans) if p.state in ("逾期", "未报")]
     if late:
         rows = [
             [
