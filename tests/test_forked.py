@@ -249,17 +249,16 @@ def test_a_record_that_fails_its_schema_refuses_before_any_figure(tmp_path, monk
     assert computed == []
 
 
-def test_the_child_shares_the_parents_objects_and_the_parent_collects_as_before():
+def test_the_child_shares_the_parents_objects():
     """Before the fork every object goes out of the collector's reach (``gc.freeze``: the
-    child's collections would otherwise write to all of them and copy their pages); in the
-    parent they come back at once, so it still collects its garbage."""
+    child's collections would otherwise write to all of them and copy their pages). What
+    the parent gets back is ``test_a_fork_keeps_what_was_frozen_frozen``'s."""
     import gc
 
     job = forked.start("测试", gc.get_freeze_count)
     assert job.forked
     assert job.wait() > 0  # in the child: what the parent held is frozen
     assert job.forked  # still says where it ran once it has ended
-    assert gc.get_freeze_count() == 0  # in the parent: nothing stays frozen
 
 
 def test_what_was_printed_before_the_fork_is_printed_once(tmp_path):
@@ -347,6 +346,7 @@ def test_a_killed_rules_process_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_a_failing_rule_in_this_process_stops_the_other(tmp_path, monkeypatch):
     from bangfu import rules
+    from bangfu.privacy import rule as privacy
     from bangfu.rules import refs
 
     root = _rules_case(tmp_path)
@@ -355,11 +355,25 @@ def test_a_failing_rule_in_this_process_stops_the_other(tmp_path, monkeypatch):
         raise ZeroDivisionError("a bug")
         yield  # a generator, like the rules
 
+    pid_file = tmp_path / "child-pid"
+
+    def waits(*_args):  # the other half, still running when this half fails
+        pid_file.write_text(str(os.getpid()))
+        time.sleep(120)
+        yield from ()
+
     monkeypatch.setattr(refs, "check", fails)
+    monkeypatch.setattr(privacy, "check", waits)
     monkeypatch.setattr(rules, "PARALLEL_MIN", 1)
+    started = time.monotonic()
     with pytest.raises(ZeroDivisionError):
         _rule_findings(root)
+    assert time.monotonic() - started < 60, "the failure waited for the other half"
     assert mp.active_children() == []
+    if pid_file.exists():  # the child had begun its half: it was stopped, not left running
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(pid_file.read_text()), 0)
+    assert not forked.busy()
 
 
 def test_a_child_starts_no_child_of_its_own():
@@ -368,3 +382,58 @@ def test_a_child_starts_no_child_of_its_own():
     job = forked.start("测试", forked.can_fork)
     assert job.forked and job.wait() is False
     assert forked.can_fork()
+
+
+def test_a_fork_keeps_what_was_frozen_frozen():
+    """``load`` freezes the records it read (out of the collector's reach, so a collection
+    in a forked child does not copy them); starting a child must not unfreeze them, and
+    where nothing was frozen, nothing stays frozen: the parent collects as before."""
+    import gc
+
+    earlier = gc.get_freeze_count()  # an earlier test's load, in this worker
+    gc.unfreeze()
+    try:
+        job = forked.start("测试", int)
+        assert job.forked and job.wait() == 0
+        assert gc.get_freeze_count() == 0
+        kept = [[n] for n in range(1000)]
+        gc.freeze()
+        before = gc.get_freeze_count()
+        assert before >= len(kept)
+        job = forked.start("测试", len, kept)
+        assert job.forked and job.wait() == len(kept)
+        assert gc.get_freeze_count() >= before
+    finally:
+        gc.unfreeze()
+        if earlier:
+            gc.freeze()
+
+
+def test_a_second_child_is_not_started_while_one_runs(monkeypatch):
+    """While a child of this process runs (the check's rules beside the figures), the
+    disclosure search does not fork a third process: both parts run here, same answer."""
+    from bangfu import disclosure_parts
+    from bangfu.disclosure import Cell, Relation
+
+    cells = {(g, n): Cell((g, n), v, v) for g in "ab" for n, v in ((0, 7), (1, 2), (2, 5))}
+    relations = [Relation((g, 0), ((g, 1), (g, 2))) for g in "ab"]
+    monkeypatch.setattr(disclosure_parts, "PARTS_MIN", 1)
+    starts, start = [], forked.start
+
+    def recorded(*args, **kwargs):
+        starts.append(start(*args, **kwargs))
+        return starts[-1]
+
+    monkeypatch.setattr(forked, "start", recorded)
+    alone = disclosure_parts.protect_parts(cells, relations, 3)
+    assert [job.forked for job in starts] == [True] and not forked.busy()
+    starts.clear()
+    other = start("测试", time.sleep, 5)
+    try:
+        assert forked.busy()
+        assert disclosure_parts.protect_parts(cells, relations, 3) == alone
+        assert starts == []  # no second child
+    finally:
+        other.stop()
+    assert not forked.busy()
+    assert alone[0] == {("a", 1), ("a", 2), ("b", 1), ("b", 2)}

@@ -5,6 +5,7 @@ timed; speed is measured by ``bangfu bench``."""
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import random
@@ -169,19 +170,43 @@ def test_the_parse_cache_key_covers_the_code_its_results_come_from():
     package = ROOT / "scripts" / "bangfu"
     listed = set(cache.CODE_FILES)
     assert all((package / name).is_file() for name in listed)
+    seen = 0
     for name in sorted(listed):
         here = (package / name).parent
-        text = (package / name).read_text("utf-8")
-        for dots, mod, names in re.findall(r"^\s*from (\.+)([\w.]*) import ([\w, ]+)", text, re.M):
+        tree = ast.parse((package / name).read_text("utf-8"))
+        for node in ast.walk(tree):  # every relative import, at any depth, however written
+            if not isinstance(node, ast.ImportFrom) or not node.level:
+                continue
             base = here
-            for _ in range(len(dots) - 1):
+            for _ in range(node.level - 1):
                 base = base.parent
-            targets = [mod] if mod else [n.strip() for n in names.split(",")]
+            if node.module:
+                targets = [base.joinpath(*node.module.split("."))]
+            else:  # from . import a, b as c: modules or packages
+                targets = [base / alias.name for alias in node.names]
             for t in targets:
-                path = base.joinpath(*t.split(".")).with_suffix(".py")
+                path = t.with_suffix(".py") if t.with_suffix(".py").is_file() else t / "__init__.py"
+                assert path.is_file(), (name, ast.unparse(node))  # every name resolves
                 rel = path.relative_to(package).as_posix()
-                if path.is_file():
-                    assert rel in listed or rel in cache.CODE_IMPORTS_ELSEWHERE, (name, rel)
+                assert rel in listed or rel in cache.CODE_IMPORTS_ELSEWHERE, (name, rel)
+                seen += 1
+    assert seen >= len(listed)
+
+
+def test_the_parse_cache_key_covers_the_validator_version(monkeypatch):
+    """The schema check screens records with jsonschema_rs's built-in date format: another
+    version of it makes every cached result stale."""
+    from importlib import metadata
+
+    from bangfu import cache
+
+    key = cache.fingerprint.__wrapped__(None)
+    assert cache.fingerprint.__wrapped__(None) == key
+    real = metadata.version
+    monkeypatch.setattr(
+        metadata, "version", lambda n: "0.0.0-other" if n == "jsonschema_rs" else real(n)
+    )
+    assert cache.fingerprint.__wrapped__(None) != key
 
 
 def _strings(node, out: list) -> list:

@@ -21,6 +21,7 @@ import shutil
 import time
 import zlib
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 from .record import Record, expected_stem, households_named
@@ -99,6 +100,10 @@ def fingerprint(schemas_dir: Path | None) -> str:
         h.update(str(yaml_rs.__version__).encode())
     except ImportError:  # pragma: no cover
         h.update(b"no-yaml-rs")
+    try:  # its built-in formats screen records (schemacheck): a new version, new results
+        h.update(metadata.version("jsonschema_rs").encode())
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        h.update(b"no-jsonschema-rs")
     if schemas_dir is not None:
         from .schema import bundled  # imported when used (jsonschema_rs): readers start fast
 

@@ -31,6 +31,13 @@ from typing import Any
 from .config import PublishRefused, workers_set
 
 _inside = False  # set in a child
+_running: set = set()  # the jobs of this process whose child has not been waited for
+
+
+def busy() -> bool:
+    """Whether a child started here still runs (its core is taken: a second child of this
+    process would only share the cores three ways)."""
+    return bool(_running)
 
 
 def inside() -> bool:
@@ -71,11 +78,16 @@ class Job:
         self._proc = ctx.Process(target=_child, args=(send, name, fn, args), daemon=True)
         # the objects both processes hold move out of the collector's reach in the child: a
         # collection there would write to every one of them and copy their memory pages
+        # (objects frozen before, as ``load`` freezes the records, stay frozen: unfreezing
+        # would hand them back to the collector here, and a collection would copy them)
+        frozen_before = gc.get_freeze_count()
         gc.freeze()
         try:
             self._proc.start()
         finally:
-            gc.unfreeze()
+            if not frozen_before:
+                gc.unfreeze()
+        _running.add(self)
         send.close()  # the child holds the only sending end: its death ends the pipe
         self._recv = recv
 
@@ -85,6 +97,7 @@ class Job:
             return self._value
         proc, recv = self._proc, self._recv
         self._proc = self._recv = None
+        _running.discard(self)
         try:
             answer = recv.recv_bytes()
         except EOFError:
@@ -104,6 +117,7 @@ class Job:
 
     def stop(self) -> None:
         """Stop the child if it still runs (the caller failed); nothing is waited for."""
+        _running.discard(self)
         if self._proc is not None:
             self._proc.terminate()
             self._proc.join()
