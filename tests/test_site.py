@@ -498,6 +498,7 @@ def test_a_page_reads_its_rows_through_the_index_as_a_scan_would_find_them(demo_
             assert [id(r) for r in got] == [id(r) for r in want]
             checked += len(got)
         # twice the same value, and an unordered set: the same rows, once each, in order
+        assert ctx.rows_where(table, column, None) == rows  # no choice: every row
         assert ctx.rows_where(table, column, [present[-1]] * 2) == [
             r for r in rows if r[column] == present[-1]
         ]

@@ -30,12 +30,15 @@ class SiteContext:
 
     # ---- rows of the public tables ----------------------------------------------------
     def rows_where(self, table: str, column: str, values) -> list[dict]:
-        """The rows of ``table`` whose ``column`` is one of ``values``, in the table's order.
+        """The rows of ``table`` whose ``column`` is one of ``values``, in the table's order
+        (``values`` None: every row).
 
         A page of one county or organization reads its own rows through an index of the
         table built once (not a scan of the whole table per page: that grows with pages ×
         rows); the order is the table's, so sums come out as a scan would give them."""
         rows = self.tables[table].rows
+        if values is None:
+            return rows
         return self._where((table, column), rows, lambda row: row[column], values)
 
     def periods_of(self, plans) -> list:

@@ -81,12 +81,7 @@ def _monthly(
     """Entries and 元 per month from the open-data progress table (household-level entries)."""
     entries: dict[str, float] = defaultdict(float)
     amount: dict[str, float] = defaultdict(float)
-    rows = (
-        ctx.tables["progress"].rows
-        if villages is None
-        else ctx.rows_where("progress", "village", villages)
-    )
-    for r in rows:
+    for r in ctx.rows_where("progress", "village", villages):
         entries[r["month"]] += published(r["entries"])
         amount[r["month"]] += published(r["amount_yuan"])
     months = sorted(set(entries) | set(amount))
@@ -95,12 +90,7 @@ def _monthly(
 
 def _by_kind(ctx: SiteContext, plans: set[str] | None) -> list[tuple[str, float]]:
     amt: dict[str, float] = defaultdict(float)
-    rows = (
-        ctx.tables["report_entries"].rows
-        if plans is None
-        else ctx.rows_where("report_entries", "plan", plans)
-    )
-    for r in rows:
+    for r in ctx.rows_where("report_entries", "plan", plans):
         amt[r["kind"]] += published(r["amount_yuan"])
     return sorted(((k, v) for k, v in amt.items() if v), key=lambda kv: (-kv[1], kv[0]))
 
