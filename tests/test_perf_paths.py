@@ -193,9 +193,10 @@ def test_the_parse_cache_key_covers_the_code_its_results_come_from():
     assert seen >= len(listed)
 
 
-def test_the_parse_cache_key_covers_the_validator_version(monkeypatch):
-    """The schema check screens records with jsonschema_rs's built-in date format: another
-    version of it makes every cached result stale."""
+@pytest.mark.parametrize("dist", ["yaml_rs", "jsonschema_rs"])
+def test_the_parse_cache_key_covers_the_parser_and_validator_versions(monkeypatch, dist):
+    """The records are parsed by yaml_rs and screened with jsonschema_rs's built-in date
+    format: another version of either makes every cached result stale."""
     from importlib import metadata
 
     from bangfu import cache
@@ -203,9 +204,7 @@ def test_the_parse_cache_key_covers_the_validator_version(monkeypatch):
     key = cache.fingerprint.__wrapped__(None)
     assert cache.fingerprint.__wrapped__(None) == key
     real = metadata.version
-    monkeypatch.setattr(
-        metadata, "version", lambda n: "0.0.0-other" if n == "jsonschema_rs" else real(n)
-    )
+    monkeypatch.setattr(metadata, "version", lambda n: "0.0.0-other" if n == dist else real(n))
     assert cache.fingerprint.__wrapped__(None) != key
 
 

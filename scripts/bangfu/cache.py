@@ -94,16 +94,13 @@ def fingerprint(schemas_dir: Path | None) -> str:
             h.update((here / name).read_bytes())
         except OSError:
             h.update(name.encode())
-    try:
-        import yaml_rs
-
-        h.update(str(yaml_rs.__version__).encode())
-    except ImportError:  # pragma: no cover
-        h.update(b"no-yaml-rs")
-    try:  # its built-in formats screen records (schemacheck): a new version, new results
-        h.update(metadata.version("jsonschema_rs").encode())
-    except metadata.PackageNotFoundError:  # pragma: no cover
-        h.update(b"no-jsonschema-rs")
+    # the parser, and the validator whose built-in formats screen records (schemacheck):
+    # a new version of either, new results
+    for dist in ("yaml_rs", "jsonschema_rs"):
+        try:
+            h.update(metadata.version(dist).encode())
+        except metadata.PackageNotFoundError:  # pragma: no cover
+            h.update(f"no-{dist}".encode())
     if schemas_dir is not None:
         from .schema import bundled  # imported when used (jsonschema_rs): readers start fast
 

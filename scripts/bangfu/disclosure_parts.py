@@ -25,8 +25,8 @@ def protect_parts(
     its own ``Protector`` with the cells in the same order as one ``Protector`` of all
     (every tie is broken by that order), and the union of their answers is that one's answer.
     On a large table with a second core (``forked``) the second part is searched by a child
-    process meanwhile, unless a child of this process already runs (the check's rules beside
-    the figures): then both parts are searched here."""
+    process meanwhile (``forked`` searches it here when a child of this process already runs:
+    the check's rules beside the figures)."""
     keys = sorted_keys(cells)
     index = {k: i for i, k in enumerate(keys)}
     for r in relations:  # the same error, whichever part would meet it
@@ -41,7 +41,7 @@ def protect_parts(
 
     there = (
         forked.start("披露控制", _search, cells, relations, parts[1], threshold)
-        if len(keys) >= PARTS_MIN and not forked.busy()
+        if len(keys) >= PARTS_MIN
         else None
     )
     try:

@@ -11,7 +11,10 @@ size). Where a fork is not available (not Linux) or one process is asked for
 The check's rules run the same way while the figures are computed (``Pipeline.publishable``):
 the child's return value (the findings) comes back pickled; and in ``bangfu check``, half the
 rules run in a child while this process runs the other half (``rules.run_all``). A child
-starts no child of its own (``inside``): its parent already keeps the other core busy.
+starts no child of its own (``inside``): its parent already keeps the other core busy; nor
+does a process whose child still runs (``busy``: the disclosure search, while the check's
+rules run beside the figures), which would share two cores three ways. Such a ``start`` runs
+the function at once, in this process.
 
 A failure in the child reaches the caller as the same exception (or, if it cannot be sent, as
 ``PublishRefused`` naming it); a child that dies without an answer (killed, out of memory) is
@@ -46,8 +49,9 @@ def inside() -> bool:
 
 
 def can_fork() -> bool:
-    """Whether ``start`` would run its function in a child."""
-    return sys.platform.startswith("linux") and workers_set() != 1 and not _inside
+    """Whether ``start`` would run its function in a child: not in a child (``inside``),
+    and not while a child of this process runs (``busy``)."""
+    return sys.platform.startswith("linux") and workers_set() != 1 and not _inside and not busy()
 
 
 def _child(send, name: str, fn: Callable[..., Any], args: tuple) -> None:
