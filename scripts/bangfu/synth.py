@@ -6,10 +6,18 @@ but generated village by village with a random generator seeded by (seed, villag
 work splits across processes and the output is the same whatever the number of workers.
 Every record carries ``synthetic: true`` and is written in the canonical layout.
 
-With ``province`` the places are not the reference ones but a small synthetic province of that
-name (``PROVINCE_SHAPE`` counties × townships × villages, ids prefixed by a code derived from the
-name), with its own demo campaign: packages of different synthetic provinces share no id, so
-they can be merged into a national package (``bangfu merge``, ``bangfu bench --merge``).
+With ``province`` the places are not the reference ones but a synthetic province of that name
+(``shape`` = counties × townships per county × villages per township, ``PROVINCE_SHAPE`` unless
+given; ids prefixed by a code derived from the name), with its own demo campaign: packages of
+different synthetic provinces share no id, so they can be merged into a national package
+(``bangfu merge``, ``bangfu bench --merge``).
+
+With a ``shape`` but no ``province`` the reference data stays whole (so the project's own pages,
+which speak of its real campaigns and policies, can still be filled) and a synthetic province of
+that shape, named ``SHAPED``, is added beside it; every synthetic household lives in its
+villages. A province-sized shape (``parse_shape("100x10x10")``) lets the benchmark show costs
+that grow with the number of places and organizations, which the reference places (a few
+counties) hide.
 """
 
 from __future__ import annotations
@@ -37,10 +45,33 @@ class SynthOptions:
     households_per_plan: int = 8
     workers: int = 1
     province: str | None = None  # a synthetic province of this name instead of the reference
+    shape: tuple[int, int, int] | None = None  # its places; PROVINCE_SHAPE when None
 
 
 # counties, townships per county, villages per township of a synthetic province
 PROVINCE_SHAPE = (4, 3, 4)
+SHAPED = "合成省"  # the synthetic province added beside the reference data (shape, no province)
+MAX_VILLAGES = 200_000  # a shape with more villages than this is refused (no real province has)
+
+
+def parse_shape(text: str) -> tuple[int, int, int]:
+    """``"100x10x10"`` (also ``×`` or ``*``) → (counties, townships per county, villages per
+    township); a clear error for anything else."""
+    parts = text.strip().lower().replace("×", "x").replace("*", "x").split("x")
+    try:
+        nums = tuple(int(p.strip()) for p in parts)
+    except ValueError:
+        nums = ()
+    if len(nums) != 3 or min(nums) < 1:
+        raise UsageError(
+            f"地方规模“{text}”应写成 区县数x每县乡镇数x每乡镇村数，三个正整数，如 100x10x10"
+        )
+    if nums[0] * nums[1] * nums[2] > MAX_VILLAGES:
+        raise UsageError(
+            f"地方规模“{text}”共 {nums[0] * nums[1] * nums[2]:,} 个村，"
+            f"超过上限 {MAX_VILLAGES:,}；请减小其中一个数"
+        )
+    return (nums[0], nums[1], nums[2])
 
 
 # set in the parent before the worker processes fork
@@ -131,11 +162,11 @@ def province_code(name: str) -> str:
     return "sp" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:6]
 
 
-def _province_places(data: Path, name: str) -> None:
+def _province_places(data: Path, name: str, shape: tuple[int, int, int]) -> None:
     """The county records of a synthetic province (its places only; no real fact)."""
     code = province_code(name)
-    nc, nt, nv = PROVINCE_SHAPE
-    (data / "counties").mkdir(parents=True)
+    nc, nt, nv = shape
+    (data / "counties").mkdir(parents=True, exist_ok=True)
     for c in range(1, nc + 1):
         cid = f"{code}-c{c}"
         townships = [
@@ -179,19 +210,24 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
     data = demo.prepare_out(opts.out)
     shutil.copytree(cfg.schemas_dir, opts.out / "schemas")
     campaign = demo.CAMPAIGN
+    province = opts.province or (SHAPED if opts.shape else None)
     if opts.province:
         for folder in ("sources", "policy"):  # the rules the households are checked against
             if (cfg.data_root / folder).is_dir():
                 shutil.copytree(cfg.data_root / folder, data / folder)
-        _province_places(data, opts.province)
-        campaign = f"{demo.CAMPAIGN}-{province_code(opts.province)}"
-        pipe = Pipeline(Config(data.resolve(), (opts.out / "schemas").resolve(), cfg.as_of))
     else:
         shutil.copytree(cfg.data_root, data)
+    if province:
+        _province_places(data, province, opts.shape or PROVINCE_SHAPE)
+        campaign = f"{demo.CAMPAIGN}-{province_code(province)}"
+        pipe = Pipeline(Config(data.resolve(), (opts.out / "schemas").resolve(), cfg.as_of))
     m = pipe.model
-    if not m.villages:
-        raise UsageError("参考数据中没有村，无法生成合成数据")
     villages = sorted(m.villages.values(), key=lambda v: v.id)
+    if province:  # the households live in the synthetic province only
+        prefix = province_code(province) + "-"
+        villages = [v for v in villages if v.county.startswith(prefix)]
+    if not villages:
+        raise UsageError("参考数据中没有村，无法生成合成数据")
     counties = sorted({v.county for v in villages})
     rng = random.Random(opts.seed)
     fake = Faker("zh_CN")
@@ -202,8 +238,7 @@ def generate(cfg: Config, opts: SynthOptions) -> dict[str, int]:
         data / "campaigns" / f"{campaign}.yaml",
         {
             "id": campaign,
-            "name": "防返贫监测结对帮扶演示行动（2025）"
-            + (f"（{opts.province}）" if opts.province else ""),
+            "name": "防返贫监测结对帮扶演示行动（2025）" + (f"（{province}）" if province else ""),
             "authority": "（演示）台账维护组",
             "counties": counties,
             "period": {"start": f"{demo.YEAR}-01-01", "end": f"{demo.YEAR}-12-31"},

@@ -99,9 +99,10 @@ def corpus(cfg: Config, size: int, opts: BenchOptions, report: Report) -> Path:
     from bangfu import synth
     from bangfu.load import scan
 
-    root = opts.out / f"corpus-{size}"
+    shape = shape_text(opts.places)
+    root = opts.out / (f"corpus-{size}-{shape}" if shape else f"corpus-{size}")
     marker = root / MARKER
-    want = {"households": size, "seed": opts.seed, "generator": GENERATOR}
+    want = {"households": size, "seed": opts.seed, "generator": GENERATOR, "places": shape}
     try:
         have = json.loads(marker.read_text("utf-8"))
     except (OSError, ValueError):
@@ -118,7 +119,13 @@ def corpus(cfg: Config, size: int, opts: BenchOptions, report: Report) -> Path:
     t = time.perf_counter()
     counts = synth.generate(
         cfg,
-        synth.SynthOptions(size, opts.seed, root, workers=opts.workers or synth.default_workers()),
+        synth.SynthOptions(
+            size,
+            opts.seed,
+            root,
+            workers=opts.workers or synth.default_workers(),
+            shape=opts.places,
+        ),
     )
     files = len(scan(root / "data"))
     seconds = time.perf_counter() - t
@@ -144,6 +151,11 @@ def corpus(cfg: Config, size: int, opts: BenchOptions, report: Report) -> Path:
         flush=True,
     )
     return root
+
+
+def shape_text(places: tuple[int, int, int] | None) -> str | None:
+    """``(100, 10, 10)`` → ``"100x10x10"`` (the corpus folder and the report say it so)."""
+    return "x".join(str(n) for n in places) if places else None
 
 
 # --- the steps -----------------------------------------------------------------------------
@@ -315,6 +327,7 @@ def run_bench(cfg: Config, opts: BenchOptions) -> Report:
             "sample": opts.sample,
             "quick": opts.quick,
             "as_of": AS_OF,
+            "places": shape_text(opts.places),
             "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
     )

@@ -124,6 +124,12 @@ def table(report: Report) -> str:
 def summary(report: Report) -> str:
     m = report.machine
     out = [f"机器：{m['cores']} 核，内存 {m['memory_gb']} GB，Python {m['python']}"]
+    if shape := report.options.get("places"):
+        nc, nt, nv = (int(n) for n in shape.split("x"))
+        out.append(
+            f"地方：参考数据旁加一个合成省 {shape}（{nc:,} 个区县、{nc * nt:,} 个乡镇、"
+            f"{nc * nt * nv:,} 个村，每县 2 个演示帮扶主体），合成的户都在其中"
+        )
     for g in report.generation:
         how = "复用" if g["reused"] else f"生成用时 {g['seconds']} 秒"
         if g.get("disk_mb") is not None:

@@ -55,6 +55,7 @@ class BenchOptions:
     step_timeouts: dict[str, float] = field(default_factory=dict)
     baseline_ref: str | None = None
     repeat: int = 1  # each bangfu step, interleaved; the fastest is kept
+    places: tuple[int, int, int] | None = None  # a synthetic province of this shape (synth)
 
 
 @dataclass

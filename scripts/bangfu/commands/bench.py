@@ -26,6 +26,8 @@ def _bench(args) -> int:
         except (OSError, ValueError, TypeError) as exc:
             raise UsageError(f"无法读取结果文件 {args.show}：{exc}") from exc
         return 0
+    from ..synth import parse_shape
+
     cfg = config(args)
     if args.merge is not None:
         return _bench_merge(cfg, args)
@@ -48,6 +50,7 @@ def _bench(args) -> int:
         step_timeouts=steps.parse_timeouts(args.step_timeout),
         baseline_ref=args.baseline_ref,
         repeat=args.repeat,
+        places=parse_shape(args.places) if args.places else None,
     )
     report = bench.run_bench(cfg, opts)
     sys.stdout.write("\n" + report_mod.summary(report))
@@ -77,6 +80,13 @@ def _bench_merge(cfg, args) -> int:
 def _bench_args(p):
     p.add_argument(
         "--sizes", default=None, help="语料规模（户数），逗号分隔；默认 20000,200000,500000"
+    )
+    p.add_argument(
+        "--places",
+        default=None,
+        metavar="区县x乡镇x村",
+        help="在参考数据旁加一个这样规模的合成省（区县数x每县乡镇数x每乡镇村数，如 100x10x10），"
+        "合成的户都在其中，以测出随地方和帮扶主体数目增长的开销",
     )
     p.add_argument("--quick", action="store_true", help="快速试跑：只测 2000 户，小样本基线")
     p.add_argument("--seed", type=int, default=1, help="生成语料的随机种子")

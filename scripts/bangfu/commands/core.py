@@ -138,7 +138,7 @@ command("new", "在正确的位置生成一条新记录的骨架", _new_args)(_n
 
 
 def _demo(args) -> int:
-    from ..synth import SynthOptions, default_workers, generate
+    from ..synth import SynthOptions, default_workers, generate, parse_shape
 
     cfg = config(args)
     opts = SynthOptions(
@@ -147,6 +147,7 @@ def _demo(args) -> int:
         out=Path(args.out),
         workers=default_workers(),
         province=args.province,
+        shape=parse_shape(args.places) if args.places else None,
     )
     counts = generate(cfg, opts)
     print(
@@ -179,6 +180,13 @@ def _demo_args(p):
         metavar="名称",
         help="生成一个这样命名的合成省（虚构的区县、乡镇和村，编号互不相同），"
         "而不用参考数据中的地方；用于试验 bangfu merge",
+    )
+    p.add_argument(
+        "--places",
+        default=None,
+        metavar="区县x乡镇x村",
+        help="合成省的地方规模：区县数x每县乡镇数x每乡镇村数（默认 4x3x4；省级规模如 100x10x10）。"
+        "不给 --province 时，参考数据保持完整，旁边加一个这样规模的“合成省”，合成的户都在其中",
     )
     p.add_argument(
         "--recipient",
