@@ -73,11 +73,3 @@ def count(ctx: SiteContext, v) -> str:
     """A count from a table as a page shows it: 台账中无记录 (``NOT_RECORDED``, None) as the
     dash, a withheld one as the marker."""
     return ctx.count(None if v is NOT_RECORDED else v)
-
-
-def group_rows(rows, key) -> dict:
-    """Table rows grouped by ``key`` in one pass (pages never scan a table per page)."""
-    out: dict = {}
-    for r in rows:
-        out.setdefault(r[key], []).append(r)
-    return out

@@ -8,11 +8,11 @@ the monitoring status's report periods — grouped once for all campaigns.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 
 from ..monitor import TIMELY, UNTRACKED
 from .context import SiteContext
-from .links import county_link, group_rows, org_link, plan_link
+from .links import county_link, org_link, plan_link
 from .pages_guide import campaign_facts
 from .pages_orgs import TIMELINESS_NOTE
 from .text import MISSING_NOTE, WIDE, esc, front, md, table, yuan
@@ -44,10 +44,13 @@ def _quotas(ctx: SiteContext, cid: str, c: dict) -> list[str]:
     ]
 
 
-def _plans(ctx: SiteContext, plans: list[dict], orgs: dict) -> str:
+def _plans(ctx: SiteContext, plans: list[dict]) -> str:
     rows = []
     for r in plans:
-        names = [org_link(ctx, o["organization"], DEPTH) for o in orgs.get(r["id"], [])]
+        names = [
+            org_link(ctx, o["organization"], DEPTH)
+            for o in ctx.rows_where("plan_organizations", "plan", [r["id"]])
+        ]
         rows.append(
             [
                 plan_link(ctx, r["id"], DEPTH),
@@ -77,7 +80,7 @@ def _timeliness(periods: list) -> list[str]:
     ]
 
 
-def campaign_page(ctx: SiteContext, cid: str, plans: list[dict], orgs: dict, periods) -> str:
+def campaign_page(ctx: SiteContext, cid: str, plans: list[dict], periods) -> str:
     c = ctx.pub("campaign", cid)
     name = c.get("name") or cid
     out = [front(name, **WIDE), f"# {md(name)}", ""]
@@ -89,7 +92,7 @@ def campaign_page(ctx: SiteContext, cid: str, plans: list[dict], orgs: dict, per
     out += ["## 配额与已结对", ""]
     out += _quotas(ctx, cid, c)
     out += [f"## 方案（{len(plans)} 个）", ""]
-    out += [_plans(ctx, plans, orgs) if plans else "台账中还没有属于本行动的方案。", ""]
+    out += [_plans(ctx, plans) if plans else "台账中还没有属于本行动的方案。", ""]
     out += ["## 报送及时性", ""]
     out += _timeliness(periods)
     out += [
@@ -102,17 +105,12 @@ def campaign_page(ctx: SiteContext, cid: str, plans: list[dict], orgs: dict, per
 
 
 def pages(ctx: SiteContext) -> dict[str, str]:
-    plans = group_rows([r for r in ctx.tables["plans"].rows if r.get("campaign")], "campaign")
-    orgs = group_rows(ctx.tables["plan_organizations"].rows, "plan")
-    campaign_of = {r["id"]: r.get("campaign") for r in ctx.tables["plans"].rows}
-    periods: dict[str | None, list] = defaultdict(list)
-    for ps in ctx.status.periods:
-        periods[campaign_of.get(ps.plan)].append(ps)
     out = {}
     for cid in sorted(ctx.model.ids("campaign")):
         if ctx.data("campaign", cid) is None:
             continue
+        plans = ctx.rows_where("plans", "campaign", [cid])
         out[f"campaigns/{cid}.md"] = campaign_page(
-            ctx, cid, plans.get(cid, []), orgs, periods.get(cid, [])
+            ctx, cid, plans, ctx.periods_of([r["id"] for r in plans])
         )
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .context import SiteContext
-from .links import campaign_link, count, county_link, group_rows, org_link, village_link
+from .links import campaign_link, count, county_link, org_link, village_link
 from .pages_orgs import TIMELINESS_NOTE
 from .search import summary_front
 from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, front, md, table, withheld_note, yuan
@@ -138,12 +138,6 @@ def plan_page(ctx: SiteContext, pid: str, row: dict, orgs, targets, entries, per
 
 
 def pages(ctx: SiteContext) -> dict[str, str]:
-    orgs = group_rows(ctx.tables["plan_organizations"].rows, "plan")
-    targets = group_rows(ctx.tables["plan_targets"].rows, "plan")
-    entries = group_rows(ctx.tables["report_entries"].rows, "plan")
-    periods: dict[str, list] = defaultdict(list)
-    for ps in ctx.status.periods:
-        periods[ps.plan].append(ps)
     out = {}
     for row in ctx.tables["plans"].rows:
         pid = row["id"]
@@ -151,9 +145,11 @@ def pages(ctx: SiteContext) -> dict[str, str]:
             ctx,
             pid,
             row,
-            sorted(orgs.get(pid, []), key=lambda r: r["position"]),
-            targets.get(pid, []),
-            entries.get(pid, []),
-            periods.get(pid, []),
+            sorted(
+                ctx.rows_where("plan_organizations", "plan", [pid]), key=lambda r: r["position"]
+            ),
+            ctx.rows_where("plan_targets", "plan", [pid]),
+            ctx.rows_where("report_entries", "plan", [pid]),
+            ctx.periods_of([pid]),
         )
     return out

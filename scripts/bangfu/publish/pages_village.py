@@ -2,15 +2,15 @@
 its household figures and its months (village × month × category, the ``progress`` table) —
 every figure as the aggregate layer publishes it, under disclosure control.
 
-The tables are grouped once for all villages (``links.group_rows``), so a province's
-thousands of villages cost one pass over each table, not one per page.
+A page reads its own rows through the context's index (``SiteContext.rows_where``), so a
+province's thousands of villages cost one pass over each table, not one per page.
 """
 
 from __future__ import annotations
 
 from ..aggregate.cells import Cell
 from .context import SiteContext
-from .links import count, county_link, group_rows, org_link, plan_link
+from .links import count, county_link, org_link, plan_link
 from .pages_exit import village_summary
 from .search import summary_front
 from .text import MISSING, MISSING_NOTE, WIDE, date_text, esc, front, md, table, withheld_note, yuan
@@ -58,9 +58,7 @@ def _months(ctx: SiteContext, rows: list[dict]) -> str:
     )
 
 
-def village_page(
-    ctx: SiteContext, vid: str, targets: list[dict], months: list[dict], plan_rows: dict
-) -> str:
+def village_page(ctx: SiteContext, vid: str) -> str:
     v = ctx.model.villages[vid]
     name = ctx.village_name(vid)
     county = ctx.county_name(v.county)
@@ -85,7 +83,9 @@ def village_page(
     ]
     out += [table(["项目", "内容"], facts, cls="bf-table bf-facts"), JIUYOU_NOTE, ""]
     out += ["## 结对方案和帮扶主体", ""]
+    targets = ctx.rows_where("plan_targets", "village", [vid])
     plans = sorted(c.plans | c.ended | {t["plan"] for t in targets})
+    plan_rows = {r["id"]: r for r in ctx.rows_where("plans", "id", plans)}
     by_plan = {t["plan"]: t for t in targets}
     rows = []
     for pid in plans:
@@ -115,6 +115,7 @@ def village_page(
     ]
     out += ["## 数字", "", _figures(ctx, c), ""]
     out += ["## 逐月监测和走访", ""]
+    months = ctx.rows_where("progress", "village", [vid])
     if months:
         out += [
             "每月处于监测期的户、已结对的户、有走访或交付记录的户，以及帮扶条目和交付金额，"
@@ -134,13 +135,8 @@ def village_page(
 
 
 def pages(ctx: SiteContext) -> dict[str, str]:
-    targets = group_rows(ctx.tables["plan_targets"].rows, "village")
-    months = group_rows(ctx.tables["progress"].rows, "village")
-    plan_rows = {r["id"]: r for r in ctx.tables["plans"].rows}
     out = {}
     for vid in sorted(ctx.model.villages):
         if ctx.model.villages[vid].key_lists:
-            out[f"villages/{vid}.md"] = village_page(
-                ctx, vid, targets.get(vid, []), months.get(vid, []), plan_rows
-            )
+            out[f"villages/{vid}.md"] = village_page(ctx, vid)
     return out
