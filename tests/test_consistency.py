@@ -187,3 +187,32 @@ def test_the_status_alone_equals_the_status_of_every_figure(built):
     assert statements() == list(script())
     with pytest.raises(ValueError):
         statements(["no_such_table"])
+
+
+def test_the_store_keeps_every_table_python_reads_and_drops_the_rest(built):
+    """``store.READ`` names exactly the script's tables that the other aggregate modules
+    query (a table read from Python but dropped would fail the build; one kept but never read
+    would only cost memory); every other table is dropped after the last statement naming
+    it, so the store ends holding the read tables alone."""
+    from importlib import resources
+
+    from bangfu.aggregate import store as store_mod
+
+    made = store_mod.tables_made()
+    named: set[str] = set()
+    for f in resources.files("bangfu.aggregate").iterdir():
+        if f.name.endswith(".py") and f.name != "store.py":
+            named |= set(re.findall(r'\b(?:FROM|JOIN)\s+"?(\w+)', f.read_text("utf-8"))) & made
+    assert named == store_mod.READ
+    ctx = built[0]
+    store = store_mod.Store.from_model(ctx.model, ctx.as_of)
+    try:
+        left = {t for (t,) in store.rows("SELECT table_name FROM duckdb_tables() WHERE temporary")}
+    finally:
+        store.close()
+    assert left & made == store_mod.READ
+    assert {"ent", "hh_month", "contact", "household_on"} <= made - left
+    sched = store_mod.schedule()  # nothing is dropped before a later statement names it
+    for i, (_, done) in enumerate(sched):
+        for stmt, _ in sched[i + 1 :]:
+            assert not set(re.findall(r"\w+", re.sub(r"--[^\n]*", "", stmt))) & set(done), done

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bangfu.aggregate import WITHHELD, Result, cells, compute, status, tables
-from bangfu.aggregate.protect import decide
+from bangfu.aggregate.protect import decide, inputs
 from bangfu.aggregate.store import Store
 from bangfu.config import Config
 from bangfu.disclosure import Relation, attack, is_primary
@@ -40,7 +40,7 @@ def released(request, tmp_path_factory):
             cells.read(store),
             status.read(store),
         )
-        sdc, relations, _ = decide(exact, store)
+        sdc, relations, _ = decide(exact, inputs(store))
         sdc.relations = relations  # the identities in force
     finally:
         store.close()

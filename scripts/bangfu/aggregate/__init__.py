@@ -25,7 +25,7 @@ from .columns import (
     Column,
     Table,
 )
-from .protect import protect
+from .protect import inputs, protect
 from .store import Store
 
 __all__ = [
@@ -61,9 +61,10 @@ def compute(model, schemas_dir: Path, as_of: dt.date) -> Result:
             cells.read(store),
             status.read(store),
         )
-        protect(result, store)
+        protected = inputs(store)
     finally:
-        store.close()
+        store.close()  # the database's memory goes back before the disclosure search
+    protect(result, protected)
     return result
 
 

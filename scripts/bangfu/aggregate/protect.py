@@ -25,6 +25,7 @@ county page) is one cell, so it is withheld everywhere or nowhere.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ..disclosure import Cell, Relation, is_primary
 from ..disclosure_parts import protect_parts
@@ -64,17 +65,37 @@ class _Cells:
             self.relations.append(Relation(total, parts))
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What disclosure control reads from the store besides the tables and figures: the
+    place figures, the categories and the plans' reach. Read before the store closes, so the
+    search runs with the database's memory already given back."""
+
+    fig: list[dict]
+    fig_category: list[dict]
+    plan_fig: list[tuple]
+
+
+def inputs(store) -> Inputs:
+    return Inputs(
+        store.dicts("SELECT * FROM fig ORDER BY level, county, township, village"),
+        store.dicts(
+            "SELECT level, county, township, village, category, households FROM fig_category"
+        ),
+        store.rows("SELECT plan, reached, own_amount FROM plan_fig"),
+    )
+
+
 def _place_key(measure: str, level: int, county, township, village) -> tuple:
     name = LEVEL[level]
     pid = {"village": village, "township": township, "county": county, "total": ""}[name]
     return ("place", measure, name, pid)
 
 
-def _places(c: _Cells, store) -> None:
+def _places(c: _Cells, inp: Inputs) -> None:
     """Place figures and their hierarchy: village → township → county → total."""
     children: dict[tuple, list[tuple]] = defaultdict(list)  # (level, id) → child (level, id)
-    rows = store.dicts("SELECT * FROM fig ORDER BY level, county, township, village")
-    for r in rows:
+    for r in inp.fig:
         lvl, co, to, vi = r["level"], r["county"], r["township"], r["village"]
         here = _place_key("", lvl, co, to, vi)[2:]
         up = {0: (1, co, to, None), 1: (3, co, None, None), 3: (7, None, None, None)}.get(lvl)
@@ -86,9 +107,7 @@ def _places(c: _Cells, store) -> None:
         amount_hh = r["reached"] if not r["own_amount"] else max(r["reached"], c.t)
         c.add(("place", "delivered", *here), r["delivered"], amount_hh)
         c.add(("place", "visits", *here), r["visits"], r["visited"])
-    for r in store.dicts(
-        "SELECT level, county, township, village, category, households FROM fig_category"
-    ):
+    for r in inp.fig_category:
         key = _place_key("", r["level"], r["county"], r["township"], r["village"])[2:]
         c.add(("category", r["category"], *key), r["households"])
     categories = {k[1] for k in c.cells if k[0] == "category"}
@@ -117,7 +136,7 @@ def _places(c: _Cells, store) -> None:
             c.relate(total, keys)
 
 
-def _plans(c: _Cells, agg, store) -> None:
+def _plans(c: _Cells, agg, inp: Inputs) -> None:
     t = agg.tables
     for row in t["plan_targets"].rows:
         c.add(("plan_target", row["plan"], row["village"]), _exact(row["households"]))
@@ -138,7 +157,7 @@ def _plans(c: _Cells, agg, store) -> None:
         c.add(("entries_row", "amount", *key), row["amount_yuan"], about)
         rows_of[row["plan"]].append(("entries_row", "amount", *key))
     plan_rows = {r["id"]: r for r in t["plans"].rows}
-    for plan, reached, own in store.rows("SELECT plan, reached, own_amount FROM plan_fig"):
+    for plan, reached, own in inp.plan_fig:
         about = reached if not own else max(reached, c.t)
         total = ("plan", plan, "delivered")
         row = plan_rows.get(plan)
@@ -166,10 +185,10 @@ def _exact(v):
     return v if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
-def cells_of(agg, store) -> _Cells:
+def cells_of(agg, inp: Inputs) -> _Cells:
     c = _Cells(agg.threshold)
-    _places(c, store)
-    _plans(c, agg, store)
+    _places(c, inp)
+    _plans(c, agg, inp)
     _progress(c, agg)
     for county, tiers in agg.status.tiers.items():
         for tier, n in tiers.items():
@@ -183,7 +202,7 @@ def _place_inequality(r: Relation) -> bool:
     return any(p[0] == "latent" and p[1][0] == "place" for p in r.parts)
 
 
-def decide(agg, store) -> tuple[_Cells, list[Relation], frozenset]:
+def decide(agg, inp: Inputs) -> tuple[_Cells, list[Relation], frozenset]:
     """The cells, the identities in force and the cells to withhold.
 
     A cell in no identity can only be given away by itself: the primary rule decides it;
@@ -191,7 +210,7 @@ def decide(agg, store) -> tuple[_Cells, list[Relation], frozenset]:
     columns leave the witness search no way but its last resort (withholding every connected
     cell, ``stats["scaled"]``), they are left out for the places and the search runs again:
     the hierarchies and the tables' identities are always kept."""
-    c = cells_of(agg, store)
+    c = cells_of(agg, inp)
     relations = list(c.relations)
     if agg.threshold <= 1:
         return c, relations, frozenset()
@@ -279,5 +298,5 @@ def apply(agg, withheld: frozenset) -> None:
             f.campaign_paired[key[1:]] = WITHHELD
 
 
-def protect(agg, store) -> None:
-    apply(agg, decide(agg, store)[2])
+def protect(agg, inp: Inputs) -> None:
+    apply(agg, decide(agg, inp)[2])

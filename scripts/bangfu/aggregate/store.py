@@ -101,6 +101,62 @@ def statements(wanted: Iterable[str] | None = None) -> list[str]:
     return [s for s, w, _ in plan if w in need]
 
 
+# The script's tables read from Python: ``cells``, ``status``, ``tables_*`` and ``protect``
+# (a test checks that those modules name no other). They stay until the store closes; every
+# other table the script makes is dropped after the last statement that reads or changes
+# it, so the intermediate steps (entries with their places, households by month…) do not
+# stay in memory beside the figures.
+READ = frozenset(
+    {
+        "campaign_fig",
+        "campaign_paired",
+        "fig",
+        "fig_category",
+        "fig_plan",
+        "ledger",
+        "org_fig",
+        "org_timeliness",
+        "period_state",
+        "plan_fig",
+        "plan_last",
+        "plan_org_fig",
+        "plan_target_fig",
+        "progress_fig",
+        "ps",
+        "recorded_county",
+        "report_entry_fig",
+        "revisit",
+        "stat",
+        "status_periods",
+        "status_place",
+        "tier",
+    }
+)
+
+
+def tables_made() -> frozenset[str]:
+    """Every table figures.sql makes."""
+    return frozenset(w for _, w, _ in _plan())
+
+
+def schedule(wanted: Iterable[str] | None = None) -> list[tuple[str, tuple[str, ...]]]:
+    """``statements(wanted)``, each with the tables to drop once it has run: those neither
+    read from Python (``READ``) nor wanted, after the last chosen statement naming them."""
+    writes = {s: (w, r) for s, w, r in _plan()}
+    chosen = statements(wanted)
+    keep = READ | set(wanted or ())
+    last: dict[str, int] = {}
+    for i, stmt in enumerate(chosen):
+        w, r = writes[stmt]
+        for name in (w, *r):
+            last[name] = i
+    after: dict[int, list[str]] = {}
+    for name, i in last.items():
+        if name not in keep:
+            after.setdefault(i, []).append(name)
+    return [(stmt, tuple(sorted(after.get(i, ())))) for i, stmt in enumerate(chosen)]
+
+
 def expected_rows(model) -> list[tuple]:
     """(plan, label, start, end, due, due time; dates as ISO text) for every plan whose campaign sets a
     reporting rule; the SQL keeps only carried-out plans."""
@@ -186,8 +242,10 @@ class Store:
             else:
                 self.con.register(name, table)
         self.con.execute("CREATE TEMP TABLE params AS SELECT CAST(? AS DATE) AS as_of", [as_of])
-        for stmt in statements(wanted):
+        for stmt, done in schedule(wanted):
             self.con.execute(stmt)
+            for name in done:  # no later statement nor reader needs it
+                self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     @classmethod
     def from_model(cls, model, as_of: dt.date, wanted: Iterable[str] | None = None) -> Store:
