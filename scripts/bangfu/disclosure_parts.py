@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from .disclosure import Cell, Key, Protector, Relation, sorted_keys
 
-__all__ = ["PARTS_MIN", "protect_parts"]
+__all__ = ["PARTS_MIN", "connected", "protect_parts"]
 
 
 PARTS_MIN = 20_000  # cells below which one process does both parts (a fork costs more)
@@ -53,6 +53,25 @@ def protect_parts(
     other = there.wait() if there is not None else _search(cells, relations, parts[1], threshold)
     stats = {k: here[1][k] + other[1][k] for k in here[1]}
     return here[0] | other[0], stats
+
+
+def connected(relations: Sequence[Relation], seeds: Sequence[Relation]) -> set[Key]:
+    """Every cell of the groups (cells joined by ``relations``) that hold a relation of
+    ``seeds``."""
+    around: dict[Key, list[Relation]] = {}
+    for r in relations:
+        for k in (r.total, *r.parts):
+            around.setdefault(k, []).append(r)
+    seen: set[Key] = set()
+    todo = [k for r in seeds for k in (r.total, *r.parts)]
+    while todo:
+        k = todo.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        for r in around.get(k, ()):
+            todo.extend(x for x in (r.total, *r.parts) if x not in seen)
+    return seen
 
 
 def _search(

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..disclosure import Cell, Relation, is_primary
-from ..disclosure_parts import protect_parts
+from ..disclosure_parts import connected, protect_parts
 from .columns import WITHHELD
 
 PLACE_COUNTS = ("households", "monitored", "paired", "due", "done", "overdue", "income_project")
@@ -81,8 +81,9 @@ def inputs(store) -> Inputs:
         store.dicts("SELECT * FROM fig ORDER BY level, county, township, village"),
         store.dicts(
             "SELECT level, county, township, village, category, households FROM fig_category"
+            " ORDER BY level, county, township, village, category"
         ),
-        store.rows("SELECT plan, reached, own_amount FROM plan_fig"),
+        store.rows("SELECT plan, reached, own_amount FROM plan_fig ORDER BY plan"),
     )
 
 
@@ -209,24 +210,37 @@ def decide(agg, inp: Inputs) -> tuple[_Cells, list[Relation], frozenset]:
     the others go through complementary suppression. When the inequalities between a place's
     columns leave the witness search no way but its last resort (withholding every connected
     cell, ``stats["scaled"]``), they are left out for the places and the search runs again:
-    the hierarchies and the tables' identities are always kept."""
+    the hierarchies and the tables' identities are always kept. The second search covers
+    only the cells tied to such an inequality (the place hierarchy): the other groups (a
+    plan's rows…) have the same cells and identities in both searches, so the first search's
+    answer for them stands (``disclosure_parts``: groups no relation joins are searched
+    independently)."""
     c = cells_of(agg, inp)
     relations = list(c.relations)
     if agg.threshold <= 1:
         return c, relations, frozenset()
-    for attempt in (0, 1):
-        if attempt:
-            relations = [r for r in relations if not _place_inequality(r)]
-        related = {k for r in relations for k in (r.total, *r.parts)}
-        alone = {
-            k
-            for k, cell in c.cells.items()
-            if k not in related and not cell.latent and is_primary(cell, c.t)
-        }
-        tied, stats = protect_parts({k: c.cells[k] for k in related}, relations, agg.threshold)
-        if not stats.get("scaled"):
-            break
+    tied, stats = _search(c, relations, None, agg.threshold)
+    if stats.get("scaled"):
+        touched = connected(relations, [r for r in relations if _place_inequality(r)])
+        relations = [r for r in relations if not _place_inequality(r)]
+        again, _ = _search(c, relations, touched, agg.threshold)
+        tied = (tied - touched) | again
+    related = {k for r in relations for k in (r.total, *r.parts)}
+    alone = {
+        k
+        for k, cell in c.cells.items()
+        if k not in related and not cell.latent and is_primary(cell, c.t)
+    }
     return c, relations, frozenset(alone) | tied
+
+
+def _search(c: _Cells, relations: list[Relation], within: set | None, threshold: int):
+    """The complementary search over the cells in ``relations`` (those in ``within`` only,
+    with the relations among them, when given)."""
+    if within is not None:
+        relations = [r for r in relations if r.total in within]
+    related = {k for r in relations for k in (r.total, *r.parts)}
+    return protect_parts({k: c.cells[k] for k in related}, relations, threshold)
 
 
 # ---------------------------------------------------------------- applying the decision
