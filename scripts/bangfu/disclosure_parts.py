@@ -58,20 +58,11 @@ def protect_parts(
 def connected(relations: Sequence[Relation], seeds: Sequence[Relation]) -> set[Key]:
     """Every cell of the groups (cells joined by ``relations``) that hold a relation of
     ``seeds``."""
-    around: dict[Key, list[Relation]] = {}
-    for r in relations:
-        for k in (r.total, *r.parts):
-            around.setdefault(k, []).append(r)
-    seen: set[Key] = set()
-    todo = [k for r in seeds for k in (r.total, *r.parts)]
-    while todo:
-        k = todo.pop()
-        if k in seen:
-            continue
-        seen.add(k)
-        for r in around.get(k, ()):
-            todo.extend(x for x in (r.total, *r.parts) if x not in seen)
-    return seen
+    keys = list(dict.fromkeys(k for r in relations for k in (r.total, *r.parts)))
+    index = {k: i for i, k in enumerate(keys)}
+    roots = _roots(keys, index, relations)
+    wanted = {roots[index[k]] for r in seeds for k in (r.total, *r.parts)}
+    return {k for i, k in enumerate(keys) if roots[i] in wanted}
 
 
 def _search(
@@ -88,6 +79,22 @@ def _search(
 def _two_parts(keys: list[Key], index: dict[Key, int], relations: Sequence[Relation]) -> list:
     """The keys in at most two lists (each in the order of ``keys``), no relation between
     them: the connected groups, largest first, each to the smaller part so far."""
+    roots = _roots(keys, index, relations)
+    size: dict[int, int] = {}
+    for root in roots:
+        size[root] = size.get(root, 0) + 1
+    load, side = [0, 0], {}
+    for root, n in sorted(size.items(), key=lambda item: (-item[1], item[0])):
+        side[root] = 0 if load[0] <= load[1] else 1
+        load[side[root]] += n
+    parts: list[list[Key]] = [[], []]
+    for i, k in enumerate(keys):
+        parts[side[roots[i]]].append(k)
+    return [part for part in parts if part]
+
+
+def _roots(keys: list[Key], index: dict[Key, int], relations: Sequence[Relation]) -> list[int]:
+    """For each key, the representative of its group (union-find over the relations)."""
     parent = list(range(len(keys)))
 
     def find(x: int) -> int:
@@ -102,15 +109,4 @@ def _two_parts(keys: list[Key], index: dict[Key, int], relations: Sequence[Relat
             b = find(index[k])
             if a != b:
                 parent[b] = a
-    roots = [find(i) for i in range(len(keys))]
-    size: dict[int, int] = {}
-    for root in roots:
-        size[root] = size.get(root, 0) + 1
-    load, side = [0, 0], {}
-    for root, n in sorted(size.items(), key=lambda item: (-item[1], item[0])):
-        side[root] = 0 if load[0] <= load[1] else 1
-        load[side[root]] += n
-    parts: list[list[Key]] = [[], []]
-    for i, k in enumerate(keys):
-        parts[side[roots[i]]].append(k)
-    return [part for part in parts if part]
+    return [find(i) for i in range(len(keys))]
