@@ -58,6 +58,7 @@ def released(request, tmp_path_factory):
         sdc.all_relations = list(sdc.relations)  # every identity, inequalities too
         sdc.relations = relations  # the identities in force
         sdc.withheld = withheld
+        sdc.exact_tables = exact.tables
     finally:
         store.close()
     assert published.threshold > 1
@@ -87,18 +88,8 @@ def _shown(agg, key):
         _, measure, level, pid = key
         cell = f.total if level == "total" else getattr(f, level)[pid]
         return cell.categories[measure] if kind == "category" else getattr(cell, measure)
-    if kind == "progress":
-        col = {
-            "monitored": "households_monitored",
-            "paired": "households_paired",
-            "visited": "households_visited",
-            "entries": "entries",
-            "amount": "amount_yuan",
-        }
-        return _row(t["progress"], ("village", "month", "category"), key[2:])[col[key[1]]]
-    if kind == "entries_row":
-        col = {"households": "households_reached", "entries": "entries", "amount": "amount_yuan"}
-        return _row(t["report_entries"], ("plan", "period", "kind"), key[2:])[col[key[1]]]
+    if kind == "entries_row":  # the amount: households and entries go by row
+        return _row(t["report_entries"], ("plan", "period", "kind"), key[2:])["amount_yuan"]
     if kind == "plan_target":
         return _row(t["plan_targets"], ("plan", "village"), key[1:])["households"]
     if kind == "plan":
@@ -145,11 +136,74 @@ def test_every_cell_about_too_few_households_is_withheld(released):
     primary = [k for k, c in sdc.cells.items() if is_primary(c, published.threshold)]
     assert any(c.latent for c in sdc.cells.values())  # inequalities between columns are known
     kinds = {k[0] for k in primary}
-    assert {"place", "progress", "entries_row"} <= kinds, kinds
-    # entries and amounts of a small group too, not only its household counts
-    assert any(k[0] == "progress" and k[1] == "amount" for k in primary)
+    assert {"place", "entries_row"} <= kinds, kinds
     for key in primary:
         assert _shown(published, key) is WITHHELD, key
+
+
+# the households each figure of a by-row column concerns, written out again here
+_CONCERNS = {
+    "progress": {
+        "households_monitored": lambda r, t: r["households_monitored"],
+        "households_paired": lambda r, t: r["households_paired"],
+        "households_visited": lambda r, t: r["households_visited"],
+        "entries": lambda r, t: r["households_visited"],
+        "amount_yuan": lambda r, t: r["households_visited"],
+    },
+    "report_entries": {
+        "households_reached": lambda r, t: r["households_reached"],
+        "entries": lambda r, t: (
+            max(r["households_reached"], t) if r["villages_reached"] else r["households_reached"]
+        ),
+    },
+}
+
+
+def test_figures_tied_to_nothing_are_withheld_row_by_row(released):
+    """Progress figures and the households and entries of report-entry rows are in no
+    identity: each is withheld when it concerns 1 .. threshold-1 households, entries and
+    amounts of a small group too, and published exactly otherwise."""
+    from bangfu.aggregate.protect import BY_ROW
+
+    _, published, sdc = released
+    t = published.threshold
+    assert {n: set(c) for n, c in BY_ROW.items()} == {n: set(c) for n, c in _CONCERNS.items()}
+    exact = sdc.exact_tables
+    withheld = set()
+    for name, columns in _CONCERNS.items():
+        shown_rows, exact_rows = published.tables[name].rows, exact[name].rows
+        assert len(shown_rows) == len(exact_rows) > 0
+        for shown, row in zip(shown_rows, exact_rows, strict=True):
+            for col, concerns in columns.items():
+                if row[col] is not None and 0 < concerns(row, t) < t:
+                    assert shown[col] is WITHHELD, (name, col, row)
+                    withheld.add((name, col))
+                else:
+                    assert shown[col] == row[col], (name, col, row)
+    # entries and amounts of a small group too, not only its household counts
+    assert {("progress", "amount_yuan"), ("progress", "entries")} <= withheld, withheld
+    assert ("report_entries", "households_reached") in withheld
+
+
+def test_a_relation_naming_a_figure_decided_by_row_is_refused():
+    """The rule by row is safe only while no identity ties those figures to another: a
+    relation naming one is an error, not a relation silently dropped."""
+    from bangfu.aggregate.protect import cells_of
+
+    class Agg:  # the least ``cells_of`` reads: no places, plans, tiers or campaigns
+        threshold = 3
+        tables = {
+            n: type("T", (), {"rows": []})() for n in ("plan_targets", "plans", "report_entries")
+        }
+        status = type("S", (), {"tiers": {}})()
+        figs = type("F", (), {"campaign_paired": {}})()
+
+    c = cells_of(Agg(), type("I", (), {"fig": [], "fig_category": [], "plan_fig": []})())
+    c.add(("place", "visits", "village", "v1"), 5)
+    with pytest.raises(ValueError, match="逐行"):
+        c.relate(("place", "visits", "village", "v1"), [("progress", "visited", "v1", "m", "k")])
+    with pytest.raises(ValueError, match="逐行"):
+        c.relate(("entries_row", "entries", "p", "2025", "k"), [])
 
 
 def test_attacker_recovers_nothing_from_every_published_table(released):

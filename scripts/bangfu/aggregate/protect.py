@@ -20,6 +20,11 @@ Cells and what they concern (``households``):
 
 The same figure shown in two places (a village's households in ``villages.csv`` and on its
 county page) is one cell, so it is withheld everywhere or nowhere.
+
+Figures no identity ties to any other published figure (``BY_ROW``: every column of
+``progress``; households and entries of ``report_entries``) can only be given away by
+themselves: the primary rule decides each, row by row, with no cell and no search (at a
+province's size they are most of the figures). A relation naming one is refused.
 """
 
 from __future__ import annotations
@@ -60,6 +65,9 @@ class _Cells:
                 self.relations.append(Relation(big, (small, key)))
 
     def relate(self, total: tuple, parts) -> None:
+        parts = tuple(parts)
+        if _by_row(total) or any(_by_row(p) for p in parts):
+            raise ValueError(f"披露控制：逐行判定的数字不能进入关系：{total!r}")
         parts = tuple(p for p in parts if p in self.cells)
         if total in self.cells and parts:
             self.relations.append(Relation(total, parts))
@@ -151,11 +159,7 @@ def _plans(c: _Cells, agg, inp: Inputs) -> None:
     rows_of: dict[str, list] = defaultdict(list)
     for row in t["report_entries"].rows:
         key = (row["plan"], row["period"], row["kind"])
-        hh = row["households_reached"]
-        about = hh if not row["villages_reached"] else max(hh, c.t)
-        c.add(("entries_row", "households", *key), hh)
-        c.add(("entries_row", "entries", *key), row["entries"], about)
-        c.add(("entries_row", "amount", *key), row["amount_yuan"], about)
+        c.add(("entries_row", "amount", *key), row["amount_yuan"], _reach(row, c.t))
         rows_of[row["plan"]].append(("entries_row", "amount", *key))
     plan_rows = {r["id"]: r for r in t["plans"].rows}
     for plan, reached, own in inp.plan_fig:
@@ -167,19 +171,52 @@ def _plans(c: _Cells, agg, inp: Inputs) -> None:
             c.relate(total, rows_of.get(plan, ()))
 
 
-def _progress(c: _Cells, agg) -> None:
-    for row in agg.tables["progress"].rows:
-        key = (row["village"], row["month"], row["category"])
-        c.add(("progress", "monitored", *key), row["households_monitored"])
-        c.add(("progress", "paired", *key), row["households_paired"])
-        c.add(("progress", "visited", *key), row["households_visited"])
-        c.add(("progress", "entries", *key), row["entries"], row["households_visited"])
-        c.add(("progress", "amount", *key), row["amount_yuan"], row["households_visited"])
-    # No inequality is stated inside a progress or report-entries row (paired <= monitored,
-    # visited <= entries): the rows are tied to nothing else, and the primary rule already
-    # withholds every cell an inequality could pin — a withheld count is at least 1, so it is
-    # pinned only by a published partner of 1, and a partner of 1 concerns one household
-    # (entries and amounts concern the households visited), so it is withheld too.
+def _reach(row: dict, threshold: int) -> int:
+    """The households an entries row's entries and amount concern: those reached, or at
+    least the threshold when the row has deliveries to villages (not about households)."""
+    hh = row["households_reached"]
+    return hh if not row["villages_reached"] else max(hh, threshold)
+
+
+def _column(name: str):
+    return lambda row, threshold: row[name]
+
+
+BY_ROW = {  # table → {column: households the figure concerns (row, threshold)}
+    "progress": {
+        "households_monitored": _column("households_monitored"),
+        "households_paired": _column("households_paired"),
+        "households_visited": _column("households_visited"),
+        "entries": _column("households_visited"),
+        "amount_yuan": _column("households_visited"),
+    },
+    "report_entries": {"households_reached": _column("households_reached"), "entries": _reach},
+}
+# No inequality is stated inside a progress or report-entries row (paired <= monitored,
+# visited <= entries): the rows are tied to nothing else, and the primary rule already
+# withholds every cell an inequality could pin — a withheld count is at least 1, so it is
+# pinned only by a published partner of 1, and a partner of 1 concerns one household
+# (entries and amounts concern the households visited), so it is withheld too.
+
+
+def _by_row(key: tuple) -> bool:
+    """A key of a figure ``BY_ROW`` decides (the cell kinds those columns had)."""
+    return key[0] == "progress" or (key[0] == "entries_row" and key[1] != "amount")
+
+
+def by_row(agg) -> None:
+    """The primary rule over the ``BY_ROW`` columns of the tables, in place."""
+    t = agg.threshold
+    for name, columns in BY_ROW.items():
+        rules = list(columns.items())
+        for row in agg.tables[name].rows:
+            small = [
+                col
+                for col, households in rules
+                if row[col] is not None and 0 < households(row, t) < t
+            ]  # all read before any is withheld: a column is another's households
+            for col in small:
+                row[col] = WITHHELD
 
 
 def _exact(v):
@@ -190,7 +227,6 @@ def cells_of(agg, inp: Inputs) -> _Cells:
     c = _Cells(agg.threshold)
     _places(c, inp)
     _plans(c, agg, inp)
-    _progress(c, agg)
     for county, tiers in agg.status.tiers.items():
         for tier, n in tiers.items():
             c.add(("tier", county, tier), n)
@@ -245,21 +281,7 @@ def _search(c: _Cells, relations: list[Relation], within: set | None, threshold:
 
 # ---------------------------------------------------------------- applying the decision
 
-_TABLE_COLUMNS = {  # (table, key of the row) → {cell measure: column}
-    "place": {"households": "households", "paired": "households_paired"},
-    "progress": {
-        "monitored": "households_monitored",
-        "paired": "households_paired",
-        "visited": "households_visited",
-        "entries": "entries",
-        "amount": "amount_yuan",
-    },
-    "entries_row": {
-        "households": "households_reached",
-        "entries": "entries",
-        "amount": "amount_yuan",
-    },
-}
+_PLACE_COLUMNS = {"households": "households", "paired": "households_paired"}
 _PLACE_TABLE = {"village": "villages", "township": "townships", "county": "counties"}
 
 
@@ -269,7 +291,6 @@ def apply(agg, withheld: frozenset) -> None:
         return
     t, f = agg.tables, agg.figs
     rows = {name: {r.get("id"): r for r in t[name].rows} for name in _PLACE_TABLE.values()}
-    progress = {(r["village"], r["month"], r["category"]): r for r in t["progress"].rows}
     entries = {(r["plan"], r["period"], r["kind"]): r for r in t["report_entries"].rows}
     targets = {(r["plan"], r["village"]): r for r in t["plan_targets"].rows}
     plans = {r["id"]: r for r in t["plans"].rows}
@@ -284,7 +305,7 @@ def apply(agg, withheld: frozenset) -> None:
             elif cell is not None:
                 setattr(cell, measure, WITHHELD)
             row = rows.get(_PLACE_TABLE.get(level, ""), {}).get(pid)
-            col = _TABLE_COLUMNS["place"].get(measure) if kind == "place" else None
+            col = _PLACE_COLUMNS.get(measure) if kind == "place" else None
             if row is not None and col:
                 row[col] = WITHHELD
             if (
@@ -294,10 +315,8 @@ def apply(agg, withheld: frozenset) -> None:
                 and level == "village"
             ):
                 row["amount_yuan"] = WITHHELD
-        elif kind == "progress":
-            progress[key[2:]][_TABLE_COLUMNS["progress"][key[1]]] = WITHHELD
-        elif kind == "entries_row":
-            entries[key[2:]][_TABLE_COLUMNS["entries_row"][key[1]]] = WITHHELD
+        elif kind == "entries_row":  # the amount (the other columns go by row)
+            entries[key[2:]]["amount_yuan"] = WITHHELD
         elif kind == "plan_target":
             targets[key[1:]]["households"] = WITHHELD
         elif kind == "plan":
@@ -313,4 +332,6 @@ def apply(agg, withheld: frozenset) -> None:
 
 
 def protect(agg, inp: Inputs) -> None:
-    apply(agg, decide(agg, inp)[2])
+    withheld = decide(agg, inp)[2]  # reads the rows' exact figures: before ``by_row``
+    by_row(agg)
+    apply(agg, withheld)
