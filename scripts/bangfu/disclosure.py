@@ -56,6 +56,7 @@ __all__ = [
     "Relation",
     "attack",
     "is_primary",
+    "is_small",
     "protect",
     "same",
     "sorted_keys",
@@ -95,9 +96,15 @@ def same(a: Key, b: Key) -> Relation:
     return Relation(a, (b,))
 
 
+def is_small(households: int, threshold: int) -> bool:
+    """The primary rule: a figure about 1 .. threshold-1 households is withheld (0
+    households is a published zero)."""
+    return 0 < households < threshold
+
+
 def is_primary(cell: Cell, threshold: int) -> bool:
-    """A cell about 1 .. threshold-1 households (0 households is a published zero)."""
-    return not cell.latent and 0 < cell.households < threshold
+    """A cell the primary rule withholds (``is_small``; never a latent one)."""
+    return not cell.latent and is_small(cell.households, threshold)
 
 
 def protect(
@@ -183,7 +190,7 @@ class Protector:
         n = len(self.keys)
         self.hidden = bytearray(self.latent)
         for u, h in enumerate(self.households):
-            if 0 < h < threshold:
+            if is_small(h, threshold):
                 self.hidden[u] = 1
         covered = bytearray(self.latent)
         for c in range(n):

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ..disclosure import Cell, Relation, is_primary
+from ..disclosure import Cell, Relation, is_primary, is_small
 from ..disclosure_parts import connected, protect_parts
 from .columns import WITHHELD
 
@@ -213,7 +213,7 @@ def by_row(agg) -> None:
             small = [
                 col
                 for col, households in rules
-                if row[col] is not None and 0 < households(row, t) < t
+                if row[col] is not None and is_small(households(row, t), t)
             ]  # all read before any is withheld: a column is another's households
             for col in small:
                 row[col] = WITHHELD
