@@ -437,3 +437,45 @@ def test_a_second_child_is_not_started_while_one_runs(monkeypatch):
         other.stop()
     assert not forked.busy() and forked.can_fork()
     assert alone[0] == {("a", 1), ("a", 2), ("b", 1), ("b", 2)}
+
+
+def test_a_child_that_has_ended_no_longer_counts_as_running():
+    """The check's rules end long before the figures need their findings: once its answer is
+    in the pipe, the child's core is free, and the disclosure search may fork. Its answer, a
+    failure or its death still reach ``wait`` unchanged."""
+
+    def until_ended(job):
+        assert job.forked
+        deadline = time.monotonic() + 30
+        while forked.busy() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not forked.busy() and forked.can_fork()
+        assert mp.active_children() == []  # collected: no child left to wait for
+
+    job = forked.start("测试", sorted, [3, 1, 2])
+    until_ended(job)
+    assert job.wait() == [1, 2, 3]
+    assert job.wait() == [1, 2, 3]
+
+    job = forked.start("测试", int, "not a number")
+    until_ended(job)
+    with pytest.raises(ValueError):
+        job.wait()
+
+    job = forked.start("测试", os._exit, 9)
+    until_ended(job)
+    with pytest.raises(PublishRefused, match="退出码 9"):
+        job.wait()
+
+    job = forked.start("测试", time.sleep, 5)
+    try:
+        assert forked.busy() and not forked.can_fork()  # still working: still counts
+    finally:
+        job.stop()
+    assert not forked.busy()
+
+    job = forked.start("测试", sorted, [2, 1])
+    until_ended(job)
+    inner = forked.start("测试", forked.can_fork)  # the core is free again: a second child
+    assert inner.forked and inner.wait() is False
+    assert job.wait() == [1, 2]

@@ -14,7 +14,9 @@ rules run in a child while this process runs the other half (``rules.run_all``).
 starts no child of its own (``inside``): its parent already keeps the other core busy; nor
 does a process whose child still runs (``busy``: the disclosure search, while the check's
 rules run beside the figures), which would share two cores three ways. Such a ``start`` runs
-the function at once, in this process.
+the function at once, in this process. A child that has ended is not running: ``busy``
+collects its answer without waiting (its pipe is readable once it has sent it, or died), so
+the core it used is free for the next child; ``wait`` then returns or raises that answer.
 
 A failure in the child reaches the caller as the same exception (or, if it cannot be sent, as
 ``PublishRefused`` naming it); a child that dies without an answer (killed, out of memory) is
@@ -39,7 +41,10 @@ _running: set = set()  # the jobs of this process whose child has not been waite
 
 def busy() -> bool:
     """Whether a child started here still runs (its core is taken: a second child of this
-    process would only share the cores three ways)."""
+    process would only share the cores three ways). A child that has ended (its answer or its
+    death is waiting in the pipe) is collected now, without blocking, and no longer counts."""
+    for job in [j for j in _running if j.ended()]:
+        job.collect()
     return bool(_running)
 
 
@@ -57,6 +62,7 @@ def can_fork() -> bool:
 def _child(send, name: str, fn: Callable[..., Any], args: tuple) -> None:
     global _inside
     _inside = True
+    _running.clear()  # the parent's children, not this one's
     try:
         answer = pickle.dumps((True, fn(*args)))
     except BaseException as exc:  # noqa: BLE001 (every failure goes back to the caller)
@@ -73,6 +79,8 @@ class Job:
 
     def __init__(self, name: str, fn: Callable[..., Any], args: tuple, lost: str):
         self.name, self.lost, self._proc, self._recv, self._value = name, lost, None, None, None
+        self._answer: bytes | None = b""  # the child's pickled answer, once collected
+        self._exitcode: int | None = None
         self.forked = can_fork()  # else run here, now
         if not self.forked:
             self._value = fn(*args)
@@ -95,23 +103,39 @@ class Job:
         send.close()  # the child holds the only sending end: its death ends the pipe
         self._recv = recv
 
-    def wait(self) -> Any:
-        """The function's return value once it has finished; raise what it raised."""
+    def ended(self) -> bool:
+        """Whether the child has sent its answer or died (its pipe is readable): ``collect``
+        would not wait for it to work."""
+        return self._recv is not None and self._recv.poll(0)
+
+    def collect(self) -> None:
+        """Read the child's answer (or note that it died without one) and end the child; the
+        answer is returned or raised by ``wait``."""
         if self._proc is None or self._recv is None:
-            return self._value
+            return
         proc, recv = self._proc, self._recv
         self._proc = self._recv = None
         _running.discard(self)
         try:
-            answer = recv.recv_bytes()
+            self._answer = recv.recv_bytes()
         except EOFError:
-            answer = None
+            self._answer = None
         finally:
             recv.close()
             proc.join()
+        self._exitcode = proc.exitcode
+
+    def wait(self) -> Any:
+        """The function's return value once it has finished; raise what it raised."""
+        if not self.forked:
+            return self._value
+        self.collect()
+        answer, self._answer = self._answer, b""
+        if answer == b"":  # already returned once
+            return self._value
         if answer is None:
             raise PublishRefused(
-                f"{self.name}未能完成：它的进程意外退出（退出码 {proc.exitcode}）；{self.lost}"
+                f"{self.name}未能完成：它的进程意外退出（退出码 {self._exitcode}）；{self.lost}"
             )
         ok, value = pickle.loads(answer)
         if not ok:
