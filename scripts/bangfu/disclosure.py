@@ -63,6 +63,7 @@ __all__ = [
 ]
 
 NEAR = 4  # siblings per relation tried for a move (withheld ones first, then the smallest)
+KINDS = ("move", "cube", "upward", "scaled", "unproven")  # of witness (``Protector.stats``)
 Key = tuple
 Number = int | float | Decimal
 
@@ -156,7 +157,7 @@ class Protector:
             except KeyError as e:
                 raise ValueError(f"披露控制：关系中的格子 {e.args[0]!r} 不在公开格子中") from None
         self._build(sorted(canon), len(self.keys))
-        self.stats = dict.fromkeys(("move", "cube", "upward", "scaled", "unproven"), 0)
+        self.stats = dict.fromkeys(KINDS, 0)
         self._closure = lru_cache(maxsize=1 << 16)(self._closure_of)  # neighbours share totals
 
     def _build(self, canon: list, n: int) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .disclosure import Cell, Key, Protector, Relation, sorted_keys
+from . import disclosure_star
+from .disclosure import Cell, Key, Protector, Relation, is_small, sorted_keys
 
 __all__ = ["PARTS_MIN", "connected", "protect_parts"]
 
@@ -26,33 +27,62 @@ def protect_parts(
     (every tie is broken by that order), and the union of their answers is that one's answer.
     On a large table with a second core (``forked``) the second part is searched by a child
     process meanwhile (``forked`` searches it here when a child of this process already runs:
-    the check's rules beside the figures)."""
-    keys = sorted_keys(cells)
-    index = {k: i for i, k in enumerate(keys)}
+    the check's rules beside the figures).
+
+    A star (one relation whose cells are in no other) is a group of its own, and the search
+    in it comes down to a few comparisons: ``disclosure_star`` gives its answer without a
+    ``Protector``."""
     for r in relations:  # the same error, whichever part would meet it
         for k in (r.total, *r.parts):
-            if k not in index:
+            if k not in cells:
                 raise ValueError(f"披露控制：关系中的格子 {k!r} 不在公开格子中")
+    if any(c.value < 0 for c in cells.values()):
+        raise ValueError("披露控制只处理非负的数字（户数、条数、金额）")
+    stars, relations = _stars(cells, relations)
+    in_star = {k for r in stars for k in (r.total, *r.parts)}
+    keys = sorted_keys([k for k in cells if k not in in_star])
+    index = {k: i for i, k in enumerate(keys)}
     parts = _two_parts(keys, index, relations)
-    if len(parts) <= 1:  # one group, or no cell at all
-        p = Protector(cells, relations, order=keys)
-        return p.run(threshold), p.stats
+    shares: list[list] = [[], []]  # each star to the part with fewer cells so far
+    load = [len(part) for part in parts]
+    for r in stars:
+        side = 0 if load[0] <= load[1] else 1
+        shares[side].append(r)
+        load[side] += 1 + len(r.parts)
+    if not load[1]:
+        return _search(cells, relations, parts[0], shares[0], threshold)
     from . import forked
 
-    there = (
-        forked.start("披露控制", _search, cells, relations, parts[1], threshold)
-        if len(keys) >= PARTS_MIN
-        else None
-    )
+    args = (cells, relations, parts[1], shares[1], threshold)
+    there = forked.start("披露控制", _search, *args) if len(cells) >= PARTS_MIN else None
     try:
-        here = _search(cells, relations, parts[0], threshold)
+        here = _search(cells, relations, parts[0], shares[0], threshold)
     except BaseException:
         if there is not None:
             there.stop()
         raise
-    other = there.wait() if there is not None else _search(cells, relations, parts[1], threshold)
+    other = there.wait() if there is not None else _search(*args)
     stats = {k: here[1][k] + other[1][k] for k in here[1]}
     return here[0] | other[0], stats
+
+
+def _stars(cells: Mapping[Key, Cell], relations: Sequence[Relation]) -> tuple[list, list]:
+    """The relations that are stars (``disclosure_star``: distinct parts, no latent cell, no
+    cell in any other relation, the total the exact sum of the parts), and the others. The
+    same relation given twice is one; its parts in another order make it no star (the
+    ``Protector`` takes it as one relation)."""
+    distinct = list(dict.fromkeys(relations))
+    uses: dict[Key, int] = {}
+    for r in distinct:
+        for k in (r.total, *r.parts):
+            uses[k] = uses.get(k, 0) + 1
+    stars = {
+        r
+        for r in distinct
+        if all(uses[k] == 1 and not cells[k].latent for k in (r.total, *r.parts))
+        and disclosure_star.is_star(cells[r.total].value, [cells[k].value for k in r.parts])
+    }
+    return [r for r in distinct if r in stars], [r for r in relations if r not in stars]
 
 
 def connected(relations: Sequence[Relation], seeds: Sequence[Relation]) -> set[Key]:
@@ -66,19 +96,36 @@ def connected(relations: Sequence[Relation], seeds: Sequence[Relation]) -> set[K
 
 
 def _search(
-    cells: Mapping[Key, Cell], relations: Sequence[Relation], keys: list[Key], threshold: int
+    cells: Mapping[Key, Cell],
+    relations: Sequence[Relation],
+    keys: list[Key],
+    stars: list[Relation],
+    threshold: int,
 ) -> tuple[frozenset[Key], dict[str, int]]:
-    """One part: its cells (``keys``, in order) and the relations among them."""
+    """One part: its cells but the stars' (``keys``, in order) and the relations among them,
+    searched by a ``Protector``; and its stars."""
     mine = set(keys)
     p = Protector(
         {k: cells[k] for k in keys}, [r for r in relations if r.total in mine], order=keys
     )
-    return p.run(threshold), p.stats
+    withheld, stats = set(p.run(threshold)), p.stats
+    for r in stars:
+        order = sorted_keys((r.total, *r.parts))
+        got, kinds = disclosure_star.solve(
+            [cells[k].value for k in order],
+            [is_small(cells[k].households, threshold) for k in order],
+            order.index(r.total),
+        )
+        withheld.update(order[u] for u in got)
+        for kind, n in kinds.items():
+            stats[kind] += n
+    return frozenset(withheld), stats
 
 
 def _two_parts(keys: list[Key], index: dict[Key, int], relations: Sequence[Relation]) -> list:
-    """The keys in at most two lists (each in the order of ``keys``), no relation between
-    them: the connected groups, largest first, each to the smaller part so far."""
+    """The keys in two lists (each in the order of ``keys``; the second may be empty), no
+    relation between them: the connected groups, largest first, each to the smaller part so
+    far."""
     roots = _roots(keys, index, relations)
     size: dict[int, int] = {}
     for root in roots:
@@ -90,7 +137,7 @@ def _two_parts(keys: list[Key], index: dict[Key, int], relations: Sequence[Relat
     parts: list[list[Key]] = [[], []]
     for i, k in enumerate(keys):
         parts[side[roots[i]]].append(k)
-    return [part for part in parts if part]
+    return parts
 
 
 def _roots(keys: list[Key], index: dict[Key, int], relations: Sequence[Relation]) -> list[int]:

@@ -1,0 +1,98 @@
+"""Disclosure control of a *star*: one relation ``total == sum(parts)`` whose cells are in no
+other relation (a plan's delivered amount and its report-entry rows; a plan's target and its
+villages). At a province's size most cells are in such stars, and for them the search of
+``Protector`` comes down to a few comparisons, written out here: ``solve`` gives the cells
+``Protector`` withholds in the star and the witnesses it finds, kind by kind, without
+building it. (``tests/test_disclosure_star.py`` compares the two on many random stars.)
+
+How the search goes in a star, for each withheld cell ``c`` not yet covered, in key order
+(``slack``: how far a cell can go down, its value less what a reader knows of it):
+
+- ``c`` a part. *move*: one unit from ``c`` to a withheld sibling that can spare one (the
+  lowest index among the four smallest such siblings). Else a *cube* (one unit to the total,
+  if it is withheld; else, when ``c`` can spare one, one unit from ``c`` to the withheld
+  sibling of lowest index; else one unit to the cheapest cell not yet withheld: the sibling
+  that can spare one, or the total, of the smallest value). Else *upward*: ``c`` and the
+  total go up together.
+- ``c`` the total. *cube*: ``c`` and the withheld part of lowest index go up together; else
+  the part of smallest value that is not zero. Else *upward* with the largest part that is
+  not zero (a zero where the total is zero).
+
+Every cell of a witness is withheld and covered by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .disclosure import KINDS, NEAR  # NEAR: siblings tried for a move
+
+__all__ = ["is_star", "solve"]
+
+
+def solve(
+    values: Sequence, small: Sequence[bool], total: int, witnesses: list | None = None
+) -> tuple[list[int], dict]:
+    """The positions withheld in a star and the witnesses found by kind (each witness, the
+    two positions it changes, appended to ``witnesses`` if given).
+
+    ``values``: the cells in key order; ``small``: the primary rule's answer for each;
+    ``total``: the position of the total (the others are its parts, at least one, and the
+    total is exactly their sum: ``is_star``)."""
+    n = len(values)
+    hidden = list(small)
+    covered = [False] * n
+    slack = [v - min(1, v) for v in values]
+    parts = [u for u in range(n) if u != total]
+    stats = dict.fromkeys(KINDS, 0)
+    for c in range(n):
+        if not hidden[c] or covered[c]:
+            continue
+        if c == total:
+            other, kind = _for_total(values, hidden, parts, total)
+        else:
+            other, kind = _for_part(values, hidden, slack, parts, total, c)
+        stats[kind] += 1
+        if witnesses is not None:
+            witnesses.append((c, other))
+        hidden[c] = covered[c] = True
+        hidden[other] = covered[other] = True
+    return [u for u in range(n) if hidden[u]], stats
+
+
+def is_star(total, parts: Sequence) -> bool:
+    """Whether ``solve`` holds for a relation's values: at least one part, and the total is
+    exactly their sum (amounts as integers or decimals, not binary fractions)."""
+    return (
+        bool(parts)
+        and sum(parts) == total
+        and not any(isinstance(v, float) for v in (total, *parts))
+    )
+
+
+def _for_part(values, hidden, slack, parts, t: int, c: int) -> tuple[int, str]:
+    spare = sorted((values[s], s) for s in parts if s != c and hidden[s] and slack[s] >= 1)
+    if spare:
+        return min(s for _, s in spare[:NEAR]), "move"
+    if hidden[t]:
+        return t, "cube"
+    up = [(values[s], 0, s) for s in parts if s != c and slack[s] >= 1]
+    if values[t]:
+        up.append((values[t], 1, t))
+    if slack[c] >= 1:
+        withheld = [s for s in parts if s != c and hidden[s]]
+        if withheld:
+            return withheld[0], "cube"
+    if up:
+        return min(up)[2], "cube"
+    return t, "upward"
+
+
+def _for_total(values, hidden, parts, t: int) -> tuple[int, str]:
+    withheld = [s for s in parts if hidden[s]]
+    if withheld:
+        return withheld[0], "cube"
+    up = [(values[s], s) for s in parts if values[s]]
+    if up:
+        return min(up)[1], "cube"
+    return parts[0], "upward"  # every cell is zero
