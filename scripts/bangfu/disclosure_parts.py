@@ -31,7 +31,8 @@ def protect_parts(
 
     A star (one relation whose cells are in no other) is a group of its own, and the search
     in it comes down to a few comparisons: ``disclosure_star`` gives its answer without a
-    ``Protector``."""
+    ``Protector``, its cells in the order of their keys. The stars are shared out between
+    the two parts too."""
     for r in relations:  # the same error, whichever part would meet it
         for k in (r.total, *r.parts):
             if k not in cells:

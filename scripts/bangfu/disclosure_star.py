@@ -5,18 +5,22 @@ villages). At a province's size most cells are in such stars, and for them the s
 ``Protector`` withholds in the star and the witnesses it finds, kind by kind, without
 building it. (``tests/test_disclosure_star.py`` compares the two on many random stars.)
 
-How the search goes in a star, for each withheld cell ``c`` not yet covered, in key order
-(``slack``: how far a cell can go down, its value less what a reader knows of it):
+How the search goes in a star, for each withheld cell ``c`` not yet covered, in the order of
+the star's keys (``slack``: how far a cell can go down, its value less what a reader knows of
+it; every witness changes ``c`` and one other cell):
 
-- ``c`` a part. *move*: one unit from ``c`` to a withheld sibling that can spare one (the
-  lowest index among the four smallest such siblings). Else a *cube* (one unit to the total,
-  if it is withheld; else, when ``c`` can spare one, one unit from ``c`` to the withheld
-  sibling of lowest index; else one unit to the cheapest cell not yet withheld: the sibling
-  that can spare one, or the total, of the smallest value). Else *upward*: ``c`` and the
-  total go up together.
-- ``c`` the total. *cube*: ``c`` and the withheld part of lowest index go up together; else
-  the part of smallest value that is not zero. Else *upward* with the largest part that is
-  not zero (a zero where the total is zero).
+- ``c`` a part. *move*: one unit from a withheld sibling that can spare one to ``c`` (of the
+  four smallest such siblings, the first). Else a *cube*: ``c`` and the total go up, if the
+  total is withheld; else, when ``c`` can spare one, one unit from ``c`` to the first withheld
+  sibling; else a cell not yet withheld, of the smallest value (a part before the total):
+  one unit from a sibling that can spare one to ``c``, or ``c`` and the total up together.
+  Else (every cell is zero) *upward*: ``c`` and the total go up together.
+- ``c`` the total. *cube*: ``c`` and the first withheld part go up together; else ``c`` and
+  the part of smallest value that is not zero. Else (every cell is zero) *upward* with the
+  first part.
+
+This holds for a star whose total is exactly the sum of at least one part (``is_star``);
+another relation is searched by ``Protector``.
 
 Every cell of a witness is withheld and covered by it.
 """
