@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from bangfu import disclosure_star
-from bangfu.disclosure import Cell, Protector, Relation, attack, same
+from bangfu.disclosure import Cell, Protector, Relation, attack, is_primary, same
 from bangfu.disclosure_parts import protect_parts
 
 T = 3  # threshold
@@ -49,7 +49,7 @@ def test_a_star_is_solved_as_the_search_solves_it(seed):
         witnesses: list = []
         got, stats = disclosure_star.solve(
             [cells[k].value for k in keys],
-            [0 < cells[k].households < T for k in keys],
+            [is_primary(cells[k], T) for k in keys],
             keys.index(rel.total),
             witnesses,
         )

@@ -57,6 +57,8 @@ __all__ = [
     "attack",
     "is_primary",
     "is_small",
+    "known_floor",
+    "nonnegative",
     "protect",
     "same",
     "sorted_keys",
@@ -103,6 +105,18 @@ def is_small(households: int, threshold: int) -> bool:
     return 0 < households < threshold
 
 
+def known_floor(value: Number) -> Number:
+    """The least a reader knows of a withheld cell (not a latent one): >= 1 if it is not
+    zero, since zeros are published."""
+    return min(1, value)
+
+
+def nonnegative(values) -> None:
+    """Refuse a negative number: disclosure control handles counts, entries and amounts."""
+    if any(v < 0 for v in values):
+        raise ValueError("披露控制只处理非负的数字（户数、条数、金额）")
+
+
 def is_primary(cell: Cell, threshold: int) -> bool:
     """A cell the primary rule withholds (``is_small``; never a latent one)."""
     return not cell.latent and is_small(cell.households, threshold)
@@ -144,12 +158,10 @@ class Protector:
         self.values = [cells[k].value for k in self.keys]
         self.households = [cells[k].households for k in self.keys]
         self.latent = bytearray(cells[k].latent for k in self.keys)
-        # the least a reader knows of a withheld cell: >= 1 if it is not zero, a latent one >= 0
-        self.floor = [
-            0 if lat else min(1, v) for lat, v in zip(self.latent, self.values, strict=True)
+        self.floor = [  # a latent cell is known only as >= 0
+            0 if lat else known_floor(v) for lat, v in zip(self.latent, self.values, strict=True)
         ]
-        if any(v < 0 for v in self.values):
-            raise ValueError("披露控制只处理非负的数字（户数、条数、金额）")
+        nonnegative(self.values)
         canon = set()
         for r in relations:
             try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from . import disclosure_star
-from .disclosure import Cell, Key, Protector, Relation, is_small, sorted_keys
+from .disclosure import Cell, Key, Protector, Relation, is_primary, sorted_keys
 
 __all__ = ["PARTS_MIN", "connected", "protect_parts"]
 
@@ -37,8 +37,6 @@ def protect_parts(
         for k in (r.total, *r.parts):
             if k not in cells:
                 raise ValueError(f"披露控制：关系中的格子 {k!r} 不在公开格子中")
-    if any(c.value < 0 for c in cells.values()):
-        raise ValueError("披露控制只处理非负的数字（户数、条数、金额）")
     stars, relations = _stars(cells, relations)
     in_star = {k for r in stars for k in (r.total, *r.parts)}
     keys = sorted_keys([k for k in cells if k not in in_star])
@@ -114,7 +112,7 @@ def _search(
         order = sorted_keys((r.total, *r.parts))
         got, kinds = disclosure_star.solve(
             [cells[k].value for k in order],
-            [is_small(cells[k].households, threshold) for k in order],
+            [is_primary(cells[k], threshold) for k in order],
             order.index(r.total),
         )
         withheld.update(order[u] for u in got)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .disclosure import KINDS, NEAR  # NEAR: siblings tried for a move
+from .disclosure import KINDS, NEAR, known_floor, nonnegative  # NEAR: siblings tried for a move
 
 __all__ = ["is_star", "solve"]
 
@@ -43,10 +43,11 @@ def solve(
     ``values``: the cells in key order; ``small``: the primary rule's answer for each;
     ``total``: the position of the total (the others are its parts, at least one, and the
     total is exactly their sum: ``is_star``)."""
+    nonnegative(values)
     n = len(values)
     hidden = list(small)
     covered = [False] * n
-    slack = [v - min(1, v) for v in values]
+    slack = [v - known_floor(v) for v in values]
     parts = [u for u in range(n) if u != total]
     stats = dict.fromkeys(KINDS, 0)
     for c in range(n):

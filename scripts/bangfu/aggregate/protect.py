@@ -262,11 +262,7 @@ def decide(agg, inp: Inputs) -> tuple[_Cells, list[Relation], frozenset]:
         again, _ = _search(c, relations, touched, agg.threshold)
         tied = (tied - touched) | again
     related = {k for r in relations for k in (r.total, *r.parts)}
-    alone = {
-        k
-        for k, cell in c.cells.items()
-        if k not in related and not cell.latent and is_primary(cell, c.t)
-    }
+    alone = {k for k, cell in c.cells.items() if k not in related and is_primary(cell, c.t)}
     return c, relations, frozenset(alone) | tied
 
 
