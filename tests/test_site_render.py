@@ -5,10 +5,7 @@ search plugin collects the same sections, titles and text."""
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
 import shutil
-from pathlib import Path
 
 import markdown
 import pytest
@@ -160,9 +157,9 @@ def test_a_shard_that_leaves_no_pages_fails_the_build(real_site, tmp_path, monke
     process that wrote elsewhere) is a failed build, not a site with pages missing."""
     real = site.start_mkdocs
 
-    def no_list(src, out, env, log, fds=()):  # each shard lists its pages where none looks
+    def no_list(src, out, env, log):  # each shard writes its list where it is not looked for
         env = {**env, hook.MANIFEST_ENV: str(tmp_path / "elsewhere.txt")}
-        return real(src, out, env, log, fds)
+        return real(src, out, env, log)
 
     monkeypatch.setattr(site, "start_mkdocs", no_list)
     with pytest.raises(site.SiteError, match="没有留下它生成的页面"):
@@ -191,96 +188,3 @@ def test_the_site_built_with_several_processes_is_the_site_built_with_one(real_s
     two = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert sorted(two) == sorted(one)
     assert [p for p in one if one[p] != two[p]] == []
-
-
-# ---------------------------------------------------------------- the downloads page, last
-
-
-def _src_copy(real_site, tmp_path):
-    src = tmp_path / "src"
-    shutil.copytree(real_site.parent / "src", src)
-    return src, src / "docs" / hook.LAST_PAGE
-
-
-@pytest.mark.parametrize("shards", [1, 2])
-def test_mkdocs_reads_the_downloads_page_once_ready_has_written_it(real_site, tmp_path, shards):
-    """``bangfu site`` starts MkDocs while the workbook is still being written: the downloads
-    page MkDocs finds at its start states no sizes. The page written by ``ready`` (here the real
-    one) is the one built, and the site is byte for byte the site of the shared build."""
-    src, page = _src_copy(real_site, tmp_path)
-    final = page.read_text("utf-8")
-    head = final.split("\n# ", 1)[0]  # the front matter: the title the other shards read
-    page.write_text(head + "\n# 数据下载\n\n尚未完成的占位页\n", "utf-8")
-    calls = []
-
-    def ready():
-        calls.append(page.read_text("utf-8"))
-        page.write_text(final, "utf-8")
-
-    site.mkdocs_build(src, tmp_path / "out", _epoch(real_site), shards=shards, ready=ready)
-    assert len(calls) == 1 and "占位页" in calls[0]
-    built, real = _files(tmp_path / "out"), _files(real_site)
-    assert sorted(built) == sorted(real)
-    assert [p for p in real if real[p] != built[p]] == []
-    index = json.loads(real[Path("search/search_index.json")])
-    assert index["docs"][-1]["location"].startswith("downloads.html")  # read and built last
-
-
-def _children_running_mkdocs() -> list[int]:
-    me, out = str(os.getpid()), []
-    for proc in Path("/proc").iterdir():
-        try:
-            stat = (proc / "stat").read_text()
-            cmd = (proc / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if stat.rsplit(")", 1)[1].split()[1] == me and b"mkdocs" in cmd:
-            out.append(int(proc.name))
-    return out
-
-
-def test_a_failed_package_stops_mkdocs_and_is_raised(real_site, tmp_path):
-    """The workbook's failure (raised by ``ready``) stops every MkDocs process, which would
-    otherwise wait for the downloads page, and is the error the build raises."""
-    src, _page = _src_copy(real_site, tmp_path)
-
-    def ready():
-        raise RuntimeError("工作簿写入失败")
-
-    with pytest.raises(RuntimeError, match="工作簿写入失败"):
-        site.mkdocs_build(src, tmp_path / "out", _epoch(real_site), shards=2, ready=ready)
-    assert _children_running_mkdocs() == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]
-
-
-def test_the_gate_lets_the_build_read_the_page_only_when_opened(monkeypatch):
-    """The first MkDocs process waits on the gate before it reads the downloads page, and
-    only that page: opened, the build goes on; closed unopened (the package failed, or
-    ``bangfu site`` ended), the build stops with an error."""
-
-    class Page:
-        def __init__(self, uri):
-            self.file = type("F", (), {"src_uri": uri})()
-
-    def gate(data: bytes | None) -> None:
-        r, w = os.pipe()
-        if data:
-            os.write(w, data)
-        os.close(w)
-        monkeypatch.setenv(hook.GATE_ENV, str(r))
-
-    gate(hook.GATE_OPEN)
-    page = Page(hook.LAST_PAGE)
-    assert hook.on_pre_page(page, None, None) is page
-    gate(None)
-    with pytest.raises(hook.PluginError, match="数据包没有完成"):
-        hook.on_pre_page(page, None, None)
-    gate(b"0")
-    with pytest.raises(hook.PluginError):
-        hook.on_pre_page(page, None, None)
-    gate(None)  # another page does not wait (the gate stays unread)
-    other = Page("index.md")
-    assert hook.on_pre_page(other, None, None) is other
-    os.close(int(os.environ[hook.GATE_ENV]))
-    monkeypatch.delenv(hook.GATE_ENV)  # without a gate (mkdocs serve, a national site)
-    assert hook.on_pre_page(page, None, None) is page

@@ -35,14 +35,7 @@ is (the title it gives the navigation), and its template renders nothing, so MkD
 file for it. Its search entry (title
 and summary line, from the front matter) and its sitemap line do not depend on its content:
 shard 0 writes the search index and the sitemap of the whole site; shard k > 0 lists the pages
-it wrote (``BANGFU_SHARD_MANIFEST``), which are moved into shard 0's site.
-
-The downloads page (``LAST_PAGE``) states the size of every file of the open data package, the
-workbook's too, which a second process of ``bangfu site`` is still writing when MkDocs starts.
-It is read and rendered after every other page, in every build; shard 0, which renders it, waits
-before reading it until ``bangfu site`` has written it in full and says so through a pipe
-(``GATE_ENV``). The other shards read the page as it was at their start: they render nothing of
-it but its title, which does not change."""
+it wrote (``BANGFU_SHARD_MANIFEST``), which are moved into shard 0's site."""
 
 from __future__ import annotations
 
@@ -56,7 +49,6 @@ from types import MethodType
 from jinja2 import ChoiceLoader, DictLoader
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
-from mkdocs.exceptions import PluginError
 from mkdocs.structure.toc import get_toc
 
 # a whole block exactly as text.table writes it (head line, a line per row, end line), after a
@@ -190,41 +182,6 @@ def on_env(env, config, files):
                 template.root_render_func = _NAV.wrap(name, template.root_render_func)
                 template.root_render_func.bangfu = True
     return env
-
-
-# ---------------------------------------------------------------- the downloads page, last
-
-LAST_PAGE = "downloads.md"  # states the sizes of the package's files, the workbook's included
-GATE_ENV = "BANGFU_GATE"  # a pipe's read end: the process waits on it before reading LAST_PAGE
-GATE_OPEN = b"1"  # what ``bangfu site`` writes into the gate once LAST_PAGE is final
-
-
-def on_files(files, config):
-    """``LAST_PAGE`` is read and rendered after every other page (the same order in every
-    build, with or without a gate): MkDocs starts while the workbook is still being written."""
-    file = files.get_file_from_path(LAST_PAGE)
-    if file is not None:
-        files.remove(file)
-        files.append(file)
-    return files
-
-
-def on_pre_page(page, config, files):
-    if page.file.src_uri == LAST_PAGE:
-        wait_for_gate()
-    return page
-
-
-def wait_for_gate() -> None:
-    """With ``GATE_ENV`` set, block until ``bangfu site`` opens the gate; a gate closed
-    without ``GATE_OPEN`` (the package failed, or ``bangfu site`` ended) stops the build."""
-    fd = os.environ.get(GATE_ENV, "")
-    if not fd.isdigit():
-        return
-    with os.fdopen(int(fd), "rb", buffering=0) as gate:
-        got = gate.read(len(GATE_OPEN))
-    if got != GATE_OPEN:
-        raise PluginError("数据包没有完成，数据下载页无法生成")
 
 
 # ---------------------------------------------------------------- shards

@@ -108,11 +108,12 @@ def generate(
     src: Path,
     package: Path | None = None,
     releases: Releases | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> dict[str, str]:
     """Write the MkDocs project (docs + mkdocs.yml) into ``src``; returns generated pages.
-    ``package``: the open data package, complete (the downloads page lists its files and their
-    sizes; ``None``: sizes not known, see ``write_downloads``); ``releases``: the data
-    releases (最近更新 and ``feed.xml``)."""
+    ``package``: the open data package (the downloads page lists its files and their sizes);
+    ``ready``: called before that page, to wait until the package is complete;
+    ``releases``: the data releases (最近更新 and ``feed.xml``)."""
     if src.exists():
         shutil.rmtree(src)
     docs = src / "docs"
@@ -129,9 +130,14 @@ def generate(
     for mod in (pages_village, pages_plan, pages_campaign):  # a page per village, plan, campaign
         pages.update(mod.pages(ctx))
     pages.update(pages_changes.pages(ctx, releases))
+    if ready is not None:
+        ready()
     pages.update(pages_downloads.pages(ctx, package))
     (docs / pages_changes.FEED).write_text(pages_changes.feed(ctx, releases), "utf-8")
-    _write(docs, pages)
+    for rel, text in pages.items():
+        p = docs / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, "utf-8")
     # whole names and their sub-words in the Chinese search index (see search.py)
     (src / "jieba-user.txt").write_text(search.user_dict(ctx), "utf-8")
     conf = yaml.safe_load(MKDOCS_YML.read_text("utf-8"))
@@ -150,23 +156,6 @@ def generate(
         yaml.safe_dump(conf, allow_unicode=True, sort_keys=False), "utf-8"
     )
     return pages
-
-
-def _write(docs: Path, pages: dict[str, str]) -> None:
-    for rel, text in pages.items():
-        p = docs / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, "utf-8")
-
-
-def write_downloads(ctx: SiteContext, src: Path, package: Path) -> None:
-    """The downloads page of the complete ``package``, over the one ``generate`` wrote while
-    the workbook was still being written (its sizes not known). MkDocs reads it last: its
-    first process waits for it (``mkdocs_build``'s ``ready``)."""
-    pages = pages_downloads.pages(ctx, package)
-    if set(pages) != {render_hook.LAST_PAGE}:
-        raise RuntimeError(f"the downloads page is not {render_hook.LAST_PAGE}: {sorted(pages)}")
-    _write(src / "docs", pages)
 
 
 def check_out(out: Path) -> None:
@@ -188,22 +177,11 @@ def shard_count() -> int:
     return max(1, min(workers_set() or cores(), MAX_SHARDS))
 
 
-def mkdocs_build(
-    src: Path,
-    site_dir: Path,
-    epoch: int,
-    shards: int | None = None,
-    ready: Callable[[], None] | None = None,
-) -> int:
+def mkdocs_build(src: Path, site_dir: Path, epoch: int, shards: int | None = None) -> int:
     """``mkdocs build --strict`` of ``src`` into ``site_dir``, by ``shards`` MkDocs processes
     at once (default ``shard_count``), each rendering its share of the pages per plan and
     village (``render_hook``: the site is the same byte for byte); returns how many pages
-    the other shards rendered. A failed shard is a ``SiteError`` with its messages.
-
-    ``ready``, when given, runs here while MkDocs works, and must leave the final downloads page
-    (``render_hook.LAST_PAGE``) in ``src``: the first process, which renders that page, reads
-    it last of all pages and only once ``ready`` has returned (``render_hook.GATE_ENV``, a pipe
-    it waits on). If ``ready`` raises, every MkDocs process is stopped and the error raised."""
+    the other shards rendered. A failed shard is a ``SiteError`` with its messages."""
     n = shards or shard_count()
     base = {
         **os.environ,
@@ -218,25 +196,15 @@ def mkdocs_build(
         work = Path(tmp)
         outs = [site_dir] + [work / f"site-{k}" for k in range(1, n)]
         procs = []
-        gate = list(os.pipe()) if ready is not None else []  # [read end, write end]
         try:
             for k, out in enumerate(outs):
                 env = dict(base)
                 if n > 1:
                     env[render_hook.SHARD_ENV] = f"{k}/{n}"
                     env[render_hook.MANIFEST_ENV] = str(work / f"pages-{k}.txt")
-                fds: tuple[int, ...] = ()
-                if gate and k == 0:  # the process that renders the downloads page
-                    env[render_hook.GATE_ENV] = str(gate[0])
-                    fds = (gate[0],)
                 log = (work / f"log-{k}.txt").open("w", encoding="utf-8")
                 with log:
-                    procs.append(start_mkdocs(src, out, env, log, fds))
-            if gate:
-                os.close(gate.pop(0))
-                ready()  # type: ignore[misc]
-                os.write(gate[0], render_hook.GATE_OPEN)
-                os.close(gate.pop())
+                    procs.append(start_mkdocs(src, out, env, log))
             for k, proc in enumerate(procs):
                 try:
                     code = proc.wait(timeout=3600)
@@ -245,8 +213,6 @@ def mkdocs_build(
                 if code != 0:
                     raise SiteError(_failure((work / f"log-{k}.txt").read_text("utf-8")))
         finally:
-            for fd in gate:  # closed unopened: the first process stops with an error
-                os.close(fd)
             for proc in procs:
                 if proc.poll() is None:
                     proc.kill()
@@ -265,11 +231,8 @@ def mkdocs_build(
     return moved
 
 
-def start_mkdocs(
-    src: Path, site_dir: Path, env: dict[str, str], log, fds: tuple[int, ...] = ()
-) -> subprocess.Popen:
-    """One ``mkdocs build --strict`` of ``src`` into ``site_dir``, its output into ``log``;
-    ``fds``: descriptors the process inherits (the downloads page's gate)."""
+def start_mkdocs(src: Path, site_dir: Path, env: dict[str, str], log) -> subprocess.Popen:
+    """One ``mkdocs build --strict`` of ``src`` into ``site_dir``, its output into ``log``."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -287,7 +250,6 @@ def start_mkdocs(
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
-        pass_fds=fds,
     )
 
 
@@ -336,20 +298,13 @@ def build(
             sources = sources_of(ctx.model, ctx.schemas_dir)
             job = start_package(package, ctx.tables, sources, agg.release)
         try:
-            # while the workbook is written, the downloads page cannot state its size yet:
-            # MkDocs starts without it, and ``finish`` writes it once the package is complete
-            generate(ctx, src, None if job else package, releases)
-            admin.write(src / "docs", agg.model.records, ctx.schemas_dir)  # the web editor
-
-            def finish() -> None:
-                job.wait()  # type: ignore[union-attr]
-                write_downloads(ctx, src, package)  # type: ignore[arg-type]
-
-            mkdocs_build(src, tmp / "site", _epoch(ctx.updated), ready=finish if job else None)
+            generate(ctx, src, package, releases, job.wait if job else None)
         except BaseException:
             if job is not None:
                 job.stop()
             raise
+        admin.write(src / "docs", agg.model.records, ctx.schemas_dir)  # the web editor
+        mkdocs_build(src, tmp / "site", _epoch(ctx.updated))
         if package is not None:
             os.replace(package, tmp / "site" / "data")
         if out.exists():
