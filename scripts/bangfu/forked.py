@@ -2,11 +2,11 @@
 
 The Excel workbook is the slowest file of the package (xlsxwriter writes every cell as XML,
 about three quarters of the package's time) and depends on nothing the rest of the package or
-the site's pages produce. ``start`` runs it in a child, so the two cores of a small server
-work at once; the caller writes the other files, then ``wait``s before it needs the file (the
-downloads page states its size). Where a fork is not available (not Linux) or one process is
-asked for (``BANGFU_WORKERS=1``), the function runs at once, in this process: the files are the
-same.
+the site's pages produce. ``start`` runs it in a child, so the two cores of a small
+server work at once; the caller
+writes the other files, then ``wait``s before it needs the file (the downloads page states its
+size). Where a fork is not available (not Linux) or one process is asked for
+(``BANGFU_WORKERS=1``), the function runs at once, in this process: the files are the same.
 
 A forked child shares this process's memory only until either writes to it, and merely reading
 an object writes its reference count: every page holding an object the child reads, or that
@@ -82,24 +82,8 @@ def _child(send, name: str, fn: Callable[..., Any], args: tuple) -> None:
     send.send_bytes(answer)
 
 
-def _fork(proc) -> None:
-    """Start ``proc`` forked from this process. The objects both processes hold move out of
-    the collector's reach in the child: a collection there would write to every one of them and
-    copy their memory pages (objects frozen before, as ``load`` freezes the records, stay
-    frozen: unfreezing would hand them back to the collector here, and a collection would
-    copy them)."""
-    frozen_before = gc.get_freeze_count()
-    gc.freeze()
-    try:
-        proc.start()
-    finally:
-        if not frozen_before:
-            gc.unfreeze()
-
-
 class Job:
-    """A function running in a child (forked from here, or ``fresh``), or already run;
-    ``wait`` for its end."""
+    """A function running in a forked child (or already run); ``wait`` for its end."""
 
     def __init__(
         self, name: str, fn: Callable[..., Any], args: tuple, lost: str, fresh: bool = False
@@ -114,10 +98,19 @@ class Job:
         ctx: Any = mp.get_context("forkserver" if fresh else "fork")
         recv, send = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(target=_child, args=(send, name, fn, args), daemon=True)
-        if fresh:
-            self._proc.start()  # it shares no memory with this process
-        else:
-            _fork(self._proc)
+        # a child forked from here: the objects both processes hold move out of the
+        # collector's reach in the child: a collection there would write to every one of them
+        # and copy their memory pages (objects frozen before, as ``load`` freezes the records,
+        # stay frozen: unfreezing would hand them back to the collector here, and a collection
+        # would copy them)
+        frozen_before = gc.get_freeze_count() or fresh
+        if not fresh:
+            gc.freeze()
+        try:
+            self._proc.start()
+        finally:
+            if not frozen_before:
+                gc.unfreeze()
         _running.add(self)
         send.close()  # the child holds the only sending end: its death ends the pipe
         self._recv = recv
