@@ -2,19 +2,11 @@
 
 The Excel workbook is the slowest file of the package (xlsxwriter writes every cell as XML,
 about three quarters of the package's time) and depends on nothing the rest of the package or
-the site's pages produce. ``start`` runs it in a child, so the two cores of a small
-server work at once; the caller
+the site's pages produce. ``start`` runs it in a forked child, which inherits the tables
+without copying or pickling them, so the two cores of a small server work at once; the caller
 writes the other files, then ``wait``s before it needs the file (the downloads page states its
 size). Where a fork is not available (not Linux) or one process is asked for
 (``BANGFU_WORKERS=1``), the function runs at once, in this process: the files are the same.
-
-A forked child shares this process's memory only until either writes to it, and merely reading
-an object writes its reference count: every page holding an object the child reads, or that
-this process reads after the fork, is then copied. The workbook reads every row of every table
-while this process reads them again for the other files, and at a province's size those copies
-are gigabytes. So the workbook's child is *fresh* (``start(..., fresh=True)``): forked from a
-small server process (``multiprocessing``'s ``forkserver``), it receives the tables pickled and
-holds only them.
 
 The check's rules run the same way while the figures are computed (``Pipeline.publishable``):
 the child's return value (the findings) comes back pickled; and in ``bangfu check``, half the
@@ -85,9 +77,7 @@ def _child(send, name: str, fn: Callable[..., Any], args: tuple) -> None:
 class Job:
     """A function running in a forked child (or already run); ``wait`` for its end."""
 
-    def __init__(
-        self, name: str, fn: Callable[..., Any], args: tuple, lost: str, fresh: bool = False
-    ):
+    def __init__(self, name: str, fn: Callable[..., Any], args: tuple, lost: str):
         self.name, self.lost, self._proc, self._recv, self._value = name, lost, None, None, None
         self._answer: bytes | None = b""  # the child's pickled answer, once collected
         self._exitcode: int | None = None
@@ -95,17 +85,15 @@ class Job:
         if not self.forked:
             self._value = fn(*args)
             return
-        ctx: Any = mp.get_context("forkserver" if fresh else "fork")
+        ctx = mp.get_context("fork")
         recv, send = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(target=_child, args=(send, name, fn, args), daemon=True)
-        # a child forked from here: the objects both processes hold move out of the
-        # collector's reach in the child: a collection there would write to every one of them
-        # and copy their memory pages (objects frozen before, as ``load`` freezes the records,
-        # stay frozen: unfreezing would hand them back to the collector here, and a collection
-        # would copy them)
-        frozen_before = gc.get_freeze_count() or fresh
-        if not fresh:
-            gc.freeze()
+        # the objects both processes hold move out of the collector's reach in the child: a
+        # collection there would write to every one of them and copy their memory pages
+        # (objects frozen before, as ``load`` freezes the records, stay frozen: unfreezing
+        # would hand them back to the collector here, and a collection would copy them)
+        frozen_before = gc.get_freeze_count()
+        gc.freeze()
         try:
             self._proc.start()
         finally:
@@ -175,15 +163,8 @@ class Job:
             self.wait()
 
 
-def start(
-    name: str,
-    fn: Callable[..., Any],
-    *args: Any,
-    lost: str = "没有发布任何文件",
-    fresh: bool = False,
-) -> Job:
+def start(name: str, fn: Callable[..., Any], *args: Any, lost: str = "没有发布任何文件") -> Job:
     """Run ``fn(*args)`` in a forked child where possible, else now; ``name`` (Chinese) names
-    what it does in an error, ``lost`` what a child that dies leaves undone. ``fresh``: the
-    child is forked from a small server process (``forkserver``), not from this one, and
-    ``fn`` and ``args`` reach it pickled. See the module text."""
-    return Job(name, fn, args, lost, fresh)
+    what it does in an error, ``lost`` what a child that dies leaves undone. See the module
+    text."""
+    return Job(name, fn, args, lost)
