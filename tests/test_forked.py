@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -46,26 +47,70 @@ def _left_behind(tmp_path: Path) -> list[str]:
     return sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out"))
 
 
-def test_the_workbook_comes_from_a_second_process_and_the_package_is_the_same(
+# The workbook's process is fresh (``forked.start(..., fresh=True)``): it imports the modules
+# itself, so a replacement for ``write_workbook`` reaches it only as a function it can import
+# by name (one of this module's). These leave their traces beside the package's staging folder,
+# in the test's own folder.
+
+
+_WRITE_WORKBOOK = xlsx.write_workbook  # the real one (the tests below replace it)
+
+
+def _beside(path) -> Path:
+    return Path(path).parent.parent  # the workbook → the staging folder → the test's folder
+
+
+_INHERITED: dict[str, bool] = {}  # set by a test: a fork of the test's process has it too
+
+
+def recorded_workbook(*args):
+    with open(_beside(args[0]) / "pids", "a") as f:
+        f.write(f"{os.getpid()} {_INHERITED.get('mark', False)}\n")
+    _WRITE_WORKBOOK(*args)
+
+
+def full_disk(*_args):
+    raise OSError(28, "No space left on device")
+
+
+def unpicklable_failure(*_args):
+    class Local(Exception):  # a local class: pickle cannot name it
+        pass
+
+    raise Local("x")
+
+
+def killed(*_args):
+    os._exit(9)  # as the kernel's OOM killer or a kill leaves it: no answer at all
+
+
+def slow_workbook(*args):
+    (_beside(args[0]) / "started").write_text("yes")
+    time.sleep(600)
+
+
+def test_the_workbook_comes_from_a_fresh_process_and_the_package_is_the_same(
     case, tmp_path, monkeypatch
 ):
+    """Two processes: the workbook's is not a fork of this one (whose memory it would share
+    and copy page by page as either reads the tables), yet the package is byte for byte the
+    package one process writes, the withheld and unrecorded cells included."""
     root, _, _ = case
-    writer = xlsx.write_workbook
     pids = tmp_path / "pids"
-
-    def recorded(*args):
-        with open(pids, "a") as f:
-            f.write(f"{os.getpid()}\n")
-        writer(*args)
-
-    monkeypatch.setattr(xlsx, "write_workbook", recorded)
+    monkeypatch.setattr(xlsx, "write_workbook", recorded_workbook)
+    monkeypatch.setitem(_INHERITED, "mark", True)
     _export(root, tmp_path / "two")
     monkeypatch.setenv("BANGFU_WORKERS", "1")
     _export(root, tmp_path / "one")
-    two, one = pids.read_text().split()
+    (two, two_inherited), (one, _) = (line.split() for line in pids.read_text().splitlines())
     assert int(two) != os.getpid(), "the workbook was not written by a second process"
+    assert two_inherited == "False", "the workbook's process was forked from this one"
     assert int(one) == os.getpid(), "BANGFU_WORKERS=1 still started a second process"
     assert tree(tmp_path / "two") == tree(tmp_path / "one")
+    with zipfile.ZipFile(tmp_path / "two" / extracts.WORKBOOK) as book:
+        sheets = [book.read(n) for n in book.namelist() if n.startswith("xl/worksheets/")]
+    # a withheld cell's marker: WITHHELD reached the process as itself, not as a stranger
+    assert any(b"<t>*</t>" in x for x in sheets) and not any(b"WITHHELD" in x for x in sheets)
     assert mp.active_children() == []
 
 
@@ -73,11 +118,7 @@ def test_a_failure_in_the_workbook_process_is_raised_here_and_publishes_nothing(
     case, tmp_path, monkeypatch
 ):
     root, out, before = case
-
-    def broken(*_args):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(xlsx, "workbook_bytes", broken)
+    monkeypatch.setattr(xlsx, "write_workbook", full_disk)
     with pytest.raises(OSError) as err:
         _export(root, out)
     assert err.value.errno == 28
@@ -88,14 +129,7 @@ def test_a_failure_in_the_workbook_process_is_raised_here_and_publishes_nothing(
 
 def test_an_exception_that_cannot_travel_is_named(case, monkeypatch):
     root, out, before = case
-
-    class Local(Exception):  # a local class: pickle cannot name it
-        pass
-
-    def broken(*_args):
-        raise Local("x")
-
-    monkeypatch.setattr(xlsx, "workbook_bytes", broken)
+    monkeypatch.setattr(xlsx, "write_workbook", unpicklable_failure)
     with pytest.raises(PublishRefused, match="Excel 工作簿未能完成：Local"):
         _export(root, out)
     assert tree(out) == before
@@ -103,10 +137,6 @@ def test_an_exception_that_cannot_travel_is_named(case, monkeypatch):
 
 def test_a_killed_workbook_process_is_a_clear_refusal(case, tmp_path, monkeypatch):
     root, out, before = case
-
-    def killed(*_args):
-        os._exit(9)  # as the kernel's OOM killer or a kill leaves it: no answer at all
-
     monkeypatch.setattr(xlsx, "write_workbook", killed)
     proc = bangfu(
         "export", "--data", str(root / "data"), "--out", str(out), "--as-of", AS_OF, cwd=root
@@ -122,16 +152,12 @@ def test_an_error_in_the_other_files_stops_the_workbook_process(case, tmp_path, 
     root, out, before = case
     started = tmp_path / "started"
 
-    def slow(*_args):
-        started.write_text("yes")
-        time.sleep(600)
-
     def broken(*_args, **_kwargs):
         while not started.exists():  # the workbook's process is running
             time.sleep(0.01)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(xlsx, "write_workbook", slow)
+    monkeypatch.setattr(xlsx, "write_workbook", slow_workbook)
     monkeypatch.setattr(sqlite, "sqlite_bytes", broken)
     with pytest.raises(OSError):
         _export(root, out)

@@ -2,11 +2,21 @@
 
 The Excel workbook is the slowest file of the package (xlsxwriter writes every cell as XML,
 about three quarters of the package's time) and depends on nothing the rest of the package or
-the site's pages produce. ``start`` runs it in a forked child, which inherits the tables
-without copying or pickling them, so the two cores of a small server work at once; the caller
-writes the other files, then ``wait``s before it needs the file (the downloads page states its
-size). Where a fork is not available (not Linux) or one process is asked for
-(``BANGFU_WORKERS=1``), the function runs at once, in this process: the files are the same.
+the site's pages produce. ``start`` runs it in a child, so the two cores of a small server
+work at once; the caller writes the other files, then ``wait``s before it needs the file (the
+downloads page states its size). Where a fork is not available (not Linux) or one process is
+asked for (``BANGFU_WORKERS=1``), the function runs at once, in this process: the files are the
+same.
+
+A forked child shares this process's memory only until either writes to it, and merely reading
+an object writes its reference count: every page holding an object the child reads, or that
+this process reads after the fork, is then copied. The workbook reads every row of every table
+while this process reads them again for the other files: at 100,000 households the process
+tree held 4.4 GB while a forked child wrote the workbook, 3.7 GB with a fresh one, and the gap
+grows with the tables. So the workbook's child is *fresh*
+(``start(..., fresh=True)``): a new interpreter (``multiprocessing``'s ``spawn``; not its
+``forkserver``, whose one server a forked child would share with its parent), it imports what
+it runs, receives the tables pickled and holds only them.
 
 The check's rules run the same way while the figures are computed (``Pipeline.publishable``):
 the child's return value (the findings) comes back pickled; and in ``bangfu check``, half the
@@ -17,6 +27,12 @@ rules run beside the figures), which would share two cores three ways. Such a ``
 the function at once, in this process. A child that has ended is not running: ``busy``
 collects its answer without waiting (its pipe is readable once it has sent it, or died), so
 the core it used is free for the next child; ``wait`` then returns or raises that answer.
+
+``hand_over`` is the other way round: the child does the heavy part of a command and this
+process only waits, so the child may start children of its own (it is not ``inside``). When it
+ends, everything it held is given back at once — ``bangfu site`` hands the records, figures and
+pages over to a child and runs MkDocs once that child has exited, instead of idling beside
+MkDocs with the memory of every record (which a Python process never returns to the system).
 
 A failure in the child reaches the caller as the same exception (or, if it cannot be sent, as
 ``PublishRefused`` naming it); a child that dies without an answer (killed, out of memory) is
@@ -29,12 +45,14 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import pickle
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from .config import PublishRefused, workers_set
 
+STOP_GRACE = 10.0  # seconds a stopped child has to stop its own children before it is killed
 _inside = False  # set in a child
 _running: set = set()  # the jobs of this process whose child has not been waited for
 
@@ -59,10 +77,27 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and workers_set() != 1 and not _inside and not busy()
 
 
-def _child(send, name: str, fn: Callable[..., Any], args: tuple) -> None:
+def _fork(proc) -> None:
+    """Start ``proc`` forked from this process. The objects both processes hold move out of
+    the collector's reach in the child: a collection there would write to every one of them and
+    copy their memory pages (objects frozen before, as ``load`` freezes the records, stay
+    frozen: unfreezing would hand them back to the collector here, and a collection would
+    copy them)."""
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        proc.start()
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
+
+
+def _child(send, name: str, fn: Callable[..., Any], args: tuple, alone: bool) -> None:
     global _inside
-    _inside = True
+    _inside = not alone
     _running.clear()  # the parent's children, not this one's
+    if alone:  # ``stop`` ends it: its own children are stopped, as on any error
+        signal.signal(signal.SIGTERM, _stopped)
     try:
         answer = pickle.dumps((True, fn(*args)))
     except BaseException as exc:  # noqa: BLE001 (every failure goes back to the caller)
@@ -74,10 +109,24 @@ def _child(send, name: str, fn: Callable[..., Any], args: tuple) -> None:
     send.send_bytes(answer)
 
 
-class Job:
-    """A function running in a forked child (or already run); ``wait`` for its end."""
+def _stopped(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
-    def __init__(self, name: str, fn: Callable[..., Any], args: tuple, lost: str):
+
+class Job:
+    """A function running in a child (forked from here, or ``fresh``), or already run;
+    ``wait`` for its end. ``alone``: handed over (``hand_over``)."""
+
+    def __init__(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        args: tuple,
+        lost: str,
+        *,
+        alone: bool = False,
+        fresh: bool = False,
+    ):
         self.name, self.lost, self._proc, self._recv, self._value = name, lost, None, None, None
         self._answer: bytes | None = b""  # the child's pickled answer, once collected
         self._exitcode: int | None = None
@@ -85,20 +134,15 @@ class Job:
         if not self.forked:
             self._value = fn(*args)
             return
-        ctx = mp.get_context("fork")
+        ctx: Any = mp.get_context("spawn" if fresh else "fork")
         recv, send = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(target=_child, args=(send, name, fn, args), daemon=True)
-        # the objects both processes hold move out of the collector's reach in the child: a
-        # collection there would write to every one of them and copy their memory pages
-        # (objects frozen before, as ``load`` freezes the records, stay frozen: unfreezing
-        # would hand them back to the collector here, and a collection would copy them)
-        frozen_before = gc.get_freeze_count()
-        gc.freeze()
-        try:
-            self._proc.start()
-        finally:
-            if not frozen_before:
-                gc.unfreeze()
+        self._proc = ctx.Process(
+            target=_child, args=(send, name, fn, args, alone), daemon=not alone
+        )  # a daemon may start no child: the one handed over is stopped by ``stop``
+        if fresh:
+            self._proc.start()  # it shares no memory with this process
+        else:
+            _fork(self._proc)
         _running.add(self)
         send.close()  # the child holds the only sending end: its death ends the pipe
         self._recv = recv
@@ -114,15 +158,17 @@ class Job:
         if self._proc is None or self._recv is None:
             return
         proc, recv = self._proc, self._recv
-        self._proc = self._recv = None
-        _running.discard(self)
         try:
             self._answer = recv.recv_bytes()
         except EOFError:
             self._answer = None
-        finally:
-            recv.close()
-            proc.join()
+        except BaseException:  # interrupted while waiting (Ctrl-C, stopped): stop the child
+            self.stop()
+            raise
+        self._proc = self._recv = None
+        _running.discard(self)
+        recv.close()
+        proc.join()
         self._exitcode = proc.exitcode
 
     def wait(self) -> Any:
@@ -147,8 +193,11 @@ class Job:
         """Stop the child if it still runs (the caller failed); nothing is waited for."""
         _running.discard(self)
         if self._proc is not None:
-            self._proc.terminate()
-            self._proc.join()
+            self._proc.terminate()  # a child handed over stops its own children first
+            self._proc.join(STOP_GRACE)
+            if self._proc.is_alive():  # inside a long call that no signal interrupts
+                self._proc.kill()
+                self._proc.join()
             if self._recv is not None:
                 self._recv.close()
             self._proc = self._recv = None
@@ -163,8 +212,21 @@ class Job:
             self.wait()
 
 
-def start(name: str, fn: Callable[..., Any], *args: Any, lost: str = "没有发布任何文件") -> Job:
-    """Run ``fn(*args)`` in a forked child where possible, else now; ``name`` (Chinese) names
-    what it does in an error, ``lost`` what a child that dies leaves undone. See the module
-    text."""
-    return Job(name, fn, args, lost)
+def start(
+    name: str,
+    fn: Callable[..., Any],
+    *args: Any,
+    lost: str = "没有发布任何文件",
+    fresh: bool = False,
+) -> Job:
+    """Run ``fn(*args)`` in a child where possible, else now; ``name`` (Chinese) names what it
+    does in an error, ``lost`` what a child that dies leaves undone. ``fresh``: the child is
+    a new interpreter (``spawn``), not a fork of this one, and ``fn`` and
+    ``args`` reach it pickled. See the module text."""
+    return Job(name, fn, args, lost, fresh=fresh)
+
+
+def hand_over(name: str, fn: Callable[..., Any], *args: Any, lost: str = "没有发布任何文件") -> Job:
+    """Run ``fn(*args)`` in a forked child that may start children of its own, while this
+    process only waits (``wait``); where no fork is possible, now, here. See the module text."""
+    return Job(name, fn, args, lost, alone=True)

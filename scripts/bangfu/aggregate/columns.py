@@ -23,6 +23,9 @@ class _NotRecorded:
     def __repr__(self) -> str:
         return "NOT_RECORDED"
 
+    def __reduce__(self) -> str:  # pickled (to the workbook's process) as the one NOT_RECORDED
+        return "NOT_RECORDED"
+
 
 NOT_RECORDED = _NotRecorded()
 
@@ -34,6 +37,9 @@ class _Withheld:
     __slots__ = ()
 
     def __repr__(self) -> str:
+        return "WITHHELD"
+
+    def __reduce__(self) -> str:  # pickled (to the workbook's process) as the one WITHHELD
         return "WITHHELD"
 
 

@@ -121,7 +121,8 @@ def start_package(
     synthetic = any(r.get("synthetic") for t in tables.values() for r in t.rows)
     (folder / EXCEL_DIR).mkdir()
     about = package_meta(tables, sources, release, synthetic, meta)
-    job = forked.start("Excel 工作簿", write_workbook, folder / WORKBOOK, tables, about)
+    # a fresh process: one forked from this one would copy every page the two read (``forked``)
+    job = forked.start("Excel 工作簿", write_workbook, folder / WORKBOOK, tables, about, fresh=True)
     try:  # every other file, while the workbook is written
         resources = {}
         for name, table in tables.items():

@@ -6,6 +6,12 @@ build folder holding a copy of ``site/`` (markers filled in from the records) pl
 generated pages and a ``mkdocs.yml`` → ``mkdocs build --strict`` in a subprocess → the
 extracts written into ``<out>/data``.
 
+Two halves: ``prepare`` writes the pages and the package (it reads the aggregate, which holds
+every record) and ``finish`` runs MkDocs and puts the site in place (it needs only the small
+``Prepared``). ``build`` runs both here; ``bangfu site`` runs ``prepare`` in a child
+(``forked.hand_over``) and ``finish`` once that child has ended, so MkDocs does not run beside
+the memory of every record.
+
 Deterministic: the build date is the data's last commit date (``pipeline.last_update``), or,
 outside git, the latest date found in the records — never the clock. MkDocs reads it from
 ``SOURCE_DATE_EPOCH`` for the sitemap and its gzip header.
@@ -13,6 +19,7 @@ outside git, the latest date found in the records — never the clock. MkDocs re
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -21,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -272,6 +279,85 @@ def _failure(output: str) -> str:
     return "MkDocs 构建失败（--strict）：\n" + "\n".join(wanted).strip()
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The pages and the package written, MkDocs not yet run (``prepare`` → ``finish``): all
+    that MkDocs and the result need, small enough to pass from the process that holds the
+    records to one that does not (``bangfu site`` hands the first half over to a child)."""
+
+    src: Path
+    tmp: Path  # the build folder beside ``out``: the package, then the site
+    package: Path | None
+    epoch: int
+    synthetic: bool
+    as_of: dt.date
+    updated: str
+
+
+@contextlib.contextmanager
+def workspace(out: Path) -> Iterator[Path]:
+    """A build folder beside ``out`` (so the finished site is moved, not copied), removed
+    afterwards whatever happened."""
+    check_out(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def prepare(
+    agg: Aggregate,
+    src: Path,
+    tmp: Path,
+    with_data: bool = True,
+    releases: Releases | None = None,
+) -> Prepared:
+    """Write the pages of ``agg`` into ``src`` and its open data into ``tmp``/data."""
+    src = Path(src).resolve()  # MkDocs runs inside src, so relative paths would point elsewhere
+    ctx = context(agg)
+    package, job = None, None
+    if with_data:  # the workbook's process runs while the pages are written
+        from .extracts import sources_of, start_package
+
+        package = tmp / "data"
+        package.mkdir()
+        sources = sources_of(ctx.model, ctx.schemas_dir)
+        job = start_package(package, ctx.tables, sources, agg.release)
+    try:
+        generate(ctx, src, package, releases, job.wait if job else None)
+    except BaseException:
+        if job is not None:
+            job.stop()
+        raise
+    admin.write(src / "docs", agg.model.records, ctx.schemas_dir)  # the web editor
+    return Prepared(src, tmp, package, _epoch(ctx.updated), ctx.synthetic, ctx.as_of, ctx.updated)
+
+
+def finish(prep: Prepared, out: Path, t0: float) -> SiteResult:
+    """Run MkDocs over ``prep`` and put the site, with its open data, at ``out`` (replaced
+    only once complete); ``t0``: when the build started (``time.perf_counter``)."""
+    out = Path(out).resolve()
+    mkdocs_build(prep.src, prep.tmp / "site", prep.epoch)
+    if prep.package is not None:
+        os.replace(prep.package, prep.tmp / "site" / "data")
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(prep.tmp / "site", out)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    n_pages = sum(1 for p in files if p.suffix == ".html")
+    return SiteResult(
+        out,
+        n_pages,
+        len(files),
+        time.perf_counter() - t0,
+        prep.synthetic,
+        prep.as_of,
+        prep.updated,
+    )
+
+
 def build(
     agg: Aggregate,
     out: Path,
@@ -279,41 +365,9 @@ def build(
     with_data: bool = True,
     releases: Releases | None = None,
 ) -> SiteResult:
-    """Build the site of ``agg`` into ``out`` (replaced only once complete); ``releases``:
-    the data releases for 最近更新 and the feed (``bangfu.releases.read``)."""
+    """Build the site of ``agg`` into ``out`` (replaced only once complete), in this process;
+    ``releases``: the data releases for 最近更新 and the feed (``bangfu.releases.read``)."""
     t0 = time.perf_counter()
     out = Path(out).resolve()
-    src = Path(src).resolve()  # MkDocs runs inside src, so relative paths would point elsewhere
-    check_out(out)
-    ctx = context(agg)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    try:
-        package, job = None, None
-        if with_data:  # the workbook's process runs while the pages are written
-            from .extracts import sources_of, start_package
-
-            package = tmp / "data"
-            package.mkdir()
-            sources = sources_of(ctx.model, ctx.schemas_dir)
-            job = start_package(package, ctx.tables, sources, agg.release)
-        try:
-            generate(ctx, src, package, releases, job.wait if job else None)
-        except BaseException:
-            if job is not None:
-                job.stop()
-            raise
-        admin.write(src / "docs", agg.model.records, ctx.schemas_dir)  # the web editor
-        mkdocs_build(src, tmp / "site", _epoch(ctx.updated))
-        if package is not None:
-            os.replace(package, tmp / "site" / "data")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp / "site", out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    files = [p for p in out.rglob("*") if p.is_file()]
-    n_pages = sum(1 for p in files if p.suffix == ".html")
-    return SiteResult(
-        out, n_pages, len(files), time.perf_counter() - t0, ctx.synthetic, ctx.as_of, ctx.updated
-    )
+    with workspace(out) as tmp:
+        return finish(prepare(agg, src, tmp, with_data, releases), out, t0)
