@@ -18,7 +18,7 @@ from bangfu.pipeline import Pipeline
 from bangfu.publish import site as site_mod
 from bangfu.publish import xlsx
 
-from .conftest import CASES, ROOT, bangfu, bangfu_process, build_site, make_case
+from .conftest import CASES, ROOT, bangfu_process, build_site, make_case
 from .extract_helpers import AS_OF, tree
 
 
@@ -26,13 +26,6 @@ from .extract_helpers import AS_OF, tree
 def two_processes(monkeypatch):
     """The suite runs the commands with one process each (conftest); these tests use two."""
     monkeypatch.setenv("BANGFU_WORKERS", "2")
-
-
-def _site(root: Path, out: Path, *extra: str):
-    return bangfu(
-        "site", "--data", "data", "--out", str(out), "--src", str(out.parent / "src"),
-        "--as-of", AS_OF, *extra, cwd=root, timeout=600,
-    )  # fmt: skip
 
 
 def _alive(pid: int) -> bool:
@@ -61,7 +54,7 @@ def recorded_workbook(*args):
 def test_the_records_live_in_a_child_that_has_ended_when_mkdocs_runs(
     real_site, tmp_path, two_processes, monkeypatch
 ):
-    seen: dict[str, list] = {"publishable": [], "mkdocs": []}
+    seen: list[tuple[int, int, bool]] = []  # MkDocs: (its process, the figures', alive)
     pids = tmp_path / "pids"
     publishable, mkdocs_build = Pipeline.publishable, site_mod.mkdocs_build
 
@@ -72,7 +65,7 @@ def test_the_records_live_in_a_child_that_has_ended_when_mkdocs_runs(
 
     def mkdocs_here(*args, **kwargs):
         child = int(pids.read_text().split()[0])
-        seen["mkdocs"].append((os.getpid(), child, _alive(child)))
+        seen.append((os.getpid(), child, _alive(child)))
         return mkdocs_build(*args, **kwargs)
 
     monkeypatch.setattr(Pipeline, "publishable", recorded)
@@ -80,7 +73,7 @@ def test_the_records_live_in_a_child_that_has_ended_when_mkdocs_runs(
     monkeypatch.setattr(site_mod, "mkdocs_build", mkdocs_here)
     two = build_site(ROOT / "data", tmp_path / "out", tmp_path / "src")
     assert two.returncode == 0, two.stderr
-    [(mkdocs_pid, child, child_alive)] = seen["mkdocs"]
+    [(mkdocs_pid, child, child_alive)] = seen
     assert child != os.getpid(), "the figures were computed in this process"
     assert mkdocs_pid == os.getpid() and not child_alive, "MkDocs ran beside the records"
     # the child handed over starts children of its own: the workbook has a third process
@@ -105,7 +98,7 @@ def test_the_console_command_in_three_processes_builds_the_same_site(real_site, 
 def test_data_with_errors_is_refused_as_in_one_process(tmp_path, two_processes):
     root = make_case(tmp_path, CASES / "invalid" / "plan-unknown-refs")
     out = tmp_path / "out"
-    res = _site(root, out)
+    res = build_site(root / "data", out, tmp_path / "src", "--as-of", AS_OF)
     assert res.returncode == 1
     assert "数据有错误，不生成网站" in res.stderr and "ref." in res.stderr
     assert not out.exists() and _left_behind(tmp_path) == []

@@ -336,9 +336,9 @@ def prepare(
 
 
 def finish(prep: Prepared, out: Path, t0: float) -> SiteResult:
-    """Run MkDocs over ``prep`` and put the site, with its open data, at ``out`` (replaced
-    only once complete); ``t0``: when the build started (``time.perf_counter``)."""
-    out = Path(out).resolve()
+    """Run MkDocs over ``prep`` and put the site, with its open data, at ``out`` (an absolute
+    path, the one ``workspace`` was given; replaced only once complete); ``t0``: when the build
+    started (``time.perf_counter``)."""
     mkdocs_build(prep.src, prep.tmp / "site", prep.epoch)
     if prep.package is not None:
         os.replace(prep.package, prep.tmp / "site" / "data")
