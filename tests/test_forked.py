@@ -488,13 +488,15 @@ def test_a_child_that_has_ended_no_longer_counts_as_running():
 
     job = forked.start("测试", int, "not a number")
     until_ended(job)
-    with pytest.raises(ValueError):
-        job.wait()
+    for _ in range(2):  # a failure is raised by every wait, not only the first
+        with pytest.raises(ValueError):
+            job.wait()
 
     job = forked.start("测试", os._exit, 9)
     until_ended(job)
-    with pytest.raises(PublishRefused, match="退出码 9"):
-        job.wait()
+    for _ in range(2):
+        with pytest.raises(PublishRefused, match="退出码 9"):
+            job.wait()
 
     job = forked.start("测试", time.sleep, 5)
     try:

@@ -58,10 +58,10 @@ def test_the_records_live_in_a_child_that_has_ended_when_mkdocs_runs(
     pids = tmp_path / "pids"
     publishable, mkdocs_build = Pipeline.publishable, site_mod.mkdocs_build
 
-    def recorded(self, *args):
+    def recorded(self, *args, **kwargs):
         with open(pids, "a") as f:  # written by whichever process computes the figures
             f.write(f"{os.getpid()}\n")
-        return publishable(self, *args)
+        return publishable(self, *args, **kwargs)
 
     def mkdocs_here(*args, **kwargs):
         child = int(pids.read_text().split()[0])

@@ -56,8 +56,7 @@ def from_records(records: Iterable[Record]) -> Inputs:
     villages: dict[str, list[tuple[str, str]]] = {}
     counties: dict[str, str] = {}
     for rec in records:
-        d = rec.data
-        if rec.kind not in ("plan", "county") or not isinstance(d, dict):
+        if rec.kind not in ("plan", "county") or not isinstance(d := rec.data, dict):
             continue
         if rec.kind == "plan":
             p = _plan(rec.rel, d)

@@ -130,6 +130,7 @@ class Job:
         self.name, self.lost, self._proc, self._recv, self._value = name, lost, None, None, None
         self._answer: bytes | None = b""  # the child's pickled answer, once collected
         self._exitcode: int | None = None
+        self._error: BaseException | None = None
         self.forked = can_fork()  # else run here, now
         if not self.forked:
             self._value = fn(*args)
@@ -177,14 +178,18 @@ class Job:
             return self._value
         self.collect()
         answer, self._answer = self._answer, b""
-        if answer == b"":  # already returned once
+        if answer == b"":  # already returned (or raised) once
+            if self._error is not None:
+                raise self._error
             return self._value
         if answer is None:
-            raise PublishRefused(
+            self._error = PublishRefused(
                 f"{self.name}未能完成：它的进程意外退出（退出码 {self._exitcode}）；{self.lost}"
             )
+            raise self._error
         ok, value = pickle.loads(answer)
         if not ok:
+            self._error = value  # raised again by a later ``wait``
             raise value
         self._value = value
         return value

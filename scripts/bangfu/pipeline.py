@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -91,6 +92,19 @@ class Aggregate:
         from . import aggregate
 
         return aggregate.compute(self.model, self.cfg.schemas_dir, self.as_of)
+
+    def figures_releasing(self, release: Callable[[], None]) -> aggregate.Result:
+        """``figures``, calling ``release`` once the aggregate has read the records (which
+        may then let go of their data: ``Model.release``). What else is read from every
+        record (``updated``, ``synthetic``) is read first."""
+        if "figures" not in self.__dict__:
+            from . import aggregate
+
+            self.updated, self.as_of, self.synthetic  # noqa: B018 (read while the records are whole)
+            self.__dict__["figures"] = aggregate.compute(
+                self.model, self.cfg.schemas_dir, self.as_of, release
+            )
+        return self.figures
 
     @property
     def threshold(self) -> int:
@@ -209,9 +223,14 @@ class Pipeline:
             self._aggregates[as_of] = aggregate_stage(self.model, self.cfg, as_of)
         return self._aggregates[as_of]
 
-    def publishable(self, what: str, as_of: dt.date | None = None) -> Aggregate:
+    def publishable(
+        self, what: str, as_of: dt.date | None = None, *, release: bool = False
+    ) -> Aggregate:
         """The public figures on ``as_of`` of data without errors; else ``PublishRefused``
-        (``refuse_if_errors``) and nothing is published.
+        (``refuse_if_errors``) and nothing is published. ``release``: the households and
+        reports let go of their data once the check has ended and the aggregate has read
+        them (``Model.release``); for a command that publishes this one aggregate and
+        reads no record of those kinds afterwards (``bangfu site``).
 
         A whole-folder check's rules run in a second process (``forked``; the model is
         built first and shared) while this one computes the figures: each takes a core. The
@@ -221,9 +240,10 @@ class Pipeline:
         the check's refusal is. With one process (``BANGFU_WORKERS=1``), the check runs first."""
         from . import forked
 
+        done = self.model.release if release else None  # once the check has ended
         if self.paths is not None or self.skip_invalid or "result" in self.__dict__:
             self.refuse_if_errors(what)
-            return self._computed(as_of)
+            return self._computed(as_of, done)
         if any(f.severity == ERROR for rec in self.records for f in rec.findings):
             self.refuse_if_errors(what)  # runs the check here: it refuses
         self.model  # noqa: B018 (built once, here, for both processes)
@@ -231,9 +251,11 @@ class Pipeline:
         if not job.forked:  # the check has run: refuse before any figure
             self._take(job)
             self.refuse_if_errors(what)
-            return self._computed(as_of)
+            return self._computed(as_of, done)
+        if release:
+            done = functools.partial(self._checked_release, job, what)
         try:
-            agg = self._computed(as_of)
+            agg = self._computed(as_of, done)
         except Exception:
             self._take(job)  # the data's errors, if any, explain the failure
             self.refuse_if_errors(what)
@@ -250,13 +272,24 @@ class Pipeline:
         res = self.result
         return res.findings, res.files_checked
 
+    def _checked_release(self, job, what: str) -> None:
+        """Wait for the check's child (its errors refuse here, before the database is built),
+        then let go of the bulk records' data: freed while the child still shared their
+        memory, every page of it would be copied first."""
+        self._take(job)
+        self.refuse_if_errors(what)
+        self.model.release()
+
     def _take(self, job) -> None:
         findings, files = job.wait()
         self.__dict__["result"] = check_mod.Result(findings, self.records, files)
 
-    def _computed(self, as_of: dt.date | None) -> Aggregate:
+    def _computed(self, as_of: dt.date | None, release: Callable[[], None] | None) -> Aggregate:
         agg = self.aggregate(as_of)
-        agg.figures  # noqa: B018 (every figure, computed now)
+        if release is None:
+            agg.figures  # noqa: B018 (every figure, computed now)
+        else:
+            agg.figures_releasing(release)
         return agg
 
     def errors(self) -> list[Finding]:

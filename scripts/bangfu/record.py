@@ -16,12 +16,38 @@ from .yamlsafe import Parsed
 SEALED_FIELD = "sealed"
 
 
+class Released:
+    """What stays of a record's parse once its data is let go (``Record.release``): its id and
+    its findings. Its data is gone: reading it is a bug, and raises."""
+
+    __slots__ = ("id", "findings")
+
+    def __init__(self, id_: str | None, findings: list[Finding]):
+        self.id = id_
+        self.findings = findings
+
+    @property
+    def data(self):
+        raise _released()
+
+    @property
+    def positions(self) -> dict[tuple, tuple[int, int]]:
+        raise _released()
+
+    def where(self, parts) -> tuple[int, int]:
+        raise _released()
+
+
+def _released() -> RuntimeError:
+    return RuntimeError("bangfu：这条记录的数据已释放（Record.release 之后不能再读）")
+
+
 @dataclass(slots=True)
 class Record:
     kind: str | None
     file: str  # display path, e.g. data/households/cq-x/cq-x-y-z/h-1.yaml
     rel: tuple[str, ...]  # parts relative to the data root
-    parsed: Parsed = field(default_factory=Parsed)
+    parsed: Parsed | Released = field(default_factory=Parsed)
     # the record's public-safe facts (``facts.record_facts``), computed with the parse and
     # cached with it by content hash; None: not computed yet
     facts: dict | None = None
@@ -36,13 +62,23 @@ class Record:
 
     @property
     def id(self) -> str | None:
-        d = self.parsed.data
+        parsed = self.parsed
+        if isinstance(parsed, Released):
+            return parsed.id
+        d = parsed.data
         if isinstance(d, dict) and isinstance(d.get("id"), str):
             return d["id"]
         return None
 
     def at(self, parts) -> tuple[int, int]:
         return self.parsed.where(parts)
+
+    def release(self) -> None:
+        """Let go of the parsed data and the facts, keeping the id and the findings: for a
+        command that has read from the record all it needs (``Model.release``)."""
+        if not isinstance(self.parsed, Released):
+            self.parsed = Released(self.id, self.parsed.findings)
+        self.facts = None
 
 
 def households_named(rec: Record) -> list[str]:

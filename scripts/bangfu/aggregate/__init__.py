@@ -9,6 +9,7 @@ monitoring status. No other module counts households, plans, entries or amounts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,9 +51,12 @@ class Result:
     status: Status  # revisits, tiers, report timeliness
 
 
-def compute(model, schemas_dir: Path, as_of: dt.date) -> Result:
+def compute(
+    model, schemas_dir: Path, as_of: dt.date, release: Callable[[], None] | None = None
+) -> Result:
+    """``release``: called once the store has read the records (``Store.from_model``)."""
     threshold = PolicyIndex(model).small_cell_threshold()
-    store = Store.from_model(model, as_of)
+    store = Store.from_model(model, as_of, release=release)
     try:
         result = Result(
             as_of,

@@ -4,6 +4,7 @@ builds on: the ``Builder`` (records, store, columns) and the small helpers for t
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
 from pathlib import Path
 
 from ..public import project
@@ -34,6 +35,10 @@ class Builder:
         self.t = threshold
         self.c = Cols(self.schemas_dir)
         self._pub: dict[tuple[str, str], dict] = {}
+        # names and a village's place names, looked up once: a table of progress names the
+        # same few thousand villages and plans on hundreds of thousands of rows
+        self._names: dict[tuple[str, str], str | None] = {}
+        self._places: dict[str, dict] = {}
 
     def pub(self, kind: str, rec) -> dict:
         key = (kind, rec.file)
@@ -46,6 +51,12 @@ class Builder:
         name columns that sit next to ids so that a row reads without a join."""
         if not isinstance(id_, str):
             return None
+        key = (kind, id_)
+        if key not in self._names:
+            self._names[key] = self._name(kind, id_)
+        return self._names[key]
+
+    def _name(self, kind: str, id_: str) -> str | None:
         if kind == "village":
             v = self.m.villages.get(id_)
             return v.name if v and v.name else None
@@ -57,13 +68,16 @@ class Builder:
         return name if isinstance(name, str) and name else None
 
     def place_names(self, village: str) -> dict:
-        """The village's, its township's and its county's names, for a row keyed by village."""
-        v = self.m.villages.get(village)
-        return {
-            "village_name": self.name("village", village),
-            "township_name": self.name("township", v.township) if v else None,
-            "county_name": self.name("county", v.county) if v else None,
-        }
+        """The village's, its township's and its county's names, for a row keyed by village
+        (one dict per village: callers unpack it into their rows, never change it)."""
+        if village not in self._places:
+            v = self.m.villages.get(village)
+            self._places[village] = {
+                "village_name": self.name("village", village),
+                "township_name": self.name("township", v.township) if v else None,
+                "county_name": self.name("county", v.county) if v else None,
+            }
+        return self._places[village]
 
     def name_column(self, kind: str, name: str, what: str) -> Column:
         """A name column from the schemas (so it is public there), titled for ``what``."""
@@ -101,10 +115,19 @@ class Builder:
         return [self.recorded(v) for v in (row or (None,) * n)[:n]]
 
     def table(self, name, title, description, columns: list[Column], rows, pk, fks=()) -> Table:
-        names = [c.name for c in columns]
-        rows = [{n: row.get(n) for n in names} for row in rows]
-        rows.sort(key=lambda r: tuple(str(r[k]) for k in pk))
+        names = tuple(c.name for c in columns)
+        # each row holds exactly the columns, in their order (a row built that way is kept)
+        rows = [row if tuple(row) == names else {n: row.get(n) for n in names} for row in rows]
+        rows.sort(key=_sort_key(pk))
         return Table(name, title, description, columns, rows, list(pk), list(fks), self.t)
+
+
+def _sort_key(pk):
+    """A row's primary key as text (rows sort by it; ``None`` sorts as "None")."""
+    get = itemgetter(*pk)
+    if len(pk) == 1:
+        return lambda row: (str(get(row)),)
+    return lambda row: tuple(map(str, get(row)))
 
 
 def group(rows, key) -> dict:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
 
@@ -248,8 +248,17 @@ class Store:
                 self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     @classmethod
-    def from_model(cls, model, as_of: dt.date, wanted: Iterable[str] | None = None) -> Store:
-        return cls(
+    def from_model(
+        cls,
+        model,
+        as_of: dt.date,
+        wanted: Iterable[str] | None = None,
+        release: Callable[[], None] | None = None,
+    ) -> Store:
+        """The store of ``model``'s facts; ``release`` is called once they are all read from
+        the records, before the database is built (``Model.release``: the records' memory
+        goes back before the database's is taken)."""
+        inputs = (
             facts_mod.from_model(model),
             as_of,
             revisit_rows(model, as_of),
@@ -258,6 +267,9 @@ class Store:
             supervisor_rows(model, as_of),
             wanted,
         )
+        if release is not None:
+            release()
+        return cls(*inputs)
 
     def rows(self, sql: str, params=()) -> list[tuple]:
         return self.con.execute(sql, list(params)).fetchall()

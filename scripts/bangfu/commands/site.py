@@ -25,7 +25,8 @@ def _prepared(cfg, as_of, src: Path, tmp: Path):
     from ..publish.site import prepare
     from ..releases import read as read_releases
 
-    agg = Pipeline(cfg).publishable("site", as_of)
+    # nothing is read from a household or report once the aggregate has: they let go of it
+    agg = Pipeline(cfg).publishable("site", as_of, release=True)
     return prepare(agg, src, tmp, releases=read_releases(cfg.data_root, cfg.schemas_dir))
 
 

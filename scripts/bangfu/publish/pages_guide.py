@@ -335,8 +335,8 @@ def example(ctx: SiteContext) -> dict[str, str]:
         }
     plan = running[0]
     starts: dict[str, dt.date] = {}  # report label → first day, in report order
-    for r in m.reports_by_plan[plan]:
-        label = str(r.data.get("id"))
+    for r in m.reports_by_plan[plan]:  # their ids only (``Model.release`` keeps them)
+        label = str(r.id)
         if span := label_period(label):
             starts.setdefault(label, span[0])
     last = max(starts, key=lambda x: starts[x]) if starts else f"{ctx.as_of:%Y-%m}"

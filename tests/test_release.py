@@ -1,0 +1,94 @@
+"""Letting go of the households' and reports' data once the aggregate has read them
+(``Model.release``, ``Pipeline.publishable(..., release=True)``, used by ``bangfu site``):
+the same figures, the ids kept, the data gone, and the check's errors refuse as before."""
+
+from __future__ import annotations
+
+import pytest
+
+from bangfu import model as model_mod
+from bangfu.config import Config, PublishRefused
+from bangfu.pipeline import Pipeline
+
+from .conftest import CASES, build_site, make_case
+
+AS_OF = "2026-01-31"
+
+
+def _pipe(data) -> Pipeline:
+    return Pipeline(Config.make(data, as_of=AS_OF))
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])  # the check here first, or in a child beside
+def test_released_records_give_the_same_figures(tmp_path, monkeypatch, workers):
+    monkeypatch.setenv("BANGFU_WORKERS", workers)
+    data = make_case(tmp_path, None) / "data"
+    kept = _pipe(data).publishable("site")
+    pipe = _pipe(data)
+    agg = pipe.publishable("site", release=True)
+
+    assert {n: t.rows for n, t in agg.tables.items()} == {n: t.rows for n, t in kept.tables.items()}
+    assert agg.figs == kept.figs and agg.status == kept.status
+    assert (agg.as_of, agg.updated, agg.synthetic) == (kept.as_of, kept.updated, kept.synthetic)
+
+    bulk = [r for r in pipe.records if r.kind in model_mod.BULK]
+    assert {r.kind for r in bulk} == {"household", "report"}
+    for rec in bulk:  # the ids stay indexed, the data is gone
+        assert rec.id is not None and rec.facts is None
+        with pytest.raises(RuntimeError, match="已释放"):
+            rec.data  # noqa: B018
+    assert pipe.model.ids("household") == kept.model.ids("household")
+    assert {p: [r.id for r in rs] for p, rs in pipe.model.reports_by_plan.items()} == {
+        p: [r.id for r in rs] for p, rs in kept.model.reports_by_plan.items()
+    }
+    plans = [r for r in pipe.records if r.kind == "plan"]
+    assert plans and all(isinstance(r.data, dict) for r in plans)  # other kinds are whole
+
+
+def test_without_release_every_record_stays_whole(tmp_path):
+    pipe = _pipe(make_case(tmp_path, None) / "data")
+    pipe.publishable("site")
+    assert all(isinstance(r.data, dict) for r in pipe.records)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_cross_record_error_refuses_the_same_with_release(tmp_path, monkeypatch, workers):
+    """A dangling reference is known only when the check's rules have run (in a child with
+    two processes): it refuses before the records' data goes, with the same message."""
+    monkeypatch.setenv("BANGFU_WORKERS", workers)
+    data = make_case(tmp_path, CASES / "invalid" / "ref-unknown-plan") / "data"
+    with pytest.raises(PublishRefused) as plain:
+        _pipe(data).publishable("site")
+    pipe = _pipe(data)
+    with pytest.raises(PublishRefused) as released:
+        pipe.publishable("site", release=True)
+    assert str(released.value) == str(plain.value)
+    assert all(isinstance(r.data, dict) for r in pipe.records)  # refused before letting go
+
+
+def test_release_keeps_the_findings_and_is_idempotent(tmp_path):
+    pipe = _pipe(make_case(tmp_path, None) / "data")
+    rec = next(r for r in pipe.records if r.kind == "household")
+    findings, rid = rec.findings, rec.id
+    pipe.model.release()
+    pipe.model.release()
+    assert rec.findings is findings and rec.id == rid
+    with pytest.raises(RuntimeError, match="已释放"):
+        rec.at(("id",))
+
+
+def test_bangfu_site_lets_go_of_the_bulk_records(demo_data, tmp_path, monkeypatch):
+    """The command asks for it (one process here: ``hand_over`` runs the build in place)."""
+    monkeypatch.setenv("BANGFU_WORKERS", "1")
+    released: list[int] = []
+    real = model_mod.Model.release
+
+    def counting(self, *args, **kwargs):
+        released.append(sum(r.kind in model_mod.BULK for r in self.records))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(model_mod.Model, "release", counting)
+    proc = build_site(demo_data, tmp_path / "site", tmp_path / "src")
+    assert proc.returncode == 0, proc.stderr
+    assert len(released) == 1 and released[0] > 0
+    assert (tmp_path / "site" / "index.html").is_file()
