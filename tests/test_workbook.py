@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from bangfu.aggregate import NOT_RECORDED, WITHHELD, WITHHELD_MARKER, Column, Table
 from bangfu.publish import xlsx
 from bangfu.publish.xlsx import workbook_bytes
+from bangfu.publish.xlsx_zip import ZIP_TIME
 
 DESCRIPTOR = {
     "title": "测试开放数据（演示数据）",
@@ -112,7 +113,7 @@ def test_cells_keep_their_meaning():
     ]
     table = Table("t", "测试表", "", cols, rows, threshold=5)
     wb = open_book(workbook_bytes({"t": table}, DESCRIPTOR))
-    assert wb.sheetnames == ["说明", "测试表"]
+    assert wb.sheetnames == ["说明", "字段说明", "测试表"]
     ws = wb["测试表"]
     assert ws.freeze_panes == "A2"
     got = values(ws)
@@ -124,7 +125,14 @@ def test_cells_keep_their_meaning():
     assert got[2][:5] == ["测试乙", "不是日期", None, -3, False]
     assert got[3][:4] == ["测试丙", None, 7, None]
     assert got[3][5] == "x" * 32_767  # Excel's longest text
-    assert isinstance(got[2][3], int) and ws.cell(2, 4).data_type == "n"
+    assert got[2][3] == -3 and ws.cell(2, 4).data_type == "n"
+    assert ws.cell(1, 1).quotePrefix is False and ws.cell(2, 4).quotePrefix is False
+    # a table of no rows still has its header
+    empty = Table("e", "空表", "", cols[:2], [])
+    assert values(open_book(workbook_bytes({"e": empty}, DESCRIPTOR))["空表"])[0] == [
+        "名称",
+        "日期",
+    ]
 
 
 def test_formula_like_text_is_text_never_a_formula():
@@ -137,10 +145,11 @@ def test_formula_like_text_is_text_never_a_formula():
     ws = wb["测试表"]
     for r, text in enumerate(bad, start=2):
         for c in (1, 2):
-            cell = ws.cell(r, c)
-            assert cell.value == text and cell.data_type == "s" and cell.quotePrefix, (r, c)
+            assert ws.cell(r, c).value == text and ws.cell(r, c).data_type == "s", (r, c)
+        # a text column's cells stay text when edited, formula-like or not
+        assert ws.cell(r, 1).quotePrefix, r
     assert wb["说明"]["A1"].value == "=测试标题" and wb["说明"]["A1"].quotePrefix
-    assert ws.cell(1, 1).quotePrefix is False  # ordinary text is not quote-prefixed
+    assert ws.cell(1, 1).quotePrefix is False  # the header is not
     assert not any(b"<f>" in x for x in sheet_xml(blob))
 
 
@@ -162,7 +171,7 @@ def test_same_tables_give_the_same_bytes(monkeypatch):
     first = workbook_bytes(tables(), DESCRIPTOR)
     assert workbook_bytes(tables(), DESCRIPTOR) == first
     with zipfile.ZipFile(io.BytesIO(first)) as z:
-        assert {i.date_time for i in z.infolist()} == {xlsx.ZIP_TIME}
+        assert {i.date_time for i in z.infolist()} == {ZIP_TIME}
         assert {i.external_attr for i in z.infolist()} == {0o644 << 16}
         assert z.testzip() is None
         core = z.read("docProps/core.xml").decode()
@@ -195,6 +204,7 @@ def test_a_table_that_fits_stays_one_sheet():
     wb = open_book(workbook_bytes(tables(), DESCRIPTOR))
     assert wb.sheetnames == [
         "说明",
+        "字段说明",
         "区县",
         "村（社区）",
         "结对帮扶方案",
@@ -210,9 +220,10 @@ def test_tables_over_the_row_limit_are_split_by_county_or_in_chunks(monkeypatch)
     plans.append("结对帮扶方案-区县未知")
     progress = ["帮扶进度-测试甲县", "帮扶进度-测试乙县", "帮扶进度-区县未知"]
     entries = ["进度报告汇总-1", "进度报告汇总-2", "进度报告汇总-3"]
-    assert wb.sheetnames == ["说明", "区县", "村（社区）", *plans, *progress, *entries]
+    assert wb.sheetnames == ["说明", "字段说明", "区县", "村（社区）", *plans, *progress, *entries]
     for name in wb.sheetnames[1:]:
         assert wb[name].freeze_panes == "A2"
+    for name in wb.sheetnames[2:]:
         assert wb[name].max_row <= 3
     # every row once, each county's rows in table order
     assert [values(wb[n])[1:] for n in plans] == [
@@ -229,13 +240,16 @@ def test_tables_over_the_row_limit_are_split_by_county_or_in_chunks(monkeypatch)
     assert [r for n in entries for r in values(wb[n])[1:]] == [[i] for i in range(1, 6)]
     # the 说明 sheet says which sheets hold which rows of which table
     info = values(wb["说明"])
-    listed = {r[1]: (r[0], r[2], r[3]) for r in info if isinstance(r[3], int)}
+    assert info[0][0] == DESCRIPTOR["title"] and info[2][0].startswith("许可协议：CC-BY-4.0")
+    listed = {r[1]: (r[0], r[2], r[3]) for r in info if isinstance(r[3], int | float)}
     assert listed["结对帮扶方案-测试乙县-2"] == ("plans", "区县：测试乙县（tc-beta），第 3 行", 1)
     assert listed["帮扶进度-区县未知"] == ("progress", "区县未知", 1)
     assert listed["进度报告汇总-2"] == ("report_entries", "第 3–4 行", 2)
     assert listed["区县"] == ("counties", "全部行", 2)
-    assert sorted(listed) == sorted(wb.sheetnames[1:])
-    fields = {(r[0], r[1]) for r in info if r[2] == "id"}  # the field list names the sheets
+    assert sorted(listed) == sorted(wb.sheetnames[2:])
+    fields = {
+        (r[0], r[1]) for r in values(wb["字段说明"]) if r[2] == "id"
+    }  # the field list names the sheets
     assert ("plans", "结对帮扶方案-测试甲县 等 4 个工作表") in fields
     assert ("counties", "区县") in fields
 
@@ -259,12 +273,12 @@ def test_split_sheet_names_stay_within_excel_rules(monkeypatch):
     )
     wb = open_book(workbook_bytes({"counties": counties, "items": items}, DESCRIPTOR))
     names = wb.sheetnames
-    assert len(names) == 1 + 3 + 4  # 说明, counties in 3 sheets, items in 4 (one county in 2)
+    assert len(names) == 2 + 3 + 4  # 说明, 字段说明, counties in 3 sheets, items in 4
     assert len({n.lower() for n in names}) == len(names)
     for n in names:
         assert len(n.encode("utf-16-le")) // 2 <= 31, n
         assert not any(ch in n for ch in "[]:*?/\\") and not n.startswith("'"), n
-    assert sum(wb[n].max_row - 1 for n in names[4:]) == 4
+    assert sum(wb[n].max_row - 1 for n in names[5:]) == 4
 
 
 def test_row_limit_counts_the_header(monkeypatch):

@@ -1,12 +1,11 @@
 """One piece of a command's work done by a second process while the first goes on.
 
-The Excel workbook is the slowest file of the package (xlsxwriter writes every cell as XML,
-about three quarters of the package's time) and depends on nothing the rest of the package or
-the site's pages produce. ``start`` runs it in a child, so the two cores of a small server
-work at once; the caller writes the other files, then ``wait``s before it needs the file (the
-downloads page states its size). Where a fork is not available (not Linux) or one process is
-asked for (``BANGFU_WORKERS=1``), the function runs at once, in this process: the files are the
-same.
+The Excel workbook is one of the slowest files of the package (every cell is written as XML)
+and depends on nothing the rest of the package or the site's pages produce. ``start`` runs it
+in a child, so the two cores of a small server work at once; the caller writes the other
+files, then ``wait``s before it needs the file (the downloads page states its size). Where a
+fork is not available (not Linux) or one process is asked for (``BANGFU_WORKERS=1``), the
+function runs at once, in this process: the files are the same.
 
 A forked child shares this process's memory only until either writes to it, and merely reading
 an object writes its reference count: every page holding an object the child reads, or that

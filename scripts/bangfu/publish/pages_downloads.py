@@ -58,7 +58,7 @@ def _howto() -> list[str]:
         "",
         "- **Excel（Windows / Mac）**：打开 "
         f"<code>{EXCEL_DIR}/</code> 文件夹里的 CSV（带 BOM、表头是中文，双击即可打开，不会乱码），"
-        f"或打开工作簿 <code>{WORKBOOK}</code>（每张表一个工作表，另有“说明”工作表）。"
+        f"或打开工作簿 <code>{WORKBOOK}</code>（每张表一个工作表，另有“说明”和“字段说明”工作表）。"
         "打开上面的标准 CSV 时请用“数据 → 从文本/CSV”，文件原始格式选“65001: Unicode (UTF-8)”。",
         f"- **WPS 表格**：直接打开工作簿或 <code>{EXCEL_DIR}/</code> 中的 CSV；"
         "打开标准 CSV 时用“数据 → 导入数据”，编码选 UTF-8，分隔符选逗号。",
@@ -136,7 +136,10 @@ def downloads_page(ctx: SiteContext, package: Path | None) -> str:
                     "Frictionless 数据包描述：每张表的表结构（字段、类型、缺失值、主键和外键）、"
                     "许可协议、来源和每个文件的大小与校验值。",
                 ],
-                [_file(package, WORKBOOK), "Excel 工作簿：每张表一个工作表，另有“说明”工作表。"],
+                [
+                    _file(package, WORKBOOK),
+                    "Excel 工作簿：每张表一个工作表，另有“说明”和“字段说明”工作表。",
+                ],
                 [_file(package, SQLITE), "SQLite 数据库：全部表，另有数据字典表。"],
             ],
             cls="bf-table bf-files",
