@@ -21,7 +21,7 @@ from bangfu.aggregate import status_of
 from bangfu.config import Config
 from bangfu.pipeline import Pipeline
 from bangfu.publish import site as site_mod
-from bangfu.publish.extracts import csv_bytes
+from bangfu.publish.csvtext import csv_bytes
 from bangfu.publish.pages_progress import HEADERS as HEAD
 
 from .conftest import demo_corpus

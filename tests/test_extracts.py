@@ -18,7 +18,8 @@ from openpyxl import load_workbook
 
 from bangfu.aggregate import WITHHELD, Column
 from bangfu.checksums import resident_id_check_char
-from bangfu.publish.extracts import cell, neutralise
+from bangfu.publish.csvtext import cell
+from bangfu.publish.formulas import neutralise
 
 from .conftest import TABLES, bangfu, demo_corpus, make_case, shared_tree
 from .extract_helpers import AS_OF, export, tree

@@ -8,25 +8,22 @@ files: stable row and column order, no clock (release metadata comes from the da
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import forked
 from .. import model as model_mod
-from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
+from ..aggregate import Table
 from ..config import PublishRefused, UsageError
 from ..public import project
 from ..writes import WriteError
-from .formulas import neutralise
+from .csvtext import csv_pair
 from .release import Release
 from .tableschema import EXCEL_DIR, WORKBOOK, package_descriptor, package_meta
 from .validate import package_findings
@@ -35,41 +32,6 @@ if TYPE_CHECKING:
     from ..pipeline import Aggregate
 
 DESCRIPTOR = "datapackage.json"
-
-
-# ---------------------------------------------------------------- cells
-
-
-def cell(column: Column, value, marker: str, *, defuse: bool = False) -> str:
-    """The CSV text of one value, exactly as recorded; with ``defuse`` (the Excel copies)
-    formula-like text is neutralised. Numbers stay numbers either way."""
-    if value is NOT_RECORDED or value is None:
-        return ""  # 台账中无记录: a declared missing value
-    if value is WITHHELD:
-        return marker  # withheld by disclosure control: a declared missing value
-    if column.type == "boolean":
-        return "true" if value else "false"
-    if column.type == "integer":
-        return str(int(value))
-    if column.type == "number":
-        if isinstance(value, int):
-            return str(value)
-        return format(Decimal(repr(float(value))), "f")
-    if column.type == "date":
-        return str(value)
-    return neutralise(str(value)) if defuse else str(value)
-
-
-def csv_bytes(table: Table, *, excel: bool = False) -> bytes:
-    """The canonical CSV (UTF-8, LF, field names, values exact), or with ``excel`` the copy
-    for spreadsheet users (BOM, CRLF, Chinese titles, formula-like text neutralised)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n" if excel else "\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow([c.title if excel else c.name for c in table.columns])
-    for row in table.rows:
-        w.writerow([cell(c, row.get(c.name), table.marker, defuse=excel) for c in table.columns])
-    data = buf.getvalue().encode("utf-8")
-    return (b"\xef\xbb\xbf" + data) if excel else data
 
 
 def sources_of(model: model_mod.Model, schemas_dir: Path) -> list[dict]:
@@ -126,13 +88,13 @@ def start_package(
     try:  # every other file, while the workbook is written
         resources = {}
         for name, table in tables.items():
-            resources[name] = _file(folder, f"{name}.csv", csv_bytes(table))
+            canonical, excel = csv_pair(table)
+            resources[name] = _file(folder, f"{name}.csv", canonical)
             try:
                 parquet = parquet_bytes(table)
             except ParquetValueError as exc:
                 raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
             resources[name]["parquet"] = _file(folder, f"{name}.parquet", parquet)
-            excel = csv_bytes(table, excel=True)
             (folder / EXCEL_DIR / f"{name}.csv").write_bytes(excel)
         try:
             database = _file(folder, SQLITE, sqlite_bytes(tables))

@@ -1,5 +1,6 @@
 """Text a spreadsheet would run as a formula: recognised here once, for the Excel copies of
-the CSV files (``extracts``) and the workbook (``xlsx``)."""
+the CSV files (``csvtext``). The workbook (``xlsx``) needs no such change: its text cells are
+quote-prefixed, so a spreadsheet keeps them as text."""
 
 from __future__ import annotations
 

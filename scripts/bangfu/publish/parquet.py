@@ -76,40 +76,64 @@ def describe(table: Table) -> str:
     return text
 
 
-def typed_value(table: Table, col: Column, value):
-    if value is NOT_RECORDED or value is None or value is WITHHELD:
-        return None
-    if col.type == "integer":
-        return int(value)
-    if col.type == "number":
-        return float(value)
-    if col.type == "boolean":
-        return bool(value)
-    if col.type == "date":
+def _missing(v) -> bool:
+    return v is None or v is NOT_RECORDED or v is WITHHELD
+
+
+def _date(table: Table, col: Column):
+    def convert(value):
         if isinstance(value, dt.date):
             return value
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
             raise ParquetValueError(table.name, col.name) from None
-    text = str(value)
-    return text or None  # an empty text is an empty CSV cell: a missing value
+
+    return convert
+
+
+def typed_values(table: Table, col: Column, values: list) -> list:
+    """The values of a column as its type holds them, converted in one pass (the type is
+    looked at once per column); an empty text is an empty CSV cell: a missing value."""
+    kind = col.type
+    try:
+        if kind == "integer":
+            return [None if _missing(v) else int(v) for v in values]
+        if kind == "number":
+            return [None if _missing(v) else float(v) for v in values]
+        if kind == "boolean":
+            return [None if _missing(v) else bool(v) for v in values]
+        if kind == "date":
+            date = _date(table, col)
+            return [None if _missing(v) else date(v) for v in values]
+        return [None if _missing(v) else (str(v) or None) for v in values]
+    except (TypeError, ValueError, OverflowError) as exc:
+        if isinstance(exc, ParquetValueError):
+            raise
+        raise ParquetValueError(table.name, col.name) from None
+
+
+def typed_columns(table: Table) -> list[tuple[str, str, list]]:
+    """Every column of the Parquet file and the SQLite table, in order: name, type and typed
+    values; a column that can be withheld is followed by its ``_suppressed`` flags."""
+    out = []
+    for col in table.columns:
+        name = col.name
+        values = [row.get(name) for row in table.rows]
+        out.append((name, col.type, typed_values(table, col, values)))
+        if col.suppressed:
+            out.append((flag_name(name), "boolean", [v is WITHHELD for v in values]))
+    return out
 
 
 def arrow_table(table: Table) -> pa.Table:
     arrays, names = [], []
-    for col in table.columns:
-        values = [row.get(col.name) for row in table.rows]
+    for name, kind, values in typed_columns(table):
         try:
-            arrays.append(pa.array([typed_value(table, col, v) for v in values], _TYPES[col.type]))
-        except (TypeError, ValueError, OverflowError, pa.ArrowException) as exc:
-            if isinstance(exc, ParquetValueError):
-                raise
-            raise ParquetValueError(table.name, col.name) from None
-        names.append(col.name)
-        if col.suppressed:
-            arrays.append(pa.array([v is WITHHELD for v in values], pa.bool_()))
-            names.append(flag_name(col.name))
+            arrays.append(pa.array(values, _TYPES[kind]))
+        except (TypeError, ValueError, OverflowError, pa.ArrowException):
+            raise ParquetValueError(table.name, name) from None
+        names.append(name)
     return pa.Table.from_arrays(arrays, names=names)
 
 

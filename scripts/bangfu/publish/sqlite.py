@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from ..aggregate import Table
-from .parquet import flag_name, typed_value
+from .parquet import flag_name, typed_columns
 
 FILENAME = "bangfu-tables.sqlite"
 RESOURCE = "bangfu-tables-sqlite"
@@ -59,21 +59,15 @@ def _create(table: Table) -> str:
 
 
 def _rows(table: Table):
-    from ..aggregate import WITHHELD
-
-    for row in table.rows:
-        out = []
-        for col in table.columns:
-            v = row.get(col.name)
-            value = typed_value(table, col, v)
-            if col.type == "boolean" and value is not None:
-                value = int(value)
-            elif col.type == "date" and value is not None:
-                value = value.isoformat()
-            out.append(value)
-            if col.suppressed:
-                out.append(1 if v is WITHHELD else 0)
-        yield out
+    """The table's rows as SQLite takes them: the Parquet file's typed columns, a date as its
+    ISO text (sqlite3 stores a boolean as the integer 0 or 1 by itself; its date adapter is
+    deprecated, so dates are not left to it)."""
+    columns = []
+    for _, kind, values in typed_columns(table):
+        if kind == "date":
+            values = [None if v is None else v.isoformat() for v in values]
+        columns.append(values)
+    return zip(*columns, strict=True)
 
 
 def _dictionary(tables: dict[str, Table]):

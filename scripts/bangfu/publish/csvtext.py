@@ -1,0 +1,101 @@
+"""The package's CSV files: the canonical CSV (UTF-8, LF, field names, values exactly as
+recorded) and the copy for spreadsheet users (BOM, CRLF, Chinese titles, formula-like text
+neutralised).
+
+A value's text depends only on its column's type, so each column's converter is chosen once
+and the table is converted column by column; the two copies share every column but the text
+ones. An empty cell is 台账中无记录 (or no value) and the marker a withheld figure, both
+declared missing values of the table schema.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from decimal import Decimal
+
+from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
+from .formulas import neutralise
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _number(value) -> str:
+    """A number's text without an exponent: an integer as it is, any other number by its
+    shortest round-trip form (Python's ``repr`` of the float)."""
+    if type(value) is float:
+        text = repr(value)
+        if "e" not in text and "n" not in text:  # no exponent, not inf or nan
+            return text
+    if isinstance(value, int):
+        return str(value)
+    return format(Decimal(repr(float(value))), "f")
+
+
+def _text_of(kind: str, defuse: bool) -> Callable[[object], str]:
+    """How a recorded value of a column of type ``kind`` is written."""
+    if kind == "boolean":
+        return lambda v: "true" if v else "false"
+    if kind == "integer":
+        return lambda v: str(int(v))  # type: ignore[call-overload]
+    if kind == "number":
+        return _number
+    if kind == "string" and defuse:
+        return lambda v: neutralise(str(v))
+    return str  # date, string
+
+
+def converter(column: Column, marker: str, *, defuse: bool = False) -> Callable[[object], str]:
+    """The CSV text of a value of ``column``; with ``defuse`` (the Excel copy) formula-like
+    text is neutralised. Numbers stay numbers either way."""
+    text = _text_of(column.type, defuse)
+
+    def cell(value) -> str:
+        if value is None or value is NOT_RECORDED:
+            return ""  # 台账中无记录: a declared missing value
+        if value is WITHHELD:
+            return marker  # withheld by disclosure control: a declared missing value
+        return text(value)
+
+    return cell
+
+
+def cell(column: Column, value, marker: str, *, defuse: bool = False) -> str:
+    """The CSV text of one value (``converter`` of its column)."""
+    return converter(column, marker, defuse=defuse)(value)
+
+
+def _column(table: Table, column: Column, *, defuse: bool = False) -> list[str]:
+    convert = converter(column, table.marker, defuse=defuse)
+    name = column.name
+    return [convert(row.get(name)) for row in table.rows]
+
+
+def _encode(header: list[str], columns: list[list[str]], *, excel: bool) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n" if excel else "\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow(header)
+    w.writerows(zip(*columns, strict=True))
+    data = buf.getvalue().encode("utf-8")
+    return BOM + data if excel else data
+
+
+def csv_bytes(table: Table, *, excel: bool = False) -> bytes:
+    """The canonical CSV, or with ``excel`` the copy for spreadsheet users."""
+    header = [c.title if excel else c.name for c in table.columns]
+    return _encode(header, [_column(table, c, defuse=excel) for c in table.columns], excel=excel)
+
+
+def csv_pair(table: Table) -> tuple[bytes, bytes]:
+    """The canonical CSV and the copy for spreadsheet users, from one conversion of each
+    column (the text columns are converted again, neutralised, for the copy)."""
+    canonical = [_column(table, c) for c in table.columns]
+    excel = [
+        _column(table, c, defuse=True) if c.type == "string" else values
+        for c, values in zip(table.columns, canonical, strict=True)
+    ]
+    return (
+        _encode([c.name for c in table.columns], canonical, excel=False),
+        _encode([c.title for c in table.columns], excel, excel=True),
+    )

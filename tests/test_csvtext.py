@@ -1,0 +1,117 @@
+"""The package's cell converters, chosen once per column (``csvtext``, ``parquet.typed_columns``,
+the SQLite rows): each gives what the one-value definitions give, on awkward values too."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import random
+import sqlite3
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from bangfu.aggregate import NOT_RECORDED, WITHHELD, Column, Table
+from bangfu.publish.csvtext import cell, csv_bytes, csv_pair
+from bangfu.publish.parquet import ParquetValueError, arrow_table, typed_columns
+from bangfu.publish.sqlite import sqlite_bytes
+
+NUMBER = Column("amount", "number", "金额", "")
+
+
+def reference_number(value) -> str:
+    """The number's text as the package has always written it (no exponent)."""
+    if isinstance(value, int):
+        return str(value)
+    return format(Decimal(repr(float(value))), "f")
+
+
+def awkward_numbers() -> list:
+    rng = random.Random(20261204)
+    values: list = [0.0, -0.0, 0.1, 1.5, -3.5, 100.0, 1e15, 1e16, 1.5e16, 1e-4, 1e-5, 1e-7]
+    values += [5e-324, 1.7976931348623157e308, 123456789.125, 2.675, 1 / 3, -2 / 3]
+    values += [float("inf"), float("-inf"), float("nan")]
+    values += [rng.uniform(-1e6, 1e6) for _ in range(2000)]
+    values += [10 ** rng.uniform(-12, 22) for _ in range(2000)]
+    values += [0, -7, 10**20, Decimal("12.50"), Fraction(1, 8), True]
+    return values
+
+
+def test_a_number_is_written_as_the_reference_writes_it():
+    for value in awkward_numbers():
+        assert cell(NUMBER, value, "*") == reference_number(value), value
+    text = cell(NUMBER, 1e16, "*")
+    assert text == "10000000000000000" and "e" not in text
+    assert cell(NUMBER, 1e-7, "*") == "0.0000001"
+
+
+def fake_table() -> Table:
+    columns = [
+        Column("id", "string", "编号", ""),
+        Column("households", "integer", "户数", "", suppressed=True),
+        NUMBER,
+        Column("open", "boolean", "在办", ""),
+        Column("start", "date", "开始日期", ""),
+    ]
+    rows = [
+        {"id": "=SUM(A1)", "households": 12, "amount": 1e16, "open": True, "start": "2026-01-31"},
+        {
+            "id": "合成村",
+            "households": WITHHELD,
+            "amount": NOT_RECORDED,
+            "open": False,
+            "start": dt.date(2026, 2, 1),
+        },  # fmt: skip
+        {"id": "-负号开头", "households": None, "amount": 0.5, "open": None, "start": None},
+        {"id": "", "households": 0, "amount": -0.0, "open": True, "start": NOT_RECORDED},
+    ]
+    return Table("fake", "合成表（测试）", "合成数据", columns, rows, ["id"], [], 5)
+
+
+def test_the_pair_is_the_two_copies_and_each_cell_is_its_converter():
+    table = fake_table()
+    canonical, excel = csv_pair(table)
+    assert canonical == csv_bytes(table) and excel == csv_bytes(table, excel=True)
+    assert excel.startswith(b"\xef\xbb\xbf") and b"\r\n" in excel and b"\r\n" not in canonical
+    rows = list(csv.reader(io.StringIO(canonical.decode())))
+    assert rows[0] == ["id", "households", "amount", "open", "start"]
+    want = [[cell(c, r.get(c.name), table.marker) for c in table.columns] for r in table.rows]
+    assert rows[1:] == want
+    assert rows[1] == ["=SUM(A1)", "12", "10000000000000000", "true", "2026-01-31"]
+    assert rows[2] == ["合成村", "*", "", "false", "2026-02-01"]
+    assert rows[4] == ["", "0", "-0.0", "true", ""]
+    copy = list(csv.reader(io.StringIO(excel.decode("utf-8-sig"))))
+    assert copy[0][:2] == ["编号", "户数"]
+    assert [r[0] for r in copy[1:]] == ["'=SUM(A1)", "合成村", "'-负号开头", ""]
+    assert [r[1:] for r in copy[1:]] == [r[1:] for r in rows[1:]]  # only text is defused
+
+
+def test_typed_columns_feed_parquet_and_sqlite_alike():
+    table = fake_table()
+    columns = {name: (kind, values) for name, kind, values in typed_columns(table)}
+    assert list(columns) == ["id", "households", "households_suppressed", "amount", "open", "start"]
+    assert columns["id"][1] == ["=SUM(A1)", "合成村", "-负号开头", None]  # empty text: missing
+    assert columns["households"][1] == [12, None, None, 0]
+    assert columns["households_suppressed"] == ("boolean", [False, True, False, False])
+    assert columns["start"][1] == [dt.date(2026, 1, 31), dt.date(2026, 2, 1), None, None]
+    assert arrow_table(table).to_pydict()["amount"] == [1e16, None, 0.5, -0.0]
+    con = sqlite3.connect(":memory:")
+    con.deserialize(sqlite_bytes({"fake": table}))
+    got = con.execute("SELECT * FROM fake ORDER BY rowid").fetchall()
+    assert got[1] == ("合成村", None, 1, None, 0, "2026-02-01")
+    assert got[0] == ("=SUM(A1)", 12, 0, 1e16, 1, "2026-01-31")
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("households", "十二"), ("start", "2026-02-30"), ("amount", "很多"), ("households", 1e400)],
+)
+def test_a_value_its_column_cannot_hold_names_table_and_column(column, value):
+    table = fake_table()
+    table.rows[0][column] = value
+    with pytest.raises(ParquetValueError) as caught:
+        arrow_table(table)
+    assert (caught.value.table, caught.value.column) == ("fake", column)
+    assert "fake" in str(caught.value) and column in str(caught.value)
