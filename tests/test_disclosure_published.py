@@ -330,6 +330,25 @@ def test_the_second_search_covers_only_the_place_hierarchy_and_agrees_with_a_who
     assert touched and len(touched) < len(related)  # the plans' rows are not searched again
 
 
+def test_the_plans_stars_are_apart_and_answered_as_the_whole_search_answers_them(released):
+    """``decide`` answers a plan's stars (its total and its rows) without the search: that
+    holds because no cell of theirs is in another relation, and they are most of the cells.
+    Their answer is one search's answer over every identity (``protect_parts``)."""
+    from bangfu.disclosure_parts import protect_parts
+
+    _, published, sdc = released
+    starred = {id(r) for r in sdc.stars}
+    assert sdc.stars and all(r in sdc.all_relations for r in sdc.stars)
+    in_stars = [k for r in sdc.stars for k in (r.total, *r.parts)]
+    elsewhere = {k for r in sdc.all_relations if id(r) not in starred for k in (r.total, *r.parts)}
+    assert len(in_stars) == len(set(in_stars)) and not set(in_stars) & elsewhere
+    assert {k[0] for k in in_stars} == {"plan", "plan_target", "entries_row"}
+    related = {k for r in sdc.relations for k in (r.total, *r.parts)}
+    whole, _ = protect_parts({k: sdc.cells[k] for k in related}, sdc.relations, published.threshold)
+    assert {k for k in sdc.withheld if k in set(in_stars)} == whole & set(in_stars)
+    assert whole & set(in_stars)  # the stars hold withheld cells: the comparison is not empty
+
+
 def test_connected_follows_relations_across_shared_cells():
     from bangfu.disclosure_parts import connected
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from . import disclosure_star
 from .disclosure import Cell, Key, Protector, Relation, is_primary, sorted_keys
 
-__all__ = ["PARTS_MIN", "connected", "protect_parts"]
+__all__ = ["PARTS_MIN", "connected", "is_star", "protect_parts", "solve_stars"]
 
 
 PARTS_MIN = 20_000  # cells below which one process does both parts (a fork costs more)
@@ -76,10 +76,7 @@ def _stars(cells: Mapping[Key, Cell], relations: Sequence[Relation]) -> tuple[li
         for k in (r.total, *r.parts):
             uses[k] = uses.get(k, 0) + 1
     stars = {
-        r
-        for r in distinct
-        if all(uses[k] == 1 and not cells[k].latent for k in (r.total, *r.parts))
-        and disclosure_star.is_star(cells[r.total].value, [cells[k].value for k in r.parts])
+        r for r in distinct if all(uses[k] == 1 for k in (r.total, *r.parts)) and is_star(cells, r)
     }
     return [r for r in distinct if r in stars], [r for r in relations if r not in stars]
 
@@ -108,6 +105,28 @@ def _search(
         {k: cells[k] for k in keys}, [r for r in relations if r.total in mine], order=keys
     )
     withheld, stats = set(p.run(threshold)), p.stats
+    solve_stars(cells, stars, threshold, withheld, stats)
+    return frozenset(withheld), stats
+
+
+def is_star(cells: Mapping[Key, Cell], r: Relation) -> bool:
+    """Whether ``r`` is searched as a star, once it is known that its cells are in no other
+    relation: no latent cell, and the values ``disclosure_star.is_star`` holds for."""
+    keys = (r.total, *r.parts)
+    return not any(cells[k].latent for k in keys) and disclosure_star.is_star(
+        cells[r.total].value, [cells[k].value for k in r.parts]
+    )
+
+
+def solve_stars(
+    cells: Mapping[Key, Cell],
+    stars: Sequence[Relation],
+    threshold: int,
+    withheld: set[Key],
+    stats: dict[str, int],
+) -> None:
+    """The answer for each star (``disclosure_star.solve``, its cells in the order of their
+    keys) added to ``withheld``, and its witnesses to ``stats`` by kind."""
     for r in stars:
         order = sorted_keys((r.total, *r.parts))
         got, kinds = disclosure_star.solve(
@@ -118,7 +137,6 @@ def _search(
         withheld.update(order[u] for u in got)
         for kind, n in kinds.items():
             stats[kind] += n
-    return frozenset(withheld), stats
 
 
 def _two_parts(keys: list[Key], index: dict[Key, int], relations: Sequence[Relation]) -> list:

@@ -27,7 +27,9 @@ Every cell of a witness is withheld and covered by it.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Sequence
+from itertools import islice
 
 from .disclosure import KINDS, NEAR, known_floor, nonnegative  # NEAR: siblings tried for a move
 
@@ -42,13 +44,19 @@ def solve(
 
     ``values``: the cells in key order; ``small``: the primary rule's answer for each;
     ``total``: the position of the total (the others are its parts, at least one, and the
-    total is exactly their sum: ``is_star``)."""
+    total is exactly their sum: ``is_star``).
+
+    The parts that can spare one are kept sorted by value (``giving``), and the withheld
+    ones among them too (``spare``, which only grows), so that each witness looks at a few
+    of them instead of every part: a plan's star has a row per period and kind."""
     nonnegative(values)
     n = len(values)
     hidden = list(small)
     covered = [False] * n
     slack = [v - known_floor(v) for v in values]
     parts = [u for u in range(n) if u != total]
+    giving = sorted((values[s], s) for s in parts if slack[s] >= 1)
+    spare = [item for item in giving if hidden[item[1]]]
     stats = dict.fromkeys(KINDS, 0)
     for c in range(n):
         if not hidden[c] or covered[c]:
@@ -56,10 +64,12 @@ def solve(
         if c == total:
             other, kind = _for_total(values, hidden, parts, total)
         else:
-            other, kind = _for_part(values, hidden, slack, parts, total, c)
+            other, kind = _for_part(values, hidden, slack, parts, total, c, giving, spare)
         stats[kind] += 1
         if witnesses is not None:
             witnesses.append((c, other))
+        if not hidden[other] and other != total and slack[other] >= 1:
+            insort(spare, (values[other], other))
         hidden[c] = covered[c] = True
         hidden[other] = covered[other] = True
     return [u for u in range(n) if hidden[u]], stats
@@ -75,28 +85,28 @@ def is_star(total, parts: Sequence) -> bool:
     )
 
 
-def _for_part(values, hidden, slack, parts, t: int, c: int) -> tuple[int, str]:
-    spare = sorted((values[s], s) for s in parts if s != c and hidden[s] and slack[s] >= 1)
-    if spare:
-        return min(s for _, s in spare[:NEAR]), "move"
+def _for_part(values, hidden, slack, parts, t: int, c: int, giving, spare) -> tuple[int, str]:
+    near = [s for _, s in islice((item for item in spare if item[1] != c), NEAR)]
+    if near:
+        return min(near), "move"
     if hidden[t]:
         return t, "cube"
-    up = [(values[s], 0, s) for s in parts if s != c and slack[s] >= 1]
+    if slack[c] >= 1:
+        withheld = next((s for s in parts if s != c and hidden[s]), None)
+        if withheld is not None:
+            return withheld, "cube"
+    up = [(values[s], 0, s) for _, s in islice((item for item in giving if item[1] != c), 1)]
     if values[t]:
         up.append((values[t], 1, t))
-    if slack[c] >= 1:
-        withheld = [s for s in parts if s != c and hidden[s]]
-        if withheld:
-            return withheld[0], "cube"
     if up:
         return min(up)[2], "cube"
     return t, "upward"
 
 
 def _for_total(values, hidden, parts, t: int) -> tuple[int, str]:
-    withheld = [s for s in parts if hidden[s]]
-    if withheld:
-        return withheld[0], "cube"
+    withheld = next((s for s in parts if hidden[s]), None)
+    if withheld is not None:
+        return withheld, "cube"
     up = [(values[s], s) for s in parts if values[s]]
     if up:
         return min(up)[1], "cube"

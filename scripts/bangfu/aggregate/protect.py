@@ -29,11 +29,11 @@ province's size they are most of the figures). A relation naming one is refused.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from ..disclosure import Cell, Relation, is_primary, is_small
-from ..disclosure_parts import connected, protect_parts
+from ..disclosure_parts import connected, is_star, protect_parts, solve_stars
 from .columns import WITHHELD
 
 PLACE_COUNTS = ("households", "monitored", "paired", "due", "done", "overdue", "income_project")
@@ -41,10 +41,17 @@ LEVEL = {0: "village", 1: "township", 3: "county", 7: "total"}
 
 
 class _Cells:
+    """The cells and every identity among them (``relations``, in the order stated). Of
+    those, ``stars`` are a plan's total and its rows (targets by village; delivered amount by
+    report-entry row), whose cells are in no other relation: ``decide`` answers them
+    without the search over the others (``disclosure_star``)."""
+
     def __init__(self, threshold: int):
         self.t = threshold
         self.cells: dict[tuple, Cell] = {}
         self.relations: list[Relation] = []
+        self.stars: list[Relation] = []
+        self.rows: dict[tuple, dict] = {}  # a plan's or an entries row's cell → its table row
 
     def add(self, key: tuple, value, households: int | None = None) -> None:
         if value is None or value is WITHHELD:
@@ -64,13 +71,17 @@ class _Cells:
                 self.cells[key] = Cell(key, rest, 0, latent=True)
                 self.relations.append(Relation(big, (small, key)))
 
-    def relate(self, total: tuple, parts) -> None:
+    def relate(self, total: tuple, parts, *, star: bool = False) -> None:
+        """``total == sum(parts)`` (the parts not published left out); ``star``: the caller
+        states that none of these cells is in another relation."""
         parts = tuple(parts)
         if _by_row(total) or any(_by_row(p) for p in parts):
             raise ValueError(f"披露控制：逐行判定的数字不能进入关系：{total!r}")
         parts = tuple(p for p in parts if p in self.cells)
         if total in self.cells and parts:
             self.relations.append(Relation(total, parts))
+            if star:
+                self.stars.append(self.relations[-1])
 
 
 @dataclass(frozen=True)
@@ -147,20 +158,23 @@ def _places(c: _Cells, inp: Inputs) -> None:
 
 def _plans(c: _Cells, agg, inp: Inputs) -> None:
     t = agg.tables
-    for row in t["plan_targets"].rows:
-        c.add(("plan_target", row["plan"], row["village"]), _exact(row["households"]))
     by_plan: dict[str, list] = defaultdict(list)
     for row in t["plan_targets"].rows:
-        by_plan[row["plan"]].append(("plan_target", row["plan"], row["village"]))
+        target = ("plan_target", row["plan"], row["village"])
+        c.add(target, _exact(row["households"]))
+        c.rows[target] = row
+        by_plan[row["plan"]].append(target)
     for row in t["plans"].rows:
         total = ("plan", row["id"], "target_households")
         c.add(total, _exact(row["target_households"]))
-        c.relate(total, by_plan.get(row["id"], ()))
+        c.rows[total] = c.rows["plan", row["id"], "delivered"] = row
+        c.relate(total, by_plan.get(row["id"], ()), star=True)
     rows_of: dict[str, list] = defaultdict(list)
     for row in t["report_entries"].rows:
-        key = (row["plan"], row["period"], row["kind"])
-        c.add(("entries_row", "amount", *key), row["amount_yuan"], _reach(row, c.t))
-        rows_of[row["plan"]].append(("entries_row", "amount", *key))
+        key = ("entries_row", "amount", row["plan"], row["period"], row["kind"])
+        c.add(key, row["amount_yuan"], _reach(row, c.t))
+        c.rows[key] = row
+        rows_of[row["plan"]].append(key)
     plan_rows = {r["id"]: r for r in t["plans"].rows}
     for plan, reached, own in inp.plan_fig:
         about = reached if not own else max(reached, c.t)
@@ -168,7 +182,7 @@ def _plans(c: _Cells, agg, inp: Inputs) -> None:
         row = plan_rows.get(plan)
         if row is not None:
             c.add(total, row["delivered_amount_yuan"], about)
-            c.relate(total, rows_of.get(plan, ()))
+            c.relate(total, rows_of.get(plan, ()), star=True)
 
 
 def _reach(row: dict, threshold: int) -> int:
@@ -250,20 +264,28 @@ def decide(agg, inp: Inputs) -> tuple[_Cells, list[Relation], frozenset]:
     only the cells tied to such an inequality (the place hierarchy): the other groups (a
     plan's rows…) have the same cells and identities in both searches, so the first search's
     answer for them stands (``disclosure_parts``: groups no relation joins are searched
-    independently)."""
+    independently). The plans' stars (``_Cells.stars``) are such groups: each is answered
+    on its own (``disclosure_parts.solve_stars``, as the search would), so the search and its
+    bookkeeping cover only the other cells — at a province's size a tenth of them."""
     c = cells_of(agg, inp)
-    relations = list(c.relations)
     if agg.threshold <= 1:
-        return c, relations, frozenset()
-    tied, stats = _search(c, relations, None, agg.threshold)
+        return c, list(c.relations), frozenset()
+    starred = {id(r) for r in c.stars if is_star(c.cells, r)}
+    searched = [r for r in c.relations if id(r) not in starred]
+    tied, stats = _search(c, searched, None, agg.threshold)
+    relations = c.relations
     if stats.get("scaled"):
-        touched = connected(relations, [r for r in relations if _place_inequality(r)])
+        touched = connected(searched, [r for r in searched if _place_inequality(r)])
+        searched = [r for r in searched if not _place_inequality(r)]
         relations = [r for r in relations if not _place_inequality(r)]
-        again, _ = _search(c, relations, touched, agg.threshold)
+        again, _ = _search(c, searched, touched, agg.threshold)
         tied = (tied - touched) | again
+    solved: set = set()
+    stars = [r for r in c.stars if id(r) in starred]
+    solve_stars(c.cells, stars, agg.threshold, solved, Counter())
     related = {k for r in relations for k in (r.total, *r.parts)}
     alone = {k for k, cell in c.cells.items() if k not in related and is_primary(cell, c.t)}
-    return c, relations, frozenset(alone) | tied
+    return c, list(relations), frozenset(alone) | tied | solved
 
 
 def _search(c: _Cells, relations: list[Relation], within: set | None, threshold: int):
@@ -281,18 +303,27 @@ _PLACE_COLUMNS = {"households": "households", "paired": "households_paired"}
 _PLACE_TABLE = {"village": "villages", "township": "townships", "county": "counties"}
 
 
-def apply(agg, withheld: frozenset) -> None:
-    """Replace every withheld cell by ``WITHHELD`` in the tables and the site's figures."""
+_ROW_COLUMN = {  # the column of a plan's or an entries row's cell (the other columns go by row)
+    "entries_row": "amount_yuan",
+    "plan_target": "households",
+    "target_households": "target_households",
+    "delivered": "delivered_amount_yuan",
+}
+
+
+def apply(agg, withheld: frozenset, table_rows: dict[tuple, dict]) -> None:
+    """Replace every withheld cell by ``WITHHELD`` in the tables and the site's figures;
+    ``table_rows``: the row of each plan's and entries row's cell (``_Cells.rows``)."""
     if not withheld:
         return
     t, f = agg.tables, agg.figs
     rows = {name: {r.get("id"): r for r in t[name].rows} for name in _PLACE_TABLE.values()}
-    entries = {(r["plan"], r["period"], r["kind"]): r for r in t["report_entries"].rows}
-    targets = {(r["plan"], r["village"]): r for r in t["plan_targets"].rows}
-    plans = {r["id"]: r for r in t["plans"].rows}
     cells = {"village": f.village, "township": f.township, "county": f.county}
     for key in withheld:
         kind = key[0]
+        if kind in ("entries_row", "plan_target", "plan"):
+            table_rows[key][_ROW_COLUMN[key[2] if kind == "plan" else kind]] = WITHHELD
+            continue
         if kind in ("place", "category"):
             _, measure, level, pid = key
             cell = f.total if level == "total" else cells[level].get(pid)
@@ -311,16 +342,6 @@ def apply(agg, withheld: frozenset) -> None:
                 and level == "village"
             ):
                 row["amount_yuan"] = WITHHELD
-        elif kind == "entries_row":  # the amount (the other columns go by row)
-            entries[key[2:]]["amount_yuan"] = WITHHELD
-        elif kind == "plan_target":
-            targets[key[1:]]["households"] = WITHHELD
-        elif kind == "plan":
-            plan_col = {
-                "target_households": "target_households",
-                "delivered": "delivered_amount_yuan",
-            }
-            plans[key[1]][plan_col[key[2]]] = WITHHELD
         elif kind == "tier":
             f.tiers[key[1]][key[2]] = WITHHELD
         elif kind == "campaign_paired":
@@ -328,6 +349,6 @@ def apply(agg, withheld: frozenset) -> None:
 
 
 def protect(agg, inp: Inputs) -> None:
-    withheld = decide(agg, inp)[2]  # reads the rows' exact figures: before ``by_row``
+    c, _, withheld = decide(agg, inp)  # reads the rows' exact figures: before ``by_row``
     by_row(agg)
-    apply(agg, withheld)
+    apply(agg, withheld, c.rows)
