@@ -1,11 +1,12 @@
 """The tables as one Excel workbook: a sheet per table, Chinese headers, frozen header row.
 
 Written with rustpy-xlsxwriter (Python bindings of the Rust crate rust_xlsxwriter), which
-streams each sheet (constant memory) about ten times faster than xlsxwriter, the Python library
-this module used before (``bangfu bench`` measures the two side by side). A table with more rows
-than a sheet holds (``MAX_ROWS``, header included) is split into several sheets, by county where
-the table names a county or a village, else in consecutive chunks; the 说明 sheet lists every
-sheet with the table and the rows it holds, and 字段说明 every column.
+streams each sheet about five times faster than xlsxwriter, the Python library this module
+used before, on this project's tables (``bangfu bench --baseline-ref`` measures the two side
+by side). A table with more rows than a sheet holds (``MAX_ROWS``, header included) is split
+into several sheets, by county where the table names a county or a village, else in
+consecutive chunks; the 说明 sheet lists every sheet with the table and the rows it holds,
+and 字段说明 every column.
 
 The same data gives a byte-identical workbook: the core properties carry the descriptor's date
 (``_stamp``; the writer would put the time of writing), and the zip entries' times and modes
