@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import struct
 import subprocess
 import sys
 import zipfile
@@ -16,9 +17,10 @@ import pytest
 from openpyxl import load_workbook
 
 from bangfu.aggregate import NOT_RECORDED, WITHHELD, WITHHELD_MARKER, Column, Table
+from bangfu.config import PublishRefused
 from bangfu.publish import xlsx
 from bangfu.publish.xlsx import workbook_bytes
-from bangfu.publish.xlsx_zip import ZIP_TIME
+from bangfu.publish.xlsx_zip import ZIP_TIME, rezip
 
 DESCRIPTOR = {
     "title": "测试开放数据（演示数据）",
@@ -195,6 +197,39 @@ def test_another_date_gives_another_stamp_only_in_the_properties():
     with zipfile.ZipFile(io.BytesIO(a)) as za, zipfile.ZipFile(io.BytesIO(b)) as zb:
         differ = [n for n in za.namelist() if za.read(n) != zb.read(n)]
     assert differ == ["docProps/core.xml"]
+
+
+def _archive(comment: bytes = b"", extra: bytes = b"", core: bool = True) -> bytes:
+    """A small zip as a writer might lay it out (stored, no descriptors), with an archive
+    comment, an extra field on its entries or no core properties."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        names = ["[Content_Types].xml", "docProps/core.xml"] if core else ["[Content_Types].xml"]
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=(2026, 12, 4, 1, 2, 3))
+            info.extra = extra
+            z.writestr(info, "<x/>")
+        z.comment = comment
+    return buf.getvalue()
+
+
+def test_rezip_keeps_the_entries_and_refuses_a_layout_it_does_not_know():
+    core = b"<cp:coreProperties/>"
+    out = rezip(_archive(), core)
+    with zipfile.ZipFile(io.BytesIO(out)) as z:
+        assert z.testzip() is None and z.read("docProps/core.xml") == core
+        assert z.read("[Content_Types].xml") == b"<x/>"
+        assert {i.date_time for i in z.infolist()} == {ZIP_TIME}
+    extra = struct.pack("<HH", 0xCAFE, 2) + b"\0\0"  # an unknown extra field, 2 bytes long
+    for bad, why in (
+        (_archive(comment=b"note"), "结尾记录"),
+        (_archive(extra=extra), "附加字段"),
+        (_archive(core=False), "core.xml"),
+        (b"not a zip at all", "结尾记录"),
+    ):
+        with pytest.raises(PublishRefused, match=why) as caught:
+            rezip(bad, core)
+        assert "Excel 工作簿" in str(caught.value) and "Traceback" not in str(caught.value)
 
 
 # ---------------------------------------------------------------- row limit

@@ -10,6 +10,8 @@ import struct
 import zlib
 from xml.sax.saxutils import escape
 
+from ..config import PublishRefused
+
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -44,6 +46,17 @@ _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _END = struct.Struct("<IHHHHIIH")
 
 
+class ZipLayoutError(PublishRefused):
+    """The writer's archive is not laid out as ``rezip`` expects (only if the writer's
+    version changes): nothing is published, and the message says why."""
+
+    def __init__(self, what: str):
+        super().__init__(
+            f"Excel 工作簿的压缩包结构与预期不同（{what}），无法写成逐字节可重现的文件，"
+            "未发布；请检查 rustpy-xlsxwriter 的版本是否与 pyproject.toml 中固定的一致"
+        )
+
+
 def rezip(data: bytes, core: bytes) -> bytes:
     """The writer's archive with ``core`` as its core properties, every entry's time
     ``ZIP_TIME`` and mode 0644, and no data descriptors. The entries' compressed contents are
@@ -52,18 +65,18 @@ def rezip(data: bytes, core: bytes) -> bytes:
     tm, dm = (h << 11) | (mi << 5) | (s // 2), ((y - 1980) << 9) | (mo << 5) | d
     end = len(data) - _END.size  # the writer puts no archive comment
     if end < 0 or data[end : end + 4] != b"PK\x05\x06":
-        raise ValueError("workbook: unexpected zip layout")
+        raise ZipLayoutError("结尾记录不在文件末尾")
     count, offset = _END.unpack_from(data, end)[4], _END.unpack_from(data, end)[6]
     out, central, seen = bytearray(), bytearray(), False
     for _ in range(count):
         (sig, made, need, flag, method, _t, _d, crc, csize, usize, nlen, xlen, clen, _disk,
          iattr, _eattr, local) = _CENTRAL.unpack_from(data, offset)  # fmt: skip
         if sig != 0x02014B50 or xlen or clen or 0xFFFFFFFF in (csize, usize, local):
-            raise ValueError("workbook: unexpected zip layout")  # zip64 or extra fields
+            raise ZipLayoutError("目录项有附加字段或为 ZIP64")
         name = bytes(data[offset + 46 : offset + 46 + nlen])
         lsig, *_, lnlen, lxlen = _LOCAL.unpack_from(data, local)
         if lsig != 0x04034B50:
-            raise ValueError("workbook: unexpected zip layout")
+            raise ZipLayoutError("目录项指向的不是文件头")
         start = local + _LOCAL.size + lnlen + lxlen
         body = data[start : start + csize]
         if name == _CORE:
@@ -78,7 +91,7 @@ def rezip(data: bytes, core: bytes) -> bytes:
                                  usize, nlen, 0, 0, 0, iattr, 0o644 << 16, at) + name  # fmt: skip
         offset += _CENTRAL.size + nlen
     if not seen:
-        raise ValueError("workbook: no core properties")
+        raise ZipLayoutError("没有 docProps/core.xml")
     at = len(out)
     out += central + _END.pack(0x06054B50, 0, 0, count, count, len(central), at, 0)
     return bytes(out)
