@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import pickle
 import struct
 import subprocess
 import sys
@@ -230,6 +231,8 @@ def test_rezip_keeps_the_entries_and_refuses_a_layout_it_does_not_know():
         with pytest.raises(PublishRefused, match=why) as caught:
             rezip(bad, core)
         assert "Excel 工作簿" in str(caught.value) and "Traceback" not in str(caught.value)
+        # the workbook's own process hands the refusal back pickled: the message stays whole
+        assert str(pickle.loads(pickle.dumps(caught.value))) == str(caught.value)
 
 
 # ---------------------------------------------------------------- row limit

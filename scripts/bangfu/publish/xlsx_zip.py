@@ -46,15 +46,13 @@ _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _END = struct.Struct("<IHHHHIIH")
 
 
-class ZipLayoutError(PublishRefused):
-    """The writer's archive is not laid out as ``rezip`` expects (only if the writer's
+def _layout(what: str) -> PublishRefused:
+    """The refusal for an archive not laid out as ``rezip`` expects (only if the writer's
     version changes): nothing is published, and the message says why."""
-
-    def __init__(self, what: str):
-        super().__init__(
-            f"Excel 工作簿的压缩包结构与预期不同（{what}），无法写成逐字节可重现的文件，"
-            "未发布；请检查 rustpy-xlsxwriter 的版本是否与 pyproject.toml 中固定的一致"
-        )
+    return PublishRefused(
+        f"Excel 工作簿的压缩包结构与预期不同（{what}），无法写成逐字节可重现的文件，"
+        "未发布；请检查 rustpy-xlsxwriter 的版本是否与 pyproject.toml 中固定的一致"
+    )
 
 
 def rezip(data: bytes, core: bytes) -> bytes:
@@ -65,18 +63,18 @@ def rezip(data: bytes, core: bytes) -> bytes:
     tm, dm = (h << 11) | (mi << 5) | (s // 2), ((y - 1980) << 9) | (mo << 5) | d
     end = len(data) - _END.size  # the writer puts no archive comment
     if end < 0 or data[end : end + 4] != b"PK\x05\x06":
-        raise ZipLayoutError("结尾记录不在文件末尾")
+        raise _layout("结尾记录不在文件末尾")
     count, offset = _END.unpack_from(data, end)[4], _END.unpack_from(data, end)[6]
     out, central, seen = bytearray(), bytearray(), False
     for _ in range(count):
         (sig, made, need, flag, method, _t, _d, crc, csize, usize, nlen, xlen, clen, _disk,
          iattr, _eattr, local) = _CENTRAL.unpack_from(data, offset)  # fmt: skip
         if sig != 0x02014B50 or xlen or clen or 0xFFFFFFFF in (csize, usize, local):
-            raise ZipLayoutError("目录项有附加字段或为 ZIP64")
+            raise _layout("目录项有附加字段或为 ZIP64")
         name = bytes(data[offset + 46 : offset + 46 + nlen])
         lsig, *_, lnlen, lxlen = _LOCAL.unpack_from(data, local)
         if lsig != 0x04034B50:
-            raise ZipLayoutError("目录项指向的不是文件头")
+            raise _layout("目录项指向的不是文件头")
         start = local + _LOCAL.size + lnlen + lxlen
         body = data[start : start + csize]
         if name == _CORE:
@@ -91,7 +89,7 @@ def rezip(data: bytes, core: bytes) -> bytes:
                                  usize, nlen, 0, 0, 0, iattr, 0o644 << 16, at) + name  # fmt: skip
         offset += _CENTRAL.size + nlen
     if not seen:
-        raise ZipLayoutError("没有 docProps/core.xml")
+        raise _layout("没有 docProps/core.xml")
     at = len(out)
     out += central + _END.pack(0x06054B50, 0, 0, count, count, len(central), at, 0)
     return bytes(out)
