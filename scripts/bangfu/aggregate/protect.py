@@ -270,7 +270,8 @@ def decide(agg, inp: Inputs) -> tuple[_Cells, list[Relation], frozenset]:
     c = cells_of(agg, inp)
     if agg.threshold <= 1:
         return c, list(c.relations), frozenset()
-    starred = {id(r) for r in c.stars if is_star(c.cells, r)}
+    stars = [r for r in c.stars if is_star(c.cells, r)]
+    starred = {id(r) for r in stars}
     searched = [r for r in c.relations if id(r) not in starred]
     tied, stats = _search(c, searched, None, agg.threshold)
     relations = c.relations
@@ -281,7 +282,6 @@ def decide(agg, inp: Inputs) -> tuple[_Cells, list[Relation], frozenset]:
         again, _ = _search(c, searched, touched, agg.threshold)
         tied = (tied - touched) | again
     solved: set = set()
-    stars = [r for r in c.stars if id(r) in starred]
     solve_stars(c.cells, stars, agg.threshold, solved, Counter())
     related = {k for r in relations for k in (r.total, *r.parts)}
     alone = {k for k, cell in c.cells.items() if k not in related and is_primary(cell, c.t)}
