@@ -1,0 +1,208 @@
+"""MkDocs hook that ``bangfu site`` adds after ``render_hook``: the pages per plan and per key
+village (``bf_search`` in their front matter; tens of thousands at province scale) are turned
+into HTML without a Python-Markdown instance.
+
+Those pages are written by ``pages_plan`` and ``pages_village`` from a few kinds of block only:
+a heading (``#`` or ``##``) of plain text, a table as ``text.table`` writes it, a raw ``<p>``
+line, and a paragraph of plain text with relative links to other pages and file names in
+backticks. For such a
+page, ``convert`` gives what ``Page.render`` would: the same HTML, table of contents, title
+and anchors, byte for byte. MkDocs itself then renders the theme, the search entry and the
+sitemap as for any page. Python-Markdown costs about 1.6 ms a page (a new instance with every
+extension, then some twenty processors), most of the build of such a site.
+
+``convert`` refuses (None) any page holding anything else — emphasis, code, lists, quotes,
+entities, inline HTML, an attribute list, an id in raw HTML, a tab, a hard line break… — and
+such a page is rendered by Python-Markdown as before. The first page of each build is rendered
+both ways and compared: on any difference (an extension's settings changed, a new Markdown
+version) every page goes to Python-Markdown; ``BANGFU_FAST_RENDER=verify`` compares every
+page, and fails the build on a difference; ``BANGFU_FAST_RENDER=0`` turns this off. MkDocs
+loads this file by path, so it imports nothing from ``bangfu``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from html import escape
+from types import MethodType
+from typing import Any
+
+from markdown.extensions.toc import nest_toc_tokens, slugify, unique
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.pages import Page, _RelativePathTreeprocessor
+from mkdocs.structure.toc import get_toc
+
+log = logging.getLogger("mkdocs.plugins.bangfu.render_fast")
+
+MODE_ENV = "BANGFU_FAST_RENDER"  # "0": off; "verify": compare every page; else: on
+
+# a table exactly as text.table writes it (render_hook stashes the same block unchanged)
+_TABLE = re.compile(
+    r'<div class="bf-table-wrap"><table[^\n]*<tbody>\n(?:<tr>[^\n]*</tr>\n)*</tbody></table></div>'
+)
+_HEADING = re.compile(r"(#{1,2}) +([^\n]*?)[ ]*")
+_RAW_P = re.compile(r"<p>[^\n]*</p>")
+# a relative link to a page: [label](path.md) or [label](path.md#anchor)
+_LINK = re.compile(r"\[([^\[\]\n]+)\]\(([A-Za-z0-9._/-]+\.md(?:#[A-Za-z0-9_-]+)?)\)")
+_CODE = re.compile(r"`([A-Za-z0-9./-][A-Za-z0-9._/-]*)`")  # a file name in backticks
+# characters that make Markdown do something to plain text; a page with them goes to Markdown
+_PLAIN_UNSAFE = re.compile(r"[\\`<>&\[\]!{}|#~^\t\r\x02\x03]")
+# lines Markdown reads as a list, a quote, a setext underline, code or a hard break
+_LINE_UNSAFE = re.compile(r" $|^ |^(?:[-+*=>]|\d+[.)])", re.M)
+_HEADING_UNSAFE = re.compile(r"[\\`*_<>&\[\]!{}#|~^\t\r\x02\x03]")
+_RAW_UNSAFE = ("id=", "name=", "markdown=", "\t", "\r", "\x02", "\x03")  # anchors, md_in_html
+
+
+def _raw_unsafe(block: str) -> bool:
+    return any(s in block for s in _RAW_UNSAFE)
+
+
+def convert(markdown: str, link=None) -> tuple[str, list[Any], str | None, set[str]] | None:
+    """(HTML, the toc extension's tokens, the title the first heading gives, anchor ids) of a
+    page made only of the blocks above, as Python-Markdown with this site's extensions gives
+    them; None for any other page. ``link(url)``: the URL a Markdown link to ``url`` becomes
+    (MkDocs's own resolution; None: refuse pages with links)."""
+    out: list[str] = []
+    tokens: list[Any] = []
+    used: set[str] = set()
+    title = None
+    first = True
+    for block in re.split(r"\n[ ]*\n", markdown.strip("\n")):
+        block = block.strip("\n")
+        if not block.strip():
+            continue
+        if block.startswith("<div"):
+            if _TABLE.fullmatch(block) is None or _raw_unsafe(block):
+                return None
+            out.append(block + "\n")
+        elif block.startswith("<"):
+            if _RAW_P.fullmatch(block) is None or _raw_unsafe(block) or block.count("<p") > 1:
+                return None
+            out.append(block + "\n")
+        elif block.startswith("#"):
+            m = _HEADING.fullmatch(block)
+            if m is None or not m.group(2) or _HEADING_UNSAFE.search(m.group(2)):
+                return None
+            level, text = len(m.group(1)), m.group(2)
+            anchor = unique(slugify(text, "-"), used)
+            out.append(f'<h{level} id="{anchor}">{escape(text, quote=False)}</h{level}>')
+            tokens.append(
+                {"level": level, "id": anchor, "name": text, "html": text, "data-toc-label": ""}
+            )
+            if first and level == 1:
+                title = text
+        else:
+            html = _paragraph(block, link)
+            if html is None:
+                return None
+            out.append(f"<p>{html}</p>")
+        first = False
+    return "\n".join(out).strip(), nest_toc_tokens(tokens), title, used
+
+
+def _paragraph(block: str, link) -> str | None:
+    pieces = []
+    at = 0
+    for m in _LINK.finditer(block):
+        if link is None:
+            return None
+        pieces.append((block[at : m.start()], None))
+        pieces.append((m.group(1), link(m.group(2))))
+        at = m.end()
+    pieces.append((block[at:], None))
+    if (
+        _LINE_UNSAFE.search(block) or block.count("*") + block.count("_") > 1
+    ):  # a lone one stays as it is; two may emphasise
+        return None
+    html = []
+    for text, href in pieces:
+        if href is not None:
+            if _PLAIN_UNSAFE.search(text) or text != text.strip(" "):
+                return None
+            html.append(f'<a href="{escape(href)}">{escape(text, quote=False)}</a>')
+            continue
+        for i, part in enumerate(_CODE.split(text)):
+            if i % 2:  # inside backticks
+                html.append(f"<code>{part}</code>")
+            elif _PLAIN_UNSAFE.search(part):
+                return None
+            else:
+                html.append(escape(part, quote=False))
+    return "".join(html)
+
+
+# ---------------------------------------------------------------- the hook
+
+
+class _State:
+    def __init__(self) -> None:
+        mode = os.environ.get(MODE_ENV, "1")
+        self.on = mode != "0"
+        self.verify_all = mode == "verify"
+        self.checked = False  # the first page has been rendered both ways
+        self.fast = 0
+        self.slow = 0
+
+
+_STATE = _State()
+
+
+def on_config(config):
+    global _STATE
+    _STATE = _State()
+    toc = (config.mdx_configs or {}).get("toc") or {}
+    if set(toc) - {"permalink"} or toc.get("permalink") not in (False, None):
+        _STATE.on = False  # another table of contents than the one ``convert`` writes
+    return config
+
+
+def on_page_markdown(markdown, page, config, files):
+    if _STATE.on and "bf_search" in page.meta and "render" not in page.__dict__:
+        page.render = MethodType(_render, page)  # not when another shard renders the page
+    return markdown
+
+
+def _render(page, config, files) -> None:
+    """``Page.render`` of a page per plan or village: ``convert``, else Python-Markdown."""
+    paths = _RelativePathTreeprocessor(page.file, files, config)
+    done = convert(page.markdown, paths.path_to_url) if _STATE.on else None
+    if done is None:
+        _STATE.slow += 1
+        Page.render(page, config, files)
+        return
+    if _STATE.verify_all or not _STATE.checked:
+        _STATE.checked = True
+        Page.render(page, config, files)
+        if _differs(page, done):
+            if _STATE.verify_all:
+                raise PluginError(f"render_fast: {page.file.src_uri} differs from Markdown")
+            _STATE.on = False  # Python-Markdown renders every page from here on
+            log.info("render_fast: off for this build (%s differs)", page.file.src_uri)
+            return
+    content, tokens, title, anchors = done
+    page.content = content
+    page.toc = get_toc(tokens)
+    page._title_from_render = title
+    page.present_anchor_ids = anchors
+    if logging.getLogger("mkdocs").getEffectiveLevel() > logging.DEBUG:
+        page.links_to_anchors = paths.links_to_anchors
+    _STATE.fast += 1
+
+
+def _differs(page, done) -> bool:
+    content, tokens, title, anchors = done
+    return (
+        page.content != content
+        or _toc(page.toc) != _toc(get_toc(tokens))
+        or page._title_from_render != title
+        or page.present_anchor_ids != anchors
+    )
+
+
+def _toc(items) -> list:
+    return [(i.title, i.id, i.level, _toc(i.children)) for i in items]
+
+
+def on_post_build(config):
+    log.debug("render_fast: %d pages without Markdown, %d with", _STATE.fast, _STATE.slow)

@@ -1,0 +1,199 @@
+"""The pages per plan and village are turned into HTML without Python-Markdown
+(``render_fast``), and nothing changes: every such page gives the HTML, table of contents,
+title and anchors Python-Markdown gives, the site is the same byte for byte, and any page
+holding more than the few blocks the generator writes is left to Python-Markdown."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+import markdown
+import pytest
+import yaml
+from mkdocs.config import load_config
+from mkdocs.structure.files import get_files
+from mkdocs.structure.pages import Page
+
+from bangfu.publish import site, text
+
+_spec = importlib.util.spec_from_file_location("render_fast", site.FAST_HOOK)
+fast = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fast)
+
+EXTENSIONS = yaml.safe_load(site.MKDOCS_YML.read_text("utf-8"))["markdown_extensions"]
+
+TABLE = text.table(
+    ["村", "户数"],
+    [
+        [
+            '<a href="../villages/v1.html">高桥村</a>',
+            '<abbr class="bf-withheld" title="不公开">*</abbr>',
+        ]
+    ],
+    numeric={1},
+)
+PLAN = (
+    "\n\n# （演示）高桥村结对帮扶方案 2\n\n"
+    f'{TABLE}\n\n## 帮扶主体\n\n<p><a href="../orgs/o.html">某某协会</a>、乙</p>\n\n'
+    f"## 帮扶对象\n\n{TABLE}\n\n帮扶户只列户数，不列户；“—”（台账中无记录）。\n"
+    "第二行 Plan-2 2025-03，见 `progress.csv` 中的行\n\n## 帮扶对象\n\n"
+    "显示为“*”（不公开，见[数据保护](../disclosure.md)）。—：台账中无记录。\n"
+)
+
+
+def _markdown(src: str) -> markdown.Markdown:
+    names = [e if isinstance(e, str) else next(iter(e)) for e in EXTENSIONS]
+    configs = {next(iter(e)): next(iter(e.values())) for e in EXTENSIONS if isinstance(e, dict)}
+    md = markdown.Markdown(extensions=names, extension_configs=configs)
+    md.html = md.convert(src)
+    return md
+
+
+def test_a_page_of_the_generated_blocks_converts_as_markdown_converts_it():
+    done = fast.convert(PLAN, lambda url: url)
+    assert done is not None
+    html, tokens, title, anchors = done
+    md = _markdown(PLAN)
+    assert html == md.html
+    assert tokens == md.toc_tokens
+    assert title == "（演示）高桥村结对帮扶方案 2"
+    assert anchors == set(re.findall(r'<h[12] id="([^"]+)"', md.html))
+    assert len(anchors) == 4  # the same heading twice: a second id
+    assert '<a href="../disclosure.md">数据保护</a>' in html  # MkDocs's resolution, given
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "**粗**",  # emphasis
+        "*斜* 与 _下_",
+        "`代 码`",  # code other than a file name
+        "``双``",
+        "- 列表",
+        "1. 列表",
+        "> 引用",
+        "A&amp;B",  # an entity
+        "A & B",
+        "<b>行内</b>",
+        "文字 {: .cls }",  # an attribute list
+        "甲\t乙",  # a tab
+        "硬换行  \n下一行",
+        "标题\n===",  # a setext heading
+        "## 标题 ##",
+        "# 标题 {#id}",
+        "[外链](https://example.org/)",
+        "[图](a.png)",
+        "![图](a.png)",
+        '<p id="x">有 id</p>',
+        "<p>一</p><p>二</p>",
+        '<div markdown="1">x</div>',
+        "<details><summary>x</summary>\n\n文字\n\n</details>",
+        "    缩进的代码",
+        "行尾空格 ",
+        "\\转义",
+        "| 表 | 格 |\n|---|---|\n| 1 | 2 |",
+        "!!! note\n    提示",
+    ],
+)
+def test_anything_else_is_left_to_markdown(extra):
+    assert fast.convert(PLAN + "\n" + extra + "\n", lambda url: url) is None
+    assert fast.convert(PLAN, lambda url: url) is not None
+
+
+def test_a_page_with_a_link_is_left_to_markdown_without_a_resolver():
+    assert fast.convert(PLAN, None) is None
+    assert fast.convert(PLAN.replace("[数据保护](../disclosure.md)", "数据保护"), None) is not None
+
+
+# the search plugin's Chinese word list is opened by jieba and never closed
+MKDOCS_LOADED = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+def _mkdocs(real_site):
+    """The generated site's MkDocs configuration (its hooks loaded), its files, and the
+    ``render_fast`` module MkDocs loaded."""
+    src = real_site.parent / "src"
+    cfg = load_config(config_file=str(src / "mkdocs.yml"))
+    cfg = cfg.plugins.on_config(cfg)
+    files = get_files(cfg)
+    return cfg, files, cfg.plugins[str(site.FAST_HOOK)]
+
+
+def _pages(cfg, files, folder: str) -> list[Page]:
+    pages = []
+    for f in files.documentation_pages():
+        if f.src_uri.startswith(folder + "/"):
+            page = Page(None, f, cfg)
+            page.read_source(cfg)
+            if "bf_search" in page.meta:
+                pages.append(page)
+    return pages
+
+
+@MKDOCS_LOADED
+def test_every_page_per_plan_and_village_gives_what_markdown_gives(demo_site):
+    """Every page per plan and village of the demo site: the same HTML, table of contents,
+    title and anchors as ``Page.render``, none of them left to Python-Markdown."""
+    cfg, files, hook = _mkdocs(demo_site)
+    pages = _pages(cfg, files, "plans") + _pages(cfg, files, "villages")
+    assert len(pages) > 50
+    for page in pages:
+        hook.on_page_markdown(page.markdown, page=page, config=cfg, files=files)
+        assert "render" in page.__dict__
+        page.render(cfg, files)
+        done = (page.content, page.toc, page._title_from_render, page.present_anchor_ids)
+        Page.render(page, cfg, files)
+        assert done[0] == page.content, page.file.src_uri
+        assert hook._toc(done[1]) == hook._toc(page.toc), page.file.src_uri
+        assert done[2:] == (page._title_from_render, page.present_anchor_ids)
+    assert hook._STATE.on and hook._STATE.fast == len(pages) and hook._STATE.slow == 0
+
+
+@MKDOCS_LOADED
+def test_a_build_whose_first_page_differs_goes_back_to_markdown(real_site, monkeypatch):
+    """The first page is rendered both ways: if they differ, that page and every later one
+    are Python-Markdown's."""
+    cfg, files, hook = _mkdocs(real_site)
+    pages = _pages(cfg, files, "plans")
+    real = hook.convert
+
+    def wrong(md, link=None):
+        done = real(md, link)
+        return done and (done[0] + "<p>多余</p>", *done[1:])
+
+    monkeypatch.setattr(hook, "convert", wrong)
+    for page in pages[:2]:
+        hook.on_page_markdown(page.markdown, page=page, config=cfg, files=files)
+        page.render(cfg, files)
+        assert "多余" not in page.content and page.content.startswith("<h1")
+    assert not hook._STATE.on and hook._STATE.fast == 0
+
+
+@MKDOCS_LOADED
+def test_a_changed_table_of_contents_turns_it_off(real_site, monkeypatch):
+    cfg, _files, hook = _mkdocs(real_site)
+    cfg.mdx_configs["toc"] = {"permalink": True}
+    hook.on_config(cfg)
+    assert not hook._STATE.on
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["0", "verify"])
+def test_the_site_is_the_site_python_markdown_makes(demo_site, tmp_path, monkeypatch, mode):
+    """MkDocs again over the demo site's sources, with the fast path off (``0``) or checking
+    every page against Python-Markdown (``verify``, which fails the build on a difference):
+    byte for byte the site ``bangfu site`` made, search index and sitemap included."""
+    monkeypatch.setenv(fast.MODE_ENV, mode)
+    src = demo_site.parent / "src"
+    epoch = int.from_bytes((demo_site / "sitemap.xml.gz").read_bytes()[4:8], "little")
+    site.mkdocs_build(src, tmp_path / "out", epoch, shards=1)
+    out = tmp_path / "out"
+    mine = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    made = {
+        p.relative_to(demo_site): p.read_bytes()
+        for p in demo_site.rglob("*")
+        if p.is_file() and p.relative_to(demo_site).parts[0] != "data"
+    }
+    assert sorted(mine) == sorted(made)
+    assert [p for p in made if made[p] != mine[p]] == []
