@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
+from pathlib import Path
 
 import markdown
 import pytest
@@ -197,3 +199,74 @@ def test_the_site_is_the_site_python_markdown_makes(demo_site, tmp_path, monkeyp
     }
     assert sorted(mine) == sorted(made)
     assert [p for p in made if made[p] != mine[p]] == []
+
+
+# ---------------------------------------------------------------- the theme's page filled in
+
+_theme_spec = importlib.util.spec_from_file_location("theme_fast", site.THEME_HOOK)
+theme = importlib.util.module_from_spec(_theme_spec)
+_theme_spec.loader.exec_module(theme)
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        ("（演示）高桥村结对帮扶方案 2", True),
+        ("区县：合成省第31县", True),
+        ("A村", False),  # a letter with a case: a filter could change it
+        ("甲&乙", False),
+        ("甲<乙", False),
+        ('甲"乙', False),
+        ("甲'乙", False),
+        ("甲  乙", False),  # white space a tag strip would fold
+        (" 甲", False),
+        ("甲\n乙", False),
+        ("甲\ue000乙", False),  # the markers themselves
+        (None, False),
+    ],
+)
+def test_only_values_no_filter_could_change_are_filled_in(value, plain):
+    assert theme._plain(value) is plain
+
+
+def test_the_generated_config_runs_the_hooks_in_order(demo_site):
+    """The shards' hook first (it marks the pages another process renders), then Markdown's
+    shortcut, then the theme's."""
+    hooks = yaml.safe_load((demo_site.parent / "src" / "mkdocs.yml").read_text("utf-8"))["hooks"]
+    order = [str(site.RENDER_HOOK), str(site.FAST_HOOK), str(site.THEME_HOOK)]
+    assert [h for h in hooks if h in order] == order
+
+
+def _built(src, out, epoch, mode, monkeypatch) -> dict:
+    monkeypatch.setenv(fast.MODE_ENV, mode)
+    site.mkdocs_build(src, out, epoch, shards=1)
+    return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+@pytest.mark.slow
+def test_pages_the_theme_writes_otherwise_are_the_themes(demo_site, tmp_path, monkeypatch):
+    """A title with a letter and an ampersand, and a theme that writes each page's own address
+    into it (which the kept text of the first page would carry to the others): the site is
+    still byte for byte the theme's own."""
+    src = tmp_path / "src"
+    shutil.copytree(demo_site.parent / "src", src)
+    plans = sorted((src / "docs/plans").glob("*.md"))
+    odd = plans[3].read_text("utf-8").replace('title: "', 'title: "A&B ', 1)
+    plans[3].write_text(odd, "utf-8")
+    main = src / "docs/overrides/main.html"
+    main.write_text(
+        main.read_text("utf-8")
+        + '\n{% block site_meta %}{{ super() }}<meta name="bf-page" content="{{ page.url }}">'
+        "{% endblock %}\n",
+        "utf-8",
+    )
+    epoch = int.from_bytes((demo_site / "sitemap.xml.gz").read_bytes()[4:8], "little")
+    filled = _built(src, tmp_path / "filled", epoch, "1", monkeypatch)
+    plain = _built(src, tmp_path / "plain", epoch, "0", monkeypatch)
+    assert sorted(filled) == sorted(plain)
+    assert [p for p in plain if plain[p] != filled[p]] == []
+    page = filled[Path("plans") / (plans[3].stem + ".html")].decode("utf-8")
+    assert "A&amp;B" in page or "A&B" in page
+    assert f'content="plans/{plans[5].stem}.html"' in filled[
+        Path("plans") / (plans[5].stem + ".html")
+    ].decode("utf-8")

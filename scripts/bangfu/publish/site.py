@@ -66,6 +66,7 @@ MKDOCS_YML = resources.mkdocs_yml()
 OUT_MARKER = "search/search_index.json"
 RENDER_HOOK = Path(__file__).with_name("render_hook.py")  # tables skip Markdown's HTML parse
 FAST_HOOK = Path(__file__).with_name("render_fast.py")  # pages per plan and village: no Markdown
+THEME_HOOK = Path(__file__).with_name("theme_fast.py")  # … and the theme's page filled in
 
 
 class SiteError(Exception):
@@ -159,7 +160,13 @@ def generate(
             opts = dict(plugin["search"] or {}) if isinstance(plugin, dict) else {}
             opts["jieba_dict_user"] = str((src / "jieba-user.txt").resolve())
             conf["plugins"][i] = {"search": opts}
-    conf["hooks"] = [*(conf.get("hooks") or []), str(search.HOOK), str(RENDER_HOOK), str(FAST_HOOK)]
+    conf["hooks"] = [
+        *(conf.get("hooks") or []),
+        str(search.HOOK),
+        str(RENDER_HOOK),
+        str(FAST_HOOK),
+        str(THEME_HOOK),
+    ]
     (src / "mkdocs.yml").write_text(
         yaml.safe_dump(conf, allow_unicode=True, sort_keys=False), "utf-8"
     )
