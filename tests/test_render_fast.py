@@ -88,6 +88,7 @@ def test_a_page_of_the_generated_blocks_converts_as_markdown_converts_it():
         "[图](a.png)",
         "![图](a.png)",
         '<p id="x">有 id</p>',
+        '<p data-search-exclude="1">不进索引</p>',  # the search plugin strips it
         "<p>一</p><p>二</p>",
         '<div markdown="1">x</div>',
         "<details><summary>x</summary>\n\n文字\n\n</details>",
@@ -144,6 +145,8 @@ def test_every_page_per_plan_and_village_gives_what_markdown_gives(demo_site):
         hook.on_page_markdown(page.markdown, page=page, config=cfg, files=files)
         assert "render" in page.__dict__
         page.render(cfg, files)
+        assert page.content == ""  # held while the search plugin looks at the page
+        hook.on_page_context({}, page=page, config=cfg, nav=None)
         done = (page.content, page.toc, page._title_from_render, page.present_anchor_ids)
         Page.render(page, cfg, files)
         assert done[0] == page.content, page.file.src_uri
@@ -168,6 +171,7 @@ def test_a_build_whose_first_page_differs_goes_back_to_markdown(real_site, monke
     for page in pages[:2]:
         hook.on_page_markdown(page.markdown, page=page, config=cfg, files=files)
         page.render(cfg, files)
+        hook.on_page_context({}, page=page, config=cfg, nav=None)
         assert "多余" not in page.content and page.content.startswith("<h1")
     assert not hook._STATE.on and hook._STATE.fast == 0
 

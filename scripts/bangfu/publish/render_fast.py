@@ -8,7 +8,8 @@ line, and a paragraph of plain text with relative links to other pages and file 
 backticks. For such a
 page, ``convert`` gives what ``Page.render`` would: the same HTML, table of contents, title
 and anchors, byte for byte. MkDocs itself then renders the theme, the search entry and the
-sitemap as for any page. Python-Markdown costs about 1.6 ms a page (a new instance with every
+sitemap as for any page (the content is held back while the search plugin looks at the page:
+``on_page_context``). Python-Markdown costs about 1.6 ms a page (a new instance with every
 extension, then some twenty processors), most of the build of such a site.
 
 ``convert`` refuses (None) any page holding anything else — emphasis, code, lists, quotes,
@@ -51,7 +52,8 @@ _PLAIN_UNSAFE = re.compile(r"[\\`<>&\[\]!{}|#~^\t\r\x02\x03]")
 # lines Markdown reads as a list, a quote, a setext underline, code or a hard break
 _LINE_UNSAFE = re.compile(r" $|^ |^(?:[-+*=>]|\d+[.)])", re.M)
 _HEADING_UNSAFE = re.compile(r"[\\`*_<>&\[\]!{}#|~^\t\r\x02\x03]")
-_RAW_UNSAFE = ("id=", "name=", "markdown=", "\t", "\r", "\x02", "\x03")  # anchors, md_in_html
+# anchors, md_in_html, what the search plugin strips from the content
+_RAW_UNSAFE = ("id=", "name=", "markdown=", "data-search-", "\t", "\r", "\x02", "\x03")
 
 
 def _raw_unsafe(block: str) -> bool:
@@ -181,13 +183,25 @@ def _render(page, config, files) -> None:
             log.info("render_fast: off for this build (%s differs)", page.file.src_uri)
             return
     content, tokens, title, anchors = done
-    page.content = content
+    page.content = ""  # held until the theme's turn (``on_page_context``)
+    page.bf_content = content
     page.toc = get_toc(tokens)
     page._title_from_render = title
     page.present_anchor_ids = anchors
     if logging.getLogger("mkdocs").getEffectiveLevel() > logging.DEBUG:
         page.links_to_anchors = paths.links_to_anchors
     _STATE.fast += 1
+
+
+def on_page_context(context, page, config, nav):
+    """The content back, once the search plugin's ``on_page_context`` (which runs first) has
+    indexed the page by its title and search line (``render_hook``) and searched the content
+    for ``data-search-`` attributes to strip, which ``convert`` never lets through: that search
+    of every page's tables was a tenth of the build."""
+    held = page.__dict__.pop("bf_content", None)
+    if held is not None:
+        page.content = held
+    return context
 
 
 def _differs(page, done) -> bool:
