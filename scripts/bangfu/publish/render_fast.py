@@ -7,13 +7,14 @@ a heading (``#`` or ``##``) of plain text, a table as ``text.table`` writes it, 
 line, and a paragraph of plain text with relative links to other pages and file names in
 backticks. For such a
 page, ``convert`` gives what ``Page.render`` would: the same HTML, table of contents, title
-and anchors, byte for byte. MkDocs itself then renders the theme, the search entry and the
-sitemap as for any page (the content is held back while the search plugin looks at the page:
-``on_page_context``). Python-Markdown costs about 1.6 ms a page (a new instance with every
+and anchors, byte for byte. MkDocs then renders the page around it (``theme_fast``), the search
+entry and the sitemap as for any page (the content is held back, as an empty text, while the
+search plugin looks at the page: ``on_page_context``; no other plugin reads it meanwhile). Python-Markdown costs about 1.6 ms a page (a new instance with every
 extension, then some twenty processors), most of the build of such a site.
 
 ``convert`` refuses (None) any page holding anything else — emphasis, code, lists, quotes,
-entities, inline HTML, an attribute list, an id in raw HTML, a tab, a hard line break… — and
+entities, inline HTML, an attribute list, an id or a block tag in raw HTML, a tab or another space than the plain
+one, a hard line break, an extension it does not know… — and
 such a page is rendered by Python-Markdown as before. The first page of each build is rendered
 both ways and compared: on any difference (an extension's settings changed, a new Markdown
 version) every page goes to Python-Markdown; ``BANGFU_FAST_RENDER=verify`` compares every
@@ -46,18 +47,55 @@ _HEADING = re.compile(r"(#{1,2}) +([^\n]*?)[ ]*")
 _RAW_P = re.compile(r"<p>[^\n]*</p>")
 # a relative link to a page: [label](path.md) or [label](path.md#anchor)
 _LINK = re.compile(r"\[([^\[\]\n]+)\]\(([A-Za-z0-9._/-]+\.md(?:#[A-Za-z0-9_-]+)?)\)")
-_CODE = re.compile(r"`([A-Za-z0-9./-][A-Za-z0-9._/-]*)`")  # a file name in backticks
+_CODE = re.compile(r"(?<!`)`([A-Za-z0-9./-][A-Za-z0-9._/-]*)`(?!`)")  # a file name in backticks
 # characters that make Markdown do something to plain text; a page with them goes to Markdown
 _PLAIN_UNSAFE = re.compile(r"[\\`<>&\[\]!{}|#~^\t\r\x02\x03]")
-# lines Markdown reads as a list, a quote, a setext underline, code or a hard break
-_LINE_UNSAFE = re.compile(r" $|^ |^(?:[-+*=>]|\d+[.)])", re.M)
+# lines Markdown reads as a list, a quote, a setext underline, code, a hard break or a
+# collapsible block (pymdownx.details: ???)
+_LINE_UNSAFE = re.compile(r" $|^ |^(?:[-+*=>?]|\d+[.)])", re.M)
+# white space other than a space (Markdown strips any Unicode space at a heading's ends and at
+# a paragraph's start; str.isspace and re's \s agree on this list), control characters
+# Markdown uses, and the placeholders ``convert`` puts links in
+_SPACE_UNSAFE = re.compile(
+    "[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    "\x02\x03\ue010\ue011]"
+)
 _HEADING_UNSAFE = re.compile(r"[\\`*_<>&\[\]!{}#|~^\t\r\x02\x03]")
-# anchors, md_in_html, what the search plugin strips from the content
-_RAW_UNSAFE = ("id=", "name=", "markdown=", "data-search-", "\t", "\r", "\x02", "\x03")
+# in the lower-cased page: anchors (MkDocs collects every id, and every name of a link),
+# md_in_html's attribute, and tags render_hook stops stashing tables after
+_ATTR_WORDS = tuple(f"{s}{w}" for w in ("id", "name", "markdown") for s in " \n")
+_ATTR_EQ = re.compile(r"\s*=")
+_DETAILS = re.compile(r"<\s*/?\s*details")
 
 
-def _raw_unsafe(block: str) -> bool:
-    return any(s in block for s in _RAW_UNSAFE)
+def _attr_unsafe(low: str) -> bool:
+    """An ``id``, ``name`` or ``markdown`` attribute (after a space or a line end: other white
+    space is refused before), found with ``str.find``: faster than a regular expression over
+    the page's tables."""
+    for word in _ATTR_WORDS:
+        at = low.find(word)
+        while at >= 0:
+            if _ATTR_EQ.match(low, at + len(word)):
+                return True
+            at = low.find(word, at + 1)
+    return False
+
+
+def _page_unsafe(markdown: str) -> bool:
+    """Whether anything in the page sends it to Markdown whichever block holds it (the
+    search plugin strips ``data-search-`` attributes from the content)."""
+    if _SPACE_UNSAFE.search(markdown):
+        return True
+    low = markdown.lower()
+    return (
+        _attr_unsafe(low)
+        or "data-search-" in low
+        or ("details" in low and _DETAILS.search(low) is not None)
+    )
+
+
+_RAW_P_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9]*)")
+_INLINE = frozenset({"p", "a", "abbr", "span", "code", "strong", "em", "b", "i", "small"})
 
 
 def convert(markdown: str, link=None) -> tuple[str, list[Any], str | None, set[str]] | None:
@@ -70,16 +108,20 @@ def convert(markdown: str, link=None) -> tuple[str, list[Any], str | None, set[s
     used: set[str] = set()
     title = None
     first = True
+    if _page_unsafe(markdown):
+        return None
+    links: list[str] = []
     for block in re.split(r"\n[ ]*\n", markdown.strip("\n")):
         block = block.strip("\n")
         if not block.strip():
             continue
         if block.startswith("<div"):
-            if _TABLE.fullmatch(block) is None or _raw_unsafe(block):
+            if _TABLE.fullmatch(block) is None:
                 return None
             out.append(block + "\n")
         elif block.startswith("<"):
-            if _RAW_P.fullmatch(block) is None or _raw_unsafe(block) or block.count("<p") > 1:
+            tags = [t.lower() for t in _RAW_P_TAG.findall(block)]
+            if _RAW_P.fullmatch(block) is None or tags.count("p") != 2 or set(tags) - _INLINE:
                 return None
             out.append(block + "\n")
         elif block.startswith("#"):
@@ -95,22 +137,28 @@ def convert(markdown: str, link=None) -> tuple[str, list[Any], str | None, set[s
             if first and level == 1:
                 title = text
         else:
-            html = _paragraph(block, link)
+            html = _paragraph(block, links)
             if html is None:
                 return None
             out.append(f"<p>{html}</p>")
         first = False
-    return "\n".join(out).strip(), nest_toc_tokens(tokens), title, used
-
-
-def _paragraph(block: str, link) -> str | None:
-    pieces = []
-    at = 0
-    for m in _LINK.finditer(block):
+    html = "\n".join(out).strip()
+    if links:  # resolved once the page is accepted: MkDocs logs a link it cannot resolve
         if link is None:
             return None
+        hrefs = [escape(link(url)) for url in links]
+        html = re.sub("\ue010([0-9]+)\ue011", lambda m: hrefs[int(m.group(1))], html)
+    return html, nest_toc_tokens(tokens), title, used
+
+
+def _paragraph(block: str, links: list[str]) -> str | None:
+    """A paragraph's HTML, each link's address a placeholder (its number in ``links``)."""
+    pieces: list[tuple[str, str | None]] = []
+    at = 0
+    for m in _LINK.finditer(block):
         pieces.append((block[at : m.start()], None))
-        pieces.append((m.group(1), link(m.group(2))))
+        pieces.append((m.group(1), f"\ue010{len(links)}\ue011"))
+        links.append(m.group(2))
         at = m.end()
     pieces.append((block[at:], None))
     if (
@@ -122,7 +170,7 @@ def _paragraph(block: str, link) -> str | None:
         if href is not None:
             if _PLAIN_UNSAFE.search(text) or text != text.strip(" "):
                 return None
-            html.append(f'<a href="{escape(href)}">{escape(text, quote=False)}</a>')
+            html.append(f'<a href="{href}">{escape(text, quote=False)}</a>')
             continue
         for i, part in enumerate(_CODE.split(text)):
             if i % 2:  # inside backticks
@@ -150,12 +198,38 @@ class _State:
 _STATE = _State()
 
 
+# the Markdown extensions ``convert`` answers for (MkDocs's own three, and the site's); with any
+# other (smarty, magiclink, emoji…) every page goes to Python-Markdown
+EXTENSIONS = frozenset(
+    {
+        "toc",
+        "tables",
+        "fenced_code",
+        "admonition",
+        "attr_list",
+        "md_in_html",
+        "pymdownx.details",
+        "pymdownx.highlight",
+        "pymdownx.superfences",
+    }
+)
+
+
+def _known(ext) -> bool:
+    if isinstance(ext, str):
+        return ext in EXTENSIONS
+    kind = type(ext)  # render_hook's table stash, loaded by MkDocs from its path
+    return kind.__name__ == "_Ext" and kind.__module__.endswith("render_hook.py")
+
+
 def on_config(config):
     global _STATE
     _STATE = _State()
     toc = (config.mdx_configs or {}).get("toc") or {}
     if set(toc) - {"permalink"} or toc.get("permalink") not in (False, None):
         _STATE.on = False  # another table of contents than the one ``convert`` writes
+    if not all(_known(ext) for ext in config.markdown_extensions):
+        _STATE.on = False
     return config
 
 

@@ -173,8 +173,10 @@ def on_nav(nav, config, files):
 
 
 def on_env(env, config, files):
-    if _SHARDS.n > 1:  # the template of the pages another shard renders: nothing
-        env.loader = ChoiceLoader([DictLoader({SKIP_TEMPLATE: ""}), env.loader])
+    # the template of the pages another shard renders: nothing. Always a ChoiceLoader, to which
+    # a later hook (``theme_fast``) adds its template in place: replacing the loader after the
+    # navigation is patched below would start a new template cache without the patch
+    env.loader = ChoiceLoader([DictLoader({SKIP_TEMPLATE: ""}), env.loader])
     if os.environ.get("BANGFU_NAV_CACHE") != "0":
         for name in NavCache.TEMPLATES:
             template = env.get_template(name)

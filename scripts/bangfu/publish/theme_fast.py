@@ -12,12 +12,13 @@ with its own values put back where the markers were.
 
 It is checked, not assumed:
 
-- a value that any filter of the theme could write otherwise (an HTML special character, a
-  letter with a case, a run of white space…) and a content the theme shows other than once
-  send the page to the theme;
+- a value the theme's filters or tests could write or judge otherwise than its marker (an
+  empty one, an HTML special character, a letter with a case, white space other than single
+  spaces…) and a content the theme shows other than once send the page to the theme;
 - the first two pages of each shape are rendered by the theme as well and compared (the first
-  catches a value the theme changes, the second something of the first page's own, such as its
-  address, kept in the text): on a difference, every page of that shape goes to the theme.
+  catches a value of its own that the theme writes otherwise, the second something of the
+  first page's own, such as its address, kept in the text): on a difference, every page of
+  that shape goes to the theme.
 
 ``BANGFU_FAST_RENDER=verify`` renders every page both ways and fails the build on a difference;
 ``BANGFU_FAST_RENDER=0`` turns this off (as it does ``render_fast``). MkDocs loads this file by
@@ -56,6 +57,7 @@ def _plain(value) -> bool:
     """A text every escape, tag strip and white-space rule of the theme leaves as it is."""
     return (
         isinstance(value, str)
+        and value != ""  # the theme tests a title for being empty
         and _SPECIAL.search(value) is None
         and value.lower() == value.upper()  # no letter with a case
     )
@@ -84,7 +86,12 @@ def on_config(config):
 
 def on_env(env, config, files):
     _STATE.env = env
-    env.loader = ChoiceLoader([DictLoader({TEMPLATE: ""}), env.loader])
+    # added to the loader in place: a new loader would start a new template cache, and the
+    # navigation that ``render_hook`` patched into the cached templates would be rendered again
+    if isinstance(env.loader, ChoiceLoader):
+        env.loader.loaders = [DictLoader({TEMPLATE: ""}), *env.loader.loaders]
+    else:
+        env.loader = ChoiceLoader([DictLoader({TEMPLATE: ""}), env.loader])
     template = env.get_template(TEMPLATE)
     template.root_render_func = _root
     return env
