@@ -335,3 +335,43 @@ def test_split_sheets_hold_every_row_once(monkeypatch, limit):
         r[0] for n in wb.sheetnames if n.startswith("结对帮扶方案") for r in values(wb[n])[1:]
     )
     assert got == ["p1", "p2", "p3", "p4", "p5"]
+
+
+def test_packed_tables_give_the_workbook_the_tables_give(monkeypatch):
+    """The workbook's process receives the tables packed (rows as tuples in column order):
+    the same bytes as from the tables themselves, split sheets included; a key a row lacks
+    is an empty cell either way, and a column a table lacks reads as None in every row."""
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 3)
+    tabs = tables()
+    tabs["plans"].rows.append({"id": "p9"})  # no county: a sheet of rows of no known county
+    packed = xlsx.pack(tabs)
+    assert all(p.table.rows == [] for p in packed.values())
+    assert packed["plans"].rows[-1] == ("p9", None)
+    assert all(type(r) is tuple for p in packed.values() for r in p.rows)
+    assert workbook_bytes(packed, DESCRIPTOR) == workbook_bytes(
+        tables() | {"plans": tabs["plans"]}, DESCRIPTOR
+    )
+    assert [packed["villages"].field("nothing")(r) for r in packed["villages"].rows] == [None, None]
+
+
+def test_the_package_hands_the_workbook_packed_tables(tmp_path, monkeypatch):
+    """``start_package`` sends the workbook's process packed tables, never rows as dicts."""
+    from bangfu import forked
+    from bangfu.publish import extracts
+    from bangfu.publish.release import Release
+
+    sent = {}
+    real = forked.start
+
+    def start(name, fn, *args, **kw):
+        sent["args"] = args
+        return real(name, fn, *args, **kw)
+
+    monkeypatch.setattr(forked, "start", start)
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    release = Release("0" * 40, "2024-05-06T07:08:09+08:00")
+    extracts.start_package(folder, tables(), [], release).wait()
+    handed = sent["args"][1]
+    assert set(handed) == set(tables()) and all(isinstance(p, xlsx.Packed) for p in handed.values())
+    assert (folder / extracts.WORKBOOK).read_bytes() == workbook_bytes(tables(), sent["args"][2])
