@@ -105,9 +105,8 @@ def _sheet_title(title: str, used: set[str], suffix: str = "") -> str:
 
 @dataclass(frozen=True, slots=True)
 class Packed:
-    """A table as the workbook's process receives it (``pack``): the table without its rows,
-    and its rows as tuples in the order of its columns. The tables reach that process pickled;
-    with their rows as dicts they took 1.2 GB there at 200,000 households, as tuples 0.76 GB."""
+    """A table as the workbook's process receives it, pickled (``pack``): the table without its
+    rows, and the rows as tuples in column order (1.2 GB there as dicts at 200,000, 0.76 GB)."""
 
     table: Table
     rows: list[tuple]
@@ -119,10 +118,8 @@ class Packed:
 
 
 def pack(tables: dict[str, Table]) -> dict[str, Packed]:
-    """The tables as ``workbook_bytes`` works on them, in less memory (``Packed``). Rows of
-    plain values make no reference cycle: the cyclic collector, which would otherwise walk the
-    whole heap again and again while millions of tuples are made (3.2 s of 3.5 at 200,000
-    households), is held off meanwhile."""
+    """The tables as ``workbook_bytes`` works on them, in less memory (``Packed``); the cyclic
+    collector is held off (tuples of values make no cycle; it took 3.2 of 3.5 s at 200,000)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -284,9 +281,8 @@ def _keys(titles: list[str]) -> list[str]:
 
 
 def _records(keys: list[str], columns, rows, marker: str) -> Iterator[dict]:
-    """The rows (tuples in column order) as the writer takes them, one at a time (the writer
-    streams each sheet). A sheet of no rows gets one empty row, so that its header is
-    written."""
+    """The rows (tuples in column order) as the writer takes them, one at a time (it streams
+    each sheet). A sheet of no rows gets one empty row, so that its header is written."""
     cells = [_CELLS.get(c.type, _number_cell)(marker) for c in columns]
     if not rows:
         yield dict.fromkeys(keys)
