@@ -153,6 +153,9 @@ def convert(markdown: str, link=None) -> tuple[str, list[Any], str | None, set[s
 
 def _paragraph(block: str, links: list[str]) -> str | None:
     """A paragraph's HTML, each link's address a placeholder (its number in ``links``)."""
+    # a lone * or _ stays as it is; two may emphasise
+    if _LINE_UNSAFE.search(block) or block.count("*") + block.count("_") > 1:
+        return None
     pieces: list[tuple[str, str | None]] = []
     at = 0
     for m in _LINK.finditer(block):
@@ -161,10 +164,6 @@ def _paragraph(block: str, links: list[str]) -> str | None:
         links.append(m.group(2))
         at = m.end()
     pieces.append((block[at:], None))
-    if (
-        _LINE_UNSAFE.search(block) or block.count("*") + block.count("_") > 1
-    ):  # a lone one stays as it is; two may emphasise
-        return None
     html = []
     for text, href in pieces:
         if href is not None:

@@ -40,7 +40,7 @@ from mkdocs.structure.toc import get_toc
 log = logging.getLogger("mkdocs.plugins.bangfu.theme_fast")
 
 MODE_ENV = "BANGFU_FAST_RENDER"
-TEMPLATE = "bangfu-filled.html"  # the pages filled in; renders through ``_State.page``
+TEMPLATE = "bangfu-filled.html"  # the pages filled in; its root render function is ``_root``
 THEME = "main.html"
 _MARK = re.compile("\ue000([a-z][0-9]*)\ue001")
 _SPECIAL = re.compile(r"[&<>\"'\\\ue000-\ue003]|[^\S ]|  |^ | $")
@@ -111,17 +111,15 @@ def _root(context):
 def _page(page, context: dict) -> str:
     theme = _STATE.env.get_template(THEME)
     values = _values(page)
-    key = _shape(page) if values is not None else None
-    if values is None or key is None or _STATE.kept.get(key, []) is None:
+    kept = None
+    if values is not None:
+        key = _shape(page)
+        if key not in _STATE.kept:
+            _STATE.kept[key] = _kept(theme, page, context)
+        kept = _STATE.kept[key]
+    if values is None or kept is None:
         _STATE.themed += 1
         return theme.render(context)
-    if key not in _STATE.kept:
-        _STATE.kept[key] = _kept(theme, page, context)
-        if _STATE.kept[key] is None:
-            _STATE.themed += 1
-            return theme.render(context)
-    kept = _STATE.kept[key]
-    assert kept is not None
     filled = _fill(kept, values)
     if _STATE.verify_all or _STATE.seen.get(key, 0) < 2:
         _STATE.seen[key] = _STATE.seen.get(key, 0) + 1
