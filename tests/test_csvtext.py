@@ -115,3 +115,20 @@ def test_a_value_its_column_cannot_hold_names_table_and_column(column, value):
         arrow_table(table)
     assert (caught.value.table, caught.value.column) == ("fake", column)
     assert "fake" in str(caught.value) and column in str(caught.value)
+
+
+def test_a_packed_table_gives_the_same_files():
+    """The workbook's process writes its share of the CSV, Parquet and SQLite files from the
+    tables packed (``packed``: rows as tuples in column order): the same bytes as from the
+    rows as dicts, a row lacking a key (an empty cell) included."""
+    from bangfu.publish.packed import pack, values_of
+    from bangfu.publish.parquet import parquet_bytes
+
+    table = fake_table()
+    del table.rows[1]["open"]
+    packed = pack({"fake": table})["fake"]
+    assert packed.rows[1][3] is None and values_of(packed, "open") == values_of(table, "open")
+    assert csv_pair(packed) == csv_pair(table)
+    assert parquet_bytes(packed) == parquet_bytes(table)
+    assert sqlite_bytes({"fake": packed}) == sqlite_bytes({"fake": table})
+    assert values_of(packed, "no-such-column") == [None] * len(table.rows)

@@ -19,6 +19,7 @@ from bangfu import forked
 from bangfu.config import Config, PublishRefused
 from bangfu.pipeline import Pipeline
 from bangfu.publish import extracts, sqlite, xlsx
+from bangfu.publish.tableschema import WORKBOOK
 
 from .conftest import bangfu, make_case
 from .extract_helpers import AS_OF, export, tree
@@ -107,7 +108,7 @@ def test_the_workbook_comes_from_a_fresh_process_and_the_package_is_the_same(
     assert two_inherited == "False", "the workbook's process was forked from this one"
     assert int(one) == os.getpid(), "BANGFU_WORKERS=1 still started a second process"
     assert tree(tmp_path / "two") == tree(tmp_path / "one")
-    with zipfile.ZipFile(tmp_path / "two" / extracts.WORKBOOK) as book:
+    with zipfile.ZipFile(tmp_path / "two" / WORKBOOK) as book:
         sheets = [book.read(n) for n in book.namelist() if n.startswith("xl/worksheets/")]
     # a withheld cell's marker: WITHHELD reached the process as itself, not as a stranger
     assert any(b"<t>*</t>" in x for x in sheets) and not any(b"WITHHELD" in x for x in sheets)

@@ -19,7 +19,7 @@ from bangfu import resources
 from bangfu.codes import WRITE_INVALID_PACKAGE
 from bangfu.config import Config
 from bangfu.pipeline import Pipeline
-from bangfu.publish import extracts
+from bangfu.publish import extracts, package_work
 from bangfu.writes import WriteError
 
 from .conftest import BASE, ROOT, make_case
@@ -128,7 +128,7 @@ def test_export_validates_its_package_and_replaces_nothing_when_invalid(agg, tmp
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     descriptor = json.loads((out / "datapackage.json").read_text("utf-8"))
     table = descriptor["resources"][0]["name"]
-    real = extracts.package_descriptor
+    real = package_work.package_descriptor
 
     def broken(*args, **kw):  # a bangfu bug: a text column declared as a number
         d = real(*args, **kw)
@@ -138,7 +138,7 @@ def test_export_validates_its_package_and_replaces_nothing_when_invalid(agg, tmp
                 text["type"] = "number"
         return d
 
-    monkeypatch.setattr(extracts, "package_descriptor", broken)
+    monkeypatch.setattr(package_work, "package_descriptor", broken)
     with pytest.raises(WriteError) as exc:
         extracts.export(agg, out)
     findings = exc.value.findings

@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from bangfu.aggregate import NOT_RECORDED, WITHHELD, WITHHELD_MARKER, Column, Table
 from bangfu.config import PublishRefused
 from bangfu.publish import xlsx
+from bangfu.publish.tableschema import WORKBOOK
 from bangfu.publish.xlsx import workbook_bytes
 from bangfu.publish.xlsx_zip import ZIP_TIME, rezip
 
@@ -371,7 +372,7 @@ def test_the_package_hands_the_workbook_packed_tables(tmp_path, monkeypatch):
     folder = tmp_path / "pkg"
     folder.mkdir()
     release = Release("0" * 40, "2024-05-06T07:08:09+08:00")
-    extracts.start_package(folder, tables(), [], release).wait()
-    handed = sent["args"][1]
+    extracts.start_package(folder, tables(), [], release).finish()
+    handed = sent["args"][2]
     assert set(handed) == set(tables()) and all(isinstance(p, xlsx.Packed) for p in handed.values())
-    assert (folder / extracts.WORKBOOK).read_bytes() == workbook_bytes(tables(), sent["args"][2])
+    assert (folder / WORKBOOK).read_bytes() == workbook_bytes(tables(), sent["args"][3])

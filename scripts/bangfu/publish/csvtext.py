@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
 from .formulas import neutralise
+from .packed import Packed, values_of
 
 BOM = b"\xef\xbb\xbf"
 
@@ -66,10 +67,8 @@ def cell(column: Column, value, marker: str, *, defuse: bool = False) -> str:
     return converter(column, marker, defuse=defuse)(value)
 
 
-def _column(table: Table, column: Column, *, defuse: bool = False) -> list[str]:
-    convert = converter(column, table.marker, defuse=defuse)
-    name = column.name
-    return [convert(row.get(name)) for row in table.rows]
+def _column(table: Table | Packed, column: Column, *, defuse: bool = False) -> list[str]:
+    return list(map(converter(column, table.marker, defuse=defuse), values_of(table, column.name)))
 
 
 def _encode(header: list[str], columns: list[list[str]], *, excel: bool) -> bytes:
@@ -81,13 +80,13 @@ def _encode(header: list[str], columns: list[list[str]], *, excel: bool) -> byte
     return BOM + data if excel else data
 
 
-def csv_bytes(table: Table, *, excel: bool = False) -> bytes:
+def csv_bytes(table: Table | Packed, *, excel: bool = False) -> bytes:
     """The canonical CSV, or with ``excel`` the copy for spreadsheet users."""
     header = [c.title if excel else c.name for c in table.columns]
     return _encode(header, [_column(table, c, defuse=excel) for c in table.columns], excel=excel)
 
 
-def csv_pair(table: Table) -> tuple[bytes, bytes]:
+def csv_pair(table: Table | Packed) -> tuple[bytes, bytes]:
     """The canonical CSV and the copy for spreadsheet users, from one conversion of each
     column (the text columns are converted again, neutralised, for the copy)."""
     canonical = [_column(table, c) for c in table.columns]

@@ -8,8 +8,6 @@ files: stable row and column order, no clock (release metadata comes from the da
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -17,21 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import forked
 from .. import model as model_mod
 from ..aggregate import Table
-from ..config import PublishRefused, UsageError
+from ..config import UsageError
 from ..public import project
 from ..writes import WriteError
-from .csvtext import csv_pair
+from .package_work import DESCRIPTOR, Package
 from .release import Release
-from .tableschema import EXCEL_DIR, WORKBOOK, package_descriptor, package_meta
+from .tableschema import EXCEL_DIR, package_meta
 from .validate import package_findings
 
 if TYPE_CHECKING:
     from ..pipeline import Aggregate
-
-DESCRIPTOR = "datapackage.json"
 
 
 def sources_of(model: model_mod.Model, schemas_dir: Path) -> list[dict]:
@@ -58,58 +53,24 @@ class ExportResult:
     bytes: int
 
 
-def _file(folder: Path, rel: str, data: bytes) -> dict:
-    (folder / rel).write_bytes(data)
-    return {"path": rel, "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
-
-
 def start_package(
     folder: Path,
     tables: dict[str, Table],
     sources: list[dict],
     release: Release,
     meta: dict | None = None,
-) -> forked.Job:
-    """Write every file of the package into ``folder`` (which must exist and be empty); the
-    workbook is written by a second process (``forked``) while this one writes the others and
-    the caller goes on. Use the job as a ``with`` block, or ``wait`` for it before the workbook
-    is read or its size stated; on an error in these files the workbook's process is stopped.
-    ``meta`` is passed to ``package_meta`` (a merged package's name and notes)."""
-    from .parquet import ParquetValueError, parquet_bytes
-    from .sqlite import FILENAME as SQLITE
-    from .sqlite import SqliteValueError, sqlite_bytes
-    from .xlsx import pack, write_workbook
+) -> Package:
+    """Start writing every file of the package into ``folder`` (which must exist and be
+    empty): the workbook's process starts at once, and the other files are shared out between
+    it and this process (``package_work``) once the caller calls ``finish`` (or leaves the
+    ``with`` block); on an error in the caller or in these files the workbook's process is
+    stopped. ``meta`` is passed to ``package_meta`` (a merged package's name and notes)."""
+    from . import xlsx
 
     synthetic = any(r.get("synthetic") for t in tables.values() for r in t.rows)
     (folder / EXCEL_DIR).mkdir()
     about = package_meta(tables, sources, release, synthetic, meta)
-    # a fresh process: one forked from this one would copy every page the two read (``forked``)
-    # its tables as tuples: they reach it pickled, and dicts took it 1.6 times the memory
-    packed = pack(tables)
-    job = forked.start("Excel 工作簿", write_workbook, folder / WORKBOOK, packed, about, fresh=True)
-    del packed  # the child has its own copy
-    try:  # every other file, while the workbook is written
-        resources = {}
-        for name, table in tables.items():
-            canonical, excel = csv_pair(table)
-            resources[name] = _file(folder, f"{name}.csv", canonical)
-            try:
-                parquet = parquet_bytes(table)
-            except ParquetValueError as exc:
-                raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
-            resources[name]["parquet"] = _file(folder, f"{name}.parquet", parquet)
-            (folder / EXCEL_DIR / f"{name}.csv").write_bytes(excel)
-        try:
-            database = _file(folder, SQLITE, sqlite_bytes(tables))
-        except SqliteValueError as exc:
-            raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
-        descriptor = package_descriptor(about, tables, resources, database=database)
-        text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
-        (folder / DESCRIPTOR).write_text(text, encoding="utf-8", newline="\n")
-    except BaseException:
-        job.stop()
-        raise
-    return job
+    return Package(folder, tables, about, xlsx.write_workbook)
 
 
 def swap_in(tmp: Path, out: Path) -> None:
@@ -164,7 +125,8 @@ def publish(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
-        with start_package(tmp, tables, sources, release, meta):
+        with start_package(tmp, tables, sources, release, meta) as package:
+            package.finish()
             problems = package_findings(tmp, DESCRIPTOR)  # reads no part of the workbook
             if problems:
                 raise WriteError(problems)

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
+from .packed import Packed, values_of
 
 MEDIATYPE = "application/vnd.apache.parquet"
 SUPPRESSED_SUFFIX = "_suppressed"
@@ -80,7 +81,7 @@ def _missing(v) -> bool:
     return v is None or v is NOT_RECORDED or v is WITHHELD
 
 
-def _date(table: Table, col: Column):
+def _date(table: Table | Packed, col: Column):
     def convert(value):
         if isinstance(value, dt.date):
             return value
@@ -92,7 +93,7 @@ def _date(table: Table, col: Column):
     return convert
 
 
-def typed_values(table: Table, col: Column, values: list) -> list:
+def typed_values(table: Table | Packed, col: Column, values: list) -> list:
     """The values of a column as its type holds them, converted in one pass (the type is
     looked at once per column); an empty text is an empty CSV cell: a missing value."""
     kind = col.type
@@ -113,20 +114,20 @@ def typed_values(table: Table, col: Column, values: list) -> list:
         raise ParquetValueError(table.name, col.name) from None
 
 
-def typed_columns(table: Table) -> list[tuple[str, str, list]]:
+def typed_columns(table: Table | Packed) -> list[tuple[str, str, list]]:
     """Every column of the Parquet file and the SQLite table, in order: name, type and typed
     values; a column that can be withheld is followed by its ``_suppressed`` flags."""
     out = []
     for col in table.columns:
         name = col.name
-        values = [row.get(name) for row in table.rows]
-        out.append((name, col.type, typed_values(table, col, values)))
+        column = values_of(table, name)
+        out.append((name, col.type, typed_values(table, col, column)))
         if col.suppressed:
-            out.append((flag_name(name), "boolean", [v is WITHHELD for v in values]))
+            out.append((flag_name(name), "boolean", [v is WITHHELD for v in column]))
     return out
 
 
-def arrow_table(table: Table) -> pa.Table:
+def arrow_table(table: Table | Packed) -> pa.Table:
     arrays, names = [], []
     for name, kind, values in typed_columns(table):
         try:
@@ -137,7 +138,7 @@ def arrow_table(table: Table) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=names)
 
 
-def parquet_bytes(table: Table) -> bytes:
+def parquet_bytes(table: Table | Packed) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(
         arrow_table(table),

@@ -334,7 +334,7 @@ def prepare(
         sources = sources_of(ctx.model, ctx.schemas_dir)
         job = start_package(package, ctx.tables, sources, agg.release)
     try:
-        generate(ctx, src, package, releases, job.wait if job else None)
+        generate(ctx, src, package, releases, job.finish if job else None)
     except BaseException:
         if job is not None:
             job.stop()

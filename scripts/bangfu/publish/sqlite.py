@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from ..aggregate import Table
+from .packed import Packed
 from .parquet import flag_name, typed_columns
 
 FILENAME = "bangfu-tables.sqlite"
@@ -41,7 +42,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _create(table: Table) -> str:
+def _create(table: Table | Packed) -> str:
     cols = []
     for col in table.columns:
         cols.append(f"{_q(col.name)} {_TYPES.get(col.type, 'TEXT')}")
@@ -58,7 +59,7 @@ def _create(table: Table) -> str:
     return f"CREATE TABLE {_q(table.name)} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
-def _rows(table: Table):
+def _rows(table: Table | Packed):
     """The table's rows as SQLite takes them: the Parquet file's typed columns, a date as its
     ISO text (sqlite3 stores a boolean as the integer 0 or 1 by itself; its date adapter is
     deprecated, so dates are not left to it)."""
@@ -70,7 +71,7 @@ def _rows(table: Table):
     return zip(*columns, strict=True)
 
 
-def _dictionary(tables: dict[str, Table]):
+def _dictionary(tables: dict[str, Table] | dict[str, Packed]):
     for name, t in tables.items():
         for col in t.columns:
             yield (name, col.name, col.type, col.title, col.description)
@@ -85,8 +86,8 @@ def _dictionary(tables: dict[str, Table]):
                 )
 
 
-def sqlite_bytes(tables: dict[str, Table]) -> bytes:
-    """The SQLite file of ``tables``: the same bytes for the same tables."""
+def sqlite_bytes(tables: dict[str, Table] | dict[str, Packed]) -> bytes:
+    """The SQLite file of ``tables``: the same bytes for the same tables, packed or not."""
     with tempfile.TemporaryDirectory(prefix="bangfu-sqlite-") as tmp:
         work, final = Path(tmp) / "work.sqlite", Path(tmp) / "out.sqlite"
         con = sqlite3.connect(work, isolation_level=None)

@@ -16,18 +16,18 @@ are fixed values (``xlsx_zip``).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import io
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from rustpy_xlsxwriter import FastExcel, Format
 
 from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
+from .packed import Packed, pack
 from .xlsx_zip import core_properties, rezip
 
 MAX_ROWS = 1_048_576  # rows in one Excel sheet, header included; tests lower it to test splitting
@@ -101,40 +101,6 @@ def _sheet_title(title: str, used: set[str], suffix: str = "") -> str:
             used.add(name.lower())
             return name
         n += 1
-
-
-@dataclass(frozen=True, slots=True)
-class Packed:
-    """A table as the workbook's process receives it, pickled (``pack``): the table without its
-    rows, and the rows as tuples in column order (1.2 GB there as dicts at 200,000, 0.76 GB)."""
-
-    table: Table
-    rows: list[tuple]
-
-    def field(self, name: str):
-        """A row → the value of column ``name`` (None for every row when there is none)."""
-        i = next((i for i, c in enumerate(self.table.columns) if c.name == name), None)
-        return (lambda row: None) if i is None else (lambda row: row[i])
-
-
-def pack(tables: dict[str, Table] | dict[str, Packed]) -> dict[str, Packed]:
-    """The tables as ``workbook_bytes`` works on them, in less memory (``Packed``; a packed one
-    as it is); the cyclic collector is held off (tuples of values make no cycle; it took 3.2 of
-    3.5 s at 200,000)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        out = {}
-        for name, t in tables.items():
-            if isinstance(t, Packed):
-                out[name] = t
-                continue
-            names = [c.name for c in t.columns]
-            out[name] = Packed(replace(t, rows=[]), [tuple(map(r.get, names)) for r in t.rows])
-        return out
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,147 @@
+"""The package's files shared out between this process and the workbook's (``package_work``):
+every piece once, the costliest first, taken by one process only, and the same package
+whichever process wrote which file."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import time
+from pathlib import Path
+
+import pytest
+
+from bangfu.aggregate import Column, Table
+from bangfu.config import PublishRefused
+from bangfu.publish import extracts, package_work
+from bangfu.publish.package_work import SQLITE, Counter, Piece, plan
+from bangfu.publish.release import Release
+from bangfu.publish.tableschema import WORKBOOK
+
+from .extract_helpers import tree
+
+
+@pytest.fixture(autouse=True)
+def two_processes(monkeypatch):
+    """The suite runs with one process each (conftest); these tests use two."""
+    monkeypatch.setenv("BANGFU_WORKERS", "2")
+
+
+def _table(name: str, rows: int, columns: int = 2) -> Table:
+    cols = [Column("id", "string", "编号", "")]
+    cols += [Column(f"c{i}", "integer", f"列{i}", "") for i in range(1, columns)]
+    return Table(
+        name,
+        f"测试表 {name}",
+        "合成数据",
+        cols,
+        [{"id": f"{name}-{r}"} | {f"c{i}": r * i for i in range(1, columns)} for r in range(rows)],
+        primary_key=["id"],
+    )
+
+
+def test_every_piece_once_the_costliest_first():
+    tables = {"small": _table("small", 3), "big": _table("big", 100, 3)}
+    pieces = plan(tables)
+    # cells: small 6, big 300; csv 10, parquet 4.5, sqlite 9 per cell (of every table)
+    assert pieces == [
+        Piece("csv", "big"),
+        Piece(SQLITE, ""),
+        Piece("parquet", "big"),
+        Piece("csv", "small"),
+        Piece("parquet", "small"),
+    ]
+
+
+def _take_all(counter: Counter, count: int, out) -> None:
+    taken = []
+    while (i := counter.take(count)) is not None:
+        taken.append(i)
+        time.sleep(0.001)
+    out.put(taken)
+
+
+def test_two_processes_never_take_the_same_piece():
+    ctx = mp.get_context("spawn")
+    counter, out, count = Counter(), ctx.Queue(), 400
+    procs = [ctx.Process(target=_take_all, args=(counter, count, out)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    mine = []
+    while (i := counter.take(count)) is not None:
+        mine.append(i)
+        time.sleep(0.001)
+    theirs = [out.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join()
+    everything = mine + theirs[0] + theirs[1]
+    assert sorted(everything) == list(range(count))  # each taken once, none left
+    assert counter.take(count) is None
+
+
+RELEASE = Release("0" * 40, "2024-05-06T07:08:09+08:00")
+
+
+def _tables() -> dict[str, Table]:
+    return {name: _table(name, rows, 4) for name, rows in (("a", 50), ("b", 20), ("c", 5))}
+
+
+def _package(folder: Path, tables: dict[str, Table]) -> dict[str, bytes]:
+    folder.mkdir()
+    extracts.start_package(folder, tables, [], RELEASE).finish()
+    return tree(folder)
+
+
+def test_the_package_is_the_same_whichever_process_wrote_which_file(tmp_path, monkeypatch):
+    """This process takes one piece, then waits until the workbook's process has written the
+    workbook and taken the others: the files are those one process writes."""
+    real, mine = package_work.write_piece, []
+
+    def after_the_workbook(piece, folder, tables):
+        deadline = time.monotonic() + 60
+        while not (folder / WORKBOOK).exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(1.0)  # the other process takes every piece left meanwhile
+        mine.append(piece)
+        return real(piece, folder, tables)
+
+    monkeypatch.setattr(package_work, "write_piece", after_the_workbook)
+    shared = _package(tmp_path / "two", _tables())
+    monkeypatch.setattr(package_work, "write_piece", real)
+    monkeypatch.setenv("BANGFU_WORKERS", "1")
+    alone = _package(tmp_path / "one", _tables())
+    assert 0 < len(mine) < len(plan(_tables())), mine  # both processes wrote pieces
+    assert shared == alone
+    descriptor = json.loads(shared["datapackage.json"])
+    paths = [r["path"] for r in descriptor["resources"]]
+    assert paths[:3] == ["a.csv", "b.csv", "c.csv"]  # in table order, whoever wrote them
+    assert mp.active_children() == []
+
+
+def test_a_piece_failing_in_the_workbooks_process_is_refused_here(tmp_path, monkeypatch):
+    """A value the Parquet file cannot hold, met by the workbook's process: the same refusal
+    as in this one, and no process is left."""
+    tables = _tables()
+    tables["c"].rows[0]["c1"] = "不是整数"
+    real = package_work.write_piece
+
+    def after_the_workbook(piece, folder, tables):
+        while not (folder / WORKBOOK).exists():
+            time.sleep(0.01)
+        time.sleep(1.0)
+        return real(piece, folder, tables)
+
+    monkeypatch.setattr(package_work, "write_piece", after_the_workbook)
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    with pytest.raises(PublishRefused) as caught:
+        extracts.start_package(folder, tables, [], RELEASE).finish()
+    assert "c" in str(caught.value) and "c1" in str(caught.value)
+    assert "不是整数" not in str(caught.value)  # the value itself is never echoed
+    assert mp.active_children() == []
+    monkeypatch.setenv("BANGFU_WORKERS", "1")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    with pytest.raises(PublishRefused) as here:
+        extracts.start_package(alone, tables, [], RELEASE).finish()
+    assert str(here.value) == str(caught.value)
