@@ -205,7 +205,7 @@ def _deadline(seconds: float, args: tuple):
 
 
 # memoised for their side effect (registering an exit handler once), not for a value
-_KEEP_CACHED = {("bangfu.load", "_unfreeze_at_exit")}
+_KEEP_CACHED = {("bangfu.collector", "_unfreeze_at_exit")}
 
 
 def _fresh_process_state() -> None:

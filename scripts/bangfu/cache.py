@@ -59,6 +59,7 @@ CODE_IMPORTS_ELSEWHERE = {
     "writes.py": "the names of the writers' staging files",
     "resources.py": "where the package's schemas are; the schemas themselves are hashed",
     "model.py": "types only: the rules' functions above take a record's data",
+    "collector.py": "when the cyclic garbage collector runs, which no result depends on",
 }
 
 

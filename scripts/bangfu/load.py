@@ -10,7 +10,6 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from . import cache as cache_mod
@@ -161,29 +160,12 @@ def load_tree(
     """Read every record under ``data_root`` (parallel across cores, through the parse cache);
     with ``schemas_dir``, also schema-check each record. Same records and findings as
     ``read_record`` + ``schemacheck.validate`` one by one."""
-    import gc
+    from .collector import held
 
-    # records are acyclic: the cyclic collector, run again and again while millions of
-    # containers are made, would only cost time; it runs once at the end instead
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # records are acyclic: the cyclic collector would only cost time (``collector``); what
+    # was loaded stays out of later collections (it is freed by reference counting)
+    with held(freeze=True):
         return _load_tree(data_root, schemas_dir, workers, use_cache)
-    finally:
-        gc.freeze()  # what was loaded stays out of later collections (it is freed by refcount)
-        _unfreeze_at_exit()
-        if enabled:
-            gc.enable()
-
-
-@cache
-def _unfreeze_at_exit() -> None:
-    """Frozen objects are skipped by the collection at interpreter exit; native modules
-    (DuckDB's bindings) then report their objects as leaked on stderr."""
-    import atexit
-    import gc
-
-    atexit.register(gc.unfreeze)
 
 
 def _load_tree(

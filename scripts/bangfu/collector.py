@@ -1,0 +1,37 @@
+"""The cyclic garbage collector, held off while a stage makes many containers that form no
+cycle (records read, rows packed or unpickled): run again and again while millions of them
+are made, it walks the growing heap each time and finds nothing. They are freed by reference
+counting as ever; a collection runs again once the stage has ended."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+
+@contextmanager
+def held(*, freeze: bool = False) -> Iterator[None]:
+    """The collector off inside the block (as it was, after it; a block inside another
+    leaves it off). ``freeze``: what exists at the block's end is left out of every later
+    collection (``gc.freeze``): for what a process keeps to its end, such as the records."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+            _unfreeze_at_exit()
+        if enabled:
+            gc.enable()
+
+
+@cache
+def _unfreeze_at_exit() -> None:
+    """Frozen objects are skipped by the collection at interpreter exit; native modules
+    (DuckDB's bindings) then report their objects as leaked on stderr."""
+    import atexit
+
+    atexit.register(gc.unfreeze)

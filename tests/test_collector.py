@@ -1,0 +1,122 @@
+"""The cyclic collector held off for a stage (``bangfu.collector``), the packed tables'
+pickling that uses it, and the fact tables read by Arrow as one struct array."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import pickle
+
+import pyarrow as pa
+import pytest
+
+from bangfu import collector
+from bangfu.aggregate import NOT_RECORDED, WITHHELD, Column, Table
+from bangfu.facts import SCHEMA, arrow_table
+from bangfu.publish.packed import Packed, pack
+
+
+def test_held_turns_the_collector_off_and_back_as_it_was():
+    assert gc.isenabled()
+    with collector.held():
+        assert not gc.isenabled()
+        with collector.held():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block leaves the outer one's state
+    assert gc.isenabled()
+    with pytest.raises(KeyError), collector.held():
+        raise KeyError("x")
+    assert gc.isenabled()  # back on after an error too
+    gc.disable()
+    try:
+        with collector.held():
+            pass
+        assert not gc.isenabled()  # off before: off after
+    finally:
+        gc.enable()
+
+
+def test_held_with_freeze_leaves_what_exists_out_of_later_collections():
+    before = gc.get_freeze_count()
+    try:
+        with collector.held(freeze=True):
+            kept = [[i] for i in range(1000)]
+        assert gc.get_freeze_count() >= before + 1000
+        assert len(kept) == 1000
+    finally:
+        gc.unfreeze()
+
+
+def _table() -> Table:
+    cols = [
+        Column("id", "string", "编号", ""),
+        Column("households", "integer", "户数", ""),
+        Column("amount", "number", "金额", ""),
+    ]
+    rows = [
+        {"id": "合成村1", "households": 12, "amount": 0.5},
+        {"id": "合成村2", "households": WITHHELD, "amount": NOT_RECORDED},
+        {"id": "合成村3", "households": None},
+    ]
+    return Table("fake", "合成表", "", cols, rows, ["id"], [])
+
+
+def test_a_packed_table_unpickles_whole_with_the_collector_back_on():
+    packed = pack({"fake": _table()})["fake"]
+    again = pickle.loads(pickle.dumps(packed))
+    assert isinstance(again, Packed)
+    assert again.table == packed.table
+    assert (
+        again.rows
+        == packed.rows
+        == [
+            ("合成村1", 12, 0.5),
+            ("合成村2", WITHHELD, NOT_RECORDED),
+            ("合成村3", None, None),
+        ]
+    )
+    assert again.rows[1][1] is WITHHELD  # the marker stays the one object the writers test
+    assert gc.isenabled()
+
+
+def _by_columns(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
+    """The table built column by column, as the fact tables were before."""
+    arrays = []
+    for i, f in enumerate(schema):
+        values = [r[i] for r in rows]
+        if f.type == pa.date32():
+            arrays.append(pa.array(values, type=pa.string()).cast(pa.date32()))
+        else:
+            arrays.append(pa.array(values, type=f.type))
+    return pa.table(arrays, schema=schema)
+
+
+def test_fact_rows_become_the_table_built_column_by_column():
+    entry = [
+        ("P1", "2026-04", "物资", "2026-04-03", "H1", "V1", 12.5, False),
+        ("P1", "2026-04", "走访", None, None, "V1", 0.0, True),
+        ("P2", "2026-Q2", "资金", "2026-06-30", "H2", None, 1e16, False),
+    ]
+    got = arrow_table(SCHEMA["entry"], entry)
+    assert got.schema == SCHEMA["entry"]
+    assert got.equals(_by_columns(SCHEMA["entry"], entry))
+    assert got.column("date").to_pylist() == [dt.date(2026, 4, 3), None, dt.date(2026, 6, 30)]
+    plan = [("P1", "C1", "执行中", "2026-01-01", "2026-12-31", None, True, 1500.0, 3)]
+    assert arrow_table(SCHEMA["plan"], plan).equals(_by_columns(SCHEMA["plan"], plan))
+    for name, schema in SCHEMA.items():  # no rows: an empty table of the schema
+        empty = arrow_table(schema, [])
+        assert empty.num_rows == 0 and empty.schema == schema, name
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ("P1", "C1"),  # too short
+        ("P1", "C1", "执行中", None, None, None, True, None, 3, "extra"),  # too long
+        ("P1", "C1", "执行中", "2026-02-30", None, None, True, None, 3),  # no such day
+        ("P1", "C1", "执行中", None, None, None, True, None, "三"),  # not a number
+    ],
+)
+def test_a_fact_row_arrow_cannot_hold_is_refused(row):
+    with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
+        arrow_table(SCHEMA["plan"], [row])
