@@ -1,19 +1,16 @@
-"""The cyclic collector held off for a stage (``bangfu.collector``), the packed tables'
-pickling that uses it, and the fact tables read by Arrow as one struct array."""
+"""The cyclic collector held off for a stage (``bangfu.collector``), and the fact tables read
+by Arrow as one struct array."""
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
-import pickle
 
 import pyarrow as pa
 import pytest
 
 from bangfu import collector
-from bangfu.aggregate import NOT_RECORDED, WITHHELD, Column, Table
 from bangfu.facts import SCHEMA, arrow_table
-from bangfu.publish.packed import Packed, pack
 
 
 def test_held_turns_the_collector_off_and_back_as_it_was():
@@ -45,38 +42,6 @@ def test_held_with_freeze_leaves_what_exists_out_of_later_collections():
         assert len(kept) == 1000
     finally:
         gc.unfreeze()
-
-
-def _table() -> Table:
-    cols = [
-        Column("id", "string", "编号", ""),
-        Column("households", "integer", "户数", ""),
-        Column("amount", "number", "金额", ""),
-    ]
-    rows = [
-        {"id": "合成村1", "households": 12, "amount": 0.5},
-        {"id": "合成村2", "households": WITHHELD, "amount": NOT_RECORDED},
-        {"id": "合成村3", "households": None},
-    ]
-    return Table("fake", "合成表", "", cols, rows, ["id"], [])
-
-
-def test_a_packed_table_unpickles_whole_with_the_collector_back_on():
-    packed = pack({"fake": _table()})["fake"]
-    again = pickle.loads(pickle.dumps(packed))
-    assert isinstance(again, Packed)
-    assert again.table == packed.table
-    assert (
-        again.rows
-        == packed.rows
-        == [
-            ("合成村1", 12, 0.5),
-            ("合成村2", WITHHELD, NOT_RECORDED),
-            ("合成村3", None, None),
-        ]
-    )
-    assert again.rows[1][1] is WITHHELD  # the marker stays the one object the writers test
-    assert gc.isenabled()
 
 
 def _by_columns(schema: pa.Schema, rows: list[tuple]) -> pa.Table:

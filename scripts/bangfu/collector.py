@@ -1,5 +1,5 @@
 """The cyclic garbage collector, held off while a stage makes many containers that form no
-cycle (records read, rows packed or unpickled): run again and again while millions of them
+cycle (records read, rows packed): run again and again while millions of them
 are made, it walks the growing heap each time and finds nothing. They are freed by reference
 counting as ever; a collection runs again once the stage has ended."""
 

@@ -8,7 +8,6 @@ either way."""
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass, replace
 from operator import itemgetter
 
@@ -22,11 +21,6 @@ class Packed:
 
     table: Table
     rows: list[tuple]
-
-    def __reduce__(self):
-        """Pickled with its rows as one inner pickle, unpickled with the cyclic collector held
-        off (2.8 s of the workbook's process at 200,000 households went to collections)."""
-        return _unpickled, (self.table, pickle.dumps(self.rows, protocol=pickle.HIGHEST_PROTOCOL))
 
     # what the writers read of the table itself
     @property
@@ -67,11 +61,6 @@ def pack(tables: dict[str, Table] | dict[str, Packed]) -> dict[str, Packed]:
             names = [c.name for c in t.columns]
             out[name] = Packed(replace(t, rows=[]), [tuple(map(r.get, names)) for r in t.rows])
         return out
-
-
-def _unpickled(table: Table, rows: bytes) -> Packed:
-    with held():  # millions of tuples (``Packed.__reduce__``)
-        return Packed(table, pickle.loads(rows))
 
 
 def values_of(table: Table | Packed, name: str) -> list:
