@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..monitor import Status
 from ..policy import PolicyIndex
-from . import cells, status, tables
+from . import cells, protect, status, tables
 from .cells import Figures
 from .columns import (
     FLAG_NAMES,
@@ -26,7 +26,6 @@ from .columns import (
     Column,
     Table,
 )
-from .protect import inputs, protect
 from .store import Store
 
 __all__ = [
@@ -58,17 +57,24 @@ def compute(
     threshold = PolicyIndex(model).small_cell_threshold()
     store = Store.from_model(model, as_of, release=release)
     try:
-        result = Result(
-            as_of,
-            threshold,
-            tables.build(store, model, schemas_dir, threshold),
-            cells.read(store),
-            status.read(store),
-        )
-        protected = inputs(store)
-    finally:
-        store.close()  # the database's memory goes back before the disclosure search
-    protect(result, protected)
+        protected = protect.inputs(store)
+    except BaseException:
+        store.close()
+        raise
+    # the place figures' disclosure decision in a second process while the tables are built
+    # (stopped if anything here fails)
+    with protect.start(threshold, protected) as places:
+        try:
+            result = Result(
+                as_of,
+                threshold,
+                tables.build(store, model, schemas_dir, threshold),
+                cells.read(store),
+                status.read(store),
+            )
+        finally:
+            store.close()  # the database's memory goes back before the rest of disclosure
+        protect.protect(result, protected, places)
     return result
 
 

@@ -25,6 +25,11 @@ Figures no identity ties to any other published figure (``BY_ROW``: every column
 ``progress``; households and entries of ``report_entries``) can only be given away by
 themselves: the primary rule decides each, row by row, with no cell and no search (at a
 province's size they are most of the figures). A relation naming one is refused.
+
+No identity joins a place figure to a plan's, a tier's or a campaign's, so the decision comes
+in two halves searched on their own (``decide_places``, ``decide_others``): ``compute`` starts
+the place figures' half in a second process (``start``) as soon as the store has them, and it
+runs while this process builds the tables and decides the other half (``protect``).
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from .. import collector, forked
 from ..disclosure import Cell, Relation, is_primary, is_small
 from ..disclosure_parts import connected, is_star, protect_parts, solve_stars
 from .columns import WITHHELD
+from .withhold import apply
 
 PLACE_COUNTS = ("households", "monitored", "paired", "due", "done", "overdue", "income_project")
 LEVEL = {0: "village", 1: "township", 3: "county", 7: "total"}
@@ -58,6 +65,14 @@ class _Cells:
             return
         h = value if households is None else households
         self.cells[key] = Cell(key, value, int(h))
+
+    def merge(self, other: _Cells) -> _Cells:
+        """This and ``other``'s cells and identities (none shared), in this one."""
+        self.cells.update(other.cells)
+        self.relations += other.relations
+        self.stars += other.stars
+        self.rows.update(other.rows)
+        return self
 
     def at_most(self, small: tuple, big: tuple) -> None:
         """``small <= big``, an inequality every reader knows (paired households are among
@@ -237,9 +252,17 @@ def _exact(v):
     return v if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
-def cells_of(agg, inp: Inputs) -> _Cells:
-    c = _Cells(agg.threshold)
+def place_cells(threshold: int, inp: Inputs) -> _Cells:
+    """The place figures' cells and identities (``_places``): they read only ``inp``."""
+    c = _Cells(threshold)
     _places(c, inp)
+    return c
+
+
+def other_cells(agg, inp: Inputs) -> _Cells:
+    """Every other cell: the plans' (``_plans``), the tiers' and the campaigns'. No identity
+    ties one of them to a place figure."""
+    c = _Cells(agg.threshold)
     _plans(c, agg, inp)
     for county, tiers in agg.status.tiers.items():
         for tier, n in tiers.items():
@@ -249,43 +272,84 @@ def cells_of(agg, inp: Inputs) -> _Cells:
     return c
 
 
+def cells_of(agg, inp: Inputs) -> _Cells:
+    """All the cells and identities, the place figures' first."""
+    return place_cells(agg.threshold, inp).merge(other_cells(agg, inp))
+
+
 def _place_inequality(r: Relation) -> bool:
     return any(p[0] == "latent" and p[1][0] == "place" for p in r.parts)
 
 
-def decide(agg, inp: Inputs) -> tuple[_Cells, list[Relation], frozenset]:
-    """The cells, the identities in force and the cells to withhold.
+Decision = tuple[_Cells, list[Relation], frozenset]  # the cells, the identities in force, withheld
 
-    A cell in no identity can only be given away by itself: the primary rule decides it;
-    the others go through complementary suppression. When the inequalities between a place's
-    columns leave the witness search no way but its last resort (withholding every connected
-    cell, ``stats["scaled"]``), they are left out for the places and the search runs again:
-    the hierarchies and the tables' identities are always kept. The second search covers
-    only the cells tied to such an inequality (the place hierarchy): the other groups (a
-    plan's rows…) have the same cells and identities in both searches, so the first search's
-    answer for them stands (``disclosure_parts``: groups no relation joins are searched
-    independently). The plans' stars (``_Cells.stars``) are such groups: each is answered
-    on its own (``disclosure_parts.solve_stars``, as the search would), so the search and its
-    bookkeeping cover only the other cells (at 200,000 households, one cell in eight)."""
-    c = cells_of(agg, inp)
+
+def decide(agg, inp: Inputs) -> Decision:
+    """The cells, the identities in force and the cells to withhold: the place figures'
+    decision (``decide_places``) and the others' (``decide_others``) together. No identity
+    joins the two halves, so each is searched on its own (``disclosure_parts``: groups no
+    relation joins are searched independently); ``protect`` runs the first in a second
+    process while the second is decided here."""
+    c, relations, withheld = decide_places(agg.threshold, inp)
+    rest, rest_relations, rest_withheld = decide_others(agg, inp)
+    return c.merge(rest), relations + rest_relations, withheld | rest_withheld
+
+
+def decide_places(threshold: int, inp: Inputs) -> Decision:
+    """The place figures: a cell in no identity can only be given away by itself, so the
+    primary rule decides it; the others go through complementary suppression. When the
+    inequalities between a place's columns leave the witness search no way but its last
+    resort (withholding every connected cell, ``stats["scaled"]``), they are left out and the
+    search runs again, over only the cells tied to such an inequality: the hierarchies are
+    always kept, and the groups no inequality touches have the same cells and identities in
+    both searches, so the first search's answer for them stands."""
+    c = place_cells(threshold, inp)
+    if threshold <= 1:
+        return c, list(c.relations), frozenset()
+    tied, stats = _search(c, c.relations, None, threshold)
+    relations = c.relations
+    if stats.get("scaled"):
+        touched = connected(relations, [r for r in relations if _place_inequality(r)])
+        relations = [r for r in relations if not _place_inequality(r)]
+        again, _ = _search(c, relations, touched, threshold)
+        tied = (tied - touched) | again
+    return c, list(relations), _alone(c, relations) | tied
+
+
+def decide_others(agg, inp: Inputs) -> Decision:
+    """The plans', tiers' and campaigns' cells. The plans' stars (``_Cells.stars``: a plan's
+    total and its rows) are each answered on their own (``disclosure_parts.solve_stars``, as
+    the search would); the search covers only the other identities, if any."""
+    c = other_cells(agg, inp)
     if agg.threshold <= 1:
         return c, list(c.relations), frozenset()
     stars = [r for r in c.stars if is_star(c.cells, r)]
     starred = {id(r) for r in stars}
     searched = [r for r in c.relations if id(r) not in starred]
-    tied, stats = _search(c, searched, None, agg.threshold)
-    relations = c.relations
-    if stats.get("scaled"):
-        touched = connected(searched, [r for r in searched if _place_inequality(r)])
-        searched = [r for r in searched if not _place_inequality(r)]
-        relations = [r for r in relations if not _place_inequality(r)]
-        again, _ = _search(c, searched, touched, agg.threshold)
-        tied = (tied - touched) | again
+    tied, _ = _search(c, searched, None, agg.threshold) if searched else (frozenset(), None)
     solved: set = set()
     solve_stars(c.cells, stars, agg.threshold, solved, Counter())
+    return c, list(c.relations), _alone(c, c.relations) | tied | solved
+
+
+def _alone(c: _Cells, relations: list[Relation]) -> frozenset:
+    """The cells in none of ``relations`` that the primary rule withholds."""
     related = {k for r in relations for k in (r.total, *r.parts)}
-    alone = {k for k, cell in c.cells.items() if k not in related and is_primary(cell, c.t)}
-    return c, list(relations), frozenset(alone) | tied | solved
+    return frozenset(k for k, cell in c.cells.items() if k not in related and is_primary(cell, c.t))
+
+
+def withheld_places(threshold: int, inp: Inputs) -> frozenset:
+    """The place figures' cells to withhold (``decide_places``), alone: what a second
+    process sends back."""
+    with collector.held():  # cells and identities, in no cycle
+        return decide_places(threshold, inp)[2]
+
+
+def start(threshold: int, inp: Inputs) -> forked.Job:
+    """The place figures' decision in a second process where one is free (``forked.start``;
+    else now, here), while this one builds the tables and decides the others (``protect``).
+    It reads only the store's place figures (``inputs``)."""
+    return forked.start("披露控制", withheld_places, threshold, inp)
 
 
 def _search(c: _Cells, relations: list[Relation], within: set | None, threshold: int):
@@ -297,58 +361,11 @@ def _search(c: _Cells, relations: list[Relation], within: set | None, threshold:
     return protect_parts({k: c.cells[k] for k in related}, relations, threshold)
 
 
-# ---------------------------------------------------------------- applying the decision
-
-_PLACE_COLUMNS = {"households": "households", "paired": "households_paired"}
-_PLACE_TABLE = {"village": "villages", "township": "townships", "county": "counties"}
-
-
-_ROW_COLUMN = {  # the column of a plan's or an entries row's cell (the other columns go by row)
-    "entries_row": "amount_yuan",
-    "plan_target": "households",
-    "target_households": "target_households",
-    "delivered": "delivered_amount_yuan",
-}
-
-
-def apply(agg, withheld: frozenset, table_rows: dict[tuple, dict]) -> None:
-    """Replace every withheld cell by ``WITHHELD`` in the tables and the site's figures;
-    ``table_rows``: the row of each plan's and entries row's cell (``_Cells.rows``)."""
-    if not withheld:
-        return
-    t, f = agg.tables, agg.figs
-    rows = {name: {r.get("id"): r for r in t[name].rows} for name in _PLACE_TABLE.values()}
-    cells = {"village": f.village, "township": f.township, "county": f.county}
-    for key in withheld:
-        kind = key[0]
-        if kind in ("entries_row", "plan_target", "plan"):
-            table_rows[key][_ROW_COLUMN[key[2] if kind == "plan" else kind]] = WITHHELD
-            continue
-        if kind in ("place", "category"):
-            _, measure, level, pid = key
-            cell = f.total if level == "total" else cells[level].get(pid)
-            if cell is not None and kind == "category":
-                cell.categories[measure] = WITHHELD
-            elif cell is not None:
-                setattr(cell, measure, WITHHELD)
-            row = rows.get(_PLACE_TABLE.get(level, ""), {}).get(pid)
-            col = _PLACE_COLUMNS.get(measure) if kind == "place" else None
-            if row is not None and col:
-                row[col] = WITHHELD
-            if (
-                row is not None
-                and kind == "place"
-                and measure == "delivered"
-                and level == "village"
-            ):
-                row["amount_yuan"] = WITHHELD
-        elif kind == "tier":
-            f.tiers[key[1]][key[2]] = WITHHELD
-        elif kind == "campaign_paired":
-            f.campaign_paired[key[1:]] = WITHHELD
-
-
-def protect(agg, inp: Inputs) -> None:
-    c, _, withheld = decide(agg, inp)  # reads the rows' exact figures: before ``by_row``
+def protect(agg, inp: Inputs, places: forked.Job | None = None) -> None:
+    """Withhold what disclosure control decides, in the tables and the site's figures, in
+    place; ``places``: the place figures' decision already started (``start``)."""
+    with collector.held():  # a million cells and identities, in no cycle
+        c, _, withheld = decide_others(agg, inp)  # reads the rows' exact figures: before by_row
     by_row(agg)
-    apply(agg, withheld, c.rows)
+    placed = places.wait() if places is not None else withheld_places(agg.threshold, inp)
+    apply(agg, withheld | placed, c.rows)

@@ -1,0 +1,126 @@
+"""Disclosure control in two halves (``aggregate.protect``): the place figures' decision runs
+in a second process while the tables are built and the plans' cells are decided here; the
+figures published are the same as when one process decides all, and a failure of either
+process is a clear error that leaves no process behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from bangfu import aggregate
+from bangfu.aggregate import WITHHELD, protect, tables
+from bangfu.config import Config, PublishRefused
+from bangfu.pipeline import Pipeline
+from bangfu.synth import SynthOptions, generate
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = dt.date(2025, 9, 30)
+
+pytestmark = pytest.mark.xdist_group("protect_halves")
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    """300 households in small places (3 counties of 2 townships of 2 villages): most place
+    figures are small, so both halves withhold cells."""
+    out = tmp_path_factory.mktemp("halves") / "demo"
+    generate(
+        Config.make(ROOT / "data"), SynthOptions(households=300, seed=7, out=out, shape=(3, 2, 2))
+    )
+    cfg = Config.make(out / "data", None, AS_OF.isoformat())
+    return Pipeline(cfg).model, cfg.schemas_dir
+
+
+def _compute(model, monkeypatch, workers: str):
+    monkeypatch.setenv("BANGFU_WORKERS", workers)
+    return aggregate.compute(model[0], model[1], AS_OF)
+
+
+def _withheld(result) -> set[tuple]:
+    """Every withheld figure of the tables and of the place cells."""
+    out = {
+        (name, i, col)
+        for name, table in result.tables.items()
+        for i, row in enumerate(table.rows)
+        for col, value in row.items()
+        if value is WITHHELD
+    }
+    for level in ("village", "township", "county"):
+        for pid, cell in getattr(result.figs, level).items():
+            out |= {
+                (level, pid, m) for m in ("households", "paired") if getattr(cell, m) is WITHHELD
+            }
+    return out
+
+
+def test_the_place_figures_are_decided_in_a_second_process_with_the_same_answer(
+    model, monkeypatch, tmp_path
+):
+    pids = tmp_path / "pids"
+    real = protect.withheld_places
+
+    def recorded(*args):
+        with open(pids, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    monkeypatch.setattr(protect, "withheld_places", recorded)
+    two = _compute(model, monkeypatch, "2")
+    assert [int(p) for p in pids.read_text().split()] != [os.getpid()]
+    assert mp.active_children() == []
+    one = _compute(model, monkeypatch, "1")
+    assert pids.read_text().split()[-1] == str(os.getpid())
+    assert two == one
+    withheld = _withheld(two)
+    places = {w for w in withheld if w[0] in ("village", "township", "county")}
+    plans = {w for w in withheld if w[0] in ("plans", "plan_targets", "report_entries")}
+    assert places and plans, "both halves withhold something in this ledger"
+
+
+def test_a_failure_in_the_place_process_is_raised_here(model, monkeypatch):
+    def fails(*_args):
+        raise ZeroDivisionError("a bug in the search")
+
+    monkeypatch.setattr(protect, "withheld_places", fails)
+    with pytest.raises(ZeroDivisionError, match="a bug in the search"):
+        _compute(model, monkeypatch, "2")
+    assert mp.active_children() == []
+
+
+def test_a_killed_place_process_is_a_clear_refusal(model, monkeypatch):
+    def killed(*_args):
+        os._exit(9)
+
+    monkeypatch.setattr(protect, "withheld_places", killed)
+    with pytest.raises(PublishRefused, match="披露控制未能完成.*退出码 9"):
+        _compute(model, monkeypatch, "2")
+    assert mp.active_children() == []
+
+
+def test_an_error_while_the_tables_are_built_stops_the_place_process(model, monkeypatch, tmp_path):
+    started = tmp_path / "started"
+    real = protect.withheld_places
+
+    def slow(*args):
+        started.write_text("yes")
+        time.sleep(60)
+        return real(*args)
+
+    def fails(*_args):
+        for _ in range(3000):  # until the place process is under way
+            if started.exists():
+                break
+            time.sleep(0.01)
+        raise KeyError("a bug in the tables")
+
+    monkeypatch.setattr(protect, "withheld_places", slow)
+    monkeypatch.setattr(tables, "build", fails)
+    with pytest.raises(KeyError, match="a bug in the tables"):
+        _compute(model, monkeypatch, "2")
+    assert mp.active_children() == []
