@@ -364,8 +364,11 @@ def _search(c: _Cells, relations: list[Relation], within: set | None, threshold:
 def protect(agg, inp: Inputs, places: forked.Job | None = None) -> None:
     """Withhold what disclosure control decides, in the tables and the site's figures, in
     place; ``places``: the place figures' decision already started (``start``)."""
-    with collector.held():  # a million cells and identities, in no cycle
+    # a million cells and identities in no cycle: the collector held off while they are made,
+    # and they are freed before it runs again (it would walk them all once more)
+    with collector.held():
         c, _, withheld = decide_others(agg, inp)  # reads the rows' exact figures: before by_row
-    by_row(agg)
-    placed = places.wait() if places is not None else withheld_places(agg.threshold, inp)
-    apply(agg, withheld | placed, c.rows)
+        by_row(agg)
+        placed = places.wait() if places is not None else withheld_places(agg.threshold, inp)
+        apply(agg, withheld | placed, c.rows)
+        del c, withheld, placed
