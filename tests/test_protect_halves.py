@@ -1,5 +1,5 @@
 """Disclosure control in two halves (``aggregate.protect``): the place figures' decision runs
-in a second process while the tables are built and the plans' cells are decided here; the
+in a second process while the plans', tiers' and campaigns' cells are decided here; the
 figures published are the same as when one process decides all, and a failure of either
 process is a clear error that leaves no process behind."""
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bangfu import aggregate
-from bangfu.aggregate import WITHHELD, protect, tables
+from bangfu.aggregate import WITHHELD, protect
 from bangfu.config import Config, PublishRefused
 from bangfu.pipeline import Pipeline
 from bangfu.synth import SynthOptions, generate
@@ -103,7 +103,7 @@ def test_a_killed_place_process_is_a_clear_refusal(model, monkeypatch):
     assert mp.active_children() == []
 
 
-def test_an_error_while_the_tables_are_built_stops_the_place_process(model, monkeypatch, tmp_path):
+def test_an_error_in_this_half_stops_the_place_process(model, monkeypatch, tmp_path):
     started = tmp_path / "started"
     real = protect.withheld_places
 
@@ -117,10 +117,10 @@ def test_an_error_while_the_tables_are_built_stops_the_place_process(model, monk
             if started.exists():
                 break
             time.sleep(0.01)
-        raise KeyError("a bug in the tables")
+        raise KeyError("a bug in the plans' half")
 
     monkeypatch.setattr(protect, "withheld_places", slow)
-    monkeypatch.setattr(tables, "build", fails)
-    with pytest.raises(KeyError, match="a bug in the tables"):
+    monkeypatch.setattr(protect, "decide_others", fails)
+    with pytest.raises(KeyError, match="a bug in the plans' half"):
         _compute(model, monkeypatch, "2")
     assert mp.active_children() == []

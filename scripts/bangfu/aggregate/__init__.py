@@ -58,22 +58,19 @@ def compute(
     store = Store.from_model(model, as_of, release=release)
     try:
         protected = protect.inputs(store)
-    except BaseException:
-        store.close()
-        raise
-    # the place figures' disclosure decision in a second process while the tables are built
-    # (stopped if anything here fails)
+        result = Result(
+            as_of,
+            threshold,
+            tables.build(store, model, schemas_dir, threshold),
+            cells.read(store),
+            status.read(store),
+        )
+    finally:
+        store.close()  # the database's memory goes back before disclosure control
+    # the place figures' disclosure decision in a second process while this one decides the
+    # others' (stopped if anything here fails); not beside the tables: DuckDB builds them on
+    # every core already
     with protect.start(threshold, protected) as places:
-        try:
-            result = Result(
-                as_of,
-                threshold,
-                tables.build(store, model, schemas_dir, threshold),
-                cells.read(store),
-                status.read(store),
-            )
-        finally:
-            store.close()  # the database's memory goes back before the rest of disclosure
         protect.protect(result, protected, places)
     return result
 

@@ -28,8 +28,8 @@ province's size they are most of the figures). A relation naming one is refused.
 
 No identity joins a place figure to a plan's, a tier's or a campaign's, so the decision comes
 in two halves searched on their own (``decide_places``, ``decide_others``): ``compute`` starts
-the place figures' half in a second process (``start``) as soon as the store has them, and it
-runs while this process builds the tables and decides the other half (``protect``).
+the place figures' half in a second process (``start``) once the tables are built, and it runs
+while this process decides the other half (``protect``).
 """
 
 from __future__ import annotations
@@ -347,7 +347,7 @@ def withheld_places(threshold: int, inp: Inputs) -> frozenset:
 
 def start(threshold: int, inp: Inputs) -> forked.Job:
     """The place figures' decision in a second process where one is free (``forked.start``;
-    else now, here), while this one builds the tables and decides the others (``protect``).
+    else now, here), while this one decides the others (``protect``).
     It reads only the store's place figures (``inputs``)."""
     return forked.start("披露控制", withheld_places, threshold, inp)
 
