@@ -44,6 +44,26 @@ def test_held_with_freeze_leaves_what_exists_out_of_later_collections():
         gc.unfreeze()
 
 
+def test_keep_leaves_what_exists_out_of_later_collections_but_frees_it_when_dropped():
+    import weakref
+
+    class Node:
+        pass
+
+    before = gc.get_freeze_count()
+    try:
+        kept = [[i] for i in range(1000)]
+        dropped = Node()
+        gone = weakref.ref(dropped)
+        collector.keep()
+        assert gc.get_freeze_count() >= before + 1000
+        assert len(kept) == 1000
+        del dropped  # reference counting still frees a kept object
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+
+
 def _by_columns(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
     """The table built column by column, as the fact tables were before."""
     arrays = []

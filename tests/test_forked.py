@@ -189,20 +189,20 @@ def _break_reference(root: Path) -> None:
 
 def test_the_check_runs_in_a_second_process_and_finds_the_same(tmp_path, monkeypatch):
     root = make_case(tmp_path, None)
-    run, pids = check_mod.run, tmp_path / "pids"
+    run, pids = check_mod.run_first, tmp_path / "pids"
 
     def recorded(*args, **kwargs):
         with open(pids, "a") as f:
             f.write(f"{os.getpid()}\n")
         return run(*args, **kwargs)
 
-    monkeypatch.setattr(check_mod, "run", recorded)
+    monkeypatch.setattr(check_mod, "run_first", recorded)
     pipe = _pipe(root)
     agg = pipe.publishable("export")
     assert "figures" in agg.__dict__  # computed while the check ran
     assert int(pids.read_text()) != os.getpid(), "the check did not run in a second process"
     assert mp.active_children() == []
-    monkeypatch.setattr(check_mod, "run", run)
+    monkeypatch.setattr(check_mod, "run_first", run)
     alone = _pipe(root)
     assert pipe.result.findings == alone.result.findings
     assert pipe.result.files_checked == alone.result.files_checked
@@ -254,7 +254,7 @@ def test_a_killed_check_process_is_a_clear_refusal(tmp_path, monkeypatch):
     def killed(*_args, **_kwargs):
         os._exit(9)
 
-    monkeypatch.setattr(check_mod, "run", killed)
+    monkeypatch.setattr(check_mod, "run_first", killed)
     out = tmp_path / "site"
     proc = bangfu("site", "--data", str(root / "data"), "--out", str(out), cwd=root)
     assert proc.returncode == 1

@@ -7,13 +7,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import model as model_mod
-from . import schema
+from . import rules, schema
 from .config import Config, UsageError
 from .findings import Finding
 from .load import Tree, load_tree
 from .record import Record, locate, under
 from .redact import redact
-from .rules import run_all
 from .rules.base import Context
 
 
@@ -97,14 +96,47 @@ def run(
     m = modelled() if modelled is not None else model_mod.build(records)
     _write_index(cfg, tree, m)
     findings = [f for rec in records for f in rec.findings]
-    findings.extend(run_all(m, Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir)))
+    findings.extend(rules.run_all(m, _context(cfg)))
     files = len(records)
     if only is not None:  # paths: what ``only`` names, resolved above
         findings = [f for f in findings if under(f.file, paths)]
         files = sum(1 for r in records if under(r.file, paths))
+    return _result(cfg, findings, records, files)
+
+
+# A whole-folder check in two parts two processes run at once (``Pipeline.publishable``): its
+# result is ``run``'s.
+
+
+def run_first(cfg: Config, tree: Tree, m: model_mod.Model) -> tuple[list[Finding], list]:
+    """The reference index written (when stale); the records' own findings and those of the
+    rules of ``rules.FIRST`` (a list per rule)."""
+    _write_index(cfg, tree, m)
+    return [f for rec in tree.records for f in rec.findings], rules.run(
+        rules.FIRST, m, _context(cfg)
+    )
+
+
+def run_last(cfg: Config, m: model_mod.Model) -> list[list[Finding]]:
+    """The findings of the rules of ``rules.LAST`` (a list per rule)."""
+    return rules.run(rules.LAST, m, _context(cfg))
+
+
+def joined(
+    cfg: Config, first: tuple[list[Finding], list], last: list, records: list[Record]
+) -> Result:
+    """The result of a whole-folder check from ``run_first``'s and ``run_last``'s."""
+    own, found = first
+    return _result(cfg, own + rules.in_order(found, last), records, len(records))
+
+
+def _context(cfg: Config) -> Context:
+    return Context(as_of=cfg.as_of, schemas_dir=cfg.schemas_dir)
+
+
+def _result(cfg: Config, findings: list[Finding], records: list[Record], files: int) -> Result:
     findings.sort(key=Finding.sort_key)
-    findings = redact(findings, records, schema.bundled(cfg.schemas_dir))
-    return Result(findings, records, files)
+    return Result(redact(findings, records, schema.bundled(cfg.schemas_dir)), records, files)
 
 
 def _write_index(cfg: Config, tree: Tree, m: model_mod.Model) -> None:

@@ -28,6 +28,15 @@ def held(*, freeze: bool = False) -> Iterator[None]:
             gc.enable()
 
 
+def keep() -> None:
+    """What exists now is left out of every later collection (``gc.freeze``): for a stage
+    that makes many containers (the pages) beside what the process keeps to its end (the
+    records, figures and tables), which each full collection would walk again. Reference
+    counting frees them as ever."""
+    gc.freeze()
+    _unfreeze_at_exit()
+
+
 @cache
 def _unfreeze_at_exit() -> None:
     """Frozen objects are skipped by the collection at interpreter exit; native modules

@@ -237,7 +237,10 @@ class Pipeline:
         data's own errors (a record that cannot be read or fails its schema) refuse before any
         figure is computed; a cross-record error (a dangling reference…) is known only when the
         check ends, and the refusal is the same. Figures that fail on such data are not shown:
-        the check's refusal is. With one process (``BANGFU_WORKERS=1``), the check runs first."""
+        the check's refusal is. With one process (``BANGFU_WORKERS=1``), the check runs first.
+        With ``release``, this process must wait for the check before it lets go of the
+        records; it runs the rules of the second half (``rules.LAST``) meanwhile, and the
+        child the rest (``check.run_first``): the same findings as ``check.run``'s."""
         from . import forked
 
         done = self.model.release if release else None  # once the check has ended
@@ -247,7 +250,9 @@ class Pipeline:
         if any(f.severity == ERROR for rec in self.records for f in rec.findings):
             self.refuse_if_errors(what)  # runs the check here: it refuses
         self.model  # noqa: B018 (built once, here, for both processes)
-        job = forked.start("数据检查", self._check_findings)
+        # with ``release``, this process runs the rules' second half while it would otherwise
+        # wait for the child (``_checked_release``); else the child runs every rule
+        job = forked.start("数据检查", self._check_part, not release)
         if not job.forked:  # the check has run: refuse before any figure
             self._take(job)
             self.refuse_if_errors(what)
@@ -267,22 +272,38 @@ class Pipeline:
         self.refuse_if_errors(what)
         return agg
 
-    def _check_findings(self) -> tuple[list[Finding], int]:
-        """What a whole-folder check returns but the records (which this process holds)."""
-        res = self.result
-        return res.findings, res.files_checked
+    def _check_part(self, whole: bool) -> tuple[tuple[list[Finding], list], list | None]:
+        """A whole-folder check's child part: ``check.run_first`` and, if ``whole``,
+        ``check.run_last`` (else this process runs it: ``_take``)."""
+        first = check_mod.run_first(self.cfg, self.tree, self.model)
+        return first, check_mod.run_last(self.cfg, self.model) if whole else None
 
     def _checked_release(self, job, what: str) -> None:
-        """Wait for the check's child (its errors refuse here, before the database is built),
+        """Take the check's result (its errors refuse here, before the database is built),
         then let go of the bulk records' data: freed while the child still shared their
         memory, every page of it would be copied first."""
-        self._take(job)
+        self._take(job, here=True)
         self.refuse_if_errors(what)
         self.model.release()
 
-    def _take(self, job) -> None:
-        findings, files = job.wait()
-        self.__dict__["result"] = check_mod.Result(findings, self.records, files)
+    def _take(self, job, *, here: bool = False) -> None:
+        """The check's result from the child's part and, where the child did not run them,
+        the rules of the second half run here (before ``Model.release``: they read the
+        records); ``here``: run them before waiting for the child."""
+        if "result" in self.__dict__:
+            return
+        last = self._last(job) if here else None
+        first, theirs = job.wait()
+        if last is None:
+            last = theirs if theirs is not None else self._last(job)
+        self.__dict__["result"] = check_mod.joined(self.cfg, first, last, self.records)
+
+    def _last(self, job) -> list:
+        try:
+            return check_mod.run_last(self.cfg, self.model)
+        except BaseException:
+            job.stop()
+            raise
 
     def _computed(self, as_of: dt.date | None, release: Callable[[], None] | None) -> Aggregate:
         agg = self.aggregate(as_of)

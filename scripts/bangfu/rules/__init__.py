@@ -1,5 +1,7 @@
 """Cross-record rules. Each module exposes ``check(model, ctx)`` yielding findings;
-``run_all`` runs them all."""
+``run_all`` runs them all. The rules fall in two halves, ``FIRST`` and ``LAST`` (those of
+``SECOND``), which two processes can run at once: ``run`` runs some rules, ``in_order`` joins
+the two halves' findings into ``run_all``'s list."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ RULES = (identity, refs, dates, monitoring, cycle, tiers, villages, records, pri
 # run by a second process when there are two (about half the rules' time, the privacy rule
 # the largest part of it: ``bangfu bench`` at 20,000 households)
 SECOND = frozenset({privacy, sealrule, identity, records})
+FIRST = tuple(r for r in RULES if r not in SECOND)
+LAST = tuple(r for r in RULES if r in SECOND)
 PARALLEL_MIN = 5000  # records below which a second process costs more than it saves
 
 
@@ -24,21 +28,22 @@ def run_all(model, ctx) -> list[Finding]:
     the rules of ``SECOND`` run in a forked child (``forked``: the model is shared, the
     findings come back pickled) while this process runs the others; the list is the same."""
     if len(model.records) < PARALLEL_MIN or not forked.can_fork():
-        return [f for found in _run(RULES, model, ctx) for f in found]
-    there = tuple(r for r in RULES if r in SECOND)
-    job = forked.start("数据检查", _run, there, model, ctx, lost="检查没有完成")
+        return in_order(run(FIRST, model, ctx), run(LAST, model, ctx))
+    job = forked.start("数据检查", run, LAST, model, ctx, lost="检查没有完成")
     try:
-        here = _run(tuple(r for r in RULES if r not in SECOND), model, ctx)
+        first = run(FIRST, model, ctx)
     except BaseException:
         job.stop()
         raise
-    return _in_order(here, job.wait())
+    return in_order(first, job.wait())
 
 
-def _run(rules: Sequence[ModuleType], model, ctx) -> list[list[Finding]]:
+def run(rules: Sequence[ModuleType], model, ctx) -> list[list[Finding]]:
+    """The findings of each of ``rules`` (a list per rule, in that order)."""
     return [list(rule.check(model, ctx)) for rule in rules]
 
 
-def _in_order(here: list[list[Finding]], there: list[list[Finding]]) -> list[Finding]:
-    mine, theirs = iter(here), iter(there)
-    return [f for r in RULES for f in next(theirs if r in SECOND else mine)]
+def in_order(first: list[list[Finding]], last: list[list[Finding]]) -> list[Finding]:
+    """The findings of ``run(FIRST, …)`` and ``run(LAST, …)`` as one list in ``RULES`` order."""
+    firsts, lasts = iter(first), iter(last)
+    return [f for r in RULES for f in next(lasts if r in SECOND else firsts)]
