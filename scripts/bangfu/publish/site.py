@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from .. import collector, resources
+from .. import resources
 from ..config import UsageError, cores, workers_set
 from . import (
     admin,
@@ -325,7 +325,6 @@ def prepare(
     """Write the pages of ``agg`` into ``src`` and its open data into ``tmp``/data."""
     src = Path(src).resolve()  # MkDocs runs inside src, so relative paths would point elsewhere
     ctx = context(agg)
-    collector.keep()  # the figures and tables, kept while the pages are made
     package, job = None, None
     if with_data:  # the workbook's process runs while the pages are written
         from .extracts import sources_of, start_package

@@ -28,7 +28,7 @@ def run_all(model, ctx) -> list[Finding]:
     the rules of ``SECOND`` run in a forked child (``forked``: the model is shared, the
     findings come back pickled) while this process runs the others; the list is the same."""
     if len(model.records) < PARALLEL_MIN or not forked.can_fork():
-        return in_order(run(FIRST, model, ctx), run(LAST, model, ctx))
+        return [f for found in run(RULES, model, ctx) for f in found]
     job = forked.start("数据检查", run, LAST, model, ctx, lost="检查没有完成")
     try:
         first = run(FIRST, model, ctx)
