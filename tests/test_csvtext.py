@@ -132,3 +132,62 @@ def test_a_packed_table_gives_the_same_files():
     assert parquet_bytes(packed) == parquet_bytes(table)
     assert sqlite_bytes({"fake": packed}) == sqlite_bytes({"fake": table})
     assert values_of(packed, "no-such-column") == [None] * len(table.rows)
+
+
+def reference_csv(table: Table, *, excel: bool) -> bytes:
+    """The CSV as the ``csv`` module writes it, cell by cell (``cell``)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n" if excel else "\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow([c.title if excel else c.name for c in table.columns])
+    for row in table.rows:
+        w.writerow([cell(c, row.get(c.name), table.marker, defuse=excel) for c in table.columns])
+    data = buf.getvalue().encode("utf-8")
+    return b"\xef\xbb\xbf" + data if excel else data
+
+
+AWKWARD_TEXT = ["", " ", "a,b", 'say "hi"', "line\nbreak", "cr\ronly", "=1+1", "-负", "合成", "\t"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_columns_taken_whole_give_the_csv_the_csv_module_gives(seed):
+    """A column of plain text or integers is taken whole, and a table none of whose fields
+    needs quoting is joined line by line: the bytes are those of the ``csv`` module writing
+    each cell, whatever mix of values, markers and awkward text a column holds."""
+    rng = random.Random(seed)
+    plain = seed % 2 == 0  # half the tables hold no field that needs quoting
+    texts = [t for t in AWKWARD_TEXT if not plain or not any(ch in t for ch in ',"\r\n')]
+    columns = [
+        Column("id", "string", "编号", ""),
+        Column("n", "integer", "户数", "", suppressed=True),
+        Column("amount", "number", "金额", ""),
+        Column("day", "date", "日期", ""),
+        Column("ok", "boolean", "是否", ""),
+    ]
+    pools = {
+        "id": [f"合成-{i}" for i in range(5)],
+        "n": list(range(-3, 30)),
+        "amount": [0, 7, 10**20, 0.5, 1e16, -0.0],
+        "day": ["2026-01-31", "2026-02-01"],
+        "ok": [True, False],
+    }
+    rows = []
+    for _ in range(40):
+        row = {}
+        for c in columns:
+            pick = rng.random()
+            if seed >= 2 and pick < 0.15:  # the first tables: every column of one type
+                row[c.name] = rng.choice([None, NOT_RECORDED, WITHHELD])
+            elif seed >= 2 and c.name == "id" and pick < 0.4:
+                row[c.name] = rng.choice(texts)
+            else:
+                row[c.name] = rng.choice(pools[c.name])
+        rows.append(row)
+    table = Table("fake", "合成表（测试）", "合成数据", columns, rows, ["id"], [], 5)
+    canonical, excel = csv_pair(table)
+    assert canonical == reference_csv(table, excel=False)
+    assert excel == reference_csv(table, excel=True)
+    single = Table("one", "单列表（测试）", "", columns[:1], [{"id": ""}, {"id": "合成"}], ["id"])
+    assert csv_bytes(single) == reference_csv(single, excel=False)  # the empty field is quoted
+    assert csv_bytes(single).splitlines()[1] == b'""'
+    none = Table("none", "空表（测试）", "", columns, [], ["id"])
+    assert csv_pair(none) == (reference_csv(none, excel=False), reference_csv(none, excel=True))

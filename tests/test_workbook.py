@@ -139,6 +139,42 @@ def test_cells_keep_their_meaning():
     ]
 
 
+def test_a_column_is_taken_as_it_is_only_where_every_value_needs_nothing():
+    """The writer takes a text or number column's values as they are when every one of them
+    is already its cell (checked once per column); one value that is not — a character a
+    workbook cannot hold, a huge integer, inf or nan, a withheld figure — and every value of
+    that column is converted alone, as each would be."""
+    cols = [
+        Column("plain", "string", "文本", ""),
+        Column("dirty", "string", "含控制字符", ""),
+        Column("small", "number", "数", ""),
+        Column("huge", "integer", "大数", ""),
+        Column("inf", "number", "无穷", ""),
+        Column("nan", "number", "非数", ""),
+        Column("held", "integer", "户数", "", suppressed=True),
+        Column("ok", "boolean", "是否", ""),
+    ]
+    rows = [
+        {"plain": "测试甲", "dirty": "a\x01b", "small": 1, "huge": 10**16, "inf": 1.5},
+        {"plain": None, "dirty": "正常", "small": 2.5, "huge": 3, "inf": float("inf")},
+        {"plain": "", "dirty": None, "small": None, "huge": -(10**15), "nan": float("nan")},
+    ]
+    for i, row in enumerate(rows):
+        row.update(held=[WITHHELD, 4, None][i], ok=[True, None, False][i])
+        row.setdefault("nan", 2.0)
+    got = values(
+        open_book(workbook_bytes({"t": Table("t", "测试表", "", cols, rows)}, DESCRIPTOR))["测试表"]
+    )
+    assert [r[0] for r in got[1:]] == ["测试甲", None, None]  # an empty text is no cell
+    assert [r[1] for r in got[1:]] == ["a\ufffdb", "正常", None]
+    assert [r[2] for r in got[1:]] == [1, 2.5, None]
+    assert [r[3] for r in got[1:]] == ["数值过大", 3, "数值过大"]
+    assert [r[4] for r in got[1:]] == [1.5, "非有限数", None]
+    assert [r[5] for r in got[1:]] == [2.0, 2.0, "非有限数"]
+    assert [r[6] for r in got[1:]] == [WITHHELD_MARKER, 4, None]
+    assert [r[7] for r in got[1:]] == [True, None, False]
+
+
 def test_formula_like_text_is_text_never_a_formula():
     bad = ["=1+1", '=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(A1)", "\tx"]
     cols = [Column("name", "string", "名称", ""), Column("amount", "number", "金额", "")]

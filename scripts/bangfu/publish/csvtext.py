@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -68,15 +69,39 @@ def cell(column: Column, value, marker: str, *, defuse: bool = False) -> str:
 
 
 def _column(table: Table | Packed, column: Column, *, defuse: bool = False) -> list[str]:
-    return list(map(converter(column, table.marker, defuse=defuse), values_of(table, column.name)))
+    values = values_of(table, column.name)
+    kinds = set(map(type, values))
+    if kinds == {str} and (column.type == "date" or (column.type == "string" and not defuse)):
+        return values  # text written as it is (``str``): checked once for the whole column
+    if kinds == {int} and column.type in ("integer", "number"):
+        return list(map(str, values))  # an integer's text, whichever way its column is typed
+    return list(map(converter(column, table.marker, defuse=defuse), values))
+
+
+_QUOTED = re.compile(r'[,"\r\n]')  # a field holding one of these is quoted (QUOTE_MINIMAL)
+
+
+def _plain(header: list[str], columns: list[list[str]]) -> bool:
+    """Whether no field needs quoting, so each line is its fields joined by commas, as the
+    ``csv`` writer would write them (which also quotes the one empty field of a row of one
+    column: such a table is left to it)."""
+    if len(header) < 2:
+        return False
+    return not any(_QUOTED.search("\x00".join(texts)) for texts in (header, *columns))
 
 
 def _encode(header: list[str], columns: list[list[str]], *, excel: bool) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n" if excel else "\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow(header)
-    w.writerows(zip(*columns, strict=True))
-    data = buf.getvalue().encode("utf-8")
+    end = "\r\n" if excel else "\n"
+    if _plain(header, columns):
+        body = end.join(map(",".join, zip(*columns, strict=True)))
+        text = ",".join(header) + end + (body + end if columns[0] else "")
+    else:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator=end, quoting=csv.QUOTE_MINIMAL)
+        w.writerow(header)
+        w.writerows(zip(*columns, strict=True))
+        text = buf.getvalue()
+    data = text.encode("utf-8")
     return BOM + data if excel else data
 
 

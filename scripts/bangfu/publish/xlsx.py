@@ -16,6 +16,7 @@ are fixed values (``xlsx_zip``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -250,14 +251,51 @@ def _keys(titles: list[str]) -> list[str]:
     return out
 
 
+def _plain_texts(values: list) -> bool:
+    """Whether every value of a text column is text the workbook holds as it is, or no value
+    (the writer takes each as it is: ``_text_cell``'s result)."""
+    texts = [v for v in values if v is not None] if None in values else values
+    return not _ILLEGAL.search("\n".join(texts)) and max(map(len, texts), default=0) <= (
+        _EXCEL_MAX_TEXT
+    )
+
+
+def _plain_numbers(values: list, kinds: set) -> bool:
+    """Whether every value of a number column is a finite number or integer in range, a
+    boolean, or no value (the writer takes each as it is: ``_number_cell``'s result)."""
+    nums = [v for v in values if v is not None] if type(None) in kinds else values
+    if not nums:
+        return True
+    if not (min(nums) > -_HUGE and max(nums) < _HUGE):
+        return False
+    return float not in kinds or all(map(math.isfinite, nums))
+
+
+def _cells(column: Column, values: list, marker: str) -> list:
+    """A column's cells as the writer takes them: the values themselves where each is already
+    what its cell function gives (checked once for the whole column), else each converted."""
+    kinds = set(map(type, values))
+    if column.type == "string":
+        plain = kinds <= {str, type(None)} and _plain_texts(values)
+    else:
+        numbers = column.type not in _CELLS and kinds <= {int, float, bool, type(None)}
+        plain = numbers and _plain_numbers(values, kinds)
+    if plain:
+        return values
+    return list(map(_CELLS.get(column.type, _number_cell)(marker), values))
+
+
 def _records(keys: list[str], columns, rows, marker: str) -> Iterator[dict]:
-    """The rows (tuples in column order) as the writer takes them, one at a time (it streams
-    each sheet). A sheet of no rows gets one empty row, so that its header is written."""
-    cells = [_CELLS.get(c.type, _number_cell)(marker) for c in columns]
-    if not rows:
-        yield dict.fromkeys(keys)
-    for row in rows:
-        yield dict(zip(keys, [cell(v) for cell, v in zip(cells, row, strict=True)], strict=True))
+    """The rows (tuples in column order) as the writer takes them, one dict per row, built
+    from the sheet's columns converted one at a time (``_cells``). A sheet of no rows gets one
+    empty row, so that its header is written."""
+    if not rows or not keys:
+        return iter([dict.fromkeys(keys)] if not rows else [{} for _ in rows])
+    cells = [
+        _cells(c, list(values), marker)
+        for c, values in zip(columns, zip(*rows, strict=True), strict=True)
+    ]
+    return map(dict, map(functools.partial(zip, keys), zip(*cells, strict=True)))
 
 
 class _Formats:
