@@ -191,13 +191,19 @@ class Protector:
             start[i + 1] += start[i]
         fill = start[:-1]
         cr, cc = array("q", bytes(8 * len(rm))), array("q", bytes(8 * len(rm)))
+        # per cell, the relations it is a part of and those it is the total of, in relation
+        # order: what ``_closure_of`` walks for every cell it meets
+        part_in: list[list[int]] = [[] for _ in range(n)]
+        total_in: list[list[int]] = [[] for _ in range(n)]
         for r in range(len(rt)):
             for j in range(ro[r], ro[r + 1]):
                 u = rm[j]
                 cr[fill[u]], cc[fill[u]] = r, rc[j]
                 fill[u] += 1
+                (part_in if rc[j] > 0 else total_in)[u].append(r)
         self.ro, self.rm, self.rc, self.rt = ro, rm, rc, rt
         self.co, self.cr, self.cc = array("q", start), cr, cc
+        self.part_in, self.total_in = part_in, total_in
 
     def run(self, threshold: int) -> frozenset[Key]:
         n = len(self.keys)
@@ -251,32 +257,24 @@ class Protector:
         a total among them none of whose parts is (the same figure under another key, or a sum
         the relations do not spell out, such as one of latent cells), one part — latent if
         ``a`` is, else not — and the totals above that, until nothing is missing."""
-        co, cr, cc, ro, rm, rt, latent = (
-            self.co,
-            self.cr,
-            self.cc,
-            self.ro,
-            self.rm,
-            self.rt,
-            self.latent,
-        )
+        part_in, total_in = self.part_in, self.total_in
+        ro, rm, rt, latent = self.ro, self.rm, self.rt, self.latent
         seen: set[int] = set()
         pending = [a]
         while pending:
             stack = [u for u in pending if u not in seen]
             seen.update(stack)
             while stack:
-                u = stack.pop()
-                for j in range(co[u], co[u + 1]):
-                    if cc[j] > 0 and rt[cr[j]] not in seen:
-                        seen.add(rt[cr[j]])
-                        stack.append(rt[cr[j]])
+                for r in part_in[stack.pop()]:
+                    if rt[r] not in seen:
+                        seen.add(rt[r])
+                        stack.append(rt[r])
             pending = []
-            has_part = {cr[j] for w in seen for j in range(co[w], co[w + 1]) if cc[j] > 0}
+            has_part = {r for w in seen for r in part_in[w]}
             for u in sorted(seen):
-                for j in range(co[u], co[u + 1]):
-                    if cc[j] < 0 and cr[j] not in has_part:
-                        parts = [w for w in rm[ro[cr[j]] : ro[cr[j] + 1]] if w != u]
+                for r in total_in[u]:
+                    if r not in has_part:
+                        parts = [w for w in rm[ro[r] : ro[r + 1]] if w != u]
                         if parts:
                             pending.append(min(parts, key=lambda w: (latent[w] != latent[a], w)))
         return frozenset(seen)
