@@ -16,41 +16,26 @@ are fixed values (``xlsx_zip``).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
-import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
 
 from rustpy_xlsxwriter import FastExcel, Format
 
-from ..aggregate import NOT_RECORDED, WITHHELD, Column, Table
+from ..aggregate import Column, Table
 from .packed import Packed, pack
+from .xlsx_cells import ILLEGAL, records
+from .xlsx_cells import text as cell_text
 from .xlsx_zip import core_properties, rezip
 
 MAX_ROWS = 1_048_576  # rows in one Excel sheet, header included; tests lower it to test splitting
 FIXED_TIME = dt.datetime(2000, 1, 1)
 INFO_SHEET = "说明"
 FIELDS_SHEET = "字段说明"
-_HUGE = 10**15  # integers from here on are written as a note (Excel keeps 15 digits)
 _INVALID_SHEET = re.compile(r"[\[\]:*?/\\]")
-# characters XML 1.0 (and so a workbook) cannot hold. The checker refuses them in records, so
-# they only reach here by a bug, and must not stop publication.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_EXCEL_MAX_TEXT = 32_767
 _SHEET_NAME_UNITS = 31  # Excel counts a sheet name in UTF-16 code units
 _LABEL_UNITS = 12  # at most this much of a split sheet's name is its county
 _UNKNOWN_COUNTY = "区县未知"
-
-
-def _text(value: str) -> str:
-    """Text a workbook can hold: characters it cannot store replaced, at most Excel's length
-    (formula-like text is kept exactly and written as a quote-prefixed text cell)."""
-    value = _ILLEGAL.sub("\ufffd", value)
-    return value[:_EXCEL_MAX_TEXT]
 
 
 def _stamp(descriptor: dict) -> dt.datetime:
@@ -86,7 +71,7 @@ def _fit(text: str, units: int) -> str:
 
 
 def _clean(name: str) -> str:
-    return _INVALID_SHEET.sub("_", _ILLEGAL.sub("_", name))
+    return _INVALID_SHEET.sub("_", ILLEGAL.sub("_", name))
 
 
 def _sheet_title(title: str, used: set[str], suffix: str = "") -> str:
@@ -176,66 +161,6 @@ def _sheets(tables: dict[str, Packed]) -> list[_Sheet]:
     return out
 
 
-# ---------------------------------------------------------------- cells
-
-
-def _text_cell(marker: str):
-    """A text column's value: text (at most Excel's length, characters a workbook cannot hold
-    replaced); NOT_RECORDED (台账中无记录) an empty cell; a withheld value the marker."""
-
-    def cell(value):
-        if value is None or value is NOT_RECORDED:
-            return None
-        if value is WITHHELD:
-            return marker
-        return _text(value if type(value) is str else str(value))
-
-    return cell
-
-
-def _number_cell(marker: str):
-    """A number as a number; inf, nan or a huge integer a text note; anything else (only by
-    a bug) its text."""
-
-    def cell(value):
-        kind = type(value)
-        if kind is int:
-            return value if -_HUGE < value < _HUGE else "数值过大"
-        if kind is float:
-            return value if math.isfinite(value) else "非有限数"
-        if value is None or value is NOT_RECORDED:
-            return None
-        if value is WITHHELD:
-            return marker
-        if kind is bool:
-            return value
-        if isinstance(value, int):
-            return int(value) if -_HUGE < value < _HUGE else "数值过大"
-        if isinstance(value, float | Decimal | Fraction):
-            return float(value) if math.isfinite(value) else "非有限数"
-        return _text(str(value))
-
-    return cell
-
-
-def _date_cell(marker: str):
-    """An ISO date as an Excel date; text that is not one stays text."""
-    text = _text_cell(marker)
-
-    def cell(value):
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        return text(value)
-
-    return cell
-
-
-_CELLS = {"string": _text_cell, "date": _date_cell}
-
-
 def _keys(titles: list[str]) -> list[str]:
     """The header of a sheet, one key per column (the writer takes a row as a dict): a title
     given twice gets a number."""
@@ -249,53 +174,6 @@ def _keys(titles: list[str]) -> list[str]:
         seen.add(key)
         out.append(key)
     return out
-
-
-def _plain_texts(values: list) -> bool:
-    """Whether every value of a text column is text the workbook holds as it is, or no value
-    (the writer takes each as it is: ``_text_cell``'s result)."""
-    texts = [v for v in values if v is not None] if None in values else values
-    return not _ILLEGAL.search("\n".join(texts)) and max(map(len, texts), default=0) <= (
-        _EXCEL_MAX_TEXT
-    )
-
-
-def _plain_numbers(values: list, kinds: set) -> bool:
-    """Whether every value of a number column is a finite number or integer in range, a
-    boolean, or no value (the writer takes each as it is: ``_number_cell``'s result)."""
-    nums = [v for v in values if v is not None] if type(None) in kinds else values
-    if not nums:
-        return True
-    if not (min(nums) > -_HUGE and max(nums) < _HUGE):
-        return False
-    return float not in kinds or all(map(math.isfinite, nums))
-
-
-def _cells(column: Column, values: list, marker: str) -> list:
-    """A column's cells as the writer takes them: the values themselves where each is already
-    what its cell function gives (checked once for the whole column), else each converted."""
-    kinds = set(map(type, values))
-    if column.type == "string":
-        plain = kinds <= {str, type(None)} and _plain_texts(values)
-    else:
-        numbers = column.type not in _CELLS and kinds <= {int, float, bool, type(None)}
-        plain = numbers and _plain_numbers(values, kinds)
-    if plain:
-        return values
-    return list(map(_CELLS.get(column.type, _number_cell)(marker), values))
-
-
-def _records(keys: list[str], columns, rows, marker: str) -> Iterator[dict]:
-    """The rows (tuples in column order) as the writer takes them, one dict per row, built
-    from the sheet's columns converted one at a time (``_cells``). A sheet of no rows gets one
-    empty row, so that its header is written."""
-    if not rows or not keys:
-        return iter([dict.fromkeys(keys)] if not rows else [{} for _ in rows])
-    cells = [
-        _cells(c, list(values), marker)
-        for c, values in zip(columns, zip(*rows, strict=True), strict=True)
-    ]
-    return map(dict, map(functools.partial(zip, keys), zip(*cells, strict=True)))
 
 
 class _Formats:
@@ -337,7 +215,8 @@ def _info_sheets(
     sheets; 字段说明: every column of every table."""
     lines = _lines(descriptor)
     merged = [
-        (r, 0, r, 3, _text(text), fmt.big if r == 0 else fmt.text) for r, text in enumerate(lines)
+        (r, 0, r, 3, cell_text(text), fmt.big if r == 0 else fmt.text)
+        for r, text in enumerate(lines)
     ]
     keys = ["表", "工作表", "范围", "行数"]
     listed = [dict(zip(keys, (s.table, s.name, s.scope, len(s.rows)), strict=True)) for s in sheets]
@@ -360,7 +239,7 @@ def _info_sheets(
         where = names[0] if len(names) == 1 else f"{names[0]} 等 {len(names)} 个工作表"
         for col in t.table.columns:
             values = (name, where, col.name, col.title, col.type, col.description)
-            fields.append(dict(zip(keys, [_text(v) for v in values], strict=True)))
+            fields.append(dict(zip(keys, [cell_text(v) for v in values], strict=True)))
     book.sheet(
         FIELDS_SHEET,
         fields or [dict.fromkeys(keys, "")],
@@ -387,10 +266,10 @@ def workbook_bytes(tables: dict[str, Table] | dict[str, Packed], descriptor: dic
     _info_sheets(book, fmt, tables, sheets, descriptor)
     for s in sheets:
         t = tables[s.table].table
-        keys = _keys([_text(c.title) for c in t.columns])
+        keys = _keys([cell_text(c.title) for c in t.columns])
         book.sheet(
             s.name,
-            _records(keys, t.columns, s.rows, t.marker),
+            records(keys, t.columns, s.rows, t.marker),
             header_format=fmt.bold,
             column_widths=[_width(c.title) for c in t.columns],
             column_formats=[fmt.of(c) for c in t.columns],
@@ -398,5 +277,6 @@ def workbook_bytes(tables: dict[str, Table] | dict[str, Packed], descriptor: dic
         book.freeze(row=1, sheet=s.name)
     book.save()
     return rezip(
-        buf.getvalue(), core_properties(_text(descriptor.get("title") or ""), _stamp(descriptor))
+        buf.getvalue(),
+        core_properties(cell_text(descriptor.get("title") or ""), _stamp(descriptor)),
     )
