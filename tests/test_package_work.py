@@ -145,3 +145,49 @@ def test_a_piece_failing_in_the_workbooks_process_is_refused_here(tmp_path, monk
     with pytest.raises(PublishRefused) as here:
         extracts.start_package(alone, tables, [], RELEASE).finish()
     assert str(here.value) == str(caught.value)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(".bangfu-tables-"))
+
+
+def test_the_tables_reach_the_workbooks_process_in_a_file_it_removes(tmp_path, monkeypatch):
+    """With a second process, the packed tables are written to a file beside the package
+    (this process does not wait while that process reads them) and passed as its path; the
+    workbook is the one the tables give, and no such file is left. With one process, the
+    tables are handed over as they are and no file is written."""
+    from bangfu import forked
+
+    sent = []
+    real = forked.start
+
+    def start(name, fn, *args, **kw):
+        sent.append(args[2])
+        return real(name, fn, *args, **kw)
+
+    monkeypatch.setattr(forked, "start", start)
+    (tmp_path / "two").mkdir()
+    two = _package(tmp_path / "two" / "pkg", _tables())
+    assert isinstance(sent[0], Path) and sent[0].parent == tmp_path / "two"
+    assert sent[0].name.startswith(".bangfu-tables-") and not sent[0].exists()
+    assert _leftovers(tmp_path / "two" / "pkg") == []
+    monkeypatch.setenv("BANGFU_WORKERS", "1")
+    (tmp_path / "one").mkdir()
+    one = _package(tmp_path / "one" / "pkg", _tables())
+    assert isinstance(sent[1], dict) and set(sent[1]) == set(_tables())
+    assert _leftovers(tmp_path / "one" / "pkg") == []
+    assert two == one and WORKBOOK in two
+
+
+def test_a_package_given_up_leaves_no_tables_file(tmp_path):
+    """Stopped before the workbook's process has read its file (an error while the pages are
+    written), or after: the file is gone either way, and no process is left."""
+    for k in range(2):
+        folder = tmp_path / f"pkg{k}"
+        folder.mkdir()
+        package = extracts.start_package(folder, _tables(), [], RELEASE)
+        if k:
+            package.job.wait()  # the workbook written and every piece taken there
+        package.stop()
+        assert _leftovers(folder) == []
+    assert mp.active_children() == []

@@ -392,11 +392,13 @@ def test_packed_tables_give_the_workbook_the_tables_give(monkeypatch):
 
 
 def test_the_package_hands_the_workbook_packed_tables(tmp_path, monkeypatch):
-    """``start_package`` sends the workbook's process packed tables, never rows as dicts."""
+    """``start_package`` sends the workbook's process packed tables, never rows as dicts (in
+    one process, as they are; with two, in a file: ``test_package_work``)."""
     from bangfu import forked
     from bangfu.publish import extracts
     from bangfu.publish.release import Release
 
+    monkeypatch.setenv("BANGFU_WORKERS", "1")
     sent = {}
     real = forked.start
 
