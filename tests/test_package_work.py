@@ -152,8 +152,9 @@ def _leftovers(folder: Path) -> list[str]:
 
 
 def test_the_tables_reach_the_workbooks_process_in_a_file_it_removes(tmp_path, monkeypatch):
-    """With a second process, the packed tables are written to a file beside the package
-    (this process does not wait while that process reads them) and passed as its path; the
+    """With a second process, the packed tables are written to a file beside the package, in
+    a folder only this user may enter (this process does not wait while that process reads
+    them), and passed as its path; the
     workbook is the one the tables give, and no such file is left. With one process, the
     tables are handed over as they are and no file is written."""
     from bangfu import forked
@@ -168,8 +169,8 @@ def test_the_tables_reach_the_workbooks_process_in_a_file_it_removes(tmp_path, m
     monkeypatch.setattr(forked, "start", start)
     (tmp_path / "two").mkdir()
     two = _package(tmp_path / "two" / "pkg", _tables())
-    assert isinstance(sent[0], Path) and sent[0].parent == tmp_path / "two"
-    assert sent[0].name.startswith(".bangfu-tables-") and not sent[0].exists()
+    assert isinstance(sent[0], Path) and sent[0].parent.parent == tmp_path / "two"
+    assert sent[0].parent.name.startswith(".bangfu-tables-") and not sent[0].parent.exists()
     assert _leftovers(tmp_path / "two" / "pkg") == []
     monkeypatch.setenv("BANGFU_WORKERS", "1")
     (tmp_path / "one").mkdir()
@@ -191,3 +192,16 @@ def test_a_package_given_up_leaves_no_tables_file(tmp_path):
         package.stop()
         assert _leftovers(folder) == []
     assert mp.active_children() == []
+
+
+def test_the_tables_file_sits_in_a_folder_only_this_user_may_enter(tmp_path):
+    """No one else can put a file of their own in the place of the one the workbook's process
+    will unpickle: the folder is this user's alone, and the file is created, never reused."""
+    import stat
+
+    from bangfu.publish.packed import pack
+
+    path = package_work.hand_over(pack(_tables()), tmp_path)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert package_work.handed(path).keys() == _tables().keys()
+    assert _leftovers(tmp_path / "x") == []

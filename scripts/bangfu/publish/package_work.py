@@ -2,8 +2,8 @@
 
 The workbook is written by a fresh process that holds the tables packed (``packed``; see
 ``forked`` for why it is not a fork); it is the largest single file, so that process starts
-with it. The packed tables reach it in a file beside the package (``hand_over``; it removes the
-file once read): passed as an argument, they went through a pipe that held this process until
+with it. The packed tables reach it in a file beside the package, in a folder only this user may
+enter (``hand_over``; it removes them once read): passed as an argument, they went through a pipe that held this process until
 that one had read them all (at 200,000 households, 7.5 s against 2.3–3.1 s). Every other file is a *piece* of work on one list (``plan``), the largest first by an
 estimate of its cost: each table's CSV pair (the canonical CSV and the Excel copy), each
 table's Parquet file, the SQLite database. Once the workbook is written, the workbook's process
@@ -24,8 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing as mp
-import os
 import pickle
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,18 +122,28 @@ def take_pieces(
     return done
 
 
+TABLES_FILE = "tables.pickle"
+
+
 def hand_over(packed: dict[str, Packed], beside: Path) -> Path:
-    """The packed tables pickled into a new file in ``beside`` (readable by this user only),
-    for the workbook's process to read (``handed``): written at once, where passing them to it
-    as an argument would hold this process until that process had read them all."""
-    fd, name = tempfile.mkstemp(prefix=".bangfu-tables-", suffix=".pickle", dir=beside)
+    """The packed tables pickled into a file of a new folder in ``beside`` that only this user
+    may enter (no one else can put another file in its place), for the workbook's process to
+    read (``handed``): written at once, where passing them to it as an argument would hold this
+    process until that process had read them all."""
+    folder = Path(tempfile.mkdtemp(prefix=".bangfu-tables-", dir=beside))
+    path = folder / TABLES_FILE
     try:
-        with os.fdopen(fd, "wb") as f:
+        with path.open("xb") as f:
             pickle.dump(packed, f, protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException:
-        Path(name).unlink(missing_ok=True)
+        drop(path)
         raise
-    return Path(name)
+    return path
+
+
+def drop(path: Path) -> None:
+    """Remove the file ``hand_over`` wrote and its folder (gone already: nothing to do)."""
+    shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def handed(tables: Path | dict[str, Packed]) -> dict[str, Packed]:
@@ -145,7 +155,7 @@ def handed(tables: Path | dict[str, Packed]) -> dict[str, Packed]:
         with tables.open("rb") as f:
             return pickle.load(f)
     finally:
-        tables.unlink(missing_ok=True)
+        drop(tables)
 
 
 def workbook_then_pieces(
@@ -210,7 +220,7 @@ class Package:
 
     def _drop(self) -> None:
         if self._file is not None:
-            self._file.unlink(missing_ok=True)
+            drop(self._file)
 
     def __enter__(self) -> Package:
         return self
