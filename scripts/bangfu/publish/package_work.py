@@ -2,12 +2,13 @@
 
 The workbook is written by a fresh process that holds the tables packed (``packed``; see
 ``forked`` for why it is not a fork); it is the largest single file, so that process starts
-with it. The packed tables reach it in a file beside the package, in a folder only this user may
-enter (``hand_over``; it removes them once read): passed as an argument, they went through a pipe that held this process until
-that one had read them all (at 200,000 households, 7.5 s against 2.3–3.1 s). Every other file is a *piece* of work on one list (``plan``), the largest first by an
-estimate of its cost: each table's CSV pair (the canonical CSV and the Excel copy), each
-table's Parquet file, the SQLite database. Once the workbook is written, the workbook's process
-takes pieces from the list; this process takes them once it has nothing else to do
+with it. The packed tables reach it in a file beside the package, in a folder only this user
+may enter (``hand_over``; that process removes it once read): passed as an argument, they went
+through a pipe that held this process until that one had read them all (at 200,000 households,
+7.5 s against 2.3–3.1 s). Every other file is a *piece* of work on one list (``plan``), the
+largest first by an estimate of its cost: each table's CSV pair (the canonical CSV and the
+Excel copy), each table's Parquet file, the SQLite database. Once the workbook is written, the
+workbook's process takes pieces from the list; this process takes them once it has nothing else to do
 (``Package.finish``: ``bangfu site`` first writes the site's pages, ``bangfu export`` has
 nothing else). Each piece is taken by one process only: the index of the next one is a shared
 counter (``Counter``) that a process reads and moves on under its lock. Whichever process
