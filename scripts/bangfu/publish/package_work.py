@@ -8,9 +8,9 @@ through a pipe that held this process until that one had read them all (at 200,0
 7.5 s against 2.3–3.1 s). Every other file is a *piece* of work on one list (``plan``), the
 largest first by an estimate of its cost: each table's CSV pair (the canonical CSV and the
 Excel copy), each table's Parquet file, the SQLite database. Once the workbook is written, the
-workbook's process takes pieces from the list; this process takes them once it has nothing else to do
-(``Package.finish``: ``bangfu site`` first writes the site's pages, ``bangfu export`` has
-nothing else). Each piece is taken by one process only: the index of the next one is a shared
+workbook's process takes pieces from the list; this process takes them once it has nothing
+else to do (``Package.finish``: ``bangfu site`` first writes the site's pages, ``bangfu
+export`` has nothing else). Each piece is taken by one process only: the index of the next one is a shared
 counter (``Counter``) that a process reads and moves on under its lock. Whichever process
 writes a file, its bytes are those of its table alone, so the package is the same whoever took
 which piece; the descriptor lists the files in table order once every piece is done.
