@@ -458,6 +458,9 @@ def test_failed_write_leaves_no_half_package(tmp_path, monkeypatch):
     from bangfu.pipeline import Pipeline
     from bangfu.publish import extracts, xlsx
 
+    # one process: the broken writer below must be the one that runs (a fresh workbook
+    # process would import the real one)
+    monkeypatch.setenv("BANGFU_WORKERS", "1")
     root = make_case(tmp_path, None)
     out = export(root / "data", tmp_path / "out")
     before = tree(out)
