@@ -172,7 +172,9 @@ ONCE = {
 
 
 @pytest.mark.parametrize("command", sorted(ONCE))
-def test_each_stage_runs_once_per_command(tmp_path, counted, capsys, command):
+def test_each_stage_runs_once_per_command(tmp_path, counted, capsys, command, monkeypatch):
+    # one process: the counts are kept here (a forked child's calls would not reach them)
+    monkeypatch.setenv("BANGFU_WORKERS", "1")
     data = _real_data(tmp_path)
     args = [command, "--data", str(data), "--as-of", AS_OF]
     if command == "site":
