@@ -201,7 +201,7 @@ def test_the_tables_file_sits_in_a_folder_only_this_user_may_enter(tmp_path):
 
     from bangfu.publish.packed import pack
 
-    path = package_work.hand_over(pack(_tables()), tmp_path)
+    path = package_work.write_tables(pack(_tables()), tmp_path)
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert package_work.handed(path).keys() == _tables().keys()
+    assert package_work.read_tables(path).keys() == _tables().keys()
     assert _leftovers(tmp_path / "x") == []

@@ -71,8 +71,8 @@ def cell(column: Column, value, marker: str, *, defuse: bool = False) -> str:
 def _column(table: Table | Packed, column: Column, *, defuse: bool = False) -> list[str]:
     values = values_of(table, column.name)
     kinds = set(map(type, values))
-    if kinds == {str} and (column.type == "date" or (column.type == "string" and not defuse)):
-        return values  # text written as it is (``str``): checked once for the whole column
+    if kinds == {str} and _text_of(column.type, defuse) is str:
+        return values  # text written as it is: checked once for the whole column
     if kinds == {int} and column.type in ("integer", "number"):
         return list(map(str, values))  # an integer's text, whichever way its column is typed
     return list(map(converter(column, table.marker, defuse=defuse), values))

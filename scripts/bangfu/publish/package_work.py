@@ -3,17 +3,18 @@
 The workbook is written by a fresh process that holds the tables packed (``packed``; see
 ``forked`` for why it is not a fork); it is the largest single file, so that process starts
 with it. The packed tables reach it in a file beside the package, in a folder only this user
-may enter (``hand_over``; that process removes it once read): passed as an argument, they went
-through a pipe that held this process until that one had read them all (at 200,000 households,
-7.5 s against 2.3–3.1 s). Every other file is a *piece* of work on one list (``plan``), the
-largest first by an estimate of its cost: each table's CSV pair (the canonical CSV and the
-Excel copy), each table's Parquet file, the SQLite database. Once the workbook is written, the
-workbook's process takes pieces from the list; this process takes them once it has nothing
-else to do (``Package.finish``: ``bangfu site`` first writes the site's pages, ``bangfu
-export`` has nothing else). Each piece is taken by one process only: the index of the next one is a shared
-counter (``Counter``) that a process reads and moves on under its lock. Whichever process
-writes a file, its bytes are those of its table alone, so the package is the same whoever took
-which piece; the descriptor lists the files in table order once every piece is done.
+may enter (``write_tables``; that process removes it once read): passed as an argument, they
+went through a pipe that held this process until that one had read them all (at 200,000
+households, 7.5 s against 2.3–3.1 s). Every other file is a *piece* of work on one list
+(``plan``), the largest first by an estimate of its cost: each table's CSV pair (the canonical
+CSV and the Excel copy), each table's Parquet file, the SQLite database. Once the workbook is
+written, the workbook's process takes pieces from the list; this process takes them once it
+has nothing else to do (``Package.finish``: ``bangfu site`` first writes the site's pages,
+``bangfu export`` has nothing else). Each piece is taken by one process only: the index of the
+next one is a shared counter (``Counter``) that a process reads and moves on under its lock.
+Whichever process writes a file, its bytes are those of its table alone, so the package is the
+same whoever took which piece; the descriptor lists the files in table order once every piece
+is done.
 
 Before, this process wrote every file but the workbook while the workbook's process, once done,
 sat idle: at 500,000 households the CSV, Parquet and SQLite files took 59 s here and the
@@ -126,10 +127,10 @@ def take_pieces(
 TABLES_FILE = "tables.pickle"
 
 
-def hand_over(packed: dict[str, Packed], beside: Path) -> Path:
+def write_tables(packed: dict[str, Packed], beside: Path) -> Path:
     """The packed tables pickled into a file of a new folder in ``beside`` that only this user
     may enter (no one else can put another file in its place), for the workbook's process to
-    read (``handed``): written at once, where passing them to it as an argument would hold this
+    read (``read_tables``): written at once, where passing them to it as an argument would hold this
     process until that process had read them all."""
     folder = Path(tempfile.mkdtemp(prefix=".bangfu-tables-", dir=beside))
     path = folder / TABLES_FILE
@@ -143,12 +144,12 @@ def hand_over(packed: dict[str, Packed], beside: Path) -> Path:
 
 
 def drop(path: Path) -> None:
-    """Remove the file ``hand_over`` wrote and its folder (gone already: nothing to do)."""
+    """Remove the file ``write_tables`` wrote and its folder (gone already: nothing to do)."""
     shutil.rmtree(path.parent, ignore_errors=True)
 
 
-def handed(tables: Path | dict[str, Packed]) -> dict[str, Packed]:
-    """The packed tables: read from the file ``hand_over`` wrote (removed once read), or as
+def read_tables(tables: Path | dict[str, Packed]) -> dict[str, Packed]:
+    """The packed tables: read from the file ``write_tables`` wrote (removed once read), or as
     given (no second process: ``forked.can_fork``)."""
     if not isinstance(tables, Path):
         return tables
@@ -168,7 +169,7 @@ def workbook_then_pieces(
     counter,
 ) -> dict[int, dict]:
     """What the workbook's process does: the workbook, then pieces no process has taken."""
-    packed = handed(tables)
+    packed = read_tables(tables)
     write_workbook(folder / WORKBOOK, packed, about)
     return take_pieces(folder, packed, pieces, counter)
 
@@ -183,8 +184,8 @@ class Package:
         self.counter = Counter()
         self._finished = False
         packed = pack(tables)  # the child's own copy, pickled; this process keeps the dicts
-        # handed over in a file beside the package (``hand_over``) when a child will read them
-        self._file = hand_over(packed, folder.parent) if forked.can_fork() else None
+        # in a file beside the package (``write_tables``) when a child will read them
+        self._file = write_tables(packed, folder.parent) if forked.can_fork() else None
         args = (write_workbook, folder, self._file or packed, about, self.pieces, self.counter)
         try:
             self.job = forked.start("Excel 工作簿", workbook_then_pieces, *args, fresh=True)
@@ -200,7 +201,7 @@ class Package:
         try:
             mine = take_pieces(self.folder, self.tables, self.pieces, self.counter)
         except BaseException:
-            self.job.stop()
+            self.stop()  # the tables file too, if the child has not read it
             raise
         try:
             done = mine | self.job.wait()

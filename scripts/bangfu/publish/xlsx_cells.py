@@ -127,8 +127,10 @@ def records(keys: list[str], columns, rows, marker: str) -> Iterator[dict]:
     """The rows (tuples in column order) as the writer takes them, one dict per row, built
     from the sheet's columns converted one at a time (``_cells``). A sheet of no rows gets one
     empty row, so that its header is written."""
-    if not rows or not keys:
-        return iter([dict.fromkeys(keys)] if not rows else [{} for _ in rows])
+    if not rows:
+        return iter([dict.fromkeys(keys)])
+    if not keys:  # a table of no columns: an empty row for each
+        return iter([{} for _ in rows])
     cells = [
         _cells(c, list(values), marker)
         for c, values in zip(columns, zip(*rows, strict=True), strict=True)
