@@ -265,6 +265,35 @@ def test_a_file_is_read_whole_when_it_is_larger_than_its_stat_says(tmp_path, mon
         assert raw == p.read_bytes()
 
 
+@pytest.mark.parametrize("size", [0, 1, 4095, 70_000])
+def test_a_file_as_its_stat_says_is_read_in_one_call(tmp_path, monkeypatch, size):
+    """One read gives the stated size and no more: the end is met, no second call is made.
+    A file that shrank after its stat is read to its end all the same."""
+    from bangfu import readfile
+
+    p = tmp_path / "a.yaml"
+    p.write_bytes(b"k: v\n" * (size // 5) + b"x" * (size % 5))
+    calls = []
+    real_read, real_fstat = os.read, os.fstat
+
+    def counted(fd, n):
+        calls.append(n)
+        return real_read(fd, n)
+
+    monkeypatch.setattr(readfile.os, "read", counted)
+    raw, problem = readfile.read_bounded(str(p), "a.yaml", 300_000, checked=True)
+    assert problem is None and raw == p.read_bytes() and calls == [size + 1]
+
+    def larger(fd):  # the stat says more than the file holds: the short read is not the end
+        st = real_fstat(fd)
+        return os.stat_result((*st[:6], st.st_size + 10, *st[7:10]))
+
+    monkeypatch.setattr(readfile.os, "fstat", larger)
+    calls.clear()
+    raw, problem = readfile.read_bounded(str(p), "a.yaml", 300_000, checked=True)
+    assert problem is None and raw == p.read_bytes() and len(calls) == (2 if size else 1)
+
+
 # --- the schema check's screen -------------------------------------------------------------
 
 

@@ -99,7 +99,8 @@ def read_bounded(
         left = limit + 1
         # the stated size (and one byte more, to see a file that grew) first: a buffer the
         # size of the file, not of the limit, costs nothing to allocate; then small reads
-        # until the end, for a file that grew since its stat
+        # until the end, for a file that grew since its stat. A first read that gives the
+        # stated size exactly, less than asked, has met the end: no second read to be told
         want = min(left, st.st_size + 1)
         while left > 0:
             chunk = os.read(fd, want)
@@ -107,6 +108,8 @@ def read_bounded(
                 break
             chunks.append(chunk)
             left -= len(chunk)
+            if len(chunks) == 1 and len(chunk) == st.st_size < want:
+                break
             want = min(left, 1 << 16)
     except OSError as exc:
         return None, unreadable(file, exc)
