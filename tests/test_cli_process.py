@@ -100,3 +100,32 @@ def test_console_script_exit_codes(args, code, tmp_path):
     assert "Traceback" not in proc.stderr
     if code == 1:
         assert "[schema.enum]" in proc.stdout
+
+
+def test_a_reader_that_left_ends_the_program_quietly(tmp_path):
+    """``bangfu check`` writing to a pipe whose reader has gone (``bangfu check | head``, the
+    head done): the report is not whole, so the program ends with 141 (as a shell reports a
+    program ended by SIGPIPE), never 0, with no traceback and no "Exception ignored" from the
+    output's last flush. With a reader, the check's own codes."""
+    import subprocess
+
+    repo = make_case(tmp_path, None)
+    bad = make_case(tmp_path / "bad", CASES / "invalid" / "enum-value")
+    for data in (repo / "data", bad / "data"):
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "bangfu", "check", *AS_OF, "--data", str(data)],
+                cwd=repo,
+                stdout=write,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=300,
+            )
+        finally:
+            os.close(write)
+        assert proc.returncode == 141, proc.stderr
+        assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+        whole = bangfu_process("check", *AS_OF, "--data", str(data), cwd=repo)
+        assert whole.returncode == (0 if data == repo / "data" else 1), whole.stderr

@@ -105,3 +105,42 @@ def test_fact_rows_become_the_table_built_column_by_column():
 def test_a_fact_row_arrow_cannot_hold_is_refused(row):
     with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
         arrow_table(SCHEMA["plan"], [row])
+
+
+class _Held:
+    pass
+
+
+_HOLDS = """
+import gc, sys, weakref
+from bangfu import collector
+class Held: pass
+before = collector.kept(Held()); weak_before = weakref.ref(before); del before
+collector.ends_unfreed()
+after = collector.kept(Held()); weak_after = weakref.ref(after); del after
+gc.collect()
+print(weak_before() is None, weak_after() is not None)
+"""
+
+
+def test_kept_holds_only_in_a_process_that_ends_unfreed():
+    """``kept`` holds an object to the end of a process that ends unfreed (the command line,
+    a forked child) and nothing anywhere else, such as this test process."""
+    import subprocess
+    import sys
+    import weakref
+    from pathlib import Path
+
+    obj = collector.kept(_Held())
+    weak = weakref.ref(obj)
+    del obj
+    assert weak() is None  # freed as ever: pytest's process does not end unfreed
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+    proc = subprocess.run(
+        [sys.executable, "-c", _HOLDS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(scripts), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.stdout.split() == ["True", "True"], proc.stdout + proc.stderr

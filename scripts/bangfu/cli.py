@@ -1,15 +1,21 @@
 """The ``bangfu`` command line: options are parsed into a Config, then the same functions the
-tests call do the work. Exit codes: 0 valid, 1 findings of severity error, 2 usage error."""
+tests call do the work. Exit codes: 0 valid, 1 findings of severity error, 2 usage error, 141
+(128 + SIGPIPE, as a shell reports a program ended by it) the output could not all be written:
+its reader left (``bangfu check | head``). Never 0 then: the report is not whole."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from . import __version__
 from .config import Config, PublishRefused, UsageError
 from .writes import WriteError
+
+BROKEN_PIPE = 141  # exit code: the output's reader left before it was all written
 
 AddArgs = Callable[[argparse.ArgumentParser], None]
 Run = Callable[[argparse.Namespace], int]
@@ -115,9 +121,28 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 0
+    except BrokenPipeError:  # the reader left: the report is not whole (see the module text)
+        return BROKEN_PIPE
+
+
+def entry() -> NoReturn:
+    """The ``bangfu`` program (its console script and ``python -m bangfu``): ``main``, then the
+    process ends at once, its output written, without freeing what the command ``kept``
+    (``collector``). An exception or ``SystemExit`` (``--help``, a usage error of argparse)
+    leaves as ever."""
+    from .collector import ends_unfreed
+
+    ends_unfreed()
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader left before the last of the output
+        code = BROKEN_PIPE
+    except OSError:  # a full disk…: the output is not whole either
+        code = code or 1
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -49,6 +49,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from . import collector
 from .config import PublishRefused, workers_set
 
 STOP_GRACE = 10.0  # seconds a stopped child has to stop its own children before it is killed
@@ -94,6 +95,7 @@ def _fork(proc) -> None:
 def _child(send, name: str, fn: Callable[..., Any], args: tuple, alone: bool) -> None:
     global _inside
     _inside = not alone
+    collector.ends_unfreed()  # ``os._exit`` ends it (multiprocessing): what it kept stays
     _running.clear()  # the parent's children, not this one's
     if alone:  # ``stop`` ends it: its own children are stopped, as on any error
         signal.signal(signal.SIGTERM, _stopped)

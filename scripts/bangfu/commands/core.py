@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import render
 from ..cli import command, common, config
+from ..collector import kept
 from ..config import Config, UsageError
 from ..findings import has_errors
 from ..pipeline import Pipeline
@@ -18,7 +19,7 @@ from ..writes import WriteError, recover_for_check, write_all, writing
 def _check(args) -> int:
     cfg = config(args)
     recovered = recover_for_check(cfg.data_root)  # an interrupted write is finished or undone
-    result = Pipeline(cfg, args.paths or None).result
+    result = kept(Pipeline(cfg, args.paths or None)).result  # not freed as the command ends
     findings = [*recovered, *result.findings]
     identities = keyfile.identities(args.key)
     if identities:  # the private part of what the key opens, against the schema

@@ -9,12 +9,13 @@ from ..cli import command, common, config
 
 
 def _export(args) -> int:
+    from ..collector import kept
     from ..pipeline import Pipeline
     from ..publish.extracts import check_out, export
 
     cfg = config(args)
     check_out(Path(args.out), cfg.data_root)  # before the check: a usage error comes first
-    pipe = Pipeline(cfg)
+    pipe = kept(Pipeline(cfg))  # not freed as the command ends (``collector``)
     agg = pipe.aggregate(cfg.as_of) if args.no_check else pipe.publishable("export", cfg.as_of)
     result = export(agg, Path(args.out))
     rows = sum(result.tables.values())

@@ -27,7 +27,8 @@ def _prepared(cfg, as_of, src: Path, tmp: Path):
     from ..releases import read as read_releases
 
     # nothing is read from a household or report once the aggregate has: they let go of it
-    agg = Pipeline(cfg).publishable("site", as_of, release=True)
+    # kept: not freed as this child ends (``collector``)
+    agg = collector.kept(Pipeline(cfg)).publishable("site", as_of, release=True)
     # the figures and tables, kept until this part ends, out of the collections the pages make
     collector.keep()
     return prepare(agg, src, tmp, releases=read_releases(cfg.data_root, cfg.schemas_dir))
@@ -80,10 +81,11 @@ command("site", "生成公开网站（MkDocs，--strict）和开放数据；数�
 
 def _status(args) -> int:
     from .. import status_report
+    from ..collector import kept
     from ..pipeline import Pipeline
 
     cfg = config(args)
-    pipe = Pipeline(cfg, skip_invalid=True)  # figures of the valid records, even with errors
+    pipe = kept(Pipeline(cfg, skip_invalid=True))  # figures of the valid records, even with errors
     m = pipe.model
     scope = status_report.scope_of(m, args.county, args.township)  # a usage error first
     st = pipe.aggregate(cfg.as_of).status
