@@ -16,7 +16,7 @@ from bangfu.cache import DIRNAME
 from bangfu.checksums import resident_id_check_char, uscc_check_char
 from bangfu.codes import PRIVACY_PERSONAL_DATA_IN_ID, PRIVACY_PERSONAL_DATA_IN_PUBLIC_FIELD
 from bangfu.config import Config
-from bangfu.privacy.fields import free_text_paths, name_paths
+from bangfu.privacy.fields import ITEMS, free_text_paths, name_paths, strings_at
 from bangfu.privacy.pii import (
     BANK_CARD,
     MOBILE,
@@ -157,6 +157,49 @@ def test_ids_and_file_names_that_hold_numbers_or_look_like_id_numbers():
     assert id_kinds("h-123456789012345") == {RESIDENT_ID}  # 15 digits: an old id number
     for clean in ("h-0001", "2024-03", "qianjiang-2015-2016-poverty-exit", "h-a42872fac4"):
         assert id_kinds(clean) == set(), clean
+
+
+def _strings_by_hand(node, steps, idx=()):
+    """What ``strings_at`` must give, walked the plain way."""
+    if not steps:
+        return [(idx, node)] if type(node) is str and node else []
+    step, rest = steps[0], steps[1:]
+    if step == ITEMS:
+        if type(node) is not list:
+            return []
+        return [
+            hit for i, item in enumerate(node) for hit in _strings_by_hand(item, rest, (*idx, i))
+        ]
+    if type(node) is not dict or step not in node:
+        return []
+    return _strings_by_hand(node[step], rest, idx)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_strings_at_gives_every_non_empty_string_at_a_path(seed):
+    """The short paths nearly every record has are walked by their own code: the same strings
+    and list indices as the plain walk, over values of every type at every step."""
+    import random
+
+    rng = random.Random(seed)
+    leaves = ["", "文字", "x", None, 3, 2.5, True, [], {}, ["a"], {"k": "v"}]
+
+    def value(depth):
+        r = rng.random()
+        if depth > 2 or r < 0.4:
+            return rng.choice(leaves)
+        if r < 0.7:
+            return [value(depth + 1) for _ in range(rng.randrange(4))]
+        return {k: value(depth + 1) for k in rng.sample(["a", "b", "c"], rng.randrange(4))}
+
+    paths = [
+        ("a",), ("a", "b"), ("a", ITEMS), ("a", ITEMS, "b"), ("a", "b", "c"), (ITEMS,),
+        (ITEMS, "a"), ("a", ITEMS, ITEMS), ("a", ITEMS, "b", ITEMS, "c"), ("a", "b", ITEMS),
+    ]  # fmt: skip
+    for _ in range(400):
+        data = value(0) if rng.random() < 0.1 else {k: value(1) for k in ("a", "b", "c")}
+        for steps in paths:
+            assert strings_at(data, steps) == _strings_by_hand(data, steps), (data, steps)
 
 
 def test_fields_scanned_come_from_the_schema_allow_list():
@@ -411,6 +454,29 @@ def test_household_id_holding_a_mobile_number_is_refused(tmp_path):
     assert (rel, "$.id", IN_ID) in _found(proc)
     [f] = [f for f in json.loads(proc.stdout)["findings"] if f["code"] == IN_ID]
     assert FAKE_MOBILE not in f["message"]
+
+
+def test_an_id_number_is_found_in_the_id_folder_or_file_name_wherever_it_stands(tmp_path):
+    """The path and the id are looked at part by part (a run of digits never crosses "/"):
+    a mobile number in the id alone (the file named otherwise), in a folder's name, and split
+    as 139/12345678 across two parts (not a run: nothing)."""
+    root = make_case(tmp_path, None)
+    folder = root / "data/households/tc-alpha/tc-alpha-east-willow"
+    text = (folder / "h-0001.yaml").read_text("utf-8")
+    (folder / "h-0003.yaml").write_text(text.replace("h-0001", f"h-{FAKE_MOBILE}"))
+    odd = root / f"data/households/tc-alpha/x-{FAKE_MOBILE}"
+    odd.mkdir()
+    (odd / "h-0004.yaml").write_text(text.replace("h-0001", "h-0004"))
+    split = root / f"data/households/tc-alpha/x-{FAKE_MOBILE[:3]}"
+    split.mkdir()
+    (split / f"{FAKE_MOBILE[3:]}.yaml").write_text(text.replace("h-0001", FAKE_MOBILE[3:]))
+    found = _found(_check(root))
+    base = "data/households/tc-alpha/"
+    assert (base + "tc-alpha-east-willow/h-0003.yaml", "$.id", IN_ID) in found
+    assert (base + f"x-{FAKE_MOBILE}/h-0004.yaml", "$", IN_ID) in found
+    assert not [
+        f for f in found if f[0].startswith(base + f"x-{FAKE_MOBILE[:3]}/") and f[2] == IN_ID
+    ]
 
 
 def test_file_names_holding_a_name_or_an_id_number_are_refused(tmp_path):

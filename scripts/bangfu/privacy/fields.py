@@ -65,6 +65,26 @@ def name_paths(schemas_dir: Path, kind: str) -> tuple[tuple[str, ...], ...]:
 def strings_at(data, steps: tuple[str, ...]) -> list[tuple[tuple[int, ...], str]]:
     """(list indices, text) for every non-empty string at ``steps``; ``parts_of`` turns the
     indices into JSON path parts (only needed for the few that are reported)."""
+    # the shapes nearly every record's paths have, walked without the general walk's lists:
+    # a field, a field of a field, a field of every item of a list
+    n = len(steps)
+    if n <= 3 and ITEMS not in steps[::2] and data.__class__ is dict:
+        if n == 1:
+            v = data.get(steps[0])
+            return [((), v)] if v.__class__ is str and v else []
+        node = data.get(steps[0])
+        if n == 2 and steps[1] != ITEMS:
+            v = node.get(steps[1]) if node.__class__ is dict else None
+            return [((), v)] if v.__class__ is str and v else []
+        if n == 3 and steps[1] == ITEMS:
+            if node.__class__ is not list:
+                return []
+            key = steps[2]
+            return [
+                ((i,), v)
+                for i, item in enumerate(node)
+                if item.__class__ is dict and (v := item.get(key)).__class__ is str and v
+            ]
     return [(idx, v) for idx, v in _walk(data, steps) if v.__class__ is str and v]
 
 

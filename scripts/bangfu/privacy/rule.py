@@ -101,16 +101,34 @@ def names_of(rec: Record, schemas_dir: Path) -> list[str]:
     """The person names in the private name fields of ``rec``."""
     if rec.kind is None or not isinstance(rec.data, dict):
         return []
-    return [v for p in name_paths(schemas_dir, rec.kind) for _, v in strings_at(rec.data, p)]
+    return _names_in(rec.data, name_paths(schemas_dir, rec.kind))
+
+
+def _names_in(data: dict, paths: tuple[tuple[str, ...], ...]) -> list[str]:
+    return [v for p in paths for _, v in strings_at(data, p)]
+
+
+class _by_kind(dict):
+    """``paths(schemas_dir, kind)`` by kind, each looked up once (``paths`` is cached, but by
+    its arguments: a look-up per record hashes and compares them every time)."""
+
+    def __init__(self, paths: Callable[[Path, str], tuple], schemas_dir: Path):
+        super().__init__()
+        self.paths, self.schemas_dir = paths, schemas_dir
+
+    def __missing__(self, kind: str) -> tuple:
+        found = self[kind] = self.paths(self.schemas_dir, kind)
+        return found
 
 
 def _gather(model: Model, schemas_dir: Path, where: Callable[[Record], tuple[str, ...]]):
     counties: dict[str, _County] = defaultdict(_County)
+    paths_of = _by_kind(name_paths, schemas_dir)
     for rec in model.records:
         d = rec.data
         if rec.kind is None or not isinstance(d, dict):
             continue
-        names = names_of(rec, schemas_dir)
+        names = _names_in(d, paths_of[rec.kind])
         if names:
             for c in where(rec):
                 counties[c].names.update(names)
@@ -149,6 +167,7 @@ class _Scanner:
                 mask_pattern(c.places | c.organizations),
             )
         self._memo: dict[tuple, frozenset[str]] = {}
+        self._folder_digits: dict[str, bool] = {}
 
     def where(self, rec: Record) -> tuple[str, ...]:
         """``checked_counties``, remembered per record."""
@@ -157,6 +176,22 @@ class _Scanner:
         if hit is None:
             hit = self._where[key] = checked_counties(self.model, rec)
         return hit
+
+    def digits_in(self, parts: tuple[str, ...], rid: str | None) -> bool:
+        """``has_digits`` of the path ``parts`` joined by "/" and the id: a run never crosses
+        a "/", so each part is looked at alone, a folder once (folders repeat), and the id
+        not again when the file is named by it (".yaml" adds no digit to a run)."""
+        folders = self._folder_digits
+        for folder in parts[:-1]:
+            hit = folders.get(folder)
+            if hit is None:
+                hit = folders[folder] = has_digits(folder)
+            if hit:
+                return True
+        name = parts[-1] if parts else ""
+        if has_digits(name):
+            return True
+        return rid is not None and rid + ".yaml" != name and has_digits(rid)
 
     def text(self, value: str, where: tuple[str, ...], own_name: bool) -> frozenset[str]:
         key = (value, where, own_name)
@@ -187,12 +222,13 @@ class _Scanner:
 def check(model: Model, ctx) -> Iterator[Finding]:
     schemas_dir = getattr(ctx, "schemas_dir", None) or PACKAGE_SCHEMAS
     scan = _Scanner(model, schemas_dir)
+    paths_of = _by_kind(free_text_paths, schemas_dir)
     for rec in model.records:
         yield from _ids(rec, scan)
         d = rec.data
         if rec.kind is None or not isinstance(d, dict):
             continue
-        paths = [p for p in free_text_paths(schemas_dir, rec.kind) if p[0] in d]
+        paths = [p for p in paths_of[rec.kind] if p[0] in d]
         where = scan.where(rec) if paths else ()
         schema = None
         for steps in paths:
@@ -215,11 +251,11 @@ def check(model: Model, ctx) -> Iterator[Finding]:
 def _ids(rec: Record, scan: _Scanner) -> Iterator[Finding]:
     """The record's id and the names of its file and folders."""
     rid = rec.id
-    path = "/".join(rec.rel[1:])
+    parts = rec.rel[1:]
     if (
-        path.isascii()
+        "/".join(parts).isascii()
         and (rid is None or rid.isascii())
-        and not has_digits(path + "/" + (rid or ""))
+        and not scan.digits_in(parts, rid)
     ):
         return  # no run of 11 digits and no CJK: nothing to find
     where = scan.where(rec) or ((rec.rel[1],) if len(rec.rel) > 2 else ())
