@@ -239,10 +239,8 @@ class Pipeline:
         check ends, and the refusal is the same. Figures that fail on such data are not shown:
         the check's refusal is. With one process (``BANGFU_WORKERS=1``), the check runs first.
         With ``release``, this process must wait for the check before it lets go of the
-        records; it runs the rules of the second half (``rules.LAST``) first, before it reads
-        the figures' inputs from the records, while the child runs the rest
-        (``check.run_first``): the same findings as ``check.run``'s. The child's half is the
-        longer one, so this process, the one that waits, starts its own half at once."""
+        records; it runs the rules of the second half (``rules.LAST``) meanwhile, and the
+        child the rest (``check.run_first``): the same findings as ``check.run``'s."""
         from . import forked
 
         done = self.model.release if release else None  # once the check has ended
@@ -252,27 +250,25 @@ class Pipeline:
         if any(f.severity == ERROR for rec in self.records for f in rec.findings):
             self.refuse_if_errors(what)  # runs the check here: it refuses
         self.model  # noqa: B018 (built once, here, for both processes)
-        # with ``release``, this process runs the rules' second half at once, while the child
-        # runs the first (``_checked_release`` then waits for it); else the child runs every rule
+        # with ``release``, this process runs the rules' second half while it would otherwise
+        # wait for the child (``_checked_release``); else the child runs every rule
         job = forked.start("数据检查", self._check_part, not release)
         if not job.forked:  # the check has run: refuse before any figure
             self._take(job)
             self.refuse_if_errors(what)
             return self._computed(as_of, done)
-        last = None
         if release:
-            last = self._last(job)
-            done = functools.partial(self._checked_release, job, what, last)
+            done = functools.partial(self._checked_release, job, what)
         try:
             agg = self._computed(as_of, done)
         except Exception:
-            self._take(job, last)  # the data's errors, if any, explain the failure
+            self._take(job)  # the data's errors, if any, explain the failure
             self.refuse_if_errors(what)
             raise
         except BaseException:
             job.stop()
             raise
-        self._take(job, last)
+        self._take(job)
         self.refuse_if_errors(what)
         return agg
 
@@ -282,21 +278,21 @@ class Pipeline:
         first = check_mod.run_first(self.cfg, self.tree, self.model)
         return first, check_mod.run_last(self.cfg, self.model) if whole else None
 
-    def _checked_release(self, job, what: str, last: list) -> None:
-        """Take the check's result, with ``last`` the findings of the rules run here (its
-        errors refuse here, before the database is built), then let go of the bulk records'
-        data: freed while the child still shared their memory, every page of it would be
-        copied first."""
-        self._take(job, last)
+    def _checked_release(self, job, what: str) -> None:
+        """Take the check's result (its errors refuse here, before the database is built),
+        then let go of the bulk records' data: freed while the child still shared their
+        memory, every page of it would be copied first."""
+        self._take(job, here=True)
         self.refuse_if_errors(what)
         self.model.release()
 
-    def _take(self, job, last: list | None = None) -> None:
+    def _take(self, job, *, here: bool = False) -> None:
         """The check's result from the child's part and, where the child did not run them,
-        the rules of the second half: ``last``, run here already, else run now (before
-        ``Model.release``: they read the records)."""
+        the rules of the second half run here (before ``Model.release``: they read the
+        records); ``here``: run them before waiting for the child."""
         if "result" in self.__dict__:
             return
+        last = self._last(job) if here else None
         first, theirs = job.wait()
         if last is None:
             last = theirs if theirs is not None else self._last(job)
