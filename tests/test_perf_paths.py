@@ -237,6 +237,33 @@ def test_parsed_keys_and_short_strings_are_interned_on_both_paths():
         assert all(sys.intern("".join(list(s))) is s for s in words)
 
 
+def test_cached_facts_hold_each_short_text_interned_and_equal_the_facts_of_the_data(demo_data):
+    """The facts the loader caches with a parse are ``record_facts`` of the parsed data, and
+    each of their short texts is interned: the data's own words, or interned where a fact is
+    made (a report's first day), so that a new fact made from a fresh string fails here."""
+    import sys
+
+    from bangfu.facts import record_facts
+    from bangfu.record import classify
+
+    root = demo_data.resolve()
+    seen: dict[str, int] = {}
+    for path, rel, hid in load.scan(root):
+        kind = classify(rel) if path.endswith(".yaml") and not hid else None
+        if kind is None:
+            continue
+        _dig, (data, pf, _sf, facts) = readone.parse_one(
+            path, "data/" + "/".join(rel), rel, kind, str(ROOT / "schemas")
+        )
+        assert not pf and facts == record_facts(kind, data)
+        texts = [v for rows in facts.values() for row in rows for v in row if type(v) is str]
+        assert all(sys.intern("".join(list(t))) is t for t in texts if len(t) <= 32), path
+        for name, rows in facts.items():
+            seen[name] = seen.get(name, 0) + len(rows)
+    # every table is made from the repository's records, the reports' first days among them
+    assert all(seen.get(name) for name in ("household", "plan", "report", "entry", "village"))
+
+
 # --- reading a file ------------------------------------------------------------------------
 
 
@@ -528,6 +555,65 @@ def test_parallel_load_equals_one_by_one(mixed_repo, monkeypatch):
     monkeypatch.setattr(load, "CHUNK", 3)
     assert _tree(cfg, workers=2, use_cache=False) == want
     assert _tree(cfg, workers=1, use_cache=False) == want
+
+
+def _listed_by(tmp_path, real):
+    """``load.listing`` as the child runs it, leaving the id of the process that ran it."""
+
+    def spy(root):
+        (tmp_path / f"listed-{os.getpid()}").write_text("", "utf-8")
+        return real(root)
+
+    return spy
+
+
+@pytest.mark.parametrize("child", ["lists", "dies"])
+def test_a_tree_listed_beside_the_cache_read_loads_as_one_listed_here(
+    mixed_repo, tmp_path, monkeypatch, child
+):
+    """Where the parse cache is large, a child lists the tree and takes each entry's lstat
+    while this process reads the cache: the same records, findings, stamps and folder stamps
+    as a tree listed here, special entries included. A child that dies leaves the listing to
+    this process, and nothing is lost."""
+    (mixed_repo / DIRNAME).mkdir()
+    data = mixed_repo / "data"
+    hh = data / "households/tc-alpha/tc-alpha-east-willow"
+    os.mkfifo(hh / "x-pipe.yaml")
+    (hh / "x-link.yaml").symlink_to(hh / "h-0001.yaml")
+    (hh / "x-dangling.yaml").symlink_to(hh / "nowhere.yaml")
+    (data / "households/.hidden").mkdir()
+    (data / "households/.hidden/h.yaml").write_text("id: x\n", "utf-8")
+    cfg = Config.make(data, as_of=DEFAULT_AS_OF)
+    load.load_tree(cfg.data_root, cfg.schemas_dir)  # writes the cache
+    store = open_cache(cfg.data_root, cfg.schemas_dir)
+    store.written_ns += 10**12  # stamps not racy: the cache is trusted
+    store.dirty = True
+    store.save()
+
+    def seen(tree) -> tuple:
+        return _tree_rows(tree), tree.stamps, tree.dirs, tree.parsed, tree.cached
+
+    here = seen(load.load_tree(cfg.data_root, cfg.schemas_dir))
+    codes = {f.code for row in here[0] for f in row[4]}
+    assert here[4] > 0 and codes >= {"file.symlink", "file.special", "file.hidden"}
+    monkeypatch.setenv(WORKERS_ENV, "2")
+    monkeypatch.setattr(load, "LISTED_BESIDE_CACHE", 0)
+    real = load.listing
+    if child == "dies":
+        monkeypatch.setattr(load, "listing", lambda root: os._exit(3))
+    else:
+        monkeypatch.setattr(load, "listing", _listed_by(tmp_path, real))
+    beside = seen(load.load_tree(cfg.data_root, cfg.schemas_dir))
+    assert beside == here
+    pids = [int(p.name.split("-")[1]) for p in tmp_path.glob("listed-*")]
+    assert pids == [] if child == "dies" else len(pids) == 1 and pids[0] != os.getpid()
+
+
+def _tree_rows(tree) -> list[tuple]:
+    return [
+        (r.file, r.kind, r.rel, r.data, r.findings + sf)
+        for r, sf in zip(tree.records, tree.schema_findings, strict=True)
+    ]
 
 
 def _findings(result) -> list[tuple]:

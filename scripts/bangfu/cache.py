@@ -23,9 +23,13 @@ import zlib
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .record import Record, expected_stem, households_named
 from .writes import replace_file
+
+if TYPE_CHECKING:
+    from .readfile import FileStat
 
 VERSION = 2  # 2: results carry the record's facts
 ENV = "BANGFU_CACHE"
@@ -60,6 +64,7 @@ CODE_IMPORTS_ELSEWHERE = {
     "resources.py": "where the package's schemas are; the schemas themselves are hashed",
     "model.py": "types only: the rules' functions above take a record's data",
     "collector.py": "when the cyclic garbage collector runs, which no result depends on",
+    "forked.py": "which process lists the tree (``load.listing``), which no result depends on",
 }
 
 
@@ -80,7 +85,7 @@ def digest(raw: bytes) -> bytes:
     return hashlib.blake2b(raw, digest_size=16).digest()
 
 
-def stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+def stamp(st: os.stat_result | FileStat) -> tuple[int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
@@ -162,10 +167,17 @@ class ParseCache:
         self.dirty = False
 
 
-def open_cache(data_root: Path, schemas_dir: Path | None) -> ParseCache:
+def cache_file(data_root: Path, schemas_dir: Path | None) -> Path | None:
+    """Where the parse cache of this tree is kept; None when no cache is kept."""
     if not enabled() or not usable(data_root):
+        return None
+    return cache_dir(data_root) / f"parse-{fingerprint(schemas_dir)}.marshal"
+
+
+def open_cache(data_root: Path, schemas_dir: Path | None) -> ParseCache:
+    path = cache_file(data_root, schemas_dir)
+    if path is None:
         return ParseCache(None)
-    path = cache_dir(data_root) / f"parse-{fingerprint(schemas_dir)}.marshal"
     try:
         raw = path.read_bytes()
     except OSError:

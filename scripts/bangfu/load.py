@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache as cache_mod
-from .config import cores, workers_set
+from . import forked
+from .config import PublishRefused, cores, workers_set
 from .findings import Finding
 from .layout import kind_of
-from .readfile import read_bounded
+from .readfile import read_bounded, stat_values
 from .readone import fill, parse_one, precheck
 from .record import Record, classify
 from .writes import is_tool_temp
@@ -36,6 +37,9 @@ __all__ = [
 
 PARALLEL_MIN = 400  # below this many files to parse, worker processes cost more than they save
 CHUNK = 1000
+# a parse cache this large takes this process a second or more to read: meanwhile a child lists
+# the tree and takes every entry's lstat (``listing``), which would take about as long after it
+LISTED_BESIDE_CACHE = 32 << 20
 
 
 def iter_files(data_root: Path) -> Iterator[Path]:
@@ -99,6 +103,42 @@ def scan(
 
     walk(str(data_root), (), False)
     return out
+
+
+def listing(
+    data_root: Path,
+) -> tuple[list[tuple[str, tuple[str, ...], bool]], list, dict[str, tuple | None]]:
+    """``scan`` of the tree (with its folders' stamps) and each entry's ``lstat`` as
+    ``readfile.stat_values`` gives it, taken just after the entry was listed, as
+    ``load_tree`` would take it: plain values, sent cheaply from a child."""
+    dirs: dict[str, tuple | None] = {}
+    entries = scan(data_root, dirs)
+    return entries, [stat_values(path) for path, _rel, _hid in entries], dirs
+
+
+def _list_beside(root: Path, cache_path: Path | None) -> forked.Job | None:
+    """A child listing the tree (``listing``) while this process reads a large parse cache;
+    None where the cache is small or absent (this process lists the tree itself)."""
+    if cache_path is None or not forked.can_fork():
+        return None
+    try:
+        if cache_path.stat().st_size < LISTED_BESIDE_CACHE:
+            return None
+    except OSError:
+        return None
+    return forked.start("列出数据文件", listing, root, lost="数据文件将在本进程中重新列出")
+
+
+def _listed(job: forked.Job | None, root: Path) -> tuple[list, list | None, dict]:
+    """The child's listing, or (where there is none, or it failed or died) the tree listed
+    here, with no lstat taken yet."""
+    if job is not None:
+        try:
+            return job.wait()
+        except (PublishRefused, OSError):
+            pass  # listed again here: nothing is lost
+    dirs: dict[str, tuple | None] = {}
+    return scan(root, dirs), None, dirs
 
 
 def dir_stamp(st: os.stat_result) -> tuple | None:
@@ -173,9 +213,17 @@ def _load_tree(
 ) -> Tree:
     root = data_root.resolve()
     prefix = root.name
-    store = cache_mod.open_cache(root, schemas_dir) if use_cache else cache_mod.ParseCache(None)
+    cache_path = cache_mod.cache_file(root, schemas_dir) if use_cache and schemas_dir else None
+    job = _list_beside(root, cache_path)
+    try:
+        store = cache_mod.open_cache(root, schemas_dir) if use_cache else cache_mod.ParseCache(None)
+    except BaseException:
+        if job is not None:
+            job.stop()
+        raise
     if store.path is not None and schemas_dir is None:
         store = cache_mod.ParseCache(None)  # the cache always holds schema results
+    entries, stats, dirs = _listed(job, root)
     n_workers = worker_count() if workers is None else workers
     records: list[Record] = []
     schema_f: list[list[Finding]] = []
@@ -183,14 +231,14 @@ def _load_tree(
     keep: set[str] = set()
     stamps: dict[str, tuple] = {}
     cached = 0
-    dirs: dict[str, tuple | None] = {}
-    for path, rel, hid in scan(root, dirs):
+    for i, (path, rel, hid) in enumerate(entries):
         file = prefix + "/" + "/".join(rel)
         kind = kind_of(rel) if not hid and path.endswith(".yaml") else None
         rec = Record(kind=kind, file=file, rel=rel)
         records.append(rec)
         schema_f.append([])
-        checked = precheck(path, file, kind, rel if hid else None)
+        taken = stats[i] if stats is not None else None
+        checked = precheck(path, file, kind, rel if hid else None, taken)
         if checked[1] is not None:
             rec.findings.append(checked[1])
             continue

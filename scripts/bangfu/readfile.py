@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from typing import NamedTuple
 
 from .codes import FILE_SPECIAL, FILE_SYMLINK, FILE_TOO_LARGE, FILE_UNREADABLE, make
 from .findings import Finding
@@ -55,16 +56,39 @@ def unreadable(file: str, exc: OSError) -> Finding:
     return make(FILE_UNREADABLE, file, f"无法读取文件：{reason}", line=1, column=1)
 
 
-def lstat_problem(path: str, file: str) -> tuple[os.stat_result, None] | tuple[None, Finding]:
-    """``(lstat result, None)`` for a regular file, else ``(None, finding)``; nothing is
-    opened and no link is followed."""
+class FileStat(NamedTuple):
+    """What is kept of an entry's ``lstat``: named as in ``os.stat_result``, and a plain tuple
+    of ints, so that a process that listed the tree sends it cheaply (``load``)."""
+
+    st_mode: int
+    st_size: int
+    st_mtime_ns: int
+    st_ctime_ns: int
+    st_ino: int
+
+
+def stat_values(path: str) -> tuple[int, int, int, int, int] | OSError:
+    """The entry's ``lstat`` (no link followed) as ``FileStat``'s five values, or the error
+    that refused it."""
     try:
         st = os.lstat(path)
     except OSError as exc:
-        return None, unreadable(file, exc)
-    if not stat.S_ISREG(st.st_mode):
-        return None, not_regular(file, st.st_mode)
-    return st, None
+        return exc
+    return (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def lstat_problem(
+    path: str, file: str, taken: tuple | OSError | None = None
+) -> tuple[FileStat, None] | tuple[None, Finding]:
+    """``(lstat result, None)`` for a regular file, else ``(None, finding)``; nothing is
+    opened and no link is followed. ``taken``: the entry's ``stat_values`` as a listing of the
+    tree took them, instead of a new ``lstat``."""
+    st = stat_values(path) if taken is None else taken
+    if isinstance(st, OSError):
+        return None, unreadable(file, st)
+    if not stat.S_ISREG(st[0]):
+        return None, not_regular(file, st[0])
+    return FileStat._make(st), None
 
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -79,12 +103,11 @@ def read_bounded(
     ``checked``: the caller has just looked at this path with ``lstat_problem`` and checked
     its size."""
     if not checked:
-        found = lstat_problem(path, file)
-        if found[1] is not None:
-            return found
-        st = found[0]
-        if st.st_size > limit:
-            return None, too_large(file, st.st_size, limit)
+        listed, problem = lstat_problem(path, file)
+        if listed is None:
+            return None, problem
+        if listed.st_size > limit:
+            return None, too_large(file, listed.st_size, limit)
     try:
         fd = os.open(path, _FLAGS)
     except OSError as exc:

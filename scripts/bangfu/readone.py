@@ -5,8 +5,8 @@ put back on a record by ``fill``)."""
 
 from __future__ import annotations
 
+import functools
 import os
-import sys
 from pathlib import Path
 
 from .cache import digest
@@ -19,17 +19,22 @@ from .codes import (
     make,
 )
 from .findings import Finding
-from .readfile import lstat_problem, read_bounded, too_large
+from .readfile import FileStat, lstat_problem, read_bounded, too_large
 from .record import Record, classify, hidden, locate
 from .yamlsafe import MAX_BYTES, Parsed, decode, parse
 
 
 def precheck(
-    path: str, file: str, kind: str | None, rel: tuple[str, ...] | None = None
-) -> tuple[os.stat_result, None] | tuple[None, Finding]:
+    path: str,
+    file: str,
+    kind: str | None,
+    rel: tuple[str, ...] | None = None,
+    taken: tuple | OSError | None = None,
+) -> tuple[FileStat, None] | tuple[None, Finding]:
     """What is checked before a file is read, without opening it: not hidden, a regular file
     (not a link, pipe, socket or device), a .yaml name, a known location, not too large.
-    Returns the file's ``lstat``, or the one finding that stops it being read."""
+    Returns the file's ``lstat``, or the one finding that stops it being read. ``taken``: its
+    ``lstat`` as a listing of the tree took it (``readfile.stat_values``)."""
     if rel is not None and hidden(rel):
         return None, make(
             FILE_HIDDEN,
@@ -38,7 +43,7 @@ def precheck(
             line=1,
             column=1,
         )
-    found = lstat_problem(path, file)
+    found = lstat_problem(path, file, taken)
     if found[1] is not None:
         return found
     st = found[0]
@@ -131,7 +136,8 @@ def finding_from(t, file: str) -> Finding:
 
 def parse_one(path: str, file: str, rel: tuple, kind: str | None, schemas_dir: str | None):
     """Read, parse and schema-check one file: (digest, (data, parse findings, schema
-    findings, facts))."""
+    findings, facts)). The facts' short texts are the data's own (interned by the parser) or
+    interned where ``facts`` makes them, like the data: stored once in memory and the cache."""
     raw, problem = read_bounded(path, file, MAX_BYTES, checked=True)
     if raw is None:
         return None, (None, [finding_tuple(problem)] if problem is not None else [], [], None)
@@ -140,25 +146,22 @@ def parse_one(path: str, file: str, rel: tuple, kind: str | None, schemas_dir: s
     if schemas_dir is not None and rec.data is not None and not rec.findings:
         from .schemacheck import validate  # imported when used: readers that only parse start fast
 
-        schema_findings = validate(rec, Path(schemas_dir), raw)
+        schema_findings = validate(rec, _schemas_path(schemas_dir), raw)
     from .facts import record_facts  # imported when used (pyarrow): as above
 
     return digest(raw), (
         rec.data,  # its keys and short strings interned by the parser
         [finding_tuple(f) for f in rec.findings],
         [finding_tuple(f) for f in schema_findings],
-        _interned_facts(record_facts(kind, rec.data)),
+        record_facts(kind, rec.data),
     )
 
 
-def _interned_facts(facts: dict, _intern=sys.intern) -> dict:
-    """Fact rows with their short texts (ids, dates, categories) interned, like the data."""
-    return {
-        name: [
-            tuple(_intern(v) if type(v) is str and len(v) <= 32 else v for v in row) for row in rows
-        ]
-        for name, rows in facts.items()
-    }
+@functools.lru_cache(maxsize=8)
+def _schemas_path(schemas_dir: str) -> Path:
+    """One ``Path`` per folder: the schema check's caches are keyed by it, and the same object
+    is found without hashing a new one per file."""
+    return Path(schemas_dir)
 
 
 def fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:
