@@ -129,3 +129,47 @@ def test_a_reader_that_left_ends_the_program_quietly(tmp_path):
         assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
         whole = bangfu_process("check", *AS_OF, "--data", str(data), cwd=repo)
         assert whole.returncode == (0 if data == repo / "data" else 1), whole.stderr
+
+
+def test_output_that_cannot_be_written_or_has_nowhere_to_go_gives_no_traceback(tmp_path):
+    """Output to a full disk (``/dev/full``): the program says why in one line, naming no
+    path, and ends with 1, never 0. With its output closed (``>&-``): nothing to write, the
+    check's own code. Never a traceback or an "Exception ignored"."""
+    import subprocess
+
+    repo = make_case(tmp_path, None)
+    args = [sys.executable, "-m", "bangfu", "check", *AS_OF, "--data", str(repo / "data")]
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run(
+            args, cwd=repo, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300
+        )
+    assert proc.returncode == 1, proc.stderr
+    line = proc.stderr.strip()
+    assert "\n" not in line and line.startswith("bangfu") and "/" not in line, line
+    assert line.endswith("：No space left on device"), line
+    closed = subprocess.run(
+        ["/bin/sh", "-c", '"$@" >&-', "sh", *args],
+        cwd=repo,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
+    assert closed.returncode == 0, closed.stderr
+    assert "Traceback" not in closed.stderr and "Exception ignored" not in closed.stderr
+
+
+def test_a_child_still_running_at_the_end_is_stopped():
+    """The program ends by ``os._exit``, which skips ``multiprocessing``'s stopping of its
+    children: a child still running then (a Ctrl-C between its start and the code that would
+    stop it) is stopped by ``_stop_children``."""
+    import multiprocessing
+    import time
+
+    from bangfu.cli import _stop_children
+
+    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+    child.daemon = True
+    child.start()
+    _stop_children()
+    child.join(10)
+    assert not child.is_alive() and child.exitcode == -15

@@ -144,3 +144,25 @@ def test_kept_holds_only_in_a_process_that_ends_unfreed():
         env={"PYTHONPATH": str(scripts), "PATH": "/usr/bin:/bin"},
     )
     assert proc.stdout.split() == ["True", "True"], proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("in_child", [False, True])
+def test_the_sites_records_are_kept_only_by_a_child_that_ends_unfreed(
+    demo_data, tmp_path, monkeypatch, in_child
+):
+    """``bangfu site``'s pages and open data are prepared by a handed-over child, which keeps
+    its pipeline to its end. Where no child could be started, the same work runs in the
+    command's own process, which ends unfreed too: there the pipeline is freed as the work
+    returns, before MkDocs runs beside it."""
+    from bangfu import forked
+    from bangfu.commands.site import _prepared
+    from bangfu.config import Config
+    from bangfu.pipeline import Pipeline
+
+    monkeypatch.setattr(collector, "_KEPT", [])  # as in the command line's process
+    monkeypatch.setattr(forked, "_in_child", in_child)
+    cfg = Config.make(demo_data)
+    (tmp_path / "work").mkdir()
+    _prepared(cfg, None, tmp_path / "src", tmp_path / "work")
+    pipelines = [o for o in collector._KEPT if isinstance(o, Pipeline)]
+    assert len(pipelines) == (1 if in_child else 0)

@@ -557,24 +557,34 @@ def test_parallel_load_equals_one_by_one(mixed_repo, monkeypatch):
     assert _tree(cfg, workers=1, use_cache=False) == want
 
 
-def _listed_by(tmp_path, real):
-    """``load.listing`` as the child runs it, leaving the id of the process that ran it."""
+def _listing_child(tmp_path, real, end: str):
+    """``load.listing`` as the child runs it: it leaves the id of its process, then lists
+    the tree (``lists``), dies (``dies``) or raises (``fails``)."""
 
-    def spy(root):
+    def child(root):
         (tmp_path / f"listed-{os.getpid()}").write_text("", "utf-8")
+        if end == "dies":
+            os._exit(3)
+        if end == "fails":
+            raise RuntimeError("boom")
         return real(root)
 
-    return spy
+    return child
 
 
-@pytest.mark.parametrize("child", ["lists", "dies"])
+@pytest.mark.parametrize("child", ["lists", "dies", "fails", "no process"])
 def test_a_tree_listed_beside_the_cache_read_loads_as_one_listed_here(
     mixed_repo, tmp_path, monkeypatch, child
 ):
     """Where the parse cache is large, a child lists the tree and takes each entry's lstat
     while this process reads the cache: the same records, findings, stamps and folder stamps
-    as a tree listed here, special entries included. A child that dies leaves the listing to
-    this process, and nothing is lost."""
+    as a tree listed here, special entries included, and no lstat taken again here. A child
+    that dies or fails, or none that could be started, leaves the listing to this process,
+    and nothing is lost."""
+    import errno
+
+    from bangfu import forked, readfile
+
     (mixed_repo / DIRNAME).mkdir()
     data = mixed_repo / "data"
     hh = data / "households/tc-alpha/tc-alpha-east-willow"
@@ -598,15 +608,25 @@ def test_a_tree_listed_beside_the_cache_read_loads_as_one_listed_here(
     assert here[4] > 0 and codes >= {"file.symlink", "file.special", "file.hidden"}
     monkeypatch.setenv(WORKERS_ENV, "2")
     monkeypatch.setattr(load, "LISTED_BESIDE_CACHE", 0)
-    real = load.listing
-    if child == "dies":
-        monkeypatch.setattr(load, "listing", lambda root: os._exit(3))
-    else:
-        monkeypatch.setattr(load, "listing", _listed_by(tmp_path, real))
+    monkeypatch.setattr(load, "listing", _listing_child(tmp_path, load.listing, child))
+    if child == "no process":
+
+        def no_process(*args, **kw):
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+        monkeypatch.setattr(forked, "start", no_process)
+    taken_here: list[str] = []
+    real_stat = readfile.stat_values
+    monkeypatch.setattr(readfile, "stat_values", lambda p: taken_here.append(p) or real_stat(p))
     beside = seen(load.load_tree(cfg.data_root, cfg.schemas_dir))
     assert beside == here
     pids = [int(p.name.split("-")[1]) for p in tmp_path.glob("listed-*")]
-    assert pids == [] if child == "dies" else len(pids) == 1 and pids[0] != os.getpid()
+    if child == "no process":
+        assert pids == [] and taken_here
+    else:
+        assert len(pids) == 1 and pids[0] != os.getpid()  # the child ran
+        # listed by the child: no lstat here; else every entry's here
+        assert (taken_here == []) == (child == "lists")
 
 
 def _tree_rows(tree) -> list[tuple]:

@@ -1,11 +1,14 @@
 """The ``bangfu`` command line: options are parsed into a Config, then the same functions the
-tests call do the work. Exit codes: 0 valid, 1 findings of severity error, 2 usage error, 141
-(128 + SIGPIPE, as a shell reports a program ended by it) the output could not all be written:
-its reader left (``bangfu check | head``). Never 0 then: the report is not whole."""
+tests call do the work. Exit codes: 0 valid, 1 findings of severity error, or a failure of the
+system (a full disk: the output could not all be written), said in one line that names no
+path; 2 usage error; 141 (128 + SIGPIPE, as a shell reports a program ended by it) the output
+could not all be written: its reader left (``bangfu check | head``). Never 0 then: the report
+is not whole."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -123,6 +126,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # the reader left: the report is not whole (see the module text)
         return BROKEN_PIPE
+    except OSError as exc:  # the output could not be written (a full disk…), or another
+        # failure of the system the command did not turn into findings: one line, no path
+        _say(f"bangfu {args.command}：系统错误，未能完成：{exc.strerror or type(exc).__name__}")
+        return 1
+
+
+def _say(line: str) -> None:
+    """One line to standard error, written directly (``sys.stderr`` may be what failed)."""
+    with contextlib.suppress(OSError):
+        os.write(2, f"{line}\n".encode())
 
 
 def entry() -> NoReturn:
@@ -133,15 +146,33 @@ def entry() -> NoReturn:
     from .collector import ends_unfreed
 
     ends_unfreed()
+    # a descriptor closed by the caller (``>&-``): Python gives None; its output goes nowhere
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 — to the end
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 — to the end
     code = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # the reader left before the last of the output
-        code = BROKEN_PIPE
-    except OSError:  # a full disk…: the output is not whole either
-        code = code or 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:  # the reader left before the last of the output
+            code = BROKEN_PIPE
+        except OSError as exc:  # a full disk…: the output is not whole either
+            code = code or 1
+            _say(f"bangfu：输出未能全部写出：{exc.strerror or type(exc).__name__}")
+    _stop_children()
     os._exit(code)
+
+
+def _stop_children() -> None:
+    """A child still running at the end (a Ctrl-C that came between its start and the code
+    that would have stopped it) is stopped: ``os._exit`` skips ``multiprocessing``'s own
+    stopping of them at exit."""
+    mp = sys.modules.get("multiprocessing")
+    if mp is None:
+        return
+    for child in mp.active_children():
+        child.terminate()
 
 
 if __name__ == "__main__":  # pragma: no cover

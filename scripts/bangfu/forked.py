@@ -53,7 +53,8 @@ from . import collector
 from .config import PublishRefused, workers_set
 
 STOP_GRACE = 10.0  # seconds a stopped child has to stop its own children before it is killed
-_inside = False  # set in a child
+_inside = False  # set in a child that may start none of its own
+_in_child = False  # set in every child started here
 _running: set = set()  # the jobs of this process whose child has not been waited for
 
 
@@ -69,6 +70,12 @@ def busy() -> bool:
 def inside() -> bool:
     """Whether this process is a child started here."""
     return _inside
+
+
+def in_child() -> bool:
+    """Whether this process is a child started here, handed over or not: what it ``kept``
+    is not freed before it ends (``collector.ends_unfreed``)."""
+    return _in_child
 
 
 def can_fork() -> bool:
@@ -93,9 +100,12 @@ def _fork(proc) -> None:
 
 
 def _child(send, name: str, fn: Callable[..., Any], args: tuple, alone: bool) -> None:
-    global _inside
+    global _inside, _in_child
     _inside = not alone
-    collector.ends_unfreed()  # ``os._exit`` ends it (multiprocessing): what it kept stays
+    _in_child = True
+    # a forked child ends by ``os._exit`` (multiprocessing): what it kept stays unfreed; a
+    # fresh one ends as any interpreter does
+    collector.ends_unfreed()
     _running.clear()  # the parent's children, not this one's
     if alone:  # ``stop`` ends it: its own children are stopped, as on any error
         signal.signal(signal.SIGTERM, _stopped)
@@ -141,10 +151,15 @@ class Job:
         self._proc = ctx.Process(
             target=_child, args=(send, name, fn, args, alone), daemon=not alone
         )  # a daemon may start no child: the one handed over is stopped by ``stop``
-        if fresh:
-            self._proc.start()  # it shares no memory with this process
-        else:
-            _fork(self._proc)
+        try:
+            if fresh:
+                self._proc.start()  # it shares no memory with this process
+            else:
+                _fork(self._proc)
+        except BaseException:  # no process (out of memory, too many processes…)
+            recv.close()
+            send.close()
+            raise
         _running.add(self)
         send.close()  # the child holds the only sending end: its death ends the pipe
         self._recv = recv

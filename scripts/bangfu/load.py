@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import cache as cache_mod
 from . import forked
-from .config import PublishRefused, cores, workers_set
+from .config import cores, workers_set
 from .findings import Finding
 from .layout import kind_of
 from .readfile import read_bounded, stat_values
@@ -108,9 +108,14 @@ def scan(
 def listing(
     data_root: Path,
 ) -> tuple[list[tuple[str, tuple[str, ...], bool]], list, dict[str, tuple | None]]:
-    """``scan`` of the tree (with its folders' stamps) and each entry's ``lstat`` as
-    ``readfile.stat_values`` gives it, taken just after the entry was listed, as
-    ``load_tree`` would take it: plain values, sent cheaply from a child."""
+    """``scan`` of the tree (with its folders' stamps), then each entry's ``lstat`` as
+    ``readfile.stat_values`` gives it: plain values, sent cheaply from a child.
+
+    Each file is judged as its lstat found it, as when ``load_tree`` takes the lstat itself:
+    an unchanged stamp takes the cached result, and a file that is read is checked again on
+    its open descriptor (``readfile.read_bounded``). A change made after the lstat is seen
+    by the next run (its stamp differs); the lstats are only taken a second or two earlier
+    than this process would have taken them."""
     dirs: dict[str, tuple | None] = {}
     entries = scan(data_root, dirs)
     return entries, [stat_values(path) for path, _rel, _hid in entries], dirs
@@ -126,7 +131,10 @@ def _list_beside(root: Path, cache_path: Path | None) -> forked.Job | None:
             return None
     except OSError:
         return None
-    return forked.start("列出数据文件", listing, root, lost="数据文件将在本进程中重新列出")
+    try:
+        return forked.start("列出数据文件", listing, root, lost="数据文件将在本进程中重新列出")
+    except OSError:  # no process could be started: the tree is listed here
+        return None
 
 
 def _listed(job: forked.Job | None, root: Path) -> tuple[list, list | None, dict]:
@@ -135,8 +143,8 @@ def _listed(job: forked.Job | None, root: Path) -> tuple[list, list | None, dict
     if job is not None:
         try:
             return job.wait()
-        except (PublishRefused, OSError):
-            pass  # listed again here: nothing is lost
+        except Exception:  # noqa: BLE001 — any failure of the child: listed again here
+            pass
     dirs: dict[str, tuple | None] = {}
     return scan(root, dirs), None, dirs
 

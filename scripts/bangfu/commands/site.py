@@ -21,14 +21,16 @@ def _explicit_as_of(args):
 def _prepared(cfg, as_of, src: Path, tmp: Path):
     """The checked records' pages and open data (``publish.site.prepare``): the part of
     ``bangfu site`` that holds every record, run by a child that ends before MkDocs runs."""
-    from .. import collector
+    from .. import collector, forked
     from ..pipeline import Pipeline
     from ..publish.site import prepare
     from ..releases import read as read_releases
 
     # nothing is read from a household or report once the aggregate has: they let go of it
-    # kept: not freed as this child ends (``collector``)
-    agg = collector.kept(Pipeline(cfg)).publishable("site", as_of, release=True)
+    pipeline = Pipeline(cfg)
+    if forked.in_child():  # not freed as this child ends (``collector``); where no child was
+        collector.kept(pipeline)  # started, freed on return, before MkDocs runs here
+    agg = pipeline.publishable("site", as_of, release=True)
     # the figures and tables, kept until this part ends, out of the collections the pages make
     collector.keep()
     return prepare(agg, src, tmp, releases=read_releases(cfg.data_root, cfg.schemas_dir))

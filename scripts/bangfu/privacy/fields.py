@@ -68,7 +68,7 @@ def strings_at(data, steps: tuple[str, ...]) -> list[tuple[tuple[int, ...], str]
     # the shapes nearly every record's paths have, walked without the general walk's lists:
     # a field, a field of a field, a field of every item of a list
     n = len(steps)
-    if n <= 3 and ITEMS not in steps[::2] and data.__class__ is dict:
+    if 0 < n <= 3 and ITEMS not in steps[::2] and data.__class__ is dict:
         if n == 1:
             v = data.get(steps[0])
             return [((), v)] if v.__class__ is str and v else []
