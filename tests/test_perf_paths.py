@@ -549,12 +549,25 @@ def mixed_repo(tmp_path) -> Path:
 
 
 def test_parallel_load_equals_one_by_one(mixed_repo, monkeypatch):
+    """The same records and findings however the files are parsed: here, or by workers
+    given chunks while the tree is still being walked and the rest after it."""
     cfg = Config.make(mixed_repo / "data", as_of=DEFAULT_AS_OF)
     want = _one_by_one(cfg)
     monkeypatch.setattr(load, "PARALLEL_MIN", 1)
     monkeypatch.setattr(load, "CHUNK", 3)
+    sent_during_walk: list[tuple[int, int]] = []
+    real = load._Parsing.results
+
+    def results(self):
+        sent_during_walk.append((self.sent, len(self.items)))
+        return real(self)
+
+    monkeypatch.setattr(load._Parsing, "results", results)
     assert _tree(cfg, workers=2, use_cache=False) == want
+    # some chunks went to the workers during the walk, and some were left for after it
+    assert 24 <= sent_during_walk[0][0] < sent_during_walk[0][1]
     assert _tree(cfg, workers=1, use_cache=False) == want
+    assert sent_during_walk[1][0] == 0
 
 
 def _listing_child(tmp_path, real, end: str):

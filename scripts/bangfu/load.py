@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import cache as cache_mod
 from . import forked
@@ -164,23 +165,60 @@ def _parse_chunk(args) -> bytes:
     return marshal.dumps([parse_one(p, f, tuple(r), k, schemas_dir) for p, f, r, k in items])
 
 
-def _run_chunks(items: list, schemas_dir: str | None, workers: int) -> list:
-    import marshal
+class _Parsing:
+    """The files to parse (the cache's misses) and their results, in the order they were
+    added. Few: parsed here, at ``results``. Many: by worker processes, in chunks of
+    ``CHUNK``, the first handed over while the tree is still being walked (once enough
+    files miss that the workers would all have work), so that they start before the walk
+    ends; the rest at ``results``, in chunks that share the tail among the workers."""
 
-    if workers <= 1 or len(items) < PARALLEL_MIN:
-        return [parse_one(p, f, r, k, schemas_dir) for p, f, r, k in items]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    def __init__(self, schemas_dir: str | None, workers: int) -> None:
+        self.schemas_dir, self.workers = schemas_dir, workers
+        self.items: list[tuple[str, str, tuple, str | None]] = []
+        self.sent = 0
+        self.pool: Any = None
+        self.futures: list = []
 
-    size = max(50, min(CHUNK, len(items) // (workers * 4) or 1))
-    chunks = [(items[i : i + size], schemas_dir) for i in range(0, len(items), size)]
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    out: list = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for blob in pool.map(_parse_chunk, chunks):
-            out.extend(marshal.loads(blob))
-    return out
+    def add(self, item: tuple[str, str, tuple, str | None]) -> None:
+        self.items.append(item)
+        n = len(self.items)
+        if self.workers > 1 and n - self.sent >= CHUNK and n >= CHUNK * self.workers * 4:
+            self._send(n, CHUNK)
+
+    def _send(self, end: int, size: int) -> None:
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        for i in range(self.sent, end, size):
+            chunk = self.items[i : min(i + size, end)]
+            self.futures.append(self.pool.submit(_parse_chunk, (chunk, self.schemas_dir)))
+        self.sent = end
+
+    def results(self) -> list:
+        import marshal
+
+        items = self.items
+        if self.pool is None and (self.workers <= 1 or len(items) < PARALLEL_MIN):
+            return [parse_one(p, f, r, k, self.schemas_dir) for p, f, r, k in items]
+        try:
+            left = len(items) - self.sent
+            self._send(len(items), max(50, min(CHUNK, left // (self.workers * 4) or 1)))
+            out: list = []
+            for future in self.futures:
+                out.extend(marshal.loads(future.result()))
+            return out
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """The workers ended (those still waiting for work, at once)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 @dataclass(slots=True)
@@ -235,45 +273,49 @@ def _load_tree(
     n_workers = worker_count() if workers is None else workers
     records: list[Record] = []
     schema_f: list[list[Finding]] = []
-    misses: list[tuple[int, str, str, tuple, str | None, tuple]] = []
+    misses: list[tuple[int, str, tuple, str | None, tuple]] = []
+    parsing = _Parsing(str(schemas_dir) if schemas_dir else None, n_workers)
     keep: set[str] = set()
     stamps: dict[str, tuple] = {}
     cached = 0
-    for i, (path, rel, hid) in enumerate(entries):
-        file = prefix + "/" + "/".join(rel)
-        kind = kind_of(rel) if not hid and path.endswith(".yaml") else None
-        rec = Record(kind=kind, file=file, rel=rel)
-        records.append(rec)
-        schema_f.append([])
-        taken = stats[i] if stats is not None else None
-        checked = precheck(path, file, kind, rel if hid else None, taken)
-        if checked[1] is not None:
-            rec.findings.append(checked[1])
-            continue
-        st = checked[0]
-        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # cache.stamp
-        relkey = "/".join(rel)
-        keep.add(relkey)
-        stamps[relkey] = stamp
-        result = None
-        if store.path is not None:
-            dig = store.digest_by_stamp(relkey, stamp)
-            if dig is None and relkey in store.files:
-                # touched but maybe unchanged: the content hash decides
-                raw, _problem = read_bounded(path, file, MAX_BYTES, checked=True)
-                dig = cache_mod.digest(raw) if raw is not None else None
-                hit = store.result(dig, kind) if dig is not None else None
-                if dig is not None and hit is not None:
-                    store.put(relkey, stamp, dig, kind, hit)
-            if dig is not None:
-                result = store.result(dig, kind)
-        if result is not None and fill(rec, result, schema_f, len(records) - 1, path):
-            cached += 1
-            continue
-        misses.append((len(records) - 1, path, file, rel, kind, stamp))
-    items = [(p, f, r, k) for _, p, f, r, k, _ in misses]
-    results = _run_chunks(items, str(schemas_dir) if schemas_dir else None, n_workers)
-    for (i, path, _file, rel, kind, stamp), (dig, result) in zip(misses, results, strict=True):
+    try:
+        for i, (path, rel, hid) in enumerate(entries):
+            file = prefix + "/" + "/".join(rel)
+            kind = kind_of(rel) if not hid and path.endswith(".yaml") else None
+            rec = Record(kind=kind, file=file, rel=rel)
+            records.append(rec)
+            schema_f.append([])
+            taken = stats[i] if stats is not None else None
+            checked = precheck(path, file, kind, rel if hid else None, taken)
+            if checked[1] is not None:
+                rec.findings.append(checked[1])
+                continue
+            st = checked[0]
+            stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # cache.stamp
+            relkey = "/".join(rel)
+            keep.add(relkey)
+            stamps[relkey] = stamp
+            result = None
+            if store.path is not None:
+                dig = store.digest_by_stamp(relkey, stamp)
+                if dig is None and relkey in store.files:
+                    # touched but maybe unchanged: the content hash decides
+                    raw, _problem = read_bounded(path, file, MAX_BYTES, checked=True)
+                    dig = cache_mod.digest(raw) if raw is not None else None
+                    hit = store.result(dig, kind) if dig is not None else None
+                    if dig is not None and hit is not None:
+                        store.put(relkey, stamp, dig, kind, hit)
+                if dig is not None:
+                    result = store.result(dig, kind)
+            if result is not None and fill(rec, result, schema_f, len(records) - 1, path):
+                cached += 1
+                continue
+            misses.append((len(records) - 1, path, rel, kind, stamp))
+            parsing.add((path, file, rel, kind))
+        results = parsing.results()
+    finally:
+        parsing.close()
+    for (i, path, rel, kind, stamp), (dig, result) in zip(misses, results, strict=True):
         fill(records[i], result, schema_f, i, path)
         if dig is not None and store.path is not None:
             store.put("/".join(rel), stamp, dig, kind, result)
