@@ -562,3 +562,37 @@ def test_review_blocks_a_report_that_names_the_household_head(tmp_path):
 def test_review_comment_never_shows_personal_data_typed_into_a_public_field(tmp_path):
     out = _review(_reviewed_repo(tmp_path), "markdown").stdout
     assert HEAD_NAME not in out and FAKE_MOBILE not in out
+
+
+def test_a_date_is_read_once_per_string_and_the_same_as_ever(monkeypatch):
+    """``date_of`` keeps each string's answer (up to ``DATES_KEPT`` strings, then reads the
+    rest each time): the answers are those of ``date.fromisoformat`` on ``YYYY-MM-DD`` only,
+    whatever was asked before."""
+    import datetime as dt
+    import random
+
+    from bangfu import checksums
+
+    class Text(str):
+        pass
+
+    def want(v):
+        if type(v) not in (str, Text) or len(v) != 10 or v[4] != "-" or v[7] != "-":
+            return None
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            return None
+
+    rng = random.Random(7)
+    days = [f"{rng.randint(1, 2999):04d}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}"]
+    days += [dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 3000)) for _ in range(300)]
+    values = [d.isoformat() if isinstance(d, dt.date) else d for d in days]
+    values += ["2020-W01-1", "20200101", "2020-1-01 ", "２０２０-01-01", "", None, 20200101]
+    values += [Text("2020-02-29"), Text("2021-02-29"), b"2020-01-01", dt.date(2020, 1, 1)]
+    monkeypatch.setattr(checksums, "_DATES", {})
+    monkeypatch.setattr(checksums, "DATES_KEPT", 50)
+    for _ in range(3):  # first asked, then kept (or not, past the limit)
+        rng.shuffle(values)
+        assert [checksums.date_of(v) for v in values] == [want(v) for v in values]
+    assert len(checksums._DATES) == 50

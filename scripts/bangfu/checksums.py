@@ -54,8 +54,28 @@ def is_valid_resident_id(value: object) -> bool:
 
 def date_of(value: object) -> dt.date | None:
     """The date a ``YYYY-MM-DD`` string names; None for anything else (a week date such as
-    ``2020-W01-1``, which ``fromisoformat`` also takes, is not a date here)."""
-    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
+    ``2020-W01-1``, which ``fromisoformat`` also takes, is not a date here).
+
+    A tree's records name few distinct days many times over (the parse and the rules ask
+    about 30 times per household): each string's answer is kept, up to ``DATES_KEPT``
+    strings (a date is immutable, so the same object is given each time)."""
+    if value.__class__ is str:
+        try:
+            return _DATES[value]
+        except KeyError:
+            day = _date_of(value)
+            if len(_DATES) < DATES_KEPT:
+                _DATES[value] = day
+            return day
+    return _date_of(value) if isinstance(value, str) else None
+
+
+DATES_KEPT = 1 << 16  # about 180 years of days, and then some strings that are not dates
+_DATES: dict[str, dt.date | None] = {}
+
+
+def _date_of(value: str) -> dt.date | None:
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
         return None
     try:
         return dt.date.fromisoformat(value)
