@@ -208,8 +208,10 @@ class _Parsing:
             left = len(items) - self.sent
             self._send(len(items), max(50, min(CHUNK, left // (self.workers * 4) or 1)))
             out: list = []
-            for future in self.futures:
-                out.extend(marshal.loads(future.result()))
+            futures, self.futures = self.futures, []
+            futures.reverse()
+            while futures:  # each chunk's bytes let go of once read
+                out.extend(marshal.loads(futures.pop().result()))
             return out
         finally:
             self.close()
