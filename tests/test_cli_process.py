@@ -161,15 +161,15 @@ def test_output_that_cannot_be_written_or_has_nowhere_to_go_gives_no_traceback(t
 def test_a_child_still_running_at_the_end_is_stopped():
     """The program ends by ``os._exit``, which skips ``multiprocessing``'s stopping of its
     children: a child still running then (a Ctrl-C between its start and the code that would
-    stop it) is stopped by ``_stop_children``."""
+    stop it) is stopped by ``stop_children``."""
     import multiprocessing
     import time
 
-    from bangfu.cli import _stop_children
+    from bangfu.cli import stop_children
 
     child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
     child.daemon = True
     child.start()
-    _stop_children()
+    stop_children()
     child.join(10)
     assert not child.is_alive() and child.exitcode == -15

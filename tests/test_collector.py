@@ -155,14 +155,15 @@ def test_the_sites_records_are_kept_only_by_a_child_that_ends_unfreed(
     command's own process, which ends unfreed too: there the pipeline is freed as the work
     returns, before MkDocs runs beside it."""
     from bangfu import forked
-    from bangfu.commands.site import _prepared
+    from bangfu.commands.site import prepared
     from bangfu.config import Config
     from bangfu.pipeline import Pipeline
 
-    monkeypatch.setattr(collector, "_KEPT", [])  # as in the command line's process
-    monkeypatch.setattr(forked, "_in_child", in_child)
+    kept: list = []  # what the command line's process would keep to its end
+    monkeypatch.setattr(collector, "kept", lambda obj: kept.append(obj) or obj)
+    monkeypatch.setattr(forked, "in_child", lambda: in_child)
     cfg = Config.make(demo_data)
     (tmp_path / "work").mkdir()
-    _prepared(cfg, None, tmp_path / "src", tmp_path / "work")
-    pipelines = [o for o in collector._KEPT if isinstance(o, Pipeline)]
+    prepared(cfg, None, tmp_path / "src", tmp_path / "work")
+    pipelines = [o for o in kept if isinstance(o, Pipeline)]
     assert len(pipelines) == (1 if in_child else 0)

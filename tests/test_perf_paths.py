@@ -556,13 +556,13 @@ def test_parallel_load_equals_one_by_one(mixed_repo, monkeypatch):
     monkeypatch.setattr(load, "PARALLEL_MIN", 1)
     monkeypatch.setattr(load, "CHUNK", 3)
     sent_during_walk: list[tuple[int, int]] = []
-    real = load._Parsing.results
+    real = load.Parsing.results
 
     def results(self):
         sent_during_walk.append((self.sent, len(self.items)))
         return real(self)
 
-    monkeypatch.setattr(load._Parsing, "results", results)
+    monkeypatch.setattr(load.Parsing, "results", results)
     assert _tree(cfg, workers=2, use_cache=False) == want
     # some chunks went to the workers during the walk, and some were left for after it
     assert 24 <= sent_during_walk[0][0] < sent_during_walk[0][1]

@@ -590,9 +590,9 @@ def test_a_date_is_read_once_per_string_and_the_same_as_ever(monkeypatch):
     values = [d.isoformat() if isinstance(d, dt.date) else d for d in days]
     values += ["2020-W01-1", "20200101", "2020-1-01 ", "２０２０-01-01", "", None, 20200101]
     values += [Text("2020-02-29"), Text("2021-02-29"), b"2020-01-01", dt.date(2020, 1, 1)]
-    monkeypatch.setattr(checksums, "_DATES", {})
+    monkeypatch.setattr(checksums, "DATES_READ", {})
     monkeypatch.setattr(checksums, "DATES_KEPT", 50)
     for _ in range(3):  # first asked, then kept (or not, past the limit)
         rng.shuffle(values)
         assert [checksums.date_of(v) for v in values] == [want(v) for v in values]
-    assert len(checksums._DATES) == 50
+    assert len(checksums.DATES_READ) == 50

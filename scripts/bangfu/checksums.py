@@ -61,17 +61,17 @@ def date_of(value: object) -> dt.date | None:
     strings (a date is immutable, so the same object is given each time)."""
     if value.__class__ is str:
         try:
-            return _DATES[value]
+            return DATES_READ[value]
         except KeyError:
             day = _date_of(value)
-            if len(_DATES) < DATES_KEPT:
-                _DATES[value] = day
+            if len(DATES_READ) < DATES_KEPT:
+                DATES_READ[value] = day
             return day
     return _date_of(value) if isinstance(value, str) else None
 
 
 DATES_KEPT = 1 << 16  # about 180 years of days, and then some strings that are not dates
-_DATES: dict[str, dt.date | None] = {}
+DATES_READ: dict[str, dt.date | None] = {}  # string → its date (None: not a date)
 
 
 def _date_of(value: str) -> dt.date | None:

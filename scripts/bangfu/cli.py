@@ -160,11 +160,11 @@ def entry() -> NoReturn:
         except OSError as exc:  # a full disk…: the output is not whole either
             code = code or 1
             _say(f"bangfu：输出未能全部写出：{exc.strerror or type(exc).__name__}")
-    _stop_children()
+    stop_children()
     os._exit(code)
 
 
-def _stop_children() -> None:
+def stop_children() -> None:
     """A child still running at the end (a Ctrl-C that came between its start and the code
     that would have stopped it) is stopped: ``os._exit`` skips ``multiprocessing``'s own
     stopping of them at exit."""

@@ -165,7 +165,7 @@ def _parse_chunk(args) -> bytes:
     return marshal.dumps([parse_one(p, f, tuple(r), k, schemas_dir) for p, f, r, k in items])
 
 
-class _Parsing:
+class Parsing:
     """The files to parse (the cache's misses) and their results, in the order they were
     added. Few: parsed here, at ``results``. Many: by worker processes, in chunks of
     ``CHUNK``, the first handed over while the tree is still being walked (once enough
@@ -276,7 +276,7 @@ def _load_tree(
     records: list[Record] = []
     schema_f: list[list[Finding]] = []
     misses: list[tuple[int, str, tuple, str | None, tuple]] = []
-    parsing = _Parsing(str(schemas_dir) if schemas_dir else None, n_workers)
+    parsing = Parsing(str(schemas_dir) if schemas_dir else None, n_workers)
     keep: set[str] = set()
     stamps: dict[str, tuple] = {}
     cached = 0

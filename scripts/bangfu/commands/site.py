@@ -18,7 +18,7 @@ def _explicit_as_of(args):
     return parse_date(value, "--as-of") if value else None
 
 
-def _prepared(cfg, as_of, src: Path, tmp: Path):
+def prepared(cfg, as_of, src: Path, tmp: Path):
     """The checked records' pages and open data (``publish.site.prepare``): the part of
     ``bangfu site`` that holds every record, run by a child that ends before MkDocs runs."""
     from .. import collector, forked
@@ -50,7 +50,7 @@ def _site(args) -> int:
     try:
         with workspace(out) as tmp:  # a usage error (--out) comes before the check
             with forked.hand_over(
-                "网站的页面和开放数据", _prepared, cfg, _explicit_as_of(args), Path(args.src), tmp
+                "网站的页面和开放数据", prepared, cfg, _explicit_as_of(args), Path(args.src), tmp
             ) as job:
                 prep = job.wait()
             res = finish(prep, out, t0)
