@@ -260,7 +260,7 @@ def test_cached_facts_hold_each_short_text_interned_and_equal_the_facts_of_the_d
         assert all(sys.intern("".join(list(t))) is t for t in texts if len(t) <= 32), path
         for name, rows in facts.items():
             seen[name] = seen.get(name, 0) + len(rows)
-    # every table is made from the repository's records, the reports' first days among them
+    # every table is made from the demo records, the reports' first days among them
     assert all(seen.get(name) for name in ("household", "plan", "report", "entry", "village"))
 
 

@@ -175,7 +175,12 @@ def cache_file(data_root: Path, schemas_dir: Path | None) -> Path | None:
 
 
 def open_cache(data_root: Path, schemas_dir: Path | None) -> ParseCache:
-    path = cache_file(data_root, schemas_dir)
+    return read_cache(cache_file(data_root, schemas_dir))
+
+
+def read_cache(path: Path | None) -> ParseCache:
+    """The parse cache kept at ``path`` (``cache_file``); an empty one where there is none,
+    or it cannot be read, or it is not a cache of this version."""
     if path is None:
         return ParseCache(None)
     try:

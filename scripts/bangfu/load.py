@@ -204,20 +204,18 @@ class Parsing:
         items = self.items
         if self.pool is None and (self.workers <= 1 or len(items) < PARALLEL_MIN):
             return [parse_one(p, f, r, k, self.schemas_dir) for p, f, r, k in items]
-        try:
-            left = len(items) - self.sent
-            self._send(len(items), max(50, min(CHUNK, left // (self.workers * 4) or 1)))
-            out: list = []
-            futures, self.futures = self.futures, []
-            futures.reverse()
-            while futures:  # each chunk's bytes let go of once read
-                out.extend(marshal.loads(futures.pop().result()))
-            return out
-        finally:
-            self.close()
+        left = len(items) - self.sent
+        self._send(len(items), max(50, min(CHUNK, left // (self.workers * 4) or 1)))
+        out: list = []
+        futures, self.futures = self.futures, []
+        futures.reverse()
+        while futures:  # each chunk's bytes let go of once read
+            out.extend(marshal.loads(futures.pop().result()))
+        return out
 
     def close(self) -> None:
-        """The workers ended (those still waiting for work, at once)."""
+        """The workers ended (those still waiting for work, at once): the caller's
+        ``finally``, after ``results`` or on any failure."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
@@ -261,16 +259,15 @@ def _load_tree(
 ) -> Tree:
     root = data_root.resolve()
     prefix = root.name
+    # the cache always holds schema results: none without the schemas
     cache_path = cache_mod.cache_file(root, schemas_dir) if use_cache and schemas_dir else None
     job = _list_beside(root, cache_path)
     try:
-        store = cache_mod.open_cache(root, schemas_dir) if use_cache else cache_mod.ParseCache(None)
+        store = cache_mod.read_cache(cache_path)
     except BaseException:
         if job is not None:
             job.stop()
         raise
-    if store.path is not None and schemas_dir is None:
-        store = cache_mod.ParseCache(None)  # the cache always holds schema results
     entries, stats, dirs = _listed(job, root)
     n_workers = worker_count() if workers is None else workers
     records: list[Record] = []
