@@ -13,8 +13,9 @@ import pytest
 
 from bangfu.aggregate import Column, Table
 from bangfu.config import PublishRefused
+from bangfu.forked import Counter
 from bangfu.publish import extracts, package_work
-from bangfu.publish.package_work import SQLITE, Counter, Piece, plan
+from bangfu.publish.package_work import SQLITE, Piece, plan
 from bangfu.publish.release import Release
 from bangfu.publish.tableschema import WORKBOOK
 

@@ -1,7 +1,8 @@
-"""Disclosure control in two halves (``aggregate.protect``): the place figures' decision runs
-in a second process while the plans', tiers' and campaigns' cells are decided here; the
-figures published are the same as when one process decides all, and a failure of either
-process is a clear error that leaves no process behind."""
+"""Disclosure control in two processes (``aggregate.protect``): the place figures' decision runs
+in a second process while the tiers' and campaigns' cells are decided here, and both then take
+shares of the plans' cells until none is left; the figures published are the same as when one
+process decides all, in one share or many, and a failure of either process is a clear error
+that leaves no process behind."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from bangfu import aggregate
-from bangfu.aggregate import WITHHELD, protect
+from bangfu.aggregate import WITHHELD, cells, protect, protect_plans, status, tables
+from bangfu.aggregate.store import Store
 from bangfu.config import Config, PublishRefused
 from bangfu.pipeline import Pipeline
+from bangfu.policy import PolicyIndex
 from bangfu.synth import SynthOptions, generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +123,67 @@ def test_an_error_in_this_half_stops_the_place_process(model, monkeypatch, tmp_p
         raise KeyError("a bug in the plans' half")
 
     monkeypatch.setattr(protect, "withheld_places", slow)
-    monkeypatch.setattr(protect, "decide_others", fails)
+    monkeypatch.setattr(protect, "rest_cells", fails)
     with pytest.raises(KeyError, match="a bug in the plans' half"):
         _compute(model, monkeypatch, "2")
     assert mp.active_children() == []
+
+
+def test_the_plans_are_shared_out_between_both_processes_with_the_same_answer(
+    model, monkeypatch, tmp_path
+):
+    """Each share of plans is decided once, by whichever process takes it; the answer is that
+    of one share decided in one process (no identity ties one plan's cells to another's)."""
+    taken = tmp_path / "taken"
+    real = protect.plan_cells
+
+    def recorded(threshold, shares, plans):
+        with open(taken, "a") as f:
+            f.write(f"{os.getpid()} {','.join(plans)}\n")
+        time.sleep(0.05)  # long enough for the second process to take shares too
+        return real(threshold, shares, plans)
+
+    monkeypatch.setattr(protect, "plan_cells", recorded)
+    monkeypatch.setattr(protect_plans, "SHARE_PLANS", 2)
+    shared = _compute(model, monkeypatch, "2")
+    lines = [line.split() for line in taken.read_text().splitlines()]
+    assert {pid for pid, _ in lines} - {str(os.getpid())}, "the second process took shares"
+    assert str(os.getpid()) in {pid for pid, _ in lines}, "this process took shares"
+    plans = [p for _, share in lines for p in share.split(",")]
+    assert len(plans) == len(set(plans)) == len(model[0].ids("plan")) > 10
+    assert mp.active_children() == []
+    taken.unlink()
+    monkeypatch.setattr(protect_plans, "SHARE_PLANS", 10**9)
+    whole = _compute(model, monkeypatch, "1")
+    assert len(taken.read_text().splitlines()) == 1  # one share, here
+    assert shared == whole
+    assert {w for w in _withheld(whole) if w[0] in ("plans", "plan_targets", "report_entries")}
+
+
+def test_the_plans_cells_withheld_are_marked_where_they_are_in_their_tables(model):
+    """The plans' cells are withheld by their place in their table (``protect.marks_of``: a
+    second process sends back a few numbers per cell): every share decided gives the same
+    cells, and the same rows and columns, as the plans' cells decided all at once."""
+    m, schemas = model
+    store = Store.from_model(m, AS_OF)
+    try:
+        threshold = PolicyIndex(m).small_cell_threshold()
+        inp = protect.inputs(store)
+        built = tables.build(store, m, schemas, threshold)
+        agg = aggregate.Result(AS_OF, threshold, built, cells.read(store), status.read(store))
+    finally:
+        store.close()
+    c, _, withheld = protect.decide_others(agg, inp)
+    plan_cells = {k for k in withheld if k[0] in ("plan", "plan_target", "entries_row")}
+    assert {k[0] for k in plan_cells} == {"plan", "plan_target", "entries_row"}
+    shares = protect_plans.PlanShares(agg, inp, size=3)
+    marks = protect.withheld_plans(threshold, shares)
+    assert shares.take() is None  # every share taken
+    got = {(table, col, i) for (table, col), rows in marks.items() for i in rows}
+    by_key = {
+        (*c.rows[k], protect_plans.COLUMN[k[2] if k[0] == "plan" else k[0]]) for k in plan_cells
+    }
+    assert got == {(table, col, i) for table, i, col in by_key}
+    assert len(got) == len(plan_cells)
+    for table, col, i in got:  # the row holds the cell's figure
+        assert agg.tables[table].rows[i][col] is not None

@@ -4,11 +4,15 @@ the same figures, the ids kept, the data gone, and the check's errors refuse as 
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from bangfu import model as model_mod
+from bangfu.aggregate import store
 from bangfu.config import Config, PublishRefused
 from bangfu.pipeline import Pipeline
+from bangfu.rules import cycle
 
 from .conftest import CASES, build_site, make_case
 
@@ -43,6 +47,35 @@ def test_released_records_give_the_same_figures(tmp_path, monkeypatch, workers):
     }
     plans = [r for r in pipe.records if r.kind == "plan"]
     assert plans and all(isinstance(r.data, dict) for r in plans)  # other kinds are whole
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_supervisor_rows_are_computed_once_by_the_checks_process(
+    tmp_path, monkeypatch, workers
+):
+    """With ``release``, the aggregate's supervisor rows are computed by the process that
+    runs the check's first half (a child, with two processes), once, and the figures are those
+    computed all here."""
+    monkeypatch.setenv("BANGFU_WORKERS", workers)
+    data = make_case(tmp_path, CASES / "valid" / "cycle-rules") / "data"
+    kept = _pipe(data).publishable("site")
+    calls = tmp_path / "calls"
+    real = cycle.supervisor_rows
+
+    def recorded(*args):
+        rows = real(*args)
+        with open(calls, "a") as f:
+            f.write(f"{os.getpid()} {len(rows)} {sum(found for _, _, found in rows)}\n")
+        return rows
+
+    monkeypatch.setattr(cycle, "supervisor_rows", recorded)
+    monkeypatch.setattr(store, "supervisor_rows", recorded)
+    agg = _pipe(data).publishable("site", release=True)
+    [(pid, rows, found)] = [line.split() for line in calls.read_text().splitlines()]
+    assert (int(pid) != os.getpid()) == (workers == "2")
+    assert int(rows) > 10 and int(found) > 0  # rows the figures count
+    assert {n: t.rows for n, t in agg.tables.items()} == {n: t.rows for n, t in kept.tables.items()}
+    assert agg.figs == kept.figs and agg.status == kept.status
 
 
 def test_without_release_every_record_stays_whole(tmp_path):

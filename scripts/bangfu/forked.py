@@ -251,3 +251,23 @@ def hand_over(name: str, fn: Callable[..., Any], *args: Any, lost: str = "没有
     """Run ``fn(*args)`` in a forked child that may start children of its own, while this
     process only waits (``wait``); where no fork is possible, now, here. See the module text."""
     return Job(name, fn, args, lost, alone=True)
+
+
+class Counter:
+    """The index of the next share of some work, shared by a process and the children it
+    starts (the way ``multiprocessing`` shares a value: made before the child starts, reaching
+    it as an argument): the package's files (``publish.package_work``) and the plans' cells of
+    disclosure control (``aggregate.protect``) are taken one by one by whichever process is
+    free, so neither waits while the other still has work."""
+
+    def __init__(self) -> None:
+        self._next = mp.get_context("spawn").Value("q", 0)
+
+    def take(self, count: int) -> int | None:
+        """The index of a share no process has taken, or None when all ``count`` are taken."""
+        with self._next.get_lock():
+            i = self._next.value
+            if i >= count:
+                return None
+            self._next.value = i + 1
+            return i

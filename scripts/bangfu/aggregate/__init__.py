@@ -51,11 +51,16 @@ class Result:
 
 
 def compute(
-    model, schemas_dir: Path, as_of: dt.date, release: Callable[[], None] | None = None
+    model,
+    schemas_dir: Path,
+    as_of: dt.date,
+    release: Callable[[], None] | None = None,
+    supervisor: Callable[[], list[tuple]] | None = None,
 ) -> Result:
-    """``release``: called once the store has read the records (``Store.from_model``)."""
+    """``release``: called once the store has read the records; ``supervisor``: the
+    supervisor rows computed by another process (both: ``Store.from_model``)."""
     threshold = PolicyIndex(model).small_cell_threshold()
-    store = Store.from_model(model, as_of, release=release)
+    store = Store.from_model(model, as_of, release=release, supervisor=supervisor)
     try:
         protected = protect.inputs(store)
         result = Result(
@@ -67,11 +72,11 @@ def compute(
         )
     finally:
         store.close()  # the database's memory goes back before disclosure control
-    # the place figures' disclosure decision in a second process while this one decides the
-    # others' (stopped if anything here fails); not beside the tables: DuckDB builds them on
-    # every core already
-    with protect.start(threshold, protected) as places:
-        protect.protect(result, protected, places)
+    # the disclosure decision in two processes (the second stopped if anything here fails);
+    # not beside the tables: DuckDB builds them on every core already
+    shares = protect.PlanShares(result, protected)
+    with protect.start(threshold, protected, shares) as half:
+        protect.protect(result, protected, half, shares)
     return result
 
 

@@ -26,88 +26,29 @@ Figures no identity ties to any other published figure (``BY_ROW``: every column
 themselves: the primary rule decides each, row by row, with no cell and no search (at a
 province's size they are most of the figures). A relation naming one is refused.
 
-No identity joins a place figure to a plan's, a tier's or a campaign's, so the decision comes
-in two halves searched on their own (``decide_places``, ``decide_others``): ``compute`` starts
-the place figures' half in a second process (``start``) once the tables are built, and it runs
-while this process decides the other half (``protect``).
+No identity joins a place figure to a plan's, a tier's or a campaign's, nor one plan's figure
+to another plan's, so the decision comes in parts searched on their own: the place figures
+(``decide_places``), the tiers' and campaigns' cells, and the plans in shares of
+``SHARE_PLANS`` (``PlanShares``). ``compute`` starts a second process once the tables are
+built (``start``): it decides the place figures, then takes shares of plans; this process
+decides the tiers and campaigns, then takes shares too, until none is left (``protect``).
+The answer is the union of the parts' answers, whichever process decided which share.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 
 from .. import collector, forked
-from ..disclosure import Cell, Relation, is_primary, is_small
+from ..disclosure import Relation, is_primary, is_small
 from ..disclosure_parts import connected, is_star, protect_parts, solve_stars
 from .columns import WITHHELD
+from .protect_cells import Cells, Inputs, reach
+from .protect_plans import Marks, PlanShares, marks_of, plan_cells
 from .withhold import apply
 
 PLACE_COUNTS = ("households", "monitored", "paired", "due", "done", "overdue", "income_project")
 LEVEL = {0: "village", 1: "township", 3: "county", 7: "total"}
-
-
-class _Cells:
-    """The cells and every identity among them (``relations``, in the order stated). Of
-    those, ``stars`` are a plan's total and its rows (targets by village; delivered amount by
-    report-entry row), whose cells are in no other relation: ``decide`` answers them
-    without the search over the others (``disclosure_star``)."""
-
-    def __init__(self, threshold: int):
-        self.t = threshold
-        self.cells: dict[tuple, Cell] = {}
-        self.relations: list[Relation] = []
-        self.stars: list[Relation] = []
-        self.rows: dict[tuple, dict] = {}  # a plan's or an entries row's cell → its table row
-
-    def add(self, key: tuple, value, households: int | None = None) -> None:
-        if value is None or value is WITHHELD:
-            return
-        h = value if households is None else households
-        self.cells[key] = Cell(key, value, int(h))
-
-    def merge(self, other: _Cells) -> _Cells:
-        """This and ``other``'s cells and identities (none shared), in this one."""
-        self.cells.update(other.cells)
-        self.relations += other.relations
-        self.stars += other.stars
-        self.rows.update(other.rows)
-        return self
-
-    def at_most(self, small: tuple, big: tuple) -> None:
-        """``small <= big``, an inequality every reader knows (paired households are among
-        the households, entries are at least the households they reached): stated as
-        ``big = small + rest`` with ``rest`` a latent cell (never published, never withheld)."""
-        if small in self.cells and big in self.cells:
-            # counts of households or entries (see ``cells_of``): ints, never a Decimal
-            rest = self.cells[big].value - self.cells[small].value  # type: ignore[operator]
-            if rest >= 0:
-                key = ("latent", big, small)
-                self.cells[key] = Cell(key, rest, 0, latent=True)
-                self.relations.append(Relation(big, (small, key)))
-
-    def relate(self, total: tuple, parts, *, star: bool = False) -> None:
-        """``total == sum(parts)`` (the parts not published left out); ``star``: the caller
-        states that none of these cells is in another relation."""
-        parts = tuple(parts)
-        if _by_row(total) or any(_by_row(p) for p in parts):
-            raise ValueError(f"披露控制：逐行判定的数字不能进入关系：{total!r}")
-        parts = tuple(p for p in parts if p in self.cells)
-        if total in self.cells and parts:
-            self.relations.append(Relation(total, parts))
-            if star:
-                self.stars.append(self.relations[-1])
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What disclosure control reads from the store besides the tables and figures: the
-    place figures, the categories and the plans' reach. Read before the store closes, so the
-    search runs with the database's memory already given back."""
-
-    fig: list[dict]
-    fig_category: list[dict]
-    plan_fig: list[tuple]
 
 
 def inputs(store) -> Inputs:
@@ -127,7 +68,7 @@ def _place_key(measure: str, level: int, county, township, village) -> tuple:
     return ("place", measure, name, pid)
 
 
-def _places(c: _Cells, inp: Inputs) -> None:
+def _places(c: Cells, inp: Inputs) -> None:
     """Place figures and their hierarchy: village → township → county → total."""
     children: dict[tuple, list[tuple]] = defaultdict(list)  # (level, id) → child (level, id)
     for r in inp.fig:
@@ -171,42 +112,6 @@ def _places(c: _Cells, inp: Inputs) -> None:
             c.relate(total, keys)
 
 
-def _plans(c: _Cells, agg, inp: Inputs) -> None:
-    t = agg.tables
-    by_plan: dict[str, list] = defaultdict(list)
-    for row in t["plan_targets"].rows:
-        target = ("plan_target", row["plan"], row["village"])
-        c.add(target, _exact(row["households"]))
-        c.rows[target] = row
-        by_plan[row["plan"]].append(target)
-    for row in t["plans"].rows:
-        total = ("plan", row["id"], "target_households")
-        c.add(total, _exact(row["target_households"]))
-        c.rows[total] = c.rows["plan", row["id"], "delivered"] = row
-        c.relate(total, by_plan.get(row["id"], ()), star=True)
-    rows_of: dict[str, list] = defaultdict(list)
-    for row in t["report_entries"].rows:
-        key = ("entries_row", "amount", row["plan"], row["period"], row["kind"])
-        c.add(key, row["amount_yuan"], _reach(row, c.t))
-        c.rows[key] = row
-        rows_of[row["plan"]].append(key)
-    plan_rows = {r["id"]: r for r in t["plans"].rows}
-    for plan, reached, own in inp.plan_fig:
-        about = reached if not own else max(reached, c.t)
-        total = ("plan", plan, "delivered")
-        row = plan_rows.get(plan)
-        if row is not None:
-            c.add(total, row["delivered_amount_yuan"], about)
-            c.relate(total, rows_of.get(plan, ()), star=True)
-
-
-def _reach(row: dict, threshold: int) -> int:
-    """The households an entries row's entries and amount concern: those reached, or at
-    least the threshold when the row has deliveries to villages (not about households)."""
-    hh = row["households_reached"]
-    return hh if not row["villages_reached"] else max(hh, threshold)
-
-
 def _column(name: str):
     return lambda row, threshold: row[name]
 
@@ -219,18 +124,13 @@ BY_ROW = {  # table → {column: households the figure concerns (row, threshold)
         "entries": _column("households_visited"),
         "amount_yuan": _column("households_visited"),
     },
-    "report_entries": {"households_reached": _column("households_reached"), "entries": _reach},
+    "report_entries": {"households_reached": _column("households_reached"), "entries": reach},
 }
 # No inequality is stated inside a progress or report-entries row (paired <= monitored,
 # visited <= entries): the rows are tied to nothing else, and the primary rule already
 # withholds every cell an inequality could pin — a withheld count is at least 1, so it is
 # pinned only by a published partner of 1, and a partner of 1 concerns one household
 # (entries and amounts concern the households visited), so it is withheld too.
-
-
-def _by_row(key: tuple) -> bool:
-    """A key of a figure ``BY_ROW`` decides (the cell kinds those columns had)."""
-    return key[0] == "progress" or (key[0] == "entries_row" and key[1] != "amount")
 
 
 def by_row(agg) -> None:
@@ -248,22 +148,24 @@ def by_row(agg) -> None:
                 row[col] = WITHHELD
 
 
-def _exact(v):
-    return v if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-
-def place_cells(threshold: int, inp: Inputs) -> _Cells:
+def place_cells(threshold: int, inp: Inputs) -> Cells:
     """The place figures' cells and identities (``_places``): they read only ``inp``."""
-    c = _Cells(threshold)
+    c = Cells(threshold)
     _places(c, inp)
     return c
 
 
-def other_cells(agg, inp: Inputs) -> _Cells:
+def other_cells(agg, inp: Inputs) -> Cells:
     """Every other cell: the plans' (``_plans``), the tiers' and the campaigns'. No identity
     ties one of them to a place figure."""
-    c = _Cells(agg.threshold)
-    _plans(c, agg, inp)
+    shares = PlanShares(agg, inp)
+    every = [plan for share in shares.shares for plan in share]
+    return rest_cells(agg).merge(plan_cells(agg.threshold, shares, every))
+
+
+def rest_cells(agg) -> Cells:
+    """The tiers' and the campaigns' cells (in no identity)."""
+    c = Cells(agg.threshold)
     for county, tiers in agg.status.tiers.items():
         for tier, n in tiers.items():
             c.add(("tier", county, tier), n)
@@ -272,7 +174,18 @@ def other_cells(agg, inp: Inputs) -> _Cells:
     return c
 
 
-def cells_of(agg, inp: Inputs) -> _Cells:
+def withheld_plans(threshold: int, shares: PlanShares) -> Marks:
+    """Where the cells to withhold are, of every share of plans that no process has taken
+    yet, taken one by one until none is left (``PlanShares.take``)."""
+    out: Marks = defaultdict(list)
+    while (plans := shares.take()) is not None:
+        c = plan_cells(threshold, shares, plans)
+        for where, rows in marks_of(c, _decided(c, threshold)).items():
+            out[where] += rows
+    return dict(out)
+
+
+def cells_of(agg, inp: Inputs) -> Cells:
     """All the cells and identities, the place figures' first."""
     return place_cells(agg.threshold, inp).merge(other_cells(agg, inp))
 
@@ -281,7 +194,7 @@ def _place_inequality(r: Relation) -> bool:
     return any(p[0] == "latent" and p[1][0] == "place" for p in r.parts)
 
 
-Decision = tuple[_Cells, list[Relation], frozenset]  # the cells, the identities in force, withheld
+Decision = tuple[Cells, list[Relation], frozenset]  # the cells, the identities in force, withheld
 
 
 def decide(agg, inp: Inputs) -> Decision:
@@ -317,42 +230,57 @@ def decide_places(threshold: int, inp: Inputs) -> Decision:
 
 
 def decide_others(agg, inp: Inputs) -> Decision:
-    """The plans', tiers' and campaigns' cells. The plans' stars (``_Cells.stars``: a plan's
-    total and its rows) are each answered on their own (``disclosure_parts.solve_stars``, as
-    the search would); the search covers only the other identities, if any."""
+    """The plans', tiers' and campaigns' cells, decided in one process (``protect`` shares
+    the plans' out: ``withheld_plans``)."""
     c = other_cells(agg, inp)
-    if agg.threshold <= 1:
-        return c, list(c.relations), frozenset()
+    return c, list(c.relations), _decided(c, agg.threshold)
+
+
+def _decided(c: Cells, threshold: int) -> frozenset:
+    """The cells of ``c`` to withhold, where no identity ties one to a place figure. The
+    plans' stars (``Cells.stars``: a plan's total and its rows) are each answered on their
+    own (``disclosure_parts.solve_stars``, as the search would); the search covers only the
+    other identities, if any."""
+    if threshold <= 1:
+        return frozenset()
     stars = [r for r in c.stars if is_star(c.cells, r)]
     starred = {id(r) for r in stars}
     searched = [r for r in c.relations if id(r) not in starred]
-    tied, _ = _search(c, searched, None, agg.threshold) if searched else (frozenset(), None)
+    tied, _ = _search(c, searched, None, threshold) if searched else (frozenset(), None)
     solved: set = set()
-    solve_stars(c.cells, stars, agg.threshold, solved, Counter())
-    return c, list(c.relations), _alone(c, c.relations) | tied | solved
+    solve_stars(c.cells, stars, threshold, solved, Counter())
+    return _alone(c, c.relations) | tied | solved
 
 
-def _alone(c: _Cells, relations: list[Relation]) -> frozenset:
+def _alone(c: Cells, relations: list[Relation]) -> frozenset:
     """The cells in none of ``relations`` that the primary rule withholds."""
     related = {k for r in relations for k in (r.total, *r.parts)}
     return frozenset(k for k, cell in c.cells.items() if k not in related and is_primary(cell, c.t))
 
 
 def withheld_places(threshold: int, inp: Inputs) -> frozenset:
-    """The place figures' cells to withhold (``decide_places``), alone: what a second
-    process sends back."""
+    """The place figures' cells to withhold (``decide_places``), alone."""
     with collector.held():  # cells and identities, in no cycle
         return decide_places(threshold, inp)[2]
 
 
-def start(threshold: int, inp: Inputs) -> forked.Job:
-    """The place figures' decision in a second process where one is free (``forked.start``;
-    else now, here), while this one decides the others (``protect``).
-    It reads only the store's place figures (``inputs``)."""
-    return forked.start("披露控制", withheld_places, threshold, inp)
+def second_half(threshold: int, inp: Inputs, shares: PlanShares) -> tuple[frozenset, Marks]:
+    """What the second process decides: the place figures (``withheld_places``), then the
+    shares of plans this process has not taken (``withheld_plans``)."""
+    placed = withheld_places(threshold, inp)
+    with collector.held():
+        return placed, withheld_plans(threshold, shares)
 
 
-def _search(c: _Cells, relations: list[Relation], within: set | None, threshold: int):
+def start(threshold: int, inp: Inputs, shares: PlanShares) -> forked.Job:
+    """The second half (``second_half``) in a second process where one is free
+    (``forked.start``; else now, here), while this one decides the rest (``protect``). It
+    reads only the store's place figures (``inputs``) and the plans' rows (``shares``, made
+    before it starts)."""
+    return forked.start("披露控制", second_half, threshold, inp, shares)
+
+
+def _search(c: Cells, relations: list[Relation], within: set | None, threshold: int):
     """The complementary search over the cells in ``relations`` (those in ``within`` only,
     with the relations among them, when given)."""
     if within is not None:
@@ -361,14 +289,21 @@ def _search(c: _Cells, relations: list[Relation], within: set | None, threshold:
     return protect_parts({k: c.cells[k] for k in related}, relations, threshold)
 
 
-def protect(agg, inp: Inputs, places: forked.Job | None = None) -> None:
+def protect(agg, inp: Inputs, half: forked.Job | None = None, shares: PlanShares | None = None):
     """Withhold what disclosure control decides, in the tables and the site's figures, in
-    place; ``places``: the place figures' decision already started (``start``)."""
+    place; ``half``: the second half already started (``start``) with ``shares``. This
+    process decides the tiers' and campaigns' cells, then takes shares of plans until none
+    is left."""
     # a million cells and identities in no cycle: the collector held off while they are made,
     # and they are freed before it runs again (it would walk them all once more)
     with collector.held():
-        c, _, withheld = decide_others(agg, inp)  # reads the rows' exact figures: before by_row
-        by_row(agg)
-        placed = places.wait() if places is not None else withheld_places(agg.threshold, inp)
-        apply(agg, withheld | placed, c.rows)
-        del c, withheld, placed
+        if shares is None:
+            shares = PlanShares(agg, inp)
+        withheld = _decided(rest_cells(agg), agg.threshold)
+        marks = withheld_plans(agg.threshold, shares)  # reads the rows' exact figures:
+        by_row(agg)  # before by_row
+        placed, theirs = (
+            half.wait() if half is not None else second_half(agg.threshold, inp, shares)
+        )
+        apply(agg, withheld | placed, [marks, theirs])
+        del withheld, placed, marks, theirs

@@ -254,22 +254,25 @@ class Store:
         as_of: dt.date,
         wanted: Iterable[str] | None = None,
         release: Callable[[], None] | None = None,
+        supervisor: Callable[[], list[tuple]] | None = None,
     ) -> Store:
         """The store of ``model``'s facts; ``release`` is called once they are all read from
         the records, before the database is built (``Model.release``: the records' memory
-        goes back before the database's is taken)."""
-        inputs = (
-            facts_mod.from_model(model),
-            as_of,
+        goes back before the database's is taken). ``supervisor``: where another process
+        computed ``supervisor_rows(model, as_of)`` (the check's, ``Pipeline.publishable``), a
+        call that gives them once ``release`` has returned; else they are computed here."""
+        facts = facts_mod.from_model(model)
+        revisit, expected, tiers = (
             revisit_rows(model, as_of),
             expected_rows(model),
             tier_rows(model),
-            supervisor_rows(model, as_of),
-            wanted,
         )
+        rows = supervisor_rows(model, as_of) if supervisor is None else None
         if release is not None:
             release()
-        return cls(*inputs)
+        if supervisor is not None:
+            rows = supervisor()
+        return cls(facts, as_of, revisit, expected, tiers, rows or (), wanted)
 
     def rows(self, sql: str, params=()) -> list[tuple]:
         return self.con.execute(sql, list(params)).fetchall()

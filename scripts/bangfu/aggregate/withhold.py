@@ -9,27 +9,22 @@ _PLACE_COLUMNS = {"households": "households", "paired": "households_paired"}
 _PLACE_TABLE = {"village": "villages", "township": "townships", "county": "counties"}
 
 
-_ROW_COLUMN = {  # the column of a plan's or an entries row's cell (the other columns go by row)
-    "entries_row": "amount_yuan",
-    "plan_target": "households",
-    "target_households": "target_households",
-    "delivered": "delivered_amount_yuan",
-}
-
-
-def apply(agg, withheld: frozenset, table_rows: dict[tuple, dict]) -> None:
-    """Replace every withheld cell by ``WITHHELD`` in the tables and the site's figures;
-    ``table_rows``: the row of each plan's and entries row's cell (``_Cells.rows``)."""
+def apply(agg, withheld: frozenset, marks: list[dict[tuple[str, str], list[int]]]) -> None:
+    """Replace every withheld cell by ``WITHHELD`` in the tables and the site's figures:
+    the plans' cells where ``marks`` put them ((table, column) → rows; ``protect.marks_of``),
+    the others by key."""
+    t, f = agg.tables, agg.figs
+    for part in marks:
+        for (table, column), positions in part.items():
+            rows = t[table].rows
+            for i in positions:
+                rows[i][column] = WITHHELD
     if not withheld:
         return
-    t, f = agg.tables, agg.figs
     rows = {name: {r.get("id"): r for r in t[name].rows} for name in _PLACE_TABLE.values()}
     cells = {"village": f.village, "township": f.township, "county": f.county}
     for key in withheld:
         kind = key[0]
-        if kind in ("entries_row", "plan_target", "plan"):
-            table_rows[key][_ROW_COLUMN[key[2] if kind == "plan" else kind]] = WITHHELD
-            continue
         if kind in ("place", "category"):
             _, measure, level, pid = key
             cell = f.total if level == "total" else cells[level].get(pid)
@@ -52,3 +47,5 @@ def apply(agg, withheld: frozenset, table_rows: dict[tuple, dict]) -> None:
             f.tiers[key[1]][key[2]] = WITHHELD
         elif kind == "campaign_paired":
             f.campaign_paired[key[1:]] = WITHHELD
+        else:  # a plan's cell comes by its place in its table (``marks``), never by key
+            raise ValueError(f"披露控制：无法按键隐去的格子 {key!r}")

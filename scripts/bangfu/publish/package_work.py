@@ -11,7 +11,8 @@ CSV and the Excel copy), each table's Parquet file, the SQLite database. Once th
 written, the workbook's process takes pieces from the list; this process takes them once it
 has nothing else to do (``Package.finish``: ``bangfu site`` first writes the site's pages,
 ``bangfu export`` has nothing else). Each piece is taken by one process only: the index of the
-next one is a shared counter (``Counter``) that a process reads and moves on under its lock.
+next one is a shared counter (``forked.Counter``) that a process reads and moves on under
+its lock.
 Whichever process writes a file, its bytes are those of its table alone, so the package is the
 same whoever took which piece; the descriptor lists the files in table order once every piece
 is done.
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing as mp
 import pickle
 import shutil
 import tempfile
@@ -66,24 +66,6 @@ def plan(tables: dict[str, Table] | dict[str, Packed]) -> list[Piece]:
     return sorted(pieces, key=lambda p: -cost[p])  # stable: equal costs keep their order
 
 
-class Counter:
-    """The index of the next piece, shared by the two processes (it reaches the workbook's
-    process as an argument, the way ``multiprocessing`` shares a value with a process it
-    starts)."""
-
-    def __init__(self) -> None:
-        self._next = mp.get_context("spawn").Value("q", 0)
-
-    def take(self, count: int) -> int | None:
-        """The index of a piece no process has taken, or None when all are taken."""
-        with self._next.get_lock():
-            i = self._next.value
-            if i >= count:
-                return None
-            self._next.value = i + 1
-            return i
-
-
 def _file(folder: Path, rel: str, data: bytes) -> dict:
     (folder / rel).write_bytes(data)
     return {"path": rel, "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
@@ -115,7 +97,7 @@ def take_pieces(
     folder: Path,
     tables: dict[str, Table] | dict[str, Packed],
     pieces: list[Piece],
-    counter: Counter,
+    counter: forked.Counter,
 ) -> dict[int, dict]:
     """Write pieces no process has taken until none is left; their entries by index."""
     done = {}
@@ -181,7 +163,7 @@ class Package:
     def __init__(self, folder: Path, tables: dict[str, Table], about: dict, write_workbook):
         self.folder, self.tables, self.about = folder, tables, about
         self.pieces = plan(tables)
-        self.counter = Counter()
+        self.counter = forked.Counter()
         self._finished = False
         packed = pack(tables)  # the child's own copy, pickled; this process keeps the dicts
         # in a file beside the package (``write_tables``) when a child will read them
