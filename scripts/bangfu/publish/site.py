@@ -121,7 +121,9 @@ def generate(
 ) -> dict[str, str]:
     """Write the MkDocs project (docs + mkdocs.yml) into ``src``; returns generated pages.
     ``package``: the open data package (the downloads page lists its files and their sizes);
-    ``ready``: called before that page, to wait until the package is complete;
+    ``ready``: called before that page, once every other file is written, to wait until the
+    package is complete (the package's other process goes on meanwhile: at 500,000
+    households, writing the pages took 10 s that it spent idle when they came last);
     ``releases``: the data releases (最近更新 and ``feed.xml``)."""
     if src.exists():
         shutil.rmtree(src)
@@ -139,14 +141,26 @@ def generate(
     for mod in (pages_village, pages_plan, pages_campaign):  # a page per village, plan, campaign
         pages.update(mod.pages(ctx))
     pages.update(pages_changes.pages(ctx, releases))
+    (docs / pages_changes.FEED).write_text(pages_changes.feed(ctx, releases), "utf-8")
+    _write(docs, pages)
+    _project(ctx, src)
     if ready is not None:
         ready()
-    pages.update(pages_downloads.pages(ctx, package))
-    (docs / pages_changes.FEED).write_text(pages_changes.feed(ctx, releases), "utf-8")
+    downloads = pages_downloads.pages(ctx, package)
+    _write(docs, downloads)
+    pages.update(downloads)
+    return pages
+
+
+def _write(docs: Path, pages: dict[str, str]) -> None:
     for rel, text in pages.items():
         p = docs / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, "utf-8")
+
+
+def _project(ctx: SiteContext, src: Path) -> None:
+    """The search's user dictionary and ``mkdocs.yml``."""
     # whole names and their sub-words in the Chinese search index (see search.py)
     (src / "jieba-user.txt").write_text(search.user_dict(ctx), "utf-8")
     conf = yaml.safe_load(MKDOCS_YML.read_text("utf-8"))
@@ -170,7 +184,6 @@ def generate(
     (src / "mkdocs.yml").write_text(
         yaml.safe_dump(conf, allow_unicode=True, sort_keys=False), "utf-8"
     )
-    return pages
 
 
 def check_out(out: Path) -> None:
@@ -333,13 +346,18 @@ def prepare(
         package.mkdir()
         sources = sources_of(ctx.model, ctx.schemas_dir)
         job = start_package(package, ctx.tables, sources, agg.release)
+
+    def ready() -> None:  # the web editor's files too before the package's rest is taken on
+        admin.write(src / "docs", agg.model.records, ctx.schemas_dir)
+        if job is not None:
+            job.finish()
+
     try:
-        generate(ctx, src, package, releases, job.finish if job else None)
+        generate(ctx, src, package, releases, ready)
     except BaseException:
         if job is not None:
             job.stop()
         raise
-    admin.write(src / "docs", agg.model.records, ctx.schemas_dir)  # the web editor
     return Prepared(src, tmp, package, _epoch(ctx.updated), ctx.synthetic, ctx.as_of, ctx.updated)
 
 
