@@ -154,6 +154,9 @@ def test_bench_against_a_baseline_ref(tmp_path):
     base = result["options"]["baseline"]
     assert base["sha"] == head
     assert base["module"] == str(out / f"baseline-{head[:12]}" / "scripts/bangfu/__init__.py")
+    if (ROOT / "node_modules").is_dir():  # both sides build the web editor into the site
+        linked = out / f"baseline-{head[:12]}" / "node_modules"
+        assert linked.is_symlink() and linked.resolve() == (ROOT / "node_modules").resolve()
     assert result["options"]["module"] == str(ROOT / "scripts/bangfu/__init__.py")
     got = {(s["name"], s["impl"]): s for s in result["steps"]}
     for name in ("check-cold", "check-warm", "incr-1"):

@@ -180,7 +180,17 @@ def baseline(ref: str, out: Path) -> Impl:
         os.replace(tmp, root)
     if not (root / "scripts" / "bangfu" / "__main__.py").is_file():
         raise UsageError(f"基线 {sha[:10]} 中没有 scripts/bangfu，无法对比")
+    _share_node_modules(repo.top, root)
     return Impl(BASELINE, root / "scripts", _imported(root / "scripts"), sha)
+
+
+def _share_node_modules(checkout: Path, root: Path) -> None:
+    """The checkout's ``node_modules`` (the web editor's bundle, not in Git) linked into the
+    baseline's folder, so that both sides build the same site: without it the baseline's site
+    has no editor at ``/admin/`` and does less work."""
+    ours, theirs = checkout / "node_modules", root / "node_modules"
+    if ours.is_dir() and not os.path.lexists(theirs):
+        theirs.symlink_to(ours.resolve(), target_is_directory=True)
 
 
 def implementations(ref: str | None, out: Path) -> list[Impl]:
