@@ -511,3 +511,11 @@ def test_a_child_that_has_ended_no_longer_counts_as_running():
     inner = forked.start("测试", forked.can_fork)  # the core is free again: a second child
     assert inner.forked and inner.wait() is False
     assert job.wait() == [1, 2]
+
+
+def test_a_counter_for_this_process_alone_gives_each_index_once():
+    """Where no child takes shares (``forked.can_fork`` false), the counter needs no shared
+    memory nor semaphore, and still gives each index once, then None."""
+    counter = forked.Counter(shared=False)
+    assert [counter.take(3) for _ in range(5)] == [0, 1, 2, None, None]
+    assert counter.take(4) == 3 and counter.take(4) is None

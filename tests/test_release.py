@@ -78,6 +78,31 @@ def test_the_supervisor_rows_are_computed_once_by_the_checks_process(
     assert agg.figs == kept.figs and agg.status == kept.status
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_failure_of_the_supervisor_rows_comes_after_the_checks_refusal(
+    tmp_path, monkeypatch, workers
+):
+    """Data the check refuses is refused with the check's message even when computing the
+    supervisor rows fails on it (beside the check's rules, in the child with two processes);
+    on data the check passes, that failure is raised as it is."""
+    monkeypatch.setenv("BANGFU_WORKERS", workers)
+
+    def fails(*_args):
+        raise ZeroDivisionError("a bug in the supervisor rows")
+
+    bad = make_case(tmp_path / "bad", CASES / "invalid" / "ref-unknown-plan") / "data"
+    with pytest.raises(PublishRefused) as plain:
+        _pipe(bad).publishable("site")
+    monkeypatch.setattr(cycle, "supervisor_rows", fails)
+    monkeypatch.setattr(store, "supervisor_rows", fails)
+    with pytest.raises(PublishRefused) as released:
+        _pipe(bad).publishable("site", release=True)
+    assert str(released.value) == str(plain.value)
+    good = make_case(tmp_path / "good", CASES / "valid" / "cycle-rules") / "data"
+    with pytest.raises(ZeroDivisionError, match="a bug in the supervisor rows"):
+        _pipe(good).publishable("site", release=True)
+
+
 def test_without_release_every_record_stays_whole(tmp_path):
     pipe = _pipe(make_case(tmp_path, None) / "data")
     pipe.publishable("site")

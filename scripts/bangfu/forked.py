@@ -260,11 +260,17 @@ class Counter:
     disclosure control (``aggregate.protect``) are taken one by one by whichever process is
     free, so neither waits while the other still has work."""
 
-    def __init__(self) -> None:
-        self._next = mp.get_context("spawn").Value("q", 0)
+    def __init__(self, shared: bool = True) -> None:
+        """``shared=False``: for this process alone (no shared memory nor semaphore), where
+        no child will take shares (``can_fork`` false)."""
+        self._next = mp.get_context("spawn").Value("q", 0) if shared else None
+        self._here = 0
 
     def take(self, count: int) -> int | None:
         """The index of a share no process has taken, or None when all ``count`` are taken."""
+        if self._next is None:
+            i, self._here = self._here, min(self._here + 1, count)
+            return i if i < count else None
         with self._next.get_lock():
             i = self._next.value
             if i >= count:

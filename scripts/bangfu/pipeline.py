@@ -198,7 +198,7 @@ class Pipeline:
         self.cfg = cfg
         self.paths = list(paths) if paths is not None else None
         self.skip_invalid = skip_invalid
-        self._supervisor: list[tuple] | None = None  # from the check's part (``_take``)
+        self._supervisor: list[tuple] | Exception | None = None  # the check's part's (``_take``)
         self._aggregates: dict[dt.date | None, Aggregate] = {}
 
     @cached_property
@@ -283,7 +283,7 @@ class Pipeline:
 
     def _check_part(
         self, whole: bool, day: dt.date | None
-    ) -> tuple[tuple[list[Finding], list], list | None, list | None]:
+    ) -> tuple[tuple[list[Finding], list], list | None, list | Exception | None]:
         """A whole-folder check's child part: ``check.run_first`` and, if ``whole``,
         ``check.run_last`` (else this process runs it: ``_take``); with ``day``, the
         aggregate's supervisor rows on that day too (``rules.cycle.supervisor_rows``), which
@@ -294,7 +294,13 @@ class Pipeline:
 
         first = check_mod.run_first(self.cfg, self.tree, self.model)
         last = check_mod.run_last(self.cfg, self.model) if whole else None
-        return first, last, supervisor_rows(self.model, day) if day is not None else None
+        rows: list | Exception | None = None
+        if day is not None:
+            try:
+                rows = supervisor_rows(self.model, day)
+            except Exception as exc:  # raised once the check's findings had their say (a
+                rows = exc  # refusal first, as when this process computed them)
+        return first, last, rows
 
     def _checked_release(self, job, what: str) -> None:
         """Take the check's result (its errors refuse here, before the database is built),
@@ -337,8 +343,12 @@ class Pipeline:
         return agg
 
     def _taken_supervisor(self) -> list[tuple]:
-        """The supervisor rows the check's part computed (``_check_part``), once taken."""
-        rows = self._supervisor
+        """The supervisor rows the check's part computed (``_check_part``), once taken; handed
+        on, not kept (at 500,000 households, a million and a half rows), or the error that
+        computing them raised."""
+        rows, self._supervisor = self._supervisor, None
+        if isinstance(rows, Exception):
+            raise rows
         if rows is None:
             raise RuntimeError("bangfu：检查进程没有交回监督行（_check_part 未收到统计日期）")
         return rows

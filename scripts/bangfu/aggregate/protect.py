@@ -156,8 +156,8 @@ def place_cells(threshold: int, inp: Inputs) -> Cells:
 
 
 def other_cells(agg, inp: Inputs) -> Cells:
-    """Every other cell: the plans' (``_plans``), the tiers' and the campaigns'. No identity
-    ties one of them to a place figure."""
+    """Every other cell: the plans' (``protect_plans.plan_cells``, all in one), the tiers'
+    and the campaigns'. No identity ties one of them to a place figure."""
     shares = PlanShares(agg, inp)
     every = [plan for share in shares.shares for plan in share]
     return rest_cells(agg).merge(plan_cells(agg.threshold, shares, every))
@@ -198,11 +198,11 @@ Decision = tuple[Cells, list[Relation], frozenset]  # the cells, the identities 
 
 
 def decide(agg, inp: Inputs) -> Decision:
-    """The cells, the identities in force and the cells to withhold: the place figures'
-    decision (``decide_places``) and the others' (``decide_others``) together. No identity
-    joins the two halves, so each is searched on its own (``disclosure_parts``: groups no
-    relation joins are searched independently); ``protect`` runs the first in a second
-    process while the second is decided here."""
+    """The cells, the identities in force and the cells to withhold, all in this process:
+    the place figures' decision (``decide_places``) and the others' (``decide_others``)
+    together. No identity joins the two, so each is searched on its own
+    (``disclosure_parts``: groups no relation joins are searched independently); ``protect``
+    gets the same answer from parts shared out between two processes (see the module text)."""
     c, relations, withheld = decide_places(agg.threshold, inp)
     rest, rest_relations, rest_withheld = decide_others(agg, inp)
     return c.merge(rest), relations + rest_relations, withheld | rest_withheld

@@ -33,7 +33,7 @@ class PlanShares:
         ids = list(dict.fromkeys(plan for of in self.of.values() for plan in of))
         n = size or SHARE_PLANS
         self.shares = [ids[i : i + n] for i in range(0, len(ids), n)]
-        self.counter = forked.Counter()
+        self.counter = forked.Counter(shared=forked.can_fork())  # else: taken here alone
 
     def take(self) -> list[str] | None:
         """The plans of a share no process has taken yet, or None once all are taken."""

@@ -12,7 +12,7 @@ _PLACE_TABLE = {"village": "villages", "township": "townships", "county": "count
 def apply(agg, withheld: frozenset, marks: list[dict[tuple[str, str], list[int]]]) -> None:
     """Replace every withheld cell by ``WITHHELD`` in the tables and the site's figures:
     the plans' cells where ``marks`` put them ((table, column) → rows; ``protect.marks_of``),
-    the others by key."""
+    the place, category, tier and campaign cells by key (any other key is an error)."""
     t, f = agg.tables, agg.figs
     for part in marks:
         for (table, column), positions in part.items():
