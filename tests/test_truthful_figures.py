@@ -17,12 +17,14 @@ import re
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 from frictionless import validate
 
 from bangfu import monitor
 from bangfu.aggregate import status_of
+from bangfu.aggregate.builder import amount, amount_of, amount_sql
 from bangfu.aggregate.store import Store
 from bangfu.config import Config
 from bangfu.findings import has_errors
@@ -322,3 +324,25 @@ def test_qingshui_weekly_deadline_is_tuesday_1800(tmp_path, submitted, time, sta
     w20 = next(p for p in periods if p.plan == "qingshui-2020-gaoqiao" and p.label == "2020-W20")
     assert (w20.due, w20.due_time) == (dt.date(2020, 5, 19), "18:00")
     assert w20.state == state
+
+
+def test_an_amount_fetched_as_whole_number_or_decimal_is_the_same_number():
+    """``amount_sql`` fetches a DECIMAL sum as an integer where it is whole (faster than a
+    ``Decimal``): ``amount_of`` gives the very number ``amount`` gives from the decimal, an
+    integer for a whole sum and a float otherwise, None for no sum."""
+    values = [
+        "0", "1", "-1", "12.5", "-0.5", "0.000001", "1234567.891234", "999999999999999",
+        "1000000000000000", "-1000000000000000", "123456789012345678.5", "1e20", "0.1", "7.000000",
+    ]  # fmt: skip
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (amount DECIMAL(38, 6))")
+    con.executemany("INSERT INTO t VALUES (CAST(? AS DECIMAL(38, 6)))", [[v] for v in values])
+    con.execute("INSERT INTO t VALUES (NULL)")
+    rows = con.execute(f"SELECT amount, {amount_sql('amount')} FROM t").fetchall()
+    assert len(rows) == len(values) + 1
+    for dec, whole, part in rows:
+        got, want = amount_of(whole, part), amount(dec)
+        assert got == want and type(got) is type(want), (dec, whole, part)
+    kinds = {type(amount_of(w, p)) for _, w, p in rows}
+    assert kinds == {int, float, type(None)}
+    assert any(w is None and p is not None for _, w, p in rows)  # a whole number too large

@@ -24,6 +24,20 @@ def amount(v):
     return None if v is None else yuan(v)
 
 
+def amount_sql(column: str) -> str:
+    """``column`` (a DECIMAL sum) as two columns for ``amount_of``: the whole number when it is
+    one (an integer fetched as it is), else the decimal. DuckDB hands a DECIMAL over as a
+    ``Decimal`` object: at 900,000 rows, fetching the amounts as decimals took 1.4 s, as whole
+    numbers where they are whole 0.6 s, besides ``yuan`` on each."""
+    whole = f"({column} = trunc({column}) AND abs({column}) < 1e15)"
+    return f"CASE WHEN {whole} THEN CAST({column} AS BIGINT) END, CASE WHEN NOT {whole} THEN {column} END"
+
+
+def amount_of(whole, part):
+    """The two columns of ``amount_sql`` as ``amount`` gives the decimal: the same number."""
+    return whole if whole is not None else amount(part)
+
+
 class Builder:
     """What every table reads: the model's records (for descriptive columns), the store (for
     figures) and the columns' definitions."""

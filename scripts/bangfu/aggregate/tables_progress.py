@@ -3,7 +3,7 @@ month and category."""
 
 from __future__ import annotations
 
-from .builder import Builder, amount, fk
+from .builder import Builder, amount_of, amount_sql, fk
 from .columns import Column, Table, amount_column, count_column, plain_count
 
 
@@ -45,13 +45,14 @@ def report_entries(self: Builder) -> Table:
             "period": per,
             "kind": k,
             "entries": n,
-            "amount_yuan": amount(amt),
+            "amount_yuan": amount_of(whole, part),
             "households_reached": hh,
             "villages_reached": vs,
         }
-        for p, per, k, n, amt, hh, vs in self.store.rows(
-            "SELECT plan, period, kind, entries, amount, households, villages FROM report_entry_fig"
-        )
+        for p, per, k, n, whole, part, hh, vs in self.store.rows(
+            f"SELECT plan, period, kind, entries, {amount_sql('amount')}, households, villages"
+            " FROM report_entry_fig ORDER BY plan, period, kind"  # the table's order, mostly:
+        )  # its sort (``Builder.table``) then meets sorted runs
     ]
     return self.table(
         "report_entries",
@@ -113,11 +114,11 @@ def progress(self: Builder) -> Table:
             "households_paired": paired,
             "households_visited": visited,
             "entries": n,
-            "amount_yuan": amount(amt),
+            "amount_yuan": amount_of(whole, part),
         }
-        for v, m, cat, mon, paired, visited, n, amt in self.store.rows(
-            "SELECT village, month, category, monitored, paired, visited, entries, amount"
-            " FROM progress_fig"
+        for v, m, cat, mon, paired, visited, n, whole, part in self.store.rows(
+            "SELECT village, month, category, monitored, paired, visited, entries,"
+            f" {amount_sql('amount')} FROM progress_fig ORDER BY village, month, category"
         )
     ]
     return self.table(
