@@ -18,21 +18,44 @@ def project(schemas_dir: Path, kind: str, data: dict) -> dict:
     """A deep copy of ``data`` holding only allow-listed properties (``schema.is_public``)."""
     if kind in NEVER_PUBLIC_KINDS:
         raise ValueError(f"{kind} records are never published; aggregate them instead")
-    return _project(bundled(schemas_dir)[kind], (), data)
+    schema = bundled(schemas_dir)[kind]
+    return _project(schema, (), data, _answers(schema))
 
 
-def _project(schema: dict, shape: tuple, value):
+# ``is_public``'s answer for each path of text keys met so far, per bundled schema (kept with
+# its schema, so the id is not reused): the plans table projects every plan, and asking
+# ``is_public`` each time took 2.3 of 3.5 s at 200,000 households
+_ANSWERS: dict[int, tuple[dict, dict[tuple, bool]]] = {}
+
+
+def _answers(schema: dict) -> dict[tuple, bool]:
+    entry = _ANSWERS.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _ANSWERS[id(schema)] = (schema, {})
+    return entry[1]
+
+
+def _project(schema: dict, shape: tuple, value, answers: dict[tuple, bool] | None):
+    """``answers``: None below a key that is not text (1, 1.0 and True compare equal as keys
+    but not as paths): there, ``is_public`` is asked each time."""
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
             sub = (*shape, k)
-            if is_public(schema, sub):
-                out[k] = _project(schema, sub, v)
+            below = answers if type(k) is str else None
+            if below is None:
+                public = is_public(schema, sub)
+            elif (known := below.get(sub)) is not None:
+                public = known
+            else:
+                public = below[sub] = is_public(schema, sub)
+            if public:
+                out[k] = _project(schema, sub, v, below)
         return out
     if isinstance(value, list):
         # items inherit the array's visibility; their own properties are checked in turn
         sub = (*shape, 0)
-        return [_project(schema, sub, v) for v in value]
+        return [_project(schema, sub, v, answers) for v in value]
     return value
 
 
