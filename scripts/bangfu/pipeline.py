@@ -261,15 +261,15 @@ class Pipeline:
         # aggregate too (``_check_part``); else the child runs every rule
         day = self.aggregate(as_of).as_of if release else None
         job = forked.start("数据检查", self._check_part, not release, day)
-        theirs = self._taken_supervisor if release else None
+        supervisor = self._taken_supervisor if release else None
         if not job.forked:  # the check has run: refuse before any figure
             self._take(job)
             self.refuse_if_errors(what)
-            return self._computed(as_of, done, theirs)
+            return self._computed(as_of, done, supervisor)
         if release:
             done = functools.partial(self._checked_release, job, what)
         try:
-            agg = self._computed(as_of, done, theirs)
+            agg = self._computed(as_of, done, supervisor)
         except Exception:
             self._take(job)  # the data's errors, if any, explain the failure
             self.refuse_if_errors(what)

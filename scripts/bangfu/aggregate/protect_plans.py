@@ -54,10 +54,11 @@ COLUMN = {
 Marks = dict[tuple[str, str], list[int]]  # (table, column) → the rows where it is withheld
 
 
-def _plans(c: Cells, shares: PlanShares, plans) -> None:
-    """The cells and identities of ``plans``: each plan's targets by village and in total,
-    its report-entry rows' amounts and its delivered amount. ``Cells.rows`` holds where
-    each cell is in its table: (table, position)."""
+def plan_cells(threshold: int, shares: PlanShares, plans) -> Cells:
+    """The cells and identities of ``plans`` (a share, or every plan): each plan's targets by
+    village and in total, its report-entry rows' amounts and its delivered amount.
+    ``Cells.rows`` holds where each cell is in its table: (table, position)."""
+    c = Cells(threshold)
     targets_of, plans_of, entries_of = (shares.of[name] for name in PLAN_TABLES)
     t, p, e = (shares.rows[name] for name in PLAN_TABLES)
     for plan in plans:
@@ -89,6 +90,7 @@ def _plans(c: Cells, shares: PlanShares, plans) -> None:
             total = ("plan", plan, "delivered")
             c.add(total, p[last[-1]]["delivered_amount_yuan"], about)
             c.relate(total, rows_of, star=True)
+    return c
 
 
 def marks_of(c: Cells, withheld) -> Marks:
@@ -99,10 +101,3 @@ def marks_of(c: Cells, withheld) -> Marks:
         table, i = c.rows[key]
         out[table, COLUMN[key[2] if key[0] == "plan" else key[0]]].append(i)
     return dict(out)
-
-
-def plan_cells(threshold: int, shares: PlanShares, plans: list[str]) -> Cells:
-    """The cells and identities of one share of plans (``PlanShares``)."""
-    c = Cells(threshold)
-    _plans(c, shares, plans)
-    return c

@@ -4,12 +4,13 @@ in the tables and the site's figures."""
 from __future__ import annotations
 
 from .columns import WITHHELD
+from .protect_plans import Marks
 
 _PLACE_COLUMNS = {"households": "households", "paired": "households_paired"}
 _PLACE_TABLE = {"village": "villages", "township": "townships", "county": "counties"}
 
 
-def apply(agg, withheld: frozenset, marks: list[dict[tuple[str, str], list[int]]]) -> None:
+def apply(agg, withheld: frozenset, marks: list[Marks]) -> None:
     """Replace every withheld cell by ``WITHHELD`` in the tables and the site's figures:
     the plans' cells where ``marks`` put them ((table, column) → rows; ``protect.marks_of``),
     the place, category, tier and campaign cells by key (any other key is an error)."""

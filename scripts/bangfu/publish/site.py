@@ -143,7 +143,7 @@ def generate(
     pages.update(pages_changes.pages(ctx, releases))
     (docs / pages_changes.FEED).write_text(pages_changes.feed(ctx, releases), "utf-8")
     _write(docs, pages)
-    _project(ctx, src)
+    _mkdocs_project(ctx, src)
     if ready is not None:
         ready()
     downloads = pages_downloads.pages(ctx, package)
@@ -159,7 +159,7 @@ def _write(docs: Path, pages: dict[str, str]) -> None:
         p.write_text(text, "utf-8")
 
 
-def _project(ctx: SiteContext, src: Path) -> None:
+def _mkdocs_project(ctx: SiteContext, src: Path) -> None:
     """The search's user dictionary and ``mkdocs.yml``."""
     # whole names and their sub-words in the Chinese search index (see search.py)
     (src / "jieba-user.txt").write_text(search.user_dict(ctx), "utf-8")
