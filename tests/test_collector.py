@@ -167,3 +167,35 @@ def test_the_sites_records_are_kept_only_by_a_child_that_ends_unfreed(
     prepared(cfg, None, tmp_path / "src", tmp_path / "work")
     pipelines = [o for o in kept if isinstance(o, Pipeline)]
     assert len(pipelines) == (1 if in_child else 0)
+
+
+def test_every_block_freezes_in_a_process_that_ends_unfreed():
+    """What a block made and still holds is left out of later collections where the process
+    ends unfreed (``ends_unfreed``: the command-line process, a child); elsewhere only a
+    block with ``freeze`` freezes. Run in a new interpreter: ``ends_unfreed`` lasts to the
+    end of a process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import gc\n"
+        "from bangfu import collector\n"
+        "with collector.held():\n"
+        "    a = [[i] for i in range(1000)]\n"
+        "plain = gc.get_freeze_count()\n"
+        "collector.ends_unfreed()\n"
+        "with collector.held():\n"
+        "    b = [[i] for i in range(1000)]\n"
+        "print(plain, gc.get_freeze_count(), gc.isenabled())\n"
+    )
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(scripts), "PATH": "/usr/bin:/bin"},
+    ).stdout.split()
+    plain, frozen, enabled = int(out[0]), int(out[1]), out[2]
+    assert plain == 0 and frozen >= 2000 and enabled == "True"

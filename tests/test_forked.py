@@ -519,3 +519,22 @@ def test_a_counter_for_this_process_alone_gives_each_index_once():
     counter = forked.Counter(shared=False)
     assert [counter.take(3) for _ in range(5)] == [0, 1, 2, None, None]
     assert counter.take(4) == 3 and counter.take(4) is None
+
+
+class _CollectorState:
+    """Pickled in the child as its answer: it carries whether the collector was on then."""
+
+    def __reduce__(self):
+        import gc
+
+        return (bool, (gc.isenabled(),))
+
+
+def test_a_child_sends_its_answer_with_the_collector_off():
+    """The child ends once its answer is sent: a collection then would only walk what its
+    function made (after the disclosure search, a million cells), so it is off."""
+    job = forked.start("测试", _CollectorState)
+    assert job.forked and job.wait() is False
+    import gc
+
+    assert gc.isenabled()  # here, as it was

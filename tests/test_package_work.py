@@ -17,7 +17,7 @@ from bangfu.forked import Counter
 from bangfu.publish import extracts, package_work
 from bangfu.publish.package_work import SQLITE, Piece, plan
 from bangfu.publish.release import Release
-from bangfu.publish.tableschema import WORKBOOK
+from bangfu.publish.tableschema import EXCEL_DIR, WORKBOOK
 
 from .extract_helpers import tree
 
@@ -206,3 +206,38 @@ def test_the_tables_file_sits_in_a_folder_only_this_user_may_enter(tmp_path):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert package_work.read_tables(path).keys() == _tables().keys()
     assert _leftovers(tmp_path / "x") == []
+
+
+def test_the_workbooks_process_reads_and_writes_with_the_collector_held(tmp_path):
+    """The tables it reads are left out of every later collection (``gc.freeze``: they are
+    kept to its end), and the workbook and its pieces are written with the collector off;
+    it is on again afterwards."""
+    import gc
+
+    from bangfu.forked import Counter
+    from bangfu.publish.packed import pack
+
+    seen = []
+
+    def workbook(path, packed, about):
+        seen.append((gc.isenabled(), gc.get_freeze_count()))
+        path.write_bytes(b"workbook")
+
+    folder = tmp_path / "pkg"
+    (folder / EXCEL_DIR).mkdir(parents=True)
+    tables = _tables()
+    path = package_work.write_tables(pack(tables), tmp_path)
+    before = gc.get_freeze_count()
+    try:
+        pieces = plan(tables)
+        done = package_work.workbook_then_pieces(
+            workbook, folder, path, {}, pieces, Counter(shared=False)
+        )
+        (enabled, frozen), *_ = seen
+        rows = sum(len(t.rows) for t in tables.values())
+        assert not enabled and frozen >= before + rows
+        assert gc.isenabled() and sorted(done) == list(range(len(pieces)))
+    finally:
+        gc.unfreeze()
+        if before:
+            gc.freeze()

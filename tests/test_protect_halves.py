@@ -187,3 +187,47 @@ def test_the_plans_cells_withheld_are_marked_where_they_are_in_their_tables(mode
     assert len(got) == len(plan_cells)
     for table, col, i in got:  # the row holds the cell's figure
         assert agg.tables[table].rows[i][col] is not None
+
+
+def test_the_tables_and_status_are_read_with_the_collector_held(model, monkeypatch):
+    """Millions of rows in no cycle at province scale: the cyclic collector stays off while
+    they are made (``collector.held``), and is on again afterwards; ``status_of`` too."""
+    import gc
+
+    seen = []
+
+    def watched(fn):
+        def run(*args, **kwargs):
+            seen.append((fn.__name__, gc.isenabled()))
+            return fn(*args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(tables, "build", watched(tables.build))
+    monkeypatch.setattr(status, "read", watched(status.read))
+    assert gc.isenabled()
+    result = _compute(model, monkeypatch, "1")
+    assert seen == [("build", False), ("read", False)]
+    assert gc.isenabled()
+    seen.clear()
+    assert aggregate.status_of(model[0], AS_OF) == result.status
+    assert seen == [("read", False)] and gc.isenabled()
+
+
+def test_the_second_half_holds_the_collector_across_places_and_plans(model, monkeypatch):
+    """No collection between the place figures and the plans' shares in the second process:
+    it would walk every cell the place search made."""
+    import gc
+
+    states = []
+    real = protect.withheld_places
+
+    def places(*args):
+        out = real(*args)
+        states.append(gc.isenabled())  # what withheld_plans then starts with
+        return out
+
+    monkeypatch.setattr(protect, "withheld_places", places)
+    result = _compute(model, monkeypatch, "1")  # the second half runs here, with one process
+    assert states == [False] and gc.isenabled()
+    assert _withheld(result)  # it decided something

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import collector
 from ..monitor import Status
 from ..policy import PolicyIndex
 from . import cells, protect, status, tables
@@ -63,13 +64,17 @@ def compute(
     store = Store.from_model(model, as_of, release=release, supervisor=supervisor)
     try:
         protected = protect.inputs(store)
-        result = Result(
-            as_of,
-            threshold,
-            tables.build(store, model, schemas_dir, threshold),
-            cells.read(store),
-            status.read(store),
-        )
+        # millions of rows and objects, in no cycle: the collector walked them again and
+        # again as they were made (at 200,000 households, tables 8.7 → 7.6 s, status
+        # 3.9 → 1.7 s); they are freed by reference counting as ever
+        with collector.held():
+            result = Result(
+                as_of,
+                threshold,
+                tables.build(store, model, schemas_dir, threshold),
+                cells.read(store),
+                status.read(store),
+            )
     finally:
         store.close()  # the database's memory goes back before disclosure control
     # the disclosure decision in two processes (the second stopped if anything here fails);
@@ -85,6 +90,7 @@ def status_of(model, as_of: dt.date) -> Status:
     statements of figures.sql that the status tables need run."""
     store = Store.from_model(model, as_of, status.TABLES)
     try:
-        return status.read(store)
+        with collector.held():  # as in ``compute``
+            return status.read(store)
     finally:
         store.close()

@@ -267,9 +267,8 @@ def withheld_places(threshold: int, inp: Inputs) -> frozenset:
 def second_half(threshold: int, inp: Inputs, shares: PlanShares) -> tuple[frozenset, Marks]:
     """What the second process decides: the place figures (``withheld_places``), then the
     shares of plans this process has not taken (``withheld_plans``)."""
-    placed = withheld_places(threshold, inp)
-    with collector.held():
-        return placed, withheld_plans(threshold, shares)
+    with collector.held():  # across both: a collection between them walked every cell
+        return withheld_places(threshold, inp), withheld_plans(threshold, shares)
 
 
 def start(threshold: int, inp: Inputs, shares: PlanShares) -> forked.Job:
