@@ -345,11 +345,28 @@ SELECT c.id AS campaign, (SELECT count(*) FROM ps WHERE ps.campaign = c.id) AS p
 FROM campaign c
 ;
 -- ---------------------------------------------------------------- reports and progress
+-- (the distinct households and villages counted from distinct rows, joined back: a
+-- count(DISTINCT …) per group took twice as long, 4.2 s at 500,000 households)
 CREATE TEMP TABLE report_entry_fig AS
-SELECT plan, period, kind, count(*) AS entries, sum(amount) AS amount,
-  count(DISTINCT household) FILTER (WHERE hh_village IS NOT NULL) AS households,
-  count(DISTINCT own_village) AS villages
-FROM ent GROUP BY plan, period, kind
+WITH base AS (
+  SELECT plan, period, kind, count(*) AS entries, sum(amount) AS amount
+  FROM ent GROUP BY plan, period, kind
+), h AS (
+  SELECT plan, period, kind, count(*) AS households FROM (
+    SELECT DISTINCT plan, period, kind, household FROM ent WHERE hh_village IS NOT NULL
+  ) GROUP BY plan, period, kind
+), v AS (
+  SELECT plan, period, kind, count(*) AS villages FROM (
+    SELECT DISTINCT plan, period, kind, own_village FROM ent WHERE own_village IS NOT NULL
+  ) GROUP BY plan, period, kind
+)
+SELECT b.plan, b.period, b.kind, b.entries, b.amount,
+  COALESCE(h.households, 0) AS households, COALESCE(v.villages, 0) AS villages
+FROM base b
+LEFT JOIN h ON h.plan IS NOT DISTINCT FROM b.plan AND h.period IS NOT DISTINCT FROM b.period
+  AND h.kind IS NOT DISTINCT FROM b.kind
+LEFT JOIN v ON v.plan IS NOT DISTINCT FROM b.plan AND v.period IS NOT DISTINCT FROM b.period
+  AND v.kind IS NOT DISTINCT FROM b.kind
 ;
 -- months covered by carried-out plans that target households, or by household entries, up
 -- to the month of as_of
@@ -374,20 +391,30 @@ FROM hh JOIN month m
   ON (hh.start IS NULL OR hh.start <= m.me) AND (hh.exit IS NULL OR hh.exit >= m.ms)
 WHERE hh.category IS NOT NULL
 ;
+-- (paired: the household-months a carried-out plan covers, joined; visited: households
+-- counted from their rows per month. A correlated EXISTS and a count(DISTINCT …) per group
+-- took half as long again: 3.3 s at 500,000 households)
 CREATE TEMP TABLE progress_fig AS
-WITH counts AS (
-  SELECT village, month, category, count(*) AS monitored,
-    count(*) FILTER (WHERE EXISTS (
-      SELECT 1 FROM plan_hh x JOIN ps ON ps.id = x.plan
-      WHERE x.household = hm.household AND ps.carried_out
-        AND ps.start <= hm.me AND ps."end" >= hm.ms)) AS paired
-  FROM hh_month hm GROUP BY village, month, category
-), reached AS (
-  SELECT hh.village, strftime(e.date, '%Y-%m') AS month, hh.category,
-    count(DISTINCT e.household) AS visited, count(*) AS entries, sum(e.amount) AS amount
+WITH paired AS (
+  SELECT DISTINCT hm.household, hm.month
+  FROM hh_month hm JOIN plan_hh x ON x.household = hm.household JOIN ps ON ps.id = x.plan
+  WHERE ps.carried_out AND ps.start <= hm.me AND ps."end" >= hm.ms
+), counts AS (
+  SELECT hm.village, hm.month, hm.category, count(*) AS monitored,
+    count(p.household) AS paired
+  FROM hh_month hm LEFT JOIN paired p ON p.household = hm.household AND p.month = hm.month
+  GROUP BY hm.village, hm.month, hm.category
+), by_household AS (
+  SELECT hh.village, CAST(date_trunc('month', e.date) AS DATE) AS ms, hh.category,
+    e.household, count(*) AS entries, sum(e.amount) AS amount
   FROM ent e JOIN hh ON hh.id = e.household
-  WHERE hh.category IS NOT NULL AND strftime(e.date, '%Y-%m') IN (SELECT month FROM month)
-  GROUP BY hh.village, strftime(e.date, '%Y-%m'), hh.category
+  WHERE hh.category IS NOT NULL
+  GROUP BY hh.village, CAST(date_trunc('month', e.date) AS DATE), hh.category, e.household
+), reached AS (
+  SELECT x.village, m.month, x.category, count(*) AS visited,
+    CAST(sum(x.entries) AS BIGINT) AS entries, sum(x.amount) AS amount
+  FROM by_household x JOIN month m ON m.ms = x.ms
+  GROUP BY x.village, m.month, x.category
 )
 SELECT COALESCE(c.village, r.village) AS village, COALESCE(c.month, r.month) AS month,
   COALESCE(c.category, r.category) AS category,
