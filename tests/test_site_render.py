@@ -188,3 +188,57 @@ def test_the_site_built_with_several_processes_is_the_site_built_with_one(real_s
     two = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert sorted(two) == sorted(one)
     assert [p for p in one if one[p] != two[p]] == []
+
+
+def test_the_front_matter_file_holds_that_of_every_page_with_a_summary(real_site):
+    """``bangfu site`` writes the front matter of each page with ``bf_search`` beside
+    ``mkdocs.yml``, exactly as the page begins; the shards take the pages they do not render
+    from it (``test_a_site_built_in_shards_is_the_site_built_in_one`` builds with it)."""
+    import json
+
+    src = real_site.parent / "src"
+    fronts = json.loads((src / hook.FRONT_FILE).read_text("utf-8"))
+    docs = src / "docs"
+    texts = {p.relative_to(docs).as_posix(): p.read_text("utf-8") for p in docs.rglob("*.md")}
+    summed = {
+        rel
+        for rel, t in texts.items()
+        if t.startswith("---\n") and "\nbf_search: " in t.split("\n---\n", 1)[0]
+    }
+    assert summed and set(fronts) == summed
+    assert {rel.split("/")[0] for rel in summed} >= {"plans"}
+    for rel, front in fronts.items():
+        assert texts[rel].startswith(front) and front.endswith("\n---\n")
+        assert yaml.safe_load(front.strip("-\n"))["bf_search"]
+
+
+def test_a_shard_takes_a_page_another_renders_from_the_front_matter_file(tmp_path, monkeypatch):
+    """The page is not read: its source is its front matter alone. A page the shard renders,
+    or one not in the file, is read from its file as ever; with one process nothing changes."""
+    import json
+    from types import SimpleNamespace
+
+    from mkdocs.structure.files import File, Files
+
+    docs = tmp_path / "docs"
+    (docs / "plans").mkdir(parents=True)
+    names = [f"plans/p{i}.md" for i in range(12)] + ["other.md"]
+    fronts = {}
+    for rel in names:
+        front = f'---\ntitle: "{rel}"\nbf_search: "区县：甲"\n---\n'
+        (docs / rel).write_text(front + "\n# body\n", "utf-8")
+        if rel != "other.md":
+            fronts[rel] = front
+    (tmp_path / hook.FRONT_FILE).write_text(json.dumps(fronts), "utf-8")
+    config = SimpleNamespace(config_file_path=str(tmp_path / "mkdocs.yml"))
+    for k, n in ((0, 2), (1, 2), (0, 1)):
+        monkeypatch.setenv(hook.SHARD_ENV, f"{k}/{n}")
+        files = Files([File(rel, str(docs), str(tmp_path / "site"), False) for rel in names])
+        hook.Shards().files(files, config)
+        for f in files:
+            others = f.src_uri in fronts and hook.owner(f.src_uri, True, n) != k
+            expected = fronts[f.src_uri] if others else (docs / f.src_uri).read_text("utf-8")
+            assert f.content_string == expected
+            assert (f.abs_src_path is None) == others
+        if n == 2:  # both kinds were met
+            assert len({f.abs_src_path is None for f in files}) == 2

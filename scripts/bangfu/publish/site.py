@@ -143,6 +143,7 @@ def generate(
     pages.update(pages_changes.pages(ctx, releases))
     (docs / pages_changes.FEED).write_text(pages_changes.feed(ctx, releases), "utf-8")
     _write(docs, pages)
+    (src / render_hook.FRONT_FILE).write_text(render_hook.front_file(pages), "utf-8")
     _mkdocs_project(ctx, src)
     if ready is not None:
         ready()
