@@ -39,8 +39,9 @@ it wrote (``BANGFU_SHARD_MANIFEST``), which are moved into shard 0's site.
 
 Nor is such a page read: ``bangfu site`` writes the front matter of every page with
 ``bf_search`` into one file beside ``mkdocs.yml`` (``FRONT_FILE``), and a shard takes a page
-another renders from there, front matter and no content (``Shards.files``). Every shard read every such page before: at 200,000
-households some 15 KB each, 450 MB, and their reading was an eighth of a shard's time."""
+another renders from there, front matter and no content (``Shards.files``). Before, every
+shard read every such page: at 200,000 households some 15 KB each, 450 MB in all, an eighth
+of a shard's time."""
 
 from __future__ import annotations
 
