@@ -242,3 +242,106 @@ def test_a_shard_takes_a_page_another_renders_from_the_front_matter_file(tmp_pat
             assert (f.abs_src_path is None) == others
         if n == 2:  # both kinds were met
             assert len({f.abs_src_path is None for f in files}) == 2
+
+
+def _yaml_get_data(doc: str) -> tuple[str, dict]:
+    """What MkDocs's ``get_data`` gives for a page with YAML front matter that is a mapping."""
+    from mkdocs.utils import meta
+
+    m = meta.YAML_RE.match(doc)
+    return doc[m.end() :].lstrip("\n"), yaml.load(m.group(1), yaml.CSafeLoader)
+
+
+def test_front_matter_read_without_yaml_is_what_yaml_reads(real_site):
+    """Every page ``bangfu site`` generates has front matter ``front_data`` reads, the same as
+    PyYAML; a hand-written page whose front matter is in another form is left to PyYAML."""
+    import json
+
+    from mkdocs.utils import meta
+
+    docs = real_site.parent / "src" / "docs"
+    fast = declined = 0
+    for path in docs.rglob("*.md"):
+        doc = path.read_text("utf-8")
+        m = meta.YAML_RE.match(doc)
+        if m is None:
+            continue
+        if hook.front_data(m.group(1)) is None:
+            declined += 1
+            continue
+        fast += 1
+        assert hook.fast_get_data(doc) == _yaml_get_data(doc), path
+    fronts = json.loads((real_site.parent / "src" / hook.FRONT_FILE).read_text("utf-8"))
+    assert fast > len(fronts) > 0
+    assert 0 < declined < 10  # the hand-written pages (``title: 首页``)
+
+
+# characters and words on which YAML and a naive reading differ
+_TRICKY = list("\"\\#:{[&*!%@`|>-~' 甲村𠀀") + [
+    *(": ", "\t", "\n", "\r", "\x00", "\x1f", "\x7f", "\x85", "\u2028", "\u2029"),
+    *("\ud7ff", "\ud800", "\ue000", "\ufeff", "\ufffe", "\uffff"),
+]
+_WORDS = ["navigation", "toc", "yes", "no", "on", "off", "null", "true", "false", "y", "abc"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_front_data_reads_a_block_as_yaml_does_or_declines_it(seed):
+    import random
+
+    rnd = random.Random(seed)
+    taken = declined = 0
+    for _ in range(1500):
+        lines = []
+        for _line in range(rnd.randint(1, 3)):
+            key = rnd.choice(["title", "bf_search", "hide", "on", "null", "x_y", "title"])
+            if rnd.random() < 0.7:
+                value = "".join(
+                    rnd.choice(_TRICKY) if rnd.random() < 0.8 else chr(rnd.randrange(0x3000))
+                    for _ in range(rnd.randint(0, 6))
+                )
+                lines.append(f"{key}: {text.yaml_str(value)}")
+            else:
+                lines.append(f"{key}: [{', '.join(rnd.sample(_WORDS, rnd.randint(1, 3)))}]")
+        block = "\n".join(lines) + "\n"
+        got = hook.front_data(block)
+        if got is None:
+            declined += 1
+            continue
+        taken += 1
+        assert got == yaml.load(block, yaml.CSafeLoader), block
+    assert taken > 100 and declined > 100  # both ways met
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        'title: "a\tb"\n',  # a tab (read as written, left to YAML all the same)
+        'title: "a\x85b"\n',  # next line: YAML reads it as a line break
+        'title: "\ufeffa"\n',  # a byte order mark (as a tab)
+        'title: "a\x7fb"\n',  # YAML's reader refuses it
+        'yes: "a"\n',  # a boolean key
+        "hide: [navigation, off]\n",  # a boolean item
+        'title: "a"\ntitle: "b"\n',  # the same key twice
+        "title: 首页\n",  # a plain scalar
+        'title: "a\u2028b"\n',  # a line separator: YAML folds it
+        'title: "a" # note\n',  # a comment
+        'title: "a\\nb"\n',  # an escape other than \\ and \"
+        "hide: []\n",
+    ],
+)
+def test_front_data_leaves_any_other_form_to_yaml(block):
+    assert hook.front_data(block) is None
+
+
+def test_the_hook_reads_front_matter_without_yaml_once_installed():
+    from mkdocs.utils import meta
+
+    hook.read_front_fast()
+    installed = meta.get_data
+    hook.read_front_fast()  # a second build in the same process: not wrapped again
+    assert meta.get_data is installed
+    doc = '---\ntitle: "甲\\"乙\\\\"\nhide: [navigation, toc]\n---\n\n# 甲\n'
+    assert meta.get_data(doc) == ("# 甲\n", {"title": '甲"乙\\', "hide": ["navigation", "toc"]})
+    assert meta.get_data(doc) == _yaml_get_data(doc)
+    other = "---\ntitle: 首页\n---\n正文\n"  # declined: PyYAML reads it
+    assert meta.get_data(other) == ("正文\n", {"title": "首页"})
