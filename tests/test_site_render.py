@@ -345,3 +345,56 @@ def test_the_hook_reads_front_matter_without_yaml_once_installed():
     assert meta.get_data(doc) == _yaml_get_data(doc)
     other = "---\ntitle: 首页\n---\n正文\n"  # declined: PyYAML reads it
     assert meta.get_data(other) == ("正文\n", {"title": "首页"})
+
+
+def _hook_in_shard(monkeypatch, shard: str):
+    """The hook as MkDocs loads it in a process with ``BANGFU_SHARD=shard``."""
+    monkeypatch.setenv(hook.SHARD_ENV, shard)
+    spec = importlib.util.spec_from_file_location("render_hook_in_shard", site.RENDER_HOOK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("shard", ["0/2", "1/2", "0/1"])
+def test_only_the_first_shard_indexes_pages_and_cuts_each_text_once(monkeypatch, shard):
+    """Shard k > 0 adds nothing to its search index (shard 0 writes the site's); the index
+    cuts each text into words once per build, as the plugin itself cuts it."""
+    from types import SimpleNamespace
+
+    import jieba
+    from material.plugins.search.plugin import SearchIndex
+
+    index = SearchIndex(lang=["zh"])
+    plain = index._segment_chinese
+    cut: list[str] = []
+
+    def counted(text):
+        cut.append(text)
+        return plain(text)
+
+    index._segment_chinese = counted
+    plugin = SimpleNamespace(search_index=index)
+    config = SimpleNamespace(markdown_extensions=[], plugins={"material/search": plugin})
+    _hook_in_shard(monkeypatch, shard).on_config(config)
+    pages = [
+        SimpleNamespace(
+            content="",
+            meta={"title": t, "bf_search": "乡镇：山门镇；区县：清水县"},
+            toc=[],
+            url=f"plans/{i}/",
+            title=t,
+        )
+        for i, t in enumerate(["高桥村结对帮扶方案", "腰套村结对帮扶方案", "高桥村结对帮扶方案"])
+    ]
+    for page in pages:
+        index.add_entry_from_context(page)
+    if shard == "1/2":
+        assert index.entries == [] and cut == []
+        return
+    assert jieba  # the plugin cuts Chinese text only with jieba
+    assert [e["location"] for e in index.entries] == ["plans/0/", "plans/1/", "plans/2/"]
+    summary = "<p>乡镇：山门镇；区县：清水县</p>"  # the page's text: its summary line
+    assert sorted(cut) == sorted({"高桥村结对帮扶方案", "腰套村结对帮扶方案", summary})
+    for e, page in zip(index.entries, pages, strict=True):
+        assert (e["title"], e["text"]) == (plain(page.title), plain(summary))
