@@ -16,9 +16,16 @@ from bangfu.publish import site, text
 
 from .conftest import ROOT, bangfu
 
-_spec = importlib.util.spec_from_file_location("render_hook", site.RENDER_HOOK)
-hook = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(hook)
+
+def _load_hook(name: str):
+    """The hook module, loaded by path as MkDocs loads it (a new module each time)."""
+    spec = importlib.util.spec_from_file_location(name, site.RENDER_HOOK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hook = _load_hook("render_hook")
 
 EXTENSIONS = yaml.safe_load(site.MKDOCS_YML.read_text("utf-8"))["markdown_extensions"]
 
@@ -350,10 +357,7 @@ def test_the_hook_reads_front_matter_without_yaml_once_installed():
 def _hook_in_shard(monkeypatch, shard: str):
     """The hook as MkDocs loads it in a process with ``BANGFU_SHARD=shard``."""
     monkeypatch.setenv(hook.SHARD_ENV, shard)
-    spec = importlib.util.spec_from_file_location("render_hook_in_shard", site.RENDER_HOOK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _load_hook("render_hook_in_shard")
 
 
 @pytest.mark.parametrize("shard", ["0/2", "1/2", "0/1"])
