@@ -21,6 +21,7 @@ import yaml
 
 from ..aggregate import NOT_RECORDED, WITHHELD
 from ..config import UsageError
+from ..trash import discarded
 from ..writes import WriteError, os_failure
 from .extracts import DESCRIPTOR, swap_in
 from .national import PARTIAL, TABLE, MergeResult, totals
@@ -179,21 +180,20 @@ def _check_out(out: Path, inputs: list[Path]) -> None:
 
 
 def generate(res: MergeResult, src: Path, threshold: int) -> None:
-    if src.exists():
-        shutil.rmtree(src)
-    (src / "docs").mkdir(parents=True)
-    (src / "docs" / "index.md").write_text(page(res, threshold), "utf-8")
-    conf = {
-        "site_name": "结对帮扶公开台账 · 全国汇总",
-        "docs_dir": "docs",
-        "use_directory_urls": False,
-        "strict": True,
-        "theme": {"name": "material", "language": "zh", "font": False},
-        "plugins": [],
-        "markdown_extensions": ["admonition", "tables", "md_in_html"],
-        "extra": {"generator": False},
-    }
-    (src / "mkdocs.yml").write_text(yaml.safe_dump(conf, allow_unicode=True), "utf-8")
+    with discarded(src):  # the last build's pages (``bangfu.trash``)
+        (src / "docs").mkdir(parents=True)
+        (src / "docs" / "index.md").write_text(page(res, threshold), "utf-8")
+        conf = {
+            "site_name": "结对帮扶公开台账 · 全国汇总",
+            "docs_dir": "docs",
+            "use_directory_urls": False,
+            "strict": True,
+            "theme": {"name": "material", "language": "zh", "font": False},
+            "plugins": [],
+            "markdown_extensions": ["admonition", "tables", "md_in_html"],
+            "extra": {"generator": False},
+        }
+        (src / "mkdocs.yml").write_text(yaml.safe_dump(conf, allow_unicode=True), "utf-8")
 
 
 def build(res: MergeResult, out: Path, src: Path) -> NationalSite:

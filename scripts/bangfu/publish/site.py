@@ -7,10 +7,9 @@ generated pages and a ``mkdocs.yml`` → ``mkdocs build --strict`` in a subproce
 extracts written into ``<out>/data``.
 
 Two halves: ``prepare`` writes the pages and the package (it reads the aggregate, which holds
-every record) and ``finish`` runs MkDocs and puts the site in place (it needs only the small
-``Prepared``). ``build`` runs both here; ``bangfu site`` runs ``prepare`` in a child
-(``forked.hand_over``) and ``finish`` once that child has ended, so MkDocs does not run beside
-the memory of every record.
+every record), ``finish`` runs MkDocs and puts the site in place (it needs only ``Prepared``).
+``build`` runs both here; ``bangfu site`` runs ``prepare`` in a child (``forked.hand_over``)
+and ``finish`` once that child has ended, so MkDocs does not run beside every record's memory.
 
 Deterministic: the build date is the data's last commit date (``pipeline.last_update``), or,
 outside git, the latest date found in the records — never the clock. MkDocs reads it from
@@ -37,6 +36,7 @@ import yaml
 
 from .. import resources
 from ..config import UsageError, cores, workers_set
+from ..trash import discarded
 from . import (
     admin,
     pages_assumptions,
@@ -125,32 +125,31 @@ def generate(
     package is complete (the package's other process goes on meanwhile: at 500,000
     households, writing the pages took 10 s that it spent idle when they came last);
     ``releases``: the data releases (最近更新 and ``feed.xml``)."""
-    if src.exists():
-        shutil.rmtree(src)
-    docs = src / "docs"
-    shutil.copytree(SITE_DIR, docs)
-    for path in sorted(docs.rglob("*.md")):
-        rel = path.relative_to(docs).as_posix()
-        text = path.read_text("utf-8")
-        if rel == "index.md":
-            text = text.replace("[[home:figures]]", pages_misc.home_figures(ctx))
-        path.write_text(pages_guide.fill(ctx, text, f"site/{rel}", rel.count("/")), "utf-8")
-    pages: dict[str, str] = {}
-    for mod in (pages_lists, pages_progress, pages_orgs, pages_misc, pages_assumptions):
-        pages.update(mod.pages(ctx))
-    for mod in (pages_village, pages_plan, pages_campaign):  # a page per village, plan, campaign
-        pages.update(mod.pages(ctx))
-    pages.update(pages_changes.pages(ctx, releases))
-    (docs / pages_changes.FEED).write_text(pages_changes.feed(ctx, releases), "utf-8")
-    _write(docs, pages)
-    (src / render_hook.FRONT_FILE).write_text(render_hook.front_file(pages), "utf-8")
-    _mkdocs_project(ctx, src)
-    if ready is not None:
-        ready()
-    downloads = pages_downloads.pages(ctx, package)
-    _write(docs, downloads)
-    pages.update(downloads)
-    return pages
+    with discarded(src):  # the last build's pages: removed by another process meanwhile
+        docs = src / "docs"
+        shutil.copytree(SITE_DIR, docs)
+        for path in sorted(docs.rglob("*.md")):
+            rel = path.relative_to(docs).as_posix()
+            text = path.read_text("utf-8")
+            if rel == "index.md":
+                text = text.replace("[[home:figures]]", pages_misc.home_figures(ctx))
+            path.write_text(pages_guide.fill(ctx, text, f"site/{rel}", rel.count("/")), "utf-8")
+        pages: dict[str, str] = {}
+        for mod in (pages_lists, pages_progress, pages_orgs, pages_misc, pages_assumptions):
+            pages.update(mod.pages(ctx))
+        for mod in (pages_village, pages_plan, pages_campaign):  # a page per village, plan…
+            pages.update(mod.pages(ctx))
+        pages.update(pages_changes.pages(ctx, releases))
+        (docs / pages_changes.FEED).write_text(pages_changes.feed(ctx, releases), "utf-8")
+        _write(docs, pages)
+        (src / render_hook.FRONT_FILE).write_text(render_hook.front_file(pages), "utf-8")
+        _mkdocs_project(ctx, src)
+        if ready is not None:
+            ready()
+        downloads = pages_downloads.pages(ctx, package)
+        _write(docs, downloads)
+        pages.update(downloads)
+        return pages
 
 
 def _write(docs: Path, pages: dict[str, str]) -> None:
@@ -372,8 +371,8 @@ def finish(prep: Prepared, out: Path, t0: float) -> SiteResult:
     if out.exists():
         shutil.rmtree(out)
     os.replace(prep.tmp / "site", out)
-    files = [p for p in out.rglob("*") if p.is_file()]
-    n_pages = sum(1 for p in files if p.suffix == ".html")
+    files = [n for _, _, names in os.walk(out) for n in names]  # 20× faster than rglob
+    n_pages = sum(1 for n in files if n.endswith(".html"))
     return SiteResult(
         out,
         n_pages,
