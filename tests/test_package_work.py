@@ -15,7 +15,7 @@ from bangfu.aggregate import Column, Table
 from bangfu.config import PublishRefused
 from bangfu.forked import Counter
 from bangfu.publish import extracts, package_work
-from bangfu.publish.package_work import SQLITE, Piece, plan
+from bangfu.publish.package_work import EXCEL_CSV, SQLITE, Piece, plan
 from bangfu.publish.release import Release
 from bangfu.publish.tableschema import EXCEL_DIR, WORKBOOK
 
@@ -44,12 +44,14 @@ def _table(name: str, rows: int, columns: int = 2) -> Table:
 def test_every_piece_once_the_costliest_first():
     tables = {"small": _table("small", 3), "big": _table("big", 100, 3)}
     pieces = plan(tables)
-    # cells: small 6, big 300; csv 10, parquet 4.5, sqlite 9 per cell (of every table)
+    # cells: small 6, big 300; each CSV 5, parquet 4.5, sqlite 9 per cell (of every table)
     assert pieces == [
-        Piece("csv", "big"),
         Piece(SQLITE, ""),
+        Piece("csv", "big"),
+        Piece(EXCEL_CSV, "big"),
         Piece("parquet", "big"),
         Piece("csv", "small"),
+        Piece(EXCEL_CSV, "small"),
         Piece("parquet", "small"),
     ]
 

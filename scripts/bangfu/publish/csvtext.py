@@ -68,6 +68,10 @@ def cell(column: Column, value, marker: str, *, defuse: bool = False) -> str:
     return converter(column, marker, defuse=defuse)(value)
 
 
+# the types of a column's values that may share one text per distinct value (``_column``)
+_ONE_TYPE_EQUAL = frozenset({str, int, type(None), type(NOT_RECORDED), type(WITHHELD)})
+
+
 def _column(table: Table | Packed, column: Column, *, defuse: bool = False) -> list[str]:
     values = values_of(table, column.name)
     kinds = set(map(type, values))
@@ -75,7 +79,14 @@ def _column(table: Table | Packed, column: Column, *, defuse: bool = False) -> l
         return values  # text written as it is: checked once for the whole column
     if kinds == {int} and column.type in ("integer", "number"):
         return list(map(str, values))  # an integer's text, whichever way its column is typed
-    return list(map(converter(column, table.marker, defuse=defuse), values))
+    convert = converter(column, table.marker, defuse=defuse)
+    if kinds <= _ONE_TYPE_EQUAL:
+        # values equal only within one type (no bool beside 1, no 1.0): each distinct value
+        # converted once (a plan's id, name and period repeat on each of its rows: at 200,000
+        # households, 1,064,934 rows of report_entries, 35,000 distinct values per column)
+        text = {v: convert(v) for v in set(values)}
+        return list(map(text.__getitem__, values))
+    return list(map(convert, values))
 
 
 _QUOTED = re.compile(r'[,"\r\n]')  # a field holding one of these is quoted (QUOTE_MINIMAL)
@@ -109,17 +120,3 @@ def csv_bytes(table: Table | Packed, *, excel: bool = False) -> bytes:
     """The canonical CSV, or with ``excel`` the copy for spreadsheet users."""
     header = [c.title if excel else c.name for c in table.columns]
     return _encode(header, [_column(table, c, defuse=excel) for c in table.columns], excel=excel)
-
-
-def csv_pair(table: Table | Packed) -> tuple[bytes, bytes]:
-    """The canonical CSV and the copy for spreadsheet users, from one conversion of each
-    column (the text columns are converted again, neutralised, for the copy)."""
-    canonical = [_column(table, c) for c in table.columns]
-    excel = [
-        _column(table, c, defuse=True) if c.type == "string" else values
-        for c, values in zip(table.columns, canonical, strict=True)
-    ]
-    return (
-        _encode([c.name for c in table.columns], canonical, excel=False),
-        _encode([c.title for c in table.columns], excel, excel=True),
-    )
