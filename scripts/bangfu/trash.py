@@ -3,11 +3,12 @@
 ``discarded(path)`` moves the folder aside (one rename, at once) and removes it in another
 process while the block runs; at the block's end it waits for that process. ``bangfu site``
 writes its pages anew into ``--src`` each time: removing the last build's 63,000 files
-before writing a page took the build's process 10 s at 500,000 households.
+before writing a page took the build's process 12 s at 500,000 households (0.6 s now from the
+start to the first page).
 
-What a stopped run left aside (``.<name>.old-…`` beside the folder) is removed with it. A path
-that is not a folder, or a symbolic link, is removed here, as ``shutil.rmtree`` would (it
-refuses a link), and so is a folder that cannot be moved aside.
+What a stopped run left aside (``.<name>.old-…`` beside the folder) is removed with it. A folder
+that cannot be moved aside is removed here, before the block; a path that is not a folder, or
+a symbolic link, is handed to ``shutil.rmtree`` here as before, which refuses both (an error).
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ def _column(table: Table | Packed, column: Column, *, defuse: bool = False) -> l
     if kinds <= _ONE_TYPE_EQUAL:
         # values equal only within one type (no bool beside 1, no 1.0): each distinct value
         # converted once (a plan's id, name and period repeat on each of its rows: at 200,000
-        # households, 1,064,934 rows of report_entries, 35,000 distinct values per column)
+        # households, report_entries has 1,064,934 rows, 30,000 plans, 12 periods, 10 kinds)
         text = {v: convert(v) for v in set(values)}
         return list(map(text.__getitem__, values))
     return list(map(convert, values))

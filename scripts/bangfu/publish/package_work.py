@@ -7,14 +7,15 @@ may enter (``write_tables``; that process removes it once read): passed as an ar
 went through a pipe that held this process until that one had read them all (at 200,000
 households, 7.5 s against 2.3–3.1 s). Every other file is a *piece* of work on one list
 (``plan``), the largest first by an estimate of its cost: each table's canonical CSV, its copy
-for spreadsheet users (two pieces: the last large piece taken decides when the package is done,
-and at 500,000 households the two together took one process 18 s while the other sat idle for
-10 s), each table's Parquet file, the SQLite database. Once the workbook is
-written, the workbook's process takes pieces from the list; this process takes them once it
-has nothing else to do (``Package.finish``: ``bangfu site`` first writes the site's pages,
-``bangfu export`` has nothing else). Each piece is taken by one process only: the index of the
-next one is a shared counter (``forked.Counter``) that a process reads and moves on under
-its lock.
+for spreadsheet users, each table's Parquet file, the SQLite database. The two CSV files are
+two pieces: the last large piece decides when the package is done (at 500,000 households, the
+largest table's pair was the last piece, 18 s in one process while the other sat idle for the
+last 10 s of them; apart, the two processes ended their last pieces 0.1 s apart). Once the
+workbook is written, the workbook's process takes pieces from the list; this process takes
+them once it has nothing else to do (``Package.finish``: ``bangfu site`` first writes the
+site's pages, ``bangfu export`` has nothing else). Each piece is taken by one process only: the
+index of the next one is a shared counter (``forked.Counter``) that a process reads and moves
+on under its lock.
 Whichever process writes a file, its bytes are those of its table alone, so the package is the
 same whoever took which piece; the descriptor lists the files in table order once every piece
 is done.
