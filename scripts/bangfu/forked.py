@@ -56,6 +56,7 @@ STOP_GRACE = 10.0  # seconds a stopped child has to stop its own children before
 _inside = False  # set in a child that may start none of its own
 _in_child = False  # set in every child started here
 _running: set = set()  # the jobs of this process whose child has not been waited for
+_DEFERRED = {signal.SIGTERM, signal.SIGINT}  # wait while a child starts (``Job``)
 
 
 def busy() -> bool:
@@ -99,8 +100,9 @@ def _fork(proc) -> None:
             gc.unfreeze()
 
 
-def _child(send, name: str, fn: Callable[..., Any], args: tuple, alone: bool) -> None:
+def _child(send, name: str, fn: Callable[..., Any], args: tuple, alone: bool, mask: set) -> None:
     global _inside, _in_child
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # as its parent's before it started it
     _inside = not alone
     _in_child = True
     # a forked child ends by ``os._exit`` (multiprocessing): what it kept stays unfreed; a
@@ -152,21 +154,29 @@ class Job:
             return
         ctx: Any = mp.get_context("spawn" if fresh else "fork")
         recv, send = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(
-            target=_child, args=(send, name, fn, args, alone), daemon=not alone
-        )  # a daemon may start no child: the one handed over is stopped by ``stop``
+        # a stop (or Ctrl-C) waits while the child is started and noted as this process's,
+        # here and in ``multiprocessing``: arriving between the two, it would leave the child
+        # running, unknown to both, once this process has ended (``stop`` of a child handed
+        # over that was starting one). The child restores the signals first thing.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
         try:
-            if fresh:
-                self._proc.start()  # it shares no memory with this process
-            else:
-                _fork(self._proc)
-        except BaseException:  # no process (out of memory, too many processes…)
-            recv.close()
-            send.close()
-            raise
-        _running.add(self)
-        send.close()  # the child holds the only sending end: its death ends the pipe
-        self._recv = recv
+            self._proc = ctx.Process(
+                target=_child, args=(send, name, fn, args, alone, mask), daemon=not alone
+            )  # a daemon may start no child: the one handed over is stopped by ``stop``
+            try:
+                if fresh:
+                    self._proc.start()  # it shares no memory with this process
+                else:
+                    _fork(self._proc)
+            except BaseException:  # no process (out of memory, too many processes…)
+                recv.close()
+                send.close()
+                raise
+            _running.add(self)
+            send.close()  # the child holds the only sending end: its death ends the pipe
+            self._recv = recv
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a stop waiting arrives now
 
     def ended(self) -> bool:
         """Whether the child has sent its answer or died (its pipe is readable): ``collect``
