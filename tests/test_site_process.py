@@ -136,6 +136,9 @@ def _parent_of_one(pids: Path) -> None:
     job.wait()
 
 
+_LAUNCH = popen_fork.Popen._launch  # the real one (a test replaces it)
+
+
 def _slow_to_note(test_process: int):
     """``multiprocessing``'s start, pausing in a child just after the fork and before the
     new process is noted as its child (on a busy machine the scheduler may do the same)."""
@@ -146,9 +149,6 @@ def _slow_to_note(test_process: int):
             time.sleep(2)
 
     return launch
-
-
-_LAUNCH = popen_fork.Popen._launch
 
 
 @pytest.mark.parametrize("slow", [False, True], ids=["started", "while-starting"])
