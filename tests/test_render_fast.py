@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import markdown
@@ -113,6 +114,73 @@ def test_a_page_of_the_generated_blocks_converts_as_markdown_converts_it():
 def test_anything_else_is_left_to_markdown(extra):
     assert fast.convert(PLAN + "\n" + extra + "\n", lambda url: url) is None
     assert fast.convert(PLAN, lambda url: url) is not None
+
+
+# the test ``_page_unsafe`` made with regular expressions over the lower-cased text, as it
+# was before it read the page's bytes: the reference it must agree with
+_REF_SPACE = re.compile(
+    "[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    "\x02\x03\ue010\ue011]"
+)
+_REF_ATTR = re.compile(r"[ \n](?:id|name|markdown)\s*=")
+
+
+def _reference_unsafe(page: str) -> bool:
+    if _REF_SPACE.search(page):
+        return True
+    low = page.lower()
+    return bool(
+        _REF_ATTR.search(low) or "data-search-" in low or re.search(r"<\s*/?\s*details", low)
+    )
+
+
+_TRICKY = [
+    *fast.SPACE_UNSAFE,
+    *(
+        f"{s}{w}{e}="
+        for s in (" ", "\n", "")
+        for w in ("id", "ID", "Name", "MarkDown")
+        for e in ("", " ", "\n", " \n ")
+    ),
+    " \u0130d=",  # İ lower-cases to i and a combining dot: no word
+    " mar\u212adown=",  # the Kelvin sign lower-cases to k
+    " mar\u212adown",
+    " \u212a=",
+    " iD\u3000=",  # white space \\s of a bytes pattern does not match: refused before
+    "DATA-SEARCH-",
+    "data-search",
+    "< / DETAILS",
+    "<details",
+    "details",
+    "\ud800",  # a lone surrogate
+    "\u00e9 \u4e2d id",
+    "\n\nid\n=",
+]
+
+
+@pytest.mark.parametrize("extra", _TRICKY)
+@pytest.mark.parametrize("where", ["start", "table", "end"])
+def test_the_bytes_test_agrees_with_the_text_test(extra, where):
+    page = {
+        "start": extra + PLAN,
+        "table": PLAN.replace("<td>", "<td>" + extra, 1),
+        "end": PLAN + extra,
+    }[where]
+    expected = _reference_unsafe(page)
+    assert fast._page_unsafe(page) is expected
+    assert fast._page_unsafe_text(page) is expected
+
+
+def test_the_characters_the_bytes_test_relies_on_are_this_pythons():
+    """Every white space but the space and the line end is refused, and no other character
+    lower-cases to ASCII or white space but those read as text (``LOWER_TO_ASCII``), in the
+    Unicode database of the Python running."""
+    chars = [chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000]
+    assert {c for c in chars if c.isspace()} - {" ", "\n"} <= set(fast.SPACE_UNSAFE)
+    lowers = {
+        c for c in chars if not c.isascii() and any(x.isascii() or x.isspace() for x in c.lower())
+    }
+    assert lowers - set(fast.SPACE_UNSAFE) == set(fast.LOWER_TO_ASCII)
 
 
 def test_a_page_with_a_link_is_left_to_markdown_without_a_resolver():
@@ -243,6 +311,18 @@ _theme_spec.loader.exec_module(theme)
 )
 def test_only_values_no_filter_could_change_are_filled_in(value, plain):
     assert theme._plain(value) is plain
+
+
+@pytest.mark.parametrize("mark", ["\ue000", "\ue001", "\ue002", "\ue003"])
+def test_content_holding_a_marker_is_left_to_the_theme(mark):
+    class Page:
+        meta = {"title": "（演示）方案", "bf_search": "区县：甲县"}
+        toc: list = []
+        content = "<p>甲</p>"
+
+    assert theme._values(Page()) is not None
+    Page.content = f"<p>甲{mark}</p>"
+    assert theme._values(Page()) is None
 
 
 def test_the_generated_config_runs_the_hooks_in_order(demo_site):

@@ -45,6 +45,9 @@ THEME = "main.html"
 _MARK = re.compile("\ue000([a-z][0-9]*)\ue001")
 _SPECIAL = re.compile(r"[&<>\"'\\\ue000-\ue003]|[^\S ]|  |^ | $")
 _ID = re.compile(r"[A-Za-z0-9_-]+")
+# the characters the markers are made of, looked for in a page's content with ``in`` (a scan
+# in C: at 500,000 households a character class took 3.9 s of a shard's 47)
+_MARKS = ("\ue000", "\ue001", "\ue002", "\ue003")
 _H1 = "<h1"  # what Material's partials/content.html looks for in the content
 _H1_MARK = "\ue002<h1\ue003"  # … put in the marked content when the real one has it
 
@@ -139,7 +142,7 @@ def _values(page) -> dict[str, str] | None:
     values = {"t": page.meta.get("title"), "s": page.meta.get("bf_search")}
     if not all(_plain(v) for v in values.values()):
         return None
-    if not isinstance(page.content, str) or re.search("[\ue000-\ue003]", page.content):
+    if not isinstance(page.content, str) or any(m in page.content for m in _MARKS):
         return None
     values["c"] = page.content
     for i, item in enumerate(_items(page.toc)):
