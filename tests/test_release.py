@@ -5,6 +5,8 @@ the same figures, the ids kept, the data gone, and the check's errors refuse as 
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import pytest
 
@@ -150,3 +152,74 @@ def test_bangfu_site_lets_go_of_the_bulk_records(demo_data, tmp_path, monkeypatc
     assert proc.returncode == 0, proc.stderr
     assert len(released) == 1 and released[0] > 0
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_records_are_let_go_beside_the_database_build(tmp_path, monkeypatch, workers):
+    """``Model.release`` runs in a thread while the store's database is built (the letting-go
+    waits until the build has begun: they overlap), and has ended when the figures are
+    returned."""
+    monkeypatch.setenv("BANGFU_WORKERS", workers)
+    seen: dict[str, object] = {}
+    building = threading.Event()
+    real_release, real_init = model_mod.Model.release, store.Store.__init__
+
+    def release(self, *args, **kwargs):
+        seen["release_thread"] = threading.current_thread()
+        seen["overlap"] = building.wait(10)  # the build has begun meanwhile
+        real_release(self, *args, **kwargs)
+        seen["released"] = True
+
+    def init(self, *args, **kwargs):
+        seen["build_thread"] = threading.current_thread()
+        building.set()
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(model_mod.Model, "release", release)
+    monkeypatch.setattr(store.Store, "__init__", init)
+    pipe = _pipe(make_case(tmp_path, None) / "data")
+    agg = pipe.publishable("site", release=True)
+    assert agg.tables and seen["released"] is True and seen["overlap"] is True
+    assert seen["release_thread"] is not seen["build_thread"]
+    assert seen["build_thread"] is threading.main_thread()
+    assert not any(t.name == "bangfu-release" for t in threading.enumerate())
+
+
+def test_beside_runs_the_task_meanwhile_and_waits_for_it():
+    order: list[str] = []
+    go = threading.Event()
+
+    def task():
+        if go.wait(10):  # set by the work: both run at once
+            order.append("task")
+
+    def work():
+        order.append("work")
+        go.set()
+        return 42
+
+    assert store.beside(task, work) == 42
+    assert sorted(order) == ["task", "work"]  # the task had ended when beside returned
+    assert store.beside(None, lambda: 7) == 7
+
+
+def test_beside_raises_the_tasks_error_after_the_work_and_joins_on_the_works():
+    done: list[str] = []
+
+    def failing():
+        raise ValueError("task")
+
+    with pytest.raises(ValueError, match="task"):
+        store.beside(failing, lambda: done.append("work"))
+    assert done == ["work"]
+
+    def slow():
+        time.sleep(0.2)
+        done.append("slow")
+
+    def broken():
+        raise KeyError("work")
+
+    with pytest.raises(KeyError):
+        store.beside(slow, broken)
+    assert done == ["work", "slow"]  # joined before the work's error went on

@@ -95,13 +95,14 @@ class Aggregate:
 
     def figures_releasing(
         self,
-        release: Callable[[], None],
+        release: Callable[[], Callable[[], None] | None],
         supervisor: Callable[[], list[tuple]] | None = None,
     ) -> aggregate.Result:
-        """``figures``, calling ``release`` once the aggregate has read the records (which
-        may then let go of their data: ``Model.release``). What else is read from every
-        record (``updated``, ``synthetic``) is read first. ``supervisor``: the supervisor
-        rows, computed by the check's process (``aggregate.compute``)."""
+        """``figures``, calling ``release`` once the aggregate has read the records: it gives
+        what lets go of their data (``Model.release``), run beside the database's build.
+        What else is read from every record (``updated``, ``synthetic``) is read first.
+        ``supervisor``: the supervisor rows, computed by the check's process
+        (``aggregate.compute``)."""
         if "figures" not in self.__dict__:
             from . import aggregate
 
@@ -249,7 +250,7 @@ class Pipeline:
         child the rest (``check.run_first``): the same findings as ``check.run``'s."""
         from . import forked
 
-        done = self.model.release if release else None  # once the check has ended
+        done = self._letting_go if release else None  # once the check has ended
         if self.paths is not None or self.skip_invalid or "result" in self.__dict__:
             self.refuse_if_errors(what)
             return self._computed(as_of, done)
@@ -302,13 +303,18 @@ class Pipeline:
                 rows = exc  # refusal first, as when this process computed them)
         return first, last, rows
 
-    def _checked_release(self, job, what: str) -> None:
+    def _letting_go(self) -> Callable[[], None]:
+        """What lets go of the bulk records' data (``Model.release``), for the aggregate to
+        run beside the database's build (``Store.from_model``)."""
+        return self.model.release
+
+    def _checked_release(self, job, what: str) -> Callable[[], None]:
         """Take the check's result (its errors refuse here, before the database is built),
-        then let go of the bulk records' data: freed while the child still shared their
-        memory, every page of it would be copied first."""
+        then give what lets go of the bulk records' data (``_letting_go``): freed while the
+        child still shared their memory, every page of it would be copied first."""
         self._take(job, here=True)
         self.refuse_if_errors(what)
-        self.model.release()
+        return self._letting_go()
 
     def _take(self, job, *, here: bool = False) -> None:
         """The check's result from the child's part and, where the child did not run them,
@@ -332,7 +338,7 @@ class Pipeline:
     def _computed(
         self,
         as_of: dt.date | None,
-        release: Callable[[], None] | None,
+        release: Callable[[], Callable[[], None] | None] | None,
         supervisor: Callable[[], list[tuple]] | None = None,
     ) -> Aggregate:
         agg = self.aggregate(as_of)

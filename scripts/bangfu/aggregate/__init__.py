@@ -27,7 +27,7 @@ from .columns import (
     Column,
     Table,
 )
-from .store import Store
+from .store import Release, Store
 
 __all__ = [
     "FLAG_NAMES",
@@ -55,11 +55,12 @@ def compute(
     model,
     schemas_dir: Path,
     as_of: dt.date,
-    release: Callable[[], None] | None = None,
+    release: Release | None = None,
     supervisor: Callable[[], list[tuple]] | None = None,
 ) -> Result:
-    """``release``: called once the store has read the records; ``supervisor``: the
-    supervisor rows computed by another process (both: ``Store.from_model``)."""
+    """``release``: called once the store has read the records, giving what lets go of
+    them (run beside the database's build); ``supervisor``: the supervisor rows computed by
+    another process (both: ``Store.from_model``)."""
     threshold = PolicyIndex(model).small_cell_threshold()
     store = Store.from_model(model, as_of, release=release, supervisor=supervisor)
     try:
