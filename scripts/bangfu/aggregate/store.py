@@ -215,9 +215,10 @@ def beside(task: Callable[[], None] | None, work: Callable[[], T]) -> T:
     """``work()``, with ``task`` run meanwhile in a thread (None: none); the thread has ended
     when this returns or raises, and an error of ``task`` is raised once ``work`` is done.
 
-    At 500,000 households ``Model.release`` takes 5 s of one core, while the database's
-    build (13 s) leaves one core idle for a quarter of its time: the two together took
-    18.7 s one after the other."""
+    At 500,000 households ``Model.release`` takes 5 s of one core, and the database's build
+    (13 s) leaves one core idle for a quarter of its time: one after the other they took
+    18.5–20.9 s (three traced builds), side by side 17.3–17.5 s (two), the letting-go
+    slowed to 7–8 s by sharing the cores with DuckDB's threads."""
     if task is None:
         return work()
     failed: list[BaseException] = []
