@@ -146,7 +146,7 @@ _TRICKY = [
     " mar\u212adown=",  # the Kelvin sign lower-cases to k
     " mar\u212adown",
     " \u212a=",
-    " iD\u3000=",  # white space \\s of a bytes pattern does not match: refused before
+    " iD\u3000=",  # white space a bytes pattern's \s does not match: refused before
     "DATA-SEARCH-",
     "data-search",
     "< / DETAILS",

@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the aggregate modules are imported when used: ``bangfu chec
     from . import aggregate
     from .aggregate import Table
     from .aggregate.cells import Figures
+    from .aggregate.store import ReleaseHook
     from .monitor import Status
     from .publish.release import Release
 
@@ -95,7 +96,7 @@ class Aggregate:
 
     def figures_releasing(
         self,
-        release: Callable[[], Callable[[], None] | None],
+        release: ReleaseHook,
         supervisor: Callable[[], list[tuple]] | None = None,
     ) -> aggregate.Result:
         """``figures``, calling ``release`` once the aggregate has read the records: it gives
@@ -338,7 +339,7 @@ class Pipeline:
     def _computed(
         self,
         as_of: dt.date | None,
-        release: Callable[[], Callable[[], None] | None] | None,
+        release: ReleaseHook | None,
         supervisor: Callable[[], list[tuple]] | None = None,
     ) -> Aggregate:
         agg = self.aggregate(as_of)

@@ -27,7 +27,7 @@ from .columns import (
     Column,
     Table,
 )
-from .store import Release, Store
+from .store import ReleaseHook, Store
 
 __all__ = [
     "FLAG_NAMES",
@@ -55,7 +55,7 @@ def compute(
     model,
     schemas_dir: Path,
     as_of: dt.date,
-    release: Release | None = None,
+    release: ReleaseHook | None = None,
     supervisor: Callable[[], list[tuple]] | None = None,
 ) -> Result:
     """``release``: called once the store has read the records, giving what lets go of

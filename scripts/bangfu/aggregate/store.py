@@ -208,7 +208,7 @@ def tier_rows(model) -> list[tuple]:
 
 T = TypeVar("T")
 # called once the facts are read; gives what lets go of the records' memory (or None)
-Release = Callable[[], Callable[[], None] | None]
+ReleaseHook = Callable[[], Callable[[], None] | None]
 
 
 def beside(task: Callable[[], None] | None, work: Callable[[], T]) -> T:
@@ -289,7 +289,7 @@ class Store:
         model,
         as_of: dt.date,
         wanted: Iterable[str] | None = None,
-        release: Release | None = None,
+        release: ReleaseHook | None = None,
         supervisor: Callable[[], list[tuple]] | None = None,
     ) -> Store:
         """The store of ``model``'s facts. ``release`` is called once they are all read from
