@@ -42,8 +42,9 @@ def built(request, tmp_path_factory):
     pipe = Pipeline(cfg)
     day = dt.date.fromisoformat(as_of)
     ctx = site_mod.context(pipe.aggregate(day))
-    pages = site_mod.generate(ctx, tmp / "src")
-    pages["index.md"] = (tmp / "src" / "docs" / "index.md").read_text("utf-8")
+    docs = tmp / "src" / "docs"
+    pages = {rel: (docs / rel).read_text("utf-8") for rel in site_mod.generate(ctx, tmp / "src")}
+    pages["index.md"] = (docs / "index.md").read_text("utf-8")
     model = pipe.model
     status = status_report.as_json(model, status_of(model, day))
     extracts = {

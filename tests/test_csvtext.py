@@ -14,6 +14,7 @@ from fractions import Fraction
 import pytest
 
 from bangfu.aggregate import NOT_RECORDED, WITHHELD, Column, Table
+from bangfu.publish import csvtext
 from bangfu.publish.csvtext import cell, csv_bytes
 from bangfu.publish.parquet import ParquetValueError, arrow_table, typed_columns
 from bangfu.publish.sqlite import sqlite_bytes
@@ -148,11 +149,14 @@ def reference_csv(table: Table, *, excel: bool) -> bytes:
 AWKWARD_TEXT = ["", " ", "a,b", 'say "hi"', "line\nbreak", "cr\ronly", "=1+1", "-负", "合成", "\t"]
 
 
+@pytest.mark.parametrize("part_rows", [None, 1, 3, 7])
 @pytest.mark.parametrize("seed", range(6))
-def test_columns_taken_whole_give_the_csv_the_csv_module_gives(seed):
+def test_columns_taken_whole_give_the_csv_the_csv_module_gives(seed, part_rows, monkeypatch):
     """A column of plain text or integers is taken whole, and a table none of whose fields
     needs quoting is joined line by line: the bytes are those of the ``csv`` module writing
     each cell, whatever mix of values, markers and awkward text a column holds."""
+    if part_rows is not None:  # written a few rows at a time: some parts quoted, some not
+        monkeypatch.setattr(csvtext, "PART_ROWS", part_rows)
     rng = random.Random(seed)
     plain = seed % 2 == 0  # half the tables hold no field that needs quoting
     texts = [t for t in AWKWARD_TEXT if not plain or not any(ch in t for ch in ',"\r\n')]
@@ -185,6 +189,11 @@ def test_columns_taken_whole_give_the_csv_the_csv_module_gives(seed):
     table = Table("fake", "合成表（测试）", "合成数据", columns, rows, ["id"], [], 5)
     assert csv_bytes(table) == reference_csv(table, excel=False)
     assert csv_bytes(table, excel=True) == reference_csv(table, excel=True)
+    parts = list(csvtext.csv_parts(table))
+    assert len(parts) == (1 if part_rows is None else -(-len(rows) // part_rows))
+    if part_rows is not None and not plain and seed >= 2:  # parts written both ways
+        quoted = [b'"' in p for p in parts]
+        assert any(quoted) and not all(quoted)
     single = Table("one", "单列表（测试）", "", columns[:1], [{"id": ""}, {"id": "合成"}], ["id"])
     assert csv_bytes(single) == reference_csv(single, excel=False)  # the empty field is quoted
     assert csv_bytes(single).splitlines()[1] == b'""'

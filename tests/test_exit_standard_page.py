@@ -47,7 +47,8 @@ def pages(tmp_path_factory):
     pipe = Pipeline(Config.make(tmp / "repo/data", None, "2025-01-01"))
     assert not [f for f in pipe.result.findings if f.severity == "error"]
     ctx = site_mod.context(pipe.aggregate(dt.date(2025, 1, 1)))
-    out = site_mod.generate(ctx, tmp / "src")
+    docs = tmp / "src/docs"
+    out = {rel: (docs / rel).read_text("utf-8") for rel in site_mod.generate(ctx, tmp / "src")}
     out["guide.md"] = (tmp / "src/docs/guide.md").read_text("utf-8")
     return out
 

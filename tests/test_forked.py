@@ -159,7 +159,7 @@ def test_an_error_in_the_other_files_stops_the_workbook_process(case, tmp_path, 
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(xlsx, "write_workbook", slow_workbook)
-    monkeypatch.setattr(sqlite, "sqlite_bytes", broken)
+    monkeypatch.setattr(sqlite, "write_sqlite", broken)
     with pytest.raises(OSError):
         _export(root, out)
     assert mp.active_children() == [], "the workbook's process outlived the failed export"

@@ -510,3 +510,40 @@ def test_a_page_reads_its_rows_through_the_index_as_a_scan_would_find_them(demo_
         assert [id(p) for p in ctx.periods_of(chosen)] == [id(p) for p in want]
         checked += len(want)
     assert checked > 0
+
+
+def test_pages_are_written_as_they_are_made_and_not_kept(demo_data, tmp_path, monkeypatch):
+    """``generate`` writes each page per plan, village and campaign before it makes the next
+    (at 500,000 households, keeping them all until the end held 1.7 GB), and returns every
+    page it wrote, each with the text its module makes (demo data: synthetic)."""
+    from bangfu.publish import pages_campaign, pages_plan, pages_village
+    from bangfu.publish.site import context, generate
+
+    ctx = context(Pipeline(Config.make(demo_data)).publishable("site", None))
+    docs = tmp_path / "src" / "docs"
+    made: list[str] = []
+    for mod, name, folder in (
+        (pages_plan, "plan_page", "plans"),
+        (pages_village, "village_page", "villages"),
+        (pages_campaign, "campaign_page", "campaigns"),
+    ):
+        real = getattr(mod, name)
+
+        def making(ctx_, key, *rest, _real=real, _folder=folder):
+            if made and made[-1].startswith(_folder + "/"):
+                assert (docs / made[-1]).is_file(), f"{made[-1]} not written before the next"
+            made.append(f"{_folder}/{key}.md")
+            return _real(ctx_, key, *rest)
+
+        monkeypatch.setattr(mod, name, making)
+    names = generate(ctx, tmp_path / "src")
+    monkeypatch.undo()
+    plans = [n for n in names if n.startswith("plans/")]
+    assert len(plans) > 20 and [n for n in made if n.startswith("plans/")] == plans
+    assert sorted(made) == sorted(
+        n for n in names if n.split("/")[0] in ("plans", "villages", "campaigns")
+    )
+    assert len(names) == len(set(names)) and all((docs / n).is_file() for n in names)
+    for mod in (pages_plan, pages_village, pages_campaign):
+        for rel, text in mod.pages(ctx).items():
+            assert (docs / rel).read_text("utf-8") == text

@@ -32,7 +32,7 @@ import json
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +41,7 @@ from ..aggregate import Table
 from ..config import PublishRefused
 from . import parquet as parquet_mod
 from . import sqlite as sqlite_mod
-from .csvtext import csv_bytes
+from .csvtext import csv_parts
 from .packed import Packed, pack
 from .tableschema import EXCEL_DIR, WORKBOOK, package_descriptor
 
@@ -71,33 +71,52 @@ def plan(tables: dict[str, Table] | dict[str, Packed]) -> list[Piece]:
     return sorted(pieces, key=lambda p: -cost[p])  # stable: equal costs keep their order
 
 
-def _file(folder: Path, rel: str, data: bytes) -> dict:
-    (folder / rel).write_bytes(data)
-    return {"path": rel, "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+def _file(folder: Path, rel: str, parts: Iterable[bytes]) -> dict:
+    """Write ``parts`` one after another into ``folder``/``rel``; its descriptor entry."""
+    digest, size = hashlib.sha256(), 0
+    with (folder / rel).open("wb") as f:
+        for data in parts:
+            f.write(data)
+            digest.update(data)
+            size += len(data)
+    return {"path": rel, "bytes": size, "hash": "sha256:" + digest.hexdigest()}
+
+
+def _read(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while data := f.read(1 << 20):
+            yield data
 
 
 def write_piece(piece: Piece, folder: Path, tables: dict[str, Table] | dict[str, Packed]) -> dict:
     """Write ``piece`` into ``folder``; its descriptor entry (path, bytes, hash), empty for
-    the copy for spreadsheet users (the descriptor does not list it)."""
+    the copy for spreadsheet users (the descriptor does not list it). The CSV files are
+    written a part at a time (``csv_parts``) and the database from its file: none of them is
+    held whole."""
     if piece.kind == SQLITE:
         # the database's columns are typed as the Parquet files' are (``typed_columns``): a
         # value its column cannot hold may be met here first
+        path = folder / sqlite_mod.FILENAME
         try:
-            data = sqlite_mod.sqlite_bytes(tables)
+            sqlite_mod.write_sqlite(tables, path)
         except (sqlite_mod.SqliteValueError, parquet_mod.ParquetValueError) as exc:
             raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
-        return _file(folder, sqlite_mod.FILENAME, data)
+        digest, size = hashlib.sha256(), 0
+        for data in _read(path):
+            digest.update(data)
+            size += len(data)
+        return {"path": path.name, "bytes": size, "hash": "sha256:" + digest.hexdigest()}
     table = tables[piece.table]
     if piece.kind == "parquet":
         try:
             data = parquet_mod.parquet_bytes(table)
         except parquet_mod.ParquetValueError as exc:
             raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
-        return _file(folder, f"{piece.table}.parquet", data)
+        return _file(folder, f"{piece.table}.parquet", [data])
     if piece.kind == EXCEL_CSV:
-        (folder / EXCEL_DIR / f"{piece.table}.csv").write_bytes(csv_bytes(table, excel=True))
+        _file(folder, f"{EXCEL_DIR}/{piece.table}.csv", csv_parts(table, excel=True))
         return {}
-    return _file(folder, f"{piece.table}.csv", csv_bytes(table))
+    return _file(folder, f"{piece.table}.csv", csv_parts(table))
 
 
 def take_pieces(

@@ -63,8 +63,9 @@ def pack(tables: dict[str, Table] | dict[str, Packed]) -> dict[str, Packed]:
         return out
 
 
-def values_of(table: Table | Packed, name: str) -> list:
-    """Column ``name`` of every row, in order (None where a row has no such key)."""
+def values_of(table: Table | Packed, name: str, rows: list | None = None) -> list:
+    """Column ``name`` of every row (or of ``rows``, some of the table's rows), in order
+    (None where a row has no such key)."""
     if isinstance(table, Packed):
-        return list(map(table.field(name), table.rows))
-    return [row.get(name) for row in table.rows]
+        return list(map(table.field(name), table.rows if rows is None else rows))
+    return [row.get(name) for row in (table.rows if rows is None else rows)]

@@ -9,6 +9,7 @@ the monitoring status's report periods — grouped once for all campaigns.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 from ..monitor import TIMELY, UNTRACKED
 from .context import SiteContext
@@ -104,13 +105,17 @@ def campaign_page(ctx: SiteContext, cid: str, plans: list[dict], periods) -> str
     return "\n".join(out) + "\n"
 
 
-def pages(ctx: SiteContext) -> dict[str, str]:
-    out = {}
+def each(ctx: SiteContext) -> Iterator[tuple[str, str]]:
+    """Each campaign's page (path, Markdown), made when asked for (``site.generate``)."""
     for cid in sorted(ctx.model.ids("campaign")):
         if ctx.data("campaign", cid) is None:
             continue
         plans = ctx.rows_where("plans", "campaign", [cid])
-        out[f"campaigns/{cid}.md"] = campaign_page(
-            ctx, cid, plans, ctx.periods_of([r["id"] for r in plans])
+        yield (
+            f"campaigns/{cid}.md",
+            campaign_page(ctx, cid, plans, ctx.periods_of([r["id"] for r in plans])),
         )
-    return out
+
+
+def pages(ctx: SiteContext) -> dict[str, str]:
+    return dict(each(ctx))

@@ -9,6 +9,7 @@ Figures come from the open-data tables (``plans``, ``plan_targets``, ``plan_orga
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 from .context import SiteContext
 from .links import campaign_link, count, county_link, org_link, village_link
@@ -137,19 +138,26 @@ def plan_page(ctx: SiteContext, pid: str, row: dict, orgs, targets, entries, per
     return "\n".join(out) + "\n"
 
 
-def pages(ctx: SiteContext) -> dict[str, str]:
-    out = {}
+def each(ctx: SiteContext) -> Iterator[tuple[str, str]]:
+    """Each plan's page (path, Markdown), made when asked for: ``bangfu site`` writes each
+    one before the next is made (``site.generate``)."""
     for row in ctx.tables["plans"].rows:
         pid = row["id"]
-        out[f"plans/{pid}.md"] = plan_page(
-            ctx,
-            pid,
-            row,
-            sorted(
-                ctx.rows_where("plan_organizations", "plan", [pid]), key=lambda r: r["position"]
+        yield (
+            f"plans/{pid}.md",
+            plan_page(
+                ctx,
+                pid,
+                row,
+                sorted(
+                    ctx.rows_where("plan_organizations", "plan", [pid]), key=lambda r: r["position"]
+                ),
+                ctx.rows_where("plan_targets", "plan", [pid]),
+                ctx.rows_where("report_entries", "plan", [pid]),
+                ctx.periods_of([pid]),
             ),
-            ctx.rows_where("plan_targets", "plan", [pid]),
-            ctx.rows_where("report_entries", "plan", [pid]),
-            ctx.periods_of([pid]),
         )
-    return out
+
+
+def pages(ctx: SiteContext) -> dict[str, str]:
+    return dict(each(ctx))

@@ -8,6 +8,8 @@ province's thousands of villages cost one pass over each table, not one per page
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..aggregate.cells import Cell
 from .context import SiteContext
 from .links import count, county_link, org_link, plan_link
@@ -134,9 +136,12 @@ def village_page(ctx: SiteContext, vid: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def pages(ctx: SiteContext) -> dict[str, str]:
-    out = {}
+def each(ctx: SiteContext) -> Iterator[tuple[str, str]]:
+    """Each key village's page (path, Markdown), made when asked for (``site.generate``)."""
     for vid in sorted(ctx.model.villages):
         if ctx.model.villages[vid].key_lists:
-            out[f"villages/{vid}.md"] = village_page(ctx, vid)
-    return out
+            yield f"villages/{vid}.md", village_page(ctx, vid)
+
+
+def pages(ctx: SiteContext) -> dict[str, str]:
+    return dict(each(ctx))

@@ -371,14 +371,17 @@ def _render_nothing(page, config, files) -> None:
 _SHARDS = Shards()
 
 
-def front_file(pages: dict[str, str]) -> str:
-    """``FRONT_FILE``'s text for ``pages`` (page → its Markdown, as ``bangfu site`` writes
-    them): the front matter of each page with ``bf_search``, up to its closing ``---`` line."""
-    fronts = {}
-    for rel, text in pages.items():
-        end = text.find("\n---\n", 4) if text.startswith("---\n") else -1
-        if end > 0 and "\nbf_search: " in text[: end + 1]:
-            fronts[rel] = text[: end + 5]
+def front_of(text: str) -> str | None:
+    """A page's front matter up to its closing ``---`` line if it has ``bf_search``, else None."""
+    end = text.find("\n---\n", 4) if text.startswith("---\n") else -1
+    if end > 0 and "\nbf_search: " in text[: end + 1]:
+        return text[: end + 5]
+    return None
+
+
+def front_file(fronts: dict[str, str]) -> str:
+    """``FRONT_FILE``'s text: page → its front matter (``front_of``), for the pages that
+    have one (``bangfu site`` collects them as it writes the pages)."""
     return json.dumps(fronts, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 

@@ -54,6 +54,7 @@ from . import (
     search,
 )
 from .context import SiteContext
+from .pagefiles import PageFiles
 from .tableschema import LICENSE
 from .text import beijing_text
 
@@ -118,8 +119,11 @@ def generate(
     package: Path | None = None,
     releases: Releases | None = None,
     ready: Callable[[], None] | None = None,
-) -> dict[str, str]:
-    """Write the MkDocs project (docs + mkdocs.yml) into ``src``; returns generated pages.
+) -> list[str]:
+    """Write the MkDocs project (docs + mkdocs.yml) into ``src``; returns the generated pages
+    (paths under ``src/docs``, in the order written). Each page is written as it is made and
+    not kept: at 500,000 households the pages per plan held 1.7 GB of the build's process
+    when all were kept until the end (its peak, 11.2 GB, came after them).
     ``package``: the open data package (the downloads page lists its files and their sizes);
     ``ready``: called before that page, once every other file is written, to wait until the
     package is complete (the package's other process goes on meanwhile: at 500,000
@@ -134,29 +138,19 @@ def generate(
             if rel == "index.md":
                 text = text.replace("[[home:figures]]", pages_misc.home_figures(ctx))
             path.write_text(pages_guide.fill(ctx, text, f"site/{rel}", rel.count("/")), "utf-8")
-        pages: dict[str, str] = {}
+        out = PageFiles(docs)
         for mod in (pages_lists, pages_progress, pages_orgs, pages_misc, pages_assumptions):
-            pages.update(mod.pages(ctx))
-        for mod in (pages_village, pages_plan, pages_campaign):  # a page per village, plan…
-            pages.update(mod.pages(ctx))
-        pages.update(pages_changes.pages(ctx, releases))
+            out.write(mod.pages(ctx).items())
+        for each in (pages_village.each, pages_plan.each, pages_campaign.each):  # per village…
+            out.write(each(ctx))
+        out.write(pages_changes.pages(ctx, releases).items())
         (docs / pages_changes.FEED).write_text(pages_changes.feed(ctx, releases), "utf-8")
-        _write(docs, pages)
-        (src / render_hook.FRONT_FILE).write_text(render_hook.front_file(pages), "utf-8")
+        (src / render_hook.FRONT_FILE).write_text(render_hook.front_file(out.fronts), "utf-8")
         _mkdocs_project(ctx, src)
         if ready is not None:
             ready()
-        downloads = pages_downloads.pages(ctx, package)
-        _write(docs, downloads)
-        pages.update(downloads)
-        return pages
-
-
-def _write(docs: Path, pages: dict[str, str]) -> None:
-    for rel, text in pages.items():
-        p = docs / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, "utf-8")
+        out.write(pages_downloads.pages(ctx, package).items())
+        return out.names
 
 
 def _mkdocs_project(ctx: SiteContext, src: Path) -> None:

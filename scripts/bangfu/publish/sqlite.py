@@ -86,10 +86,12 @@ def _dictionary(tables: dict[str, Table] | dict[str, Packed]):
                 )
 
 
-def sqlite_bytes(tables: dict[str, Table] | dict[str, Packed]) -> bytes:
-    """The SQLite file of ``tables``: the same bytes for the same tables, packed or not."""
+def write_sqlite(tables: dict[str, Table] | dict[str, Packed], path: Path) -> None:
+    """Write the SQLite file of ``tables`` at ``path`` (which must not exist): the same bytes
+    for the same tables, packed or not. The rows are inserted into a work file in a temporary
+    folder, which ``VACUUM INTO`` then writes out at ``path``."""
     with tempfile.TemporaryDirectory(prefix="bangfu-sqlite-") as tmp:
-        work, final = Path(tmp) / "work.sqlite", Path(tmp) / "out.sqlite"
+        work = Path(tmp) / "work.sqlite"
         con = sqlite3.connect(work, isolation_level=None)
         try:
             con.execute(f"PRAGMA page_size = {PAGE_SIZE}")
@@ -112,10 +114,17 @@ def sqlite_bytes(tables: dict[str, Table] | dict[str, Packed]) -> bytes:
             )
             con.executemany(f"INSERT INTO {DICTIONARY} VALUES (?, ?, ?, ?, ?)", _dictionary(tables))
             con.execute("COMMIT")
-            con.execute("VACUUM INTO ?", [str(final)])
+            con.execute("VACUUM INTO ?", [str(path)])
         finally:
             con.close()
-        return final.read_bytes()
+
+
+def sqlite_bytes(tables: dict[str, Table] | dict[str, Packed]) -> bytes:
+    """The SQLite file of ``tables`` (``write_sqlite``), as bytes."""
+    with tempfile.TemporaryDirectory(prefix="bangfu-sqlite-") as tmp:
+        path = Path(tmp) / "out.sqlite"
+        write_sqlite(tables, path)
+        return path.read_bytes()
 
 
 def describe(tables: dict[str, Table]) -> str:
