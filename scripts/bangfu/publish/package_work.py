@@ -73,12 +73,21 @@ def plan(tables: dict[str, Table] | dict[str, Packed]) -> list[Piece]:
 
 def _file(folder: Path, rel: str, parts: Iterable[bytes]) -> dict:
     """Write ``parts`` one after another into ``folder``/``rel``; its descriptor entry."""
-    digest, size = hashlib.sha256(), 0
     with (folder / rel).open("wb") as f:
-        for data in parts:
-            f.write(data)
-            digest.update(data)
-            size += len(data)
+        return _entry(rel, parts, f.write)
+
+
+def _entry(
+    rel: str, parts: Iterable[bytes], write: Callable[[bytes], object] | None = None
+) -> dict:
+    """The descriptor entry (path, bytes, hash) of the file made of ``parts``, each passed
+    to ``write`` as it is hashed."""
+    digest, size = hashlib.sha256(), 0
+    for data in parts:
+        if write is not None:
+            write(data)
+        digest.update(data)
+        size += len(data)
     return {"path": rel, "bytes": size, "hash": "sha256:" + digest.hexdigest()}
 
 
@@ -101,11 +110,7 @@ def write_piece(piece: Piece, folder: Path, tables: dict[str, Table] | dict[str,
             sqlite_mod.write_sqlite(tables, path)
         except (sqlite_mod.SqliteValueError, parquet_mod.ParquetValueError) as exc:
             raise PublishRefused(f"{exc}（先运行 bangfu check 修正数据）") from None
-        digest, size = hashlib.sha256(), 0
-        for data in _read(path):
-            digest.update(data)
-            size += len(data)
-        return {"path": path.name, "bytes": size, "hash": "sha256:" + digest.hexdigest()}
+        return _entry(path.name, _read(path))
     table = tables[piece.table]
     if piece.kind == "parquet":
         try:
