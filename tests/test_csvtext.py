@@ -17,7 +17,7 @@ from bangfu.aggregate import NOT_RECORDED, WITHHELD, Column, Table
 from bangfu.publish import csvtext
 from bangfu.publish.csvtext import cell, csv_bytes
 from bangfu.publish.parquet import ParquetValueError, arrow_table, typed_columns
-from bangfu.publish.sqlite import sqlite_bytes
+from bangfu.publish.sqlite import write_sqlite
 
 NUMBER = Column("amount", "number", "金额", "")
 
@@ -88,7 +88,7 @@ def test_the_two_copies_and_each_cell_is_its_converter():
     assert [r[1:] for r in copy[1:]] == [r[1:] for r in rows[1:]]  # only text is defused
 
 
-def test_typed_columns_feed_parquet_and_sqlite_alike():
+def test_typed_columns_feed_parquet_and_sqlite_alike(tmp_path):
     table = fake_table()
     columns = {name: (kind, values) for name, kind, values in typed_columns(table)}
     assert list(columns) == ["id", "households", "households_suppressed", "amount", "open", "start"]
@@ -98,7 +98,7 @@ def test_typed_columns_feed_parquet_and_sqlite_alike():
     assert columns["start"][1] == [dt.date(2026, 1, 31), dt.date(2026, 2, 1), None, None]
     assert arrow_table(table).to_pydict()["amount"] == [1e16, None, 0.5, -0.0]
     con = sqlite3.connect(":memory:")
-    con.deserialize(sqlite_bytes({"fake": table}))
+    con.deserialize(sqlite_file({"fake": table}, tmp_path / "fake.sqlite"))
     got = con.execute("SELECT * FROM fake ORDER BY rowid").fetchall()
     assert got[1] == ("合成村", None, 1, None, 0, "2026-02-01")
     assert got[0] == ("=SUM(A1)", 12, 0, 1e16, 1, "2026-01-31")
@@ -117,7 +117,7 @@ def test_a_value_its_column_cannot_hold_names_table_and_column(column, value):
     assert "fake" in str(caught.value) and column in str(caught.value)
 
 
-def test_a_packed_table_gives_the_same_files():
+def test_a_packed_table_gives_the_same_files(tmp_path):
     """The workbook's process writes its share of the CSV, Parquet and SQLite files from the
     tables packed (``packed``: rows as tuples in column order): the same bytes as from the
     rows as dicts, a row lacking a key (an empty cell) included."""
@@ -131,8 +131,15 @@ def test_a_packed_table_gives_the_same_files():
     for excel in (False, True):
         assert csv_bytes(packed, excel=excel) == csv_bytes(table, excel=excel)
     assert parquet_bytes(packed) == parquet_bytes(table)
-    assert sqlite_bytes({"fake": packed}) == sqlite_bytes({"fake": table})
+    one = sqlite_file({"fake": packed}, tmp_path / "packed.sqlite")
+    assert one == sqlite_file({"fake": table}, tmp_path / "table.sqlite")
     assert values_of(packed, "no-such-column") == [None] * len(table.rows)
+
+
+def sqlite_file(tables: dict, path) -> bytes:
+    """The bytes of the SQLite file that the package's writer writes at ``path``."""
+    write_sqlite(tables, path)
+    return path.read_bytes()
 
 
 def reference_csv(table: Table, *, excel: bool) -> bytes:

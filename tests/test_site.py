@@ -545,5 +545,5 @@ def test_pages_are_written_as_they_are_made_and_not_kept(demo_data, tmp_path, mo
     )
     assert len(names) == len(set(names)) and all((docs / n).is_file() for n in names)
     for mod in (pages_plan, pages_village, pages_campaign):
-        for rel, text in mod.pages(ctx).items():
+        for rel, text in mod.each(ctx):
             assert (docs / rel).read_text("utf-8") == text

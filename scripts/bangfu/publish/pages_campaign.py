@@ -115,7 +115,3 @@ def each(ctx: SiteContext) -> Iterator[tuple[str, str]]:
             f"campaigns/{cid}.md",
             campaign_page(ctx, cid, plans, ctx.periods_of([r["id"] for r in plans])),
         )
-
-
-def pages(ctx: SiteContext) -> dict[str, str]:
-    return dict(each(ctx))

@@ -157,7 +157,3 @@ def each(ctx: SiteContext) -> Iterator[tuple[str, str]]:
                 ctx.periods_of([pid]),
             ),
         )
-
-
-def pages(ctx: SiteContext) -> dict[str, str]:
-    return dict(each(ctx))

@@ -141,7 +141,3 @@ def each(ctx: SiteContext) -> Iterator[tuple[str, str]]:
     for vid in sorted(ctx.model.villages):
         if ctx.model.villages[vid].key_lists:
             yield f"villages/{vid}.md", village_page(ctx, vid)
-
-
-def pages(ctx: SiteContext) -> dict[str, str]:
-    return dict(each(ctx))

@@ -119,14 +119,6 @@ def write_sqlite(tables: dict[str, Table] | dict[str, Packed], path: Path) -> No
             con.close()
 
 
-def sqlite_bytes(tables: dict[str, Table] | dict[str, Packed]) -> bytes:
-    """The SQLite file of ``tables`` (``write_sqlite``), as bytes."""
-    with tempfile.TemporaryDirectory(prefix="bangfu-sqlite-") as tmp:
-        path = Path(tmp) / "out.sqlite"
-        write_sqlite(tables, path)
-        return path.read_bytes()
-
-
 def describe(tables: dict[str, Table]) -> str:
     return (
         "全部公开数据表的 SQLite 数据库（可用 Datasette、DB Browser for SQLite 或任何 SQL 工具打开）："
