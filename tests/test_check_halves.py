@@ -52,7 +52,7 @@ def test_two_parts_give_the_findings_of_one_check(tmp_path):
     assert {"schema", "date", "privacy", "id"} <= codes, codes
     tree = check.load_checked(cfg)
     m = model.build(tree.records)
-    parts = check.joined(cfg, check.run_first(cfg, tree, m), check.run_last(cfg, m), tree.records)
+    parts = check.joined(cfg, tree, check.run_first(cfg, tree, m), check.run_last(cfg, m))
     assert _shown(parts.findings) == _shown(whole.findings)
     assert parts.files_checked == whole.files_checked == len(tree.records)
     # the private value the report carries is masked in both

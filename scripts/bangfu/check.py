@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import model as model_mod
-from . import rules, schema
+from . import rules, schema, verdicts
 from .config import Config, UsageError
 from .findings import Finding
 from .load import Tree, load_tree
@@ -96,7 +96,7 @@ def run(
     m = modelled() if modelled is not None else model_mod.build(records)
     _write_index(cfg, tree, m)
     findings = [f for rec in records for f in rec.findings]
-    findings.extend(rules.run_all(m, _context(cfg)))
+    findings.extend(verdicts.rules_findings(cfg, tree, lambda: rules.run_all(m, _context(cfg))))
     files = len(records)
     if only is not None:  # paths: what ``only`` names, resolved above
         findings = [f for f in findings if under(f.file, paths)]
@@ -122,12 +122,25 @@ def run_last(cfg: Config, m: model_mod.Model) -> list[list[Finding]]:
     return rules.run(rules.LAST, m, _context(cfg))
 
 
-def joined(
-    cfg: Config, first: tuple[list[Finding], list], last: list, records: list[Record]
-) -> Result:
-    """The result of a whole-folder check from ``run_first``'s and ``run_last``'s."""
+def joined(cfg: Config, tree: Tree, first: tuple[list[Finding], list], last: list) -> Result:
+    """The result of a whole-folder check from ``run_first``'s and ``run_last``'s; the rules'
+    findings are kept for the same inputs (``verdicts``)."""
     own, found = first
-    return _result(cfg, own + rules.in_order(found, last), records, len(records))
+    ruled = rules.in_order(found, last)
+    verdicts.keep(cfg, tree, ruled)
+    return _result(cfg, own + ruled, tree.records, len(tree.records))
+
+
+def kept(cfg: Config, tree: Tree, m: model_mod.Model) -> Result | None:
+    """The result of a whole-folder check whose rules' findings were kept for exactly these
+    inputs (``verdicts.cached``; the records' own findings are theirs, as in ``run_first``);
+    None when there are none: the rules must run."""
+    ruled = verdicts.cached(cfg, tree)
+    if ruled is None:
+        return None
+    _write_index(cfg, tree, m)
+    own = [f for rec in tree.records for f in rec.findings]
+    return _result(cfg, own + ruled, tree.records, len(tree.records))
 
 
 def _context(cfg: Config) -> Context:

@@ -14,7 +14,9 @@ Stages:
 - ``tree`` / ``records``: every record, each with its own findings (read, parse, schema);
   ``check.load_checked``.
 - ``result``: the checker's findings (``check.run``; with ``paths``, findings for those files
-  only, and only the files they need are read when the reference index allows).
+  only, and only the files they need are read when the reference index allows). The
+  cross-record rules' findings are kept by their inputs and taken while those are unchanged
+  (``verdicts``).
 - ``model``: ``model.build`` over every record, or, with ``skip_invalid``, over the records
   without findings of their own. The check's rules run over this same model.
 - ``aggregate(as_of)``: ``aggregate_stage``, the one place that computes public figures.
@@ -248,7 +250,9 @@ class Pipeline:
         the check's refusal is. With one process (``BANGFU_WORKERS=1``), the check runs first.
         With ``release``, this process must wait for the check before it lets go of the
         records; it runs the rules of the second half (``rules.LAST``) meanwhile, and the
-        child the rest (``check.run_first``): the same findings as ``check.run``'s."""
+        child the rest (``check.run_first``): the same findings as ``check.run``'s. Where the
+        rules' findings were kept for these very inputs (``verdicts``: same records, schemas,
+        statistics day and code), they are taken instead: no rule runs and no child starts."""
         from . import forked
 
         done = self._letting_go if release else None  # once the check has ended
@@ -258,6 +262,11 @@ class Pipeline:
         if any(f.severity == ERROR for rec in self.records for f in rec.findings):
             self.refuse_if_errors(what)  # runs the check here: it refuses
         self.model  # noqa: B018 (built once, here, for both processes)
+        kept = check_mod.kept(self.cfg, self.tree, self.model)
+        if kept is not None:  # the rules gave their findings for these very inputs before
+            self.__dict__["result"] = kept
+            self.refuse_if_errors(what)
+            return self._computed(as_of, done)
         # with ``release``, this process runs the rules' second half while it would otherwise
         # wait for the child (``_checked_release``), and the child the supervisor rows of the
         # aggregate too (``_check_part``); else the child runs every rule
@@ -327,7 +336,7 @@ class Pipeline:
         first, theirs, self._supervisor = job.wait()
         if last is None:
             last = theirs if theirs is not None else self._last(job)
-        self.__dict__["result"] = check_mod.joined(self.cfg, first, last, self.records)
+        self.__dict__["result"] = check_mod.joined(self.cfg, self.tree, first, last)
 
     def _last(self, job) -> list:
         try:
