@@ -77,6 +77,30 @@ def test_a_kept_verdict_gives_the_same_result_without_the_rules(tmp_path, runs):
     assert all(PRIVATE not in f.message + f.hint for f in again.findings)
 
 
+def test_a_kept_verdict_with_a_fresh_index_builds_no_model(tmp_path, runs, monkeypatch):
+    """``bangfu check`` over unchanged files reads them and takes the verdict: the model is
+    built only for the rules or for a stale reference index."""
+    from bangfu import model
+    from bangfu.cache import open_cache
+
+    root = _repo(tmp_path)
+    cfg = Config.make(root / "data", as_of=AS_OF)
+    want = _shown(check.run(cfg).findings)
+    # the cache's own write time makes every stamp racy; pretend it was written long ago
+    store = open_cache(cfg.data_root, cfg.schemas_dir)
+    store.written_ns += 10**12
+    store.dirty = True
+    store.save()
+    check.run(cfg)  # the index is written again for the settled stamps
+
+    def no_model(records):
+        raise AssertionError("the model was built")
+
+    monkeypatch.setattr(model, "build", no_model)
+    runs.clear()
+    assert _shown(check.run(cfg).findings) == want and runs == []
+
+
 @pytest.mark.parametrize("change", ["content", "renamed", "added", "as_of", "code", "schema"])
 def test_any_changed_input_runs_the_rules_again(tmp_path, runs, monkeypatch, change):
     root = _repo(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -93,10 +94,15 @@ def run(
             return Result(findings, [], files, rest=lambda: load().records)
     tree = load()
     records = tree.records
-    m = modelled() if modelled is not None else model_mod.build(records)
-    _write_index(cfg, tree, m)
+    # built when the rules run or the reference index is stale: a kept verdict needs neither
+    model_of = functools.cache(
+        lambda: modelled() if modelled is not None else model_mod.build(records)
+    )
+    _write_index(cfg, tree, model_of)
     findings = [f for rec in records for f in rec.findings]
-    findings.extend(verdicts.rules_findings(cfg, tree, lambda: rules.run_all(m, _context(cfg))))
+    findings.extend(
+        verdicts.rules_findings(cfg, tree, lambda: rules.run_all(model_of(), _context(cfg)))
+    )
     files = len(records)
     if only is not None:  # paths: what ``only`` names, resolved above
         findings = [f for f in findings if under(f.file, paths)]
@@ -111,7 +117,7 @@ def run(
 def run_first(cfg: Config, tree: Tree, m: model_mod.Model) -> tuple[list[Finding], list]:
     """The reference index written (when stale); the records' own findings and those of the
     rules of ``rules.FIRST`` (a list per rule)."""
-    _write_index(cfg, tree, m)
+    _write_index(cfg, tree, lambda: m)
     return [f for rec in tree.records for f in rec.findings], rules.run(
         rules.FIRST, m, _context(cfg)
     )
@@ -138,7 +144,7 @@ def kept(cfg: Config, tree: Tree, m: model_mod.Model) -> Result | None:
     ruled = verdicts.cached(cfg, tree)
     if ruled is None:
         return None
-    _write_index(cfg, tree, m)
+    _write_index(cfg, tree, lambda: m)
     own = [f for rec in tree.records for f in rec.findings]
     return _result(cfg, own + ruled, tree.records, len(tree.records))
 
@@ -152,8 +158,9 @@ def _result(cfg: Config, findings: list[Finding], records: list[Record], files: 
     return Result(redact(findings, records, schema.bundled(cfg.schemas_dir)), records, files)
 
 
-def _write_index(cfg: Config, tree: Tree, m: model_mod.Model) -> None:
-    """The reference index and the names store a check of a few files reads, when stale."""
+def _write_index(cfg: Config, tree: Tree, model: Callable[[], model_mod.Model]) -> None:
+    """The reference index and the names store a check of a few files reads, when stale
+    (``model()`` gives the model of the tree's records, for the names store)."""
     from .cache import open_index, write_index
     from .privacy import known
 
@@ -163,7 +170,7 @@ def _write_index(cfg: Config, tree: Tree, m: model_mod.Model) -> None:
     if tree.changed or index is None or index.dirs != tree.dirs or not known.present(index.path):
         path = write_index(cfg.data_root, cfg.schemas_dir, tree.records, tree.stamps, tree.dirs)
         if path is not None:
-            known.write(path, m, cfg.schemas_dir, tree.stamps)
+            known.write(path, model(), cfg.schemas_dir, tree.stamps)
 
 
 def wanted(cfg: Config, only) -> list[str]:
