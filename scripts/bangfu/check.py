@@ -99,7 +99,7 @@ def run(
         lambda: modelled() if modelled is not None else model_mod.build(records)
     )
     _write_index(cfg, tree, model_of)
-    findings = [f for rec in records for f in rec.findings]
+    findings = _own_findings(records)
     findings.extend(
         verdicts.rules_findings(cfg, tree, lambda: rules.run_all(model_of(), _context(cfg)))
     )
@@ -118,9 +118,7 @@ def run_first(cfg: Config, tree: Tree, m: model_mod.Model) -> tuple[list[Finding
     """The reference index written (when stale); the records' own findings and those of the
     rules of ``rules.FIRST`` (a list per rule)."""
     _write_index(cfg, tree, lambda: m)
-    return [f for rec in tree.records for f in rec.findings], rules.run(
-        rules.FIRST, m, _context(cfg)
-    )
+    return _own_findings(tree.records), rules.run(rules.FIRST, m, _context(cfg))
 
 
 def run_last(cfg: Config, m: model_mod.Model) -> list[list[Finding]]:
@@ -145,8 +143,12 @@ def kept(cfg: Config, tree: Tree, m: model_mod.Model) -> Result | None:
     if ruled is None:
         return None
     _write_index(cfg, tree, lambda: m)
-    own = [f for rec in tree.records for f in rec.findings]
-    return _result(cfg, own + ruled, tree.records, len(tree.records))
+    return _result(cfg, _own_findings(tree.records) + ruled, tree.records, len(tree.records))
+
+
+def _own_findings(records: list[Record]) -> list[Finding]:
+    """The records' own findings (reading, parsing, schema), in the records' order."""
+    return [f for rec in records for f in rec.findings]
 
 
 def _context(cfg: Config) -> Context:

@@ -34,6 +34,7 @@ from . import cache
 from .config import Config
 from .findings import Finding
 from .load import Tree
+from .readone import finding_from, finding_tuple
 from .writes import replace_file
 
 VERSION = 1
@@ -90,13 +91,14 @@ def cached(cfg: Config, tree: Tree) -> list[Finding] | None:
             return None
         if not all(_row(t) for t in kept):
             return None
-        return [Finding(*t) for t in kept]
+        return [finding_from(t[1:], t[0]) for t in kept]
     except Exception:  # noqa: BLE001 — missing, foreign or damaged: a miss, never fatal
         return None
 
 
 def _row(t) -> bool:
-    """Whether ``t`` is a finding as ``keep`` writes it."""
+    """Whether ``t`` is a finding as ``keep`` writes it: its file, then ``finding_tuple``'s
+    code, severity, message, hint, line, column and path."""
     return (
         type(t) is tuple
         and len(t) == 8
@@ -112,9 +114,7 @@ def keep(cfg: Config, tree: Tree, findings: list[Finding]) -> None:
     path = _path(cfg, tree)
     if path is None:
         return
-    rows = [
-        (f.code, f.severity, f.file, f.message, f.hint, f.line, f.column, f.path) for f in findings
-    ]
+    rows = [(f.file, *finding_tuple(f)) for f in findings]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_file(path, marshal.dumps((VERSION, rows)))
