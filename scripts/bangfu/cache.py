@@ -31,7 +31,7 @@ from .writes import replace_file
 if TYPE_CHECKING:
     from .readfile import FileStat
 
-VERSION = 2  # 2: results carry the record's facts
+VERSION = 3  # 2: results carry the record's facts; 3: bulk records' data packed (record.pack)
 ENV = "BANGFU_CACHE"
 DIRNAME = ".bangfu-cache"
 # files modified this close to the cache's own write time are re-hashed (racy stamps)
@@ -119,7 +119,8 @@ class ParseCache:
     """``files``: rel path → (stamp, digest); ``entries``: digest + kind → cached result.
 
     A result is ``(data, parse_findings, schema_findings, facts)``, findings as tuples without
-    the file name (see ``readone.finding_tuple``), facts as ``facts.record_facts`` gives them."""
+    the file name (see ``readone.finding_tuple``), facts as ``facts.record_facts`` gives them;
+    a clean household's or report's data packed (``record.pack``)."""
 
     path: Path | None
     written_ns: int = 0

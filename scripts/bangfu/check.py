@@ -163,13 +163,16 @@ def _result(cfg: Config, findings: list[Finding], records: list[Record], files: 
 def _write_index(cfg: Config, tree: Tree, model: Callable[[], model_mod.Model]) -> None:
     """The reference index and the names store a check of a few files reads, when stale
     (``model()`` gives the model of the tree's records, for the names store)."""
-    from .cache import open_index, write_index
+    from .cache import enabled, open_index, usable, write_index
     from .privacy import known
 
+    if not enabled() or not usable(cfg.data_root):
+        return  # no index is kept
     index = open_index(cfg.data_root, cfg.schemas_dir)
     # folder stamps left unset because the folder had just changed (racy) are set as soon as
     # a later full check sees them settled; until then few-file checks re-read those folders
     if tree.changed or index is None or index.dirs != tree.dirs or not known.present(index.path):
+        model().unpack()  # both read every household, plan and report
         path = write_index(cfg.data_root, cfg.schemas_dir, tree.records, tree.stamps, tree.dirs)
         if path is not None:
             known.write(path, model(), cfg.schemas_dir, tree.stamps)

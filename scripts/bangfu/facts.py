@@ -291,6 +291,30 @@ def arrow_table(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
     return pa.Table.from_struct_array(pa.array(rows, type=texts)).cast(schema)
 
 
+_SUBMITTED = SCHEMA["report"].get_field_index("submitted")
+_DATE = SCHEMA["entry"].get_field_index("date")
+
+
+def recorded_days(facts: dict[str, list]) -> list[str | None]:
+    """The days a clean record's facts hold (``pipeline.last_update``): a report's submission
+    and its entries' dates. They are every ``submitted``, ``date`` and entry date of a record
+    without findings: the schemas give a household none of them, and a report no ``date`` and
+    entries with a ``kind`` each (``_report`` keeps those)."""
+    return [r[_SUBMITTED] for r in facts.get("report", ())] + [
+        r[_DATE] for r in facts.get("entry", ())
+    ]
+
+
+_ENTRY = tuple(SCHEMA["entry"].get_field_index(c) for c in ("kind", "date", "household"))
+
+
+def entry_contacts(rec) -> list[tuple[str, str | None, str | None]]:
+    """(kind, date as ISO text or None, household or None) of each of a report's entries
+    that is a mapping with a text kind (``_report``), from its facts."""
+    k, d, h = _ENTRY
+    return [(r[k], r[d], r[h]) for r in facts_of(rec).get("entry", ())]
+
+
 def facts_of(rec) -> dict[str, list]:
     """The record's facts: those the loader cached with its parse, else computed now."""
     return rec.facts if rec.facts is not None else record_facts(rec.kind, rec.data)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .record import Record, expected_stem
+from .record import BULK, Packed, Record, expected_stem
 
-# the kinds most records are of: a province holds millions of them, and nothing is published
-# from them but what the aggregate counts (``Model.release``)
-BULK = ("household", "report")
+__all__ = ["BULK", "Model", "Township", "Village", "build"]
 
 
 @dataclass(slots=True)
@@ -77,6 +75,14 @@ class Model:
             if rec.kind in kinds:
                 rec.release()
 
+    def unpack(self) -> None:
+        """Decode the data of every packed record once and keep it (``Packed.unpack``): for
+        the rules, which read every record many times. Before a fork, so that both processes
+        share it."""
+        for rec in self.records:
+            if type(rec.parsed) is Packed:
+                rec.parsed.unpack()
+
     def county_of_village(self, village_id: str) -> str | None:
         v = self.villages.get(village_id)
         return v.county if v else None
@@ -88,12 +94,12 @@ def build(records: list[Record]) -> Model:
     for rec in records:
         if rec.kind is None:
             continue
-        if not isinstance(rec.data, dict) or rec.id is None:
+        rid = rec.id  # read without decoding a packed record's data (``Record.head``)
+        if rid is None or not rec.mapping:
             m.broken[rec.kind].add(expected_stem(rec.rel, rec.kind))
             continue
-        rid = rec.id
         if rec.kind == "report":
-            plan = rec.data.get("plan")
+            plan = rec.head("plan")
             if isinstance(plan, str):
                 m.reports_by_plan[plan].append(rec)
             continue

@@ -39,7 +39,7 @@ from . import render
 from .config import Config, PublishRefused, beijing_time
 from .findings import ERROR, Finding
 from .load import Tree
-from .record import Record
+from .record import Packed, Record
 from .rules.base import date_of
 
 if TYPE_CHECKING:  # the aggregate modules are imported when used: ``bangfu check`` starts fast
@@ -85,9 +85,7 @@ class Aggregate:
 
     @cached_property
     def synthetic(self) -> bool:
-        return any(
-            isinstance(r.data, dict) and r.data.get("synthetic") is True for r in self.model.records
-        )
+        return any(r.head("synthetic") is True for r in self.model.records)
 
     @cached_property
     def figures(self) -> aggregate.Result:
@@ -148,11 +146,16 @@ def last_update(release: Release, records: Sequence[Record]) -> str:
     with contextlib.suppress(ValueError):
         dt.datetime.fromisoformat(release.date)
         return release.date
+    from .facts import recorded_days  # imported when used (pyarrow): only outside git
+
     latest = None
     for rec in records:
-        d = rec.data if isinstance(rec.data, dict) else {}
-        cands = [d.get("submitted"), d.get("date")]
-        cands += [e.get("date") for e in d.get("entries") or [] if isinstance(e, dict)]
+        if isinstance(rec.parsed, Packed) and rec.facts is not None:
+            cands: list = recorded_days(rec.facts)  # as the data's, without decoding it
+        else:
+            d = rec.data if isinstance(rec.data, dict) else {}
+            cands = [d.get("submitted"), d.get("date")]
+            cands += [e.get("date") for e in d.get("entries") or [] if isinstance(e, dict)]
         for c in cands:
             x = date_of(c) if isinstance(c, str) else (c if isinstance(c, dt.date) else None)
             if x and (latest is None or x > latest):
@@ -271,6 +274,7 @@ class Pipeline:
         # wait for the child (``_checked_release``), and the child the supervisor rows of the
         # aggregate too (``_check_part``); else the child runs every rule
         day = self.aggregate(as_of).as_of if release else None
+        self.model.unpack()  # the rules' data, decoded once for both processes
         job = forked.start("数据检查", self._check_part, not release, day)
         supervisor = self._taken_supervisor if release else None
         if not job.forked:  # the check has run: refuse before any figure

@@ -20,7 +20,7 @@ from .codes import (
 )
 from .findings import Finding
 from .readfile import FileStat, lstat_problem, read_bounded, too_large
-from .record import Record, classify, hidden, locate
+from .record import Record, classify, hidden, locate, pack, packed
 from .yamlsafe import MAX_BYTES, Parsed, decode, parse
 
 
@@ -149,8 +149,9 @@ def parse_one(path: str, file: str, rel: tuple, kind: str | None, schemas_dir: s
         schema_findings = validate(rec, _schemas_path(schemas_dir), raw)
     from .facts import record_facts  # imported when used (pyarrow): as above
 
+    clean = not rec.findings and not schema_findings
     return digest(raw), (
-        rec.data,  # its keys and short strings interned by the parser
+        pack(kind, rec.data, clean),  # its keys and short strings interned by the parser
         [finding_tuple(f) for f in rec.findings],
         [finding_tuple(f) for f in schema_findings],
         record_facts(kind, rec.data),
@@ -165,15 +166,21 @@ def _schemas_path(schemas_dir: str) -> Path:
 
 
 def fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:
-    """Put a (data, parse findings, schema findings, facts) result on a record."""
+    """Put a (data, parse findings, schema findings, facts) result on a record; a clean bulk
+    record's data as packed (``record.pack``). False: a malformed result (read it again)."""
     if type(result) is not tuple or len(result) != 4:
         return False
     rec.facts = result[3] if type(result[3]) is dict else None
     if not result[1] and not result[2] and result[0] is not None:
-        rec.parsed = Parsed(result[0], None, [], FileText(path))
+        parsed = packed(result[0], FileText(path))
+        if parsed is None:
+            return False
+        rec.parsed = parsed
         return True
     try:
         data, pf, sf, _facts = result
+        if type(data) is tuple:  # packed, though a record with findings never is: damaged
+            return False
         findings = [finding_from(t, rec.file) for t in pf]
         schema = [finding_from(t, rec.file) for t in sf]
     except (TypeError, ValueError):

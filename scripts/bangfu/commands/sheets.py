@@ -15,7 +15,9 @@ from ..sheets.forms import SEALED_PLACEHOLDER
 def _model(cfg):
     from ..pipeline import Pipeline
 
-    return Pipeline(cfg).model
+    model = Pipeline(cfg).model
+    model.unpack()  # the forms read records' data many times: decoded once and kept
+    return model
 
 
 def _out(value: str) -> Path:

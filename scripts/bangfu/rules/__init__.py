@@ -27,6 +27,7 @@ def run_all(model, ctx) -> list[Finding]:
     """The findings of every rule, in ``RULES`` order. On a large model with a second core,
     the rules of ``SECOND`` run in a forked child (``forked``: the model is shared, the
     findings come back pickled) while this process runs the others; the list is the same."""
+    model.unpack()  # before the fork: both processes share the decoded data
     if len(model.records) < PARALLEL_MIN or not forked.can_fork():
         return [f for found in run(RULES, model, ctx) for f in found]
     job = forked.start("数据检查", run, LAST, model, ctx, lost="检查没有完成")
@@ -39,7 +40,9 @@ def run_all(model, ctx) -> list[Finding]:
 
 
 def run(rules: Sequence[ModuleType], model, ctx) -> list[list[Finding]]:
-    """The findings of each of ``rules`` (a list per rule, in that order)."""
+    """The findings of each of ``rules`` (a list per rule, in that order). The rules read
+    every record many times: each record's data is decoded once first (``Model.unpack``)."""
+    model.unpack()
     return [list(rule.check(model, ctx)) for rule in rules]
 
 

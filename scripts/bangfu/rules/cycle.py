@@ -133,15 +133,20 @@ def supervisor_rows(model: Model, as_of: dt.date) -> list[tuple[str, str, bool]]
 
 
 def _contacts(model: Model, as_of: dt.date) -> dict[str, list[dt.date]]:
-    """Household → sorted dates of its contacts (走访, 电话回访, 慰问) on or before as_of."""
+    """Household → sorted dates of its contacts (走访, 电话回访, 慰问) on or before as_of.
+    Read from the reports' facts (``facts.entry_contacts``: every entry that is a mapping
+    with a kind, its date when a valid one and its household when a text), which a packed
+    report gives without decoding its data."""
+    from ..facts import entry_contacts  # imported when used (pyarrow)
+
     out: dict[str, list[dt.date]] = defaultdict(list)
     for reps in model.reports_by_plan.values():
         for rep in reps:
-            for e in _list(_dict(rep.data).get("entries")):
-                if not isinstance(e, dict) or e.get("kind") not in CONTACT_KINDS:
+            for kind, text, hh in entry_contacts(rep):
+                if kind not in CONTACT_KINDS or text is None or hh is None:
                     continue
-                day, hh = date_of(e.get("date")), e.get("household")
-                if day is not None and day <= as_of and isinstance(hh, str):
+                day = date_of(text)
+                if day is not None and day <= as_of:
                     out[hh].append(day)
     return {k: sorted(v) for k, v in out.items()}
 

@@ -94,6 +94,7 @@ def _run(cfg: Config, path: Path, *, dry_run: bool, identities: list | None) -> 
         return out
     pipe = Pipeline(cfg)  # records with their own findings: the baseline of check_overlay
     records, model = pipe.records, pipe.model
+    model.unpack()  # read, compared and written over many times: decoded once and kept
     lists = opts.build(model, cfg.schemas_dir)
     for hid in sorted(model.ids("household")):  # any household may be named by its id
         lists["households"].add(hid, hid)

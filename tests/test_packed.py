@@ -1,0 +1,207 @@
+"""A clean household's or report's data kept as marshal bytes until read (``record.Packed``):
+read as parsed, decoded anew at each read, never held by the model's index, the site's
+figures read each household at most twice and no report, the rules decode each record once
+and keep it, and a damaged pack in the parse cache is read again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bangfu import cache, check, load, readone
+from bangfu.aggregate.store import tier_rows
+from bangfu.config import Config
+from bangfu.facts import entry_contacts
+from bangfu.model import BULK
+from bangfu.pipeline import Pipeline, last_update
+from bangfu.publish.release import release_of
+from bangfu.record import HEAD, Packed, Record, pack, packed
+from bangfu.rules.base import date_of
+from bangfu.rules.cycle import supervisor_rows
+from bangfu.yamlsafe import Parsed
+
+from .conftest import CASES, make_case
+
+AS_OF = "2026-06-30"
+
+
+def _copy(demo_data: Path, tmp: Path) -> Path:
+    """The demo corpus in a folder of its own, with a place for the caches."""
+    root = tmp / "demo"
+    shutil.copytree(demo_data.parent, root, ignore=shutil.ignore_patterns(".bangfu-cache"))
+    (root / ".bangfu-cache").mkdir()
+    return root / "data"
+
+
+@pytest.fixture
+def decodes(monkeypatch) -> Counter:
+    """Reads of a packed record's data that decode it (``Packed.data``), by the record's
+    kind, told apart by its head (a report names its plan)."""
+    seen: Counter = Counter()
+    real = Packed.data
+
+    def counted(self):
+        if self.still_packed:
+            seen["report" if self.head[HEAD.index("plan")] else "household"] += 1
+        return real.fget(self)
+
+    monkeypatch.setattr(Packed, "data", property(counted, real.fset))
+    monkeypatch.delenv("BANGFU_CACHE", raising=False)
+    return seen
+
+
+def test_clean_households_and_reports_are_packed_and_read_as_parsed(demo_data):
+    records = Pipeline(Config.make(demo_data, as_of=AS_OF)).records
+    kinds = Counter((r.kind, type(r.parsed) is Packed) for r in records)
+    assert kinds[("household", True)] >= 300 and kinds[("report", True)] > 300
+    assert not any(packed for (kind, packed) in kinds if kind not in BULK)
+    assert kinds[("household", False)] == kinds[("report", False)] == 0  # all clean
+    for rec in [r for r in records if r.kind in BULK][::37]:
+        fresh = readone.read_record(demo_data.parent / rec.file, demo_data)
+        assert rec.data == fresh.data and rec.data is not rec.data  # decoded at every read
+        assert rec.id == fresh.data["id"] == rec.head("id")
+        for key in HEAD:
+            assert rec.head(key) == fresh.head(key) == fresh.data.get(key)
+        assert rec.mapping
+
+
+def test_a_record_with_findings_is_kept_as_parsed(tmp_path):
+    root = make_case(tmp_path, CASES / "invalid" / "enum-value")
+    records = Pipeline(Config.make(root / "data", as_of="2025-01-01")).records
+    wrong = [r for r in records if r.findings]
+    assert wrong and all(type(r.parsed) is not Packed for r in wrong)
+    assert all(f.line and f.line > 1 for r in wrong for f in r.findings)
+    assert any(type(r.parsed) is Packed for r in records)  # the clean ones are packed
+
+
+def test_pack_keeps_only_clean_mappings_of_the_bulk_kinds():
+    data = {"id": "h-1", "plan": ["x"], "synthetic": True, "members": [{"name": "甲"}]}
+    head, raw = pack("household", data, True)
+    assert head == ("h-1", None, True) and type(raw) is bytes  # a list is no head value
+    assert packed((head, raw)).data == data
+    assert pack("household", data, False) is data  # a record with findings
+    assert pack("plan", data, True) is data  # not a bulk kind
+    assert pack("report", ["a"], True) == ["a"]  # not a mapping
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        (("h-1", None), b"\x00"),  # a head one short
+        (("h-1", None, 3), b"\x00"),  # a number in the head
+        (["h-1", None, None], b"\x00"),  # a list for the head
+        (("h-1", None, None), "text"),  # text for the bytes
+        (("h-1", None, None),),  # no bytes
+    ],
+)
+def test_a_damaged_pack_in_the_parse_cache_is_read_again(demo_data, tmp_path, damaged, monkeypatch):
+    monkeypatch.delenv("BANGFU_CACHE", raising=False)
+    assert packed(damaged) is None
+    data = _copy(demo_data, tmp_path)
+    first = load.load_tree(data, data.parent / "schemas").records
+    path = cache.cache_file(data, data.parent / "schemas")
+    kept = cache.read_cache(path)
+    assert kept.entries
+    for key, (_data, pf, sf, facts) in list(kept.entries.items()):
+        kept.entries[key] = (damaged, pf, sf, facts)
+    kept.dirty = True
+    kept.save()
+    again = load.load_tree(data, data.parent / "schemas").records
+    assert [(r.file, r.kind, r.data, r.findings) for r in again] == [
+        (r.file, r.kind, r.data, r.findings) for r in first
+    ]
+
+
+def test_the_index_reads_no_packed_data_and_the_rules_decode_each_record_once(
+    demo_data, decodes, monkeypatch
+):
+    monkeypatch.setenv("BANGFU_CACHE", "0")
+    pipe = Pipeline(Config.make(demo_data, as_of=AS_OF))
+    pipe.model  # noqa: B018 (the index: ids and plans from the heads)
+    assert pipe.model.reports_by_plan and pipe.model.by_kind["household"]
+    assert decodes == Counter()
+    bulk = [r for r in pipe.records if type(r.parsed) is Packed]
+    result = check.run(pipe.cfg, modelled=lambda: pipe.model, loaded=lambda: pipe.tree)
+    assert decodes == Counter()  # decoded once, up front, and kept for every rule
+    assert bulk and not any(r.parsed.still_packed for r in bulk)
+    assert all(r.data is r.data for r in bulk)
+    assert not [f for f in result.findings if f.severity == "error"]
+
+
+def test_the_site_reads_each_household_at_most_twice_and_no_report(demo_data, tmp_path, decodes):
+    data = _copy(demo_data, tmp_path)
+    check.run(Config.make(data, as_of=AS_OF))  # keeps the rules' findings (``verdicts``)
+    decodes.clear()
+    packed_run = Pipeline(Config.make(data, as_of=AS_OF)).publishable("site", release=True)
+    households = len(packed_run.model.by_kind["household"])
+    assert decodes["report"] == 0 and 0 < decodes["household"] <= 2 * households
+    whole = Pipeline(Config.make(data, as_of=AS_OF))
+    whole.model.unpack()
+    decoded_run = whole.publishable("site", release=True)
+    assert decoded_run.figures.tables["organizations"].rows  # figures of something
+    assert packed_run.figures == decoded_run.figures  # every table, cell and status
+
+
+@pytest.mark.parametrize("day", [dt.date(2024, 3, 15), dt.date(2026, 6, 30)])
+def test_rows_read_from_packed_records_are_those_of_their_data(tmp_path, day):
+    """The supervisor rows (contacts from the reports' facts), the tier rows and the last
+    update outside Git (the reports' days from their facts) are those of the decoded data."""
+    data = make_case(tmp_path, CASES / "valid" / "cycle-rules") / "data"
+    cfg = Config.make(data, as_of=AS_OF)
+    packed_model, decoded = Pipeline(cfg).model, Pipeline(cfg).model
+    decoded.unpack()
+    assert any(type(r.parsed) is Packed and r.parsed.head for r in packed_model.records)
+    rows = supervisor_rows(packed_model, day)
+    assert rows == supervisor_rows(decoded, day) and any(found for *_, found in rows)
+    assert tier_rows(packed_model) == tier_rows(decoded) != []
+    release = release_of(data)  # outside Git: the latest date in the records
+    assert last_update(release, packed_model.records) == last_update(release, decoded.records)
+    assert last_update(release, packed_model.records) > "2024"
+
+
+def _contacts_of_data(d: dict) -> list[tuple]:
+    """What a report's data says of its entries, as the visit rules read it before they read
+    the facts: every mapping entry with a text kind; its date when a valid one; its household
+    when a text."""
+    out = []
+    for e in d.get("entries") or []:
+        if isinstance(e, dict) and isinstance(e.get("kind"), str):
+            day = e.get("date") if date_of(e.get("date")) is not None else None
+            out.append(
+                (e["kind"], day, e["household"] if isinstance(e.get("household"), str) else None)
+            )
+    return out
+
+
+def test_the_contacts_read_from_a_reports_facts_are_those_of_its_data(demo_data):
+    reports = [
+        r for r in Pipeline(Config.make(demo_data, as_of=AS_OF)).records if r.kind == "report"
+    ]
+    assert sum(len(entry_contacts(r)) for r in reports) > 300
+    for rec in reports:
+        assert entry_contacts(rec) == _contacts_of_data(rec.data)
+    odd = {
+        "id": "2024-05",
+        "plan": "tp-one",
+        "entries": [
+            "走访",  # not a mapping
+            {"kind": 1, "date": "2024-05-02", "household": "h-1"},  # a number for the kind
+            {"kind": "走访", "date": "2024-02-30", "household": "h-1"},  # no such day
+            {"kind": "走访", "date": "2024-05-03", "household": ["h-1"]},  # a list
+            {"kind": "电话回访", "date": "2024-05-04", "household": "h-2"},
+        ],
+    }
+    rec = Record("report", "data/r.yaml", ("r.yaml",), Parsed(odd))
+    assert (
+        entry_contacts(rec)
+        == _contacts_of_data(odd)
+        == [
+            ("走访", None, "h-1"),
+            ("走访", "2024-05-03", None),
+            ("电话回访", "2024-05-04", "h-2"),
+        ]
+    )
