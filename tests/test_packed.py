@@ -6,7 +6,9 @@ and keep it, and a damaged pack in the parse cache is read again."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from bangfu.config import Config
 from bangfu.facts import entry_contacts
 from bangfu.model import BULK
 from bangfu.pipeline import Pipeline, last_update
+from bangfu.policy import PolicyIndex
 from bangfu.publish.release import release_of
 from bangfu.record import HEAD, Packed, Record, pack, packed
 from bangfu.rules.base import date_of
@@ -37,16 +40,26 @@ def _copy(demo_data: Path, tmp: Path) -> Path:
     return root / "data"
 
 
+def _settle(data: Path) -> None:
+    """Every file and folder of ``data`` dated an hour back, as a checkout's are by the time
+    a check has ended."""
+    back = time.time() - 3600
+    for path in [data, *data.rglob("*")]:
+        os.utime(path, (back, back))
+
+
 @pytest.fixture
 def decodes(monkeypatch) -> Counter:
     """Reads of a packed record's data that decode it (``Packed.data``), by the record's
-    kind, told apart by its head (a report names its plan)."""
+    kind, told apart by its head (a report names its plan), and by (kind, id)."""
     seen: Counter = Counter()
     real = Packed.data
 
     def counted(self):
         if self.still_packed:
-            seen["report" if self.head[HEAD.index("plan")] else "household"] += 1
+            kind = "report" if self.head[HEAD.index("plan")] else "household"
+            seen[kind] += 1
+            seen[kind, self.id] += 1
         return real.fget(self)
 
     monkeypatch.setattr(Packed, "data", property(counted, real.fset))
@@ -81,7 +94,7 @@ def test_a_record_with_findings_is_kept_as_parsed(tmp_path):
 def test_pack_keeps_only_clean_mappings_of_the_bulk_kinds():
     data = {"id": "h-1", "plan": ["x"], "synthetic": True, "members": [{"name": "甲"}]}
     head, raw = pack("household", data, True)
-    assert head == ("h-1", None, True) and type(raw) is bytes  # a list is no head value
+    assert head == ("h-1", None, True, None) and type(raw) is bytes  # a list is no head value
     assert packed((head, raw)).data == data
     assert pack("household", data, False) is data  # a record with findings
     assert pack("plan", data, True) is data  # not a bulk kind
@@ -91,11 +104,11 @@ def test_pack_keeps_only_clean_mappings_of_the_bulk_kinds():
 @pytest.mark.parametrize(
     "damaged",
     [
-        (("h-1", None), b"\x00"),  # a head one short
-        (("h-1", None, 3), b"\x00"),  # a number in the head
-        (["h-1", None, None], b"\x00"),  # a list for the head
-        (("h-1", None, None), "text"),  # text for the bytes
-        (("h-1", None, None),),  # no bytes
+        (("h-1", None, None), b"\x00"),  # a head one short
+        (("h-1", None, 3, None), b"\x00"),  # a number in the head
+        (["h-1", None, None, None], b"\x00"),  # a list for the head
+        (("h-1", None, None, None), "text"),  # text for the bytes
+        (("h-1", None, None, None),),  # no bytes
     ],
 )
 def test_a_damaged_pack_in_the_parse_cache_is_read_again(demo_data, tmp_path, damaged, monkeypatch):
@@ -132,18 +145,71 @@ def test_the_index_reads_no_packed_data_and_the_rules_decode_each_record_once(
     assert not [f for f in result.findings if f.severity == "error"]
 
 
-def test_the_site_reads_each_household_at_most_twice_and_no_report(demo_data, tmp_path, decodes):
+@pytest.mark.parametrize("rules_here", [False, True])
+def test_the_site_reads_no_report_and_only_the_households_a_policy_rule_judges(
+    demo_data, tmp_path, decodes, rules_here
+):
+    """With the rules' findings kept, the figures read a household's data only where a
+    policy's rules make rows of it (the derived tier, the supervisor rows), at most twice,
+    and no report's: in the demo corpus no policy applies to a county, unless one is added
+    for a province's (``rules_here``)."""
     data = _copy(demo_data, tmp_path)
+    here = _add_rules(data) if rules_here else set()
+    _settle(data)  # no file so new that the next load reads it again (``cache.RACY_SECONDS``)
     check.run(Config.make(data, as_of=AS_OF))  # keeps the rules' findings (``verdicts``)
     decodes.clear()
     packed_run = Pipeline(Config.make(data, as_of=AS_OF)).publishable("site", release=True)
-    households = len(packed_run.model.by_kind["household"])
-    assert decodes["report"] == 0 and 0 < decodes["household"] <= 2 * households
+    assert packed_run.figures  # computed before the records are let go
+    judged = _judged(data, here)
+    assert decodes["report"] == 0 and (decodes["household"] > 0) == rules_here
+    assert {k[1] for k in decodes if isinstance(k, tuple) and k[0] == "household"} <= judged
+    # twice each (the derived tier, the supervisor rows), and once more for each line and
+    # column a supervisor row's finding places (``Parsed.positions``)
+    assert rules_here <= max((decodes["household", h] for h in judged), default=0) <= 4
     whole = Pipeline(Config.make(data, as_of=AS_OF))
     whole.model.unpack()
     decoded_run = whole.publishable("site", release=True)
     assert decoded_run.figures.tables["organizations"].rows  # figures of something
     assert packed_run.figures == decoded_run.figures  # every table, cell and status
+
+
+def _add_rules(data: Path) -> set[str]:
+    """The test case's policy of visits, tiers, household plans and gradual exit, for the
+    county of the first household of the demo corpus (one of its 41): the households of the
+    others are under none. Gives that county."""
+    county = sorted((data / "households").glob("*/*/*.yaml"))[0].parts[-3]
+    text = (CASES / "valid" / "cycle-rules" / "data" / "policy" / "tp-cycle.yaml").read_text()
+    text = text.replace("id: tp-cycle", "id: tp-here").replace(
+        "document: test-source", "document: normalized-assistance-work-plans"
+    )
+    (data / "policy" / "tp-here.yaml").write_text(text.replace("tc-alpha", county), "utf-8")
+    return {county}
+
+
+def _judged(data: Path, counties: set[str]) -> set[str]:
+    """The households of ``counties``, by the village their file names."""
+    model = Pipeline(Config.make(data, as_of=AS_OF)).model
+    homes = model.by_kind["household"].items()
+    return {h for h, r in homes if model.county_of_village(r.head("village")) in counties}
+
+
+def test_only_the_households_of_counties_a_rule_can_apply_to_are_judged(
+    demo_data, tmp_path, monkeypatch
+):
+    """The rows of the policies' rules skip the counties no policy with such a rule can apply
+    to (``PolicyIndex.counties_where``) and are those of judging every household."""
+    data = _copy(demo_data, tmp_path)
+    here = _add_rules(data)
+    model = Pipeline(Config.make(data, as_of=AS_OF)).model
+    day = dt.date(2024, 6, 30)
+    skipping = (supervisor_rows(model, day), tier_rows(model))
+    assert skipping[0] and skipping[1]
+    judged = _judged(data, here)
+    assert 0 < len(judged) < len(model.by_kind["household"])
+    assert {h for h, *_ in skipping[0]} <= judged and {h for h, _ in skipping[1]} <= judged
+    everywhere = set(model.by_kind["county"])
+    monkeypatch.setattr(PolicyIndex, "counties_where", lambda self, sets: everywhere)
+    assert (supervisor_rows(model, day), tier_rows(model)) == skipping
 
 
 @pytest.mark.parametrize("day", [dt.date(2024, 3, 15), dt.date(2026, 6, 30)])

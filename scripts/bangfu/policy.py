@@ -9,6 +9,7 @@ county; a record marked ``basis: assumption`` is the project's own default and s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .model import Model
@@ -136,6 +137,17 @@ class PolicyIndex:
                 best = min(cands, key=lambda sp: (-sp[0], _year_key(sp[1])))[1]
         self._cache[key] = best
         return best
+
+    def counties_where(self, sets: Callable[[Policy], bool]) -> set[str]:
+        """The counties for which some policy that can apply to them (``for_county``, in any
+        year: one whose scope matches the county) ``sets``; a household elsewhere is judged
+        by no policy that does."""
+        out = set()
+        for cid, crec in self.model.by_kind["county"].items():
+            county = crec.data if isinstance(crec.data, dict) else {}
+            if any(_specificity(s, county) is not None and sets(p) for s, p in self.policies):
+                out.add(cid)
+        return out
 
     def small_cell_threshold(self) -> int:
         """The strictest small-cell threshold any policy record sets (default 1 = no suppression)."""

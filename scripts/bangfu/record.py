@@ -20,8 +20,9 @@ SEALED_FIELD = "sealed"
 # from them but what the aggregate counts (``Packed``, ``Model.release``)
 BULK = ("household", "report")
 # a packed record's top-level fields read without its data: by the model's index (``id``, a
-# report's ``plan``) and by the site's synthetic-data notice (``synthetic``)
-HEAD = ("id", "plan", "synthetic")
+# report's ``plan``), the site's synthetic-data notice (``synthetic``) and the rows of the
+# policies' rules, to find a household's county (``village``; ``rules.tiers.households_under``)
+HEAD = ("id", "plan", "synthetic", "village")
 
 
 class Released:
@@ -58,7 +59,11 @@ class Packed(Parsed):
     __slots__ = ("_packed", "head")
 
     def __init__(self, head: tuple, packed: bytes, source=None):
-        super().__init__(None, None, [], source)
+        # the slots set here, not through ``Parsed.__init__`` and the ``data`` setter: a
+        # province's load makes a million of these; the data slot is set by ``unpack``
+        self.findings: list[Finding] = []
+        self._positions = None
+        self._source = source
         self.head = head
         self._packed: bytes | None = packed
 
@@ -109,9 +114,12 @@ def packed(kept: object, source=None) -> Parsed | None:
     if len(kept) != 2 or type(kept[0]) is not tuple or type(kept[1]) is not bytes:
         return None
     head = kept[0]
-    if len(head) != len(HEAD) or not all(v is None or type(v) in (str, bool) for v in head):
+    if len(head) != len(HEAD) or not all(map(_HEAD_TYPES.__contains__, map(type, head))):
         return None
     return Packed(head, kept[1], source)
+
+
+_HEAD_TYPES = frozenset((str, bool, type(None)))
 
 
 def _released() -> RuntimeError:

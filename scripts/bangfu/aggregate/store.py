@@ -35,7 +35,7 @@ from ..monitor import CONTACT_KINDS, MONITORED, expected_periods
 from ..policy import PolicyIndex
 from ..rules.base import period_of
 from ..rules.cycle import supervisor_rows
-from ..rules.tiers import derive, policy_of
+from ..rules.tiers import derive, households_under, policy_of
 
 _EXACT = {"entry": ("amount",), "plan": ("planned",)}  # amount columns, per fact table
 EXPECTED = pa.schema(
@@ -199,8 +199,8 @@ def tier_rows(model) -> list[tuple]:
     """(household, derived tier or None) for every household whose policy derives tiers."""
     policies = PolicyIndex(model)
     out = []
-    for hid in sorted(model.ids("household")):
-        d = model.get("household", hid).data
+    for hid, rec in households_under(model, policies, lambda p: bool(p.get("warning_tiers"))):
+        d = rec.data
         if not isinstance(d, dict):
             continue
         applies, tier = derive(d, policy_of(model, policies, d))

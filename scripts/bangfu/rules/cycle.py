@@ -56,7 +56,7 @@ from ..monitor import CONTACT_KINDS
 from ..policy import PolicyIndex
 from .base import at, date_of
 from .steps import compare, exit_procedure, named_steps
-from .tiers import _list, _number, policy_of
+from .tiers import _list, _number, households_under, policy_of
 
 EXIT_STEP = "退出公示"
 GUARANTEES = {
@@ -95,20 +95,21 @@ def check(model: Model, ctx) -> Iterator[Finding]:
 
 
 # the findings supervisors follow up, counted per place by ``bangfu status`` (figures.sql
-# status_place): the households that produce the code on the as-of date
+# status_place): the households that produce the code on the as-of date; only where a policy
+# has one of the fields turning their rules on
+CYCLE_KEYS = ("household_plan", "visits", "gradual_exit_months")
+
+
 def supervisor_rows(model: Model, as_of: dt.date) -> list[tuple[str, str, bool]]:
-    """(household, code, found) for every household whose policy sets the rule of the code:
-    ``found`` when the rules of this module — the same functions the checker runs — find it
-    lacking its 一户一策, with a visit gap or past its 渐退期 on ``as_of``. A household whose
-    policy does not set a rule has no row for it (the rule is off there). Every household is
-    judged as if still monitored (its recorded exit may be after ``as_of``); whether it was
-    monitored on ``as_of`` is the snapshot's (figures.sql)."""
+    """(household, code, found) for every household whose policy sets the rule of the code
+    (none where it is off): ``found`` when this module's rules, the checker's, find it lacking
+    its 一户一策, with a visit gap or past its 渐退期 on ``as_of``; judged as if monitored (its
+    exit may be after ``as_of``): whether it was is the snapshot's (figures.sql)."""
     index = PolicyIndex(model)
-    contacts = _contacts(model, as_of)
+    contacts: dict | None = None  # read once a household is under a rule
     out = []
-    for hid in sorted(model.ids("household")):
-        rec = model.get("household", hid)
-        d = rec.data if rec is not None else None
+    for hid, rec in households_under(model, index, lambda p: any(map(p.get, CYCLE_KEYS))):
+        d, contacts = rec.data, contacts if contacts is not None else _contacts(model, as_of)
         pol = policy_of(model, index, d) if isinstance(d, dict) else None
         if pol is None:
             continue

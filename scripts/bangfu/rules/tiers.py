@@ -13,12 +13,13 @@ that contradicts it is a finding (``tier.mismatch``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..codes import TIER_MISMATCH
 from ..findings import Finding
 from ..model import Model
 from ..policy import Policy, PolicyIndex
+from ..record import Record
 from .base import at
 
 SUDDEN, BETWEEN, LISTED = "骤变", "低保标准至监测线", "类别或退出救助"
@@ -71,6 +72,20 @@ def derive(d: dict, pol: Policy | None) -> tuple[bool, str | None]:
 def county_of(model: Model, d: dict) -> str | None:
     v = d.get("village")
     return model.county_of_village(v) if isinstance(v, str) else None
+
+
+def households_under(
+    model: Model, index: PolicyIndex, sets: Callable[[Policy], bool]
+) -> Iterator[tuple[str, Record]]:
+    """(id, record) of every household, in id order, in a county for which some policy
+    ``sets`` (``PolicyIndex.counties_where``): those whose policy can set it. Its county is
+    read from its village in its head, so that a packed household elsewhere is not decoded."""
+    counties = index.counties_where(sets)
+    for hid in sorted(model.ids("household")) if counties else ():
+        rec = model.by_kind["household"][hid]
+        v = rec.head("village")
+        if isinstance(v, str) and model.county_of_village(v) in counties:
+            yield hid, rec
 
 
 def income_year(d: dict) -> int | None:
