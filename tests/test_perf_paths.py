@@ -244,7 +244,7 @@ def test_cached_facts_hold_each_short_text_interned_and_equal_the_facts_of_the_d
     import sys
 
     from bangfu.facts import record_facts
-    from bangfu.record import BULK, classify, packed
+    from bangfu.record import classify
 
     root = demo_data.resolve()
     seen: dict[str, int] = {}
@@ -252,11 +252,9 @@ def test_cached_facts_hold_each_short_text_interned_and_equal_the_facts_of_the_d
         kind = classify(rel) if path.endswith(".yaml") and not hid else None
         if kind is None:
             continue
-        _dig, (kept, pf, _sf, facts) = readone.parse_one(
+        _dig, (data, pf, _sf, facts) = readone.parse_one(
             path, "data/" + "/".join(rel), rel, kind, str(ROOT / "schemas")
         )
-        data = packed(kept).data  # a clean household's or report's data is kept packed
-        assert (type(kept) is tuple) == (kind in BULK)
         assert not pf and facts == record_facts(kind, data)
         texts = [v for rows in facts.values() for row in rows for v in row if type(v) is str]
         assert all(sys.intern("".join(list(t))) is t for t in texts if len(t) <= 32), path

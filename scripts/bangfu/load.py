@@ -20,7 +20,7 @@ from .config import cores, workers_set
 from .findings import Finding
 from .layout import kind_of
 from .readfile import read_bounded, stat_values
-from .readone import fill, parse_one, precheck
+from .readone import fill, kept, parse_one, precheck
 from .record import Record, classify
 from .writes import is_tool_temp
 from .yamlsafe import MAX_BYTES
@@ -324,7 +324,7 @@ def _load_tree(
         fill(records[i], result, schema_f, i, path)
         digests[i] = dig
         if dig is not None and store.path is not None:
-            store.put("/".join(rel), stamp, dig, kind, result)
+            store.put("/".join(rel), stamp, dig, kind, kept(kind, result))
     changed = True
     if store.path is not None:
         changed = store.dirty or set(store.files) != keep

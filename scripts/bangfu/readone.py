@@ -149,9 +149,8 @@ def parse_one(path: str, file: str, rel: tuple, kind: str | None, schemas_dir: s
         schema_findings = validate(rec, _schemas_path(schemas_dir), raw)
     from .facts import record_facts  # imported when used (pyarrow): as above
 
-    clean = not rec.findings and not schema_findings
     return digest(raw), (
-        pack(kind, rec.data, clean),  # its keys and short strings interned by the parser
+        rec.data,  # its keys and short strings interned by the parser
         [finding_tuple(f) for f in rec.findings],
         [finding_tuple(f) for f in schema_findings],
         record_facts(kind, rec.data),
@@ -163,6 +162,16 @@ def _schemas_path(schemas_dir: str) -> Path:
     """One ``Path`` per folder: the schema check's caches are keyed by it, and the same object
     is found without hashing a new one per file."""
     return Path(schemas_dir)
+
+
+def kept(kind: str | None, result: tuple) -> tuple:
+    """A (data, parse findings, schema findings, facts) result as the parse cache keeps it: a
+    clean bulk record's data packed (``record.pack``), so that a later load holds it as bytes.
+    Packed here, as it goes into the cache, not by the workers: a load that parses a record
+    now holds its data decoded, as the rules read it (decoding a million records one by one
+    cost more than their parse's results in one piece)."""
+    data, pf, sf, facts = result
+    return pack(kind, data, not pf and not sf), pf, sf, facts
 
 
 def fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:

@@ -89,6 +89,8 @@ class Packed(Parsed):
         return self._packed is not None
 
     def unpack(self) -> None:
+        """Decode the data once and keep it: ``data`` is then the same object at every read,
+        and a change to it stays."""
         if self._packed is not None:
             self.data = marshal.loads(self._packed)
 

@@ -38,8 +38,10 @@ class Plan:
 
 
 def loaded(cfg: Config) -> tuple[list[Record], Model]:
-    records = [r for r in load_checked(cfg).records if isinstance(r.data, dict) and r.kind]
-    return records, build(records)
+    records = [r for r in load_checked(cfg).records if r.kind and r.mapping]
+    model = build(records)
+    model.unpack()  # each record read several times: decoded once and kept
+    return records, model
 
 
 def reseal(

@@ -18,7 +18,20 @@ class Context:
     schemas_dir: Path | None = None  # the schemas checked against (None: the package's own)
 
 
-def at(rec: Record, code: Code, parts, message: str, **kw) -> Finding:
+class Unplaced:
+    """A record's stand-in for findings that are counted, never shown (``cycle.supervisor_rows``):
+    they carry no line or column, so that the file is not read again to place them."""
+
+    __slots__ = ("file",)
+
+    def __init__(self, rec: Record):
+        self.file = rec.file
+
+    def at(self, parts) -> tuple[int, int]:
+        return 0, 0  # no place (``codes.make``'s default)
+
+
+def at(rec: Record | Unplaced, code: Code, parts, message: str, **kw) -> Finding:
     parts = tuple(parts)
     line, col = rec.at(parts)
     return make(code, rec.file, message, line=line, column=col, path=json_path(parts), **kw)

@@ -54,7 +54,7 @@ from ..findings import Finding
 from ..model import Model
 from ..monitor import CONTACT_KINDS
 from ..policy import PolicyIndex
-from .base import at, date_of
+from .base import Unplaced, at, date_of
 from .steps import compare, exit_procedure, named_steps
 from .tiers import _list, _number, households_under, policy_of
 
@@ -113,18 +113,18 @@ def supervisor_rows(model: Model, as_of: dt.date) -> list[tuple[str, str, bool]]
         pol = policy_of(model, index, d) if isinstance(d, dict) else None
         if pol is None:
             continue
-        checks = {
+        checks = {  # found or not: the findings are not shown (``Unplaced``)
             ASSIST_NO_HOUSEHOLD_PLAN: (
                 bool(_dict(pol.get("household_plan"))),
-                _household_plan(rec, d, pol, as_of),
+                _household_plan(Unplaced(rec), d, pol, as_of),
             ),
             ASSIST_VISIT_GAP: (
                 _under_visits(d, pol),
-                _visits(rec, d, pol, contacts.get(hid, ()), as_of),
+                _visits(Unplaced(rec), d, pol, contacts.get(hid, ()), as_of),
             ),
             EXIT_GRADUAL_ENDED: (
                 isinstance(pol.get("gradual_exit_months"), int),
-                _gradual(rec, d, pol, as_of),
+                _gradual(Unplaced(rec), d, pol, as_of),
             ),
         }
         for code, (on, findings) in checks.items():  # generators: run only where on
