@@ -175,8 +175,9 @@ def kept(kind: str | None, result: tuple) -> tuple:
 
 
 def fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:
-    """Put a (data, parse findings, schema findings, facts) result on a record; a clean bulk
-    record's data as packed (``record.pack``). False: a malformed result (read it again)."""
+    """Put a (data, parse findings, schema findings, facts) result on a record: one just
+    parsed, or one from the parse cache, whose clean bulk records' data is packed (``kept``).
+    False: a malformed result (read it again)."""
     if type(result) is not tuple or len(result) != 4:
         return False
     rec.facts = result[3] if type(result[3]) is dict else None

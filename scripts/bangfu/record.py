@@ -48,13 +48,14 @@ class Released:
 
 
 class Packed(Parsed):
-    """A clean bulk record's parse (no findings of its own) whose data stays as marshal bytes
-    until read: ``data`` decodes it anew at every read and keeps nothing, ``unpack`` decodes it
-    once and keeps it. At 200,000 households a household's data held 4.7 KB as objects, 1.3
-    KB packed; a command whose figures come from the records' facts (``bangfu site`` with
-    the rules' findings kept, ``verdicts``) reads each household twice and never holds them
-    all. The rules read every record many times: ``Model.unpack`` first. ``head``: the
-    record's ``HEAD`` fields, each when a text or a truth value (else None)."""
+    """A clean bulk record's parse (no findings of its own), loaded from the parse cache, whose
+    data stays as marshal bytes until read: ``data`` decodes it anew at every read and keeps
+    nothing, ``unpack`` decodes it once and keeps it. At 200,000 households a household's data
+    held 4.7 KB as objects, 1.3 KB packed; a command whose figures come from the records'
+    facts (``bangfu site`` with the rules' findings kept, ``verdicts``) reads no report's data
+    and a household's only where a policy's rule applies to it, and never holds them all. The
+    rules read every record many times: ``Model.unpack`` first. ``head``: the record's
+    ``HEAD`` fields, each when a text or a truth value (else None)."""
 
     __slots__ = ("_packed", "head")
 
