@@ -17,7 +17,7 @@ import pytest
 from bangfu import cache, check, load, readone, rules
 from bangfu.aggregate.store import tier_rows
 from bangfu.config import Config
-from bangfu.facts import entry_contacts
+from bangfu.facts import entry_contacts, facts_of, record_facts
 from bangfu.model import BULK
 from bangfu.pipeline import Pipeline, last_update
 from bangfu.policy import PolicyIndex
@@ -141,6 +141,40 @@ def test_a_damaged_pack_in_the_parse_cache_is_read_again(demo_data, tmp_path, da
     assert [(r.file, r.kind, r.data, r.findings) for r in again] == [
         (r.file, r.kind, r.data, r.findings) for r in first
     ]
+
+
+def test_the_cache_keeps_facts_and_stamps_packed_and_they_read_as_computed(
+    demo_data, tmp_path, monkeypatch
+):
+    """Facts are bytes in the cache and on a record loaded from it; they read (``facts_of``)
+    as the data's facts computed now. A file's stamp and digest are one bytes value."""
+    monkeypatch.delenv("BANGFU_CACHE", raising=False)
+    data = _warm(_copy(demo_data, tmp_path))
+    kept = cache.read_cache(cache.cache_file(data, data.parent / "schemas"))
+    assert kept.entries and all(type(r[3]) is bytes for r in kept.entries.values())
+    assert kept.files and all(
+        type(v) is bytes and len(v) == cache.STAMP_BYTES + 16 for v in kept.files.values()
+    )
+    records = load.load_tree(data, data.parent / "schemas").records
+    assert all(type(r.facts) is bytes for r in records if r.kind)
+    for rec in records[::11]:
+        assert facts_of(rec) == record_facts(rec.kind, rec.data)
+    assert any(facts_of(r) for r in records[::11])  # not all empty
+    for rec in records:  # damaged bytes: computed from the data again
+        rec.facts = b"\xff" + (rec.facts or b"")[1:]
+    assert [facts_of(r) for r in records[::11]] == [
+        record_facts(r.kind, r.data) for r in records[::11]
+    ]
+
+
+def test_a_stamp_that_does_not_fit_matches_no_file():
+    assert cache.pack_stamp((1, 2, 3, 4)) != cache.pack_stamp((1, 2, 3, 5))
+    assert cache.pack_stamp((-1, 2, 3, 4)) == b"\xff" * cache.STAMP_BYTES  # no such size
+    kept = cache.ParseCache(None, written_ns=10**19)
+    kept.put("a.yaml", (1, 5, 5, 1), b"d" * 16, "household", (None, [], [], None))
+    assert kept.digest_by_stamp("a.yaml", (1, 5, 5, 1)) == b"d" * 16
+    assert kept.digest_by_stamp("a.yaml", (2, 5, 5, 1)) is None  # another size
+    assert kept.digest_by_stamp("b.yaml", (1, 5, 5, 1)) is None
 
 
 @pytest.mark.parametrize("every", [False, True])

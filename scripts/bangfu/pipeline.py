@@ -146,12 +146,12 @@ def last_update(release: Release, records: Sequence[Record]) -> str:
     with contextlib.suppress(ValueError):
         dt.datetime.fromisoformat(release.date)
         return release.date
-    from .facts import recorded_days  # imported when used (pyarrow): only outside git
+    from .facts import facts_of, recorded_days  # imported when used (pyarrow): outside git
 
     latest = None
     for rec in records:
         if isinstance(rec.parsed, Packed) and rec.facts is not None:
-            cands: list = recorded_days(rec.facts)  # as the data's, without decoding it
+            cands: list = recorded_days(facts_of(rec))  # as the data's, without decoding it
         else:
             d = rec.data if isinstance(rec.data, dict) else {}
             cands = [d.get("submitted"), d.get("date")]

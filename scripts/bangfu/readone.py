@@ -20,7 +20,7 @@ from .codes import (
 )
 from .findings import Finding
 from .readfile import FileStat, lstat_problem, read_bounded, too_large
-from .record import Record, classify, hidden, locate, pack, packed
+from .record import Record, classify, hidden, locate, pack, pack_facts, packed
 from .yamlsafe import MAX_BYTES, Parsed, decode, parse
 
 
@@ -171,7 +171,7 @@ def kept(kind: str | None, result: tuple) -> tuple:
     now holds its data decoded, as the rules read it (decoding a million records one by one
     cost more than their parse's results in one piece)."""
     data, pf, sf, facts = result
-    return pack(kind, data, not pf and not sf), pf, sf, facts
+    return pack(kind, data, not pf and not sf), pf, sf, pack_facts(facts)
 
 
 def fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:
@@ -180,7 +180,7 @@ def fill(rec: Record, result, schema_f: list, i: int, path: str) -> bool:
     False: a malformed result (read it again)."""
     if type(result) is not tuple or len(result) != 4:
         return False
-    rec.facts = result[3] if type(result[3]) is dict else None
+    rec.facts = result[3] if type(result[3]) in (dict, bytes) else None
     if not result[1] and not result[2] and result[0] is not None:
         parsed = packed(result[0], FileText(path))
         if parsed is None:

@@ -109,6 +109,22 @@ def pack(kind: str | None, data: object, clean: bool) -> object:
     return head, marshal.dumps(data)
 
 
+def pack_facts(facts: object) -> object:
+    """A record's facts as the parse cache keeps them: marshal bytes (``unpack_facts``)."""
+    return marshal.dumps(facts) if type(facts) is dict else facts
+
+
+def unpack_facts(facts: object) -> dict | None:
+    """A record's facts, decoded where the cache kept them packed; None where there are none
+    or the bytes are damaged (then they are computed again from the data)."""
+    if type(facts) is bytes:
+        try:
+            facts = marshal.loads(facts)
+        except (EOFError, ValueError, TypeError):
+            return None
+    return facts if type(facts) is dict else None
+
+
 def packed(kept: object, source=None) -> Parsed | None:
     """The parse of a clean record from what the parse cache keeps as its data (``pack``);
     None when that is neither data nor a well-formed pack (a damaged cache: read it again)."""
@@ -136,8 +152,9 @@ class Record:
     rel: tuple[str, ...]  # parts relative to the data root
     parsed: Parsed | Released = field(default_factory=Parsed)
     # the record's public-safe facts (``facts.record_facts``), computed with the parse and
-    # cached with it by content hash; None: not computed yet
-    facts: dict | None = None
+    # cached with it by content hash, packed where they came from the cache (``pack_facts``;
+    # read them with ``facts.facts_of``); None: not computed yet
+    facts: dict | bytes | None = None
 
     @property
     def data(self):
