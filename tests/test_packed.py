@@ -169,12 +169,16 @@ def test_the_cache_keeps_facts_and_stamps_packed_and_they_read_as_computed(
 
 def test_a_stamp_that_does_not_fit_matches_no_file():
     assert cache.pack_stamp((1, 2, 3, 4)) != cache.pack_stamp((1, 2, 3, 5))
-    assert cache.pack_stamp((-1, 2, 3, 4)) == b"\xff" * cache.STAMP_BYTES  # no such size
+    far = (1, 2**63, 5, 1)  # a time past 2262 in nanoseconds
+    assert cache.pack_stamp(far) is None
     kept = cache.ParseCache(None, written_ns=10**19)
     kept.put("a.yaml", (1, 5, 5, 1), b"d" * 16, "household", (None, [], [], None))
     assert kept.digest_by_stamp("a.yaml", (1, 5, 5, 1)) == b"d" * 16
     assert kept.digest_by_stamp("a.yaml", (2, 5, 5, 1)) is None  # another size
     assert kept.digest_by_stamp("b.yaml", (1, 5, 5, 1)) is None
+    kept.put("f.yaml", far, b"e" * 16, "household", (None, [], [], None))
+    assert kept.digest_by_stamp("f.yaml", far) is None  # never taken by its stamp
+    assert kept.digest_by_stamp("f.yaml", (1, 2**63 + 1, 5, 1)) is None
 
 
 @pytest.mark.parametrize("every", [False, True])

@@ -92,13 +92,13 @@ _STAMP = struct.Struct("<QqqQ")  # size, mtime and ctime in ns (maybe before 197
 STAMP_BYTES = _STAMP.size
 
 
-def pack_stamp(st: tuple) -> bytes:
-    """A stamp as bytes, kept with the file's digest (one object per file, not six); one no
-    file has where a value does not fit."""
+def pack_stamp(st: tuple) -> bytes | None:
+    """A stamp as bytes, kept with the file's digest (one object per file, not six); None
+    where a value does not fit (a time past 2262): such a file's content hash decides."""
     try:
         return _STAMP.pack(*st)
     except struct.error:
-        return b"\xff" * STAMP_BYTES
+        return None
 
 
 @functools.cache
@@ -152,7 +152,7 @@ class ParseCache:
         known = self.files.get(rel)
         if type(known) is not bytes or len(known) != STAMP_BYTES + 16:
             return None
-        if known[:STAMP_BYTES] != pack_stamp(st):
+        if known[:STAMP_BYTES] != (pack_stamp(st) or b""):
             return None
         if st[1] >= self.written_ns - int(RACY_SECONDS * 1e9):
             return None
@@ -165,7 +165,7 @@ class ParseCache:
         return r
 
     def put(self, rel: str, st: tuple, dig: bytes, kind: str | None, result: tuple) -> None:
-        self.files[rel] = pack_stamp(st) + dig
+        self.files[rel] = (pack_stamp(st) or b"\xff" * STAMP_BYTES) + dig  # a size no file has
         self.entries[self.key(dig, kind)] = result
         self.dirty = True
 
