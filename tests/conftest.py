@@ -106,6 +106,23 @@ def require_system(what: str, available: bool) -> None:
     pytest.skip(f"{what} not installed")
 
 
+def cached_copy(data: Path, tmp: Path) -> Path:
+    """A corpus (its ``data`` folder given) copied to a folder of its own, with a place for
+    the caches; its new data folder."""
+    root = tmp / "demo"
+    shutil.copytree(data.parent, root, ignore=shutil.ignore_patterns(".bangfu-cache"))
+    (root / ".bangfu-cache").mkdir()
+    return root / "data"
+
+
+def settle(data: Path) -> None:
+    """Every file and folder of ``data`` dated an hour back, as a checkout's are by the time
+    a check has ended (no stamp is then too recent for the parse cache to trust)."""
+    back = time.time() - 3600
+    for path in [data, *data.rglob("*")]:
+        os.utime(path, (back, back))
+
+
 def make_case(tmp: Path, case_dir: Path | None, remove=()) -> Path:
     """A data folder: the shared base records plus a case's overlay files."""
     root = tmp / "repo"

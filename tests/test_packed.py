@@ -6,9 +6,6 @@ and keep it, and a damaged pack in the parse cache is read again."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -27,25 +24,9 @@ from bangfu.rules.base import Context, date_of
 from bangfu.rules.cycle import supervisor_rows
 from bangfu.yamlsafe import Parsed
 
-from .conftest import CASES, make_case
+from .conftest import CASES, cached_copy, make_case, settle
 
 AS_OF = "2026-06-30"
-
-
-def _copy(demo_data: Path, tmp: Path) -> Path:
-    """The demo corpus in a folder of its own, with a place for the caches."""
-    root = tmp / "demo"
-    shutil.copytree(demo_data.parent, root, ignore=shutil.ignore_patterns(".bangfu-cache"))
-    (root / ".bangfu-cache").mkdir()
-    return root / "data"
-
-
-def _settle(data: Path) -> None:
-    """Every file and folder of ``data`` dated an hour back, as a checkout's are by the time
-    a check has ended."""
-    back = time.time() - 3600
-    for path in [data, *data.rglob("*")]:
-        os.utime(path, (back, back))
 
 
 @pytest.fixture
@@ -80,7 +61,7 @@ def test_clean_households_and_reports_are_packed_and_read_as_parsed(
     demo_data, tmp_path, monkeypatch
 ):
     monkeypatch.delenv("BANGFU_CACHE", raising=False)
-    data = _warm(_copy(demo_data, tmp_path))
+    data = _warm(cached_copy(demo_data, tmp_path))
     records = Pipeline(Config.make(data, as_of=AS_OF)).records
     kinds = Counter((r.kind, type(r.parsed) is Packed) for r in records)
     assert kinds[("household", True)] >= 300 and kinds[("report", True)] > 300
@@ -128,7 +109,7 @@ def test_pack_keeps_only_clean_mappings_of_the_bulk_kinds():
 def test_a_damaged_pack_in_the_parse_cache_is_read_again(demo_data, tmp_path, damaged, monkeypatch):
     monkeypatch.delenv("BANGFU_CACHE", raising=False)
     assert packed(damaged) is None
-    data = _copy(demo_data, tmp_path)
+    data = cached_copy(demo_data, tmp_path)
     first = load.load_tree(data, data.parent / "schemas").records
     path = cache.cache_file(data, data.parent / "schemas")
     kept = cache.read_cache(path)
@@ -149,7 +130,7 @@ def test_the_cache_keeps_facts_and_stamps_packed_and_they_read_as_computed(
     """Facts are bytes in the cache and on a record loaded from it; they read (``facts_of``)
     as the data's facts computed now. A file's stamp and digest are one bytes value."""
     monkeypatch.delenv("BANGFU_CACHE", raising=False)
-    data = _warm(_copy(demo_data, tmp_path))
+    data = _warm(cached_copy(demo_data, tmp_path))
     kept = cache.read_cache(cache.cache_file(data, data.parent / "schemas"))
     assert kept.entries and all(type(r[3]) is bytes for r in kept.entries.values())
     assert kept.files and all(
@@ -185,7 +166,7 @@ def test_a_stamp_that_does_not_fit_matches_no_file():
 def test_the_index_reads_no_packed_data_and_the_rules_decode_each_record_once(
     demo_data, tmp_path, decodes, every
 ):
-    data = _warm(_copy(demo_data, tmp_path))
+    data = _warm(cached_copy(demo_data, tmp_path))
     pipe = Pipeline(Config.make(data, as_of=AS_OF))
     pipe.model  # noqa: B018 (the index: ids and plans from the heads)
     assert pipe.model.reports_by_plan and pipe.model.by_kind["household"]
@@ -210,9 +191,9 @@ def test_the_site_reads_no_report_and_only_the_households_a_policy_rule_judges(
     policy's rules make rows of it (the derived tier, the supervisor rows), at most twice,
     and no report's: in the demo corpus no policy applies to a county, unless one is added
     for a province's (``rules_here``)."""
-    data = _copy(demo_data, tmp_path)
+    data = cached_copy(demo_data, tmp_path)
     here = _add_rules(data) if rules_here else set()
-    _settle(data)  # no file so new that the next load reads it again (``cache.RACY_SECONDS``)
+    settle(data)  # no file so new that the next load reads it again (``cache.RACY_SECONDS``)
     check.run(Config.make(data, as_of=AS_OF))  # keeps the rules' findings (``verdicts``)
     decodes.clear()
     packed_run = Pipeline(Config.make(data, as_of=AS_OF)).publishable("site", release=True)
@@ -256,7 +237,7 @@ def test_only_the_households_of_counties_a_rule_can_apply_to_are_judged(
 ):
     """The rows of the policies' rules skip the counties no policy with such a rule can apply
     to (``PolicyIndex.counties_where``) and are those of judging every household."""
-    data = _copy(demo_data, tmp_path)
+    data = cached_copy(demo_data, tmp_path)
     here = _add_rules(data)
     model = Pipeline(Config.make(data, as_of=AS_OF)).model
     day = dt.date(2024, 6, 30)

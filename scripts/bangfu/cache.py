@@ -49,6 +49,7 @@ CODE_FILES = (
     "codes.py",
     "cache.py",
     "facts.py",  # results carry the record's facts
+    "factcache.py",  # … also kept as columns beside the cache
     "rules/base.py",  # … computed with these
     "rules/dates.py",
     "rules/records.py",
@@ -129,9 +130,7 @@ def fingerprint(schemas_dir: Path | None) -> str:
 @dataclass
 class ParseCache:
     """``files``: rel path → packed stamp + digest (``pack_stamp``); ``entries``: digest +
-    kind → cached result.
-
-    A result is ``(data, parse_findings, schema_findings, facts)``, findings as tuples without
+    kind → cached result (their facts also as columns beside it: ``factcache``). A result is ``(data, parse_findings, schema_findings, facts)``, findings as tuples without
     the file name (see ``readone.finding_tuple``), facts as ``facts.record_facts`` gives them,
     packed (``record.pack_facts``), and a clean household's or report's data packed
     (``record.pack``): one object each, not dozens (reading the cache at 500,000 households,
@@ -169,20 +168,22 @@ class ParseCache:
         self.entries[self.key(dig, kind)] = result
         self.dirty = True
 
-    def save(self, keep: set[str] | None = None) -> None:
-        """Write atomically; entries no longer used by any file are dropped."""
+    def save(self, keep: set[str] | None = None) -> bool:
+        """Write atomically; entries no longer used by any file are dropped (and from this
+        object: it is then the cache as written, at ``written_ns``). True: written."""
         if self.path is None or not self.dirty:
-            return
+            return False
         files = self.files if keep is None else {r: v for r, v in self.files.items() if r in keep}
         used = {v[STAMP_BYTES:] for v in files.values()}
         entries = {k: v for k, v in self.entries.items() if k[:16] in used}
-        blob = marshal.dumps((VERSION, time.time_ns(), files, entries))
+        now = time.time_ns()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            replace_file(self.path, blob)
+            replace_file(self.path, marshal.dumps((VERSION, now, files, entries)))
         except OSError:
-            return  # a read-only checkout still checks, just without a cache
-        self.dirty = False
+            return False  # a read-only checkout still checks, just without a cache
+        self.files, self.entries, self.written_ns, self.dirty = files, entries, now, False
+        return True
 
 
 def cache_file(data_root: Path, schemas_dir: Path | None) -> Path | None:
@@ -197,8 +198,7 @@ def open_cache(data_root: Path, schemas_dir: Path | None) -> ParseCache:
 
 
 def read_cache(path: Path | None) -> ParseCache:
-    """The parse cache kept at ``path`` (``cache_file``); an empty one where there is none,
-    or it cannot be read, or it is not a cache of this version."""
+    """The parse cache at ``path`` (``cache_file``); empty where none of this version is read."""
     if path is None:
         return ParseCache(None)
     try:

@@ -288,8 +288,17 @@ def arrow_table(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
     by Arrow as one struct array, then the dates parsed from their text (turning the rows
     into columns in Python took 2.6 s of 4.3 for the 1.8 million entries at 200,000
     households). A row of the wrong length is refused (``pyarrow.ArrowInvalid``)."""
-    texts = pa.struct([f.with_type(pa.string()) if f.type == pa.date32() else f for f in schema])
-    return pa.Table.from_struct_array(pa.array(rows, type=texts)).cast(schema)
+    return from_texts(schema, pa.array(rows, type=text_struct(schema)))
+
+
+def text_struct(schema: pa.Schema) -> pa.StructType:
+    """A table's rows as Arrow reads them from Python: its dates as ISO text."""
+    return pa.struct([f.with_type(pa.string()) if f.type == pa.date32() else f for f in schema])
+
+
+def from_texts(schema: pa.Schema, rows: pa.StructArray) -> pa.Table:
+    """The table of rows in their text form (``text_struct``), the dates parsed."""
+    return pa.Table.from_struct_array(rows).cast(schema)
 
 
 _SUBMITTED = SCHEMA["report"].get_field_index("submitted")
@@ -328,10 +337,10 @@ def facts_of(rec) -> dict[str, list]:
 
 def from_model(model) -> dict[str, pa.Table]:
     """The fact tables of every record of ``model`` that was indexed (duplicates and
-    unreadable records left out, as the figures always did)."""
-    facts = FactTables()
-    for index in model.by_kind.values():
-        facts.add_records(index.values())
-    for reps in model.reports_by_plan.values():
-        facts.add_records(reps)
-    return facts.arrow()
+    unreadable records left out, as the figures always did). Where the model's records came
+    with the parse cache's columns (``Model.columns``), a record taken from the cache adds
+    its entry's rows from there (``factcache``), the others their own facts."""
+    indexed = [r for index in model.by_kind.values() for r in index.values()]
+    indexed += [r for reps in model.reports_by_plan.values() for r in reps]
+    tables = model.columns.tables(indexed) if model.columns is not None else None
+    return tables if tables is not None else FactTables().add_records(indexed).arrow()

@@ -237,6 +237,7 @@ class Tree:
     changed: bool = True  # False: every file was found unchanged in the cache
     # every record as the rules see it: path, kind and content digest (``content_of``)
     content: bytes | None = None
+    columns: Any = None  # the parse cache's facts the records' cells point to (``factcache``)
 
 
 def load_tree(
@@ -271,6 +272,11 @@ def _load_tree(
         if job is not None:
             job.stop()
         raise
+    columns = None
+    if store.path is not None:
+        from . import factcache  # imported when used (pyarrow): a cache is kept
+
+        columns = factcache.read(store)
     entries, stats, dirs = _listed(job, root)
     n_workers = worker_count() if workers is None else workers
     records: list[Record] = []
@@ -314,6 +320,8 @@ def _load_tree(
             if result is not None and fill(rec, result, schema_f, len(records) - 1, path):
                 digests[-1] = dig
                 cached += 1
+                if columns is not None and dig is not None:
+                    rec.cell = columns.cell(store.key(dig, kind))
                 continue
             misses.append((len(records) - 1, path, rel, kind, stamp))
             parsing.add((path, file, rel, kind))
@@ -330,7 +338,8 @@ def _load_tree(
         changed = store.dirty or set(store.files) != keep
         if changed:
             store.dirty = True
-            store.save(keep)
+            if store.save(keep):  # the cells above still point into ``columns``, as read
+                factcache.write(store, columns)
     return Tree(
         records,
         schema_f,
@@ -340,6 +349,7 @@ def _load_tree(
         dirs=dirs,
         changed=changed,
         content=content_of(records, digests),
+        columns=columns,
     )
 
 

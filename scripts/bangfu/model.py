@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from .record import BULK, Packed, Record, expected_stem
 
@@ -47,6 +48,9 @@ class Model:
     # county → person names of the households that were not loaded, as keyed digests
     # (``privacy.pii.NameDigests``, from ``privacy.known``; a check of a few files)
     unread_names: dict = field(default_factory=dict)
+    # the parse cache's columns the records were loaded with (``factcache.Columns``): their
+    # facts are read from there (``facts.from_model``); None: from the records
+    columns: Any = None
 
     def get(self, kind: str, id_: str) -> Record | None:
         return self.by_kind[kind].get(id_)
@@ -70,7 +74,8 @@ class Model:
         from them what it counts, so that the figures, extracts and pages are made without
         the memory of every household and report (at 100,000 households the build's process
         held 3.0 GB while the workbook was written, 2.3 GB with them let go). Reading such a
-        record's data afterwards raises."""
+        record's data afterwards raises. The parse cache's columns are let go too."""
+        self.columns = None
         for rec in self.records:
             if rec.kind in kinds:
                 rec.release()

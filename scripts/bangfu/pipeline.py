@@ -227,8 +227,11 @@ class Pipeline:
     @cached_property
     def model(self) -> model_mod.Model:
         if self.skip_invalid:
-            return model_mod.build([r for r in self.records if not r.findings])
-        return model_mod.build(self.records)
+            m = model_mod.build([r for r in self.records if not r.findings])
+        else:
+            m = model_mod.build(self.records)
+        m.columns = self.tree.columns  # the records' facts as the parse cache's columns
+        return m
 
     def aggregate(self, as_of: dt.date | None = None) -> Aggregate:
         """The public figures on ``as_of`` (None: the day of the last data change)."""
@@ -318,9 +321,14 @@ class Pipeline:
         return first, last, rows
 
     def _letting_go(self) -> Callable[[], None]:
-        """What lets go of the bulk records' data (``Model.release``), for the aggregate to
-        run beside the database's build (``Store.from_model``)."""
-        return self.model.release
+        """What lets go of the bulk records' data (``Model.release``) and of the parse cache's
+        columns, for the aggregate to run beside the database's build (``Store.from_model``)."""
+
+        def go() -> None:
+            self.model.release()
+            self.tree.columns = None
+
+        return go
 
     def _checked_release(self, job, what: str) -> Callable[[], None]:
         """Take the check's result (its errors refuse here, before the database is built),

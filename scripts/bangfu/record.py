@@ -155,6 +155,8 @@ class Record:
     # cached with it by content hash, packed where they came from the cache (``pack_facts``;
     # read them with ``facts.facts_of``); None: not computed yet
     facts: dict | bytes | None = None
+    # where the parse cache's columns hold its facts (``factcache``); -1: not there
+    cell: int = -1
 
     @property
     def data(self):

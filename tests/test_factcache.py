@@ -1,0 +1,142 @@
+"""The parse cache's facts as columns (``factcache``): the fact tables a model gets from them
+equal those of the records' own facts, after an unchanged load, after files were changed,
+added and removed, and when the columns file is damaged, foreign or gone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from bangfu import cache, factcache, facts, load
+from bangfu import model as model_mod
+
+from .conftest import cached_copy, settle
+
+
+def _tables(tree: load.Tree, columns: bool) -> dict[str, pa.Table]:
+    m = model_mod.build(tree.records)
+    m.columns = tree.columns if columns else None
+    return facts.from_model(m)
+
+
+def _same(tree: load.Tree) -> dict[str, int]:
+    """The fact tables from the columns equal those from the records' facts; their sizes."""
+    by_records, by_columns = _tables(tree, False), _tables(tree, True)
+    assert by_records.keys() == by_columns.keys() == facts.SCHEMA.keys()
+    for name, table in by_records.items():
+        assert by_columns[name].equals(table), name
+        assert by_columns[name].schema == facts.SCHEMA[name]
+    return {name: t.num_rows for name, t in by_records.items()}
+
+
+def _load(data: Path) -> load.Tree:
+    return load.load_tree(data, data.parent / "schemas")
+
+
+@pytest.fixture
+def data(demo_data, tmp_path, monkeypatch) -> Path:
+    monkeypatch.delenv("BANGFU_CACHE", raising=False)
+    data = cached_copy(demo_data, tmp_path)
+    first = _load(data)
+    assert first.columns is None  # nothing was cached yet
+    settle(data)
+    _load(data)  # the cache written again with the settled stamps: the next load changes nothing
+    return data
+
+
+def _columns_file(data: Path) -> Path:
+    found = list((data.parent / cache.DIRNAME).glob("facts-*.arrow"))
+    assert len(found) == 1
+    return found[0]
+
+
+def test_an_unchanged_load_takes_every_records_facts_from_the_columns(data):
+    tree = _load(data)
+    assert tree.columns is not None and tree.cached == len(tree.records)
+    assert all(r.cell >= 0 for r in tree.records if r.kind)
+    assert len({r.cell for r in tree.records}) == len(tree.records)  # the demo has no twins
+    sizes = _same(tree)
+    assert sizes["household"] == 300 and sizes["entry"] > 1000 and sizes["report"] > 300
+
+
+def test_changed_added_and_removed_files_read_their_own_facts_then_join_the_columns(data):
+    reports = sorted(data.rglob("reports/**/*.yaml"))
+    households = sorted(data.rglob("households/**/*.yaml"))
+    text = reports[0].read_text("utf-8")
+    reports[0].write_text(text + "\n", "utf-8")  # same facts, new content
+    copy = reports[1].with_name("2099-01.yaml")
+    shutil.copy(reports[1], copy)  # a report the cache has never seen (wrong id: a finding)
+    households[-1].unlink()
+    tree = _load(data)
+    assert tree.parsed == 2 and tree.columns is not None
+    fresh = [r for r in tree.records if r.cell < 0]
+    assert {r.file.split("/")[-1] for r in fresh} == {reports[0].name, "2099-01.yaml"}
+    _same(tree)
+    settle(data)
+    again = _load(data)  # the columns written after the change hold every entry
+    assert again.parsed == 0 and all(r.cell >= 0 for r in again.records)
+    assert _same(again) == _same(tree)
+
+
+def test_a_record_whose_facts_were_let_go_reads_them_from_its_data(data):
+    tree = _load(data)
+    rec = next(r for r in tree.records if r.kind == "household")
+    rec.facts = None  # as a writer that changed its data would
+    _same(tree)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "other-cache", "empty", "folder"])
+def test_damaged_or_foreign_columns_are_ignored(data, damage):
+    path = _columns_file(data)
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[: os.path.getsize(path) // 2])
+    elif damage == "garbage":
+        path.write_bytes(b"ARROW1" + os.urandom(4096))
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "folder":
+        path.unlink()
+        path.mkdir()
+    else:  # written with another parse cache: another write time
+        with pa.OSFile(str(path)) as source:
+            table = pa.ipc.open_file(source).read_all()
+        stale = table.replace_schema_metadata({factcache.WRITTEN: b"1"})
+        with pa.ipc.new_file(str(path) + ".new", stale.schema) as writer:
+            writer.write_table(stale)
+        os.replace(str(path) + ".new", path)
+    tree = _load(data)
+    assert tree.columns is None and tree.cached == len(tree.records)
+    assert all(r.cell < 0 for r in tree.records)
+    _same(tree)
+
+
+def test_columns_without_their_parse_cache_are_not_read(data):
+    (data.parent / cache.DIRNAME).joinpath(
+        _columns_file(data).name.replace("facts-", "parse-").replace(".arrow", ".marshal")
+    ).unlink()
+    tree = _load(data)  # parsed again; the columns are written anew with the new cache
+    assert tree.columns is None and tree.parsed == len(tree.records)
+    settle(data)
+    assert _load(data).columns is not None
+
+
+def test_columns_damaged_after_the_load_are_not_used(data):
+    tree = _load(data)
+    assert tree.columns is not None
+    _columns_file(data).write_bytes(b"ARROW1" + os.urandom(64))  # before the first figures
+    assert tree.columns.lists() is None
+    _same(tree)  # the records' own facts
+
+
+def test_a_check_reads_no_columns(data, monkeypatch):
+    read: list = []
+    real = factcache.Columns.lists
+    monkeypatch.setattr(factcache.Columns, "lists", lambda self: read.append(1) or real(self))
+    tree = _load(data)
+    assert tree.columns is not None and read == []
+    model_mod.build(tree.records)  # the model's index reads no facts
+    assert read == []
