@@ -140,3 +140,16 @@ def test_a_check_reads_no_columns(data, monkeypatch):
     assert tree.columns is not None and read == []
     model_mod.build(tree.records)  # the model's index reads no facts
     assert read == []
+
+
+def test_the_columns_file_is_private_and_a_failed_write_leaves_nothing(data):
+    path = _columns_file(data)
+    assert path.stat().st_mode & 0o777 == 0o600  # as the parse cache
+    path.unlink()
+    path.mkdir()  # cannot be replaced
+    household = sorted(data.rglob("households/**/*.yaml"))[0]
+    household.write_text(household.read_text("utf-8") + "\n", "utf-8")
+    tree = _load(data)  # the parse cache is written; the columns cannot be
+    assert tree.parsed == 1 and path.is_dir()
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
+    _same(tree)

@@ -17,6 +17,7 @@ file is ignored (the records' own facts are read instead)."""
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,7 +25,7 @@ import pyarrow as pa
 from .cache import ParseCache
 from .facts import SCHEMA, facts_of, text_struct
 from .record import Record, unpack_facts
-from .writes import replace_file
+from .writes import temp_path
 
 __all__ = ["Columns", "Lists", "read", "write"]
 
@@ -168,11 +169,18 @@ def write(store: ParseCache, old: Columns | None) -> None:
         chunks = list(taken.chunks) if taken is not None else []
         columns[name] = pa.chunked_array([*chunks, arrays[name]], pa.list_(pa.struct(schema)))
     table = pa.table(columns).replace_schema_metadata(_meta(store))
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    with contextlib.suppress(OSError):
-        replace_file(path, sink.getvalue().to_pybytes())
-        for other in path.parent.glob("facts-*.arrow"):
-            if other != path:
-                other.unlink(missing_ok=True)
+    # streamed to a staging file (private, as the cache's), then renamed over the old one
+    tmp = temp_path(path)
+    try:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        os.replace(tmp, path)
+    except (OSError, pa.ArrowException):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return
+    for other in path.parent.glob("facts-*.arrow"):  # written for other schemas or code
+        if other != path:
+            with contextlib.suppress(OSError):
+                other.unlink()
