@@ -153,3 +153,18 @@ def test_the_columns_file_is_private_and_a_failed_write_leaves_nothing(data):
     assert tree.parsed == 1 and path.is_dir()
     assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
     _same(tree)
+
+
+def test_a_first_load_writes_the_columns_from_the_facts_it_parsed(demo_data, tmp_path, monkeypatch):
+    """Nothing is decoded again from the cache to write the first columns file."""
+    monkeypatch.delenv("BANGFU_CACHE", raising=False)
+    decoded: list = []
+    real = factcache.unpack_facts
+    monkeypatch.setattr(factcache, "unpack_facts", lambda f: decoded.append(type(f)) or real(f))
+    data = cached_copy(demo_data, tmp_path)
+    first = _load(data)
+    assert first.parsed == len(first.records) and decoded and bytes not in decoded
+    settle(data)
+    _load(data)  # rewritten with the settled stamps: every entry's lists taken
+    assert bytes not in decoded
+    assert _same(_load(data))["household"] == 300

@@ -143,10 +143,12 @@ def _meta(store: ParseCache) -> dict:
     return {WRITTEN: str(store.written_ns).encode(), COUNT: str(len(store.entries)).encode()}
 
 
-def write(store: ParseCache, old: Columns | None) -> None:
+def write(store: ParseCache, old: Columns | None, parsed: dict[bytes, object]) -> None:
     """Write the columns of the parse cache just saved (``ParseCache.save``): the lists of
     the entries that ``old`` (the columns read with the cache before) holds, taken from it,
-    and the new entries' from their facts. Nothing is kept where it cannot be written."""
+    and the new entries' from their facts: as ``parsed`` holds them (entry key → facts of a
+    file parsed in this load), else decoded from the cache. Nothing is kept where it cannot
+    be written."""
     path = path_of(store)
     if path is None:
         return
@@ -160,8 +162,10 @@ def write(store: ParseCache, old: Columns | None) -> None:
             kept.append(cell)
             continue
         taking = False  # from here on, every entry's lists come from its facts
-        facts = unpack_facts(result[3]) if type(result) is tuple and len(result) == 4 else None
-        new.add(facts or {})
+        facts = parsed.get(key)
+        if facts is None and type(result) is tuple and len(result) == 4:
+            facts = result[3]
+        new.add(unpack_facts(facts) or {})
     arrays = new.arrays()
     columns = {}
     for name, schema in SCHEMA.items():

@@ -288,17 +288,12 @@ def arrow_table(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
     by Arrow as one struct array, then the dates parsed from their text (turning the rows
     into columns in Python took 2.6 s of 4.3 for the 1.8 million entries at 200,000
     households). A row of the wrong length is refused (``pyarrow.ArrowInvalid``)."""
-    return from_texts(schema, pa.array(rows, type=text_struct(schema)))
+    return pa.Table.from_struct_array(pa.array(rows, type=text_struct(schema))).cast(schema)
 
 
 def text_struct(schema: pa.Schema) -> pa.StructType:
     """A table's rows as Arrow reads them from Python: its dates as ISO text."""
     return pa.struct([f.with_type(pa.string()) if f.type == pa.date32() else f for f in schema])
-
-
-def from_texts(schema: pa.Schema, rows: pa.StructArray) -> pa.Table:
-    """The table of rows in their text form (``text_struct``), the dates parsed."""
-    return pa.Table.from_struct_array(rows).cast(schema)
 
 
 _SUBMITTED = SCHEMA["report"].get_field_index("submitted")

@@ -328,18 +328,20 @@ def _load_tree(
         results = parsing.results()
     finally:
         parsing.close()
+    parsed: dict[bytes, Any] = {}  # entry key → the facts parsed now, as the records hold them
     for (i, path, rel, kind, stamp), (dig, result) in zip(misses, results, strict=True):
         fill(records[i], result, schema_f, i, path)
         digests[i] = dig
         if dig is not None and store.path is not None:
             store.put("/".join(rel), stamp, dig, kind, kept(kind, result))
+            parsed[store.key(dig, kind)] = result[3]
     changed = True
     if store.path is not None:
         changed = store.dirty or set(store.files) != keep
         if changed:
             store.dirty = True
             if store.save(keep):  # the cells above still point into ``columns``, as read
-                factcache.write(store, columns)
+                factcache.write(store, columns, parsed)
     return Tree(
         records,
         schema_f,
