@@ -538,3 +538,51 @@ def test_a_child_sends_its_answer_with_the_collector_off():
     import gc
 
     assert gc.isenabled()  # here, as it was
+
+
+def test_a_whole_check_writes_its_index_here_while_the_second_half_runs(tmp_path, monkeypatch):
+    """``check.run`` over the whole folder: the reference index and names store are written by
+    this process beside the child's half of the rules (``rules.run_all(beside=…)``), and are
+    the same, as are the findings, as when one process does it all."""
+    from bangfu import cache, rules
+    from bangfu.privacy import rule as privacy
+
+    root = _rules_case(tmp_path)
+    (root / cache.DIRNAME).mkdir()  # a parse cache, reference index and verdicts are kept
+    cfg = Config.make(root / "data", None, AS_OF)
+    monkeypatch.setenv("BANGFU_CACHE", "1")
+    monkeypatch.setenv("BANGFU_WORKERS", "1")
+    alone = check_mod.run(cfg).findings
+    folder = cache.index_dir(cfg.data_root, cfg.schemas_dir)
+
+    def shards() -> dict[str, bytes]:  # the names store's digests are keyed anew each time
+        return {
+            p.name: p.read_bytes() for p in folder.iterdir() if p.name[:5] in ("house", "plan-")
+        }
+
+    before = shards()
+    assert any(p.startswith("household-") for p in before), sorted(before)
+    for p in cache.cache_dir(cfg.data_root).iterdir():  # neither the index nor the verdict
+        if p.name.startswith(("index-", "verdict-")):
+            cache.shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+    pids, write, check = tmp_path / "pids", cache.write_index, privacy.check
+
+    def noted(name, fn):
+        def run(*args):
+            with open(pids, "a") as f:
+                f.write(f"{name} {os.getpid()} {forked.busy()}\n")
+            return fn(*args)
+
+        return run
+
+    monkeypatch.setattr(cache, "write_index", noted("index", write))
+    monkeypatch.setattr(privacy, "check", noted("privacy", check))
+    monkeypatch.setattr(rules, "PARALLEL_MIN", 1)
+    monkeypatch.setenv("BANGFU_WORKERS", "2")
+    assert check_mod.run(cfg).findings == alone
+    ran = {name: rest for name, *rest in map(str.split, pids.read_text().splitlines())}
+    assert ran["index"] == [str(os.getpid()), "True"], ran  # here, the child running
+    assert ran["privacy"][0] != str(os.getpid()), ran
+    assert shards() == before and (folder / "names.marshal").is_file()
+    assert mp.active_children() == []

@@ -6,6 +6,7 @@ and keep it, and a damaged pack in the parse cache is read again."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import Counter
 from pathlib import Path
 
@@ -179,6 +180,11 @@ def test_the_index_reads_no_packed_data_and_the_rules_decode_each_record_once(
         found = [f for part in rules.run(rules.RULES, pipe.model, context) for f in part]
     assert decodes == Counter()  # decoded once, up front, and kept for every rule
     assert bulk and not any(r.parsed.still_packed for r in bulk)
+    # decoded with the collector held off (as it was after), and out of later collections
+    # like the records themselves (``collector.held(freeze=True)``)
+    assert gc.isenabled()
+    walked = {id(o) for o in gc.get_objects()}
+    assert not [r for r in bulk if id(r.data) in walked]
     assert all(r.data is r.data for r in bulk)
     assert not [f for f in found if f.severity == "error"]
 

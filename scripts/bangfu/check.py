@@ -98,11 +98,15 @@ def run(
     model_of = functools.cache(
         lambda: modelled() if modelled is not None else model_mod.build(records)
     )
-    _write_index(cfg, tree, model_of)
+    index = functools.partial(_write_index, cfg, tree, model_of)
     findings = _own_findings(records)
-    findings.extend(
-        verdicts.rules_findings(cfg, tree, lambda: rules.run_all(model_of(), _context(cfg)))
-    )
+    ruled = verdicts.cached(cfg, tree)
+    if ruled is None:  # the reference index is written beside the rules' second half
+        ruled = rules.run_all(model_of(), _context(cfg), beside=index)
+        verdicts.keep(cfg, tree, ruled)
+    else:
+        index()
+    findings.extend(ruled)
     files = len(records)
     if only is not None:  # paths: what ``only`` names, resolved above
         findings = [f for f in findings if under(f.file, paths)]

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from .collector import held
 from .record import BULK, Packed, Record, expected_stem
 
 __all__ = ["BULK", "Model", "Township", "Village", "build"]
@@ -83,10 +84,14 @@ class Model:
     def unpack(self) -> None:
         """Decode the data of every packed record once and keep it (``Packed.unpack``): for
         the rules, which read every record many times. Before a fork, so that both processes
-        share it."""
-        for rec in self.records:
-            if type(rec.parsed) is Packed:
-                rec.parsed.unpack()
+        share it. The cyclic collector is held off meanwhile: walking the growing heap again
+        and again as millions of acyclic containers are made, it found nothing and took half
+        the time (at 200,000 households 15.2 s instead of 8.2 s); what was decoded stays out
+        of later collections, as the records do (``load_tree``)."""
+        with held(freeze=True):
+            for rec in self.records:
+                if type(rec.parsed) is Packed:
+                    rec.parsed.unpack()
 
     def county_of_village(self, village_id: str) -> str | None:
         v = self.villages.get(village_id)

@@ -137,12 +137,3 @@ def _prune(folder: Path, newest: Path) -> None:
                 os.unlink(p)
             except OSError:
                 continue
-
-
-def rules_findings(cfg: Config, tree: Tree, run) -> list[Finding]:
-    """The rules' findings over ``tree``: kept ones, or ``run()``'s, then kept."""
-    found = cached(cfg, tree)
-    if found is None:
-        found = run()
-        keep(cfg, tree, found)
-    return found
