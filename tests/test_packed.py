@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bangfu import cache, check, load, readone, rules
+from bangfu import facts as facts_mod
 from bangfu.aggregate.store import tier_rows
 from bangfu.config import Config
 from bangfu.facts import entry_contacts, facts_of, record_facts
@@ -258,7 +259,7 @@ def test_only_the_households_of_counties_a_rule_can_apply_to_are_judged(
 
 
 @pytest.mark.parametrize("day", [dt.date(2024, 3, 15), dt.date(2026, 6, 30)])
-def test_rows_read_from_packed_records_are_those_of_their_data(tmp_path, day):
+def test_rows_read_from_packed_records_are_those_of_their_data(tmp_path, day, monkeypatch):
     """The supervisor rows (contacts from the reports' facts), the tier rows and the last
     update outside Git (the reports' days from their facts) are those of the decoded data."""
     data = _warm(make_case(tmp_path, CASES / "valid" / "cycle-rules") / "data")
@@ -270,8 +271,14 @@ def test_rows_read_from_packed_records_are_those_of_their_data(tmp_path, day):
     assert rows == supervisor_rows(decoded, day) and any(found for *_, found in rows)
     assert tier_rows(packed_model) == tier_rows(decoded) != []
     release = release_of(data)  # outside Git: the latest date in the records
-    assert last_update(release, packed_model.records) == last_update(release, decoded.records)
-    assert last_update(release, packed_model.records) > "2024"
+    latest = last_update(release, decoded.records)
+    assert last_update(release, packed_model.records) == latest > "2024"
+    # from the parse cache's columns, which then decode no record's facts
+    assert packed_model.columns is not None
+    monkeypatch.setattr(facts_mod, "facts_of", lambda rec: pytest.fail(f"decoded {rec.file}"))
+    cells = [r.cell for r in packed_model.records if type(r.parsed) is Packed]
+    assert cells and min(cells) >= 0
+    assert last_update(release, packed_model.records, packed_model.columns) == latest
 
 
 def _contacts_of_data(d: dict) -> list[tuple]:

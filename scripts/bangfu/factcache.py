@@ -17,10 +17,12 @@ file is ignored (the records' own facts are read instead)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .cache import ParseCache
 from .facts import SCHEMA, facts_of, text_struct
@@ -106,6 +108,28 @@ class Columns:
             both = pa.chunked_array([*lists.chunks, extra[name]], type=lists.type)
             rows = both.take(where).combine_chunks().flatten()
             out[name] = pa.Table.from_struct_array(rows).cast(SCHEMA[name])
+        return out
+
+    def latest_days(self, cells: list[int]) -> list[dt.date] | None:
+        """The latest report submission and the latest entry date in the entries at
+        ``cells`` (``pipeline.last_update``), each where there is one; None: the columns
+        could not be read. Only the two date fields are taken, not the rows."""
+        columns = self.lists()
+        if columns is None:
+            return None
+        where = pa.array(cells, type=pa.int64())
+        out = []
+        for name, field in (("report", "submitted"), ("entry", "date")):
+            days = pa.chunked_array(
+                [
+                    pa.ListArray.from_arrays(c.offsets, pc.struct_field(c.values, field))
+                    for c in columns[name].chunks
+                ],
+                type=pa.list_(SCHEMA[name].field(field).type),
+            )
+            latest = pc.max(days.take(where).combine_chunks().flatten()).as_py()
+            if latest is not None:
+                out.append(latest)
         return out
 
 

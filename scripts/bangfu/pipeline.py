@@ -75,7 +75,7 @@ class Aggregate:
     @cached_property
     def updated(self) -> str:
         """ISO date-time of the last data change (see ``last_update``)."""
-        return last_update(self.release, self.model.records)
+        return last_update(self.release, self.model.records, self.model.columns)
 
     @cached_property
     def as_of(self) -> dt.date:
@@ -140,16 +140,24 @@ def aggregate_stage(model: model_mod.Model, cfg: Config, as_of: dt.date | None) 
     return Aggregate(model, cfg, as_of)
 
 
-def last_update(release: Release, records: Sequence[Record]) -> str:
+def last_update(release: Release, records: Sequence[Record], columns=None) -> str:
     """ISO date-time of the last commit touching the data folder; outside git, the latest
-    date in the records (report submissions, entries, source documents), at midnight UTC."""
+    date in the records (report submissions, entries, source documents), at midnight UTC:
+    a clean record's from its facts, from the parse cache's ``columns`` where it was loaded
+    with them (``factcache.Columns.latest_days``)."""
     with contextlib.suppress(ValueError):
         dt.datetime.fromisoformat(release.date)
         return release.date
     from .facts import facts_of, recorded_days  # imported when used (pyarrow): outside git
 
-    latest = None
-    for rec in records:
+    cells = [
+        r.cell if isinstance(r.parsed, Packed) and r.facts is not None else -1 for r in records
+    ]
+    days = columns.latest_days([c for c in cells if c >= 0]) if columns is not None else None
+    latest = max(days) if days else None
+    for rec, cell in zip(records, cells, strict=True):
+        if cell >= 0 and days is not None:
+            continue  # among the columns' days
         if isinstance(rec.parsed, Packed) and rec.facts is not None:
             cands: list = recorded_days(facts_of(rec))  # as the data's, without decoding it
         else:
