@@ -63,7 +63,8 @@ def test_an_unchanged_load_takes_every_records_facts_from_the_columns(data):
     assert sizes["household"] == 300 and sizes["entry"] > 1000 and sizes["report"] > 300
 
 
-def test_changed_added_and_removed_files_read_their_own_facts_then_join_the_columns(data):
+def _change(data: Path) -> list[str]:
+    """A report changed, one added and a household removed; the names of the two reports."""
     reports = sorted(data.rglob("reports/**/*.yaml"))
     households = sorted(data.rglob("households/**/*.yaml"))
     text = reports[0].read_text("utf-8")
@@ -71,11 +72,40 @@ def test_changed_added_and_removed_files_read_their_own_facts_then_join_the_colu
     copy = reports[1].with_name("2099-01.yaml")
     shutil.copy(reports[1], copy)  # a report the cache has never seen (wrong id: a finding)
     households[-1].unlink()
+    return [reports[0].name, copy.name]
+
+
+def test_changed_added_and_removed_files_read_their_own_facts_from_the_journal(data):
+    """A few files changed: the cache's journal holds them (``cache.ParseCache``); the cache
+    file and its columns are left as they were, and the changed files' records, taken from
+    the journal, add their own facts."""
+    columns, whole = _columns_file(data), cache.open_cache(data, data.parent / "schemas").path
+    assert whole is not None
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (columns, whole)}
+    names = _change(data)
     tree = _load(data)
     assert tree.parsed == 2 and tree.columns is not None
     fresh = [r for r in tree.records if r.cell < 0]
-    assert {r.file.split("/")[-1] for r in fresh} == {reports[0].name, "2099-01.yaml"}
+    assert {r.file.split("/")[-1] for r in fresh} == set(names)
     _same(tree)
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before} == before
+    assert cache.journal_path(whole).is_file()
+    settle(data)
+    again = _load(data)  # from the cache and its journal: nothing parsed, the same facts
+    assert again.parsed == 0 and again.columns is not None
+    # the copy's content is its source's, whose entry the columns hold; the changed report's
+    # entry is the journal's alone
+    assert {r.file.split("/")[-1] for r in again.records if r.cell < 0} == {names[0]}
+    assert _same(again) == _same(tree)
+
+
+def test_once_the_whole_cache_is_written_the_columns_hold_every_entry(data, monkeypatch):
+    monkeypatch.setattr(cache, "JOURNAL_SHARE", 10**9)  # past the journal's share: the whole cache
+    _change(data)
+    tree = _load(data)
+    assert tree.parsed == 2
+    path = cache.open_cache(data, data.parent / "schemas").path
+    assert path is not None and not cache.journal_path(path).exists()
     settle(data)
     again = _load(data)  # the columns written after the change hold every entry
     assert again.parsed == 0 and all(r.cell >= 0 for r in again.records)

@@ -544,7 +544,9 @@ def test_a_whole_check_writes_its_index_here_while_the_second_half_runs(tmp_path
     """``check.run`` over the whole folder: the reference index and names store are written by
     this process beside the child's half of the rules (``rules.run_all(beside=…)``), and are
     the same, as are the findings, as when one process does it all."""
-    from bangfu import cache, rules
+    import shutil
+
+    from bangfu import cache, refindex, rules
     from bangfu.privacy import rule as privacy
 
     root = _rules_case(tmp_path)
@@ -553,7 +555,7 @@ def test_a_whole_check_writes_its_index_here_while_the_second_half_runs(tmp_path
     monkeypatch.setenv("BANGFU_CACHE", "1")
     monkeypatch.setenv("BANGFU_WORKERS", "1")
     alone = check_mod.run(cfg).findings
-    folder = cache.index_dir(cfg.data_root, cfg.schemas_dir)
+    folder = refindex.index_dir(cfg.data_root, cfg.schemas_dir)
 
     def shards() -> dict[str, bytes]:  # the names store's digests are keyed anew each time
         return {
@@ -564,9 +566,9 @@ def test_a_whole_check_writes_its_index_here_while_the_second_half_runs(tmp_path
     assert any(p.startswith("household-") for p in before), sorted(before)
     for p in cache.cache_dir(cfg.data_root).iterdir():  # neither the index nor the verdict
         if p.name.startswith(("index-", "verdict-")):
-            cache.shutil.rmtree(p) if p.is_dir() else p.unlink()
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
 
-    pids, write, check = tmp_path / "pids", cache.write_index, privacy.check
+    pids, write, check = tmp_path / "pids", refindex.write_index, privacy.check
 
     def noted(name, fn):
         def run(*args):
@@ -576,7 +578,7 @@ def test_a_whole_check_writes_its_index_here_while_the_second_half_runs(tmp_path
 
         return run
 
-    monkeypatch.setattr(cache, "write_index", noted("index", write))
+    monkeypatch.setattr(refindex, "write_index", noted("index", write))
     monkeypatch.setattr(privacy, "check", noted("privacy", check))
     monkeypatch.setattr(rules, "PARALLEL_MIN", 1)
     monkeypatch.setenv("BANGFU_WORKERS", "2")

@@ -226,8 +226,9 @@ def test_folder_stamps_left_racy_by_a_full_check_are_set_by_the_next_one(tmp_pat
     back to a full check (bench: a one-file check 0.19 s → 1.78 s); a later full check that
     sees the folders settled must stamp them, even though no file changed."""
     from bangfu import cache, check
-    from bangfu.cache import DIRNAME, open_index
+    from bangfu.cache import DIRNAME
     from bangfu.config import Config
+    from bangfu.refindex import open_index
 
     root = make_case(tmp_path, None)
     (root / DIRNAME).mkdir()

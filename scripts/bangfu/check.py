@@ -167,8 +167,9 @@ def _result(cfg: Config, findings: list[Finding], records: list[Record], files: 
 def _write_index(cfg: Config, tree: Tree, model: Callable[[], model_mod.Model]) -> None:
     """The reference index and the names store a check of a few files reads, when stale
     (``model()`` gives the model of the tree's records, for the names store)."""
-    from .cache import enabled, open_index, usable, write_index
+    from .cache import enabled, usable
     from .privacy import known
+    from .refindex import open_index, write_index
 
     if not enabled() or not usable(cfg.data_root):
         return  # no index is kept

@@ -9,15 +9,18 @@ positions, taken in the model's order and laid flat, without a Python object per
 (``facts.from_model``). At 500,000 households the records' facts, decoded one by one, took
 10.6 s and the process grew to 6.4 GB; taken from here, 3.0 s and 5.9 GB.
 
-The file is written after the parse cache (``write``), from the previous file's lists for
-the entries that stayed and the facts of the new entries, and names the parse cache's write
-time and size: it is used only with that cache (``read``), and a missing, foreign or damaged
-file is ignored (the records' own facts are read instead)."""
+The file is written after the whole parse cache is (``write``), from the previous file's lists
+for the entries that stayed and the facts of the new entries, and names the parse cache's
+write time and size: it is used only with that cache (``read``), and a missing, foreign or
+damaged file is ignored (the records' own facts are read instead). A journal written beside
+the cache (few files changed: ``cache.ParseCache``) leaves both files as they are: its entries
+have no position here, and their records add their own facts."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import os
 from pathlib import Path
 
@@ -160,11 +163,12 @@ def read(store: ParseCache) -> Columns | None:
             schema = pa.ipc.open_file(source).schema
     except (OSError, pa.ArrowException, ValueError):
         return None
-    return Columns(path, meta, store.entries) if _fits(schema, meta) else None
+    keys = itertools.islice(store.entries, store.base_count)  # a journal's entries have none
+    return Columns(path, meta, keys) if _fits(schema, meta) else None
 
 
 def _meta(store: ParseCache) -> dict:
-    return {WRITTEN: str(store.written_ns).encode(), COUNT: str(len(store.entries)).encode()}
+    return {WRITTEN: str(store.written_ns).encode(), COUNT: str(store.base_count).encode()}
 
 
 def write(store: ParseCache, old: Columns | None, parsed: dict[bytes, object]) -> None:

@@ -5,7 +5,7 @@ counties with their townships and villages, organizations, campaigns, policy), w
 always read; for a report, its plan; for a household under a visit cadence, the reports of
 its county that name it (its visits); for a household or plan id, the other files that hold
 the same id (duplicates); and whether the households and plans it names exist. The last three
-come from the reference index a full check writes (``cache.RefIndex``): each file it names
+come from the reference index a full check writes (``refindex.RefIndex``): each file it names
 is stat-checked and read again if it changed, an id the index does not know is looked for
 where its file would be, and every file in a record folder whose stamp changed since the
 index was written (a file added, removed or renamed there) is read, so a new file holding
@@ -22,12 +22,13 @@ import stat
 from pathlib import Path
 
 from . import model as model_mod
-from .cache import INDEXED_KINDS, open_index, stamp
+from .cache import stamp
 from .config import Config
 from .findings import Finding
 from .load import STAMPED_DIRS, dir_stamp, load_some, order_key, scan
 from .privacy import known
 from .record import Record, classify, expected_stem, households_named, under
+from .refindex import INDEXED_KINDS, open_index
 from .rules import run_all
 from .rules.base import Context
 
