@@ -103,7 +103,9 @@ def test_a_journaled_file_changed_again_is_read_again(data, monkeypatch):
     assert _load(data).parsed == 0  # the journal written again, with the new content
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "other-cache", "wrong-shape"])
+@pytest.mark.parametrize(
+    "damage", ["garbage", "truncated", "other-cache", "wrong-shape", "bad-file", "bad-key"]
+)
 def test_a_damaged_or_foreign_journal_is_ignored(data, monkeypatch, damage):
     changed, _removed = _edit(data)
     _load(data)
@@ -117,8 +119,12 @@ def test_a_damaged_or_foreign_journal_is_ignored(data, monkeypatch, damage):
         version, on, written, files, gone, entries = marshal.loads(raw)
         if damage == "other-cache":  # written on a cache file that is no longer there
             on += 1
-        else:
+        elif damage == "wrong-shape":
             gone = set(gone)
+        elif damage == "bad-file":
+            gone = [*gone, ["not", "a", "path"]]
+        else:
+            entries = {**entries, 7: next(iter(entries.values()))}
         journal.write_bytes(marshal.dumps((version, on, written, files, gone, entries)))
     _aged(*changed)
     tree = _load(data)  # the cache file alone: the changed files read again
@@ -153,3 +159,16 @@ def test_a_stamp_is_judged_racy_against_the_part_that_holds_it():
     store.journal_ns, store.journal = t1, {"b.yaml"}
     assert store.digest_by_stamp("a.yaml", stamp) is None  # racy for the cache file
     assert store.digest_by_stamp("b.yaml", stamp) == b"d" * 16  # settled for the journal
+
+
+def test_a_file_gone_and_back_again_is_read_with_the_journal(data, monkeypatch):
+    changed, removed = _edit(data)
+    _load(data)  # the journal: the household gone
+    removed.write_text("id: 回来了\n", "utf-8")  # back, with other content (a finding)
+    _aged(removed, *changed)
+    back = _load(data)
+    assert back.parsed == 1 and removed.name in {r.rel[-1] for r in back.records}
+    _aged(removed)
+    again = _load(data)
+    assert again.parsed == 0 and _seen(again) == _uncached(data, monkeypatch)
+    assert removed.name in {r.rel[-1] for r in again.records}

@@ -217,7 +217,8 @@ class ParseCache:
         as read back with it)."""
         if not self.written_ns or self.path is None:
             return False  # no cache file to write it on
-        gone = self.gone | {r for r in self.files if r not in keep}
+        # a file gone and back again was put: the journal holds it as any other
+        gone = {r for r in self.gone if r not in keep} | {r for r in self.files if r not in keep}
         changed = {r: self.files[r] for r in self.journal | self.puts if r in keep}
         if len(changed) + len(gone) > len(keep) // JOURNAL_SHARE:
             return False
@@ -248,6 +249,10 @@ class ParseCache:
                 return
             if type(files) is not dict or type(gone) is not list or type(entries) is not dict:
                 return
+            if not all(type(r) is str and type(v) is bytes for r, v in files.items()):
+                return
+            if not all(type(r) is str for r in gone) or not all(map(_is_bytes, entries)):
+                return
         except Exception:  # noqa: BLE001 — none, foreign or damaged: the cache file alone
             return
         for rel in gone:
@@ -258,6 +263,10 @@ class ParseCache:
 
 
 JOURNAL_SHARE = 20  # a journal holds at most one file in this many
+
+
+def _is_bytes(x: object) -> bool:
+    return type(x) is bytes
 
 
 def journal_path(path: Path) -> Path:
