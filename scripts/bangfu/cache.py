@@ -251,7 +251,7 @@ class ParseCache:
                 return
             if not all(type(r) is str and type(v) is bytes for r, v in files.items()):
                 return
-            if not all(type(r) is str for r in gone) or not all(map(_is_bytes, entries)):
+            if not all(type(r) is str for r in gone) or not all(type(k) is bytes for k in entries):
                 return
         except Exception:  # noqa: BLE001 — none, foreign or damaged: the cache file alone
             return
@@ -263,10 +263,6 @@ class ParseCache:
 
 
 JOURNAL_SHARE = 20  # a journal holds at most one file in this many
-
-
-def _is_bytes(x: object) -> bool:
-    return type(x) is bytes
 
 
 def journal_path(path: Path) -> Path:
