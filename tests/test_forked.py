@@ -540,6 +540,10 @@ def test_a_child_sends_its_answer_with_the_collector_off():
     assert gc.isenabled()  # here, as it was
 
 
+def _read(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
 def test_a_whole_check_writes_its_index_here_while_the_second_half_runs(tmp_path, monkeypatch):
     """``check.run`` over the whole folder: the reference index and names store are written by
     this process beside the child's half of the rules (``rules.run_all(beside=…)``), and are
@@ -572,8 +576,13 @@ def test_a_whole_check_writes_its_index_here_while_the_second_half_runs(tmp_path
 
     def noted(name, fn):
         def run(*args):
+            if name == "privacy":  # the child's half waits (at most 30 s) for the index to start:
+                ends = time.monotonic() + 30  # a tiny case would end before it otherwise
+                while time.monotonic() < ends and "index" not in _read(pids):
+                    time.sleep(0.01)
+            busy = forked.busy()
             with open(pids, "a") as f:
-                f.write(f"{name} {os.getpid()} {forked.busy()}\n")
+                f.write(f"{name} {os.getpid()} {busy}\n")
             return fn(*args)
 
         return run
