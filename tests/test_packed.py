@@ -164,6 +164,40 @@ def test_a_stamp_that_does_not_fit_matches_no_file():
     assert kept.digest_by_stamp("f.yaml", (1, 2**63 + 1, 5, 1)) is None
 
 
+def test_a_trees_stamps_are_its_files_lstat_by_position_packed_in_one_buffer(
+    demo_data, tmp_path, monkeypatch
+):
+    """``Tree.stamps``: each record's stat stamp by its position (None for a file refused
+    before it was read), 32 bytes a record, not a dict entry of some 330 bytes; a stamp that
+    does not pack reads back as it was."""
+    import os
+    import pickle
+
+    monkeypatch.delenv("BANGFU_CACHE", raising=False)
+    data = _warm(cached_copy(demo_data, tmp_path))
+    hh = next(data.glob("households/*/*"))
+    (hh / "x-link.yaml").symlink_to(next(hh.glob("*.yaml")))
+    tree = load.load_tree(data, data.parent / "schemas")
+    assert len(tree.stamps) == len(tree.records) > 100
+    for rec, st in zip(tree.records, tree.stamps, strict=True):
+        path = data.parent / rec.file
+        if rec.file.endswith("x-link.yaml"):
+            assert st is None and rec.findings[0].code == "file.symlink"
+        else:
+            assert st == cache.stamp(os.lstat(path)), rec.file
+    assert list(tree.stamps) == [tree.stamps[i] for i in range(len(tree.stamps))]
+    assert len(pickle.dumps(tree.stamps)) < 40 * len(tree.stamps) + 200
+    with pytest.raises(IndexError):
+        tree.stamps[len(tree.stamps)]
+
+    stamps = cache.Stamps()
+    for st in [(1, 2, 3, 4), None, (1, 2**63, 5, 1), (5, -6, 7, 8)]:  # 2**63 ns: past 2262
+        stamps.append(st)
+    assert list(stamps) == [(1, 2, 3, 4), None, (1, 2**63, 5, 1), (5, -6, 7, 8)]
+    assert stamps[2] == (1, 2**63, 5, 1) and stamps[3] == (5, -6, 7, 8)
+    assert stamps == pickle.loads(pickle.dumps(stamps)) and stamps != cache.Stamps()
+
+
 @pytest.mark.parametrize("every", [False, True])
 def test_the_index_reads_no_packed_data_and_the_rules_decode_each_record_once(
     demo_data, tmp_path, decodes, every

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 from .writes import replace_file
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from .readfile import FileStat
 
 VERSION = 4  # 2: facts in results; 3: bulk records' data packed; 4: facts and stamps packed
@@ -100,6 +102,49 @@ def pack_stamp(st: tuple) -> bytes | None:
         return _STAMP.pack(*st)
     except struct.error:
         return None
+
+
+class Stamps:
+    """The stat stamps of a tree's records, by their position in its list (``load.Tree``):
+    32 bytes each in one buffer, packed as the cache packs them (``pack_stamp``). A dict of
+    path → stamp held about 400 MB at 500,000 households, and only a check that writes the
+    reference index reads it. A record without a stamp (refused before it was read) and a
+    stamp that does not pack (a time past 2262) are kept aside."""
+
+    __slots__ = ("_buf", "_aside")
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._aside: dict[int, tuple | None] = {}
+
+    def append(self, st: tuple | None) -> None:
+        packed = pack_stamp(st) if st is not None else None
+        if packed is None:
+            self._aside[len(self)] = st
+            packed = bytes(STAMP_BYTES)
+        self._buf += packed
+
+    def __len__(self) -> int:
+        return len(self._buf) // STAMP_BYTES
+
+    def __getitem__(self, i: int) -> tuple | None:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i in self._aside:
+            return self._aside[i]
+        return _STAMP.unpack_from(self._buf, i * STAMP_BYTES)
+
+    def __iter__(self) -> Iterator[tuple | None]:
+        each = _STAMP.iter_unpack(self._buf)
+        if not self._aside:
+            return each
+        aside = self._aside
+        return (aside.get(i, st) for i, st in enumerate(each))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Stamps) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @functools.cache

@@ -231,7 +231,7 @@ class Tree:
     schema_findings: list[list[Finding]]
     parsed: int = 0  # files that had to be parsed (cache misses)
     cached: int = 0
-    stamps: dict[str, tuple] = field(default_factory=dict)  # rel path → stat stamp
+    stamps: cache_mod.Stamps = field(default_factory=cache_mod.Stamps)  # by record position
     # record folder → stamp (``scan``)
     dirs: dict[str, tuple | None] = field(default_factory=dict)
     changed: bool = True  # False: every file was found unchanged in the cache
@@ -285,8 +285,7 @@ def _load_tree(
     misses: list[tuple[int, str, tuple, str | None, tuple]] = []
     parsing = Parsing(str(schemas_dir) if schemas_dir else None, n_workers)
     keep: set[str] = set()
-    stamps: dict[str, tuple] = {}
-    cached = 0
+    stamps, cached = cache_mod.Stamps(), 0  # the stamps by the records' positions
     try:
         for i, (path, rel, hid) in enumerate(entries):
             file = prefix + "/" + "/".join(rel)
@@ -299,12 +298,13 @@ def _load_tree(
             checked = precheck(path, file, kind, rel if hid else None, taken)
             if checked[1] is not None:
                 rec.findings.append(checked[1])
+                stamps.append(None)
                 continue
             st = checked[0]
             stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)  # cache.stamp
             relkey = "/".join(rel)
             keep.add(relkey)
-            stamps[relkey] = stamp
+            stamps.append(stamp)
             result = None
             if store.path is not None:
                 dig = store.digest_by_stamp(relkey, stamp)

@@ -16,7 +16,7 @@ import time
 import zlib
 from pathlib import Path
 
-from .cache import VERSION, cache_dir, enabled, fingerprint, usable
+from .cache import VERSION, Stamps, cache_dir, enabled, fingerprint, usable
 from .record import Record, expected_stem, households_named
 from .writes import replace_file
 
@@ -146,12 +146,13 @@ def write_index(
     data_root: Path,
     schemas_dir: Path | None,
     records,
-    stamps: dict[str, tuple],
+    stamps: Stamps,
     dirs: dict[str, tuple | None] | None = None,
 ) -> Path | None:
     """Index the household and plan ids of a fully loaded tree (replaces any older index).
-    ``dirs``: the stamps of the record folders, taken before they were listed. Returns the
-    index's folder (None: no index written)."""
+    ``stamps``: the records' stat stamps, by their position (``load.Tree``); ``dirs``: the
+    stamps of the record folders, taken before they were listed. Returns the index's folder
+    (None: no index written)."""
     if not enabled() or not usable(data_root):
         return None
     path = index_dir(data_root, schemas_dir)
@@ -159,12 +160,11 @@ def write_index(
     shards: dict[tuple[str, int], dict] = {(k, n): {} for k in kinds for n in range(SHARDS)}
     broken = []
     files = 0
-    for rec in records:
+    for rec, st in zip(records, stamps, strict=True):
         files += 1
         if rec.kind not in INDEXED_KINDS and rec.kind != "report":
             continue
         rel = "/".join(rec.rel)
-        st = stamps.get(rel)
         if st is None:
             continue
         if rec.kind == "report":

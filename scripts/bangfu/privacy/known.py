@@ -44,7 +44,7 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from ..cache import stamp
+from ..cache import Stamps, stamp
 from ..load import order_key, scan
 from ..model import Model
 from ..model import build as build_model
@@ -107,22 +107,21 @@ def present(index_path: Path) -> bool:
     return _marker(index_path) is not None
 
 
-def write(
-    index_path: Path, model: Model, schemas_dir: Path | None, stamps: dict[str, tuple]
-) -> None:
-    """Store the names of every household file of a fully loaded tree."""
+def write(index_path: Path, model: Model, schemas_dir: Path | None, stamps: Stamps) -> None:
+    """Store the names of every household file of a fully loaded tree: ``model`` is the
+    model of its records, whose stat stamps ``stamps`` holds by their position."""
     schemas_dir = schemas_dir or PACKAGE_SCHEMAS
     key = os.urandom(16)
     entries: dict[str, dict[str, tuple]] = defaultdict(dict)
     lengths: dict[str, set[int]] = defaultdict(set)
-    for rec in model.records:
+    for rec, st in zip(model.records, stamps, strict=True):
         if not _may_hold_names(rec.rel):
             continue
         rel = "/".join(rec.rel)
         names = {n for n in names_of(rec, schemas_dir) if is_person_name(n)}
         blob = b"".join(sorted(name_digest(key, n) for n in names))
         village = rec.data.get("village") if isinstance(rec.data, dict) else None
-        item = (stamps.get(rel), blob, village if isinstance(village, str) else "")
+        item = (st, blob, village if isinstance(village, str) else "")
         for c in checked_counties(model, rec):
             entries[c][rel] = item
             lengths[c].update(len(n) for n in names)
