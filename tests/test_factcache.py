@@ -1,20 +1,29 @@
 """The parse cache's facts as columns (``factcache``): the fact tables a model gets from them
 equal those of the records' own facts, after an unchanged load, after files were changed,
-added and removed, and when the columns file is damaged, foreign or gone."""
+added and removed, and when the columns file is damaged, foreign or gone; a record at a cell
+of them holds no second copy of its facts, and the rules' contact days taken from them are
+those of the reports' own facts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
+from collections import defaultdict
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
-from bangfu import cache, factcache, facts, load
+from bangfu import cache, check, factcache, facts, load
 from bangfu import model as model_mod
+from bangfu.codes import ASSIST_VISIT_GAP
+from bangfu.config import Config
+from bangfu.monitor import CONTACT_KINDS
+from bangfu.record import IN_COLUMNS
+from bangfu.rules.base import date_of
 
-from .conftest import cached_copy, settle
+from .conftest import CASES, cached_copy, make_case, settle
 
 
 def _tables(tree: load.Tree, columns: bool) -> dict[str, pa.Table]:
@@ -162,7 +171,9 @@ def test_columns_damaged_after_the_load_are_not_used(data):
     _same(tree)  # the records' own facts
 
 
-def test_a_check_reads_no_columns(data, monkeypatch):
+def test_a_check_reads_no_columns_but_the_entries_the_rules_count(data, monkeypatch):
+    """The load and the model's index read no lists; the rules (``rules.cycle``'s contact
+    days) read the entries' table only, never every table (``Columns.lists``)."""
     read: list = []
     real = factcache.Columns.lists
     monkeypatch.setattr(factcache.Columns, "lists", lambda self: read.append(1) or real(self))
@@ -170,6 +181,71 @@ def test_a_check_reads_no_columns(data, monkeypatch):
     assert tree.columns is not None and read == []
     model_mod.build(tree.records)  # the model's index reads no facts
     assert read == []
+    check.run(Config.make(data, as_of="2026-06-30"))
+    assert read == []
+
+
+def test_a_record_at_a_cell_holds_no_second_copy_of_its_facts(data):
+    """At 500,000 households the records' facts as bytes held 435 MB beside the columns."""
+    tree = _load(data)
+    at = [r for r in tree.records if r.cell >= 0]
+    assert len(at) == len(tree.records) and all(r.facts is IN_COLUMNS for r in at)
+    for rec in at[::7]:  # read from the data where one is wanted alone
+        assert facts.facts_of(rec) == facts.record_facts(rec.kind, rec.data)
+
+
+def _contacts_by_hand(reports, as_of: dt.date) -> dict[str, list[dt.date]]:
+    """The contact days as ``rules.cycle`` computed them, from each report's data."""
+    k, d, h = (facts.SCHEMA["entry"].get_field_index(c) for c in ("kind", "date", "household"))
+    out = defaultdict(list)
+    for rep in reports:
+        for row in facts.record_facts("report", rep.data).get("entry", ()):
+            day = date_of(row[d]) if row[k] in CONTACT_KINDS and row[h] is not None else None
+            if day is not None and day <= as_of:
+                out[row[h]].append(day)
+    return {hh: sorted(days) for hh, days in out.items()}
+
+
+@pytest.mark.parametrize("as_of", ["2025-03-15", "2025-12-31", "2026-06-30"])
+def test_contact_days_from_the_columns_are_those_of_the_reports_data(data, monkeypatch, as_of):
+    """Reports at a cell give their entries from the columns, all at once (only the entries'
+    table read), the journal's from their own facts; the same days as from each report's
+    data, and the same with no columns or with columns damaged after the load."""
+    _change(data)  # a changed report from the journal, the rest from the columns
+    tree = _load(data)
+    reports = [r for r in tree.records if r.kind == "report"]
+    assert any(r.cell < 0 for r in reports) and any(r.cell >= 0 for r in reports)
+    day = dt.date.fromisoformat(as_of)
+    expected = _contacts_by_hand(reports, day)
+    assert expected and any(len(days) > 1 for days in expected.values())
+    real = factcache.Columns.lists
+    monkeypatch.setattr(factcache.Columns, "lists", lambda self: pytest.fail("every table read"))
+    assert facts.contact_days(reports, tree.columns, CONTACT_KINDS, day) == expected
+    monkeypatch.setattr(factcache.Columns, "lists", real)
+    assert facts.contact_days(reports, None, CONTACT_KINDS, day) == expected
+    _columns_file(data).write_bytes(b"ARROW1" + os.urandom(64))  # after the load
+    assert tree.columns.lists() is None
+    assert facts.contact_days(reports, tree.columns, CONTACT_KINDS, day) == expected
+
+
+def test_a_whole_checks_findings_with_the_columns_are_those_without_a_cache(tmp_path, monkeypatch):
+    """A visit gap (``rules.cycle``), its days read from the columns' entries: the same
+    finding, message and all (the days of the gap), as a check without a cache."""
+    monkeypatch.delenv("BANGFU_CACHE", raising=False)
+    root = make_case(tmp_path, CASES / "invalid" / "cycle-visit-gap")
+    (root / cache.DIRNAME).mkdir()
+    data = root / "data"
+    _load(data)
+    settle(data)
+    tree = _load(data)
+    reports = [r for r in tree.records if r.kind == "report"]
+    assert tree.columns is not None and reports and all(r.facts is IN_COLUMNS for r in reports)
+    cfg = Config.make(data, as_of="2026-06-30")
+    with_columns = check.run(cfg).findings
+    gaps = [f for f in with_columns if f.code == ASSIST_VISIT_GAP.code]
+    assert len(gaps) == 1 and "从 2024-03-" in gaps[0].message, gaps
+    monkeypatch.setenv("BANGFU_CACHE", "0")
+    assert check.run(cfg).findings == with_columns
 
 
 def test_the_columns_file_is_private_and_a_failed_write_leaves_nothing(data):

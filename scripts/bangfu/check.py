@@ -95,9 +95,7 @@ def run(
     tree = load()
     records = tree.records
     # built when the rules run or the reference index is stale: a kept verdict needs neither
-    model_of = functools.cache(
-        lambda: modelled() if modelled is not None else model_mod.build(records)
-    )
+    model_of = functools.cache(lambda: modelled() if modelled is not None else _model(tree))
     index = functools.partial(_write_index, cfg, tree, model_of)
     findings = _own_findings(records)
     ruled = verdicts.cached(cfg, tree)
@@ -148,6 +146,14 @@ def kept(cfg: Config, tree: Tree, m: model_mod.Model) -> Result | None:
         return None
     _write_index(cfg, tree, lambda: m)
     return _result(cfg, _own_findings(tree.records) + ruled, tree.records, len(tree.records))
+
+
+def _model(tree: Tree) -> model_mod.Model:
+    """The model of the tree's records, with the parse cache's columns they were loaded with
+    (the rules read the reports' entries from there: ``facts.contact_days``)."""
+    m = model_mod.build(tree.records)
+    m.columns = tree.columns
+    return m
 
 
 def _own_findings(records: list[Record]) -> list[Finding]:

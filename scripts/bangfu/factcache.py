@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from .cache import ParseCache
 from .facts import SCHEMA, facts_of, text_struct
-from .record import Record, unpack_facts
+from .record import IN_COLUMNS, Record, unpack_facts
 from .writes import temp_path
 
 __all__ = ["Columns", "Lists", "read", "write"]
@@ -77,16 +77,41 @@ class Columns:
 
     def lists(self) -> dict[str, pa.ChunkedArray] | None:
         if self._lists is None:
-            with contextlib.suppress(OSError, pa.ArrowException, ValueError):
-                # read, not mapped: a file changed in place under a map would end the process
-                with pa.OSFile(str(self.path)) as source:
-                    table = pa.ipc.open_file(source).read_all()
-                if _fits(table.schema, self.meta) and table.num_rows == self.size:
-                    self._lists = {name: table.column(name) for name in SCHEMA}
+            self._lists = self._read(tuple(SCHEMA))
         return self._lists
+
+    def _read(self, names: tuple[str, ...]) -> dict[str, pa.ChunkedArray] | None:
+        """The lists of the tables ``names`` (only theirs are read); None: not readable."""
+        with contextlib.suppress(OSError, pa.ArrowException, ValueError):
+            # read, not mapped: a file changed in place under a map would end the process
+            with pa.OSFile(str(self.path)) as source:
+                schema = pa.ipc.open_file(source).schema
+                fields = [schema.get_field_index(name) for name in names]
+                options = pa.ipc.IpcReadOptions(included_fields=fields)
+                table = pa.ipc.open_file(source, options=options).read_all()
+            if _fits(schema, self.meta) and table.num_rows == self.size:
+                return {name: table.column(name) for name in names}
+        return None
 
     def cell(self, key: bytes) -> int:
         return self._cells.get(key, -1)
+
+    def place(self, rec: Record, key: bytes) -> None:
+        """Point a record loaded from the cache entry ``key`` at that entry's lists, where
+        these columns hold them: its facts are then read from here (``IN_COLUMNS``)."""
+        rec.cell = self._cells.get(key, -1)
+        if rec.cell >= 0:
+            rec.facts = IN_COLUMNS
+
+    def entry_fields(self, cells: list[int], fields: tuple[str, ...]) -> pa.Table | None:
+        """The fields ``fields`` of every entry row of the entries at ``cells``, laid flat
+        (no Python object per row); None: the columns could not be read."""
+        columns = self._lists or self._read(("entry",))  # not the other tables' lists
+        if columns is None:
+            return None
+        rows = columns["entry"].take(pa.array(cells, type=pa.int64())).combine_chunks()
+        flat = rows.flatten()
+        return pa.table([pc.struct_field(flat, f) for f in fields], names=list(fields))
 
     def tables(self, records: list[Record]) -> dict[str, pa.Table] | None:
         """The fact tables of ``records``, in their order (``facts.from_model``): a record

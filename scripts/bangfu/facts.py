@@ -16,13 +16,16 @@ first day), so that the cache and the records hold each word once.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from .record import unpack_facts
+from .record import IN_COLUMNS, unpack_facts
 from .rules.base import date_of, period_of
 from .rules.dates import label_period
 from .rules.records import counts_as_filed
@@ -320,13 +323,41 @@ def entry_contacts(rec) -> list[tuple[str, str | None, str | None]]:
     return [(r[k], r[d], r[h]) for r in facts_of(rec).get("entry", ())]
 
 
+def contact_days(reports, columns, kinds, as_of: dt.date) -> dict[str, list[dt.date]]:
+    """Household → sorted days of the entries of ``kinds`` in ``reports`` dated on or before
+    ``as_of`` (``entry_contacts``: an entry with a text kind, a valid date and a household).
+    A report at a cell of the parse cache's ``columns`` (``factcache.Columns``) gives its
+    entries from there, all such reports' at once, laid flat; the others from their facts."""
+    out: dict[str, list[dt.date]] = defaultdict(list)
+    rest = reports
+    if columns is not None:
+        cells = [r.cell for r in reports if r.cell >= 0 and r.facts is not None]
+        table = columns.entry_fields(cells, ("kind", "date", "household")) if cells else None
+        if table is not None:
+            rest = [r for r in reports if not (r.cell >= 0 and r.facts is not None)]
+            kind = pc.is_in(table["kind"], value_set=pa.array(sorted(kinds), pa.string()))
+            day = pc.less_equal(table["date"], pa.scalar(as_of, pa.date32()))  # null: not kept
+            found = table.filter(pc.and_(pc.and_(kind, day), pc.is_valid(table["household"])))
+            days = found["date"].to_pylist()
+            for hh, when in zip(found["household"].to_pylist(), days, strict=True):
+                out[hh].append(when)
+    for rep in rest:
+        for k, text, hh in entry_contacts(rep):
+            if k not in kinds or text is None or hh is None:
+                continue
+            when = date_of(text)
+            if when is not None and when <= as_of:
+                out[hh].append(when)
+    return {k: sorted(v) for k, v in out.items()}
+
+
 def facts_of(rec) -> dict[str, list]:
     """The record's facts: those the loader cached with its parse (decoded where packed),
-    else computed now."""
+    else computed now (as for a record whose facts are in the columns: ``IN_COLUMNS``)."""
     facts = rec.facts
     if type(facts) is dict:
         return facts
-    facts = unpack_facts(facts)
+    facts = unpack_facts(facts) if facts is not IN_COLUMNS else None
     return facts if facts is not None else record_facts(rec.kind, rec.data)
 
 

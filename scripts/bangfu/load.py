@@ -321,7 +321,7 @@ def _load_tree(
                 digests[-1] = dig
                 cached += 1
                 if columns is not None and dig is not None:
-                    rec.cell = columns.cell(store.key(dig, kind))
+                    columns.place(rec, store.key(dig, kind))
                 continue
             misses.append((len(records) - 1, path, rel, kind, stamp))
             parsing.add((path, file, rel, kind))

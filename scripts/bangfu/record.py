@@ -140,6 +140,11 @@ def packed(kept: object, source=None) -> Parsed | None:
 
 _HEAD_TYPES = frozenset((str, bool, type(None)))
 
+# ``Record.facts`` of a record whose facts are at its ``cell`` of the parse cache's columns:
+# not held a second time as bytes (at 500,000 households, 435 MB). ``facts.facts_of`` then
+# computes them from the data; the figures and the rules read them from the columns.
+IN_COLUMNS = b""
+
 
 def _released() -> RuntimeError:
     return RuntimeError("bangfu：这条记录的数据已释放（Record.release 之后不能再读）")
@@ -153,7 +158,8 @@ class Record:
     parsed: Parsed | Released = field(default_factory=Parsed)
     # the record's public-safe facts (``facts.record_facts``), computed with the parse and
     # cached with it by content hash, packed where they came from the cache (``pack_facts``;
-    # read them with ``facts.facts_of``); None: not computed yet
+    # read them with ``facts.facts_of``); ``IN_COLUMNS``: at its ``cell`` of the parse cache's
+    # columns (``factcache``); None: not computed yet, or let go (``release``)
     facts: dict | bytes | None = None
     # where the parse cache's columns hold its facts (``factcache``); -1: not there
     cell: int = -1

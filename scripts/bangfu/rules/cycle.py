@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterator
 
 from ..codes import (
@@ -134,22 +133,13 @@ def supervisor_rows(model: Model, as_of: dt.date) -> list[tuple[str, str, bool]]
 
 
 def _contacts(model: Model, as_of: dt.date) -> dict[str, list[dt.date]]:
-    """Household → sorted dates of its contacts (走访, 电话回访, 慰问) on or before as_of.
-    Read from the reports' facts (``facts.entry_contacts``: every entry that is a mapping
-    with a kind, its date when a valid one and its household when a text), which a packed
-    report gives without decoding its data."""
-    from ..facts import entry_contacts  # imported when used (pyarrow)
+    """Household → sorted dates of its contacts (走访, 电话回访, 慰问) on or before as_of,
+    from the reports' facts (``facts.contact_days``), which a packed report gives without
+    decoding its data."""
+    from ..facts import contact_days  # imported when used (pyarrow)
 
-    out: dict[str, list[dt.date]] = defaultdict(list)
-    for reps in model.reports_by_plan.values():
-        for rep in reps:
-            for kind, text, hh in entry_contacts(rep):
-                if kind not in CONTACT_KINDS or text is None or hh is None:
-                    continue
-                day = date_of(text)
-                if day is not None and day <= as_of:
-                    out[hh].append(day)
-    return {k: sorted(v) for k, v in out.items()}
+    reports = [rep for reps in model.reports_by_plan.values() for rep in reps]
+    return contact_days(reports, model.columns, CONTACT_KINDS, as_of)
 
 
 def _steps(d: dict) -> list[tuple[int, str, dt.date | None]]:
