@@ -103,15 +103,26 @@ class Columns:
         if rec.cell >= 0:
             rec.facts = IN_COLUMNS
 
-    def entry_fields(self, cells: list[int], fields: tuple[str, ...]) -> pa.Table | None:
-        """The fields ``fields`` of every entry row of the entries at ``cells``, laid flat
-        (no Python object per row); None: the columns could not be read."""
-        columns = self._lists or self._read(("entry",))  # not the other tables' lists
+    def fields_at(self, name: str, cells: list[int], fields: tuple[str, ...]) -> pa.Table | None:
+        """The fields ``fields`` of every row of the table ``name`` in the entries at
+        ``cells``, laid flat (no Python object per row): only those fields are taken, not the
+        rows, and only that table is read where the lists are not yet (``lists``); None: the
+        columns could not be read."""
+        columns = self._lists or self._read((name,))
         if columns is None:
             return None
-        rows = columns["entry"].take(pa.array(cells, type=pa.int64())).combine_chunks()
-        flat = rows.flatten()
-        return pa.table([pc.struct_field(flat, f) for f in fields], names=list(fields))
+        where = pa.array(cells, type=pa.int64())
+        taken = []
+        for field in fields:
+            lists = pa.chunked_array(
+                [
+                    pa.ListArray.from_arrays(c.offsets, pc.struct_field(c.values, field))
+                    for c in columns[name].chunks
+                ],
+                type=pa.list_(SCHEMA[name].field(field).type),
+            )
+            taken.append(lists.take(where).combine_chunks().flatten())
+        return pa.table(taken, names=list(fields))
 
     def tables(self, records: list[Record]) -> dict[str, pa.Table] | None:
         """The fact tables of ``records``, in their order (``facts.from_model``): a record
@@ -141,21 +152,14 @@ class Columns:
     def latest_days(self, cells: list[int]) -> list[dt.date] | None:
         """The latest report submission and the latest entry date in the entries at
         ``cells`` (``pipeline.last_update``), each where there is one; None: the columns
-        could not be read. Only the two date fields are taken, not the rows."""
-        columns = self.lists()
-        if columns is None:
+        could not be read. Every table's lists are read (the figures read them next); only
+        the two date fields are taken (``fields_at``)."""
+        if self.lists() is None:
             return None
-        where = pa.array(cells, type=pa.int64())
         out = []
         for name, field in (("report", "submitted"), ("entry", "date")):
-            days = pa.chunked_array(
-                [
-                    pa.ListArray.from_arrays(c.offsets, pc.struct_field(c.values, field))
-                    for c in columns[name].chunks
-                ],
-                type=pa.list_(SCHEMA[name].field(field).type),
-            )
-            latest = pc.max(days.take(where).combine_chunks().flatten()).as_py()
+            days = self.fields_at(name, cells, (field,))
+            latest = pc.max(days[field]).as_py() if days is not None else None
             if latest is not None:
                 out.append(latest)
         return out

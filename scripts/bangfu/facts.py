@@ -332,7 +332,7 @@ def contact_days(reports, columns, kinds, as_of: dt.date) -> dict[str, list[dt.d
     rest = reports
     if columns is not None:
         cells = [r.cell for r in reports if r.cell >= 0 and r.facts is not None]
-        table = columns.entry_fields(cells, ("kind", "date", "household")) if cells else None
+        table = columns.fields_at("entry", cells, ("kind", "date", "household")) if cells else None
         if table is not None:
             rest = [r for r in reports if not (r.cell >= 0 and r.facts is not None)]
             kind = pc.is_in(table["kind"], value_set=pa.array(sorted(kinds), pa.string()))
